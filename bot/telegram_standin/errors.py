@@ -1,0 +1,58 @@
+"""The error answers of the Bot API, as Telegram words them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApiError(Exception):
+    """An error answer: ``{"ok": false, "error_code": status, "description": ...}``.
+
+    ``html_body`` replaces the JSON body: Telegram's front end answers some 5xx with an HTML page,
+    and clients must survive that too.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        description: str,
+        *,
+        retry_after: int | None = None,
+        html_body: str | None = None,
+    ) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.retry_after = retry_after
+        self.html_body = html_body
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "ok": False,
+            "error_code": self.status,
+            "description": self.description,
+        }
+        if self.retry_after is not None:
+            body["parameters"] = {"retry_after": self.retry_after}
+        return body
+
+
+def bad_request(reason: str) -> ApiError:
+    return ApiError(400, f"Bad Request: {reason}")
+
+
+def forbidden(reason: str) -> ApiError:
+    return ApiError(403, f"Forbidden: {reason}")
+
+
+def cant_parse_entities(reason: str) -> ApiError:
+    return bad_request(f"can't parse entities: {reason}")
+
+
+NOT_FOUND = ApiError(404, "Not Found")
+UNAUTHORIZED = ApiError(401, "Unauthorized")
+MESSAGE_NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
+QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"

@@ -1,0 +1,285 @@
+"""Voucher rules R-v1…R-v10 as pure functions over plain values (no storage, no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from core.errors import FieldError
+from core.ids import is_platform_id
+
+
+class Kind(StrEnum):
+    REGULAR = "regular"
+    LIVE = "live"
+
+
+class DiscountType(StrEnum):
+    AMOUNT = "amount"
+    PERCENT = "percent"
+
+
+class Status(StrEnum):
+    UPCOMING = "upcoming"
+    ONGOING = "ongoing"
+    ENDED = "ended"
+    DEACTIVATED = "deactivated"
+
+
+MAX_QUANTITY = 1_000_000
+MAX_PER_CUSTOMER = 100
+MAX_PRODUCTS = 100
+MAX_PERIOD = timedelta(days=180)
+START_GRACE = timedelta(minutes=5)
+MAX_VALID_DAYS = 90
+MAX_NAME = 100
+
+# Editable on an upcoming voucher; an ongoing one only takes a larger total_quantity (R-v10).
+EDITABLE_FIELDS = (
+    "name",
+    "kind",
+    "discount_type",
+    "amount",
+    "percent",
+    "max_discount",
+    "min_spend",
+    "scope",
+    "product_ids",
+    "total_quantity",
+    "per_customer_limit",
+    "starts_at",
+    "ends_at",
+    "redeem_until",
+    "valid_days",
+)
+
+
+@dataclass(frozen=True)
+class VoucherDraft:
+    """Everything a seller chooses for a voucher; the input of creation and editing."""
+
+    name: str
+    kind: str
+    discount_type: str
+    total_quantity: int
+    starts_at: datetime
+    ends_at: datetime
+    amount: int | None = None
+    percent: int | None = None
+    max_discount: int | None = None
+    min_spend: int = 0
+    scope: str = "shop"
+    product_ids: tuple[str, ...] = ()
+    per_customer_limit: int = 1
+    redeem_until: datetime | None = None
+    valid_days: int | None = None
+
+    def with_changes(self, changes: Mapping[str, object]) -> VoucherDraft:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Warning:
+    code: str
+    message: str
+    data: dict[str, int] = field(default_factory=dict)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _int_in(errors: list[FieldError], name: str, value: object, lo: int, hi: int) -> bool:
+    if not _is_int(value):
+        errors.append(FieldError(name, "must be a whole number"))
+        return False
+    if not lo <= value <= hi:  # type: ignore[operator]
+        errors.append(FieldError(name, f"must be between {lo:,} and {hi:,}"))
+        return False
+    return True
+
+
+def validate_draft(
+    draft: VoucherDraft, now: datetime, catalog: Iterable[str] | None = None
+) -> list[FieldError]:
+    """All the field errors of a draft (R-v1…R-v6); `catalog` holds the scoped ids that exist."""
+    errors: list[FieldError] = []
+    if not isinstance(draft.name, str) or not draft.name.strip():
+        errors.append(FieldError("name", "is required"))
+    elif len(draft.name) > MAX_NAME:
+        errors.append(FieldError("name", f"must be at most {MAX_NAME} characters"))
+    if draft.kind not in set(Kind):
+        errors.append(FieldError("kind", "must be 'regular' or 'live'"))
+    _validate_discount(draft, errors)
+    _validate_scope(draft, catalog, errors)
+    qty_ok = _int_in(errors, "total_quantity", draft.total_quantity, 1, MAX_QUANTITY)
+    if _int_in(errors, "per_customer_limit", draft.per_customer_limit, 1, MAX_PER_CUSTOMER) and (
+        qty_ok and draft.per_customer_limit > draft.total_quantity
+    ):
+        errors.append(FieldError("per_customer_limit", "must not exceed total_quantity"))
+    _validate_period(draft, now, errors)
+    return errors
+
+
+def _validate_discount(draft: VoucherDraft, errors: list[FieldError]) -> None:
+    min_ok = _int_in(errors, "min_spend", draft.min_spend, 0, 10**12)
+    if draft.discount_type == DiscountType.AMOUNT:
+        if draft.amount is None:
+            errors.append(FieldError("discount.amount", "is required for amount off"))
+        elif _int_in(errors, "discount.amount", draft.amount, 1, 10**12) and (
+            min_ok and draft.min_spend > 0 and draft.amount >= draft.min_spend
+        ):
+            errors.append(
+                FieldError("discount.amount", "must be less than the minimum spend (R-v3)")
+            )
+        if draft.percent is not None:
+            errors.append(FieldError("discount.percent", "is only for percentage off"))
+    elif draft.discount_type == DiscountType.PERCENT:
+        if draft.percent is None:
+            errors.append(FieldError("discount.percent", "is required for percentage off"))
+        else:
+            _int_in(errors, "discount.percent", draft.percent, 1, 99)
+        if draft.max_discount is None:
+            errors.append(
+                FieldError("discount.max_discount", "is required for percentage off (R-v2)")
+            )
+        else:
+            _int_in(errors, "discount.max_discount", draft.max_discount, 1, 10**12)
+        if draft.amount is not None:
+            errors.append(FieldError("discount.amount", "is only for amount off"))
+    else:
+        errors.append(FieldError("discount.type", "must be 'amount' or 'percent'"))
+
+
+def _validate_scope(
+    draft: VoucherDraft, catalog: Iterable[str] | None, errors: list[FieldError]
+) -> None:
+    if draft.scope == "shop":
+        if draft.product_ids:
+            errors.append(FieldError("scope.product_ids", "only for a products scope"))
+        return
+    if draft.scope != "products":
+        errors.append(FieldError("scope.type", "must be 'shop' or 'products'"))
+        return
+    ids = draft.product_ids
+    if not 1 <= len(ids) <= MAX_PRODUCTS:
+        errors.append(FieldError("scope.product_ids", f"must list 1–{MAX_PRODUCTS} products"))
+        return
+    if len(set(ids)) != len(ids):
+        errors.append(FieldError("scope.product_ids", "lists a product twice"))
+        return
+    bad = [p for p in ids if not is_platform_id(p)]
+    if bad:
+        errors.append(FieldError("scope.product_ids", f"invalid product id {bad[0]!r}"))
+        return
+    if catalog is not None:
+        known = set(catalog)
+        missing = [p for p in ids if p not in known]
+        if missing:
+            errors.append(FieldError("scope.product_ids", f"unknown product {missing[0]!r} (R-v4)"))
+
+
+def _validate_period(draft: VoucherDraft, now: datetime, errors: list[FieldError]) -> None:
+    starts, ends = draft.starts_at, draft.ends_at
+    if not isinstance(starts, datetime) or starts.tzinfo is None:
+        errors.append(FieldError("starts_at", "must be a date and time with an offset"))
+        return
+    if not isinstance(ends, datetime) or ends.tzinfo is None:
+        errors.append(FieldError("ends_at", "must be a date and time with an offset"))
+        return
+    if starts < now - START_GRACE:
+        errors.append(FieldError("starts_at", "must not be more than 5 minutes in the past"))
+    if ends <= starts:
+        errors.append(FieldError("ends_at", "must be after starts_at"))
+    elif ends - starts > MAX_PERIOD:
+        errors.append(FieldError("ends_at", "the claim period is at most 180 days"))
+    if draft.valid_days is not None:
+        _int_in(errors, "valid_days", draft.valid_days, 1, MAX_VALID_DAYS)
+        if draft.redeem_until is not None:
+            errors.append(FieldError("redeem_until", "set either redeem_until or valid_days"))
+    elif draft.redeem_until is not None:
+        if not isinstance(draft.redeem_until, datetime) or draft.redeem_until.tzinfo is None:
+            errors.append(FieldError("redeem_until", "must be a date and time with an offset"))
+        elif draft.redeem_until < ends:
+            errors.append(FieldError("redeem_until", "must not be before ends_at"))
+
+
+def status_of(
+    starts_at: datetime, ends_at: datetime, deactivated_at: datetime | None, now: datetime
+) -> Status:
+    """R-v9: derived from the clock and the record, never from a job having run."""
+    if deactivated_at is not None:
+        return Status.DEACTIVATED
+    if now < starts_at:
+        return Status.UPCOMING
+    if now < ends_at:
+        return Status.ONGOING
+    return Status.ENDED
+
+
+def unit_discount_cap(draft: VoucherDraft) -> int:
+    """The most one use can take off: the amount, or the maximum discount per order."""
+    if draft.discount_type == DiscountType.AMOUNT:
+        return draft.amount or 0
+    return draft.max_discount or 0
+
+
+def estimated_spend(draft: VoucherDraft) -> int:
+    """R-v7: (amount, or max_discount for percentage off) × total_quantity."""
+    return unit_discount_cap(draft) * draft.total_quantity
+
+
+def claim_redeem_until(
+    claimed_at: datetime, ends_at: datetime, redeem_until: datetime | None, valid_days: int | None
+) -> datetime:
+    """R-v6: a claim is usable until the voucher's fixed date or `valid_days` after claiming."""
+    if valid_days is not None:
+        return claimed_at + timedelta(days=valid_days)
+    return redeem_until if redeem_until is not None else ends_at
+
+
+LOW_MAX_DISCOUNT = "low_max_discount"
+
+
+def low_max_discount_warning(
+    draft: VoucherDraft, aov: int | None, scoped_prices: Iterable[int]
+) -> Warning | None:
+    """R-v8 "Maximum Discount Per Order is Low".
+
+    Reference basket = max(min_spend, AOV when known, highest scoped product price); warn when
+    max_discount < ½ × percent% × basket, i.e. 200·max_discount < percent·basket.
+    """
+    if draft.discount_type != DiscountType.PERCENT or not draft.percent or not draft.max_discount:
+        return None
+    candidates = [draft.min_spend, aov or 0]
+    if draft.scope == "products":
+        candidates.extend(scoped_prices)
+    basket = max(candidates)
+    if basket <= 0 or 200 * draft.max_discount >= draft.percent * basket:
+        return None
+    nominal = basket * draft.percent // 100
+    capped = min(nominal, draft.max_discount)
+    return Warning(
+        LOW_MAX_DISCOUNT,
+        "Maximum Discount Per Order is Low",
+        {"basket": basket, "nominal": nominal, "capped": capped, "final_price": basket - capped},
+    )
+
+
+def edit_refusal(status: Status, changes: Mapping[str, object], total_quantity: int) -> str | None:
+    """R-v10: why an edit is refused, or None when the status allows it."""
+    if status in (Status.ENDED, Status.DEACTIVATED):
+        return f"an {status.value} voucher cannot change (R-v10)"
+    if status == Status.ONGOING:
+        other = sorted(k for k in changes if k != "total_quantity")
+        if other:
+            return (
+                "an ongoing voucher only allows total_quantity to increase (R-v10); "
+                f"refused: {', '.join(other)}"
+            )
+        new_qty = changes.get("total_quantity")
+        if new_qty is not None and _is_int(new_qty) and new_qty < total_quantity:  # type: ignore[operator]
+            return "an ongoing voucher's total_quantity can only increase (R-v10)"
+    return None

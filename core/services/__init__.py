@@ -1,0 +1,46 @@
+"""The services the adapters call: one object per aggregate, built once per process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.clock import Clock, SystemClock
+from core.services.accounts import AccountService
+from core.services.api_keys import ApiKeyService
+from core.services.checkout import CheckoutService
+from core.services.claims import ClaimService
+from core.services.live import LiveService
+from core.services.products import ProductService
+from core.services.shops import ShopService
+from core.services.vouchers import VoucherService
+from storage.db import Database
+
+
+@dataclass
+class Services:
+    db: Database
+    clock: Clock
+    shops: ShopService
+    accounts: AccountService
+    api_keys: ApiKeyService
+    products: ProductService
+    vouchers: VoucherService
+    live: LiveService
+    claims: ClaimService
+    checkout: CheckoutService
+
+    @classmethod
+    def build(cls, db: Database, clock: Clock | None = None) -> Services:
+        clock = clock or SystemClock()
+        return cls(
+            db=db,
+            clock=clock,
+            shops=ShopService(db, clock),
+            accounts=AccountService(db, clock),
+            api_keys=ApiKeyService(db, clock),
+            products=ProductService(db, clock),
+            vouchers=VoucherService(db, clock),
+            live=LiveService(db, clock),
+            claims=ClaimService(db, clock),
+            checkout=CheckoutService(db, clock),
+        )

@@ -1,0 +1,176 @@
+"""Linked accounts: invites as deep links, roles, unlinking, platform handles (R-acc1…R-acc4)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from core.errors import Conflict, NotFound, PermissionDenied, invalid
+from core.ids import check_platform_id
+from core.notifications import account_label, notify
+from core.rules.roles import LINKABLE_ROLES, ROLE_LIMITS, Action, Actor, Role
+from core.services.base import Service, require
+from core.services.live import stop_account_activity
+from core.views import AccountView, ShopView
+from storage import repositories as repo
+from storage.models import Account, Invite
+
+INVITE_TTL = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class InviteView:
+    token: str
+    role: str
+    expires_at: datetime
+
+    def deep_link(self, bot_username: str) -> str:
+        return f"https://t.me/{bot_username}?start={self.token}"
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A Telegram user's place in a shop, as the bot needs it for every update."""
+
+    actor: Actor
+    account: AccountView
+    shop: ShopView
+
+
+class AccountService(Service):
+    async def membership(self, telegram_user_id: int) -> Membership | None:
+        async with self.db.read() as session:
+            account = await repo.active_account_of_user(session, telegram_user_id)
+            if account is None:
+                return None
+            shop = await self._shop(session, account.shop_id)
+        actor = Actor(shop_id=account.shop_id, role=Role(account.role), account_id=account.id)
+        return Membership(actor, AccountView.of(account), ShopView.of(shop))
+
+    async def list(self, actor: Actor) -> list[AccountView]:
+        require(actor, Action.READ)
+        async with self.db.read() as session:
+            return [AccountView.of(a) for a in await repo.active_accounts(session, actor.shop_id)]
+
+    async def get(self, actor: Actor, account_id: int) -> AccountView:
+        require(actor, Action.READ)
+        async with self.db.read() as session:
+            account = await repo.get_account(session, actor.shop_id, account_id)
+        if account is None or account.unlinked_at is not None:
+            raise NotFound(f"account {account_id} not found", code="account_not_found")
+        return AccountView.of(account)
+
+    async def create_invite(self, actor: Actor, role: str) -> InviteView:
+        require(actor, Action.MANAGE_SHOP)
+        if role not in LINKABLE_ROLES:
+            raise invalid("role", "must be 'official' or 'marketing'")
+        now = self.clock.now()
+        async with self.db.write() as session:
+            await self._check_room(session, actor.shop_id, Role(role))
+            invite = Invite(
+                shop_id=actor.shop_id,
+                role=role,
+                token=secrets.token_urlsafe(16),
+                created_by_account_id=actor.account_id,  # type: ignore[arg-type]
+                created_at=now,
+                expires_at=now + INVITE_TTL,
+            )
+            session.add(invite)
+        return InviteView(invite.token, role, invite.expires_at)
+
+    async def _check_room(self, session, shop_id: int, role: Role) -> None:  # type: ignore[no-untyped-def]
+        if await repo.count_active_role(session, shop_id, role) >= ROLE_LIMITS[role]:
+            limit = ROLE_LIMITS[role]
+            raise Conflict(
+                f"The shop already has {limit} {role.value} account{'s' if limit > 1 else ''}: "
+                "unlink one first.",
+                code="role_full",
+            )
+
+    async def accept_invite(
+        self, token: str, telegram_user_id: int, display_name: str | None = None
+    ) -> Membership:
+        now = self.clock.now()
+        try:
+            async with self.db.write() as session:
+                invite = await repo.get_invite(session, token)
+                if invite is None:
+                    raise NotFound("This invite link is not valid.", code="invite_not_found")
+                if invite.used_at is not None:
+                    raise Conflict("This invite link was already used.", code="invite_used")
+                if now >= invite.expires_at:
+                    raise Conflict("This invite link has expired.", code="invite_expired")
+                if await repo.active_account_of_user(session, telegram_user_id):
+                    raise Conflict("You already belong to a shop.", code="already_in_shop")
+                # Locking the shop row serialises concurrent acceptances for the same role.
+                shop = await self._shop(session, invite.shop_id, lock=True)
+                await self._check_room(session, shop.id, Role(invite.role))  # type: ignore[arg-type]
+                account = Account(
+                    shop_id=shop.id,  # type: ignore[arg-type]
+                    role=invite.role,
+                    telegram_user_id=telegram_user_id,
+                    display_name=display_name,
+                    linked_at=now,
+                )
+                session.add(account)
+                await session.flush()
+                if not await repo.use_invite(session, invite.id, account.id, now):  # type: ignore[arg-type]
+                    raise Conflict("This invite link was already used.", code="invite_used")
+                await notify(
+                    session,
+                    shop,
+                    event_key=f"account:{account.id}:linked",
+                    kind="account_linked",
+                    text=f"🔗 {account_label(account)} was linked to the shop.",
+                    now=now,
+                )
+        except IntegrityError as exc:
+            raise Conflict("You already belong to a shop.", code="already_in_shop") from exc
+        actor = Actor(shop_id=account.shop_id, role=Role(account.role), account_id=account.id)
+        return Membership(actor, AccountView.of(account), ShopView.of(shop))
+
+    async def unlink(self, actor: Actor, account_id: int) -> AccountView:
+        """R-acc3: immediate; its sessions end and its distributions stop in the same commit."""
+        require(actor, Action.MANAGE_SHOP)
+        now = self.clock.now()
+        async with self.db.write() as session:
+            account = await repo.get_account(session, actor.shop_id, account_id)
+            if account is None or account.unlinked_at is not None:
+                raise NotFound(f"account {account_id} not found", code="account_not_found")
+            if account.role == Role.SELLER:
+                raise PermissionDenied(
+                    "The seller's own account cannot be unlinked.", code="cannot_unlink_seller"
+                )
+            account.unlinked_at = now
+            shop = await self._shop(session, actor.shop_id)
+            await stop_account_activity(session, shop, account, now, reason="account_unlinked")
+            await notify(
+                session,
+                shop,
+                event_key=f"account:{account.id}:unlinked",
+                kind="account_unlinked",
+                text=f"✂️ {account_label(account)} was unlinked from the shop.",
+                now=now,
+            )
+            return AccountView.of(account)
+
+    async def set_handle(
+        self, actor: Actor, handle: str, account_id: int | None = None
+    ) -> AccountView:
+        """R-acc2: the platform handle matches follow events to this host."""
+        require(actor, Action.READ)
+        handle = check_platform_id(
+            handle.lstrip("@") if isinstance(handle, str) else handle, "platform_handle"
+        )
+        target = account_id if account_id is not None else actor.account_id
+        if target != actor.account_id:
+            require(actor, Action.MANAGE_SHOP)
+        async with self.db.write() as session:
+            account = await repo.get_account(session, actor.shop_id, target)  # type: ignore[arg-type]
+            if account is None or account.unlinked_at is not None:
+                raise NotFound(f"account {target} not found", code="account_not_found")
+            account.platform_handle = handle
+            return AccountView.of(account)

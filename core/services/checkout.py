@@ -1,0 +1,307 @@
+"""Quotes, orders and cancellations (R-o1…R-o5), and the average order value (R-a6)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from core.ids import check_platform_id, is_platform_id
+from core.rules.checkout import Line, Offer, Priced, price, price_all, subtotal
+from core.rules.roles import Action, Actor
+from core.services.base import Service, require
+from core.views import OrderView, PricedClaim, QuoteView, effective_claim_status
+from storage import repositories as repo
+from storage.models import Claim, OrderLine, ShopOrder, Voucher
+
+MAX_LINES = 500
+MAX_UNIT_PRICE = 10**12
+MAX_LINE_QUANTITY = 1_000_000
+AOV_WINDOW = timedelta(days=30)
+
+
+class _ClaimTaken(Exception):
+    """Another order redeemed the chosen claim first: choose again."""
+
+
+def parse_lines(raw: Sequence[object]) -> list[Line]:
+    """Validates order lines (field paths like `lines.0.unit_price`)."""
+    errors: list[FieldError] = []
+    if not isinstance(raw, (list, tuple)) or not 1 <= len(raw) <= MAX_LINES:
+        raise ValidationFailed([FieldError("lines", f"must list 1–{MAX_LINES} lines")])
+    lines = []
+    for i, item in enumerate(raw):
+        if isinstance(item, Line):
+            item = {
+                "product_id": item.product_id,
+                "unit_price": item.unit_price,
+                "quantity": item.quantity,
+            }
+        if not isinstance(item, dict):
+            errors.append(FieldError(f"lines.{i}", "must be an object"))
+            continue
+        pid, unit, qty = item.get("product_id"), item.get("unit_price"), item.get("quantity")
+        if not is_platform_id(pid):
+            errors.append(
+                FieldError(
+                    f"lines.{i}.product_id", "must be 1–64 characters of A-Z a-z 0-9 _ . : -"
+                )
+            )
+        if not _whole(unit) or not 0 <= unit <= MAX_UNIT_PRICE:  # type: ignore[operator]
+            errors.append(
+                FieldError(f"lines.{i}.unit_price", "must be a whole number of minor units ≥ 0")
+            )
+        if not _whole(qty) or not 1 <= qty <= MAX_LINE_QUANTITY:  # type: ignore[operator]
+            errors.append(
+                FieldError(f"lines.{i}.quantity", f"must be a whole number 1–{MAX_LINE_QUANTITY:,}")
+            )
+        if not errors:
+            lines.append(Line(pid, unit, qty))  # type: ignore[arg-type]
+    if errors:
+        raise ValidationFailed(errors)
+    return lines
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _offer(claim: Claim, voucher: Voucher, product_ids: list[str], now: datetime) -> Offer:
+    return Offer(
+        claim_id=claim.id,  # type: ignore[arg-type]
+        voucher_id=voucher.id,  # type: ignore[arg-type]
+        status=effective_claim_status(claim, now),
+        redeem_until=claim.redeem_until,
+        discount_type=voucher.discount_type,
+        amount=voucher.amount,
+        percent=voucher.percent,
+        max_discount=voucher.max_discount,
+        min_spend=voucher.min_spend,
+        product_ids=frozenset(product_ids) if voucher.scope == "products" else None,
+    )
+
+
+def _priced_view(p: Priced) -> PricedClaim:
+    return PricedClaim(p.offer.claim_id, p.offer.voucher_id, p.discount, p.usable, p.reason)
+
+
+class CheckoutService(Service):
+    async def _offers(
+        self,
+        session: AsyncSession,
+        shop_id: int,
+        buyer_id: str,
+        now: datetime,
+        extra_claim: int | None = None,
+    ) -> list[Offer]:
+        claims = await repo.buyer_claims(session, shop_id, buyer_id, statuses=["claimed"])
+        if extra_claim is not None and all(c.id != extra_claim for c in claims):
+            named = await repo.get_claim(session, shop_id, extra_claim)
+            if named is not None and named.buyer_id == buyer_id:
+                claims.append(named)
+        vouchers = await repo.vouchers_by_ids(session, [c.voucher_id for c in claims])
+        scoped = await repo.product_ids_of_vouchers(
+            session,
+            [v.id for v in vouchers.values() if v.scope == "products"],  # type: ignore[misc]
+        )
+        return [
+            _offer(c, vouchers[c.voucher_id], scoped.get(c.voucher_id, []), now) for c in claims
+        ]
+
+    async def quote(self, actor: Actor, buyer_id: str, raw_lines: Sequence[object]) -> QuoteView:
+        """R-o3: the best usable claim and every claim considered; changes nothing."""
+        require(actor, Action.READ)
+        check_platform_id(buyer_id, "buyer_id")
+        lines = parse_lines(raw_lines)
+        now = self.clock.now()
+        async with self.db.read() as session:
+            offers = await self._offers(session, actor.shop_id, buyer_id, now)
+        ranked = price_all(offers, lines, now)
+        best = ranked[0] if ranked and ranked[0].usable else None
+        total = subtotal(lines)
+        return QuoteView(
+            subtotal=total,
+            best=_priced_view(best) if best else None,
+            total=total - (best.discount if best else 0),
+            considered=tuple(_priced_view(p) for p in ranked),
+        )
+
+    async def place_order(
+        self,
+        actor: Actor,
+        order_id: str,
+        buyer_id: str,
+        raw_lines: Sequence[object],
+        claim_id: int | None = None,
+    ) -> tuple[OrderView, bool]:
+        """R-o4: recorded once per order_id; redeems the best usable claim, or the named one.
+        Returns the order and whether this call created it."""
+        require(actor, Action.MANAGE_VOUCHERS)
+        check_platform_id(order_id, "order_id")
+        check_platform_id(buyer_id, "buyer_id")
+        if claim_id is not None and not _whole(claim_id):
+            raise ValidationFailed([FieldError("claim_id", "must be a claim id")])
+        lines = parse_lines(raw_lines)
+        body_hash = _fingerprint(buyer_id, lines, claim_id)
+        existing = await self._existing(actor.shop_id, order_id, body_hash)
+        if existing is not None:
+            return existing, False
+        for _attempt in range(5):
+            try:
+                return await self._record(
+                    actor.shop_id, order_id, buyer_id, lines, claim_id, body_hash
+                ), True
+            except _ClaimTaken:
+                continue
+            except IntegrityError:
+                existing = await self._existing(actor.shop_id, order_id, body_hash)
+                if existing is not None:
+                    return existing, False
+                raise
+        raise Conflict(
+            "The order's voucher was taken by another order; try again.", code="claim_contention"
+        )
+
+    async def _existing(self, shop_id: int, order_id: str, body_hash: str) -> OrderView | None:
+        async with self.db.read() as session:
+            order = await repo.get_order(session, shop_id, order_id)
+            if order is None:
+                return None
+            lines = await repo.order_lines(session, order.id)  # type: ignore[arg-type]
+        if order.body_hash != body_hash:
+            raise Conflict(
+                f"Order {order_id} was already recorded with a different body.",
+                code="order_conflict",
+            )
+        return _order_view(order, lines)
+
+    async def _record(
+        self,
+        shop_id: int,
+        order_id: str,
+        buyer_id: str,
+        lines: list[Line],
+        claim_id: int | None,
+        body_hash: str,
+    ) -> OrderView:
+        now = self.clock.now()
+        async with self.db.write() as session:
+            offers = await self._offers(session, shop_id, buyer_id, now, extra_claim=claim_id)
+            chosen = self._choose(offers, lines, claim_id, now)
+            total = subtotal(lines)
+            discount = chosen.discount if chosen else 0
+            order = ShopOrder(
+                shop_id=shop_id,
+                order_id=order_id,
+                buyer_id=buyer_id,
+                subtotal=total,
+                discount=discount,
+                total=total - discount,
+                voucher_id=chosen.offer.voucher_id if chosen else None,
+                claim_id=chosen.offer.claim_id if chosen else None,
+                body_hash=body_hash,
+                created_at=now,
+            )
+            session.add(order)
+            await session.flush()
+            session.add_all(
+                OrderLine(
+                    order_ref=order.id,
+                    line_no=i,
+                    product_id=line.product_id,  # type: ignore[arg-type]
+                    unit_price=line.unit_price,
+                    quantity=line.quantity,
+                )
+                for i, line in enumerate(lines)
+            )
+            if chosen is not None:
+                if not await repo.redeem_claim(session, chosen.offer.claim_id, order.id):  # type: ignore[arg-type]
+                    raise _ClaimTaken
+                await repo.add_redeemed(session, chosen.offer.voucher_id, 1)
+        return OrderView.of(order, tuple(lines))
+
+    def _choose(
+        self, offers: list[Offer], lines: list[Line], claim_id: int | None, now: datetime
+    ) -> Priced | None:
+        if claim_id is None:
+            ranked = price_all(offers, lines, now)
+            return ranked[0] if ranked and ranked[0].usable else None
+        named = next((o for o in offers if o.claim_id == claim_id), None)
+        if named is None:
+            raise NotFound(f"claim {claim_id} not found for this buyer", code="claim_not_found")
+        priced = price(named, lines, now)
+        if not priced.usable:
+            raise Conflict(
+                f"Claim {claim_id} cannot be used for this order: {priced.reason}.",
+                code="claim_not_usable",
+                reason=priced.reason,
+            )
+        return priced
+
+    async def cancel_order(self, actor: Actor, order_id: str) -> OrderView:
+        """R-o5: the order leaves the revenue figures and its claim is released (R-c3)."""
+        require(actor, Action.MANAGE_VOUCHERS)
+        check_platform_id(order_id, "order_id")
+        now = self.clock.now()
+        async with self.db.write() as session:
+            order = await repo.get_order(session, actor.shop_id, order_id)
+            if order is None:
+                raise NotFound(f"order {order_id} not found", code="order_not_found")
+            if order.status != "cancelled":
+                order.status, order.cancelled_at = "cancelled", now
+                if order.claim_id is not None:
+                    await self._release(session, actor.shop_id, order.claim_id, now)
+                await session.flush()
+            lines = await repo.order_lines(session, order.id)  # type: ignore[arg-type]
+        return _order_view(order, lines)
+
+    async def _release(
+        self, session: AsyncSession, shop_id: int, claim_id: int, now: datetime
+    ) -> None:
+        claim = await repo.get_claim(session, shop_id, claim_id)
+        if claim is None or claim.status != "redeemed":
+            return
+        voucher = await repo.get_voucher(session, shop_id, claim.voucher_id)
+        if voucher is not None and voucher.deactivated_at is not None:
+            status = "void"
+        elif now > claim.redeem_until:
+            status = "expired"
+        else:
+            status = "claimed"
+        await repo.release_claim(session, claim_id, status)
+        await repo.add_redeemed(session, claim.voucher_id, -1)
+
+    async def get_order(self, actor: Actor, order_id: str) -> OrderView:
+        require(actor, Action.READ)
+        async with self.db.read() as session:
+            order = await repo.get_order(session, actor.shop_id, order_id)
+            if order is None:
+                raise NotFound(f"order {order_id} not found", code="order_not_found")
+            lines = await repo.order_lines(session, order.id)  # type: ignore[arg-type]
+        return _order_view(order, lines)
+
+    async def average_order_value(self, actor: Actor) -> int | None:
+        """R-a6: mean total of the shop's non-cancelled orders of the last 30 days."""
+        require(actor, Action.READ)
+        async with self.db.read() as session:
+            return await repo.average_order_value(
+                session, actor.shop_id, self.clock.now() - AOV_WINDOW
+            )
+
+
+def _order_view(order: ShopOrder, lines: list[OrderLine]) -> OrderView:
+    return OrderView.of(order, tuple(Line(x.product_id, x.unit_price, x.quantity) for x in lines))
+
+
+def _fingerprint(buyer_id: str, lines: list[Line], claim_id: int | None) -> str:
+    body = {
+        "buyer_id": buyer_id,
+        "claim_id": claim_id,
+        "lines": [[x.product_id, x.unit_price, x.quantity] for x in lines],
+    }
+    return hashlib.sha256(json.dumps(body, separators=(",", ":")).encode()).hexdigest()

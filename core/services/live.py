@@ -1,0 +1,379 @@
+"""Live sessions, watch time, follows and distributions (R-live1…R-live4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from html import escape
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
+from core.ids import check_platform_id
+from core.notifications import account_label, notify, voucher_label
+from core.rules.live import Task, TaskType, follow_counts_as_new, validate_task
+from core.rules.roles import Action, Actor
+from core.rules.vouchers import Kind, Status, Warning, status_of
+from core.services.base import Service, require
+from core.views import DistributionView, SessionView
+from storage import repositories as repo
+from storage.models import Account, Distribution, FollowEvent, LiveSession, Shop
+
+FOLLOW_MULTI_CLAIM = "follow_task_multiple_claims"
+MAX_WATCH_SECONDS = 7 * 24 * 3600
+FUTURE_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class FollowResult:
+    buyer_id: str
+    host_handle: str
+    following: bool
+    counted: bool  # this event was a new follow (R-live2)
+
+
+async def stop_distribution_row(
+    session: AsyncSession,
+    shop: Shop,
+    d: Distribution,
+    now: datetime,
+    reason: str,
+    by: Account | None,
+) -> bool:
+    """Stops one distribution and tells the team; False when it was already stopped."""
+    if not await repo.stop_distribution(session, d.id, now, reason):  # type: ignore[arg-type]
+        return False
+    voucher = await repo.get_voucher(session, shop.id, d.voucher_id)  # type: ignore[arg-type]
+    task = Task(TaskType(d.task_type), d.task_minutes)
+    why = {
+        "stopped": f"by {account_label(by)}",
+        "session_ended": "because the live session ended",
+        "deactivated": "because the voucher was deactivated",
+        "account_unlinked": "because the host account was unlinked",
+        "claim_period_ended": "because the claim period ended",
+    }.get(reason, reason)
+    await notify(
+        session,
+        shop,
+        event_key=f"distribution:{d.id}:stopped",
+        kind="distribution_stopped",
+        text=f"⏹ Distribution of {voucher_label(voucher)} ({task.describe()}) stopped {why}.",  # type: ignore[arg-type]
+        now=now,
+    )
+    return True
+
+
+async def stop_account_activity(
+    session: AsyncSession, shop: Shop, account: Account, now: datetime, *, reason: str
+) -> None:
+    """R-acc3: an unlinked account's sessions end and its distributions stop."""
+    for d in await repo.active_distributions(session, account_id=account.id):
+        await stop_distribution_row(session, shop, d, now, reason, account)
+    live = await repo.active_session_of_account(session, account.id)  # type: ignore[arg-type]
+    if live is not None:
+        await repo.end_session(session, live.id, now)  # type: ignore[arg-type]
+
+
+class LiveService(Service):
+    # --- sessions --------------------------------------------------------------------------
+
+    async def start_session(self, actor: Actor, account_id: int | None = None) -> SessionView:
+        require(actor, Action.RUN_LIVE)
+        target = account_id if account_id is not None else actor.account_id
+        if target is None:
+            raise invalid("account_id", "is required")
+        if target != actor.account_id and not actor.acts_for_any_account:
+            raise PermissionDenied("You can only start your own live session.", code="forbidden")
+        now = self.clock.now()
+        try:
+            async with self.db.write() as session:
+                account = await repo.get_account(session, actor.shop_id, target)
+                if account is None or account.unlinked_at is not None:
+                    raise NotFound(f"account {target} not found", code="account_not_found")
+                current = await repo.active_session_of_account(session, target)
+                if current is not None:
+                    raise Conflict(
+                        f"Live session #{current.id} is already active for this account.",
+                        code="session_active",
+                        session_id=current.id,
+                    )
+                live = LiveSession(shop_id=actor.shop_id, account_id=target, started_at=now)
+                session.add(live)
+                await session.flush()
+        except IntegrityError as exc:  # two starts raced: the index keeps one
+            raise Conflict(
+                "A live session is already active for this account.", code="session_active"
+            ) from exc
+        return SessionView.of(live)
+
+    async def _session_for(
+        self, session: AsyncSession, actor: Actor, session_id: int
+    ) -> LiveSession:
+        live = await repo.get_session(session, actor.shop_id, session_id)
+        if live is None:
+            raise NotFound(f"live session {session_id} not found", code="session_not_found")
+        if live.account_id != actor.account_id and not actor.acts_for_any_account:
+            raise PermissionDenied(
+                "This live session belongs to another account.", code="forbidden"
+            )
+        return live
+
+    async def end_session(self, actor: Actor, session_id: int) -> SessionView:
+        """R-live1: ending a session stops its distributions; the team gets its claims."""
+        require(actor, Action.RUN_LIVE)
+        now = self.clock.now()
+        async with self.db.write() as session:
+            live = await self._session_for(session, actor, session_id)
+            shop = await self._shop(session, actor.shop_id)
+            if live.ended_at is None:
+                by = await repo.get_account(session, actor.shop_id, live.account_id)
+                for d in await repo.active_distributions(session, session_ids=[session_id]):
+                    await stop_distribution_row(session, shop, d, now, "session_ended", by)
+                await repo.end_session(session, session_id, now)
+                live.ended_at = now
+                claims = await repo.claims_in_session(session, session_id)
+                minutes = int((now - live.started_at).total_seconds() // 60)
+                await notify(
+                    session,
+                    shop,
+                    event_key=f"session:{session_id}:ended",
+                    kind="session_ended",
+                    text=(
+                        f"🎬 Live session #{session_id} of {account_label(by)} ended after "
+                        f"{minutes} min with {claims:,} voucher claim{'s' if claims != 1 else ''}."
+                    ),
+                    now=now,
+                )
+            else:
+                claims = await repo.claims_in_session(session, session_id)
+            return SessionView.of(live, claims=claims)
+
+    async def end_own_session(self, actor: Actor) -> SessionView:
+        current = await self.active_session(actor)
+        if current is None:
+            raise NotFound("You have no active live session.", code="no_active_session")
+        return await self.end_session(actor, current.id)
+
+    async def active_session(
+        self, actor: Actor, account_id: int | None = None
+    ) -> SessionView | None:
+        require(actor, Action.READ)
+        target = account_id if account_id is not None else actor.account_id
+        if target is None:
+            return None
+        async with self.db.read() as session:
+            live = await repo.active_session_of_account(session, target)
+            if live is None or live.shop_id != actor.shop_id:
+                return None
+            dists = await repo.active_distributions(session, session_ids=[live.id])  # type: ignore[list-item]
+        return SessionView.of(live, dists)
+
+    async def get_session(self, actor: Actor, session_id: int) -> SessionView:
+        require(actor, Action.READ)
+        async with self.db.read() as session:
+            live = await repo.get_session(session, actor.shop_id, session_id)
+            if live is None:
+                raise NotFound(f"live session {session_id} not found", code="session_not_found")
+            dists = await repo.active_distributions(session, session_ids=[session_id])
+        return SessionView.of(live, dists)
+
+    async def list_sessions(
+        self,
+        actor: Actor,
+        *,
+        active: bool | None = None,
+        limit: int = 50,
+        after_id: int | None = None,
+    ) -> list[SessionView]:
+        require(actor, Action.READ)
+        async with self.db.read() as session:
+            rows = await repo.list_sessions(
+                session, actor.shop_id, active=active, limit=limit, after_id=after_id
+            )
+            dists = await repo.active_distributions(session, session_ids=[s.id for s in rows])  # type: ignore[misc]
+        by_session: dict[int, list[Distribution]] = {}
+        for d in dists:
+            by_session.setdefault(d.session_id, []).append(d)
+        return [SessionView.of(s, by_session.get(s.id, [])) for s in rows]  # type: ignore[arg-type]
+
+    # --- what the platform reports ---------------------------------------------------------
+
+    async def record_watch(
+        self, shop_id: int, session_id: int, buyer_id: str, watched_seconds: int
+    ) -> int:
+        """Cumulative watch time of a viewer in a session, kept as the maximum reported."""
+        check_platform_id(buyer_id, "buyer_id")
+        if (
+            not isinstance(watched_seconds, int)
+            or isinstance(watched_seconds, bool)
+            or not (0 <= watched_seconds <= MAX_WATCH_SECONDS)
+        ):
+            raise invalid("watched_seconds", f"must be a whole number 0–{MAX_WATCH_SECONDS}")
+        now = self.clock.now()
+        async with self.db.write() as session:
+            if await repo.get_session(session, shop_id, session_id) is None:
+                raise NotFound(f"live session {session_id} not found", code="session_not_found")
+            return await repo.record_watch(session, session_id, buyer_id, watched_seconds, now)
+
+    async def record_follow(
+        self,
+        shop_id: int,
+        buyer_id: str,
+        host_handle: str,
+        action: str,
+        at: datetime | None = None,
+    ) -> FollowResult:
+        check_platform_id(buyer_id, "buyer_id")
+        host = check_platform_id(
+            host_handle.lstrip("@") if isinstance(host_handle, str) else host_handle, "host_handle"
+        )
+        if action not in ("follow", "unfollow"):
+            raise invalid("action", "must be 'follow' or 'unfollow'")
+        now = self.clock.now()
+        at = at or now
+        if at.tzinfo is None:
+            raise invalid("at", "must have an offset")
+        if at > now + FUTURE_SKEW:
+            raise invalid("at", "must not be in the future")
+        async with self.db.write() as session:
+            counted = False
+            if action == "follow":
+                last = await repo.last_counted_follow(session, shop_id, host, buyer_id, before=at)
+                counted = follow_counts_as_new(at, last)
+            session.add(
+                FollowEvent(
+                    shop_id=shop_id,
+                    host_handle=host,
+                    buyer_id=buyer_id,
+                    action=action,
+                    at=at,
+                    counted=counted,
+                )
+            )
+            await session.flush()
+            latest = await repo.latest_follow_event(session, shop_id, host, buyer_id)
+        return FollowResult(
+            buyer_id, host, latest is not None and latest.action == "follow", counted
+        )
+
+    # --- distributions ---------------------------------------------------------------------
+
+    async def issue(
+        self,
+        actor: Actor,
+        session_id: int,
+        voucher_id: int,
+        task_type: str,
+        minutes: int | None = None,
+    ) -> DistributionView:
+        """R-live2/R-live3: one ongoing LIVE voucher, one task, inside an active session."""
+        require(actor, Action.RUN_LIVE)
+        errors = validate_task(task_type, minutes)
+        if errors:
+            raise ValidationFailed(errors)
+        task = Task(TaskType(task_type), minutes if task_type == TaskType.WATCH else None)
+        now = self.clock.now()
+        try:
+            async with self.db.write() as session:
+                live = await self._session_for(session, actor, session_id)
+                if live.ended_at is not None:
+                    raise Conflict(f"Live session #{session_id} has ended.", code="session_ended")
+                voucher = await self._voucher(session, actor.shop_id, voucher_id)
+                if voucher.kind != Kind.LIVE:
+                    raise Conflict(
+                        "Only LIVE vouchers can be distributed in a live session.",
+                        code="not_live_voucher",
+                    )
+                status = status_of(voucher.starts_at, voucher.ends_at, voucher.deactivated_at, now)
+                if status != Status.ONGOING:
+                    raise Conflict(
+                        f"Only ongoing vouchers can be distributed; this one is {status.value}.",
+                        code="not_distributable",
+                        status=status.value,
+                    )
+                if voucher.claimed >= voucher.total_quantity:
+                    raise Conflict("This voucher is sold out: add quantity first.", code="sold_out")
+                current = await repo.active_distribution_of_voucher(session, voucher_id)
+                if current is not None:
+                    running = Task(TaskType(current.task_type), current.task_minutes)
+                    raise Conflict(
+                        f"This voucher is already being distributed ({running.describe()}, "
+                        f"session #{current.session_id}): stop it first to change the task.",
+                        code="distribution_active",
+                        distribution_id=current.id,
+                    )
+                d = Distribution(
+                    shop_id=actor.shop_id,
+                    voucher_id=voucher_id,
+                    session_id=session_id,
+                    account_id=live.account_id,
+                    task_type=task.type.value,
+                    task_minutes=task.minutes,
+                    started_at=now,
+                )
+                session.add(d)
+                await session.flush()
+                shop = await self._shop(session, actor.shop_id)
+                host = await repo.get_account(session, actor.shop_id, live.account_id)
+                await notify(
+                    session,
+                    shop,
+                    event_key=f"distribution:{d.id}:started",
+                    kind="distribution_started",
+                    text=(
+                        f"▶️ {account_label(host)} is distributing {voucher_label(voucher)} "
+                        f"in live session #{session_id}: {escape(task.describe())}, "
+                        f"{voucher.total_quantity - voucher.claimed:,} left."
+                    ),
+                    now=now,
+                )
+        except IntegrityError as exc:
+            raise Conflict(
+                "This voucher is already being distributed.", code="distribution_active"
+            ) from exc
+        warnings: tuple[Warning, ...] = ()
+        if task.type == TaskType.FOLLOW and voucher.per_customer_limit > 1:
+            warnings = (
+                Warning(
+                    FOLLOW_MULTI_CLAIM,
+                    f"This voucher allows {voucher.per_customer_limit} claims per customer: with a "
+                    "Follow task, 1 is recommended so viewers can't re-follow to claim again.",
+                ),
+            )
+        return DistributionView.of(d, warnings)
+
+    async def stop(self, actor: Actor, distribution_id: int) -> DistributionView:
+        require(actor, Action.RUN_LIVE)
+        now = self.clock.now()
+        async with self.db.write() as session:
+            d = await repo.get_distribution(session, actor.shop_id, distribution_id)
+            if d is None:
+                raise NotFound(
+                    f"distribution {distribution_id} not found", code="distribution_not_found"
+                )
+            await self._session_for(session, actor, d.session_id)
+            if d.stopped_at is None:
+                shop = await self._shop(session, actor.shop_id)
+                by = await self._account(session, actor)
+                await stop_distribution_row(session, shop, d, now, "stopped", by)
+                d.stopped_at, d.stop_reason = now, "stopped"
+            return DistributionView.of(d)
+
+    async def stop_voucher(self, actor: Actor, voucher_id: int) -> DistributionView:
+        """`/stop <voucher id>`: the voucher's active distribution."""
+        require(actor, Action.RUN_LIVE)
+        async with self.db.read() as session:
+            await self._voucher(session, actor.shop_id, voucher_id)
+            d = await repo.active_distribution_of_voucher(session, voucher_id)
+        if d is None:
+            raise NotFound("This voucher is not being distributed.", code="no_active_distribution")
+        return await self.stop(actor, d.id)  # type: ignore[arg-type]
+
+    async def distributions(
+        self, actor: Actor, *, active_only: bool = True
+    ) -> list[DistributionView]:
+        require(actor, Action.READ)
+        async with self.db.read() as session:
+            rows = await repo.active_distributions(session)
+        return [DistributionView.of(d) for d in rows if d.shop_id == actor.shop_id]

@@ -1,0 +1,101 @@
+"""Shops: creation with their seller, settings, and the team chat (R-acc1, R-n1)."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from sqlalchemy.exc import IntegrityError
+
+from core.errors import Conflict, FieldError, ValidationFailed
+from core.money import is_currency
+from core.rules.roles import Action, Actor, Role
+from core.services.base import Service, require
+from core.views import AccountView, ShopView
+from storage import repositories as repo
+from storage.models import Account, Shop
+
+_ZONES = frozenset(available_timezones())
+
+
+def check_settings(currency: str | None, timezone: str | None) -> list[FieldError]:
+    errors = []
+    if currency is not None and not is_currency(currency):
+        errors.append(FieldError("currency", "must be an ISO 4217 code such as USD or IDR"))
+    if timezone is not None and timezone not in _ZONES:
+        errors.append(FieldError("timezone", "must be an IANA time zone such as Asia/Jakarta"))
+    return errors
+
+
+class ShopService(Service):
+    async def create(
+        self,
+        name: str,
+        *,
+        owner_telegram_user_id: int | None = None,
+        owner_name: str | None = None,
+        handle: str | None = None,
+        currency: str = "USD",
+        timezone: str = "UTC",
+    ) -> tuple[ShopView, AccountView]:
+        name = (name or "").strip()
+        errors = check_settings(currency, timezone)
+        if not name or len(name) > 100:
+            errors.insert(0, FieldError("name", "must be 1–100 characters"))
+        if handle is not None:
+            from core.ids import is_platform_id
+
+            if not is_platform_id(handle):
+                errors.append(
+                    FieldError("handle", "must be 1–64 characters of A-Z a-z 0-9 _ . : -")
+                )
+        if errors:
+            raise ValidationFailed(errors)
+        now = self.clock.now()
+        try:
+            async with self.db.write() as session:
+                if owner_telegram_user_id is not None and await repo.active_account_of_user(
+                    session, owner_telegram_user_id
+                ):
+                    raise Conflict("You already belong to a shop.", code="already_in_shop")
+                shop = Shop(name=name, currency=currency, timezone=timezone, created_at=now)
+                session.add(shop)
+                await session.flush()
+                seller = Account(
+                    shop_id=shop.id,  # type: ignore[arg-type]
+                    role=Role.SELLER,
+                    telegram_user_id=owner_telegram_user_id,
+                    display_name=owner_name,
+                    platform_handle=handle,
+                    linked_at=now,
+                )
+                session.add(seller)
+                await session.flush()
+        except IntegrityError as exc:  # the same user racing two /setup
+            raise Conflict("You already belong to a shop.", code="already_in_shop") from exc
+        return ShopView.of(shop), AccountView.of(seller)
+
+    async def get(self, shop_id: int) -> ShopView:
+        async with self.db.read() as session:
+            return ShopView.of(await self._shop(session, shop_id))
+
+    async def update_settings(
+        self, actor: Actor, *, currency: str | None = None, timezone: str | None = None
+    ) -> ShopView:
+        require(actor, Action.MANAGE_SHOP)
+        errors = check_settings(currency, timezone)
+        if errors:
+            raise ValidationFailed(errors)
+        async with self.db.write() as session:
+            shop = await self._shop(session, actor.shop_id)
+            if currency is not None:
+                shop.currency = currency
+            if timezone is not None:
+                shop.timezone = timezone
+            return ShopView.of(shop)
+
+    async def set_team_chat(self, actor: Actor, chat_id: int | None) -> ShopView:
+        require(actor, Action.MANAGE_SHOP)
+        async with self.db.write() as session:
+            shop = await self._shop(session, actor.shop_id)
+            shop.team_chat_id = chat_id
+            return ShopView.of(shop)

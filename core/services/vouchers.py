@@ -1,0 +1,259 @@
+"""Creating, reading, editing and deactivating vouchers (R-v1…R-v12)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import Conflict, ValidationFailed, invalid
+from core.notifications import account_label, low_discount_text, notify, voucher_label
+from core.rules.roles import Action, Actor
+from core.rules.vouchers import (
+    EDITABLE_FIELDS,
+    LOW_MAX_DISCOUNT,
+    MAX_QUANTITY,
+    Status,
+    VoucherDraft,
+    Warning,
+    edit_refusal,
+    low_max_discount_warning,
+    status_of,
+    validate_draft,
+)
+from core.services.base import Service, require
+from core.services.live import stop_distribution_row
+from core.views import VoucherView
+from storage import repositories as repo
+from storage.models import Shop, Voucher
+
+AOV_WINDOW = timedelta(days=30)
+VOUCHER_STATUSES = tuple(s.value for s in Status)
+
+
+class VoucherService(Service):
+    # --- computing -------------------------------------------------------------------------
+
+    async def _check(
+        self, session: AsyncSession, shop_id: int, draft: VoucherDraft, now: datetime
+    ) -> tuple[Warning, ...]:
+        """Validates a draft against the rules and the catalog; returns its warnings."""
+        products = await repo.products_by_ids(session, shop_id, draft.product_ids)
+        errors = validate_draft(draft, now, catalog=[p.product_id for p in products])
+        if errors:
+            raise ValidationFailed(errors)
+        aov = await repo.average_order_value(session, shop_id, now - AOV_WINDOW)
+        warning = low_max_discount_warning(draft, aov, [p.price for p in products])
+        return (warning,) if warning else ()
+
+    async def preview(self, actor: Actor, draft: VoucherDraft) -> VoucherView:
+        """Validation, estimated spend (R-v7) and warnings (R-v8), nothing saved."""
+        require(actor, Action.MANAGE_VOUCHERS)
+        now = self.clock.now()
+        async with self.db.read() as session:
+            warnings = await self._check(session, actor.shop_id, draft, now)
+        return VoucherView.of_draft(draft, shop_id=actor.shop_id, now=now, warnings=warnings)
+
+    # --- writing ---------------------------------------------------------------------------
+
+    async def create(self, actor: Actor, draft: VoucherDraft) -> VoucherView:
+        """Saves the voucher exactly as configured, warnings or not; a low maximum discount is
+        announced to the team in the same transaction (R-v8, R-n1)."""
+        require(actor, Action.MANAGE_VOUCHERS)
+        now = self.clock.now()
+        async with self.db.write() as session:
+            warnings = await self._check(session, actor.shop_id, draft, now)
+            low = next((w for w in warnings if w.code == LOW_MAX_DISCOUNT), None)
+            voucher = Voucher(
+                shop_id=actor.shop_id,
+                **_columns(draft),
+                low_discount_warning=low is not None,
+                created_at=now,
+                updated_at=now,
+                created_by_account_id=actor.account_id,
+            )
+            session.add(voucher)
+            await session.flush()
+            await repo.replace_voucher_products(session, voucher.id, draft.product_ids)  # type: ignore[arg-type]
+            if low is not None:
+                shop = await self._shop(session, actor.shop_id)
+                by = await self._account(session, actor)
+                await notify(
+                    session,
+                    shop,
+                    event_key=f"voucher:{voucher.id}:low_discount",
+                    kind="low_discount",
+                    text=low_discount_text(shop, voucher, low, by),
+                    now=now,
+                )
+        return VoucherView.of(voucher, list(draft.product_ids), now, warnings)
+
+    async def edit(self, actor: Actor, voucher_id: int, changes: Mapping[str, Any]) -> VoucherView:
+        """R-v10: upcoming → any field (validated as at creation); ongoing → only a larger
+        total_quantity; ended and deactivated → nothing."""
+        require(actor, Action.MANAGE_VOUCHERS)
+        unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
+        if unknown:
+            raise invalid(unknown[0], "cannot be changed")
+        now = self.clock.now()
+        async with self.db.write() as session:
+            voucher = await self._voucher(session, actor.shop_id, voucher_id, lock=True)
+            status = status_of(voucher.starts_at, voucher.ends_at, voucher.deactivated_at, now)
+            refusal = edit_refusal(status, changes, voucher.total_quantity)
+            if refusal:
+                raise Conflict(refusal, code="edit_not_allowed", status=status.value)
+            product_ids = await repo.voucher_product_ids(session, voucher_id)
+            if status == Status.ONGOING:
+                new_total = changes.get("total_quantity", voucher.total_quantity)
+                warnings = await self._raise_total(session, voucher, new_total, now)
+            else:
+                current = VoucherView.of(voucher, product_ids, now).draft()
+                draft = current.with_changes(
+                    {k: tuple(v) if k == "product_ids" else v for k, v in changes.items()}
+                )
+                warnings = await self._check(session, actor.shop_id, draft, now)
+                for key, value in _columns(draft).items():
+                    setattr(voucher, key, value)
+                voucher.low_discount_warning = any(w.code == LOW_MAX_DISCOUNT for w in warnings)
+                voucher.updated_at = now
+                await repo.replace_voucher_products(session, voucher_id, draft.product_ids)
+                product_ids = list(draft.product_ids)
+            await session.flush()
+        return VoucherView.of(voucher, product_ids, now, warnings)
+
+    async def _raise_total(
+        self, session: AsyncSession, voucher: Voucher, new_total: object, now: datetime
+    ) -> tuple[Warning, ...]:
+        if (
+            not isinstance(new_total, int)
+            or isinstance(new_total, bool)
+            or not (voucher.total_quantity <= new_total <= MAX_QUANTITY)
+        ):
+            raise invalid(
+                "total_quantity",
+                f"must be a whole number from {voucher.total_quantity:,} to {MAX_QUANTITY:,}",
+            )
+        if not await repo.raise_quantity(session, voucher.id, new_total, now):  # type: ignore[arg-type]
+            raise Conflict("total_quantity can only increase (R-v10)", code="edit_not_allowed")
+        voucher.total_quantity = new_total
+        voucher.updated_at = now
+        return ()
+
+    async def add_quantity(self, actor: Actor, voucher_id: int, n: int) -> VoucherView:
+        """`/addqty`: total_quantity += n, on an upcoming or ongoing voucher."""
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise invalid("quantity", "must be a whole number of at least 1")
+        require(actor, Action.MANAGE_VOUCHERS)
+        async with self.db.read() as session:
+            voucher = await self._voucher(session, actor.shop_id, voucher_id)
+        return await self.edit(actor, voucher_id, {"total_quantity": voucher.total_quantity + n})
+
+    async def deactivate(self, actor: Actor, voucher_id: int) -> VoucherView:
+        """R-v11: ends the promotion (no claims, distributions stop, unused claims void);
+        repeating it changes nothing."""
+        require(actor, Action.MANAGE_VOUCHERS)
+        now = self.clock.now()
+        async with self.db.write() as session:
+            voucher = await self._voucher(session, actor.shop_id, voucher_id, lock=True)
+            status = status_of(voucher.starts_at, voucher.ends_at, voucher.deactivated_at, now)
+            if status == Status.ENDED:
+                raise Conflict(
+                    "An ended voucher cannot be deactivated (R-v11).",
+                    code="edit_not_allowed",
+                    status=status.value,
+                )
+            if status != Status.DEACTIVATED:
+                await self._deactivate(session, voucher, actor, now)
+            product_ids = await repo.voucher_product_ids(session, voucher_id)
+        return VoucherView.of(voucher, product_ids, now)
+
+    async def _deactivate(
+        self, session: AsyncSession, voucher: Voucher, actor: Actor, now: datetime
+    ) -> None:
+        voucher.deactivated_at = now
+        voucher.deactivated_by_account_id = actor.account_id
+        voucher.updated_at = now
+        await session.flush()
+        shop: Shop = await self._shop(session, actor.shop_id)
+        by = await self._account(session, actor)
+        for d in await repo.active_distributions(session, voucher_id=voucher.id):
+            await stop_distribution_row(session, shop, d, now, "deactivated", by)
+        voided = await repo.void_claims_of_voucher(session, voucher.id)  # type: ignore[arg-type]
+        await notify(
+            session,
+            shop,
+            event_key=f"voucher:{voucher.id}:deactivated",
+            kind="deactivated",
+            text=(
+                f"⛔ {voucher_label(voucher)} was deactivated by {account_label(by)}. "
+                f"{voucher.claimed:,} claimed, {voided:,} unused claim"
+                f"{'s' if voided != 1 else ''} voided."
+            ),
+            now=now,
+        )
+
+    # --- reading ---------------------------------------------------------------------------
+
+    async def get(self, actor: Actor, voucher_id: int) -> VoucherView:
+        require(actor, Action.READ)
+        now = self.clock.now()
+        async with self.db.read() as session:
+            voucher = await self._voucher(session, actor.shop_id, voucher_id)
+            product_ids = await repo.voucher_product_ids(session, voucher_id)
+        return VoucherView.of(voucher, product_ids, now, _stored_warnings(voucher))
+
+    async def list(
+        self,
+        actor: Actor,
+        *,
+        status: str | None = None,
+        kind: str | None = None,
+        limit: int = 50,
+        after_id: int | None = None,
+    ) -> list[VoucherView]:
+        require(actor, Action.READ)
+        if status is not None and status not in VOUCHER_STATUSES:
+            raise invalid("status", f"must be one of {', '.join(VOUCHER_STATUSES)}")
+        now = self.clock.now()
+        async with self.db.read() as session:
+            rows = await repo.list_vouchers(
+                session,
+                actor.shop_id,
+                now=now,
+                status=status,
+                kind=kind,
+                limit=limit,
+                after_id=after_id,
+            )
+            products = await repo.product_ids_of_vouchers(session, [v.id for v in rows])  # type: ignore[misc]
+        return [
+            VoucherView.of(v, products[v.id], now, _stored_warnings(v))  # type: ignore[index]
+            for v in rows
+        ]
+
+
+def _stored_warnings(voucher: Voucher) -> tuple[Warning, ...]:
+    if voucher.low_discount_warning:
+        return (Warning(LOW_MAX_DISCOUNT, "Maximum Discount Per Order is Low"),)
+    return ()
+
+
+def _columns(draft: VoucherDraft) -> dict[str, Any]:
+    return {
+        "name": draft.name.strip(),
+        "kind": draft.kind,
+        "discount_type": draft.discount_type,
+        "amount": draft.amount,
+        "percent": draft.percent,
+        "max_discount": draft.max_discount,
+        "min_spend": draft.min_spend,
+        "scope": draft.scope,
+        "total_quantity": draft.total_quantity,
+        "per_customer_limit": draft.per_customer_limit,
+        "starts_at": draft.starts_at,
+        "ends_at": draft.ends_at,
+        "redeem_until": draft.redeem_until,
+        "valid_days": draft.valid_days,
+    }

@@ -1,0 +1,300 @@
+"""SQLModel tables of the voucher engine.
+
+Money columns are integer minor units (R-money); instants are `UTCDateTime` (R-time).
+Counters that the hot paths need (`Voucher.claimed`, `Voucher.redeemed`,
+`VoucherBuyer.claims`) are kept in the same transactions that change them, so quota and
+per-customer checks are single conditional updates instead of counts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, Index, String, Text, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+def _instant(*, nullable: bool = False, index: bool = False) -> datetime | None:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+class Shop(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    currency: str = Field(default="USD", max_length=3)
+    timezone: str = Field(default="UTC", max_length=64)
+    team_chat_id: int | None = Field(default=None, sa_type=BigInteger)
+    created_at: datetime = _instant()
+
+
+class Account(SQLModel, table=True):
+    """A Telegram user (or a platform-only host) acting for a shop (R-acc1)."""
+
+    __table_args__ = (
+        # A Telegram user belongs to at most one shop while linked.
+        Index(
+            "ux_account_active_telegram_user",
+            "telegram_user_id",
+            unique=True,
+            sqlite_where=text("unlinked_at IS NULL AND telegram_user_id IS NOT NULL"),
+            postgresql_where=text("unlinked_at IS NULL AND telegram_user_id IS NOT NULL"),
+        ),
+        Index("ix_account_shop_handle", "shop_id", "platform_handle"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shop.id", index=True)
+    role: str = Field(max_length=16)  # seller | official | marketing
+    telegram_user_id: int | None = Field(default=None, sa_type=BigInteger)
+    display_name: str | None = Field(default=None, max_length=128)
+    platform_handle: str | None = Field(default=None, max_length=64)
+    linked_at: datetime = _instant()
+    unlinked_at: datetime | None = _instant(nullable=True)
+
+
+class Invite(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shop.id", index=True)
+    role: str = Field(max_length=16)
+    token: str = Field(max_length=64, unique=True)
+    created_by_account_id: int = Field(foreign_key="account.id")
+    created_at: datetime = _instant()
+    expires_at: datetime = _instant()
+    used_at: datetime | None = _instant(nullable=True)
+    used_by_account_id: int | None = Field(default=None, foreign_key="account.id")
+
+
+class ApiKey(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shop.id", index=True)
+    key_id: str = Field(max_length=32, unique=True)  # public part, shown beside the secret
+    secret_hash: str = Field(max_length=128)
+    created_at: datetime = _instant()
+    revoked_at: datetime | None = _instant(nullable=True)
+
+
+class Product(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("shop_id", "product_id", name="ux_product_shop_pid"),
+        Index("ix_product_shop_category", "shop_id", "category"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shop.id")
+    product_id: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    category: str = Field(default="", max_length=100)
+    price: int
+    updated_at: datetime = _instant()
+
+
+class Voucher(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_voucher_shop_starts", "shop_id", "starts_at"),
+        Index("ix_voucher_ends", "ends_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shop.id", index=True)
+    name: str = Field(max_length=100)
+    kind: str = Field(max_length=8)  # regular | live
+    discount_type: str = Field(max_length=8)  # amount | percent
+    amount: int | None = None
+    percent: int | None = None
+    max_discount: int | None = None
+    min_spend: int = 0
+    scope: str = Field(default="shop", max_length=8)  # shop | products
+    total_quantity: int
+    claimed: int = 0
+    redeemed: int = 0
+    per_customer_limit: int = 1
+    starts_at: datetime = _instant()
+    ends_at: datetime = _instant()
+    redeem_until: datetime | None = _instant(nullable=True)  # fixed; None when valid_days is set
+    valid_days: int | None = None
+    low_discount_warning: bool = False
+    created_at: datetime = _instant()
+    created_by_account_id: int | None = Field(default=None, foreign_key="account.id")
+    deactivated_at: datetime | None = _instant(nullable=True)
+    deactivated_by_account_id: int | None = Field(default=None, foreign_key="account.id")
+    updated_at: datetime = _instant()
+
+
+class VoucherProduct(SQLModel, table=True):
+    voucher_id: int = Field(foreign_key="voucher.id", primary_key=True)
+    product_id: str = Field(max_length=64, primary_key=True)
+
+
+class VoucherBuyer(SQLModel, table=True):
+    """Claims made by one buyer of one voucher: the per-customer limit counter (R-v5)."""
+
+    voucher_id: int = Field(foreign_key="voucher.id", primary_key=True)
+    buyer_id: str = Field(max_length=64, primary_key=True)
+    claims: int = 0
+
+
+class LiveSession(SQLModel, table=True):
+    __table_args__ = (
+        # R-live1: an account has at most one active session.
+        Index(
+            "ux_live_session_active_account",
+            "account_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+        Index("ix_live_session_shop_started", "shop_id", "started_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shop.id")
+    account_id: int = Field(foreign_key="account.id")
+    started_at: datetime = _instant()
+    ended_at: datetime | None = _instant(nullable=True)
+
+
+class WatchRecord(SQLModel, table=True):
+    session_id: int = Field(foreign_key="livesession.id", primary_key=True)
+    buyer_id: str = Field(max_length=64, primary_key=True)
+    watched_seconds: int = 0
+    updated_at: datetime = _instant()
+
+
+class FollowEvent(SQLModel, table=True):
+    """Every follow/unfollow the platform reported; `counted` marks a new follow (R-live2)."""
+
+    __table_args__ = (Index("ix_follow_event_lookup", "shop_id", "host_handle", "buyer_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shop.id")
+    host_handle: str = Field(max_length=64)
+    buyer_id: str = Field(max_length=64)
+    action: str = Field(max_length=8)  # follow | unfollow
+    at: datetime = _instant()
+    counted: bool = False
+
+
+class Distribution(SQLModel, table=True):
+    __table_args__ = (
+        # R-live3: one active distribution per voucher.
+        Index(
+            "ux_distribution_active_voucher",
+            "voucher_id",
+            unique=True,
+            sqlite_where=text("stopped_at IS NULL"),
+            postgresql_where=text("stopped_at IS NULL"),
+        ),
+        Index("ix_distribution_session", "session_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shop.id")
+    voucher_id: int = Field(foreign_key="voucher.id")
+    session_id: int = Field(foreign_key="livesession.id")
+    account_id: int = Field(foreign_key="account.id")
+    task_type: str = Field(max_length=8)  # watch | follow | none
+    task_minutes: int | None = None
+    started_at: datetime = _instant()
+    stopped_at: datetime | None = _instant(nullable=True)
+    stop_reason: str | None = Field(default=None, max_length=32)
+
+
+class Claim(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("shop_id", "idempotency_key", name="ux_claim_idempotency"),
+        Index("ix_claim_buyer", "shop_id", "buyer_id", "status"),
+        Index("ix_claim_voucher_status", "voucher_id", "status"),
+        Index("ix_claim_status_redeem_until", "status", "redeem_until"),
+        Index("ix_claim_shop_claimed_at", "shop_id", "claimed_at"),
+        Index("ix_claim_session", "session_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shop.id")
+    voucher_id: int = Field(foreign_key="voucher.id")
+    buyer_id: str = Field(max_length=64)
+    session_id: int | None = Field(default=None, foreign_key="livesession.id")
+    distribution_id: int | None = Field(default=None, foreign_key="distribution.id")
+    account_id: int | None = Field(default=None, foreign_key="account.id")
+    claimed_at: datetime = _instant()
+    redeem_until: datetime = _instant()
+    status: str = Field(default="claimed", max_length=10)  # claimed|redeemed|expired|void
+    order_ref: int | None = Field(default=None)  # ShopOrder.id while redeemed
+    idempotency_key: str | None = Field(default=None, max_length=255)
+
+
+class ShopOrder(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("shop_id", "order_id", name="ux_order_shop_oid"),
+        Index("ix_order_shop_created", "shop_id", "created_at"),
+        Index("ix_order_voucher", "voucher_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shop.id")
+    order_id: str = Field(max_length=64)
+    buyer_id: str = Field(max_length=64)
+    subtotal: int
+    discount: int = 0
+    total: int
+    voucher_id: int | None = Field(default=None, foreign_key="voucher.id")
+    claim_id: int | None = Field(default=None, foreign_key="claim.id")
+    status: str = Field(default="placed", max_length=10)  # placed | cancelled
+    body_hash: str = Field(max_length=64)
+    created_at: datetime = _instant()
+    cancelled_at: datetime | None = _instant(nullable=True)
+
+
+class OrderLine(SQLModel, table=True):
+    order_ref: int = Field(foreign_key="shoporder.id", primary_key=True)
+    line_no: int = Field(primary_key=True)
+    product_id: str = Field(max_length=64)
+    unit_price: int
+    quantity: int
+
+
+class Notification(SQLModel, table=True):
+    """The outbox (R-n2): written in the transaction of the change, delivered afterwards."""
+
+    __table_args__ = (Index("ix_notification_pending", "sent_at", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shop.id")
+    event_key: str = Field(max_length=200, unique=True)  # one message per event, ever
+    kind: str = Field(max_length=32)
+    chat_id: int = Field(sa_type=BigInteger)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    buttons: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = _instant()
+    next_attempt_at: datetime = _instant()
+    attempts: int = 0
+    sent_at: datetime | None = _instant(nullable=True)
+    failed_at: datetime | None = _instant(nullable=True)
+    last_error: str | None = Field(default=None, sa_column=Column(String(500), nullable=True))
+
+
+class AppliedEffect(SQLModel, table=True):
+    """Scheduled effects already applied (R-s2): the key's uniqueness makes them run once."""
+
+    key: str = Field(max_length=200, primary_key=True)
+    applied_at: datetime = _instant()
+
+
+class BotConversation(SQLModel, table=True):
+    """Guided-flow state of the Telegram bot, persisted so a flow survives a restart (R-b2)."""
+
+    name: str = Field(max_length=64, primary_key=True)
+    key: str = Field(max_length=128, primary_key=True)  # JSON of PTB's conversation key
+    state: str = Field(sa_column=Column(Text, nullable=False))  # JSON
+    updated_at: datetime = _instant()
+
+
+class BotData(SQLModel, table=True):
+    """PTB's user_data / chat_data / bot_data / callback_data, as JSON documents."""
+
+    kind: str = Field(max_length=16, primary_key=True)  # user | chat | bot | callback
+    ref: str = Field(max_length=64, primary_key=True)
+    data: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = _instant()
