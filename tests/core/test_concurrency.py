@@ -1,0 +1,123 @@
+"""R-v12 and R-v5 under real concurrency: many coroutines at once on SQLite and PostgreSQL,
+and two OS processes on PostgreSQL. No sleeps: the requests are all in flight together."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from core.clock import SystemClock
+from core.errors import ClaimRefused
+from core.rules.roles import Actor
+from core.services import Services
+from tests.conftest import NOW, draft
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def rush(services: Services, shop_id: int, voucher_id: int, buyers: list[str]) -> Counter:
+    outcomes: Counter[str] = Counter()
+
+    async def one(buyer: str) -> None:
+        try:
+            await services.claims.claim(shop_id, voucher_id, buyer)
+            outcomes["claimed"] += 1
+        except ClaimRefused as exc:
+            outcomes[exc.code] += 1
+
+    await asyncio.gather(*(one(b) for b in buyers))
+    return outcomes
+
+
+async def test_r_v12_500_concurrent_claims_for_50_never_oversell(services: Services, seller):
+    v = await services.vouchers.create(seller, draft(total_quantity=50))
+    outcomes = await rush(services, seller.shop_id, v.id, [f"b{i}" for i in range(500)])
+    assert outcomes == Counter({"claimed": 50, "sold_out": 450})
+    view = await services.vouchers.get(seller, v.id)
+    assert (view.claimed, view.remaining) == (50, 0)
+    async with services.db.read() as session:
+        from sqlalchemy import func, select
+
+        from storage.models import Claim
+
+        rows = (await session.execute(
+            select(func.count()).where(Claim.voucher_id == v.id))).scalar_one()
+    assert rows == 50
+
+
+async def test_r_v5_one_buyer_20_claims_at_once_limit_1(services: Services, seller):
+    v = await services.vouchers.create(seller, draft(total_quantity=100, per_customer_limit=1))
+    outcomes = await rush(services, seller.shop_id, v.id, ["same-buyer"] * 20)
+    assert outcomes == Counter({"claimed": 1, "limit_reached": 19})
+
+
+async def test_r_c2_same_idempotency_key_at_once_claims_once(services: Services, seller):
+    v = await services.vouchers.create(seller, draft(total_quantity=100, per_customer_limit=100))
+    results = await asyncio.gather(*(
+        services.claims.claim(seller.shop_id, v.id, "b1", idempotency_key="same")
+        for _ in range(10)
+    ))
+    assert len({r.id for r in results}) == 1
+    assert (await services.vouchers.get(seller, v.id)).claimed == 1
+
+
+async def test_r_o4_concurrent_orders_never_redeem_one_claim_twice(services: Services, seller,
+                                                                   platform):
+    v = await services.vouchers.create(seller, draft(total_quantity=10, per_customer_limit=1))
+    await services.claims.claim(seller.shop_id, v.id, "b1")
+    line = [{"product_id": "x", "unit_price": 3000, "quantity": 1}]
+    orders = await asyncio.gather(*(
+        services.checkout.place_order(platform, f"o{i}", "b1", line) for i in range(10)
+    ))
+    assert sum(1 for o, _ in orders if o.claim_id is not None) == 1
+    assert (await services.vouchers.get(seller, v.id)).redeemed == 1
+
+
+@pytest.mark.postgres
+async def test_r_v12_two_processes_on_postgresql_never_oversell(pg_url: str):
+    from storage.db import Database
+    from tests.conftest import truncate_all
+
+    db = Database(pg_url)
+    await truncate_all(db)
+    services = Services.build(db, SystemClock())
+    shop, account = await services.shops.create("Two procs")
+    seller = Actor(shop_id=shop.id, role="seller", account_id=account.id)  # type: ignore[arg-type]
+    start = SystemClock().now()
+    v = await services.vouchers.create(seller, draft(total_quantity=120, starts_at=start,
+                                                     ends_at=start + (draft().ends_at - NOW)))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.support.claim_worker", pg_url, str(shop.id), str(v.id),
+             f"p{n}-", "150"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+        )
+        for n in range(2)
+    ]
+    try:
+        for p in procs:
+            assert p.stdout is not None and p.stdout.readline().strip() == "READY"
+        for p in procs:  # release both at once
+            assert p.stdin is not None
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        results = [json.loads(p.communicate(timeout=120)[0].strip().splitlines()[-1])
+                   for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+    assert sum(r["errors"] for r in results) == 0, results
+    assert sum(r["claimed"] for r in results) == 120
+    assert all(r["claimed"] > 0 for r in results), results  # both really competed
+    assert sum(r["refused"].get("sold_out", 0) for r in results) == 180
+    assert (await services.vouchers.get(seller, v.id)).claimed == 120
+    await db.dispose()
