@@ -21,8 +21,9 @@ async def with_team(services: Services, seller: Actor, chat_id: int = -100500) -
     await services.shops.set_team_chat(seller, chat_id)
 
 
-async def link(services: Services, seller: Actor, role: str, user_id: int,
-               handle: str | None = None) -> Actor:
+async def link(
+    services: Services, seller: Actor, role: str, user_id: int, handle: str | None = None
+) -> Actor:
     invite = await services.accounts.create_invite(seller, role)
     member = await services.accounts.accept_invite(invite.token, user_id, f"user{user_id}")
     if handle:

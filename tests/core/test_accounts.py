@@ -44,7 +44,9 @@ async def test_r_acc1_a_user_belongs_to_one_shop(services: Services, seller):
     assert exc.value.code == "already_in_shop"
 
 
-async def test_r_acc2_invite_single_use_deep_link_expires_after_24h(services: Services, seller, clock):
+async def test_r_acc2_invite_single_use_deep_link_expires_after_24h(
+    services: Services, seller, clock
+):
     invite = await services.accounts.create_invite(seller, "marketing")
     assert invite.deep_link("VoucherBot") == f"https://t.me/VoucherBot?start={invite.token}"
     assert len(invite.token) <= 64

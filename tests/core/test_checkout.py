@@ -30,8 +30,9 @@ async def test_r_o1_seller_vouchers_never_stack(services: Services, seller, plat
 
 async def test_r_o2_eligible_subtotal_scope_and_min_spend(services: Services, seller, platform):
     await services.products.upsert(platform, "p1", name="P1", price=1000)
-    _, c = await claim(services, seller, draft(
-        amount=500, min_spend=2000, scope="products", product_ids=("p1",)))
+    _, c = await claim(
+        services, seller, draft(amount=500, min_spend=2000, scope="products", product_ids=("p1",))
+    )
     below = await services.checkout.quote(platform, "b1", lines(("p1", 1000, 1), ("x", 9000, 1)))
     assert below.best is None and below.considered[0].reason == "below_min_spend"
     none = await services.checkout.quote(platform, "b1", lines(("x", 9000, 1)))
@@ -59,7 +60,9 @@ async def test_r_o3_best_then_earliest_redeem_until_then_lowest_id(
 ):
     end = NOW + timedelta(days=7)
     _, late = await claim(services, seller, draft(amount=500, redeem_until=end + timedelta(days=2)))
-    _, early = await claim(services, seller, draft(amount=500, redeem_until=end + timedelta(days=1)))
+    _, early = await claim(
+        services, seller, draft(amount=500, redeem_until=end + timedelta(days=1))
+    )
     _, small = await claim(services, seller, draft(amount=400))
     q = await services.checkout.quote(platform, "b1", lines(("x", 5000, 1)))
     assert q.best.claim_id == early.id  # type: ignore[union-attr]
@@ -86,16 +89,19 @@ async def test_r_o4_order_recorded_once_and_conflicts(services: Services, seller
 async def test_r_o4_named_claim_must_be_usable(services: Services, seller, platform):
     _, big = await claim(services, seller, draft(amount=900, min_spend=5000))
     _, small = await claim(services, seller, draft(amount=100, min_spend=1000))
-    order, _ = await services.checkout.place_order(platform, "o1", "b1", lines(("x", 6000, 1)),
-                                                   claim_id=small.id)
+    order, _ = await services.checkout.place_order(
+        platform, "o1", "b1", lines(("x", 6000, 1)), claim_id=small.id
+    )
     assert order.claim_id == small.id and order.discount == 100
     with pytest.raises(Conflict) as exc:
-        await services.checkout.place_order(platform, "o2", "b1", lines(("x", 2000, 1)),
-                                            claim_id=big.id)
+        await services.checkout.place_order(
+            platform, "o2", "b1", lines(("x", 2000, 1)), claim_id=big.id
+        )
     assert exc.value.code == "claim_not_usable" and exc.value.extra["reason"] == "below_min_spend"
     with pytest.raises(NotFound):
-        await services.checkout.place_order(platform, "o3", "b1", lines(("x", 2000, 1)),
-                                            claim_id=99999)
+        await services.checkout.place_order(
+            platform, "o3", "b1", lines(("x", 2000, 1)), claim_id=99999
+        )
 
 
 async def test_r_o4_orders_without_voucher_are_recorded(services: Services, seller, platform):
@@ -105,12 +111,17 @@ async def test_r_o4_orders_without_voucher_are_recorded(services: Services, sell
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [([], "lines"), (lines(("x", -1, 1)), "lines.0.unit_price"),
-     (lines(("x", 1, 0)), "lines.0.quantity"), (lines(("bad id", 1, 1)), "lines.0.product_id"),
-     ([{"product_id": "x", "unit_price": "5", "quantity": 1}], "lines.0.unit_price")],
+    [
+        ([], "lines"),
+        (lines(("x", -1, 1)), "lines.0.unit_price"),
+        (lines(("x", 1, 0)), "lines.0.quantity"),
+        (lines(("bad id", 1, 1)), "lines.0.product_id"),
+        ([{"product_id": "x", "unit_price": "5", "quantity": 1}], "lines.0.unit_price"),
+    ],
 )
-async def test_r_o4_bad_lines_refused_and_nothing_written(services: Services, platform, body,
-                                                          field):
+async def test_r_o4_bad_lines_refused_and_nothing_written(
+    services: Services, platform, body, field
+):
     with pytest.raises(ValidationFailed) as exc:
         await services.checkout.place_order(platform, "o1", "b1", body)
     assert exc.value.errors[0].field == field
@@ -118,8 +129,7 @@ async def test_r_o4_bad_lines_refused_and_nothing_written(services: Services, pl
         await services.checkout.get_order(platform, "o1")
 
 
-async def test_r_o5_cancel_releases_claim_and_leaves_revenue(services: Services, seller,
-                                                             platform):
+async def test_r_o5_cancel_releases_claim_and_leaves_revenue(services: Services, seller, platform):
     _, c = await claim(services, seller, draft())
     await services.checkout.place_order(platform, "o1", "b1", lines(("x", 3000, 1)))
     assert await services.checkout.average_order_value(platform) == 2500

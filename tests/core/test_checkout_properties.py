@@ -15,7 +15,8 @@ PRODUCTS = ["a", "b", "c", "d"]
 
 lines_st = st.lists(
     st.builds(Line, st.sampled_from(PRODUCTS), st.integers(0, 100_000), st.integers(1, 20)),
-    min_size=1, max_size=6,
+    min_size=1,
+    max_size=6,
 )
 
 
@@ -26,19 +27,22 @@ def offers_st(draw):  # type: ignore[no-untyped-def]
     for i in range(n):
         percent = draw(st.booleans())
         scoped = draw(st.booleans())
-        out.append(Offer(
-            claim_id=i + 1,
-            voucher_id=100 + i,
-            status=draw(st.sampled_from(["claimed", "claimed", "claimed", "redeemed", "void"])),
-            redeem_until=NOW + timedelta(hours=draw(st.integers(-5, 50))),
-            discount_type="percent" if percent else "amount",
-            amount=None if percent else draw(st.integers(1, 50_000)),
-            percent=draw(st.integers(1, 99)) if percent else None,
-            max_discount=draw(st.integers(1, 50_000)) if percent else None,
-            min_spend=draw(st.integers(0, 200_000)),
-            product_ids=frozenset(draw(st.sets(st.sampled_from(PRODUCTS), min_size=1)))
-            if scoped else None,
-        ))
+        out.append(
+            Offer(
+                claim_id=i + 1,
+                voucher_id=100 + i,
+                status=draw(st.sampled_from(["claimed", "claimed", "claimed", "redeemed", "void"])),
+                redeem_until=NOW + timedelta(hours=draw(st.integers(-5, 50))),
+                discount_type="percent" if percent else "amount",
+                amount=None if percent else draw(st.integers(1, 50_000)),
+                percent=draw(st.integers(1, 99)) if percent else None,
+                max_discount=draw(st.integers(1, 50_000)) if percent else None,
+                min_spend=draw(st.integers(0, 200_000)),
+                product_ids=frozenset(draw(st.sets(st.sampled_from(PRODUCTS), min_size=1)))
+                if scoped
+                else None,
+            )
+        )
     return out
 
 
@@ -71,7 +75,7 @@ def test_r_o3_best_is_greatest_usable_and_total_never_negative(offers, lines) ->
     assert chosen.offer.redeem_until == min(p.offer.redeem_until for p in ties)
     assert subtotal - chosen.discount >= 0
     for p in usable:
-        assert p.offer.status == "claimed" and NOW <= p.offer.redeem_until
+        assert p.offer.status == "claimed" and p.offer.redeem_until >= NOW
         assert eligible_subtotal(lines, p.offer.product_ids) >= max(1, p.offer.min_spend)
 
 

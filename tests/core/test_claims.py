@@ -19,17 +19,18 @@ async def refused(coro) -> ClaimRefused:  # type: ignore[no-untyped-def]
 
 
 async def test_r_c1_voucher_not_found(services: Services, seller):
-    assert (await refused(services.claims.claim(seller.shop_id, 999, "b1"))).code == \
-        "voucher_not_found"
+    assert (
+        await refused(services.claims.claim(seller.shop_id, 999, "b1"))
+    ).code == "voucher_not_found"
     other, _ = await services.shops.create("Other")
     v = await services.vouchers.create(seller, draft())
-    assert (await refused(services.claims.claim(other.id, v.id, "b1"))).code == \
-        "voucher_not_found"
+    assert (await refused(services.claims.claim(other.id, v.id, "b1"))).code == "voucher_not_found"
 
 
 async def test_r_c1_not_claimable_names_the_status(services: Services, seller, clock):
     up = await services.vouchers.create(
-        seller, draft(starts_at=NOW + timedelta(hours=1), ends_at=NOW + timedelta(hours=2)))
+        seller, draft(starts_at=NOW + timedelta(hours=1), ends_at=NOW + timedelta(hours=2))
+    )
     err = await refused(services.claims.claim(seller.shop_id, up.id, "b1"))
     assert (err.code, err.extra["status"]) == ("not_claimable", "upcoming")
     gone = await services.vouchers.create(seller, draft())
@@ -46,8 +47,9 @@ async def test_r_c1_limit_reached_then_sold_out_in_that_order(services: Services
     await services.claims.claim(seller.shop_id, v.id, "b1")
     await services.claims.claim(seller.shop_id, v.id, "b1")
     # both limit and quota are exhausted: the limit is named first
-    assert (await refused(services.claims.claim(seller.shop_id, v.id, "b1"))).code == \
-        "limit_reached"
+    assert (
+        await refused(services.claims.claim(seller.shop_id, v.id, "b1"))
+    ).code == "limit_reached"
     assert (await refused(services.claims.claim(seller.shop_id, v.id, "b2"))).code == "sold_out"
 
 
@@ -55,8 +57,7 @@ async def test_r_c1_task_checked_before_limit(services: Services, seller):
     v = await services.vouchers.create(seller, draft(kind="live"))
     s = await services.live.start_session(seller)
     await services.live.issue(seller, s.id, v.id, "watch", 1)
-    assert (await refused(services.claims.claim(seller.shop_id, v.id, "b1"))).code == \
-        "task_not_met"
+    assert (await refused(services.claims.claim(seller.shop_id, v.id, "b1"))).code == "task_not_met"
 
 
 async def test_r_c1_bad_buyer_id(services: Services, seller):
@@ -90,16 +91,17 @@ async def test_r_c3_claim_lifecycle(services: Services, seller, platform, clock)
     clock.advance(days=1, seconds=1)
     assert (await services.claims.get(seller, c.id)).status == "expired"  # read from the clock
     assert await services.claims.expire_due() == 1
-    assert [x.status for x in await services.claims.wallet(seller, "b1", status="expired")] == \
-        ["expired"]
+    assert [x.status for x in await services.claims.wallet(seller, "b1", status="expired")] == [
+        "expired"
+    ]
 
 
-async def test_r_c3_cancel_after_redeem_until_expires(services: Services, seller, platform,
-                                                      clock):
+async def test_r_c3_cancel_after_redeem_until_expires(services: Services, seller, platform, clock):
     v = await services.vouchers.create(seller, draft(ends_at=NOW + timedelta(days=1)))
     c = await services.claims.claim(seller.shop_id, v.id, "b1")
     await services.checkout.place_order(
-        platform, "o1", "b1", [{"product_id": "x", "unit_price": 3000, "quantity": 1}])
+        platform, "o1", "b1", [{"product_id": "x", "unit_price": 3000, "quantity": 1}]
+    )
     clock.advance(days=2)
     await services.checkout.cancel_order(platform, "o1")
     assert (await services.claims.get(seller, c.id)).status == "expired"

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from core.clock import SystemClock
 from core.errors import ClaimRefused
 from core.rules.roles import Actor
 from core.services import Services
-from tests.conftest import NOW, draft
+from tests.conftest import draft
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,8 +48,9 @@ async def test_r_v12_500_concurrent_claims_for_50_never_oversell(services: Servi
 
         from storage.models import Claim
 
-        rows = (await session.execute(
-            select(func.count()).where(Claim.voucher_id == v.id))).scalar_one()
+        rows = (
+            await session.execute(select(func.count()).where(Claim.voucher_id == v.id))
+        ).scalar_one()
     assert rows == 50
 
 
@@ -60,45 +62,59 @@ async def test_r_v5_one_buyer_20_claims_at_once_limit_1(services: Services, sell
 
 async def test_r_c2_same_idempotency_key_at_once_claims_once(services: Services, seller):
     v = await services.vouchers.create(seller, draft(total_quantity=100, per_customer_limit=100))
-    results = await asyncio.gather(*(
-        services.claims.claim(seller.shop_id, v.id, "b1", idempotency_key="same")
-        for _ in range(10)
-    ))
+    results = await asyncio.gather(
+        *(
+            services.claims.claim(seller.shop_id, v.id, "b1", idempotency_key="same")
+            for _ in range(10)
+        )
+    )
     assert len({r.id for r in results}) == 1
     assert (await services.vouchers.get(seller, v.id)).claimed == 1
 
 
-async def test_r_o4_concurrent_orders_never_redeem_one_claim_twice(services: Services, seller,
-                                                                   platform):
+async def test_r_o4_concurrent_orders_never_redeem_one_claim_twice(
+    services: Services, seller, platform
+):
     v = await services.vouchers.create(seller, draft(total_quantity=10, per_customer_limit=1))
     await services.claims.claim(seller.shop_id, v.id, "b1")
     line = [{"product_id": "x", "unit_price": 3000, "quantity": 1}]
-    orders = await asyncio.gather(*(
-        services.checkout.place_order(platform, f"o{i}", "b1", line) for i in range(10)
-    ))
+    orders = await asyncio.gather(
+        *(services.checkout.place_order(platform, f"o{i}", "b1", line) for i in range(10))
+    )
     assert sum(1 for o, _ in orders if o.claim_id is not None) == 1
     assert (await services.vouchers.get(seller, v.id)).redeemed == 1
 
 
-@pytest.mark.postgres
-async def test_r_v12_two_processes_on_postgresql_never_oversell(pg_url: str):
-    from storage.db import Database
-    from tests.conftest import truncate_all
-
-    db = Database(pg_url)
-    await truncate_all(db)
-    services = Services.build(db, SystemClock())
+async def test_r_v12_two_processes_never_oversell(db, services: Services):
+    """Two OS processes claim the same voucher at once: on PostgreSQL through row locks, on
+    SQLite through BEGIN IMMEDIATE and the busy timeout (no "database is locked")."""
+    url = db.url.render_as_string(hide_password=False)
+    clock = SystemClock()
+    services = Services.build(db, clock)
     shop, account = await services.shops.create("Two procs")
     seller = Actor(shop_id=shop.id, role="seller", account_id=account.id)  # type: ignore[arg-type]
-    start = SystemClock().now()
-    v = await services.vouchers.create(seller, draft(total_quantity=120, starts_at=start,
-                                                     ends_at=start + (draft().ends_at - NOW)))
+    start = clock.now()
+    v = await services.vouchers.create(
+        seller, draft(total_quantity=120, starts_at=start, ends_at=start + timedelta(days=1))
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.support.claim_worker", pg_url, str(shop.id), str(v.id),
-             f"p{n}-", "150"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+            [
+                sys.executable,
+                "-m",
+                "tests.support.claim_worker",
+                url,
+                str(shop.id),
+                str(v.id),
+                f"p{n}-",
+                "150",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=ROOT,
         )
         for n in range(2)
     ]
@@ -109,8 +125,9 @@ async def test_r_v12_two_processes_on_postgresql_never_oversell(pg_url: str):
             assert p.stdin is not None
             p.stdin.write("go\n")
             p.stdin.flush()
-        results = [json.loads(p.communicate(timeout=120)[0].strip().splitlines()[-1])
-                   for p in procs]
+        results = [
+            json.loads(p.communicate(timeout=120)[0].strip().splitlines()[-1]) for p in procs
+        ]
     finally:
         for p in procs:
             if p.poll() is None:
@@ -120,4 +137,15 @@ async def test_r_v12_two_processes_on_postgresql_never_oversell(pg_url: str):
     assert all(r["claimed"] > 0 for r in results), results  # both really competed
     assert sum(r["refused"].get("sold_out", 0) for r in results) == 180
     assert (await services.vouchers.get(seller, v.id)).claimed == 120
+
+
+async def test_sqlite_runs_in_wal_mode(tmp_path) -> None:
+    from sqlalchemy import text
+
+    from storage.db import Database
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'wal.db'}")
+    async with db.read() as session:
+        assert (await session.execute(text("PRAGMA journal_mode"))).scalar_one() == "wal"
+        assert (await session.execute(text("PRAGMA busy_timeout"))).scalar_one() >= 5000
     await db.dispose()

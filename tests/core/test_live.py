@@ -64,8 +64,10 @@ async def test_r_live2_watch_task(services: Services, seller):
     assert claim.session_id == s.id and claim.account_id == seller.account_id
 
 
-@pytest.mark.parametrize(("task", "minutes"), [("watch", 0), ("watch", 61), ("watch", None),
-                                               ("dance", None), ("follow", 3)])
+@pytest.mark.parametrize(
+    ("task", "minutes"),
+    [("watch", 0), ("watch", 61), ("watch", None), ("dance", None), ("follow", 3)],
+)
 async def test_r_live2_task_validation(services: Services, seller, task, minutes):
     v = await live_voucher(services, seller)
     s = await services.live.start_session(seller)
@@ -138,8 +140,9 @@ async def test_r_live2_refollow_edges_29_and_31_days(
         assert exc.value.code == "task_not_met"
 
 
-async def test_r_live2_follow_older_than_30_days_no_longer_qualifies(services: Services, seller,
-                                                                     clock):
+async def test_r_live2_follow_older_than_30_days_no_longer_qualifies(
+    services: Services, seller, clock
+):
     v, _ = await follow_setup(services, seller)
     await services.live.record_follow(seller.shop_id, "b1", "acme_official", "follow")
     clock.advance(days=30)
@@ -154,8 +157,9 @@ async def test_r_live2_follow_events_validated(services: Services, seller, clock
     with pytest.raises(ValidationFailed):
         await services.live.record_follow(seller.shop_id, "b1", "acme", "like")
     with pytest.raises(ValidationFailed):
-        await services.live.record_follow(seller.shop_id, "b1", "acme", "follow",
-                                          clock.now() + timedelta(hours=1))
+        await services.live.record_follow(
+            seller.shop_id, "b1", "acme", "follow", clock.now() + timedelta(hours=1)
+        )
 
 
 async def test_r_live3_one_task_at_a_time_and_only_ongoing_live(services: Services, seller, clock):
@@ -172,8 +176,9 @@ async def test_r_live3_one_task_at_a_time_and_only_ongoing_live(services: Servic
     with pytest.raises(Conflict) as exc:
         await services.live.issue(seller, s.id, regular.id, "none")
     assert exc.value.code == "not_live_voucher"
-    upcoming = await live_voucher(services, seller, starts_at=NOW + timedelta(days=1),
-                                  ends_at=NOW + timedelta(days=2))
+    upcoming = await live_voucher(
+        services, seller, starts_at=NOW + timedelta(days=1), ends_at=NOW + timedelta(days=2)
+    )
     with pytest.raises(Conflict) as exc:
         await services.live.issue(seller, s.id, upcoming.id, "none")
     assert exc.value.code == "not_distributable"
@@ -207,8 +212,9 @@ async def test_r_live3_all_accounts_draw_from_one_quota(services: Services, sell
     assert exc.value.code == "sold_out"
 
 
-async def test_r_live4_stopping_keeps_claimed_vouchers_redeemable(services: Services, seller,
-                                                                   platform):
+async def test_r_live4_stopping_keeps_claimed_vouchers_redeemable(
+    services: Services, seller, platform
+):
     await with_team(services, seller)
     v = await live_voucher(services, seller)
     s = await services.live.start_session(seller)
@@ -220,7 +226,8 @@ async def test_r_live4_stopping_keeps_claimed_vouchers_redeemable(services: Serv
     with pytest.raises(ClaimRefused):
         await services.claims.claim(seller.shop_id, v.id, "b2", session_id=s.id)
     order, _ = await services.checkout.place_order(
-        platform, "o1", "b1", [{"product_id": "x", "unit_price": 3000, "quantity": 1}])
+        platform, "o1", "b1", [{"product_id": "x", "unit_price": 3000, "quantity": 1}]
+    )
     assert order.voucher_id == v.id and order.discount == 500
     kinds = [n.kind for n in await outbox(services)]
     assert kinds.count("distribution_started") == 1 and kinds.count("distribution_stopped") == 1

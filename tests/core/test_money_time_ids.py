@@ -60,8 +60,16 @@ async def test_r_time_naive_datetimes_refused_by_storage(services: Services, sel
 
 @pytest.mark.parametrize(
     ("value", "ok"),
-    [("p-1", True), ("A.b:c_d-9", True), ("x" * 64, True), ("x" * 65, False), ("", False),
-     ("with space", False), ("é", False), (12, False)],
+    [
+        ("p-1", True),
+        ("A.b:c_d-9", True),
+        ("x" * 64, True),
+        ("x" * 65, False),
+        ("", False),
+        ("with space", False),
+        ("é", False),
+        (12, False),
+    ],
 )
 def test_r_ids_platform_ids(value: object, ok: bool) -> None:
     assert is_platform_id(value) is ok

@@ -143,8 +143,12 @@ def test_r_v8_reference_basket_is_largest_of_min_spend_aov_and_price() -> None:
     # scoped prices only count for product-scoped vouchers
     assert low_max_discount_warning(d, aov=None, scoped_prices=[50_000]) is None
     # the boundary: max_discount == ½ × percent% × basket is not low
-    assert low_max_discount_warning(percent_draft(percent=10, max_discount=500,
-                                                  min_spend=10_000), None, []) is None
+    assert (
+        low_max_discount_warning(
+            percent_draft(percent=10, max_discount=500, min_spend=10_000), None, []
+        )
+        is None
+    )
     assert low_max_discount_warning(draft(), aov=10**9, scoped_prices=[]) is None
 
 

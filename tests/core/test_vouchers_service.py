@@ -47,15 +47,17 @@ async def test_r_v8_faq_example_warns_saves_as_configured_and_tells_team(
 
 
 async def test_r_v8_uses_average_order_value(services: Services, seller, platform):
-    await services.checkout.place_order(platform, "o1", "b1", [
-        {"product_id": "x", "unit_price": 20_000, "quantity": 1}])
+    await services.checkout.place_order(
+        platform, "o1", "b1", [{"product_id": "x", "unit_price": 20_000, "quantity": 1}]
+    )
     view = await services.vouchers.preview(seller, percent_draft(percent=10, max_discount=500))
     assert view.warnings and view.warnings[0].data["basket"] == 20_000
 
 
 async def test_r_v10_upcoming_voucher_any_field_validated(services: Services, seller, clock):
     v = await services.vouchers.create(
-        seller, draft(starts_at=NOW + timedelta(days=1), ends_at=NOW + timedelta(days=2)))
+        seller, draft(starts_at=NOW + timedelta(days=1), ends_at=NOW + timedelta(days=2))
+    )
     assert v.status == "upcoming"
     edited = await services.vouchers.edit(seller, v.id, {"name": "New", "amount": 700})
     assert (edited.name, edited.amount) == ("New", 700)
@@ -140,9 +142,12 @@ async def test_r_acc4_hosts_read_but_cannot_manage_vouchers(services: Services, 
     assert (await services.vouchers.get(seller, v.id)).total_quantity == 100
 
 
-async def test_r_v9_listing_by_status_follows_the_clock(services: Services, seller, clock: FrozenClock):
+async def test_r_v9_listing_by_status_follows_the_clock(
+    services: Services, seller, clock: FrozenClock
+):
     soon = await services.vouchers.create(
-        seller, draft(starts_at=NOW + timedelta(hours=1), ends_at=NOW + timedelta(hours=2)))
+        seller, draft(starts_at=NOW + timedelta(hours=1), ends_at=NOW + timedelta(hours=2))
+    )
     assert [v.id for v in await services.vouchers.list(seller, status="upcoming")] == [soon.id]
     clock.advance(hours=1)
     assert [v.id for v in await services.vouchers.list(seller, status="ongoing")] == [soon.id]
