@@ -154,7 +154,7 @@ async def test_r_a6_average_order_value_last_30_days(services: Services, platfor
 
 
 async def test_r_o3_quote_has_no_side_effects(services: Services, seller, platform):
-    v, c = await claim(services, seller, draft())
+    v, _c = await claim(services, seller, draft())
     before = await services.claims.wallet(seller, "b1")
     await services.checkout.quote(platform, "b1", lines(("x", 5000, 1)))
     assert await services.claims.wallet(seller, "b1") == before

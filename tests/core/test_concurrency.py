@@ -6,13 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
 import sys
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
-
-import pytest
 
 from core.clock import SystemClock
 from core.errors import ClaimRefused
@@ -98,21 +95,15 @@ async def test_r_v12_two_processes_never_oversell(db, services: Services):
         seller, draft(total_quantity=120, starts_at=start, ends_at=start + timedelta(days=1))
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    args = ["-m", "tests.support.claim_worker", url, str(shop.id), str(v.id)]
     procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.support.claim_worker",
-                url,
-                str(shop.id),
-                str(v.id),
-                f"p{n}-",
-                "150",
-            ],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            *args,
+            f"p{n}-",
+            "150",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
             env=env,
             cwd=ROOT,
         )
@@ -120,17 +111,14 @@ async def test_r_v12_two_processes_never_oversell(db, services: Services):
     ]
     try:
         for p in procs:
-            assert p.stdout is not None and p.stdout.readline().strip() == "READY"
+            assert (await asyncio.wait_for(p.stdout.readline(), 60)).strip() == b"READY"  # type: ignore[union-attr]
         for p in procs:  # release both at once
-            assert p.stdin is not None
-            p.stdin.write("go\n")
-            p.stdin.flush()
-        results = [
-            json.loads(p.communicate(timeout=120)[0].strip().splitlines()[-1]) for p in procs
-        ]
+            p.stdin.write(b"go\n")  # type: ignore[union-attr]
+        outputs = await asyncio.wait_for(asyncio.gather(*(p.communicate() for p in procs)), 120)
+        results = [json.loads(out.decode().strip().splitlines()[-1]) for out, _ in outputs]
     finally:
         for p in procs:
-            if p.poll() is None:
+            if p.returncode is None:
                 p.kill()
     assert sum(r["errors"] for r in results) == 0, results
     assert sum(r["claimed"] for r in results) == 120

@@ -92,7 +92,7 @@ async def follow_setup(services: Services, seller):  # type: ignore[no-untyped-d
 
 
 async def test_r_live2_follow_new_follow_qualifies(services: Services, seller, clock):
-    v, s = await follow_setup(services, seller)
+    v, _s = await follow_setup(services, seller)
     with pytest.raises(ClaimRefused) as exc:
         await services.claims.claim(seller.shop_id, v.id, "b1")
     assert exc.value.code == "task_not_met" and exc.value.extra["needs_new_follow"]
