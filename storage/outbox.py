@@ -1,0 +1,140 @@
+"""SQL of the notification outbox's delivery side (R-n2): find due messages, lease one before
+sending it, record the outcome, count what is waiting.
+
+A row is pending while `sent_at` and `failed_at` are both NULL. Its `next_attempt_at` says
+when it may be tried next; a lease moves it into the future so that nobody else (another
+sender, or this one on its next pass) picks the row while its send is in flight. Messages of
+one chat go out in id order: only the oldest pending row of a chat (its *head*) is ever due or
+leasable, so a message waiting for a retry holds back the later ones of its chat.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.models import Notification
+
+ERROR_LIMIT = 500  # the width of notification.last_error
+
+_earlier = aliased(Notification)
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """What the sender needs of one outbox row."""
+
+    id: int
+    chat_id: int
+    text: str
+    buttons: str | None
+    attempts: int
+
+
+def _pending() -> ColumnElement[bool]:
+    return and_(Notification.sent_at.is_(None), Notification.failed_at.is_(None))  # type: ignore[union-attr]
+
+
+def _is_head() -> ColumnElement[bool]:
+    """No older pending message waits for the same chat."""
+    return ~exists().where(
+        _earlier.chat_id == Notification.chat_id,
+        _earlier.id < Notification.id,  # type: ignore[operator]
+        _earlier.sent_at.is_(None),  # type: ignore[union-attr]
+        _earlier.failed_at.is_(None),  # type: ignore[union-attr]
+    )
+
+
+async def due_heads(
+    session: AsyncSession,
+    now: datetime,
+    *,
+    limit: int,
+    exclude_chats: Collection[int] = (),
+    exclude_ids: Collection[int] = (),
+) -> list[OutboxMessage]:
+    """The oldest pending message of each chat whose turn has come, oldest first."""
+    stmt = (
+        select(
+            Notification.id,
+            Notification.chat_id,
+            Notification.text,
+            Notification.buttons,
+            Notification.attempts,
+        )
+        .where(_pending(), Notification.next_attempt_at <= now, _is_head())
+        .order_by(Notification.id)  # type: ignore[arg-type]
+        .limit(limit)
+    )
+    if exclude_chats:
+        stmt = stmt.where(Notification.chat_id.not_in(list(exclude_chats)))  # type: ignore[attr-defined]
+    if exclude_ids:
+        stmt = stmt.where(Notification.id.not_in(list(exclude_ids)))  # type: ignore[union-attr]
+    rows = (await session.execute(stmt)).all()
+    return [OutboxMessage(*row) for row in rows]
+
+
+async def lease(session: AsyncSession, message_id: int, now: datetime, until: datetime) -> bool:
+    """Take the right to send one message until `until`; True only for whoever won it.
+
+    The conditions are re-checked by the UPDATE itself (under the row lock on PostgreSQL, in a
+    serialized write on SQLite), so of two senders racing for a row exactly one wins.
+    """
+    stmt = (
+        update(Notification)
+        .where(
+            Notification.id == message_id,  # type: ignore[arg-type]
+            _pending(),
+            Notification.next_attempt_at <= now,
+            _is_head(),
+        )
+        .values(next_attempt_at=until, attempts=Notification.attempts + 1)
+    )
+    result = await session.execute(stmt)
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def mark_sent(session: AsyncSession, message_id: int, now: datetime) -> None:
+    await session.execute(
+        update(Notification)
+        .where(Notification.id == message_id, Notification.sent_at.is_(None))  # type: ignore[arg-type, union-attr]
+        .values(sent_at=now, last_error=None)
+    )
+
+
+async def retry_at(session: AsyncSession, message_id: int, at: datetime, error: str) -> None:
+    """Give the message back, to be tried again from `at`."""
+    await session.execute(
+        update(Notification)
+        .where(Notification.id == message_id, _pending())  # type: ignore[arg-type]
+        .values(next_attempt_at=at, last_error=error[:ERROR_LIMIT])
+    )
+
+
+async def mark_failed(session: AsyncSession, message_id: int, now: datetime, error: str) -> None:
+    """Give up on the message for good; it no longer holds back its chat."""
+    await session.execute(
+        update(Notification)
+        .where(Notification.id == message_id, _pending())  # type: ignore[arg-type]
+        .values(failed_at=now, last_error=error[:ERROR_LIMIT])
+    )
+
+
+async def move_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> int:
+    """Point the pending messages of a chat at its new id (a group became a supergroup)."""
+    result = await session.execute(
+        update(Notification)
+        .where(Notification.chat_id == old_chat_id, _pending())  # type: ignore[arg-type]
+        .values(chat_id=new_chat_id)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def count_pending(session: AsyncSession) -> int:
+    stmt = select(func.count()).select_from(Notification).where(_pending())
+    return int((await session.execute(stmt)).scalar_one())
