@@ -6,11 +6,15 @@ from dataclasses import dataclass
 
 from core.clock import Clock, SystemClock
 from core.services.accounts import AccountService
+from core.services.advice import AdviceService
+from core.services.analytics import AnalyticsService
 from core.services.api_keys import ApiKeyService
 from core.services.checkout import CheckoutService
 from core.services.claims import ClaimService
+from core.services.forecast import ForecastService
 from core.services.live import LiveService
 from core.services.products import ProductService
+from core.services.schedule import ScheduleService
 from core.services.shops import ShopService
 from core.services.vouchers import VoucherService
 from storage.db import Database
@@ -24,10 +28,14 @@ class Services:
     accounts: AccountService
     api_keys: ApiKeyService
     products: ProductService
+    schedule: ScheduleService
     vouchers: VoucherService
     live: LiveService
     claims: ClaimService
     checkout: CheckoutService
+    analytics: AnalyticsService
+    advice: AdviceService
+    forecast: ForecastService
 
     @classmethod
     def build(cls, db: Database, clock: Clock | None = None) -> Services:
@@ -39,8 +47,12 @@ class Services:
             accounts=AccountService(db, clock),
             api_keys=ApiKeyService(db, clock),
             products=ProductService(db, clock),
+            schedule=ScheduleService(db, clock),
             vouchers=VoucherService(db, clock),
             live=LiveService(db, clock),
             claims=ClaimService(db, clock),
             checkout=CheckoutService(db, clock),
+            analytics=AnalyticsService(db, clock),
+            advice=AdviceService(db, clock),
+            forecast=ForecastService(db, clock),
         )
