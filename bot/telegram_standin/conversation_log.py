@@ -127,18 +127,18 @@ class ConversationLog:
             self._changed.notify_all()
 
     async def wait_for(
-        self, predicate: Callable[[], T], timeout: float, describe: str | None = None
+        self, predicate: Callable[[], T], seconds: float, describe: str | None = None
     ) -> T:
         """Wait until ``predicate()`` is truthy and return its value; TimeoutError otherwise."""
         async with self._changed:
             try:
-                async with asyncio.timeout(timeout):
+                async with asyncio.timeout(seconds):
                     while not (result := predicate()):
                         await self._changed.wait()
                     return result
             except TimeoutError:
                 raise TimeoutError(
-                    f"waited {timeout}s for {describe or 'a condition'}; {self._tail()}"
+                    f"waited {seconds}s for {describe or 'a condition'}; {self._tail()}"
                 ) from None
 
     def _tail(self, count: int = 5) -> str:

@@ -123,7 +123,24 @@ def chat_member_json(user: TgUser, status: str) -> dict[str, Any]:
     elif status == "kicked":
         member["until_date"] = 0
     elif status == "restricted":
-        status_fields = ["is_member", "can_change_info", "can_invite_users", "can_pin_messages", "can_send_messages", "can_send_polls", "can_send_other_messages", "can_add_web_page_previews", "can_manage_topics", "can_send_audios", "can_send_documents", "can_send_photos", "can_send_videos", "can_send_video_notes", "can_send_voice_notes", "can_edit_tag"]
+        status_fields = (
+            "is_member",
+            "can_change_info",
+            "can_invite_users",
+            "can_pin_messages",
+            "can_send_messages",
+            "can_send_polls",
+            "can_send_other_messages",
+            "can_add_web_page_previews",
+            "can_manage_topics",
+            "can_send_audios",
+            "can_send_documents",
+            "can_send_photos",
+            "can_send_videos",
+            "can_send_video_notes",
+            "can_send_voice_notes",
+            "can_edit_tag",
+        )
         member.update(dict.fromkeys(status_fields, True))
         member["until_date"] = 0
     return member

@@ -27,6 +27,10 @@ class MessageContent:
     def buttons(self) -> list[list[Button]]:
         return [list(row) for row in self.markup.inline] if self.markup else []
 
+    def contains(self, fragment: str) -> bool:
+        """True when the visible text (or the text as sent, with markup) holds ``fragment``."""
+        return any(fragment in value for value in (self.plain_text, self.text) if value)
+
     def same_as(self, other: MessageContent) -> bool:
         """Telegram's "message is not modified" test: same visible text, entities and keyboard."""
         return (
@@ -103,7 +107,7 @@ class RecordedMessage:
 
     def contains(self, fragment: str) -> bool:
         """True when the visible text (or the text as sent, with its markup) holds ``fragment``."""
-        return any(fragment in value for value in (self.plain_text, self.text) if value)
+        return self.content.contains(fragment)
 
     def button(self, label_or_data: str) -> Button:
         """The button whose callback data, URL or label is ``label_or_data``."""

@@ -103,7 +103,7 @@ class UpdateQueue:
         await self._notify()
 
     async def get_updates(
-        self, offset: int | None, limit: int, timeout: float
+        self, offset: int | None, limit: int, poll_seconds: float
     ) -> list[dict[str, Any]]:
         """Long polling: answer at once when updates are pending, else when one arrives.
 
@@ -118,14 +118,16 @@ class UpdateQueue:
         generation = self._poll_generation
         await self._notify()  # wakes an older poll so it can answer its 409
         async with self._changed:
-            if timeout > 0 and not self.pending and not self._closed:
+            if poll_seconds > 0 and not self.pending and not self._closed:
                 try:
-                    async with asyncio.timeout(timeout):
+                    async with asyncio.timeout(poll_seconds):
                         await self._changed.wait_for(
-                            lambda: bool(self.pending)
-                            or self._closed
-                            or self.webhook is not None
-                            or self._poll_generation != generation
+                            lambda: (
+                                bool(self.pending)
+                                or self._closed
+                                or self.webhook is not None
+                                or self._poll_generation != generation
+                            )
                         )
                 except TimeoutError:
                     return []
