@@ -1,0 +1,90 @@
+"""Who is asking, and the polite refusals of R-acc4, shared by every handler."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from telegram import Update
+from telegram.ext import ContextTypes, ConversationHandler
+
+from bot.telegram.render import error_text
+from bot.telegram.replies import notice, say
+from core.errors import VoucherbotError
+from core.rules.roles import Action
+from core.services import Services
+from core.services.accounts import Membership
+from core.services.base import REFUSALS
+
+_LOGGER = logging.getLogger(__name__)
+
+NOT_MEMBER = (
+    "You're not part of a shop yet. Create one with <code>/setup Your Shop Name</code>, "
+    "or open the invite link your seller sent you."
+)
+WHO_CAN = {
+    Action.MANAGE_VOUCHERS: "Only the shop's seller can do that — ask them to create, change "
+    "or deactivate vouchers.",
+    Action.MANAGE_SHOP: "Only the shop's seller can manage accounts, invites, API keys and "
+    "the team chat.",
+}
+
+Ctx = ContextTypes.DEFAULT_TYPE
+Handler = Callable[..., Awaitable[Any]]
+F = TypeVar("F", bound=Handler)
+
+
+def refusal(action: Action) -> str:
+    return "🙏 Sorry — " + WHO_CAN.get(action, REFUSALS[action])
+
+
+async def membership(services: Services, update: Update) -> Membership | None:
+    user = update.effective_user
+    if user is None:
+        return None
+    return await services.accounts.membership(user.id)
+
+
+def member_only(action: Action | None = None, *, ends_flow: bool = False) -> Callable[[F], F]:
+    """Resolves the caller's membership, refuses politely when the role may not act, and turns
+    core refusals into short replies. The wrapped method gets the Membership as 4th argument.
+    `ends_flow` makes a refusal end the surrounding conversation."""
+
+    def wrap(fn: F) -> F:
+        @wraps(fn)
+        async def handler(self: Any, update: Update, context: Ctx) -> Any:
+            stop = ConversationHandler.END if ends_flow else None
+            member = await membership(self.services, update)
+            if member is None:
+                await notice(update, NOT_MEMBER)
+                return stop
+            if action is not None and not member.actor.may(action):
+                await notice(update, refusal(action))
+                return stop
+            return await guarded(fn)(self, update, context, member)
+
+        return handler  # type: ignore[return-value]
+
+    return wrap
+
+
+def guarded(fn: F) -> F:
+    """Core refusals become a reply to the caller instead of an error in the log."""
+
+    @wraps(fn)
+    async def handler(*args: Any) -> Any:
+        update = next(a for a in args if isinstance(a, Update))
+        try:
+            return await fn(*args)
+        except VoucherbotError as exc:
+            _LOGGER.info("refused %s: %s", fn.__name__, exc.code)
+            await notice(update, f"⚠️ {error_text(exc)}")
+            return None
+
+    return handler  # type: ignore[return-value]
+
+
+async def reply_refusal(update: Update, text: str) -> None:
+    await say(update, text)

@@ -1,0 +1,351 @@
+"""/link, /accounts, /unlink, /handle, /team and /apikey (R-acc1…R-acc4, R-n1).
+
+Buttons: `lk:<role>` create an invite, `ac:<id>:u` / `ac:<id>:u!` unlink and confirm,
+`ak:<key id>` / `ak:<key id>:!` revoke an API key and confirm, `hd:<flow id>:cx` cancel."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.telegram import flows
+from bot.telegram.access import Ctx, member_only, membership, refusal
+from bot.telegram.commands import Audience, CommandInfo, publish_for_user
+from bot.telegram.keyboards import button, markup
+from bot.telegram.render import error_text, esc, local
+from bot.telegram.replies import ack, say, show, stale
+from bot.telegram.voucher_draft import parse_whole
+from core.errors import VoucherbotError
+from core.rules.roles import LINKABLE_ROLES, Action, Role
+from core.services import Services
+from core.services.accounts import Membership
+from core.views import AccountView
+
+COMMANDS = [
+    CommandInfo(
+        "link", "/link official|marketing", "invite a host account (deep link)", Audience.SELLER
+    ),
+    CommandInfo("accounts", "/accounts", "the shop's accounts", Audience.SELLER),
+    CommandInfo(
+        "unlink", "/unlink <account id>", "remove a linked account at once", Audience.SELLER
+    ),
+    CommandInfo(
+        "handle", "/handle <platform handle>", "record your LIVE host name", Audience.LINKED
+    ),
+    CommandInfo("team", "/team", "(in a group) send team notifications here", Audience.GROUP),
+    CommandInfo(
+        "apikey", "/apikey [revoke <key id>]", "create (or revoke) an API key", Audience.SELLER
+    ),
+]
+HANDLE_FLOW = "hd"
+ASK_HANDLE = (
+    "Send your platform handle — your LIVE host name on the platform, like "
+    "<code>acme_live</code> (letters, digits, _ . : -) — or /cancel."
+)
+HANDLE_EXPIRED = "⏱ Setting your handle timed out. Use /handle again."
+
+
+def _account_line(a: AccountView) -> str:
+    handle = f"@{esc(a.platform_handle)}" if a.platform_handle else "no handle yet"
+    name = esc(a.display_name or f"account {a.id}")
+    return f"#{a.id} <b>{name}</b> · {a.role} · {handle}"
+
+
+class AccountHandlers:
+    def __init__(self, services: Services, catalog: list[CommandInfo]) -> None:
+        self.services = services
+        self.catalog = catalog
+
+    # --- invites ----------------------------------------------------------------------------
+
+    @member_only(Action.MANAGE_SHOP)
+    async def link(self, update: Update, context: Ctx, member: Membership) -> None:
+        role = (context.args or [""])[0].lower()
+        if role not in LINKABLE_ROLES:
+            prefix = "" if not role else "The role is <b>official</b> or <b>marketing</b>. "
+            await say(
+                update,
+                prefix + "Which account do you want to link? A shop has 1 official account and up "
+                "to 4 marketing accounts.",
+                markup(
+                    [
+                        button("Official account", "lk", "official"),
+                        button("Marketing account", "lk", "marketing"),
+                    ]
+                ),
+            )
+            return
+        await self._invite(update, context, member, role)
+
+    @member_only(Action.MANAGE_SHOP)
+    async def link_button(self, update: Update, context: Ctx, member: Membership) -> None:
+        await ack(update)
+        await self._invite(
+            update, context, member, (update.callback_query.data or "").split(":")[1]
+        )  # type: ignore[union-attr]
+
+    async def _invite(self, update: Update, context: Ctx, member: Membership, role: str) -> None:
+        invite = await self.services.accounts.create_invite(member.actor, role)
+        link = invite.deep_link(context.bot.username)
+        await show(
+            update,
+            f"🔗 Invite for a <b>{role}</b> account of <b>{esc(member.shop.name)}</b>:\n"
+            f"{esc(link)}\n\n"
+            f"Send it to the host: opening it links their Telegram account. It works once and "
+            f"expires {local(invite.expires_at, member.shop)} ({esc(member.shop.timezone)}).",
+        )
+
+    # --- accounts and unlinking -----------------------------------------------------------
+
+    @member_only(Action.MANAGE_SHOP)
+    async def accounts(self, update: Update, context: Ctx, member: Membership) -> None:
+        await self._accounts(update, member)
+
+    async def _accounts(self, update: Update, member: Membership, prefix: str = "") -> None:
+        accounts = await self.services.accounts.list(member.actor)
+        lines = [prefix + f"👥 <b>Accounts of {esc(member.shop.name)}</b>"]
+        lines += [_account_line(a) for a in accounts]
+        linked = [a for a in accounts if a.role != Role.SELLER]
+        if not linked:
+            lines.append("No linked accounts yet: invite one with /link.")
+        rows = [
+            [button(f"✂️ Unlink #{a.id} {(a.display_name or a.role)[:30]}", "ac", a.id, "u")]
+            for a in linked
+        ]
+        await show(update, "\n".join(lines), markup(*rows))
+
+    @member_only(Action.MANAGE_SHOP)
+    async def unlink(self, update: Update, context: Ctx, member: Membership) -> None:
+        try:
+            account_id = parse_whole((context.args or [""])[0].lstrip("#"))
+        except ValueError:
+            await self._accounts(
+                update,
+                member,
+                "Tap the account to unlink (or send <code>/unlink &lt;account id&gt;</code>).\n",
+            )
+            return
+        await self._unlink(update, context, member, account_id)
+
+    @member_only(Action.MANAGE_SHOP)
+    async def unlink_button(self, update: Update, context: Ctx, member: Membership) -> None:
+        _, raw_id, action = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
+        account_id = int(raw_id)
+        if action == "u":
+            a = await self.services.accounts.get(member.actor, account_id)
+            await ack(update)
+            await show(
+                update,
+                f"Unlink {_account_line(a)}? They lose every permission at once and their "
+                "live session and distributions stop.",
+                markup(
+                    [button("✂️ Yes, unlink", "ac", a.id, "u!"), button("Keep", "ac", a.id, "k")]
+                ),
+            )
+            return
+        if action == "k":
+            await ack(update, "Kept.")
+            await self._accounts(update, member)
+            return
+        try:
+            await self.services.accounts.get(member.actor, account_id)
+        except VoucherbotError:
+            await stale(update, "That account is already unlinked.")
+            return
+        await ack(update)
+        await self._unlink(update, context, member, account_id)
+
+    async def _unlink(
+        self, update: Update, context: Ctx, member: Membership, account_id: int
+    ) -> None:
+        a = await self.services.accounts.unlink(member.actor, account_id)
+        if a.telegram_user_id is not None:
+            await publish_for_user(context.bot, self.catalog, a.telegram_user_id, None)
+        await show(update, f"✂️ Unlinked {_account_line(a)}. Their permissions ended now.")
+
+    # --- /handle ----------------------------------------------------------------------------
+
+    @member_only(Action.READ, ends_flow=True)
+    async def handle(self, update: Update, context: Ctx, member: Membership) -> object:
+        if context.args:
+            await self._set_handle(update, member, context.args[0])
+            return flows.END
+        flow = flows.begin(context, HANDLE_FLOW, self.services.clock)
+        await say(update, ASK_HANDLE, markup([button("✖ Cancel", HANDLE_FLOW, flow["fid"], "cx")]))
+        return "typing"
+
+    async def handle_text(self, update: Update, context: Ctx) -> object:
+        if (
+            await flows.live_flow(update, context, HANDLE_FLOW, self.services.clock, HANDLE_EXPIRED)
+            is None
+        ):
+            return flows.END
+        member = await membership(self.services, update)
+        if member is None:
+            await say(update, refusal(Action.READ))
+            return flows.finish(context, HANDLE_FLOW)
+        try:
+            await self._set_handle(update, member, (update.effective_message.text or "").strip())  # type: ignore[union-attr]
+        except VoucherbotError as exc:
+            await say(update, f"⚠️ {error_text(exc)}\n\n{ASK_HANDLE}")
+            return "typing"
+        return flows.finish(context, HANDLE_FLOW)
+
+    async def handle_button(self, update: Update, context: Ctx) -> object:
+        if (
+            await flows.live_flow(update, context, HANDLE_FLOW, self.services.clock, HANDLE_EXPIRED)
+            is None
+        ):
+            return None if flows.current(context, HANDLE_FLOW) else flows.END
+        await ack(update)
+        await show(update, "Cancelled: your handle did not change.")
+        return flows.finish(context, HANDLE_FLOW)
+
+    async def handle_cancel(self, update: Update, context: Ctx) -> int:
+        await say(update, "Cancelled: your handle did not change.")
+        return flows.finish(context, HANDLE_FLOW)
+
+    async def handle_timeout(self, update: object, context: Ctx) -> None:
+        flows.finish(context, HANDLE_FLOW)
+
+    async def _set_handle(self, update: Update, member: Membership, handle: str) -> None:
+        a = await self.services.accounts.set_handle(member.actor, handle)
+        await say(
+            update,
+            f"✅ Your platform handle is <b>@{esc(a.platform_handle)}</b>: Follow LIVE Host tasks "
+            "count new followers of this handle.",
+        )
+
+    # --- /team -------------------------------------------------------------------------------
+
+    async def team(self, update: Update, context: Ctx) -> None:
+        chat = update.effective_chat
+        if chat is None or chat.type not in ("group", "supergroup"):
+            await say(
+                update,
+                "Use /team inside your team's Telegram group (add me to the group first): "
+                "that group then receives the shop's notifications.",
+            )
+            return
+        await self._team(update, context)
+
+    @member_only(Action.MANAGE_SHOP)
+    async def _team(self, update: Update, context: Ctx, member: Membership) -> None:
+        shop = await self.services.shops.set_team_chat(member.actor, update.effective_chat.id)  # type: ignore[union-attr]
+        await say(
+            update,
+            f"✅ This group is now the team chat of <b>{esc(shop.name)}</b>. I'll post here: "
+            "low maximum discount warnings, claim periods opening and closing, quota running "
+            "out, distributions started and stopped, deactivations, accounts linked and "
+            "unlinked, and live sessions ending.",
+        )
+
+    # --- /apikey ----------------------------------------------------------------------------
+
+    async def apikey(self, update: Update, context: Ctx) -> None:
+        chat = update.effective_chat
+        if chat is None or chat.type != "private":
+            await say(update, "🔒 For safety, /apikey only works in a private chat with me.")
+            return
+        await self._apikey(update, context)
+
+    @member_only(Action.MANAGE_SHOP)
+    async def _apikey(self, update: Update, context: Ctx, member: Membership) -> None:
+        args = context.args or []
+        if args and args[0].lower() == "revoke":
+            if len(args) > 1:
+                view = await self.services.api_keys.revoke(args[1], actor=member.actor)
+                await say(
+                    update,
+                    f"✅ API key <code>{esc(view.key_id)}</code> is revoked: it stops working now.",
+                )
+            else:
+                await self._key_list(update, member, "Which API key do you want to revoke?")
+            return
+        key = await self.services.api_keys.create(member.actor)
+        await say(
+            update,
+            f"🔑 New API key for <b>{esc(member.shop.name)}</b> — shown only once, store it now:\n"
+            f"<code>{esc(key.secret)}</code>\n"
+            f"Key id: <code>{esc(key.key_id)}</code>. The platform sends it as "
+            "<code>Authorization: Bearer …</code>. Revoke it with "
+            f"<code>/apikey revoke {esc(key.key_id)}</code>.",
+        )
+
+    async def _key_list(self, update: Update, member: Membership, title: str) -> None:
+        keys = [k for k in await self.services.api_keys.list(member.actor) if k.revoked_at is None]
+        if not keys:
+            await show(update, "There are no active API keys. Create one with /apikey.")
+            return
+        rows = [
+            [
+                button(
+                    f"Revoke {k.key_id} (created {local(k.created_at, member.shop)})",
+                    "ak",
+                    k.key_id,
+                )
+            ]
+            for k in keys[:30]
+        ]
+        await show(update, title, markup(*rows))
+
+    @member_only(Action.MANAGE_SHOP)
+    async def apikey_button(self, update: Update, context: Ctx, member: Membership) -> None:
+        parts = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
+        key_id = parts[1]
+        if len(parts) == 2:
+            await ack(update)
+            await show(
+                update,
+                f"Revoke API key <code>{esc(key_id)}</code>? Requests using it will fail at once.",
+                markup([button("Yes, revoke", "ak", key_id, "!")]),
+            )
+            return
+        keys = {k.key_id: k for k in await self.services.api_keys.list(member.actor)}
+        if key_id not in keys or keys[key_id].revoked_at is not None:
+            await stale(update, "That key is already revoked.")
+            return
+        await self.services.api_keys.revoke(key_id, actor=member.actor)
+        await ack(update, "Revoked.")
+        await show(
+            update, f"✅ API key <code>{esc(key_id)}</code> is revoked: it stops working now."
+        )
+
+
+def register(
+    application: Application, services: Services, catalog: list[CommandInfo]
+) -> AccountHandlers:
+    h = AccountHandlers(services, catalog)
+    application.add_handler(
+        flows.conversation(
+            "handle",
+            [CommandHandler("handle", h.handle)],
+            {
+                "typing": [
+                    MessageHandler(filters.TEXT & ~filters.COMMAND, h.handle_text),
+                    CallbackQueryHandler(h.handle_button, pattern=rf"^{HANDLE_FLOW}:"),
+                ]
+            },
+            h.handle_cancel,
+            h.handle_timeout,
+        )
+    )
+    application.add_handler(CommandHandler("link", h.link))
+    application.add_handler(CommandHandler("accounts", h.accounts))
+    application.add_handler(CommandHandler("unlink", h.unlink))
+    application.add_handler(CommandHandler("team", h.team))
+    application.add_handler(CommandHandler("apikey", h.apikey))
+    application.add_handler(
+        CallbackQueryHandler(h.link_button, pattern=r"^lk:(official|marketing)$")
+    )
+    application.add_handler(CallbackQueryHandler(h.unlink_button, pattern=r"^ac:\d+:(u|u!|k)$"))
+    application.add_handler(
+        CallbackQueryHandler(h.apikey_button, pattern=r"^ak:[A-Za-z0-9]+(:!)?$")
+    )
+    return h

@@ -1,0 +1,173 @@
+"""The Telegram side of the service: the PTB Application with every feature's handlers, and
+`TelegramSide`, which the runtime starts in the leader process (polling or webhook)."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+from aiohttp import web
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+
+from bot.config import Settings
+from bot.telegram import accounts, live, start, vouchers
+from bot.telegram.commands import CommandInfo, publish_defaults
+from bot.telegram.persistence import DatabasePersistence
+from bot.telegram.replies import say
+from bot.telegram.webhook import make_secret, make_webhook_handler
+from core.services import Services
+
+_LOGGER = logging.getLogger(__name__)
+RATE_LIMIT_RETRIES = 3
+# Features written separately, each a module with `register(application, services)` and a
+# `COMMANDS` list; they join the menu and /help only when present.
+OPTIONAL_FEATURES = ("bot.telegram.analytics",)
+
+
+def default_file_url(base_url: str) -> str:
+    """`…/bot` → `…/file/bot`, as the Bot API lays out file downloads."""
+    root, sep, tail = base_url.rstrip("/").rpartition("/bot")
+    return f"{root}/file/bot{tail}" if sep else base_url.rstrip("/") + "/file/bot"
+
+
+def build_application(
+    services: Services,
+    settings: Settings,
+    *,
+    token: str,
+    base_url: str,
+    base_file_url: str | None = None,
+    webhook: bool = False,
+) -> Application:
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base_url)
+        .base_file_url(base_file_url or default_file_url(base_url))
+        .persistence(DatabasePersistence(services.db, services.clock))
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+    )
+    if webhook:
+        builder = builder.updater(None)
+    application = builder.build()
+    register_features(application, services, settings)
+    application.add_error_handler(_on_error)
+    return application
+
+
+def _optional_features() -> list[Any]:
+    found = []
+    for name in OPTIONAL_FEATURES:
+        try:
+            found.append(importlib.import_module(name))
+        except ImportError:
+            continue
+    return found
+
+
+def command_catalog() -> list[CommandInfo]:
+    """Every command of the registered features, in menu order."""
+    catalog = [*start.COMMANDS, *vouchers.COMMANDS, *live.COMMANDS, *accounts.COMMANDS]
+    for module in _optional_features():
+        catalog.extend(getattr(module, "COMMANDS", []))
+    return catalog
+
+
+def register_features(application: Application, services: Services, settings: Settings) -> None:
+    catalog = command_catalog()
+    leftovers = start.register(
+        application,
+        services,
+        catalog,
+        currency=settings.default_currency,
+        timezone=settings.default_timezone,
+    )
+    vouchers.register(application, services)
+    live.register(application, services)
+    accounts.register(application, services, catalog)
+    for module in _optional_features():
+        module.register(application, services)
+    start.register_leftovers(application, leftovers)
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    _LOGGER.error("error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await say(update, "😕 Sorry, something went wrong on my side. Please try again.")
+        except Exception:
+            _LOGGER.debug("could not tell the user about the error", exc_info=True)
+
+
+class TelegramSide:
+    """Starts and stops the bot in this process: polling, or a webhook on the service's own
+    HTTP server (`webhook_handler`, mounted on POST /telegram/webhook)."""
+
+    def __init__(
+        self,
+        services: Services,
+        settings: Settings,
+        *,
+        token: str | None = None,
+        base_url: str | None = None,
+        base_file_url: str | None = None,
+    ) -> None:
+        token = token or settings.telegram_bot_token
+        if not token:
+            raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+        self.settings = settings
+        self.webhook_mode = settings.webhook_mode
+        self.secret = make_secret(settings.webhook_secret)
+        self.application = build_application(
+            services,
+            settings,
+            token=token,
+            base_url=base_url or settings.telegram_api_base_url,
+            base_file_url=base_file_url,
+            webhook=self.webhook_mode,
+        )
+        self._handle_webhook = make_webhook_handler(self.application, self.secret)
+        self._started = False
+
+    @property
+    def bot(self) -> Any:
+        return self.application.bot
+
+    async def start(self) -> None:
+        await self.application.initialize()  # getMe: checks the token, learns the username
+        await self.application.start()
+        self._started = True
+        await publish_defaults(self.application.bot, command_catalog())
+        if self.webhook_mode:
+            await self.application.bot.set_webhook(
+                self.settings.webhook_url,  # type: ignore[arg-type]
+                secret_token=self.secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            await self.application.updater.start_polling(  # type: ignore[union-attr]
+                poll_interval=0, allowed_updates=Update.ALL_TYPES
+            )
+
+    async def stop(self) -> None:
+        """Stops taking updates, finishes the ones in hand and writes the flows' state."""
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        if self._started:
+            await self.application.shutdown()
+            self._started = False
+
+    async def webhook_handler(self, request: web.Request) -> web.Response:
+        return await self._handle_webhook(request)

@@ -1,0 +1,390 @@
+"""/live, /endlive, /issue and /stop: what a host does mid-stream, on a phone.
+
+`/issue` is at most three taps: (Go live now) → the voucher → the task. Buttons carry
+`is:<flow id>:go`, `is:<flow id>:v:<voucher id>`, `is:<flow id>:t:<w5|f|n|wx>`; `sp:<voucher id>`
+stops a distribution."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.telegram import flows
+from bot.telegram.access import Ctx, member_only, membership, refusal
+from bot.telegram.commands import Audience, CommandInfo
+from bot.telegram.keyboards import button, markup
+from bot.telegram.render import error_text, esc, task
+from bot.telegram.replies import ack, say, show
+from bot.telegram.voucher_draft import parse_whole
+from core.errors import VoucherbotError
+from core.rules.live import MAX_WATCH_MINUTES, TaskType
+from core.rules.roles import Action
+from core.services import Services
+from core.services.accounts import Membership
+from core.views import DistributionView, VoucherView
+
+COMMANDS = [
+    CommandInfo("live", "/live", "start your live session", Audience.LINKED),
+    CommandInfo("endlive", "/endlive", "end your live session", Audience.LINKED),
+    CommandInfo(
+        "issue",
+        "/issue [<id> <task>]",
+        "issue a LIVE voucher: watch <min>, follow or none",
+        Audience.LINKED,
+    ),
+    CommandInfo("stop", "/stop <id>", "stop a voucher's distribution", Audience.LINKED),
+]
+FLOW = "is"
+WATCH_CHOICES = (1, 3, 5, 10)
+EXPIRED = "⏱ Issuing timed out after 30 minutes without an answer. Use /issue again."
+_TASK = re.compile(
+    r"^(?:(watch|w)\s*(\d+)?(?:\s*m(?:in(?:utes?)?)?)?|(follow|f)|(none|no|no task|n))$", re.I
+)
+
+
+def parse_task(text: str) -> tuple[str, int | None]:
+    """`watch 5`, `w5`, `follow`, `none` → (type, minutes); ValueError otherwise."""
+    m = _TASK.match(text.strip())
+    if m is None:
+        raise ValueError("unknown task")
+    if m.group(1):
+        if m.group(2) is None:
+            raise ValueError("minutes missing")
+        return TaskType.WATCH.value, int(m.group(2))
+    return (TaskType.FOLLOW.value, None) if m.group(3) else (TaskType.NONE.value, None)
+
+
+def issued_text(d: DistributionView, v: VoucherView) -> str:
+    lines = [
+        f"✅ Issued <b>{esc(v.name)}</b> (#{v.id}) in live session #{d.session_id}: "
+        f"<b>{task(d.task)}</b>. {v.remaining:,} of {v.total_quantity:,} left.",
+        f"Stop it with /stop {v.id} (to change the task, stop it and issue it again).",
+    ]
+    lines += [f"⚠️ {esc(w.message)}" for w in d.warnings]
+    return "\n".join(lines)
+
+
+class LiveHandlers:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    # --- sessions ---------------------------------------------------------------------------
+
+    @member_only(Action.RUN_LIVE)
+    async def live(self, update: Update, context: Ctx, member: Membership) -> None:
+        s = await self.services.live.start_session(member.actor)
+        await say(
+            update,
+            f"🔴 You're live (session #{s.id}). Issue LIVE vouchers with /issue; "
+            "end with /endlive.",
+            markup([button("🎟 Issue a voucher", FLOW, "start")]),
+        )
+
+    @member_only(Action.RUN_LIVE)
+    async def endlive(self, update: Update, context: Ctx, member: Membership) -> None:
+        s = await self.services.live.end_own_session(member.actor)
+        minutes = int(((s.ended_at or s.started_at) - s.started_at).total_seconds() // 60)
+        claims = s.claims or 0
+        await say(
+            update,
+            f"🎬 Live session #{s.id} ended after {minutes} min with {claims:,} voucher "
+            f"claim{'s' if claims != 1 else ''}. Its distributions stopped.",
+        )
+
+    # --- /issue -----------------------------------------------------------------------------
+
+    @member_only(Action.RUN_LIVE, ends_flow=True)
+    async def issue(self, update: Update, context: Ctx, member: Membership) -> object:
+        await ack(update)
+        args = context.args or []
+        if args:
+            await self._issue_direct(update, member, args)
+            return flows.END
+        flow = flows.begin(context, FLOW, self.services.clock)
+        return await self._first_question(update, member, flow)
+
+    async def _issue_direct(self, update: Update, member: Membership, args: list[str]) -> None:
+        usage = (
+            "Use <code>/issue &lt;id&gt; watch &lt;minutes&gt;|follow|none</code>, like "
+            "<code>/issue 12 watch 5</code>, or /issue for buttons."
+        )
+        try:
+            voucher_id = parse_whole(args[0].lstrip("#"))
+            task_type, minutes = parse_task(" ".join(args[1:]))
+        except ValueError:
+            await say(update, usage)
+            return
+        session = await self.services.live.active_session(member.actor)
+        if session is None:
+            await say(
+                update, "You're not live right now: start your session with /live, then issue."
+            )
+            return
+        d = await self.services.live.issue(member.actor, session.id, voucher_id, task_type, minutes)
+        v = await self.services.vouchers.get(member.actor, voucher_id)
+        await say(update, issued_text(d, v), markup([button("⏹ Stop", "sp", v.id)]))
+
+    async def _first_question(
+        self, update: Update, member: Membership, flow: dict[str, Any]
+    ) -> object:
+        session = await self.services.live.active_session(member.actor)
+        if session is None:
+            await show(
+                update,
+                "You're not live right now. Go live to issue LIVE vouchers.",
+                markup(
+                    [button("🔴 Go live now", FLOW, flow["fid"], "go")],
+                    [button("✖ Cancel", FLOW, flow["fid"], "cx")],
+                ),
+            )
+            return "golive"
+        return await self._ask_voucher(update, member, flow)
+
+    async def _ask_voucher(
+        self, update: Update, member: Membership, flow: dict[str, Any], prefix: str = ""
+    ) -> object:
+        vouchers = await self.services.vouchers.list(
+            member.actor, status="ongoing", kind="live", limit=50
+        )
+        if not vouchers:
+            await show(
+                update,
+                prefix + "There are no ongoing LIVE vouchers to issue. "
+                "The seller can create one with /newvoucher.",
+            )
+            flow.clear()
+            return flows.END
+        running = {d.voucher_id: d for d in await self.services.live.distributions(member.actor)}
+        rows = []
+        for v in vouchers[:30]:
+            d = running.get(v.id)  # type: ignore[arg-type]
+            state = f" · ▶ {d.task.describe()}" if d else ""
+            rows.append(
+                [
+                    button(
+                        f"#{v.id} {v.name[:28]} · {v.remaining:,} left{state}",
+                        FLOW,
+                        flow["fid"],
+                        "v",
+                        v.id,
+                    )
+                ]
+            )
+        rows.append([button("✖ Cancel", FLOW, flow["fid"], "cx")])
+        await show(update, prefix + "Which LIVE voucher?", markup(*rows))
+        return "voucher"
+
+    async def _ask_task(
+        self, update: Update, member: Membership, flow: dict[str, Any], problem: str = ""
+    ) -> str:
+        v = await self.services.vouchers.get(member.actor, flow["voucher"])
+        fid = flow["fid"]
+        watch = [button(f"Watch {m} min", FLOW, fid, "t", f"w{m}") for m in WATCH_CHOICES]
+        text = (
+            f"Task for <b>{esc(v.name)}</b> (#{v.id}, {v.remaining:,} left)?\n"
+            "• Watch LIVE: viewers qualify after watching that long.\n"
+            "• Follow LIVE Host: new followers of the last 30 days.\n"
+            "• No task: every viewer can claim at once."
+        )
+        keyboard = markup(
+            watch[:2],
+            watch[2:],
+            [
+                button("Follow LIVE Host", FLOW, fid, "t", "f"),
+                button("No task", FLOW, fid, "t", "n"),
+            ],
+            [
+                button("Other watch time…", FLOW, fid, "t", "wx"),
+                button("✖ Cancel", FLOW, fid, "cx"),
+            ],
+        )
+        full = f"⚠️ {problem}\n\n{text}" if problem else text
+        if problem and update.callback_query is None:
+            await say(update, full, keyboard)
+        else:
+            await show(update, full, keyboard)
+        return "task"
+
+    async def on_button(self, update: Update, context: Ctx) -> object:
+        flow = await flows.live_flow(update, context, FLOW, self.services.clock, EXPIRED)
+        if flow is None:
+            return None if flows.current(context, FLOW) else flows.END
+        member = await self._host(update, context)
+        if member is None:
+            return flows.END
+        args = flows.flow_args(update)
+        await ack(update)
+        try:
+            if args[0] == "cx":
+                await show(update, "Cancelled: nothing was issued.")
+                return flows.finish(context, FLOW)
+            if args[0] == "go":
+                s = await self.services.live.start_session(member.actor)
+                return await self._ask_voucher(
+                    update, member, flow, f"🔴 You're live (session #{s.id}).\n"
+                )
+            if args[0] == "v":
+                flow["voucher"] = int(args[1])
+                return await self._ask_task(update, member, flow)
+            if args[1] == "wx":
+                await show(
+                    update,
+                    "How many minutes of watching? "
+                    f"Send a whole number from 1 to {MAX_WATCH_MINUTES}.",
+                )
+                return "minutes"
+            code = args[1]
+            if code.startswith("w"):
+                return await self._issue(
+                    update, context, member, flow, TaskType.WATCH.value, int(code[1:])
+                )
+            return await self._issue(
+                update,
+                context,
+                member,
+                flow,
+                TaskType.FOLLOW.value if code == "f" else TaskType.NONE.value,
+                None,
+            )
+        except VoucherbotError as exc:
+            await show(update, f"⚠️ {error_text(exc)}")
+            return flows.finish(context, FLOW)
+
+    async def on_minutes(self, update: Update, context: Ctx) -> object:
+        flow = await flows.live_flow(update, context, FLOW, self.services.clock, EXPIRED)
+        if flow is None:
+            return flows.END
+        member = await self._host(update, context)
+        if member is None:
+            return flows.END
+        try:
+            minutes = parse_whole(update.effective_message.text or "")  # type: ignore[union-attr]
+            if not 1 <= minutes <= MAX_WATCH_MINUTES:
+                raise ValueError("out of range")
+        except ValueError:
+            await say(
+                update, f"⚠️ Send a whole number of minutes from 1 to {MAX_WATCH_MINUTES}, like 5."
+            )
+            return "minutes"
+        try:
+            return await self._issue(update, context, member, flow, TaskType.WATCH.value, minutes)
+        except VoucherbotError as exc:
+            await say(update, f"⚠️ {error_text(exc)}")
+            return flows.finish(context, FLOW)
+
+    async def on_other_text(self, update: Update, context: Ctx) -> object:
+        await say(update, "Please tap one of the buttons above, or /cancel.")
+        return None
+
+    async def _issue(
+        self,
+        update: Update,
+        context: Ctx,
+        member: Membership,
+        flow: dict[str, Any],
+        task_type: str,
+        minutes: int | None,
+    ) -> int:
+        session = await self.services.live.active_session(member.actor)
+        if session is None:
+            await show(update, "Your live session has ended. Start a new one with /live.")
+            return flows.finish(context, FLOW)
+        d = await self.services.live.issue(
+            member.actor, session.id, flow["voucher"], task_type, minutes
+        )
+        v = await self.services.vouchers.get(member.actor, flow["voucher"])
+        await show(update, issued_text(d, v), markup([button("⏹ Stop", "sp", v.id)]))
+        return flows.finish(context, FLOW)
+
+    async def _host(self, update: Update, context: Ctx) -> Membership | None:
+        member = await membership(self.services, update)
+        if member is None or not member.actor.may(Action.RUN_LIVE):
+            flows.finish(context, FLOW)
+            await say(update, refusal(Action.RUN_LIVE))
+            return None
+        return member
+
+    async def cancel(self, update: Update, context: Ctx) -> int:
+        await say(update, "Cancelled: nothing was issued.")
+        return flows.finish(context, FLOW)
+
+    async def timeout(self, update: object, context: Ctx) -> None:
+        flows.finish(context, FLOW)
+
+    # --- /stop ------------------------------------------------------------------------------
+
+    @member_only(Action.RUN_LIVE)
+    async def stop(self, update: Update, context: Ctx, member: Membership) -> None:
+        if context.args:
+            try:
+                voucher_id = parse_whole(context.args[0].lstrip("#"))
+            except ValueError:
+                await say(
+                    update, "Send a voucher id, like <code>/stop 12</code>, or /stop to pick one."
+                )
+                return
+            await self._stop(update, member, voucher_id)
+            return
+        running = await self.services.live.distributions(member.actor)
+        if not member.actor.acts_for_any_account:
+            running = [d for d in running if d.account_id == member.account.id]
+        if not running:
+            await say(update, "Nothing is being distributed right now.")
+            return
+        rows = [
+            [button(f"⏹ #{d.voucher_id} · {d.task.describe()}", "sp", d.voucher_id)]
+            for d in running[:30]
+        ]
+        await say(update, "Stop which distribution?", markup(*rows))
+
+    @member_only(Action.RUN_LIVE)
+    async def stop_button(self, update: Update, context: Ctx, member: Membership) -> None:
+        voucher_id = int((update.callback_query.data or "").split(":")[1])  # type: ignore[union-attr]
+        await ack(update)
+        await self._stop(update, member, voucher_id)
+
+    async def _stop(self, update: Update, member: Membership, voucher_id: int) -> None:
+        d = await self.services.live.stop_voucher(member.actor, voucher_id)
+        v = await self.services.vouchers.get(member.actor, voucher_id)
+        await show(
+            update,
+            f"⏹ Stopped <b>{esc(v.name)}</b> (#{v.id}) ({task(d.task)}). Vouchers already claimed "
+            f"stay with the viewers. {v.remaining:,} of {v.total_quantity:,} left.",
+        )
+
+
+def register(application: Application, services: Services) -> LiveHandlers:
+    h = LiveHandlers(services)
+    buttons = CallbackQueryHandler(h.on_button, pattern=rf"^{FLOW}:[0-9a-f]+:")
+    other_text = MessageHandler(filters.TEXT & ~filters.COMMAND, h.on_other_text)
+    application.add_handler(
+        flows.conversation(
+            "issue",
+            [
+                CommandHandler("issue", h.issue),
+                CallbackQueryHandler(h.issue, pattern=rf"^{FLOW}:start$"),
+            ],
+            {
+                "golive": [buttons, other_text],
+                "voucher": [buttons, other_text],
+                "task": [buttons, other_text],
+                "minutes": [buttons, MessageHandler(filters.TEXT & ~filters.COMMAND, h.on_minutes)],
+            },
+            h.cancel,
+            h.timeout,
+        )
+    )
+    application.add_handler(CommandHandler("live", h.live))
+    application.add_handler(CommandHandler("endlive", h.endlive))
+    application.add_handler(CommandHandler("stop", h.stop))
+    application.add_handler(CallbackQueryHandler(h.stop_button, pattern=r"^sp:\d+$"))
+    return h

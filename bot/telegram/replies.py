@@ -1,0 +1,64 @@
+"""Sending and editing the bot's messages (HTML is the default parse mode)."""
+
+from __future__ import annotations
+
+import contextlib
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+
+from bot.telegram.render import clip
+
+STALE = "This button is from an older message and no longer applies."
+
+
+async def say(
+    update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    """A new message in the chat the update came from."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await chat.send_message(clip(text), reply_markup=keyboard)
+
+
+async def show(
+    update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    """After a button press, replace the pressed message; otherwise send a new one."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return await say(update, text, keyboard)
+    try:
+        edited = await query.edit_message_text(clip(text), reply_markup=keyboard)
+    except BadRequest as exc:
+        if "not modified" in str(exc).lower():
+            return None
+        return await say(update, text, keyboard)
+    return edited if isinstance(edited, Message) else None
+
+
+async def ack(update: Update, text: str | None = None) -> None:
+    """Answers a button press (Telegram shows a spinner until it is answered)."""
+    if update.callback_query is not None:
+        # A query too old to answer is refused by Telegram; there is nothing else to do.
+        with contextlib.suppress(BadRequest):
+            await update.callback_query.answer(text[:200] if text else None)
+
+
+async def notice(update: Update, text: str) -> None:
+    """A short answer: a toast plus a message for a button press, a message for a command."""
+    if update.callback_query is not None:
+        await ack(update, _plain(text))
+    await say(update, text)
+
+
+async def stale(update: Update, text: str = STALE) -> None:
+    await ack(update, text)
+
+
+def _plain(html_text: str) -> str:
+    import re
+    from html import unescape
+
+    return unescape(re.sub(r"<[^>]+>", "", html_text))

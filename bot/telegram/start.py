@@ -1,0 +1,263 @@
+"""/start (with invite deep links), /setup, /help and /cancel, and the answer to old buttons."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.telegram import flows
+from bot.telegram.access import Ctx, guarded, membership, refusal
+from bot.telegram.commands import Audience, CommandInfo, help_text, publish_for_user
+from bot.telegram.keyboards import button, grid, markup
+from bot.telegram.render import esc
+from bot.telegram.replies import ack, say, show, stale
+from core.errors import VoucherbotError
+from core.rules.roles import Action, Role
+from core.services import Services
+from core.services.accounts import Membership
+
+COMMANDS = [
+    CommandInfo("start", "/start", "welcome, or link your account with an invite", Audience.ANYONE),
+    CommandInfo(
+        "setup", "/setup <shop name>", "create your shop (you become its seller)", Audience.ANYONE
+    ),
+    CommandInfo("help", "/help", "what you can do here", Audience.ANYONE),
+    CommandInfo("cancel", "/cancel", "leave the current guided flow", Audience.ANYONE),
+]
+CURRENCIES = ("USD", "IDR", "VND", "THB", "MYR", "PHP", "SGD", "EUR", "GBP")
+TIMEZONES = (
+    "UTC",
+    "Asia/Jakarta",
+    "Asia/Ho_Chi_Minh",
+    "Asia/Bangkok",
+    "Asia/Kuala_Lumpur",
+    "Asia/Manila",
+    "Asia/Singapore",
+    "Europe/London",
+    "America/New_York",
+)
+FLOW = "setup"
+ASK_NAME = "setup:name"
+ASK_NAME_TEXT = "What's your shop's name? Send it as a message (1–100 characters), or /cancel."
+EXPIRED = "The shop setup expired after 30 minutes without an answer. Start again with /setup."
+
+
+def settings_keyboard() -> object:
+    return markup(
+        *grid((button(c, "cur", c) for c in CURRENCIES), 5),
+        *grid((button(z.split("/")[-1].replace("_", " "), "tz", z) for z in TIMEZONES), 3),
+    )
+
+
+class StartHandlers:
+    def __init__(
+        self,
+        services: Services,
+        catalog: list[CommandInfo],
+        default_currency: str,
+        default_timezone: str,
+    ) -> None:
+        self.services = services
+        self.catalog = catalog
+        self.currency = default_currency
+        self.timezone = default_timezone
+
+    async def _publish(self, context: Ctx, user_id: int, member: Membership | None) -> None:
+        await publish_for_user(
+            context.bot, self.catalog, user_id, member.account.role if member else None
+        )
+
+    # --- /start ------------------------------------------------------------------------------
+
+    @guarded
+    async def start(self, update: Update, context: Ctx) -> None:
+        user = update.effective_user
+        if user is None:
+            return
+        token = context.args[0] if context.args else None
+        if token:
+            member = await self.services.accounts.accept_invite(token, user.id, user.full_name)
+            await self._publish(context, user.id, member)
+            await say(
+                update,
+                f"🔗 You're now linked to <b>{esc(member.shop.name)}</b> as its "
+                f"<b>{member.account.role}</b> account.\n"
+                "Record your platform handle (your LIVE host name) with /handle so Follow tasks "
+                "recognise your followers. Go live with /live, then /issue vouchers.",
+            )
+            return
+        member = await membership(self.services, update)
+        if member is None:
+            await say(
+                update,
+                "👋 Hi! I run <b>Seller Vouchers</b> for your livestream shop: Regular and LIVE "
+                "Interactive vouchers, issued by your hosts mid-stream.\n"
+                "• Sellers: create your shop with <code>/setup Your Shop Name</code>.\n"
+                "• Hosts: open the invite link your seller sent you.",
+            )
+            return
+        await self._publish(context, user.id, member)
+        await say(
+            update,
+            f"👋 Welcome back! You're the <b>{member.account.role}</b> of "
+            f"<b>{esc(member.shop.name)}</b>.\n\n" + help_text(self.catalog, member.account.role),
+        )
+
+    # --- /help and /cancel ---------------------------------------------------------------
+
+    async def help(self, update: Update, context: Ctx) -> None:
+        chat = update.effective_chat
+        if chat is not None and chat.type != "private":
+            await say(update, help_text(self.catalog, None, group=True))
+            return
+        member = await membership(self.services, update)
+        await say(update, help_text(self.catalog, member.account.role if member else None))
+
+    async def cancel(self, update: Update, context: Ctx) -> None:
+        await say(update, "Nothing to cancel: you're not in a guided flow.")
+
+    # --- /setup --------------------------------------------------------------------------
+
+    @guarded
+    async def setup(self, update: Update, context: Ctx) -> object:
+        member = await membership(self.services, update)
+        args = context.args or []
+        if member is not None:
+            return await self._settings(update, member, args)
+        if not args:
+            flows.begin(context, FLOW, self.services.clock)
+            await say(update, ASK_NAME_TEXT)
+            return ASK_NAME
+        await self._create(update, context, " ".join(args))
+        return flows.END
+
+    async def setup_name(self, update: Update, context: Ctx) -> object:
+        if await flows.live_flow(update, context, FLOW, self.services.clock, EXPIRED) is None:
+            return flows.END
+        text = (update.effective_message.text or "").strip() if update.effective_message else ""
+        try:
+            await self._create(update, context, text)
+        except VoucherbotError as exc:
+            from bot.telegram.render import error_text
+
+            await say(update, f"⚠️ {error_text(exc)}\n\n{ASK_NAME_TEXT}")
+            return ASK_NAME
+        return flows.finish(context, FLOW)
+
+    async def _create(self, update: Update, context: Ctx, name: str) -> None:
+        user = update.effective_user
+        assert user is not None
+        shop, _seller = await self.services.shops.create(
+            name,
+            owner_telegram_user_id=user.id,
+            owner_name=user.full_name,
+            currency=self.currency,
+            timezone=self.timezone,
+        )
+        await self._publish(context, user.id, await membership(self.services, update))
+        await say(
+            update,
+            f"✅ Your shop <b>{esc(shop.name)}</b> is ready and you're its seller.\n"
+            f"Currency: <b>{shop.currency}</b> · Time zone: <b>{esc(shop.timezone)}</b> — tap "
+            "to change them (or <code>/setup currency IDR</code>, "
+            "<code>/setup timezone Asia/Jakarta</code>).\n"
+            "Next: /newvoucher to create a voucher, /link to invite your hosts, and /team in "
+            "your team group.",
+            settings_keyboard(),  # type: ignore[arg-type]
+        )
+
+    async def _settings(self, update: Update, member: Membership, args: list[str]) -> object:
+        if member.account.role != Role.SELLER:
+            await say(
+                update,
+                f"You're already in <b>{esc(member.shop.name)}</b>. " + refusal(Action.MANAGE_SHOP),
+            )
+            return flows.END
+        if len(args) == 2 and args[0].lower() in ("currency", "timezone"):
+            field = args[0].lower()
+            value = args[1].upper() if field == "currency" else args[1]
+            shop = await self.services.shops.update_settings(member.actor, **{field: value})
+            await say(
+                update,
+                f"✅ Saved. Currency: <b>{shop.currency}</b> · "
+                f"Time zone: <b>{esc(shop.timezone)}</b>",
+            )
+            return flows.END
+        await say(
+            update,
+            f"<b>{esc(member.shop.name)}</b> — currency <b>{member.shop.currency}</b>, time zone "
+            f"<b>{esc(member.shop.timezone)}</b>. Tap to change them.",
+            settings_keyboard(),  # type: ignore[arg-type]
+        )
+        return flows.END
+
+    @guarded
+    async def setting_button(self, update: Update, context: Ctx) -> None:
+        member = await membership(self.services, update)
+        if member is None or not member.actor.may(Action.MANAGE_SHOP):
+            await ack(update, "Only the shop's seller can change its settings.")
+            return
+        field, value = (update.callback_query.data or "").split(":", 1)  # type: ignore[union-attr]
+        changes = {"currency": value} if field == "cur" else {"timezone": value}
+        shop = await self.services.shops.update_settings(member.actor, **changes)
+        await ack(update, "Saved.")
+        await show(
+            update,
+            f"<b>{esc(shop.name)}</b> — currency <b>{shop.currency}</b>, time zone "
+            f"<b>{esc(shop.timezone)}</b>. Tap to change them.",
+            settings_keyboard(),  # type: ignore[arg-type]
+        )
+
+    async def setup_timeout(self, update: object, context: Ctx) -> None:
+        flows.finish(context, FLOW)
+
+    async def setup_cancel(self, update: Update, context: Ctx) -> int:
+        await say(update, "Cancelled: no shop was created.")
+        return flows.finish(context, FLOW)
+
+    # --- anything left over ---------------------------------------------------------------
+
+    async def old_button(self, update: Update, context: Ctx) -> None:
+        await stale(update)
+
+    async def unknown_text(self, update: Update, context: Ctx) -> None:
+        await say(update, "I didn't get that. /help lists what you can do.")
+
+
+def register(
+    application: Application,
+    services: Services,
+    catalog: list[CommandInfo],
+    *,
+    currency: str,
+    timezone: str,
+) -> StartHandlers:
+    h = StartHandlers(services, catalog, currency, timezone)
+    application.add_handler(
+        flows.conversation(
+            "setup",
+            [CommandHandler("setup", h.setup)],
+            {ASK_NAME: [MessageHandler(filters.TEXT & ~filters.COMMAND, h.setup_name)]},
+            h.setup_cancel,
+            h.setup_timeout,
+        )
+    )
+    application.add_handler(CommandHandler("start", h.start))
+    application.add_handler(CommandHandler("help", h.help))
+    application.add_handler(CallbackQueryHandler(h.setting_button, pattern=r"^(cur|tz):"))
+    return h
+
+
+def register_leftovers(application: Application, h: StartHandlers) -> None:
+    """Last in line: /cancel outside a flow, old buttons, and stray private text."""
+    application.add_handler(CommandHandler("cancel", h.cancel))
+    application.add_handler(CallbackQueryHandler(h.old_button))
+    application.add_handler(
+        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, h.unknown_text)
+    )

@@ -1,0 +1,137 @@
+"""The /newvoucher draft as the flow keeps it (a JSON-able dict in user_data) and its
+conversion to the core's VoucherDraft; the core's field errors are mapped back to the step
+that asks for the field (R-b1)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core.errors import FieldError
+from core.money import format_money, minor_digits
+from core.rules.vouchers import VoucherDraft, validate_draft
+
+# The step that owns each API field: an error on the field re-asks that step.
+FIELD_STEP = {
+    "name": "name",
+    "kind": "kind",
+    "discount.type": "dtype",
+    "discount.amount": "value",
+    "discount.percent": "value",
+    "discount.max_discount": "max",
+    "min_spend": "min",
+    "scope.type": "scope",
+    "scope.product_ids": "products",
+    "total_quantity": "qty",
+    "per_customer_limit": "per",
+    "starts_at": "period",
+    "ends_at": "period",
+    "redeem_until": "period",
+    "valid_days": "period",
+}
+FIELD_LABEL = {
+    "name": "The name",
+    "discount.amount": "The discount",
+    "discount.percent": "The percentage",
+    "discount.max_discount": "The maximum discount per order",
+    "min_spend": "The minimum spend",
+    "scope.product_ids": "The product selection",
+    "total_quantity": "The total quantity",
+    "per_customer_limit": "Claims per customer",
+    "starts_at": "The start",
+    "ends_at": "The end",
+}
+# The minimum-spend step also answers for R-v3 (amount below minimum spend).
+STEP_FIELDS_EXTRA = {"min": {"discount.amount"}}
+TIER_FACTORS = (("Low", 1.2), ("Medium", 1.35), ("High", 1.5))
+DATE_FORMAT = "%Y-%m-%d %H:%M"
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}|now", re.IGNORECASE)
+
+
+def to_draft(
+    state: dict[str, Any], now: datetime, currency: str = "USD", *, fill: bool = False
+) -> VoucherDraft:
+    """The core draft; `fill` puts harmless values in fields not asked yet, so one step's
+    answer can be checked by the core's rules on its own."""
+    percent = state.get("dtype") == "percent"
+    starts = datetime.fromisoformat(state["start"]) if state.get("start") else now
+    if state.get("end"):
+        ends = datetime.fromisoformat(state["end"])
+    elif state.get("hours"):
+        ends = starts + timedelta(hours=state["hours"])
+    else:
+        ends = starts + timedelta(days=1) if fill else starts
+    d = {
+        "name": state.get("name") or auto_name(state, currency),
+        "kind": state.get("kind") or ("regular" if fill else ""),
+        "discount_type": state.get("dtype") or ("amount" if fill else ""),
+        "amount": None if percent else state.get("amount", 1 if fill else None),
+        "percent": state.get("percent", 10 if fill else None) if percent else None,
+        "max_discount": state.get("max", 1 if fill else None) if percent else None,
+        "min_spend": state.get("min", 0),
+        "scope": state.get("scope") or "shop",
+        "product_ids": tuple(state.get("pids") or ()) if state.get("scope") == "products" else (),
+        "total_quantity": state.get("qty", 1 if fill else 0),
+        "per_customer_limit": state.get("per", 1),
+        "starts_at": starts,
+        "ends_at": ends,
+    }
+    if fill and d["scope"] == "products" and not d["product_ids"]:
+        d["scope"] = "shop"
+    return VoucherDraft(**d)
+
+
+def step_errors(state: dict[str, Any], step: str, now: datetime) -> list[str]:
+    """The core's complaints about what this step asks for, in words for the seller."""
+    fields = {f for f, s in FIELD_STEP.items() if s == step} | STEP_FIELDS_EXTRA.get(step, set())
+    errors = validate_draft(to_draft(state, now, fill=True), now)
+    return [describe(e) for e in errors if e.field in fields]
+
+
+def describe(error: FieldError) -> str:
+    label = FIELD_LABEL.get(error.field, error.field)
+    return f"{label} {error.message}"
+
+
+def auto_name(state: dict[str, Any], currency: str) -> str:
+    """A readable default name (the seller can rename it at the summary)."""
+    live = "LIVE " if state.get("kind") == "live" else ""
+    if state.get("dtype") == "percent":
+        off = f"{state.get('percent', '?')}% off"
+    else:
+        off = f"{format_money(state.get('amount') or 0, currency)} off"
+    minimum = state.get("min") or 0
+    over = f" over {format_money(minimum, currency)}" if minimum else ""
+    return f"{live}{off}{over}"[:100]
+
+
+def min_spend_tiers(aov: int | None, currency: str) -> list[tuple[str, int]]:
+    """R-adv1: 1.2×, 1.35× and 1.5× the average order value, rounded to whole units."""
+    if not aov:
+        return []
+    unit = 10 ** minor_digits(currency)
+    return [(label, max(unit, round(aov * f / unit) * unit)) for label, f in TIER_FACTORS]
+
+
+def parse_whole(text: str) -> int:
+    cleaned = text.strip().replace(",", "").replace("_", "").rstrip("%").strip()
+    if not re.fullmatch(r"-?\d{1,13}", cleaned):
+        raise ValueError("not a whole number")
+    return int(cleaned)
+
+
+def parse_period(text: str, zone: str, now: datetime) -> tuple[datetime, datetime]:
+    """`2026-06-01 20:00 to 2026-06-08 20:00` (shop time; the start may be `now`)."""
+    found = _DATE.findall(text)
+    if len(found) != 2:
+        raise ValueError("two dates needed")
+    tz = ZoneInfo(zone)
+
+    def one(value: str) -> datetime:
+        if value.lower() == "now":
+            return now
+        return datetime.strptime(value.replace("T", " "), DATE_FORMAT).replace(tzinfo=tz)
+
+    return one(found[0]), one(found[1])

@@ -1,0 +1,460 @@
+"""/vouchers, /voucher, /addqty, /deactivate and /quota (the /newvoucher flow is in
+voucher_flow.py). Buttons: `vl:<status>:<page>` list pages, `vp:<page>` picker pages,
+`v:<id>` details, `v:<id>:dx` / `v:<id>:dx!` deactivate and confirm, `aq:…` add quantity."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.telegram import flows, voucher_flow
+from bot.telegram.access import Ctx, member_only, membership, refusal
+from bot.telegram.commands import Audience, CommandInfo
+from bot.telegram.keyboards import button, grid, markup, pager
+from bot.telegram.render import (
+    STATUS_LABELS,
+    STATUS_ORDER,
+    esc,
+    paginate,
+    voucher_details,
+    voucher_line,
+)
+from bot.telegram.replies import ack, say, show, stale
+from bot.telegram.voucher_draft import parse_whole
+from core.errors import VoucherbotError
+from core.rules.roles import Action
+from core.services import Services
+from core.services.accounts import Membership
+from core.services.vouchers import VOUCHER_STATUSES
+from core.views import VoucherView
+
+COMMANDS = [
+    CommandInfo("newvoucher", "/newvoucher", "create a voucher, step by step", Audience.SELLER),
+    CommandInfo(
+        "vouchers", "/vouchers [status]", "list vouchers with remaining quota", Audience.LINKED
+    ),
+    CommandInfo("voucher", "/voucher <id>", "a voucher's details", Audience.LINKED),
+    CommandInfo(
+        "addqty", "/addqty <id> <n>", "add n vouchers to the total quantity", Audience.SELLER
+    ),
+    CommandInfo("deactivate", "/deactivate <id>", "end a voucher promotion", Audience.SELLER),
+    CommandInfo("quota", "/quota [<id>]", "remaining quota", Audience.LINKED),
+]
+LIST_PAGE = 8
+PICK_PAGE = 8
+ADD_FLOW = "aq"
+ADD_CHOICES = (10, 50, 100, 500, 1000)
+ADD_EXPIRED = "⏱ Adding quantity timed out after 30 minutes. Nothing changed; use /addqty again."
+
+# Extra buttons under a voucher's details (analytics adds "Stats" here).
+DetailButtons = Callable[[VoucherView, Membership], list[InlineKeyboardButton]]
+DETAIL_BUTTONS: list[DetailButtons] = []
+
+
+def _manage_buttons(v: VoucherView, member: Membership) -> list[InlineKeyboardButton]:
+    if not member.actor.may(Action.MANAGE_VOUCHERS) or v.status not in ("upcoming", "ongoing"):
+        return []
+    return [button("➕ Add quantity", "v", v.id, "add"), button("⛔ Deactivate", "v", v.id, "dx")]
+
+
+def detail_keyboard(v: VoucherView, member: Membership) -> InlineKeyboardMarkup | None:
+    extra = [b for make in DETAIL_BUTTONS for b in make(v, member)]
+    return markup(_manage_buttons(v, member), extra, [button("🔄 Refresh", "v", v.id)])
+
+
+def _voucher_id(text: str) -> int:
+    return parse_whole(text.lstrip("#"))
+
+
+class VoucherHandlers:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def _all(self, member: Membership, status: str | None = None) -> list[VoucherView]:
+        """Every voucher of the shop (pages of 50 from the core), newest first."""
+        found: list[VoucherView] = []
+        after: int | None = None
+        while True:
+            batch = await self.services.vouchers.list(
+                member.actor, status=status, limit=50, after_id=after
+            )
+            found += batch
+            if len(batch) < 50:
+                break
+            after = batch[-1].id
+        return sorted(found, key=lambda v: -(v.id or 0))
+
+    # --- /vouchers ------------------------------------------------------------------------
+
+    @member_only(Action.READ)
+    async def list_vouchers(self, update: Update, context: Ctx, member: Membership) -> None:
+        status = (context.args or [None])[0]
+        if status is not None and status.lower() not in VOUCHER_STATUSES:
+            await say(
+                update,
+                f"Unknown status. Use one of: {', '.join(VOUCHER_STATUSES)} — or tap:",
+                _status_keyboard(),
+            )
+            return
+        await self._list_page(update, member, status.lower() if status else None, 0)
+
+    @member_only(Action.READ)
+    async def list_button(self, update: Update, context: Ctx, member: Membership) -> None:
+        _, status, page = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
+        await ack(update)
+        await self._list_page(update, member, None if status == "all" else status, int(page))
+
+    async def _list_page(
+        self, update: Update, member: Membership, status: str | None, page: int
+    ) -> None:
+        vouchers = await self._all(member, status)
+        if not vouchers:
+            what = f"{status} vouchers" if status else "vouchers yet"
+            hint = (
+                " Create one with /newvoucher." if member.actor.may(Action.MANAGE_VOUCHERS) else ""
+            )
+            await show(update, f"No {what}.{hint}", _status_keyboard())
+            return
+        lines: list[str] = []
+        for group in STATUS_ORDER:
+            members = [v for v in vouchers if v.status == group]
+            if members:
+                lines += [f"\n<b>{STATUS_LABELS[group]}</b> ({len(members)})"]
+                lines += [voucher_line(v, member.shop) for v in members]
+        shown = paginate(lines, page, per_page=LIST_PAGE + 2)
+        title = f"🎟 <b>Vouchers</b>{f' — {status}' if status else ''} · {len(vouchers)} in all"
+        keyboard = markup(
+            pager(shown.number, shown.count, "vl", status or "all"),
+            *_status_keyboard().inline_keyboard,
+        )
+        await show(
+            update, f"{title}\n{shown.text.strip()}\n\n/voucher &lt;id&gt; for details.", keyboard
+        )
+
+    # --- /voucher ------------------------------------------------------------------------
+
+    @member_only(Action.READ)
+    async def show_voucher(self, update: Update, context: Ctx, member: Membership) -> None:
+        if not context.args:
+            await self._pick(update, member, 0, "Which voucher?", None, "v")
+            return
+        try:
+            voucher_id = _voucher_id(context.args[0])
+        except ValueError:
+            await say(
+                update, "Send a voucher id, like <code>/voucher 12</code>, or /voucher to pick one."
+            )
+            return
+        await self._details(update, member, voucher_id)
+
+    @member_only(Action.READ)
+    async def details_button(self, update: Update, context: Ctx, member: Membership) -> None:
+        voucher_id = int((update.callback_query.data or "").split(":")[1])  # type: ignore[union-attr]
+        await ack(update)
+        await self._details(update, member, voucher_id)
+
+    async def _details(self, update: Update, member: Membership, voucher_id: int) -> None:
+        v = await self.services.vouchers.get(member.actor, voucher_id)
+        await show(update, voucher_details(v, member.shop), detail_keyboard(v, member))
+
+    @member_only(Action.READ)
+    async def pick_button(self, update: Update, context: Ctx, member: Membership) -> None:
+        _, action, page = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
+        await ack(update)
+        statuses = ("upcoming", "ongoing") if action in ("dx", "add") else None
+        await self._pick(update, member, int(page), "Which voucher?", statuses, action)
+
+    async def _pick(
+        self,
+        update: Update,
+        member: Membership,
+        page: int,
+        title: str,
+        statuses: tuple[str, ...] | None,
+        action: str,
+    ) -> None:
+        """A paged list of voucher buttons; pressing one sends `v:<id>[:<action>]`."""
+        vouchers = [v for v in await self._all(member) if statuses is None or v.status in statuses]
+        if not vouchers:
+            await show(update, "There's no voucher to choose from.")
+            return
+        pages = max(1, -(-len(vouchers) // PICK_PAGE))
+        page = max(0, min(page, pages - 1))
+        chosen = vouchers[page * PICK_PAGE : (page + 1) * PICK_PAGE]
+        suffix = () if action == "v" else (action,)
+        rows = [
+            [button(f"#{v.id} {v.name[:30]} · {v.remaining:,} left", "v", v.id, *suffix)]
+            for v in chosen
+        ]
+        keyboard = markup(*rows, pager(page, pages, "vp", action))
+        await show(update, title, keyboard)
+
+    # --- /deactivate ---------------------------------------------------------------------
+
+    @member_only(Action.MANAGE_VOUCHERS)
+    async def deactivate(self, update: Update, context: Ctx, member: Membership) -> None:
+        if not context.args:
+            await self._pick(
+                update,
+                member,
+                0,
+                "Which voucher do you want to deactivate?",
+                ("upcoming", "ongoing"),
+                "dx",
+            )
+            return
+        try:
+            voucher_id = _voucher_id(context.args[0])
+        except ValueError:
+            await say(
+                update,
+                "Send a voucher id, like <code>/deactivate 12</code>, or /deactivate to pick one.",
+            )
+            return
+        await self._confirm_deactivate(update, member, voucher_id)
+
+    @member_only(Action.MANAGE_VOUCHERS)
+    async def deactivate_button(self, update: Update, context: Ctx, member: Membership) -> None:
+        _, raw_id, action = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
+        voucher_id = int(raw_id)
+        if action == "dx":
+            await ack(update)
+            await self._confirm_deactivate(update, member, voucher_id)
+            return
+        v = await self.services.vouchers.get(member.actor, voucher_id)
+        if v.status not in ("upcoming", "ongoing"):
+            await stale(update, f"Voucher #{voucher_id} is already {v.status}.")
+            return
+        v = await self.services.vouchers.deactivate(member.actor, voucher_id)
+        await ack(update, "Deactivated.")
+        await show(
+            update,
+            f"⛔ <b>{esc(v.name)}</b> (#{v.id}) is deactivated: no new claims, its distributions "
+            f"stopped, and unused claimed vouchers can no longer be used.",
+        )
+
+    async def _confirm_deactivate(
+        self, update: Update, member: Membership, voucher_id: int
+    ) -> None:
+        v = await self.services.vouchers.get(member.actor, voucher_id)
+        if v.status not in ("upcoming", "ongoing"):
+            await show(
+                update,
+                f"Voucher #{v.id} is {v.status}: only upcoming or ongoing vouchers can be "
+                "deactivated.",
+            )
+            return
+        await show(
+            update,
+            f"Deactivate <b>{esc(v.name)}</b> (#{v.id})? This ends the promotion for good: no new "
+            f"claims, its distributions stop, and the {v.claimed:,} claimed vouchers that are not "
+            "used yet can no longer be used.",
+            markup([button("⛔ Yes, deactivate", "v", v.id, "dx!"), button("Keep it", "v", v.id)]),
+        )
+
+    # --- /addqty --------------------------------------------------------------------------
+
+    @member_only(Action.MANAGE_VOUCHERS, ends_flow=True)
+    async def add_start(self, update: Update, context: Ctx, member: Membership) -> object:
+        args = context.args or []
+        query = update.callback_query
+        if query is not None:  # "Add quantity" under a voucher's details
+            await ack(update)
+            args = [(query.data or "").split(":")[1]]
+        try:
+            voucher_id = _voucher_id(args[0]) if args else None
+            amount = parse_whole(args[1]) if len(args) > 1 else None
+        except ValueError:
+            await say(
+                update,
+                "Use <code>/addqty &lt;id&gt; &lt;n&gt;</code>, like <code>/addqty 12 50</code>, "
+                "or /addqty to pick.",
+            )
+            return flows.END
+        if voucher_id is not None and amount is not None:
+            await self._add(update, member, voucher_id, amount)
+            return flows.END
+        flow = flows.begin(context, ADD_FLOW, self.services.clock, voucher=voucher_id)
+        return await self._add_ask(update, member, flow)
+
+    async def _add_ask(
+        self, update: Update, member: Membership, flow: dict[str, Any], problem: str = ""
+    ) -> str:
+        fid = flow["fid"]
+        prefix = f"⚠️ {problem}\n\n" if problem else ""
+        cancel = [button("✖ Cancel", ADD_FLOW, fid, "cx")]
+        if flow.get("voucher") is None:
+            vouchers = [v for v in await self._all(member) if v.status in ("upcoming", "ongoing")][
+                :30
+            ]
+            rows = [
+                [
+                    button(
+                        f"#{v.id} {v.name[:30]} · {v.total_quantity:,} total",
+                        ADD_FLOW,
+                        fid,
+                        "v",
+                        v.id,
+                    )
+                ]
+                for v in vouchers
+            ]
+            text = (
+                "Add quantity to which voucher?"
+                if vouchers
+                else "No upcoming or ongoing voucher to add quantity to."
+            )
+            await show(update, prefix + text, markup(*rows, cancel))
+            return "pick"
+        v = await self.services.vouchers.get(member.actor, flow["voucher"])
+        text = (
+            f"Add how many to <b>{esc(v.name)}</b> (#{v.id})? "
+            f"It has {v.total_quantity:,} in total, "
+            f"{v.remaining:,} left. Tap, or send a whole number."
+        )
+        rows = grid((button(f"+{n:,}", ADD_FLOW, fid, "n", n) for n in ADD_CHOICES), 5)
+        keyboard = markup(*rows, cancel)
+        if problem and update.callback_query is None:
+            await say(update, prefix + text, keyboard)
+        else:
+            await show(update, prefix + text, keyboard)
+        return "amount"
+
+    async def add_button(self, update: Update, context: Ctx) -> object:
+        flow = await flows.live_flow(update, context, ADD_FLOW, self.services.clock, ADD_EXPIRED)
+        if flow is None:
+            return None if flows.current(context, ADD_FLOW) else flows.END
+        member = await membership(self.services, update)
+        if member is None or not member.actor.may(Action.MANAGE_VOUCHERS):
+            await say(update, refusal(Action.MANAGE_VOUCHERS))
+            return flows.finish(context, ADD_FLOW)
+        args = flows.flow_args(update)
+        await ack(update)
+        if args[0] == "cx":
+            await show(update, "Cancelled: the quantity did not change.")
+            return flows.finish(context, ADD_FLOW)
+        if args[0] == "v":
+            flow["voucher"] = int(args[1])
+            return await self._add_ask(update, member, flow)
+        return await self._add_amount(update, context, member, flow, int(args[1]))
+
+    async def add_text(self, update: Update, context: Ctx) -> object:
+        flow = await flows.live_flow(update, context, ADD_FLOW, self.services.clock, ADD_EXPIRED)
+        if flow is None:
+            return flows.END
+        member = await membership(self.services, update)
+        if member is None or not member.actor.may(Action.MANAGE_VOUCHERS):
+            await say(update, refusal(Action.MANAGE_VOUCHERS))
+            return flows.finish(context, ADD_FLOW)
+        if flow.get("voucher") is None:
+            return await self._add_ask(update, member, flow, "Tap one of the vouchers below.")
+        try:
+            amount = parse_whole(update.effective_message.text or "")  # type: ignore[union-attr]
+        except ValueError:
+            return await self._add_ask(
+                update, member, flow, "Send a whole number of at least 1, like 50."
+            )
+        return await self._add_amount(update, context, member, flow, amount)
+
+    async def _add_amount(
+        self, update: Update, context: Ctx, member: Membership, flow: dict[str, Any], amount: int
+    ) -> object:
+        try:
+            await self._add(update, member, flow["voucher"], amount)
+        except VoucherbotError as exc:
+            from bot.telegram.render import error_text
+
+            return await self._add_ask(update, member, flow, error_text(exc))
+        return flows.finish(context, ADD_FLOW)
+
+    async def _add(self, update: Update, member: Membership, voucher_id: int, amount: int) -> None:
+        v = await self.services.vouchers.add_quantity(member.actor, voucher_id, amount)
+        await show(
+            update,
+            f"✅ Added {amount:,} to <b>{esc(v.name)}</b> (#{v.id}): "
+            f"{v.total_quantity:,} in total, "
+            f"{v.remaining:,} left.",
+        )
+
+    async def add_cancel(self, update: Update, context: Ctx) -> int:
+        await say(update, "Cancelled: the quantity did not change.")
+        return flows.finish(context, ADD_FLOW)
+
+    async def add_timeout(self, update: object, context: Ctx) -> None:
+        flows.finish(context, ADD_FLOW)
+
+    # --- /quota ----------------------------------------------------------------------------
+
+    @member_only(Action.READ)
+    async def quota(self, update: Update, context: Ctx, member: Membership) -> None:
+        if context.args:
+            try:
+                voucher_id = _voucher_id(context.args[0])
+            except ValueError:
+                await say(
+                    update,
+                    "Send a voucher id, like <code>/quota 12</code>, or /quota for all ongoing.",
+                )
+                return
+            v = await self.services.vouchers.get(member.actor, voucher_id)
+            await say(update, _quota_line(v) + f" ({v.status})")
+            return
+        ongoing = await self._all(member, "ongoing")
+        if not ongoing:
+            await say(update, "No ongoing vouchers right now.")
+            return
+        shown = paginate([_quota_line(v) for v in ongoing], 0, per_page=40)
+        more = "\n…and more: /vouchers ongoing" if shown.count > 1 else ""
+        await say(update, f"📦 <b>Remaining quota</b> (ongoing)\n{shown.text}{more}")
+
+
+def _quota_line(v: VoucherView) -> str:
+    return f"#{v.id} <b>{esc(v.name)}</b>: <b>{v.remaining:,}</b> of {v.total_quantity:,} left"
+
+
+def _status_keyboard() -> InlineKeyboardMarkup:
+    buttons = [button("All", "vl", "all", 0)] + [
+        button(s.capitalize(), "vl", s, 0) for s in STATUS_ORDER
+    ]
+    return InlineKeyboardMarkup(grid(buttons, 5))
+
+
+def register(application: Application, services: Services) -> VoucherHandlers:
+    voucher_flow.register(application, services)
+    h = VoucherHandlers(services)
+    application.add_handler(
+        flows.conversation(
+            "addqty",
+            [
+                CommandHandler("addqty", h.add_start),
+                CallbackQueryHandler(h.add_start, pattern=r"^v:\d+:add$"),
+            ],
+            {
+                state: [
+                    CallbackQueryHandler(h.add_button, pattern=rf"^{ADD_FLOW}:"),
+                    MessageHandler(filters.TEXT & ~filters.COMMAND, h.add_text),
+                ]
+                for state in ("pick", "amount")
+            },
+            h.add_cancel,
+            h.add_timeout,
+        )
+    )
+    application.add_handler(CommandHandler("vouchers", h.list_vouchers))
+    application.add_handler(CommandHandler("voucher", h.show_voucher))
+    application.add_handler(CommandHandler("deactivate", h.deactivate))
+    application.add_handler(CommandHandler("quota", h.quota))
+    application.add_handler(CallbackQueryHandler(h.list_button, pattern=r"^vl:\w+:\d+$"))
+    application.add_handler(CallbackQueryHandler(h.pick_button, pattern=r"^vp:\w+:\d+$"))
+    application.add_handler(CallbackQueryHandler(h.deactivate_button, pattern=r"^v:\d+:dx!?$"))
+    application.add_handler(CallbackQueryHandler(h.details_button, pattern=r"^v:\d+$"))
+    return h

@@ -1,0 +1,94 @@
+"""/vouchers (paged), /voucher, /addqty, /deactivate and /quota."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from core.rules.roles import Actor
+from core.services import Services
+from tests.bot.conftest import BotRig, Person, labels
+from tests.conftest import NOW, draft
+
+
+async def test_long_list_is_grouped_and_paged(
+    rig: BotRig, sally: Person, services: Services, seller: Actor
+) -> None:
+    for i in range(23):
+        await services.vouchers.create(seller, draft(name=f"Deal {i:02d} " + "x" * 60))
+    for i in range(3):
+        await services.vouchers.create(
+            seller,
+            draft(
+                name=f"Later {i}",
+                starts_at=NOW + timedelta(days=1),
+                ends_at=NOW + timedelta(days=2),
+            ),
+        )
+    m = await sally.say("/vouchers")
+    assert len(m.content.plain_text) < 4096
+    assert "26 in all" in m.content.plain_text and "Ongoing (23)" in m.content.plain_text
+    assert "1/3" in labels(m)
+    seen = set()
+    page = m
+    for _ in range(2):
+        seen |= {
+            line.split()[0] for line in page.content.plain_text.splitlines() if line.startswith("#")
+        }
+        page = await sally.press(page, "▶")
+    seen |= {
+        line.split()[0] for line in page.content.plain_text.splitlines() if line.startswith("#")
+    }
+    assert "Upcoming (3)" in page.content.plain_text
+    assert len(seen) == 26  # every voucher on exactly one of the pages
+    back = await sally.press(page, "◀")
+    assert "2/3" in labels(back)
+    upcoming = await sally.say("/vouchers upcoming")
+    assert "3 in all" in upcoming.content.plain_text
+    bad = await sally.say("/vouchers sometimes")
+    assert "Unknown status" in bad.content.plain_text
+
+
+async def test_details_buttons_add_quantity_and_deactivate(
+    rig: BotRig, sally: Person, services: Services, seller: Actor
+) -> None:
+    v = await services.vouchers.create(seller, draft(name="Spring"))
+    m = await sally.say(f"/voucher {v.id}")
+    assert "Spring" in m.content.plain_text and "100 of 100 left" in m.content.plain_text
+    assert labels(m)[:2] == ["➕ Add quantity", "⛔ Deactivate"]
+    m = await sally.press(m, "➕ Add quantity")
+    assert "Add how many" in m.content.plain_text
+    bad = await sally.say("some")
+    assert "whole number" in bad.content.plain_text
+    done = await sally.say("25")
+    assert "125 in total" in done.content.plain_text
+    assert "150 in total" in (await sally.say(f"/addqty {v.id} 25")).content.plain_text
+    assert "at least 1" in (await sally.say(f"/addqty {v.id} 0")).content.plain_text
+    pick = await sally.say("/addqty")
+    m = await sally.press(pick, f"#{v.id} ")
+    m = await sally.press(m, "+10")
+    assert "160 in total" in m.content.plain_text
+    confirm = await sally.say(f"/deactivate {v.id}")
+    assert "Deactivate Spring" in confirm.content.plain_text
+    done = await sally.press(confirm, "⛔ Yes, deactivate")
+    assert "is deactivated" in done.content.plain_text
+    assert (await services.vouchers.get(seller, v.id)).status == "deactivated"  # type: ignore[arg-type]
+    answer = await sally.press_data(done, f"v:{v.id}:dx!")  # the old confirm, pressed again
+    assert answer and "already deactivated" in answer
+    m = await sally.say(f"/deactivate {v.id}")
+    assert "only upcoming or ongoing" in m.content.plain_text
+
+
+async def test_voucher_by_buttons_and_quota(
+    rig: BotRig, sally: Person, services: Services, seller: Actor
+) -> None:
+    v = await services.vouchers.create(seller, draft(name="Spring", total_quantity=10))
+    await services.claims.claim(seller.shop_id, v.id, "buyer-1")  # type: ignore[arg-type]
+    pick = await sally.say("/voucher")
+    m = await sally.press(pick, f"#{v.id} ")
+    assert "9 of 10 left" in m.content.plain_text
+    q = await sally.say("/quota")
+    assert "Spring: 9 of 10 left" in q.content.plain_text
+    q = await sally.say(f"/quota {v.id}")
+    assert "9 of 10 left" in q.content.plain_text
+    assert "not found" in (await sally.say("/voucher 999")).content.plain_text
+    assert "Send a voucher id" in (await sally.say("/voucher abc")).content.plain_text
