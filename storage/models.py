@@ -86,7 +86,7 @@ class Product(SQLModel, table=True):
     product_id: str = Field(max_length=64)
     name: str = Field(max_length=200)
     category: str = Field(default="", max_length=100)
-    price: int
+    price: int = Field(sa_type=BigInteger)  # money columns are 64-bit (R-money)
     updated_at: datetime = _instant()
 
 
@@ -101,10 +101,10 @@ class Voucher(SQLModel, table=True):
     name: str = Field(max_length=100)
     kind: str = Field(max_length=8)  # regular | live
     discount_type: str = Field(max_length=8)  # amount | percent
-    amount: int | None = None
+    amount: int | None = Field(default=None, sa_type=BigInteger)
     percent: int | None = None
-    max_discount: int | None = None
-    min_spend: int = 0
+    max_discount: int | None = Field(default=None, sa_type=BigInteger)
+    min_spend: int = Field(default=0, sa_type=BigInteger)
     scope: str = Field(default="shop", max_length=8)  # shop | products
     total_quantity: int
     claimed: int = 0
@@ -236,9 +236,9 @@ class ShopOrder(SQLModel, table=True):
     shop_id: int = Field(foreign_key="shop.id")
     order_id: str = Field(max_length=64)
     buyer_id: str = Field(max_length=64)
-    subtotal: int
-    discount: int = 0
-    total: int
+    subtotal: int = Field(sa_type=BigInteger)
+    discount: int = Field(default=0, sa_type=BigInteger)
+    total: int = Field(sa_type=BigInteger)
     voucher_id: int | None = Field(default=None, foreign_key="voucher.id")
     claim_id: int | None = Field(default=None, foreign_key="claim.id")
     status: str = Field(default="placed", max_length=10)  # placed | cancelled
@@ -251,7 +251,7 @@ class OrderLine(SQLModel, table=True):
     order_ref: int = Field(foreign_key="shoporder.id", primary_key=True)
     line_no: int = Field(primary_key=True)
     product_id: str = Field(max_length=64)
-    unit_price: int
+    unit_price: int = Field(sa_type=BigInteger)
     quantity: int
 
 
@@ -298,3 +298,6 @@ class BotData(SQLModel, table=True):
     ref: str = Field(max_length=64, primary_key=True)
     data: str = Field(sa_column=Column(Text, nullable=False))
     updated_at: datetime = _instant()
+
+
+from storage.analytics_models import ClaimBucket, OrderFact  # noqa: E402, F401  (registers them)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -45,6 +46,12 @@ def split_key(key: str) -> tuple[str, str] | None:
 
 
 class ApiKeyService(Service):
+    @property
+    def on_revoke(self) -> list[Callable[[str], None]]:
+        """Called with the key id of every revocation, so in-process caches (the HTTP API's
+        authentication cache) forget the key at once."""
+        return self.__dict__.setdefault("_on_revoke", [])
+
     async def create(self, actor: Actor) -> NewApiKey:
         require(actor, Action.MANAGE_SHOP)
         return await self.create_for_shop(actor.shop_id)
@@ -90,7 +97,10 @@ class ApiKeyService(Service):
                 raise NotFound(f"API key {key_id} not found", code="api_key_not_found")
             if row.revoked_at is None:
                 row.revoked_at = self.clock.now()
-            return ApiKeyView(row.key_id, row.shop_id, row.created_at, row.revoked_at)
+            view = ApiKeyView(row.key_id, row.shop_id, row.created_at, row.revoked_at)
+        for listener in self.on_revoke:
+            listener(view.key_id)
+        return view
 
     async def list(self, actor: Actor) -> list[ApiKeyView]:
         require(actor, Action.MANAGE_SHOP)

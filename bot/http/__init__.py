@@ -1,0 +1,5 @@
+"""The HTTP API (SPEC §11) on aiohttp: `create_app(services, settings)` builds it."""
+
+from bot.http.app import create_app
+
+__all__ = ["create_app"]

@@ -1,0 +1,228 @@
+"""What the API accepts: pydantic models for bodies, query strings and path parameters.
+
+These models check types and shape only (and are the source of `/openapi.json`); ranges and
+business rules are core's, which answers with field paths that match these models.
+Bodies are strict (`"5"` is not a number, unknown fields are refused); query strings and
+paths arrive as text, so their models convert.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+from core.rules.checkout import Line
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
+PLATFORM_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
+
+
+def _plain_text(value: str) -> str:
+    # NUL cannot be stored in PostgreSQL text; refusing it here keeps both databases alike.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _utc(value: datetime) -> datetime:
+    try:
+        instant = value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("is out of range") from exc
+    if not 1970 <= instant.year <= 9998:
+        raise ValueError("must be between the years 1970 and 9998")
+    return instant
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+PlatformId = Annotated[str, Field(pattern=PLATFORM_ID_PATTERN, min_length=1, max_length=64)]
+Instant = Annotated[AwareDatetime, AfterValidator(_utc)]
+
+
+Name = Annotated[str, Field(max_length=200), AfterValidator(_plain_text)]
+ShortText = Annotated[str, Field(max_length=100), AfterValidator(_plain_text)]
+Handle = Annotated[str, Field(max_length=65), AfterValidator(_plain_text)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Params(BaseModel):
+    """Path parameters and query strings: text converted to the declared types."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+# --- path parameters -----------------------------------------------------------------------
+
+
+class VoucherPath(Params):
+    voucher_id: Id
+
+
+class ProductPath(Params):
+    product_id: PlatformId
+
+
+class SessionPath(Params):
+    session_id: Id
+
+
+class DistributionPath(Params):
+    distribution_id: Id
+
+
+class BuyerPath(Params):
+    buyer_id: PlatformId
+
+
+class OrderPath(Params):
+    order_id: PlatformId
+
+
+# --- query strings -------------------------------------------------------------------------
+
+
+class PageQuery(Params):
+    limit: int = Field(default=50, ge=1, le=200, description="Items per page.")
+    cursor: str | None = Field(
+        default=None, max_length=64, description="`next_cursor` of the previous page."
+    )
+
+
+class ProductQuery(PageQuery):
+    q: ShortText | None = Field(default=None, description="Part of the name or the product id.")
+    category: ShortText | None = None
+
+
+class VoucherQuery(PageQuery):
+    status: Literal["upcoming", "ongoing", "ended", "deactivated"] | None = None
+    kind: Literal["regular", "live"] | None = None
+
+
+class SessionQuery(PageQuery):
+    active: bool | None = Field(default=None, description="Only active (or only ended) ones.")
+
+
+class WalletQuery(PageQuery):
+    status: Literal["claimed", "redeemed", "expired", "void"] | None = None
+
+
+class CreateVoucherQuery(Params):
+    dry_run: bool = Field(
+        default=False, description="Validate and return the computed voucher without saving."
+    )
+
+
+# --- bodies --------------------------------------------------------------------------------
+
+
+class ProductIn(Body):
+    name: Name
+    category: ShortText = ""
+    price: int = Field(description="Minor units (cents).")
+
+
+class DiscountIn(Body):
+    """`{type: amount, amount}` or `{type: percent, percent, max_discount}` (R-v2)."""
+
+    type: Literal["amount", "percent"]
+    amount: int | None = Field(default=None, description="Amount off, minor units.")
+    percent: int | None = Field(default=None, description="Whole percent 1–99.")
+    max_discount: int | None = Field(default=None, description="Cap per order, minor units.")
+
+
+class ScopeIn(Body):
+    """`{type: shop}` or `{type: products, product_ids}` (R-v4)."""
+
+    type: Literal["shop", "products"]
+    product_ids: list[PlatformId] | None = None
+
+
+class VoucherIn(Body):
+    name: ShortText
+    kind: Literal["regular", "live"]
+    discount: DiscountIn
+    min_spend: int = 0
+    scope: ScopeIn = Field(default_factory=lambda: ScopeIn(type="shop"))
+    total_quantity: int
+    per_customer_limit: int = 1
+    starts_at: Instant
+    ends_at: Instant
+    redeem_until: Instant | None = None
+    valid_days: int | None = None
+
+
+class VoucherPatch(Body):
+    """Only the fields present change (R-v10); `null` clears redeem_until or valid_days."""
+
+    name: ShortText | None = None
+    kind: Literal["regular", "live"] | None = None
+    discount: DiscountIn | None = None
+    min_spend: int | None = None
+    scope: ScopeIn | None = None
+    total_quantity: int | None = None
+    per_customer_limit: int | None = None
+    starts_at: Instant | None = None
+    ends_at: Instant | None = None
+    redeem_until: Instant | None = None
+    valid_days: int | None = None
+
+
+class StartSessionIn(Body):
+    account_id: Id
+
+
+class WatchIn(Body):
+    buyer_id: PlatformId
+    watched_seconds: int = Field(description="Cumulative watch time in this session.")
+
+
+class FollowIn(Body):
+    buyer_id: PlatformId
+    host_handle: Handle
+    action: Literal["follow", "unfollow"]
+    at: Instant | None = Field(default=None, description="When it happened (default: now).")
+
+
+class TaskIn(Body):
+    type: Literal["watch", "follow", "none"]
+    minutes: int | None = Field(default=None, description="For `watch`: 1–60.")
+
+
+class DistributionIn(Body):
+    voucher_id: Id
+    task: TaskIn
+
+
+class ClaimIn(Body):
+    buyer_id: PlatformId
+    session_id: Id | None = Field(
+        default=None,
+        description="The viewer's live session (LIVE vouchers); default: the session of the "
+        "voucher's active distribution.",
+    )
+
+
+class LineIn(Body):
+    product_id: PlatformId
+    unit_price: int = Field(description="After product discounts, minor units.")
+    quantity: int
+
+    def line(self) -> Line:
+        return Line(self.product_id, self.unit_price, self.quantity)
+
+
+class QuoteIn(Body):
+    buyer_id: PlatformId
+    lines: list[LineIn]
+
+
+class OrderIn(Body):
+    order_id: PlatformId
+    buyer_id: PlatformId
+    lines: list[LineIn]
+    claim_id: Id | None = Field(default=None, description="Use this claim instead of the best.")

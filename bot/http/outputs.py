@@ -1,0 +1,348 @@
+"""What the API answers: pydantic response models (also the source of `/openapi.json`) and
+their construction from core's views."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.rules.vouchers import Warning
+from core.services.live import FollowResult
+from core.views import (
+    AccountView,
+    ClaimView,
+    DistributionView,
+    OrderView,
+    PricedClaim,
+    ProductView,
+    QuoteView,
+    SessionView,
+    VoucherView,
+)
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AmountDiscount(Out):
+    type: Literal["amount"] = "amount"
+    amount: int
+
+
+class PercentDiscount(Out):
+    type: Literal["percent"] = "percent"
+    percent: int
+    max_discount: int
+
+
+class ShopScope(Out):
+    type: Literal["shop"] = "shop"
+
+
+class ProductsScope(Out):
+    type: Literal["products"] = "products"
+    product_ids: list[str]
+
+
+class WarningOut(Out):
+    code: str
+    message: str
+    data: dict[str, int] = Field(
+        default_factory=dict,
+        description="For `low_max_discount`: the reference basket, nominal and capped discount "
+        "and the basket's final price, in minor units.",
+    )
+
+
+class VoucherOut(Out):
+    id: int | None = Field(description="null in a dry run")
+    name: str
+    kind: Literal["regular", "live"]
+    discount: Annotated[AmountDiscount | PercentDiscount, Field(discriminator="type")]
+    min_spend: int
+    scope: Annotated[ShopScope | ProductsScope, Field(discriminator="type")]
+    total_quantity: int
+    per_customer_limit: int
+    starts_at: datetime
+    ends_at: datetime
+    redeem_until: datetime | None = Field(description="null when each claim gets valid_days")
+    valid_days: int | None
+    status: Literal["upcoming", "ongoing", "ended", "deactivated"]
+    claimed: int
+    redeemed: int
+    remaining: int
+    estimated_spend: int
+    warnings: list[WarningOut]
+    created_at: datetime | None
+    deactivated_at: datetime | None
+
+
+class ProductOut(Out):
+    product_id: str
+    name: str
+    category: str
+    price: int
+
+
+class AccountOut(Out):
+    id: int
+    role: str
+    platform_handle: str | None
+    telegram_user_id: int | None
+
+
+class TaskOut(Out):
+    type: Literal["watch", "follow", "none"]
+    minutes: int | None = None
+
+
+class DistributionOut(Out):
+    id: int
+    voucher_id: int
+    session_id: int
+    task: TaskOut
+    account_id: int
+    started_at: datetime
+    stopped_at: datetime | None
+    stop_reason: str | None = None
+    warnings: list[WarningOut] = Field(default_factory=list)
+
+
+class SessionOut(Out):
+    id: int
+    account_id: int
+    started_at: datetime
+    ended_at: datetime | None
+    distributions: list[DistributionOut] = Field(description="the active ones")
+    claims: int | None = Field(default=None, description="claims made, when the session ended")
+
+
+class WatchOut(Out):
+    session_id: int
+    buyer_id: str
+    watched_seconds: int
+
+
+class FollowOut(Out):
+    buyer_id: str
+    host_handle: str
+    following: bool
+    counted: bool = Field(description="this follow counts as a new follow (R-live2)")
+
+
+class ClaimOut(Out):
+    id: int
+    voucher_id: int
+    buyer_id: str
+    session_id: int | None
+    distribution_id: int | None
+    account_id: int | None
+    claimed_at: datetime
+    redeem_until: datetime
+    status: Literal["claimed", "redeemed", "expired", "void"]
+
+
+class BestOut(Out):
+    claim_id: int
+    voucher_id: int
+    discount: int
+
+
+class ConsideredOut(Out):
+    claim_id: int
+    voucher_id: int
+    discount: int
+    usable: bool
+    reason: str | None
+
+
+class QuoteOut(Out):
+    subtotal: int
+    best: BestOut | None
+    total: int
+    considered: list[ConsideredOut]
+
+
+class OrderOut(Out):
+    order_id: str
+    buyer_id: str
+    subtotal: int
+    voucher_id: int | None
+    claim_id: int | None
+    discount: int
+    total: int
+    status: Literal["placed", "cancelled"]
+    created_at: datetime
+
+
+class HealthOut(Out):
+    status: Literal["ok"]
+
+
+class FieldErrorOut(Out):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem document; refusals may add facts (`missing_seconds`, `status`, …)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str = Field(description="stable machine-readable code")
+    errors: list[FieldErrorOut] | None = None
+
+
+def _page(item: type[Out], name: str) -> type[Out]:
+    fields: dict[str, Any] = {
+        "items": (list[item], ...),  # type: ignore[valid-type]
+        "next_cursor": (str | None, Field(description="null on the last page")),
+    }
+    from pydantic import create_model
+
+    return create_model(name, __base__=Out, **fields)
+
+
+VoucherPage = _page(VoucherOut, "VoucherPage")
+ProductPage = _page(ProductOut, "ProductPage")
+AccountPage = _page(AccountOut, "AccountPage")
+SessionPage = _page(SessionOut, "SessionPage")
+ClaimPage = _page(ClaimOut, "ClaimPage")
+
+
+# --- from core's views ---------------------------------------------------------------------
+
+
+def warning_out(w: Warning) -> WarningOut:
+    return WarningOut(code=w.code, message=w.message, data=dict(w.data))
+
+
+def voucher_out(v: VoucherView) -> VoucherOut:
+    discount: AmountDiscount | PercentDiscount
+    if v.discount_type == "amount":
+        discount = AmountDiscount(amount=v.amount or 0)
+    else:
+        discount = PercentDiscount(percent=v.percent or 0, max_discount=v.max_discount or 0)
+    scope: ShopScope | ProductsScope = (
+        ProductsScope(product_ids=list(v.product_ids)) if v.scope == "products" else ShopScope()
+    )
+    return VoucherOut(
+        id=v.id,
+        name=v.name,
+        kind=v.kind,  # type: ignore[arg-type]
+        discount=discount,
+        min_spend=v.min_spend,
+        scope=scope,
+        total_quantity=v.total_quantity,
+        per_customer_limit=v.per_customer_limit,
+        starts_at=v.starts_at,
+        ends_at=v.ends_at,
+        redeem_until=v.effective_redeem_until,
+        valid_days=v.valid_days,
+        status=v.status,  # type: ignore[arg-type]
+        claimed=v.claimed,
+        redeemed=v.redeemed,
+        remaining=v.remaining,
+        estimated_spend=v.estimated_spend,
+        warnings=[warning_out(w) for w in v.warnings],
+        created_at=v.created_at,
+        deactivated_at=v.deactivated_at,
+    )
+
+
+def product_out(p: ProductView) -> ProductOut:
+    return ProductOut(product_id=p.product_id, name=p.name, category=p.category, price=p.price)
+
+
+def account_out(a: AccountView) -> AccountOut:
+    return AccountOut(
+        id=a.id, role=a.role, platform_handle=a.platform_handle, telegram_user_id=a.telegram_user_id
+    )
+
+
+def distribution_out(d: DistributionView) -> DistributionOut:
+    return DistributionOut(
+        id=d.id,
+        voucher_id=d.voucher_id,
+        session_id=d.session_id,
+        task=TaskOut(type=d.task.type.value, minutes=d.task.minutes),  # type: ignore[arg-type]
+        account_id=d.account_id,
+        started_at=d.started_at,
+        stopped_at=d.stopped_at,
+        stop_reason=d.stop_reason,
+        warnings=[warning_out(w) for w in d.warnings],
+    )
+
+
+def session_out(s: SessionView) -> SessionOut:
+    return SessionOut(
+        id=s.id,
+        account_id=s.account_id,
+        started_at=s.started_at,
+        ended_at=s.ended_at,
+        distributions=[distribution_out(d) for d in s.distributions],
+        claims=s.claims,
+    )
+
+
+def follow_out(f: FollowResult) -> FollowOut:
+    return FollowOut(
+        buyer_id=f.buyer_id, host_handle=f.host_handle, following=f.following, counted=f.counted
+    )
+
+
+def claim_out(c: ClaimView) -> ClaimOut:
+    return ClaimOut(
+        id=c.id,
+        voucher_id=c.voucher_id,
+        buyer_id=c.buyer_id,
+        session_id=c.session_id,
+        distribution_id=c.distribution_id,
+        account_id=c.account_id,
+        claimed_at=c.claimed_at,
+        redeem_until=c.redeem_until,
+        status=c.status,  # type: ignore[arg-type]
+    )
+
+
+def _considered(p: PricedClaim) -> ConsideredOut:
+    return ConsideredOut(
+        claim_id=p.claim_id,
+        voucher_id=p.voucher_id,
+        discount=p.discount,
+        usable=p.usable,
+        reason=p.reason,
+    )
+
+
+def quote_out(q: QuoteView) -> QuoteOut:
+    best = q.best
+    return QuoteOut(
+        subtotal=q.subtotal,
+        best=BestOut(claim_id=best.claim_id, voucher_id=best.voucher_id, discount=best.discount)
+        if best
+        else None,
+        total=q.total,
+        considered=[_considered(p) for p in q.considered],
+    )
+
+
+def order_out(o: OrderView) -> OrderOut:
+    return OrderOut(
+        order_id=o.order_id,
+        buyer_id=o.buyer_id,
+        subtotal=o.subtotal,
+        voucher_id=o.voucher_id,
+        claim_id=o.claim_id,
+        discount=o.discount,
+        total=o.total,
+        status=o.status,  # type: ignore[arg-type]
+        created_at=o.created_at,
+    )

@@ -1,0 +1,76 @@
+"""Claims (R-c1…R-c3) and the buyer's wallet."""
+
+from __future__ import annotations
+
+from bot.http.inputs import BuyerPath, ClaimIn, VoucherPath, WalletQuery
+from bot.http.metrics import record_claim
+from bot.http.outputs import ClaimOut, ClaimPage, claim_out
+from bot.http.routing import Call, Header, Reply, Route, decode_cursor, header_value, page
+from core.errors import ClaimRefused
+
+IDEMPOTENCY_KEY = Header(
+    "Idempotency-Key",
+    "Repeating a claim with the same key returns the first result and claims nothing more (R-c2).",
+)
+
+
+async def claim_voucher(call: Call[ClaimIn, None, VoucherPath]) -> Reply:
+    key = header_value(call.request, IDEMPOTENCY_KEY)
+    try:
+        claim = await call.services.claims.claim(
+            call.actor.shop_id,
+            call.path.voucher_id,
+            call.body.buyer_id,
+            session_id=call.body.session_id,
+            idempotency_key=key,
+        )
+    except ClaimRefused as refusal:
+        record_claim(refusal.code)
+        raise
+    record_claim("claimed")
+    return Reply(claim_out(claim), 201)
+
+
+async def buyer_wallet(call: Call[None, WalletQuery, BuyerPath]) -> ClaimPage:
+    q = call.query
+    rows = await call.services.claims.wallet(
+        call.actor,
+        call.path.buyer_id,
+        status=q.status,
+        limit=q.limit + 1,
+        after_id=decode_cursor(q.cursor),
+    )
+    items, cursor = page(rows, q.limit, lambda c: c.id)
+    return ClaimPage(items=[claim_out(c) for c in items], next_cursor=cursor)
+
+
+ROUTES = [
+    Route(
+        "POST",
+        "/v1/vouchers/{voucher_id}/claims",
+        "Claim a voucher for a viewer",
+        "claims",
+        claim_voucher,
+        params=VoucherPath,
+        body=ClaimIn,
+        headers=(IDEMPOTENCY_KEY,),
+        response=ClaimOut,
+        status=201,
+        problems=(409,),
+        description="R-c1: a refusal is a 409 problem whose `code` names the first rule that "
+        "failed: `not_claimable` (with `status`), `no_active_distribution`, `task_not_met` "
+        "(with `missing_seconds` or `needs_new_follow`), `limit_reached`, `sold_out`; an "
+        "unknown voucher is a 404 `voucher_not_found`. A reused Idempotency-Key with another "
+        "voucher or buyer is a 409 `idempotency_key_reused`.",
+    ),
+    Route(
+        "GET",
+        "/v1/buyers/{buyer_id}/claims",
+        "A buyer's claimed vouchers (the wallet)",
+        "claims",
+        buyer_wallet,
+        params=BuyerPath,
+        query=WalletQuery,
+        response=ClaimPage,
+    ),
+]

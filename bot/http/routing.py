@@ -1,0 +1,241 @@
+"""Declared routes: each names its input and output models once, and the same declaration
+both validates requests (here) and documents them (`openapi.py`), so the two cannot drift.
+
+A feature module (`routes_*.py`) exposes `ROUTES: list[Route]`; `app.py` collects them all.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from bot.config import Settings
+from bot.http.auth import ApiKeyCache, authenticate
+from bot.http.inputs import MAX_ID
+from bot.http.problems import HttpProblem, validation_problem
+from core.errors import FieldError
+from core.rules.roles import Actor
+from core.services import Services
+
+MAX_BODY_BYTES = 1024 * 1024
+
+RawHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+SERVICES = web.AppKey("services", Services)
+SETTINGS = web.AppKey("settings", Settings)
+API_KEYS = web.AppKey("api_keys", ApiKeyCache)
+TELEGRAM_WEBHOOK: web.AppKey[RawHandler | None] = web.AppKey("telegram_webhook")
+OPENAPI_DOCUMENT = web.AppKey("openapi_document", bytes)
+
+B = TypeVar("B")
+Q = TypeVar("Q")
+P = TypeVar("P")
+
+
+@dataclass
+class Call(Generic[B, Q, P]):
+    """One parsed, authenticated request, as a handler sees it."""
+
+    request: web.Request
+    services: Services
+    actor: Actor
+    body: B
+    query: Q
+    path: P
+
+
+@dataclass(frozen=True)
+class Reply:
+    model: BaseModel
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Header:
+    name: str
+    description: str
+    max_length: int = 255
+
+
+Handler = Callable[[Call[Any, Any, Any]], Awaitable[Reply | BaseModel]]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    summary: str
+    tag: str
+    handler: Handler | None = None
+    raw: RawHandler | None = None  # takes the aiohttp request as is (health, metrics, …)
+    response: type[BaseModel] | None = None
+    status: int = 200
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    params: type[BaseModel] | None = None
+    headers: tuple[Header, ...] = ()
+    problems: tuple[int, ...] = ()  # statuses of refusals beyond the common ones
+    auth: bool = True
+    description: str = ""
+    other_responses: Mapping[int, str] = field(default_factory=dict)  # same model, other status
+    media_type: str = "application/json"
+    enabled: Callable[[Settings], bool] = lambda _settings: True
+
+    @property
+    def operation_id(self) -> str:
+        return self.handler.__name__ if self.handler else self.raw.__name__  # type: ignore[union-attr]
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+_MESSAGES = {
+    "missing": "is required",
+    "extra_forbidden": "is not a known field",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "string_type": "must be a string",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "list_type": "must be a list",
+    "model_type": "must be an object",
+    "model_attributes_type": "must be an object",
+    "timezone_aware": "must be an RFC 3339 date and time with an offset",
+    "datetime_type": "must be an RFC 3339 date and time with an offset",
+    "datetime_parsing": "must be an RFC 3339 date and time with an offset",
+    "datetime_from_date_parsing": "must be an RFC 3339 date and time with an offset",
+    "string_pattern_mismatch": "must be 1–64 characters of A-Z a-z 0-9 _ . : -",
+}
+
+
+def _field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
+    errors = []
+    for e in exc.errors(include_url=False):
+        path = ".".join(str(part) for part in e["loc"])
+        message = _MESSAGES.get(e["type"]) or _lower_first(e["msg"])
+        if e["type"] == "value_error":
+            message = str(e.get("ctx", {}).get("error", message))
+        errors.append(FieldError(path or prefix or "body", message))
+    return errors
+
+
+def _lower_first(text: str) -> str:
+    text = text.removeprefix("Value error, ")
+    return text.replace("Input should", "should", 1) if text.startswith("Input should") else text
+
+
+def parse_params(model: type[BaseModel], values: Mapping[str, str]) -> BaseModel:
+    try:
+        return model.model_validate(dict(values))
+    except ValidationError as exc:
+        raise validation_problem(_field_errors(exc)) from None
+
+
+async def parse_body(model: type[BaseModel], request: web.Request) -> BaseModel:
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise _too_large()
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise _too_large() from None
+    if not raw.strip():
+        raise HttpProblem(400, "malformed_json", "The body must be a JSON object.")
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        if first["type"] == "json_invalid":
+            raise HttpProblem(
+                400, "malformed_json", f"The body is not valid JSON: {first['msg']}."
+            ) from None
+        if first["type"] == "model_type" and not first["loc"]:
+            raise HttpProblem(400, "malformed_json", "The body must be a JSON object.") from None
+        raise validation_problem(_field_errors(exc)) from None
+
+
+def _too_large() -> HttpProblem:
+    return HttpProblem(
+        413, "body_too_large", f"Request bodies are limited to {MAX_BODY_BYTES:,} bytes."
+    )
+
+
+def header_value(request: web.Request, header: Header) -> str | None:
+    value = request.headers.get(header.name)
+    if value is None:
+        return None
+    if not 1 <= len(value) <= header.max_length or not value.isascii() or not value.isprintable():
+        raise validation_problem(
+            [FieldError(header.name, f"must be 1–{header.max_length} printable ASCII characters")]
+        )
+    return value
+
+
+# --- cursors -------------------------------------------------------------------------------
+
+
+def encode_cursor(last_id: int | None) -> str | None:
+    if last_id is None:
+        return None
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    """The id after which the next page starts; a cursor is opaque to clients."""
+    if cursor is None:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, value = text.partition(":")
+        last_id = int(value)
+        if kind != "id" or not 0 <= last_id <= MAX_ID:
+            raise ValueError
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise validation_problem([FieldError("cursor", "is not a cursor from this API")]) from None
+    return last_id
+
+
+def page(items: list[Any], limit: int, id_of: Callable[[Any], int]) -> tuple[list[Any], str | None]:
+    """Trims a `limit + 1` fetch to one page and the cursor of the next (None at the end)."""
+    if len(items) <= limit:
+        return items, None
+    items = items[:limit]
+    return items, encode_cursor(id_of(items[-1]))
+
+
+# --- the aiohttp handler of a declared route -----------------------------------------------
+
+
+def _render(reply: Reply | BaseModel, default_status: int) -> web.Response:
+    if isinstance(reply, BaseModel):
+        reply = Reply(reply, default_status)
+    return web.Response(
+        status=reply.status,
+        body=reply.model.model_dump_json().encode(),
+        content_type="application/json",
+        headers=reply.headers,
+    )
+
+
+def aiohttp_handler(route: Route) -> RawHandler:
+    if route.raw is not None:
+        return route.raw
+    handler = route.handler
+    assert handler is not None, f"{route.method} {route.path} has no handler"
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        services = request.app[SERVICES]
+        actor = await authenticate(request, request.app[API_KEYS]) if route.auth else None
+        path = parse_params(route.params, request.match_info) if route.params else None
+        query = parse_params(route.query, request.query) if route.query else None
+        body = await parse_body(route.body, request) if route.body else None
+        call = Call(request, services, actor, body, query, path)  # type: ignore[arg-type]
+        return _render(await handler(call), route.status)
+
+    handle.__name__ = handler.__name__
+    return handle

@@ -1,0 +1,76 @@
+"""Serve only the HTTP API (no Telegram, no scheduler) over the real services and migrations.
+
+`python -m bot.http.serve_api --database-url URL --port N` — what the claim-rush benchmark
+starts as its server process. SIGINT/SIGTERM shut it down gracefully: the listener closes,
+in-flight requests finish (each one's transaction commits or rolls back whole), then the
+database is released.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+
+from aiohttp import web
+
+from bot.config import Settings
+from bot.http.app import create_app
+from core.clock import SystemClock
+from core.services import Services
+from storage.db import Database
+from storage.migrate import upgrade
+
+SHUTDOWN_TIMEOUT_SECONDS = 30.0
+
+
+async def serve(
+    settings: Settings, *, pool_size: int = 10, ready: asyncio.Event | None = None
+) -> None:
+    db = Database(settings.database_url, pool_size=pool_size)
+    await upgrade(db)
+    app = create_app(Services.build(db, SystemClock()), settings)
+    runner = web.AppRunner(
+        app, shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS, access_log=None, handle_signals=False
+    )
+    await runner.setup()
+    site = web.TCPSite(runner, settings.http_host, settings.http_port, backlog=1024)
+    await site.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    print(f"serving the API on http://{settings.http_host}:{settings.http_port}", flush=True)
+    if ready is not None:
+        ready.set()
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()  # stops accepting, lets in-flight requests finish
+        await db.dispose()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="default: DATABASE_URL")
+    parser.add_argument("--host", default=None, help="default: HTTP_HOST")
+    parser.add_argument("--port", type=int, default=None, help="default: HTTP_PORT")
+    parser.add_argument("--pool-size", type=int, default=10)
+    args = parser.parse_args(argv)
+    overrides = {
+        k: v
+        for k, v in {
+            "database_url": args.database_url,
+            "http_host": args.host,
+            "http_port": args.port,
+        }.items()
+        if v is not None
+    }
+    settings = Settings(**overrides)
+    logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO))
+    asyncio.run(serve(settings, pool_size=args.pool_size))
+
+
+if __name__ == "__main__":
+    main()
