@@ -16,12 +16,14 @@ from core.rules.checkout import Line, Offer, Priced, price, price_all, subtotal
 from core.rules.roles import Action, Actor
 from core.services.base import Service, require
 from core.views import OrderView, PricedClaim, QuoteView, effective_claim_status
+from storage import analytics_queries as analytics_store
 from storage import repositories as repo
 from storage.models import Claim, OrderLine, ShopOrder, Voucher
 
 MAX_LINES = 500
 MAX_UNIT_PRICE = 10**12
 MAX_LINE_QUANTITY = 1_000_000
+MAX_SUBTOTAL = 10**15  # keeps order sums inside 64-bit columns
 AOV_WINDOW = timedelta(days=30)
 
 
@@ -64,6 +66,10 @@ def parse_lines(raw: Sequence[object]) -> list[Line]:
             lines.append(Line(pid, unit, qty))  # type: ignore[arg-type]
     if errors:
         raise ValidationFailed(errors)
+    if subtotal(lines) > MAX_SUBTOTAL:
+        raise ValidationFailed(
+            [FieldError("lines", f"the order total must not exceed {MAX_SUBTOTAL:,}")]
+        )
     return lines
 
 
@@ -223,6 +229,7 @@ class CheckoutService(Service):
                 if not await repo.redeem_claim(session, chosen.offer.claim_id, order.id):  # type: ignore[arg-type]
                     raise _ClaimTaken
                 await repo.add_redeemed(session, chosen.offer.voucher_id, 1)
+                await analytics_store.record_order(session, order)
         return OrderView.of(order, tuple(lines))
 
     def _choose(
@@ -254,6 +261,7 @@ class CheckoutService(Service):
                 raise NotFound(f"order {order_id} not found", code="order_not_found")
             if order.status != "cancelled":
                 order.status, order.cancelled_at = "cancelled", now
+                await analytics_store.cancel_order(session, order.id)  # type: ignore[arg-type]
                 if order.claim_id is not None:
                     await self._release(session, actor.shop_id, order.claim_id, now)
                 await session.flush()

@@ -1,0 +1,34 @@
+"""The /stats chart: a PNG that decodes, whose plotted data match the trend's figures."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from PIL import Image
+
+from bot.charts import trend_figure, trend_png
+from core.services import Services
+from tests.analytics.conftest import Shop
+
+
+async def test_chart_png_decodes_and_carries_the_figures(services: Services, shop: Shop) -> None:
+    trend = await services.analytics.trend(shop.seller, session_id=shop.session_id)
+    png = trend_png(trend, "Session")
+    image = Image.open(io.BytesIO(png))
+    image.load()
+    assert image.format == "PNG" and image.size == (800, 450)
+    data = json.loads(image.text["Description"])
+    assert data["claims"] == [p.claims for p in trend.points] == [2, 0, 0]
+    assert data["usage"] == [0, 0, 2]
+    assert data["revenue"] == [0, 0, 6300]
+    assert trend_png(trend, "Session") == png  # deterministic
+
+
+async def test_chart_bars_and_line_are_the_figures(services: Services, shop: Shop) -> None:
+    trend = await services.analytics.trend(shop.seller, session_id=shop.session_id)
+    fig = trend_figure(trend, "Session")
+    bars, money = fig.axes
+    heights = [p.get_height() for p in bars.patches]
+    assert heights == [2, 0, 0, 0, 0, 2]  # claims bars, then usage bars
+    assert list(money.lines[0].get_ydata()) == [0, 0, 6300]
