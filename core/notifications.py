@@ -16,7 +16,11 @@ from storage.models import Account, Shop, Voucher
 
 
 def voucher_label(v: Voucher) -> str:
-    return f"<b>{escape(v.name)}</b> (#{v.id})"
+    return named_voucher(v.name, v.id)  # type: ignore[arg-type]
+
+
+def named_voucher(name: str, voucher_id: int) -> str:
+    return f"<b>{escape(name)}</b> (#{voucher_id})"
 
 
 def account_label(a: Account | None) -> str:
@@ -24,6 +28,29 @@ def account_label(a: Account | None) -> str:
         return "the platform"
     name = a.display_name or (f"@{a.platform_handle}" if a.platform_handle else f"#{a.id}")
     return f"{escape(name)} ({a.role}, account #{a.id})"
+
+
+def notification_row(
+    shop_id: int,
+    chat_id: int,
+    *,
+    event_key: str,
+    kind: str,
+    text: str,
+    now: datetime,
+    buttons: list[list[tuple[str, str]]] | None = None,
+) -> dict[str, object]:
+    """One outbox row; the event key is unique per shop, so an event is queued once."""
+    return {
+        "shop_id": shop_id,
+        "event_key": f"shop:{shop_id}:{event_key}",
+        "kind": kind,
+        "chat_id": chat_id,
+        "text": text,
+        "buttons": json.dumps(buttons) if buttons else None,
+        "created_at": now,
+        "next_attempt_at": now,
+    }
 
 
 async def notify(
@@ -40,19 +67,16 @@ async def notify(
     nothing is queued (a chat chosen later does not receive old news)."""
     if shop.team_chat_id is None:
         return False
-    return await repo.add_notification(
-        session,
-        {
-            "shop_id": shop.id,
-            "event_key": f"shop:{shop.id}:{event_key}",
-            "kind": kind,
-            "chat_id": shop.team_chat_id,
-            "text": text,
-            "buttons": json.dumps(buttons) if buttons else None,
-            "created_at": now,
-            "next_attempt_at": now,
-        },
+    row = notification_row(
+        shop.id,  # type: ignore[arg-type]
+        shop.team_chat_id,
+        event_key=event_key,
+        kind=kind,
+        text=text,
+        now=now,
+        buttons=buttons,
     )
+    return await repo.add_notification(session, row)
 
 
 def low_discount_text(shop: Shop, v: Voucher, warning: Warning, by: Account | None) -> str:
@@ -66,10 +90,10 @@ def low_discount_text(shop: Shop, v: Voucher, warning: Warning, by: Account | No
     )
 
 
-def quota_text(v: Voucher, claimed: int, total: int) -> str:
+def quota_text(name: str, voucher_id: int, claimed: int, total: int) -> str:
+    label = named_voucher(name, voucher_id)
     if claimed >= total:
-        return f"🔴 {voucher_label(v)} is sold out: all {total:,} vouchers claimed."
+        return f"🔴 {label} is sold out: all {total:,} vouchers claimed."
     return (
-        f"🟠 {voucher_label(v)} is {claimed * 100 // total}% claimed: "
-        f"{total - claimed:,} of {total:,} left."
+        f"🟠 {label} is {claimed * 100 // total}% claimed: {total - claimed:,} of {total:,} left."
     )

@@ -11,7 +11,7 @@ conditional updates.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,7 @@ class Database:
             self._write_lock = None
         else:
             raise ValueError(f"unsupported database {self.dialect!r}: use sqlite or postgresql")
+        self._closers: list[Callable[[], Awaitable[None]]] = []
         self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
         self._reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
 
@@ -97,6 +98,12 @@ class Database:
             yield session
 
     @asynccontextmanager
+    async def sqlite_write_turn(self) -> AsyncIterator[None]:
+        """This process's turn to write to SQLite (for writers on their own connections)."""
+        async with self._write_lock or nullcontext():
+            yield
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         async with self._reader() as session, session.begin():
             yield session
@@ -107,7 +114,14 @@ class Database:
         async with self.read() as session:
             return (await session.execute(text("SELECT 1"))).scalar_one() == 1
 
+    def on_dispose(self, closer: Callable[[], Awaitable[None]]) -> None:
+        """Registers what must close before the engines (e.g. a writer's own connection)."""
+        self._closers.append(closer)
+
     async def dispose(self) -> None:
+        closers, self._closers = self._closers, []
+        for close in closers:
+            await close()
         await self.write_engine.dispose()
         if self.read_engine is not self.write_engine:
             await self.read_engine.dispose()

@@ -201,6 +201,34 @@ async def get_voucher(
     return await _first(session, stmt)
 
 
+async def claim_target(session: AsyncSession, voucher_id: int) -> dict[str, Any] | None:
+    """The voucher fields a claim decision reads, with the shop's team chat."""
+    stmt = (
+        select(Voucher, Shop.team_chat_id)
+        .join(Shop, col(Shop.id) == col(Voucher.shop_id))
+        .where(Voucher.id == voucher_id)
+    )
+    row = (await session.execute(stmt)).first()
+    if row is None:
+        return None
+    v, team_chat_id = row
+    return {
+        "voucher_id": v.id,
+        "shop_id": v.shop_id,
+        "name": v.name,
+        "kind": v.kind,
+        "starts_at": v.starts_at,
+        "ends_at": v.ends_at,
+        "deactivated_at": v.deactivated_at,
+        "per_customer_limit": v.per_customer_limit,
+        "total_quantity": v.total_quantity,
+        "claimed": v.claimed,
+        "redeem_until": v.redeem_until,
+        "valid_days": v.valid_days,
+        "team_chat_id": team_chat_id,
+    }
+
+
 async def voucher_product_ids(session: AsyncSession, voucher_id: int) -> list[str]:
     stmt = (
         select(VoucherProduct.product_id)
@@ -302,9 +330,10 @@ async def raise_quantity(
 
 async def bump_buyer_claims(
     session: AsyncSession, voucher_id: int, buyer_id: str, limit: int
-) -> bool:
-    """Counts one more claim for the buyer unless that would pass the per-customer limit.
-    The row lock this takes serialises one buyer's concurrent claims (R-v5)."""
+) -> int | None:
+    """Counts one more claim for the buyer unless that would pass the per-customer limit;
+    returns the buyer's new count, or None when the limit is reached. The row lock this takes
+    serialises one buyer's concurrent claims (R-v5)."""
     stmt = _insert(session, VoucherBuyer).values(voucher_id=voucher_id, buyer_id=buyer_id, claims=1)
     table = VoucherBuyer.__table__  # type: ignore[attr-defined]
     stmt = stmt.on_conflict_do_update(
@@ -312,7 +341,15 @@ async def bump_buyer_claims(
         set_={"claims": table.c.claims + 1},
         where=table.c.claims < limit,
     ).returning(table.c.claims)
-    return (await session.execute(stmt)).first() is not None
+    row = (await session.execute(stmt)).first()
+    return int(row[0]) if row else None
+
+
+async def buyers_at_limit(session: AsyncSession, voucher_id: int, limit: int) -> set[str]:
+    stmt = select(VoucherBuyer.buyer_id).where(
+        VoucherBuyer.voucher_id == voucher_id, VoucherBuyer.claims >= limit
+    )
+    return set((await session.execute(stmt)).scalars().all())
 
 
 async def buyer_claim_count(session: AsyncSession, voucher_id: int, buyer_id: str) -> int:

@@ -10,6 +10,7 @@ from core.services.advice import AdviceService
 from core.services.analytics import AnalyticsService
 from core.services.api_keys import ApiKeyService
 from core.services.checkout import CheckoutService
+from core.services.claim_cache import ClaimCache
 from core.services.claims import ClaimService
 from core.services.forecast import ForecastService
 from core.services.live import LiveService
@@ -40,6 +41,7 @@ class Services:
     @classmethod
     def build(cls, db: Database, clock: Clock | None = None) -> Services:
         clock = clock or SystemClock()
+        claim_cache = ClaimCache()
         return cls(
             db=db,
             clock=clock,
@@ -48,9 +50,9 @@ class Services:
             api_keys=ApiKeyService(db, clock),
             products=ProductService(db, clock),
             schedule=ScheduleService(db, clock),
-            vouchers=VoucherService(db, clock),
+            vouchers=VoucherService(db, clock, claim_cache),
             live=LiveService(db, clock),
-            claims=ClaimService(db, clock),
+            claims=ClaimService(db, clock, claim_cache),
             checkout=CheckoutService(db, clock),
             analytics=AnalyticsService(db, clock),
             advice=AdviceService(db, clock),

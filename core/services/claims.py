@@ -1,41 +1,55 @@
-"""Claiming vouchers (R-c1…R-c3, R-v12).
+"""Claiming vouchers (R-c1…R-c3, R-v5, R-v12).
 
-A claim is checked in R-c1's order on a read-only snapshot first, so the common refusals of a
-rush (over the limit, sold out) cost no write. What passes takes, in one short write
-transaction, the buyer's per-customer counter and one unit of quota, each by a conditional
-update that re-checks its limit under the row lock, then inserts the claim. Nothing is read
-under those locks that could have been read before them.
+R-c1's checks run in order before anything is written: the voucher (from a short-lived
+in-process snapshot), its status, the live distribution and task (read from the database),
+then the per-customer limit and the quota. A rush's refusals — over the limit, sold out — are
+answered from memory (`ClaimCache` says why that is safe). What passes goes to the claim store,
+which takes the buyer's counter and one unit of quota by conditional updates that re-check both
+limits under their row locks, inserts the claim and queues its notice in one transaction; its
+answer is the final word, whatever the snapshot said.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import ClaimRefused, Conflict, invalid
+from core.errors import ClaimRefused, Conflict, NotFound, invalid
 from core.ids import check_platform_id
-from core.notifications import notify, quota_text
+from core.notifications import notification_row, quota_text
 from core.rules.live import TaskType, follow_qualifies, missing_watch_seconds
 from core.rules.roles import Action, Actor
-from core.rules.vouchers import Kind, Status, status_of
+from core.rules.vouchers import Kind, Status, claim_redeem_until, status_of
 from core.services.base import Service, require
-from core.views import ClaimView, claim_deadline
+from core.services.claim_cache import ClaimCache, ClaimTarget
+from core.views import ClaimView
 from storage import repositories as repo
-from storage.models import Claim, Distribution, Voucher
+from storage.claim_store import ClaimStore, TakeRequest, TakeResult, build_claim_store
+from storage.models import Distribution
 
 CLAIM_STATUSES = ("claimed", "redeemed", "expired", "void")
 MAX_IDEMPOTENCY_KEY = 255
+# Above this quantity the buyers at their limit of a sold-out voucher are not kept in memory;
+# each refusal then reads the one buyer's counter instead.
+SOLD_OUT_SET_MAX = 100_000
 
 
-@dataclass(frozen=True)
-class _Admitted:
-    voucher: Voucher
-    distribution: Distribution | None
-
-
+@dataclass
 class ClaimService(Service):
+    cache: ClaimCache = field(default_factory=ClaimCache)
+    _store: ClaimStore | None = None
+
+    @property
+    def store(self) -> ClaimStore:
+        if self._store is None:
+            self._store = build_claim_store(self.db)
+            self.db.on_dispose(self._store.close)
+        return self._store
+
     async def claim(
         self,
         shop_id: int,
@@ -46,74 +60,83 @@ class ClaimService(Service):
         idempotency_key: str | None = None,
     ) -> ClaimView:
         check_platform_id(buyer_id, "buyer_id")
-        if idempotency_key is not None and not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
-            raise invalid("Idempotency-Key", f"must be 1–{MAX_IDEMPOTENCY_KEY} characters")
         if idempotency_key is not None:
+            if not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+                raise invalid("Idempotency-Key", f"must be 1–{MAX_IDEMPOTENCY_KEY} characters")
             first = await self._replay(shop_id, idempotency_key, voucher_id, buyer_id)
             if first is not None:
                 return first
-        admitted = await self._admit(shop_id, voucher_id, buyer_id, session_id)
-        try:
-            return await self._take(shop_id, admitted, buyer_id, idempotency_key)
-        except IntegrityError:
-            # The same Idempotency-Key won a race in another request: its claim is the answer.
-            first = await self._replay(shop_id, idempotency_key or "", voucher_id, buyer_id)
-            if first is None:
-                raise
-            return first
+        target = await self._target(shop_id, voucher_id)
+        now = self.clock.now()
+        status = status_of(target.starts_at, target.ends_at, target.deactivated_at, now)
+        if status != Status.ONGOING:
+            raise _not_claimable(status)
+        distribution = None
+        if target.kind == Kind.LIVE:
+            distribution = await self._live_check(target, buyer_id, session_id)
+        await self._refuse_from_memory(target, buyer_id)
+        request = TakeRequest(
+            shop_id=shop_id,
+            voucher_id=voucher_id,
+            buyer_id=buyer_id,
+            per_customer_limit=target.per_customer_limit,
+            now=now,
+            redeem_until=claim_redeem_until(
+                now, target.ends_at, target.redeem_until, target.valid_days
+            ),
+            session_id=distribution.session_id if distribution else None,
+            distribution_id=distribution.id if distribution else None,
+            account_id=distribution.account_id if distribution else None,
+            idempotency_key=idempotency_key,
+            notice=self._quota_notice(target, now),
+        )
+        result = await self.store.take(request)
+        return await self._settle(target, request, result)
+
+    # --- R-c2 ------------------------------------------------------------------------------
 
     async def _replay(
         self, shop_id: int, key: str, voucher_id: int, buyer_id: str
     ) -> ClaimView | None:
-        """R-c2: the first result of a key, or None when the key is new."""
-        async with self.db.read() as session:
-            claim = await repo.claim_by_idempotency_key(session, shop_id, key)
-        if claim is None:
-            return None
-        if claim.voucher_id != voucher_id or claim.buyer_id != buyer_id:
+        """The first result of a key, or None when the key is new."""
+        first = self.cache.replay(shop_id, key)
+        if not isinstance(first, ClaimView):
+            async with self.db.read() as session:
+                row = await repo.claim_by_idempotency_key(session, shop_id, key)
+            if row is None:
+                return None
+            first = ClaimView.of(row, self.clock.now())
+        if first.voucher_id != voucher_id or first.buyer_id != buyer_id:
             raise Conflict(
                 "This Idempotency-Key was used for another claim.", code="idempotency_key_reused"
             )
-        return ClaimView.of(claim, self.clock.now())
+        return ClaimView(**{**first.__dict__, "status": _status_now(first, self.clock.now())})
 
-    async def _admit(
-        self, shop_id: int, voucher_id: int, buyer_id: str, session_id: int | None
-    ) -> _Admitted:
-        """R-c1, in order, on a snapshot; the write re-checks what can change meanwhile."""
-        now = self.clock.now()
-        async with self.db.read() as session:
-            voucher = await repo.get_voucher(session, shop_id, voucher_id)
-            if voucher is None:
-                raise ClaimRefused(f"Voucher {voucher_id} not found.", code="voucher_not_found")
-            status = status_of(voucher.starts_at, voucher.ends_at, voucher.deactivated_at, now)
-            if status != Status.ONGOING:
-                raise ClaimRefused(
-                    f"This voucher is {status.value}.", code="not_claimable", status=status.value
-                )
-            distribution = None
-            if voucher.kind == Kind.LIVE:
-                distribution = await self._distribution(session, voucher, session_id)
-                await self._check_task(session, shop_id, distribution, buyer_id)
-            claims = await repo.buyer_claim_count(session, voucher_id, buyer_id)
-            if claims >= voucher.per_customer_limit:
-                raise ClaimRefused(
-                    _limit_text(voucher.per_customer_limit),
-                    code="limit_reached",
-                    limit=voucher.per_customer_limit,
-                )
-            if voucher.claimed >= voucher.total_quantity:
-                raise ClaimRefused("This voucher is sold out.", code="sold_out")
-        return _Admitted(voucher, distribution)
+    # --- R-c1, in order ----------------------------------------------------------------------
 
-    async def _distribution(
-        self, session: AsyncSession, voucher: Voucher, session_id: int | None
+    async def _target(self, shop_id: int, voucher_id: int) -> ClaimTarget:
+        known, target = self.cache.target(voucher_id)
+        if not known:
+            async with self.db.read() as session:
+                row = await repo.claim_target(session, voucher_id)
+            target = ClaimTarget(**row) if row else None
+            self.cache.put_target(voucher_id, target)
+        if target is None or target.shop_id != shop_id:
+            raise ClaimRefused(f"Voucher {voucher_id} not found.", code="voucher_not_found")
+        return target
+
+    async def _live_check(
+        self, target: ClaimTarget, buyer_id: str, session_id: int | None
     ) -> Distribution:
-        active = await repo.active_distribution_of_voucher(session, voucher.id)  # type: ignore[arg-type]
-        if active is None or (session_id is not None and active.session_id != session_id):
-            where = f" in live session #{session_id}" if session_id is not None else ""
-            raise ClaimRefused(
-                f"This LIVE voucher is not being distributed{where}.", code="no_active_distribution"
-            )
+        async with self.db.read() as session:
+            active = await repo.active_distribution_of_voucher(session, target.voucher_id)
+            if active is None or (session_id is not None and active.session_id != session_id):
+                where = f" in live session #{session_id}" if session_id is not None else ""
+                raise ClaimRefused(
+                    f"This LIVE voucher is not being distributed{where}.",
+                    code="no_active_distribution",
+                )
+            await self._check_task(session, target.shop_id, active, buyer_id)
         return active
 
     async def _check_task(
@@ -148,70 +171,97 @@ class ClaimService(Service):
                     needs_new_follow=True,
                 )
 
-    async def _take(
-        self, shop_id: int, admitted: _Admitted, buyer_id: str, idempotency_key: str | None
-    ) -> ClaimView:
-        voucher, d = admitted.voucher, admitted.distribution
-        now = self.clock.now()
-        async with self.db.write() as session:
-            if not await repo.bump_buyer_claims(
-                session,
-                voucher.id,
-                buyer_id,
-                voucher.per_customer_limit,  # type: ignore[arg-type]
-            ):
-                raise ClaimRefused(
-                    _limit_text(voucher.per_customer_limit),
-                    code="limit_reached",
-                    limit=voucher.per_customer_limit,
-                )
-            taken = await repo.take_quota(session, voucher.id, now)  # type: ignore[arg-type]
-            if taken is None:
-                raise await self._why_not_taken(session, shop_id, voucher.id, now)  # type: ignore[arg-type]
-            claim = Claim(
-                shop_id=shop_id,
-                voucher_id=voucher.id,  # type: ignore[arg-type]
-                buyer_id=buyer_id,
-                session_id=d.session_id if d else None,
-                distribution_id=d.id if d else None,
-                account_id=d.account_id if d else None,
-                claimed_at=now,
-                redeem_until=claim_deadline(voucher, now),
-                idempotency_key=idempotency_key,
-            )
-            session.add(claim)
-            await session.flush()
-            await self._quota_notice(session, shop_id, voucher, *taken)
-        return ClaimView.of(claim, now)
-
-    async def _why_not_taken(
-        self, session: AsyncSession, shop_id: int, voucher_id: int, now
-    ) -> ClaimRefused:  # type: ignore[no-untyped-def]
-        fresh = await repo.get_voucher(session, shop_id, voucher_id)
-        status = status_of(fresh.starts_at, fresh.ends_at, fresh.deactivated_at, now)  # type: ignore[union-attr]
-        if status != Status.ONGOING:
-            return ClaimRefused(
-                f"This voucher is {status.value}.", code="not_claimable", status=status.value
-            )
-        return ClaimRefused("This voucher is sold out.", code="sold_out")
-
-    async def _quota_notice(
-        self, session: AsyncSession, shop_id: int, voucher: Voucher, claimed: int, total: int
-    ) -> None:
-        """R-n1: the claim that crosses 80% and the one that sells out tell the team once."""
-        crossed_80 = claimed * 5 >= total * 4 > (claimed - 1) * 5
-        if claimed != total and not crossed_80:
+    async def _refuse_from_memory(self, target: ClaimTarget, buyer_id: str) -> None:
+        """limit_reached, then sold_out, without a write (R-c1 names the limit first)."""
+        vid = target.voucher_id
+        if self.cache.at_limit(vid, buyer_id):
+            raise _limit_reached(target.per_customer_limit)
+        if not target.sold_out:
             return
-        kind = "sold_out" if claimed == total else "quota_80"
-        shop = await self._shop(session, shop_id)
-        await notify(
-            session,
-            shop,
-            event_key=f"voucher:{voucher.id}:{kind}:{total}",
-            kind=kind,
-            text=quota_text(voucher, claimed, total),
-            now=self.clock.now(),
-        )
+        if await self._at_limit_while_sold_out(target, buyer_id):
+            self.cache.mark_at_limit(vid, buyer_id)
+            raise _limit_reached(target.per_customer_limit)
+        raise ClaimRefused("This voucher is sold out.", code="sold_out")
+
+    async def _at_limit_while_sold_out(self, target: ClaimTarget, buyer_id: str) -> bool:
+        vid, total = target.voucher_id, target.total_quantity
+        buyers = self.cache.sold_out_buyers(vid, total)
+        if buyers is None and total <= SOLD_OUT_SET_MAX:
+            async with self.db.read() as session:
+                buyers = frozenset(
+                    await repo.buyers_at_limit(session, vid, target.per_customer_limit)
+                )
+            self.cache.put_sold_out_buyers(vid, total, buyers)
+        if buyers is not None:
+            return buyer_id in buyers
+        async with self.db.read() as session:
+            claims = await repo.buyer_claim_count(session, vid, buyer_id)
+        return claims >= target.per_customer_limit
+
+    # --- the write's answer ------------------------------------------------------------------
+
+    async def _settle(self, target: ClaimTarget, r: TakeRequest, result: TakeResult) -> ClaimView:
+        vid = target.voucher_id
+        if result.outcome == "taken":
+            self.cache.note_taken(vid, result.claimed or 0, result.total_quantity or 0)
+            if (result.buyer_claims or 0) >= target.per_customer_limit:
+                self.cache.mark_at_limit(vid, r.buyer_id)
+            view = ClaimView(
+                id=result.claim_id,  # type: ignore[arg-type]
+                voucher_id=vid,
+                buyer_id=r.buyer_id,
+                session_id=r.session_id,
+                distribution_id=r.distribution_id,
+                account_id=r.account_id,
+                claimed_at=r.now,
+                redeem_until=r.redeem_until,
+                status="claimed",
+            )
+            if r.idempotency_key is not None:
+                self.cache.remember(r.shop_id, r.idempotency_key, view)
+            return view
+        if result.outcome == "limit_reached":
+            self.cache.mark_at_limit(vid, r.buyer_id)
+            raise _limit_reached(target.per_customer_limit)
+        if result.outcome == "distribution_stopped":
+            raise ClaimRefused(
+                "This LIVE voucher is not being distributed.", code="no_active_distribution"
+            )
+        if result.outcome == "duplicate_key":
+            # The same Idempotency-Key won a race in another request: its claim is the answer.
+            first = await self._replay(r.shop_id, r.idempotency_key or "", vid, r.buyer_id)
+            if first is None:
+                raise Conflict("The claim could not be recorded; try again.", code="conflict")
+            return first
+        status = status_of(result.starts_at, result.ends_at, result.deactivated_at, r.now)  # type: ignore[arg-type]
+        if status != Status.ONGOING or result.deactivated_at is not None:
+            self.cache.forget(vid)
+            raise _not_claimable(status)
+        self.cache.note_taken(vid, result.claimed or 0, result.total_quantity or 0)
+        raise ClaimRefused("This voucher is sold out.", code="sold_out")
+
+    def _quota_notice(
+        self, target: ClaimTarget, now: datetime
+    ) -> Callable[[int, int], dict[str, Any] | None]:
+        """R-n1: the claim that crosses 80% and the one that sells out tell the team once."""
+
+        def notice(claimed: int, total: int) -> dict[str, Any] | None:
+            if target.team_chat_id is None:
+                return None
+            crossed_80 = claimed * 5 >= total * 4 > (claimed - 1) * 5
+            if claimed != total and not crossed_80:
+                return None
+            kind = "sold_out" if claimed == total else "quota_80"
+            return notification_row(
+                target.shop_id,
+                target.team_chat_id,
+                event_key=f"voucher:{target.voucher_id}:{kind}:{total}",
+                kind=kind,
+                text=quota_text(target.name, target.voucher_id, claimed, total),
+                now=now,
+            )
+
+        return notice
 
     async def wallet(
         self,
@@ -243,8 +293,6 @@ class ClaimService(Service):
         async with self.db.read() as session:
             claim = await repo.get_claim(session, actor.shop_id, claim_id)
         if claim is None:
-            from core.errors import NotFound
-
             raise NotFound(f"claim {claim_id} not found", code="claim_not_found")
         return ClaimView.of(claim, self.clock.now())
 
@@ -253,6 +301,22 @@ class ClaimService(Service):
         this makes the stored record agree)."""
         async with self.db.write() as session:
             return await repo.expire_claims(session, self.clock.now(), voucher_id)
+
+
+def _limit_reached(limit: int) -> ClaimRefused:
+    return ClaimRefused(_limit_text(limit), code="limit_reached", limit=limit)
+
+
+def _not_claimable(status: Status) -> ClaimRefused:
+    return ClaimRefused(
+        f"This voucher is {status.value}.", code="not_claimable", status=status.value
+    )
+
+
+def _status_now(view: ClaimView, now: datetime) -> str:
+    if view.status == "claimed" and now > view.redeem_until:
+        return "expired"
+    return view.status
 
 
 def _limit_text(limit: int) -> str:

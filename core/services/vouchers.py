@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,7 @@ from core.rules.vouchers import (
     validate_draft,
 )
 from core.services.base import Service, require
+from core.services.claim_cache import ClaimCache
 from core.services.live import stop_distribution_row
 from core.views import VoucherView
 from storage import repositories as repo
@@ -33,7 +35,15 @@ AOV_WINDOW = timedelta(days=30)
 VOUCHER_STATUSES = tuple(s.value for s in Status)
 
 
+@dataclass
 class VoucherService(Service):
+    # Edits and deactivations must reach the claim path's snapshot at once in this process.
+    claim_cache: ClaimCache | None = None
+
+    def _changed(self, voucher_id: int) -> None:
+        if self.claim_cache is not None:
+            self.claim_cache.forget(voucher_id)
+
     # --- computing -------------------------------------------------------------------------
 
     async def _check(
@@ -44,9 +54,13 @@ class VoucherService(Service):
         errors = validate_draft(draft, now, catalog=[p.product_id for p in products])
         if errors:
             raise ValidationFailed(errors)
+        from core.services.advice import creation_warnings  # local: only _check needs it
+
         aov = await repo.average_order_value(session, shop_id, now - AOV_WINDOW)
         warning = low_max_discount_warning(draft, aov, [p.price for p in products])
-        return (warning,) if warning else ()
+        # R-adv2: a LIVE draft less attractive than an ongoing Regular voucher (not blocking).
+        advice = await creation_warnings(session, shop_id, draft, now, aov)
+        return ((warning,) if warning else ()) + advice
 
     async def preview(self, actor: Actor, draft: VoucherDraft) -> VoucherView:
         """Validation, estimated spend (R-v7) and warnings (R-v8), nothing saved."""
@@ -121,6 +135,7 @@ class VoucherService(Service):
                 await repo.replace_voucher_products(session, voucher_id, draft.product_ids)
                 product_ids = list(draft.product_ids)
             await session.flush()
+        self._changed(voucher_id)
         return VoucherView.of(voucher, product_ids, now, warnings)
 
     async def _raise_total(
@@ -167,6 +182,7 @@ class VoucherService(Service):
             if status != Status.DEACTIVATED:
                 await self._deactivate(session, voucher, actor, now)
             product_ids = await repo.voucher_product_ids(session, voucher_id)
+        self._changed(voucher_id)
         return VoucherView.of(voucher, product_ids, now)
 
     async def _deactivate(
