@@ -16,6 +16,7 @@ from aiohttp import web
 from bot.http.problems import HttpProblem
 from core.rules.roles import Actor
 from core.services.api_keys import ApiKeyService, split_key
+from core.singleflight import SingleFlight
 
 TTL_SECONDS = 5.0
 MAX_ENTRIES = 10_000
@@ -33,6 +34,7 @@ class ApiKeyCache:
         self._ttl = ttl
         self._monotonic = monotonic
         self._entries: dict[str, tuple[int, float, str]] = {}  # key → (shop, expiry, key id)
+        self._loads: SingleFlight[str, int | None] = SingleFlight()
         keys.on_revoke.append(self.forget_key_id)
 
     async def shop_of(self, key: str) -> int | None:
@@ -40,7 +42,7 @@ class ApiKeyCache:
         entry = self._entries.get(key)
         if entry is not None and entry[1] > now:
             return entry[0]
-        shop_id = await self._keys.authenticate(key)
+        shop_id = await self._loads.run(key, lambda: self._keys.authenticate(key))
         if shop_id is None:
             self._entries.pop(key, None)
             return None

@@ -26,6 +26,7 @@ from core.rules.roles import Action, Actor
 from core.rules.vouchers import Kind, Status, claim_redeem_until, status_of
 from core.services.base import Service, require
 from core.services.claim_cache import ClaimCache, ClaimTarget
+from core.singleflight import SingleFlight
 from core.views import ClaimView
 from storage import repositories as repo
 from storage.claim_store import ClaimStore, TakeRequest, TakeResult, build_claim_store
@@ -42,6 +43,8 @@ SOLD_OUT_SET_MAX = 100_000
 class ClaimService(Service):
     cache: ClaimCache = field(default_factory=ClaimCache)
     _store: ClaimStore | None = None
+    _loads: SingleFlight[int, ClaimTarget | None] = field(default_factory=SingleFlight)
+    _sold_out_loads: SingleFlight[int, frozenset[str]] = field(default_factory=SingleFlight)
 
     @property
     def store(self) -> ClaimStore:
@@ -117,12 +120,24 @@ class ClaimService(Service):
     async def _target(self, shop_id: int, voucher_id: int) -> ClaimTarget:
         known, target = self.cache.target(voucher_id)
         if not known:
-            async with self.db.read() as session:
-                row = await repo.claim_target(session, voucher_id)
-            target = ClaimTarget(**row) if row else None
-            self.cache.put_target(voucher_id, target)
+            target = await self._loads.run(voucher_id, lambda: self._load_target(voucher_id))
         if target is None or target.shop_id != shop_id:
             raise ClaimRefused(f"Voucher {voucher_id} not found.", code="voucher_not_found")
+        return target
+
+    async def _load_sold_out(self, target: ClaimTarget) -> frozenset[str]:
+        async with self.db.read() as session:
+            buyers = frozenset(
+                await repo.buyers_at_limit(session, target.voucher_id, target.per_customer_limit)
+            )
+        self.cache.put_sold_out_buyers(target.voucher_id, target.total_quantity, buyers)
+        return buyers
+
+    async def _load_target(self, voucher_id: int) -> ClaimTarget | None:
+        async with self.db.read() as session:
+            row = await repo.claim_target(session, voucher_id)
+        target = ClaimTarget(**row) if row else None
+        self.cache.put_target(voucher_id, target)
         return target
 
     async def _live_check(
@@ -187,11 +202,7 @@ class ClaimService(Service):
         vid, total = target.voucher_id, target.total_quantity
         buyers = self.cache.sold_out_buyers(vid, total)
         if buyers is None and total <= SOLD_OUT_SET_MAX:
-            async with self.db.read() as session:
-                buyers = frozenset(
-                    await repo.buyers_at_limit(session, vid, target.per_customer_limit)
-                )
-            self.cache.put_sold_out_buyers(vid, total, buyers)
+            buyers = await self._sold_out_loads.run(vid, lambda: self._load_sold_out(target))
         if buyers is not None:
             return buyer_id in buyers
         async with self.db.read() as session:
