@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.config import Settings
+from bot.logs import configure_logging
 from core.clock import SystemClock
 from core.errors import VoucherbotError
 from core.services import Services
@@ -166,10 +166,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     settings = _settings()
-    logging.basicConfig(
-        level=getattr(logging, settings.log_level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    chat_in_terminal = (
+        args.command == "run" and not settings.telegram_bot_token and sys.stdin.isatty()
     )
+    configure_logging(settings.log_level, chat_in_terminal=chat_in_terminal)
     handler: Any = args.handler
     try:
         return asyncio.run(handler(args, settings))

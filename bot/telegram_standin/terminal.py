@@ -1,7 +1,7 @@
 """Chat with the bot from a terminal, through the stand-in.
 
 Lines typed are sent as a Telegram user; what the bot sends is printed as it arrives, with
-buttons numbered for ``/press``. Terminal commands (everything else goes to the bot):
+buttons numbered for /press. Terminal commands (everything else goes to the bot):
 
     /as <user id> [name]     act as another user (created on first use)
     /group <id> [title]      talk in a group chat (negative id; the bot is in it)

@@ -1,0 +1,38 @@
+"""Logging for the CLI: useful lines by default, no per-request or per-tick chatter.
+
+While a person chats with the bot in this terminal (`run` without a token), log lines would
+bury the conversation: the console then shows warnings only and everything else goes to
+`data/voucherbot.log`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Per-request and per-tick INFO lines: the access log, PTB's HTTP client, APScheduler's job
+# runs (the resync job fires every second).
+CHATTY = ("aiohttp.access", "httpx", "httpcore", "apscheduler.executors", "apscheduler.scheduler")
+
+
+def configure_logging(
+    level_name: str, *, chat_in_terminal: bool = False, log_file: Path = Path("data/voucherbot.log")
+) -> None:
+    level = getattr(logging, level_name.upper(), logging.INFO)
+    root = logging.getLogger()
+    root.handlers.clear()
+    root.setLevel(level)
+    console = logging.StreamHandler()
+    console.setFormatter(logging.Formatter(FORMAT))
+    root.addHandler(console)
+    if chat_in_terminal:
+        console.setLevel(logging.WARNING)
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        file = logging.FileHandler(log_file, encoding="utf-8")
+        file.setFormatter(logging.Formatter(FORMAT))
+        root.addHandler(file)
+        print(f"Logs go to {log_file} while you chat here.")
+    if level > logging.DEBUG:
+        for name in CHATTY:
+            logging.getLogger(name).setLevel(logging.WARNING)
