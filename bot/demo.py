@@ -3,7 +3,8 @@
 A seller sets up a shop, creates a Regular and a LIVE voucher (meeting the low maximum
 discount warning), makes a group the team chat and links a marketing host; the host goes live
 and issues the LIVE voucher with a watch task; viewers claim it through the core as the
-platform would; the quota runs low and the team chat is told. The conversation is printed.
+platform would; the quota runs low and the team chat is told; viewers buy, and the seller
+reads /stats (with its trend chart) and /advice. The conversation is printed.
 """
 
 from __future__ import annotations
@@ -166,7 +167,34 @@ class Tour:
         await self.hank.say("/endlive")
         if deliver is not None:
             await deliver()
-        self.chapter("The end")
+
+    async def viewers_buy(self, shop_id: int) -> None:
+        self.chapter(
+            "8. Viewers buy; the seller reads /stats and /advice",
+            "orders arrive through the core, as the platform's API calls would",
+        )
+        platform = Actor.platform(shop_id)
+        lipstick = [{"product_id": "LIP-01", "unit_price": 10_000, "quantity": 1}]
+        kettle = [{"product_id": "KTL-03", "unit_price": 4_000, "quantity": 1}]
+        for n in range(1, 11):
+            # Viewers 1–4 use their LIVE voucher (the best usable claim); 5–10 have none.
+            lines = lipstick if n <= 4 else kettle
+            order, _ = await self.services.checkout.place_order(
+                platform, f"order-{n}", f"viewer-{n}", lines
+            )
+            used = f"voucher #{order.voucher_id}" if order.voucher_id else "no voucher"
+            print(f"  viewer-{n} ordered, total ${order.total / 100:.2f} ({used})")
+        mark = self.standin.mark()
+        await self.sally.say("/stats")
+        await self.standin.wait_for(
+            lambda: any(
+                e.content is not None and e.content.file is not None
+                for e in self.standin.events[mark:]
+            ),
+            WAIT,
+            describe="the /stats chart",
+        )
+        await self.sally.say("/advice")
 
     async def play(self, deliver: Callable[[], Awaitable[int]] | None) -> None:
         seller = await self.seller_sets_up()
@@ -176,6 +204,8 @@ class Tour:
         session_id, voucher_id = await self.host_goes_live()
         await self.viewers_claim(seller.shop_id, session_id, voucher_id)
         await self.team_is_told(deliver)
+        await self.viewers_buy(seller.shop_id)
+        self.chapter("The end")
 
 
 async def run_demo(args: argparse.Namespace) -> int:

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.errors import FieldError
-from core.money import format_money, minor_digits
+from core.money import format_money
+from core.rules.advice import Tier
 from core.rules.vouchers import VoucherDraft, validate_draft
 
 # The step that owns each API field: an error on the field re-asks that step.
@@ -45,7 +47,6 @@ FIELD_LABEL = {
 }
 # The minimum-spend step also answers for R-v3 (amount below minimum spend).
 STEP_FIELDS_EXTRA = {"min": {"discount.amount"}}
-TIER_FACTORS = (("Low", 1.2), ("Medium", 1.35), ("High", 1.5))
 DATE_FORMAT = "%Y-%m-%d %H:%M"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}|now", re.IGNORECASE)
 
@@ -107,12 +108,14 @@ def auto_name(state: dict[str, Any], currency: str) -> str:
     return f"{live}{off}{over}"[:100]
 
 
-def min_spend_tiers(aov: int | None, currency: str) -> list[tuple[str, int]]:
-    """R-adv1: 1.2×, 1.35× and 1.5× the average order value, rounded to whole units."""
-    if not aov:
-        return []
-    unit = 10 ** minor_digits(currency)
-    return [(label, max(unit, round(aov * f / unit) * unit)) for label, f in TIER_FACTORS]
+def tier_text(t: Tier, currency: str) -> str:
+    """An R-adv1 tier in Seller Center's words (HTML-escaped)."""
+    minimum, off = format_money(t.min_spend, currency), format_money(t.amount_off, currency)
+    return escape(
+        f"{t.name.capitalize()}: minimum spend {minimum} — {off} off, "
+        f"or {t.percent_off}% off with a maximum discount of {off}",
+        quote=False,
+    )
 
 
 def parse_whole(text: str) -> int:

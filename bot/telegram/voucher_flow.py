@@ -24,10 +24,10 @@ from bot.telegram.voucher_draft import (
     FIELD_STEP,
     auto_name,
     describe,
-    min_spend_tiers,
     parse_period,
     parse_whole,
     step_errors,
+    tier_text,
     to_draft,
 )
 from core.errors import NotFound, ValidationFailed, VoucherbotError
@@ -513,20 +513,28 @@ class VoucherFlow:
         )
 
     async def _q_min(self, m: Membership, flow: dict[str, Any]) -> tuple[str, Any]:
-        aov = await self.services.checkout.average_order_value(m.actor)
-        tiers = min_spend_tiers(aov, m.shop.currency)
+        advice = await self.services.advice.tiers(m.actor)
         text = "Minimum spend? Tap, or send an amount"
         if flow.get("dtype") != "percent" and flow.get("amount"):
             text += f" above the discount ({money(flow['amount'], m.shop)})"
         text += "."
-        if aov:
+        if advice.tiers and advice.aov:
             text += (
-                f"\nYour average order value (last 30 days) is {money(aov, m.shop)}; Seller Center "
-                "suggests a minimum spend 1.2–1.5× higher, with deeper discounts for higher tiers."
+                f"\nYour average order value (last 30 days) is {money(advice.aov, m.shop)}; Seller "
+                "Center suggests a minimum spend 1.2–1.5× higher, with deeper discounts for "
+                "higher tiers:"
             )
+            text += "".join(f"\n• {tier_text(t, m.shop.currency)}" for t in advice.tiers)
+        elif advice.history_note:
+            text += f"\n<i>{esc(advice.history_note)}</i>"
         buttons = [
-            self._b(flow, f"{label} {format_money(v, m.shop.currency)}", "m", v)
-            for label, v in tiers
+            self._b(
+                flow,
+                f"{t.name.capitalize()} {format_money(t.min_spend, m.shop.currency)}",
+                "m",
+                t.min_spend,
+            )
+            for t in advice.tiers
         ]
         return text, markup(buttons, [self._b(flow, "No minimum", "m", 0)])
 

@@ -353,7 +353,14 @@ class AnalyticsService(Service):
             shop = await self._shop(session, actor.shop_id)
             lo, hi = await self._default_range(session, actor.shop_id, voucher_id, session_id)
             tz = ZoneInfo(shop.timezone)
-            edges = bucket_edges(start or lo, end or hi, bucket, tz)
+            first, last = start or lo, end or hi
+            # Never walk more buckets than a trend may hold (from=1970&to=9998 would hang).
+            step = timedelta(days=1) if bucket == "day" else timedelta(hours=1)
+            if last - first > step * (MAX_POINTS[bucket] + 2):
+                if explicit:
+                    raise invalid("from", f"at most {MAX_POINTS[bucket]} {bucket}s per trend")
+                first = last - step * (MAX_POINTS[bucket] + 2)
+            edges = bucket_edges(first, last, bucket, tz)
             if len(edges) - 1 > MAX_POINTS[bucket]:
                 if explicit:
                     raise invalid("from", f"at most {MAX_POINTS[bucket]} {bucket}s per trend")

@@ -199,7 +199,14 @@ async def test_only_the_seller_may_create(
 async def test_minimum_spend_tiers_from_the_average_order_value(
     rig: BotRig, sally: Person, services: Services, seller: Actor, platform: Actor
 ) -> None:
-    for n, price in enumerate((800, 1200)):
+    m = await sally.say("/newvoucher")
+    m = await sally.press(m, "Regular")
+    m = await sally.press(m, "Amount off")
+    m = await sally.say("2")
+    assert "Not enough order history" in m.content.plain_text  # R-adv1 needs 10 orders
+    assert labels(m)[0] == "No minimum"
+    await sally.say("/cancel")
+    for n, price in enumerate((800, 1200) * 5):
         lines = [{"product_id": "P-1", "unit_price": price, "quantity": 1}]
         await services.checkout.place_order(platform, f"order-{n}", "buyer-1", lines)
     m = await sally.say("/newvoucher")
@@ -207,6 +214,7 @@ async def test_minimum_spend_tiers_from_the_average_order_value(
     m = await sally.press(m, "Amount off")
     m = await sally.say("2")
     assert "average order value (last 30 days) is $10.00" in m.content.plain_text
+    assert "Medium: minimum spend $14.00 — $1.10 off" in m.content.plain_text
     assert labels(m)[:4] == ["Low $12.00", "Medium $14.00", "High $15.00", "No minimum"]
     m = await sally.press(m, "Medium")
     assert "Which products" in m.content.plain_text

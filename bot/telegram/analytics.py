@@ -1,0 +1,424 @@
+"""/stats, /export and /advice (R-a1…R-a7, R-adv1…R-adv3), the 📊 Stats button under a
+voucher's details, and the "Add quantity" button of a sell-out forecast.
+
+Buttons: `st:<period>:<sort>[:c]` a /stats page (`c`: the period changed, so its chart is
+sent again), `sv:<id>` a voucher's stats, `v:<id>:addq` the forecast's button (written by
+`core.services.forecast`) and `v:<id>:addq:<n>` its one-tap amounts; "Other amount…" enters
+the /addqty flow of `vouchers.py` (`v:<id>:add`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.charts import trend_png
+from bot.telegram.access import Ctx, member_only
+from bot.telegram.commands import Audience, CommandInfo
+from bot.telegram.keyboards import button, markup
+from bot.telegram.render import STATUS_LABELS, clip, esc, kind_short, local, money
+from bot.telegram.replies import ack, notice, say, show, stale
+from bot.telegram.voucher_draft import parse_whole, tier_text
+from bot.telegram.vouchers import DETAIL_BUTTONS
+from core.rules.roles import Action
+from core.services import Services
+from core.services.accounts import Membership
+from core.services.advice import ShopAdvice
+from core.services.analytics import AccountStats, Figures, PromotionRow, Summary, Trend
+from core.services.forecast import SelloutForecast
+from core.views import ShopView, VoucherView
+
+COMMANDS = [
+    CommandInfo("stats", "/stats [<id>]", "analytics with a trend chart", Audience.LINKED),
+    CommandInfo("export", "/export", "the promotion list as a CSV file", Audience.SELLER),
+    CommandInfo("advice", "/advice", "minimum-spend tiers and warnings", Audience.SELLER),
+]
+# period key → (label, length; None = all time)
+PERIODS: dict[str, tuple[str, timedelta | None]] = {
+    "7": ("last 7 days", timedelta(days=7)),
+    "30": ("last 30 days", timedelta(days=30)),
+    "all": ("all time", None),
+}
+DEFAULT_PERIOD = "7"
+SORTS = {"r": "revenue", "roi": "ROI"}
+SORT_ARG = {"r": "revenue", "roi": "roi"}
+TOP_ROWS = 5
+TOP_HOSTS = 5
+ADD_CHOICES = (10, 50, 100)
+ADVICE_BUDGET = 3800  # characters, leaving room under Telegram's 4096
+OPEN = ("upcoming", "ongoing")
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
+STATS_USAGE = (
+    "Use <code>/stats</code> (last 7 days), <code>/stats 30d</code>, <code>/stats all</code>, "
+    "<code>/stats &lt;voucher id&gt;</code> or <code>/stats session &lt;id&gt;</code>."
+)
+SELLER_ONLY = "🙏 Sorry — only the shop's seller can {what}."
+
+
+# --- how figures read ---------------------------------------------------------------------
+
+
+def percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate:.0%}"
+
+
+def roi_text(roi: float | None) -> str:
+    return "—" if roi is None else f"{roi:.2f}"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def figures_line(f: Figures, shop: ShopView) -> str:
+    """R-a1…R-a5 on one line."""
+    return (
+        f"{plural(f.claims, 'claim')} · {f.usage:,} used ({percent(f.redemption_rate)}) · "
+        f"revenue {money(f.revenue, shop)} · {plural(f.orders, 'order')} · "
+        f"{plural(f.buyers, 'buyer')} · discount cost {money(f.discount_cost, shop)} · "
+        f"ROI {roi_text(f.roi)}"
+    )
+
+
+def promotion_line(rank: int, r: PromotionRow, shop: ShopView) -> str:
+    f = r.figures
+    return (
+        f"{rank}. #{r.voucher_id} <b>{esc(r.name)}</b> · {kind_short(r.kind)} · "
+        f"{STATUS_LABELS.get(r.status, esc(r.status))} — revenue {money(f.revenue, shop)} · "
+        f"ROI {roi_text(f.roi)} · {plural(f.claims, 'claim')}, {f.usage:,} used "
+        f"({percent(f.redemption_rate)})"
+    )
+
+
+def period_bounds(key: str, now: datetime) -> tuple[datetime | None, datetime | None]:
+    length = PERIODS[key][1]
+    return (None, None) if length is None else (now - length, now)
+
+
+def period_text(key: str, start: datetime | None, end: datetime | None, shop: ShopView) -> str:
+    label = PERIODS[key][0]
+    if start is None or end is None:
+        return f"<b>{label.capitalize()}</b>"
+    span = f"{local(start, shop)} – {local(end, shop)} ({esc(shop.timezone)})"
+    return f"<b>{label.capitalize()}</b>: {span}"
+
+
+def summary_text(
+    summary: Summary,
+    rows: list[PromotionRow],
+    hosts: list[tuple[str, Figures]],
+    key: str,
+    sort: str,
+    shop: ShopView,
+) -> str:
+    lines = [
+        "📊 <b>Vouchers — core data</b>",
+        period_text(key, summary.start, summary.end, shop),
+        "",
+        f"<b>All vouchers</b>: {figures_line(summary.total, shop)}",
+        f"<b>Regular vouchers</b>: {figures_line(summary.regular, shop)}",
+        f"<b>LIVE vouchers</b>: {figures_line(summary.live, shop)}",
+        "",
+        f"<b>Promotion list by {SORTS[sort]}</b>",
+    ]
+    if rows:
+        lines += [promotion_line(i, r, shop) for i, r in enumerate(rows[:TOP_ROWS], 1)]
+        if len(rows) > TOP_ROWS:
+            lines.append(f"…and {len(rows) - TOP_ROWS:,} more (the seller's /export has them all).")
+    else:
+        lines.append("No vouchers yet.")
+    if hosts:
+        lines += ["", "<b>By host account</b>"]
+        lines += [f"{esc(label)}: {figures_line(f, shop)}" for label, f in hosts[:TOP_HOSTS]]
+    lines += ["", "/stats &lt;id&gt; for one voucher."]
+    return clip("\n".join(lines))
+
+
+def summary_keyboard(key: str, sort: str) -> InlineKeyboardMarkup | None:
+    def mark(label: str, chosen: bool) -> str:
+        return f"• {label}" if chosen else label
+
+    periods = [
+        button(mark(label, k == key), "st", k, sort, "c")
+        for k, label in (("7", "7 days"), ("30", "30 days"), ("all", "All time"))
+    ]
+    sorts = [button(mark(f"By {label}", s == sort), "st", key, s) for s, label in SORTS.items()]
+    return markup(periods, sorts)
+
+
+def forecast_text(f: SelloutForecast | None, now: datetime) -> str | None:
+    """R-adv3 while a distribution is active."""
+    if f is None:
+        return None
+    if f.remaining == 0:
+        return "⏳ Sold out: add quantity to keep the live distribution going."
+    if f.claims_per_minute is None:
+        return "⏳ Sell-out forecast: too early to tell (the distribution just started)."
+    rate = f"{f.claims_per_minute:.1f} claims/min"
+    if f.sellout_at is None:
+        return f"⏳ Sell-out forecast: not in sight at the current rate ({rate})."
+    minutes = max(0, round((f.sellout_at - now).total_seconds() / 60))
+    return f"⏳ Sell-out forecast: in about {minutes:,} min at {rate}, {f.remaining:,} left."
+
+
+def voucher_text(r: PromotionRow, v: VoucherView, forecast: str | None, shop: ShopView) -> str:
+    f = r.figures
+    lines = [
+        f"📊 <b>{esc(r.name)}</b> (#{r.voucher_id}) · {kind_short(r.kind)} · "
+        f"{STATUS_LABELS.get(r.status, esc(r.status))}",
+        f"Claims: {f.claims:,} · Usage: {f.usage:,} · "
+        f"Redemption rate: {percent(f.redemption_rate)}",
+        f"Revenue: {money(f.revenue, shop)} from {plural(f.orders, 'order')} "
+        f"and {plural(f.buyers, 'buyer')}",
+        f"Discount cost: {money(f.discount_cost, shop)} · ROI: {roi_text(f.roi)}",
+        f"Quota: {v.remaining:,} of {v.total_quantity:,} left",
+    ]
+    if forecast:
+        lines.append(forecast)
+    return "\n".join(lines)
+
+
+def session_text(session_id: int, rows: list[PromotionRow], shop: ShopView) -> str:
+    lines = [f"📊 <b>Live session #{session_id}</b> — per voucher"]
+    if not rows:
+        lines.append("No claims or orders in this session yet.")
+    for r in rows[:20]:
+        lines.append(f"#{r.voucher_id} <b>{esc(r.name)}</b>: {figures_line(r.figures, shop)}")
+    return clip("\n".join(lines))
+
+
+def advice_text(a: ShopAdvice, shop: ShopView) -> str:
+    lines = ["💡 <b>Advice</b>", "", "<b>Minimum spend tiers</b>"]
+    if a.tiers and a.aov:
+        lines.append(
+            f"Your average order value over the last 30 days is {money(a.aov, shop)} "
+            f"({plural(a.orders_30d, 'order')}). Seller Center suggests a minimum spend "
+            "1.2–1.5× higher, with deeper discounts for higher tiers:"
+        )
+        lines += [f"• {tier_text(t, shop.currency)}" for t in a.tiers]
+    else:
+        lines.append(esc(a.history_note or "Not enough order history yet."))
+    lines += ["", "<b>Warnings</b>"]
+    if not a.warnings:
+        lines.append("✅ Nothing to warn about right now.")
+    for shown, w in enumerate(a.warnings):
+        block = [f"⚠️ #{w.voucher_id} {esc(w.message)}"]
+        if w.causes:
+            block.append("Likely causes: " + "; ".join(esc(c.message) for c in w.causes) + ".")
+        if sum(len(x) + 1 for x in lines + block) > ADVICE_BUDGET:
+            lines.append(f"…and {len(a.warnings) - shown:,} more warnings.")
+            break
+        lines += block
+    return clip("\n".join(lines))
+
+
+def _hosts(stats: list[AccountStats]) -> list[tuple[str, Figures]]:
+    return [(a.label, a.figures) for a in stats if a.figures.claims or a.figures.orders]
+
+
+def _id(text: str) -> int:
+    value = parse_whole(text.lstrip("#"))
+    if not 1 <= value <= MAX_ID:
+        raise ValueError("not an id")
+    return value
+
+
+def _parse_period(args: list[str]) -> tuple[str, str] | None:
+    """`7d`, `30d`, `all` and `roi`/`revenue` in any order; None when something else."""
+    key, sort = DEFAULT_PERIOD, "r"
+    for arg in (a.lower() for a in args):
+        if arg.removesuffix("d") in PERIODS:
+            key = arg.removesuffix("d")
+        elif arg in ("roi", "revenue"):
+            sort = "roi" if arg == "roi" else "r"
+        else:
+            return None
+    return key, sort
+
+
+class AnalyticsHandlers:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    # --- /stats ------------------------------------------------------------------------------
+
+    @member_only(Action.READ)
+    async def stats(self, update: Update, context: Ctx, member: Membership) -> None:
+        args = context.args or []
+        try:
+            if len(args) == 2 and args[0].lower() == "session":
+                await self._session(update, member, _id(args[1]))
+                return
+            if len(args) == 1 and args[0].lstrip("#").isdigit():
+                await self._voucher(update, member, _id(args[0]))
+                return
+        except ValueError:
+            pass
+        parsed = _parse_period(args)
+        if parsed is None:
+            await say(update, STATS_USAGE)
+            return
+        await self._summary(update, member, *parsed, chart=True)
+
+    @member_only(Action.READ)
+    async def stats_button(self, update: Update, context: Ctx, member: Membership) -> None:
+        parts = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
+        key, sort = parts[1], parts[2]
+        if key not in PERIODS or sort not in SORTS:
+            await stale(update)
+            return
+        await ack(update)
+        await self._summary(update, member, key, sort, chart=len(parts) > 3)
+
+    async def _summary(
+        self, update: Update, member: Membership, key: str, sort: str, *, chart: bool
+    ) -> None:
+        analytics, actor = self.services.analytics, member.actor
+        start, end = period_bounds(key, self.services.clock.now())
+        summary = await analytics.summary(actor, start, end)
+        rows = await analytics.promotions(actor, SORT_ARG[sort], start, end)
+        hosts = _hosts(await analytics.accounts(actor, start, end))
+        text = summary_text(summary, rows, hosts, key, sort, member.shop)
+        await show(update, text, summary_keyboard(key, sort))
+        if chart:
+            trend = await analytics.trend(actor, start=start, end=end)
+            await self._chart(update, trend, f"{member.shop.name} — all vouchers", member.shop)
+
+    @member_only(Action.READ)
+    async def voucher_button(self, update: Update, context: Ctx, member: Membership) -> None:
+        voucher_id = int((update.callback_query.data or "").split(":")[1])  # type: ignore[union-attr]
+        await ack(update)
+        await self._voucher(update, member, voucher_id)
+
+    async def _voucher(self, update: Update, member: Membership, voucher_id: int) -> None:
+        actor = member.actor
+        row = await self.services.analytics.voucher(actor, voucher_id)
+        v = await self.services.vouchers.get(actor, voucher_id)
+        forecast = await self.services.forecast.forecast(actor, voucher_id)
+        now = self.services.clock.now()
+        await say(update, voucher_text(row, v, forecast_text(forecast, now), member.shop))
+        trend = await self.services.analytics.trend(actor, voucher_id=voucher_id)
+        await self._chart(update, trend, f"#{voucher_id} {row.name}", member.shop)
+
+    async def _session(self, update: Update, member: Membership, session_id: int) -> None:
+        rows = await self.services.analytics.session_vouchers(member.actor, session_id)
+        await say(update, session_text(session_id, rows, member.shop))
+        trend = await self.services.analytics.trend(member.actor, session_id=session_id)
+        await self._chart(update, trend, f"Live session #{session_id}", member.shop)
+
+    async def _chart(self, update: Update, trend: Trend, title: str, shop: ShopView) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        # Drawing takes a moment of CPU: keep the event loop free for other chats.
+        png = await asyncio.to_thread(trend_png, trend, title)
+        claims, usage, revenue = trend.totals
+        per = "day" if trend.bucket == "day" else "hour"
+        caption = (
+            f"📈 {esc(title)} — claims and usage per {per} with revenue, "
+            f"{local(trend.start, shop)} – {local(trend.end, shop)} ({esc(trend.timezone)}): "
+            f"{plural(claims, 'claim')}, {usage:,} used, {money(revenue, shop)}."
+        )
+        await chat.send_photo(png, caption=caption[:1024], filename="stats.png")
+
+    # --- /export ------------------------------------------------------------------------------
+
+    @member_only(Action.READ)
+    async def export(self, update: Update, context: Ctx, member: Membership) -> None:
+        if not member.actor.may(Action.MANAGE_VOUCHERS):
+            await notice(update, SELLER_ONLY.format(what="export the promotion list"))
+            return
+        parsed = _parse_period(context.args or [])
+        if parsed is None:
+            await say(
+                update,
+                "Use <code>/export</code>, <code>/export 30d</code> or "
+                "<code>/export all roi</code> (all time by default).",
+            )
+            return
+        key, sort = parsed if context.args else ("all", "r")
+        now = self.services.clock.now()
+        start, end = period_bounds(key, now)
+        text = await self.services.analytics.export_csv(member.actor, SORT_ARG[sort], start, end)
+        chat = update.effective_chat
+        if chat is None:
+            return
+        day = now.astimezone(ZoneInfo(member.shop.timezone)).date().isoformat()
+        rows = max(0, len(text.splitlines()) - 1)
+        caption = (
+            f"📄 Promotion list — {PERIODS[key][0]}, by {SORTS[sort]}: "
+            f"{plural(rows, 'voucher')}. Money columns are in minor units of "
+            f"{esc(member.shop.currency)}."
+        )
+        await chat.send_document(
+            text.encode("utf-8"), caption=caption, filename=f"promotions-{day}.csv"
+        )
+
+    # --- /advice ------------------------------------------------------------------------------
+
+    @member_only(Action.READ)
+    async def advice(self, update: Update, context: Ctx, member: Membership) -> None:
+        if not member.actor.may(Action.MANAGE_VOUCHERS):
+            await notice(update, SELLER_ONLY.format(what="see the shop's advice"))
+            return
+        advice = await self.services.advice.advice(member.actor)
+        await say(update, advice_text(advice, member.shop))
+
+    # --- the sell-out forecast's "Add quantity" ------------------------------------------------
+
+    @member_only(Action.MANAGE_VOUCHERS)
+    async def add_offer(self, update: Update, context: Ctx, member: Membership) -> None:
+        """Offers one-tap amounts in a new message: the forecast notice stays readable."""
+        voucher_id = int((update.callback_query.data or "").split(":")[1])  # type: ignore[union-attr]
+        v = await self.services.vouchers.get(member.actor, voucher_id)
+        if v.status not in OPEN:
+            await stale(update, f"Voucher #{v.id} is {v.status}: its quantity can't change now.")
+            return
+        await ack(update)
+        amounts = [button(f"+{n:,}", "v", v.id, "addq", n) for n in ADD_CHOICES]
+        other = [button("Other amount…", "v", v.id, "add")]
+        await say(
+            update,
+            f"➕ <b>{esc(v.name)}</b> (#{v.id}): <b>{v.remaining:,}</b> of "
+            f"{v.total_quantity:,} left. Add how many?",
+            markup(amounts, other),
+        )
+
+    @member_only(Action.MANAGE_VOUCHERS)
+    async def add_amount(self, update: Update, context: Ctx, member: Membership) -> None:
+        _, raw_id, _, raw_n = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
+        voucher_id, amount = int(raw_id), int(raw_n)
+        before = await self.services.vouchers.get(member.actor, voucher_id)
+        if before.status not in OPEN:
+            await stale(update, f"Voucher #{voucher_id} is {before.status}: nothing was added.")
+            return
+        v = await self.services.vouchers.add_quantity(member.actor, voucher_id, amount)
+        await ack(update, f"Added {amount:,}.")
+        await show(
+            update,
+            f"✅ Added {amount:,} to <b>{esc(v.name)}</b> (#{v.id}): "
+            f"{v.total_quantity:,} in total, {v.remaining:,} left.",
+        )
+
+
+def stats_button(v: VoucherView, member: Membership) -> list[InlineKeyboardButton]:
+    """ "📊 Stats" under a voucher's details (every linked account may read analytics)."""
+    return [button("📊 Stats", "sv", v.id)] if member.actor.may(Action.READ) else []
+
+
+def register(application: Application, services: Services) -> AnalyticsHandlers:
+    if stats_button not in DETAIL_BUTTONS:  # one process may build several Applications
+        DETAIL_BUTTONS.append(stats_button)
+    h = AnalyticsHandlers(services)
+    application.add_handler(CommandHandler("stats", h.stats))
+    application.add_handler(CommandHandler("export", h.export))
+    application.add_handler(CommandHandler("advice", h.advice))
+    application.add_handler(CallbackQueryHandler(h.stats_button, pattern=r"^st:\w+:\w+(:c)?$"))
+    application.add_handler(CallbackQueryHandler(h.voucher_button, pattern=r"^sv:\d+$"))
+    application.add_handler(CallbackQueryHandler(h.add_offer, pattern=r"^v:\d+:addq$"))
+    application.add_handler(CallbackQueryHandler(h.add_amount, pattern=r"^v:\d+:addq:\d+$"))
+    return h
