@@ -92,7 +92,7 @@ async def test_r_v12_two_processes_never_oversell(db, services: Services):
     seller = Actor(shop_id=shop.id, role="seller", account_id=account.id)  # type: ignore[arg-type]
     start = clock.now()
     v = await services.vouchers.create(
-        seller, draft(total_quantity=120, starts_at=start, ends_at=start + timedelta(days=1))
+        seller, draft(total_quantity=200, starts_at=start, ends_at=start + timedelta(days=1))
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     args = ["-m", "tests.support.claim_worker", url, str(shop.id), str(v.id)]
@@ -121,10 +121,11 @@ async def test_r_v12_two_processes_never_oversell(db, services: Services):
             if p.returncode is None:
                 p.kill()
     assert sum(r["errors"] for r in results) == 0, results
-    assert sum(r["claimed"] for r in results) == 120
-    assert all(r["claimed"] > 0 for r in results), results  # both really competed
-    assert sum(r["refused"].get("sold_out", 0) for r in results) == 180
-    assert (await services.vouchers.get(seller, v.id)).claimed == 120
+    # 300 buyers for 200: neither process alone could take them all, so both claimed
+    assert sum(r["claimed"] for r in results) == 200
+    assert all(r["claimed"] > 0 for r in results), results
+    assert sum(r["refused"].get("sold_out", 0) for r in results) == 100
+    assert (await services.vouchers.get(seller, v.id)).claimed == 200
 
 
 async def test_sqlite_runs_in_wal_mode(tmp_path) -> None:
