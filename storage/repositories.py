@@ -35,6 +35,14 @@ from storage.models import (
     WatchRecord,
 )
 
+# Ids are 32-bit integer columns: a larger number names no row (and PostgreSQL would refuse
+# to compare with it), so lookups answer "not found" without asking.
+MAX_ID = 2**31 - 1
+
+
+def _storable_id(value: int) -> bool:
+    return isinstance(value, int) and 0 < value <= MAX_ID
+
 
 def _insert(session: AsyncSession, table: Any) -> Any:
     dialect = session.bind.dialect.name  # type: ignore[union-attr]
@@ -53,6 +61,8 @@ async def _all(session: AsyncSession, stmt: Select[Any]) -> list[Any]:
 
 
 async def get_shop(session: AsyncSession, shop_id: int, *, lock: bool = False) -> Shop | None:
+    if not _storable_id(shop_id):
+        return None
     stmt = select(Shop).where(Shop.id == shop_id)
     if lock:
         stmt = stmt.with_for_update()
@@ -69,6 +79,8 @@ async def active_account_of_user(session: AsyncSession, telegram_user_id: int) -
 
 
 async def get_account(session: AsyncSession, shop_id: int, account_id: int) -> Account | None:
+    if not _storable_id(account_id):
+        return None
     return await _first(
         session, select(Account).where(Account.id == account_id, Account.shop_id == shop_id)
     )
@@ -195,6 +207,8 @@ async def upsert_product(
 async def get_voucher(
     session: AsyncSession, shop_id: int, voucher_id: int, *, lock: bool = False
 ) -> Voucher | None:
+    if not _storable_id(voucher_id):
+        return None
     stmt = select(Voucher).where(Voucher.id == voucher_id, Voucher.shop_id == shop_id)
     if lock:
         stmt = stmt.with_for_update()
@@ -203,6 +217,8 @@ async def get_voucher(
 
 async def claim_target(session: AsyncSession, voucher_id: int) -> dict[str, Any] | None:
     """The voucher fields a claim decision reads, with the shop's team chat."""
+    if not _storable_id(voucher_id):
+        return None
     stmt = (
         select(Voucher, Shop.team_chat_id)
         .join(Shop, col(Shop.id) == col(Voucher.shop_id))
@@ -380,6 +396,8 @@ async def void_claims_of_voucher(session: AsyncSession, voucher_id: int) -> int:
 
 
 async def get_session(session: AsyncSession, shop_id: int, session_id: int) -> LiveSession | None:
+    if not _storable_id(session_id):
+        return None
     return await _first(
         session,
         select(LiveSession).where(LiveSession.id == session_id, LiveSession.shop_id == shop_id),
@@ -483,6 +501,8 @@ async def latest_follow_event(
 async def get_distribution(
     session: AsyncSession, shop_id: int, distribution_id: int
 ) -> Distribution | None:
+    if not _storable_id(distribution_id):
+        return None
     return await _first(
         session,
         select(Distribution).where(
@@ -545,6 +565,8 @@ async def claim_by_idempotency_key(session: AsyncSession, shop_id: int, key: str
 
 
 async def get_claim(session: AsyncSession, shop_id: int, claim_id: int) -> Claim | None:
+    if not _storable_id(claim_id):
+        return None
     return await _first(
         session, select(Claim).where(Claim.id == claim_id, Claim.shop_id == shop_id)
     )

@@ -153,3 +153,16 @@ async def test_r_v9_listing_by_status_follows_the_clock(
     assert [v.id for v in await services.vouchers.list(seller, status="ongoing")] == [soon.id]
     clock.advance(hours=1)
     assert [v.id for v in await services.vouchers.list(seller, status="ended")] == [soon.id]
+
+
+async def test_r_ids_ids_beyond_the_column_range_are_not_found(services: Services, seller):
+    huge = 99_999_999_999
+    with pytest.raises(NotFound):
+        await services.vouchers.get(seller, huge)
+    from core.errors import ClaimRefused
+
+    with pytest.raises(ClaimRefused) as exc:
+        await services.claims.claim(seller.shop_id, huge, "b1")
+    assert exc.value.code == "voucher_not_found"
+    with pytest.raises(NotFound):
+        await services.live.get_session(seller, huge)
