@@ -23,5 +23,8 @@ async def test_demo_tour(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
         "refused: task_not_met",
         "80% claimed",  # the team chat got the quota notice through the outbox sender
         "Live session #1 ended",
+        "Sally> /stats",  # the tour ends with analytics and its chart
+        "[photo: stats.png",
+        "Sally> /advice",
     ):
         assert expected in out, expected
