@@ -35,6 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="database to run the tour on (default: a temporary SQLite file, deleted after)",
     )
     parser.add_argument("--color", action="store_true", help="colour the transcript (ANSI)")
+    parser.add_argument(
+        "--save-media", metavar="DIR", help="save the photos and documents the bot sent to DIR"
+    )
 
 
 class Player:
@@ -216,13 +219,25 @@ async def run_demo(args: argparse.Namespace) -> int:
         db = Database(url)
         try:
             await upgrade(db)
-            await _tour(db, url, bool(getattr(args, "color", False)))
+            await _tour(
+                db, url, bool(getattr(args, "color", False)), getattr(args, "save_media", None)
+            )
         finally:
             await db.dispose()
     return 0
 
 
-async def _tour(db: Database, url: str, color: bool) -> None:
+def _save_media(standin: TelegramStandIn, directory: str) -> None:
+    target = Path(directory)
+    target.mkdir(parents=True, exist_ok=True)
+    for chat in (SELLER, HOST, TEAM):
+        for message in standin.messages(chat):
+            if message.file is not None:
+                (target / message.file.filename).write_bytes(message.file.data)
+                print(f"saved {target / message.file.filename}")
+
+
+async def _tour(db: Database, url: str, color: bool, media_dir: str | None = None) -> None:
     clock = SystemClock()
     services = Services.build(db, clock)
     settings = Settings(_env_file=None, database_url=url, webhook_url=None)  # type: ignore[call-arg]
@@ -253,6 +268,8 @@ async def _tour(db: Database, url: str, color: bool) -> None:
             sender = None
         try:
             await Tour(services, standin, ansi=color).play(deliver)
+            if media_dir:
+                _save_media(standin, media_dir)
         finally:
             if sender is not None:
                 await sender.stop()
