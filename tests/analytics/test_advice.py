@@ -16,7 +16,7 @@ from core.services import Services
 from tests.conftest import NOW, draft, percent_draft
 
 
-def test_tiers_from_aov() -> None:
+def test_r_adv1_tiers_from_aov() -> None:
     tiers = spend_tiers(3000)
     assert [(t.name, t.min_spend, t.amount_off, t.percent_off) for t in tiers] == [
         ("low", 3600, 180, 5),
@@ -56,7 +56,7 @@ async def test_advice_without_history(services: Services, seller: Actor) -> None
     assert "Not enough order history" in (advice.history_note or "")
 
 
-async def test_advice_with_history_and_low_redemption(
+async def test_r_adv2_advice_with_history_and_low_redemption(
     services: Services, seller: Actor, clock
 ) -> None:  # type: ignore[no-untyped-def]
     platform = Actor.platform(seller.shop_id)

@@ -15,7 +15,7 @@ from tests.analytics.conftest import Shop
 from tests.conftest import NOW
 
 
-async def test_promotion_list_definitions(services: Services, shop: Shop) -> None:
+async def test_r_a1_to_r_a5_promotion_list_definitions(services: Services, shop: Shop) -> None:
     rows = {r.voucher_id: r for r in await services.analytics.promotions(shop.seller)}
     r, live = rows[shop.regular_id].figures, rows[shop.live_id].figures
     assert (r.claims, r.usage, r.revenue, r.orders, r.buyers, r.discount_cost) == (
@@ -58,7 +58,7 @@ async def test_sorting_by_revenue_and_roi(services: Services, shop: Shop) -> Non
     assert err.value.errors[0].field == "sort"
 
 
-async def test_summary_per_tool_and_total(services: Services, shop: Shop) -> None:
+async def test_r_a7_summary_per_tool_and_total(services: Services, shop: Shop) -> None:
     s = await services.analytics.summary(shop.seller)
     assert (s.regular.claims, s.regular.revenue) == (3, 2500)
     assert (s.live.claims, s.live.revenue, s.live.buyers) == (2, 6300, 2)
@@ -94,13 +94,15 @@ async def test_period_counts_claims_by_claimed_at_with_exact_edges(
         await services.analytics.summary(shop.seller, NOW, NOW)
 
 
-async def test_aov_over_30_days_excludes_cancelled(services: Services, shop: Shop, clock) -> None:  # type: ignore[no-untyped-def]
+async def test_r_a6_aov_over_30_days_excludes_cancelled(
+    services: Services, shop: Shop, clock
+) -> None:  # type: ignore[no-untyped-def]
     assert await services.checkout.average_order_value(shop.seller) == 2450
     clock.advance(days=31)
     assert await services.checkout.average_order_value(shop.seller) is None
 
 
-async def test_attribution_per_session_and_account(services: Services, shop: Shop) -> None:
+async def test_r_a7_attribution_per_session_and_account(services: Services, shop: Shop) -> None:
     sessions = await services.analytics.sessions(shop.seller)
     assert [s.session_id for s in sessions] == [shop.session_id]
     f = sessions[0].figures
@@ -118,7 +120,7 @@ async def test_one_voucher(services: Services, shop: Shop) -> None:
     assert (row.figures.claims, row.figures.revenue, row.status) == (3, 2500, "ongoing")
 
 
-async def test_trend_per_day_and_per_hour(services: Services, shop: Shop) -> None:
+async def test_r_a7_trend_per_day_and_per_hour(services: Services, shop: Shop) -> None:
     day = await services.analytics.trend(shop.seller, voucher_id=shop.regular_id)
     assert day.bucket == "day"
     assert [(p.start.day, p.claims, p.usage, p.revenue) for p in day.points] == [(1, 3, 1, 2500)]
@@ -141,7 +143,7 @@ async def test_trend_in_a_half_hour_time_zone(services: Services, shop: Shop) ->
     assert hour.points[0].start.utcoffset() == timedelta(hours=5, minutes=30)
 
 
-async def test_csv_has_header_and_one_row_per_voucher(services: Services, shop: Shop) -> None:
+async def test_r_a7_csv_has_header_and_one_row_per_voucher(services: Services, shop: Shop) -> None:
     text = await services.analytics.export_csv(shop.seller)
     rows = list(csv.DictReader(io.StringIO(text)))
     assert tuple(text.splitlines()[0].split(",")) == HEADER

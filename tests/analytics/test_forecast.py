@@ -22,7 +22,7 @@ def test_linear_forecast() -> None:
     assert sellout_at(5, 2, timedelta(minutes=1), NOW) is None  # too few claims to tell
 
 
-async def test_sellout_soon_is_told_once(
+async def test_r_adv3_sellout_soon_is_told_once(
     services: Services, seller: Actor, clock: FrozenClock
 ) -> None:
     await services.shops.set_team_chat(seller, TEAM)

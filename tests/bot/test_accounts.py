@@ -25,7 +25,7 @@ async def test_setup_by_buttons_alone(rig: BotRig, stranger: Person, services: S
     assert "Stan's Store" in again.content.plain_text
 
 
-async def test_invite_link_host_then_unlink(
+async def test_r_acc2_r_acc3_invite_link_host_then_unlink(
     rig: BotRig, sally: Person, services: Services, seller: Actor
 ) -> None:
     m = await sally.say("/link")
@@ -91,7 +91,7 @@ async def test_apikey_private_only_shown_once_and_revoked(
     assert answer and "already revoked" in answer
 
 
-async def test_unknown_text_and_stale_foreign_buttons(
+async def test_r_b3_unknown_text_and_stale_foreign_buttons(
     rig: BotRig, sally: Person, seller: Actor, services: Services
 ) -> None:
     m = await sally.say("hello there")

@@ -25,7 +25,7 @@ async def host(rig: BotRig, services: Services, seller: Actor) -> Person:
     return rig.person(2002, "Hank", "hank")
 
 
-async def test_issue_in_three_taps_from_not_live(
+async def test_r_live2_issue_in_three_taps_from_not_live(
     rig: BotRig, host: Person, live_voucher: int, services: Services, seller: Actor
 ) -> None:
     m = await host.say("/issue")
@@ -86,7 +86,7 @@ async def test_custom_watch_time_bad_input_and_cancel(
     assert "nothing was issued" in cancelled.content.plain_text
 
 
-async def test_stale_issue_button_after_deactivation(
+async def test_r_b3_stale_issue_button_after_deactivation(
     rig: BotRig, host: Person, live_voucher: int, services: Services, seller: Actor
 ) -> None:
     await host.say("/live")

@@ -15,7 +15,7 @@ async def vouchers_in_db(services: Services) -> list[Voucher]:
         return list((await session.execute(select(Voucher))).scalars().all())
 
 
-async def test_regular_amount_voucher_with_bad_input_at_every_step(
+async def test_r_b1_regular_amount_voucher_with_bad_input_at_every_step(
     rig: BotRig, sally: Person, services: Services, seller: Actor
 ) -> None:
     m = await sally.say("/newvoucher")
@@ -77,7 +77,7 @@ async def catalog(services: Services, seller: Actor) -> None:
     await services.products.upsert(seller, "B-1", name="Kettle", category="Home", price=4_000)
 
 
-async def test_live_percent_voucher_low_max_discount_continue_notifies_team(
+async def test_r_v8_live_percent_voucher_low_max_discount_continue_notifies_team(
     rig: BotRig, sally: Person, services: Services, seller: Actor, standin
 ) -> None:
     await catalog(services, seller)
@@ -151,7 +151,7 @@ async def test_edit_from_summary_then_cancel_saves_nothing(
     assert "Nothing to cancel" in after.content.plain_text
 
 
-async def test_flow_survives_a_restart(
+async def test_r_b2_flow_survives_a_restart(
     rig: BotRig, sally: Person, services: Services, seller: Actor
 ) -> None:
     m = await sally.say("/newvoucher")
@@ -171,7 +171,7 @@ async def test_flow_survives_a_restart(
     assert v.amount == 700
 
 
-async def test_expired_flow_and_old_buttons(
+async def test_r_b2_r_b3_expired_flow_and_old_buttons(
     rig: BotRig, sally: Person, services: Services, seller: Actor, clock
 ) -> None:
     first = await sally.say("/newvoucher")

@@ -49,7 +49,7 @@ async def _host_account(services: Services, seller: Actor) -> int:
     return next(a.id for a in accounts if a.role == "marketing")
 
 
-async def test_a_stranger_is_refused_politely_everywhere(
+async def test_r_acc4_a_stranger_is_refused_politely_everywhere(
     rig: BotRig, stranger: Person, voucher_id: int, host: Person
 ) -> None:
     for command in [*MEMBER_COMMANDS, *SELLER_COMMANDS, "/apikey"]:
@@ -57,7 +57,7 @@ async def test_a_stranger_is_refused_politely_everywhere(
         assert NOT_MEMBER in reply.content.plain_text, command
 
 
-async def test_a_host_is_refused_seller_commands_and_allowed_the_rest(
+async def test_r_acc4_a_host_is_refused_seller_commands_and_allowed_the_rest(
     rig: BotRig, host: Person, voucher_id: int, services: Services, seller: Actor
 ) -> None:
     host_id = await _host_account(services, seller)

@@ -10,7 +10,7 @@ from tests.bot.conftest import BotRig, Person, labels
 from tests.conftest import NOW, draft
 
 
-async def test_long_list_is_grouped_and_paged(
+async def test_r_b4_long_list_is_grouped_and_paged(
     rig: BotRig, sally: Person, services: Services, seller: Actor
 ) -> None:
     for i in range(23):

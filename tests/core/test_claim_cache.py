@@ -45,8 +45,7 @@ async def test_limit_named_before_sold_out_for_buyers_of_another_process(
     assert await code_of(services.claims.claim(seller.shop_id, v.id, "b2")) == "limit_reached"
 
 
-async def test_a_stale_snapshot_never_lets_a_claim_through(services: Services, seller, db,
-                                                            clock):
+async def test_a_stale_snapshot_never_lets_a_claim_through(services: Services, seller, db, clock):
     v = await services.vouchers.create(seller, draft(total_quantity=1))
     stale = Services.build(db, clock)
     await stale.claims.claim(seller.shop_id, v.id, "warm")  # remembers claimed=0 → took 1
@@ -54,7 +53,9 @@ async def test_a_stale_snapshot_never_lets_a_claim_through(services: Services, s
     await services.vouchers.create(seller, draft())
     # the stale process still believes the voucher ongoing: the write refuses anyway
     assert await code_of(stale.claims.claim(seller.shop_id, v.id, "late")) in (
-        "not_claimable", "sold_out")
+        "not_claimable",
+        "sold_out",
+    )
     assert (await services.vouchers.get(seller, v.id)).claimed == 1
 
 
@@ -71,8 +72,9 @@ async def test_other_processes_changes_arrive_after_ttl(db, clock, seller, servi
     assert (await follower.claims.claim(seller.shop_id, v.id, "b2")).status == "claimed"
 
 
-async def test_idempotent_replay_is_answered_across_processes(services: Services, seller, db,
-                                                              clock):
+async def test_idempotent_replay_is_answered_across_processes(
+    services: Services, seller, db, clock
+):
     v = await services.vouchers.create(seller, draft(per_customer_limit=1))
     first = await services.claims.claim(seller.shop_id, v.id, "b1", idempotency_key="k")
     other = Services.build(db, clock)

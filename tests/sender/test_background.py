@@ -34,7 +34,7 @@ def outbox_now(db: Database, shop_id: int) -> Outbox:
     return Outbox(db, shop_id, REAL)
 
 
-async def test_one_message_per_second_per_chat_without_blocking_other_chats(
+async def test_r_n2_one_message_per_second_per_chat_without_blocking_other_chats(
     standin: TelegramStandIn, outbox_now: Outbox, make_sender: Build, arrivals: list[Arrival]
 ) -> None:
     for n in range(3):
@@ -77,7 +77,7 @@ async def test_flood_control_on_one_chat_does_not_delay_another(
     assert team.at - hosts.at > 1.5  # retry_after=2 was honoured for the flooded chat only
 
 
-async def test_two_senders_on_one_database_never_send_a_message_twice(
+async def test_r_n2_two_senders_on_one_database_never_send_a_message_twice(
     standin: TelegramStandIn, db: Database, outbox_now: Outbox, make_sender: Build
 ) -> None:
     chats = [PRIVATE_CHAT, TEAM_GROUP, OTHER_GROUP] + [-100700 - n for n in range(9)]

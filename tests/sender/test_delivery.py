@@ -30,7 +30,7 @@ Build = Callable[..., OutboxSender]
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 
-async def test_delivers_once_with_html_and_buttons(
+async def test_r_n2_delivers_once_with_html_and_buttons(
     standin: TelegramStandIn, outbox_rows: Outbox, make_sender: Build, clock: FrozenClock
 ) -> None:
     buttons = '[[["Stats", "v:stats:7"], ["Deactivate", "v:off:7"]]]'
@@ -51,7 +51,7 @@ async def test_delivers_once_with_html_and_buttons(
     assert await sender.pending() == 0
 
 
-async def test_flood_control_429_waits_retry_after_then_delivers_once(
+async def test_r_n2_flood_control_429_waits_retry_after_then_delivers_once(
     standin: TelegramStandIn, outbox_rows: Outbox, make_sender: Build, clock: FrozenClock
 ) -> None:
     row_id = await outbox_rows.add(TEAM_GROUP, "Claim period opened")
@@ -74,7 +74,7 @@ async def test_flood_control_429_waits_retry_after_then_delivers_once(
     assert (await outbox_rows.row(row_id)).sent_at == clock.now()
 
 
-async def test_server_errors_back_off_exponentially_then_deliver_once(
+async def test_r_n2_server_errors_back_off_exponentially_then_deliver_once(
     standin: TelegramStandIn, outbox_rows: Outbox, make_sender: Build, clock: FrozenClock
 ) -> None:
     row_id = await outbox_rows.add(PRIVATE_CHAT, "Quota 80% claimed")
@@ -200,7 +200,7 @@ async def test_pending_counts_and_reports_the_queue(
     assert reported == [2, 0]
 
 
-async def test_core_notification_reaches_the_team_chat(
+async def test_r_n1_core_notification_reaches_the_team_chat(
     standin: TelegramStandIn, services: Services, seller: Actor, make_sender: Build
 ) -> None:
     """End to end: core writes the R-v8 announcement in the voucher's transaction; the sender
