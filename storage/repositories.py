@@ -525,11 +525,14 @@ async def active_distribution_of_voucher(
 async def active_distributions(
     session: AsyncSession,
     *,
+    shop_id: int | None = None,
     session_ids: Iterable[int] | None = None,
     account_id: int | None = None,
     voucher_id: int | None = None,
 ) -> list[Distribution]:
     stmt = select(Distribution).where(col(Distribution.stopped_at).is_(None))
+    if shop_id is not None:
+        stmt = stmt.where(Distribution.shop_id == shop_id)
     if session_ids is not None:
         stmt = stmt.where(col(Distribution.session_id).in_(list(session_ids)))
     if account_id is not None:

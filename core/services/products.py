@@ -45,28 +45,6 @@ class ProductService(Service):
             raise NotFound(f"product {product_id} not found", code="product_not_found")
         return ProductView.of(product)
 
-    async def search(
-        self,
-        actor: Actor,
-        *,
-        query: str | None = None,
-        category: str | None = None,
-        limit: int = 20,
-        after_id: int | None = None,
-    ) -> list[ProductView]:
-        """By name or product id (`query`) and by category, as R-v4's product finder needs."""
-        require(actor, Action.READ)
-        async with self.db.read() as session:
-            rows = await repo.search_products(
-                session,
-                actor.shop_id,
-                query=query,
-                category=category,
-                limit=limit,
-                after_id=after_id,
-            )
-        return [ProductView.of(p) for p in rows]
-
     async def search_page(
         self,
         actor: Actor,
@@ -76,7 +54,8 @@ class ProductService(Service):
         limit: int = 20,
         after_id: int | None = None,
     ) -> tuple[list[ProductView], int | None]:
-        """One page and the cursor of the next (None at the end)."""
+        """Products by name or product id (`query`) and by category — R-v4's product finder —
+        one page and the cursor of the next (None at the end)."""
         require(actor, Action.READ)
         async with self.db.read() as session:
             rows = await repo.search_products(
