@@ -370,10 +370,9 @@ class LiveService(Service):
             raise NotFound("This voucher is not being distributed.", code="no_active_distribution")
         return await self.stop(actor, d.id)  # type: ignore[arg-type]
 
-    async def distributions(
-        self, actor: Actor, *, active_only: bool = True
-    ) -> list[DistributionView]:
+    async def distributions(self, actor: Actor) -> list[DistributionView]:
+        """The shop's active distributions."""
         require(actor, Action.READ)
         async with self.db.read() as session:
-            rows = await repo.active_distributions(session)
-        return [DistributionView.of(d) for d in rows if d.shop_id == actor.shop_id]
+            rows = await repo.active_distributions(session, shop_id=actor.shop_id)
+        return [DistributionView.of(d) for d in rows]
