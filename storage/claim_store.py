@@ -76,6 +76,10 @@ class ClaimStore:
 def build_claim_store(db: Database) -> ClaimStore:
     if db.is_sqlite and db.url.database and db.url.database != ":memory:":
         return SqliteClaimStore(db)
+    if db.dialect == "postgresql":
+        from storage.claim_store_pg import PostgresClaimStore
+
+        return PostgresClaimStore(db)
     return SqlAlchemyClaimStore(db)
 
 

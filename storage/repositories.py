@@ -45,7 +45,9 @@ def _storable_id(value: int) -> bool:
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
-    dialect = session.bind.dialect.name  # type: ignore[union-attr]
+    """The dialect's INSERT (for ON CONFLICT), on a session or a bare connection."""
+    bind = getattr(session, "bind", None) or session
+    dialect = bind.dialect.name  # type: ignore[union-attr]
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
