@@ -249,7 +249,15 @@ def _args() -> argparse.Namespace:
     parser.add_argument(
         "--reuse", action="store_true", help="time the queries on an existing --db file"
     )
-    return parser.parse_args()
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="CI size: 20,000 claims and 4,000 orders, one run (checks it works, not the target)",
+    )
+    args = parser.parse_args()
+    if args.smoke:
+        args.claims, args.orders, args.runs = 20_000, 4_000, 1
+    return args
 
 
 def _path(args: argparse.Namespace) -> Path:
