@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from bot.config import Settings
+from bot.http.serve_api import freeze_startup_objects
 from bot.leader import Election, election_for
 from bot.scheduler import VoucherScheduler
 from core.clock import Clock, SystemClock
@@ -157,6 +158,7 @@ class Runtime:
         await site.start()
         self.http_port = int(runner.addresses[0][1])
         log.info("HTTP API on http://%s:%d", self.settings.http_host, self.http_port)
+        freeze_startup_objects()
         return runner
 
     async def _webhook(self, request: web.Request) -> web.StreamResponse:

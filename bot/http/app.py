@@ -11,11 +11,12 @@ import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.web_urldispatcher import AbstractResource
 
 import bot.http as package
 from bot.config import Settings
 from bot.http.auth import ApiKeyCache
-from bot.http.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from bot.http.metrics import RouteMetrics
 from bot.http.openapi import build_openapi
 from bot.http.problems import HttpProblem, from_core
 from bot.http.routing import (
@@ -37,6 +38,7 @@ API_VERSION = "1.0.0"
 
 WebhookHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _Next = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Middleware = Callable[[web.Request, _Next], Awaitable[web.StreamResponse]]
 
 
 def all_routes() -> list[Route]:
@@ -49,46 +51,61 @@ def all_routes() -> list[Route]:
     return routes
 
 
-def _route_label(request: web.Request) -> str:
-    resource = request.match_info.route.resource
+def _route_label(resource: AbstractResource | None) -> str:
     return resource.canonical if resource is not None else "unmatched"
-
-
-@web.middleware
-async def observe(request: web.Request, handler: _Next) -> web.StreamResponse:
-    started = time.perf_counter()
-    status = 500
-    try:
-        response = await handler(request)
-        status = response.status
-        return response
-    finally:
-        route = _route_label(request)
-        HTTP_REQUESTS.labels(route, request.method, str(status)).inc()
-        HTTP_LATENCY.labels(route, request.method).observe(time.perf_counter() - started)
 
 
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
 
 
-@web.middleware
-async def problems(request: web.Request, handler: _Next) -> web.StreamResponse:
+def _problem_of(request: web.Request, exc: Exception) -> web.Response:
     """Every refusal and failure leaves as an RFC 9457 problem document; never a traceback."""
-    try:
-        return await handler(request)
-    except HttpProblem as problem:
-        return problem.response()
-    except VoucherbotError as exc:
+    if isinstance(exc, HttpProblem):
+        return exc.response()
+    if isinstance(exc, VoucherbotError):
         return from_core(exc).response()
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
+    if isinstance(exc, web.HTTPException):
         code = _HTTP_CODES.get(exc.status, "http_error")
         headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
         return HttpProblem(exc.status, code, exc.reason, headers=headers).response()
-    except Exception:
-        log.exception("unexpected error answering %s %s", request.method, request.path)
-        return HttpProblem(500, "internal_error", "Something went wrong on our side.").response()
+    log.exception("unexpected error answering %s %s", request.method, request.path, exc_info=exc)
+    return HttpProblem(500, "internal_error", "Something went wrong on our side.").response()
+
+
+def answering() -> Middleware:
+    """Request metrics around problem documents, in one middleware: every answer is counted
+    with its final status (a refusal as its problem's status; 500 if nothing was answered).
+
+    The metric children of a (route, method) are resolved once per app: looking them up by
+    labels on every request cost more than the increments themselves."""
+    metrics: dict[tuple[AbstractResource | None, str], RouteMetrics] = {}
+
+    @web.middleware
+    async def observe(request: web.Request, handler: _Next) -> web.StreamResponse:
+        started = time.perf_counter()
+        status = 500
+        try:
+            try:
+                response = await handler(request)
+            except web.HTTPException as exc:
+                if exc.status < 400:
+                    raise
+                response = _problem_of(request, exc)
+            except Exception as exc:
+                response = _problem_of(request, exc)
+            status = response.status
+            return response
+        finally:
+            # Matched routes live as long as the app; every unmatched request has a fresh
+            # route object, so those are keyed by None (label "unmatched").
+            resource = request.match_info.route.resource
+            key = (resource, request.method)
+            route_metrics = metrics.get(key)
+            if route_metrics is None:
+                route_metrics = metrics[key] = RouteMetrics(_route_label(resource), key[1])
+            route_metrics.record(status, time.perf_counter() - started)
+
+    return observe
 
 
 def create_app(
@@ -97,7 +114,7 @@ def create_app(
     *,
     telegram_webhook: WebhookHandler | None = None,
 ) -> web.Application:
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[observe, problems])
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[answering()])
     routes = [r for r in all_routes() if r.enabled(settings)]
     app[SERVICES] = services
     app[SETTINGS] = settings

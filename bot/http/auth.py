@@ -8,6 +8,7 @@ here within the TTL. Wrong keys are not cached: they cost a lookup each, like an
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 
@@ -74,4 +75,10 @@ async def authenticate(request: web.Request, cache: ApiKeyCache) -> Actor:
     shop_id = await cache.shop_of(key.strip())
     if shop_id is None:
         raise _unauthorized("The API key is wrong or was revoked.")
+    return _platform_actor(shop_id)
+
+
+@functools.lru_cache(maxsize=MAX_ENTRIES)
+def _platform_actor(shop_id: int) -> Actor:
+    # Actors are frozen: one per shop serves every request, instead of one built per request.
     return Actor.platform(shop_id)

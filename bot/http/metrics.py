@@ -33,8 +33,35 @@ OUTBOX_PENDING = Gauge(
 )
 
 
+class RouteMetrics:
+    """The HTTP metric children of one route template and method, resolved once."""
+
+    __slots__ = ("_method", "_requests", "_route", "latency")
+
+    def __init__(self, route: str, method: str) -> None:
+        self._route = route
+        self._method = method
+        self._requests: dict[int, Counter] = {}
+        self.latency = HTTP_LATENCY.labels(route, method)
+
+    def record(self, status: int, seconds: float) -> None:
+        requests = self._requests.get(status)
+        if requests is None:
+            requests = HTTP_REQUESTS.labels(self._route, self._method, str(status))
+            self._requests[status] = requests
+        requests.inc()
+        self.latency.observe(seconds)
+
+
+_CLAIM_OUTCOMES: dict[str, Counter] = {}
+
+
 def record_claim(outcome: str) -> None:
-    CLAIMS.labels(outcome=outcome).inc()
+    # The outcomes are a handful of codes: resolve each one's child once.
+    child = _CLAIM_OUTCOMES.get(outcome)
+    if child is None:
+        child = _CLAIM_OUTCOMES[outcome] = CLAIMS.labels(outcome=outcome)
+    child.inc()
 
 
 def exposition() -> tuple[bytes, str]:

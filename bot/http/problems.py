@@ -34,6 +34,10 @@ TITLES = {
     503: "Service unavailable",
 }
 
+# Encoded documents by what they are made of (see `HttpProblem.body`); cleared when full.
+_BODIES: dict[tuple[Any, ...], bytes] = {}
+_BODIES_MAX = 4096
+
 # Refusals whose code means "no such thing here": another shop's ids look exactly like these.
 _NOT_FOUND_CODES = frozenset({"voucher_not_found"})
 
@@ -77,13 +81,40 @@ class HttpProblem(Exception):
             doc["errors"] = [{"field": e.field, "message": e.message} for e in self.errors]
         return doc
 
+    def body(self) -> bytes:
+        """The encoded document; the same refusal (a rush's `sold_out`) is encoded once."""
+        key = self._cache_key()
+        if key is None:
+            return self._encode()
+        body = _BODIES.get(key)
+        if body is None:
+            if len(_BODIES) >= _BODIES_MAX:
+                _BODIES.clear()
+            body = _BODIES[key] = self._encode()
+        return body
+
     def response(self) -> web.Response:
+        # The Content-Type header as `content_type=` would set it, after the others.
         return web.Response(
             status=self.status,
-            body=json.dumps(self.document(), ensure_ascii=False).encode(),
-            content_type=PROBLEM_TYPE,
-            headers=self.headers,
+            body=self.body(),
+            headers={**self.headers, "Content-Type": PROBLEM_TYPE},
         )
+
+    def _encode(self) -> bytes:
+        return json.dumps(self.document(), ensure_ascii=False).encode()
+
+    def _cache_key(self) -> tuple[Any, ...] | None:
+        """What the document is made of, when that is all plain values; the type is part of
+        the key because `True == 1 == 1.0` would otherwise share one encoding."""
+        if self.errors:
+            return None
+        extra = []
+        for name, value in self.extra.items():
+            if value is not None and not isinstance(value, (str, int, float)):
+                return None
+            extra.append((name, type(value), value))
+        return (self.status, self.code, self.detail, *extra)
 
 
 def _jsonable(value: object) -> bool:

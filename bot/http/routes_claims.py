@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.http.inputs import BuyerPath, ClaimIn, VoucherPath, WalletQuery
 from bot.http.metrics import record_claim
 from bot.http.outputs import ClaimOut, ClaimPage, claim_out
-from bot.http.routing import Call, Header, Reply, Route, decode_cursor, header_value, page
+from bot.http.routing import Call, Header, Route, decode_cursor, header_value, page
 from core.errors import ClaimRefused
 
 IDEMPOTENCY_KEY = Header(
@@ -14,7 +14,7 @@ IDEMPOTENCY_KEY = Header(
 )
 
 
-async def claim_voucher(call: Call[ClaimIn, None, VoucherPath]) -> Reply:
+async def claim_voucher(call: Call[ClaimIn, None, VoucherPath]) -> ClaimOut:
     key = header_value(call.request, IDEMPOTENCY_KEY)
     try:
         claim = await call.services.claims.claim(
@@ -28,7 +28,7 @@ async def claim_voucher(call: Call[ClaimIn, None, VoucherPath]) -> Reply:
         record_claim(refusal.code)
         raise
     record_claim("claimed")
-    return Reply(claim_out(claim), 201)
+    return claim_out(claim)  # answered with the route's status, 201
 
 
 async def buyer_wallet(call: Call[None, WalletQuery, BuyerPath]) -> ClaimPage:

@@ -24,6 +24,7 @@ from core.rules.roles import Actor
 from core.services import Services
 
 MAX_BODY_BYTES = 1024 * 1024
+MAX_KNOWN_PATHS = 4096  # validated path parameters kept per route
 
 RawHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -137,6 +138,21 @@ def parse_params(model: type[BaseModel], values: Mapping[str, str]) -> BaseModel
         raise validation_problem(_field_errors(exc)) from None
 
 
+def parse_path(
+    model: type[BaseModel], values: Mapping[str, str], known: dict[tuple[Any, ...], BaseModel]
+) -> BaseModel:
+    """Path parameters as their model, validated once per distinct path: a rush repeats one.
+    (The models are only read; `known` is one route's, and starts over when full.)"""
+    key = tuple(values.items())
+    parsed = known.get(key)
+    if parsed is None:
+        parsed = parse_params(model, values)
+        if len(known) >= MAX_KNOWN_PATHS:
+            known.clear()
+        known[key] = parsed
+    return parsed
+
+
 async def parse_body(model: type[BaseModel], request: web.Request) -> BaseModel:
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise _too_large()
@@ -211,15 +227,17 @@ def page(items: list[Any], limit: int, id_of: Callable[[Any], int]) -> tuple[lis
 # --- the aiohttp handler of a declared route -----------------------------------------------
 
 
+_JSON_HEADERS: Mapping[str, str] = {"Content-Type": "application/json"}
+
+
 def _render(reply: Reply | BaseModel, default_status: int) -> web.Response:
     if isinstance(reply, BaseModel):
-        reply = Reply(reply, default_status)
-    return web.Response(
-        status=reply.status,
-        body=reply.model.model_dump_json().encode(),
-        content_type="application/json",
-        headers=reply.headers,
-    )
+        model, status, headers = reply, default_status, _JSON_HEADERS
+    else:
+        model, status = reply.model, reply.status
+        # The Content-Type header as `content_type=` would set it, after the others.
+        headers = {**reply.headers, **_JSON_HEADERS} if reply.headers else _JSON_HEADERS
+    return web.Response(status=status, body=model.model_dump_json().encode(), headers=headers)
 
 
 def aiohttp_handler(route: Route) -> RawHandler:
@@ -228,10 +246,12 @@ def aiohttp_handler(route: Route) -> RawHandler:
     handler = route.handler
     assert handler is not None, f"{route.method} {route.path} has no handler"
 
+    paths: dict[tuple[Any, ...], BaseModel] = {}
+
     async def handle(request: web.Request) -> web.StreamResponse:
         services = request.app[SERVICES]
         actor = await authenticate(request, request.app[API_KEYS]) if route.auth else None
-        path = parse_params(route.params, request.match_info) if route.params else None
+        path = parse_path(route.params, request.match_info, paths) if route.params else None
         query = parse_params(route.query, request.query) if route.query else None
         body = await parse_body(route.body, request) if route.body else None
         call = Call(request, services, actor, body, query, path)  # type: ignore[arg-type]

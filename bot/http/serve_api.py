@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import signal
 
@@ -41,6 +42,7 @@ async def serve(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    freeze_startup_objects()
     print(f"serving the API on http://{settings.http_host}:{settings.http_port}", flush=True)
     if ready is not None:
         ready.set()
@@ -49,6 +51,14 @@ async def serve(
     finally:
         await runner.cleanup()  # stops accepting, lets in-flight requests finish
         await db.dispose()
+
+
+def freeze_startup_objects() -> None:
+    """Keeps what start-up built (modules, models, routes: some 100,000 objects that live as
+    long as the process) out of the garbage collector's full passes, each of which walked
+    them all and stalled every request for ~50 ms in the middle of a claim rush."""
+    gc.collect()
+    gc.freeze()
 
 
 def main(argv: list[str] | None = None) -> None:
