@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from core.rules.checkout import Line
 from core.rules.live import Task, TaskType
 from core.rules.vouchers import (
     VoucherDraft,
     Warning,
-    claim_redeem_until,
     estimated_spend,
     status_of,
 )
@@ -213,7 +213,14 @@ def _replace(view: VoucherView, **changes: object) -> VoucherView:
     return replace(view, **changes)  # type: ignore[arg-type]
 
 
-def effective_claim_status(claim: Claim, now: datetime) -> str:
+class _ClaimLike(Protocol):
+    @property
+    def status(self) -> str: ...
+    @property
+    def redeem_until(self) -> datetime: ...
+
+
+def effective_claim_status(claim: _ClaimLike, now: datetime) -> str:
     """R-c3 read from the clock: a `claimed` claim past `redeem_until` is expired, whether or
     not the expiry job ran."""
     if claim.status == "claimed" and now > claim.redeem_until:
@@ -351,7 +358,3 @@ class OrderView:
             o.created_at,
             lines,
         )
-
-
-def claim_deadline(v: Voucher, claimed_at: datetime) -> datetime:
-    return claim_redeem_until(claimed_at, v.ends_at, v.redeem_until, v.valid_days)

@@ -79,25 +79,6 @@ def _key(value: Any) -> Any:
 # --- upkeep, inside the claim and order transactions --------------------------------------
 
 
-async def count_claim(session: AsyncSession, claim: Claim) -> None:
-    """One more claim in its bucket: a single upsert, the only extra work of a claim."""
-    stmt = _upsert(session, ClaimBucket).values(
-        voucher_id=claim.voucher_id,
-        session_key=claim.session_id or 0,
-        account_key=claim.account_id or 0,
-        bucket=bucket_start(claim.claimed_at),
-        shop_id=claim.shop_id,
-        claims=1,
-    )
-    table = ClaimBucket.__table__  # type: ignore[attr-defined]
-    await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["voucher_id", "session_key", "account_key", "bucket"],
-            set_={"claims": table.c.claims + 1},
-        )
-    )
-
-
 async def record_order(session: AsyncSession, order: ShopOrder) -> None:
     """Copies an order that redeemed a claim, with the claim's attribution, in one statement."""
     if order.claim_id is None:

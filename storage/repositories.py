@@ -104,17 +104,6 @@ async def count_active_role(session: AsyncSession, shop_id: int, role: str) -> i
     return int((await session.execute(stmt)).scalar_one())
 
 
-async def accounts_with_handle(session: AsyncSession, shop_id: int, handle: str) -> list[Account]:
-    return await _all(
-        session,
-        select(Account).where(
-            Account.shop_id == shop_id,
-            Account.platform_handle == handle,
-            col(Account.unlinked_at).is_(None),
-        ),
-    )
-
-
 async def get_invite(session: AsyncSession, token: str) -> Invite | None:
     return await _first(session, select(Invite).where(Invite.token == token))
 
@@ -313,27 +302,6 @@ async def list_vouchers(
     return await _all(session, stmt.order_by(col(Voucher.id)).limit(limit))
 
 
-async def take_quota(
-    session: AsyncSession, voucher_id: int, now: datetime
-) -> tuple[int, int] | None:
-    """R-v12: one conditional update takes one unit of quota, or nothing when none is left or
-    the voucher stopped being claimable meanwhile. Returns (claimed, total_quantity)."""
-    stmt = (
-        update(Voucher)
-        .where(
-            col(Voucher.id) == voucher_id,
-            col(Voucher.claimed) < col(Voucher.total_quantity),
-            col(Voucher.deactivated_at).is_(None),
-            col(Voucher.starts_at) <= now,
-            col(Voucher.ends_at) > now,
-        )
-        .values(claimed=col(Voucher.claimed) + 1)
-        .returning(col(Voucher.claimed), col(Voucher.total_quantity))
-    )
-    row = (await session.execute(stmt)).first()
-    return (row[0], row[1]) if row else None
-
-
 async def raise_quantity(
     session: AsyncSession, voucher_id: int, new_total: int, now: datetime
 ) -> bool:
@@ -344,23 +312,6 @@ async def raise_quantity(
         .values(total_quantity=new_total, updated_at=now)
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
-
-
-async def bump_buyer_claims(
-    session: AsyncSession, voucher_id: int, buyer_id: str, limit: int
-) -> int | None:
-    """Counts one more claim for the buyer unless that would pass the per-customer limit;
-    returns the buyer's new count, or None when the limit is reached. The row lock this takes
-    serialises one buyer's concurrent claims (R-v5)."""
-    stmt = _insert(session, VoucherBuyer).values(voucher_id=voucher_id, buyer_id=buyer_id, claims=1)
-    table = VoucherBuyer.__table__  # type: ignore[attr-defined]
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["voucher_id", "buyer_id"],
-        set_={"claims": table.c.claims + 1},
-        where=table.c.claims < limit,
-    ).returning(table.c.claims)
-    row = (await session.execute(stmt)).first()
-    return int(row[0]) if row else None
 
 
 async def buyers_at_limit(session: AsyncSession, voucher_id: int, limit: int) -> set[str]:

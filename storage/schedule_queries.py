@@ -51,8 +51,3 @@ async def voucher_for_effect(session: AsyncSession, voucher_id: int) -> Voucher 
     same row) never interleave; SQLite write transactions are serial anyway."""
     stmt = select(Voucher).where(Voucher.id == voucher_id).with_for_update()
     return (await session.execute(stmt)).scalars().first()
-
-
-async def effect_applied(session: AsyncSession, key: str) -> bool:
-    stmt = select(AppliedEffect.key).where(AppliedEffect.key == key)
-    return (await session.execute(stmt)).first() is not None

@@ -11,7 +11,7 @@ from telegram import Update
 from telegram.ext import ContextTypes, ConversationHandler
 
 from bot.telegram.render import error_text
-from bot.telegram.replies import notice, say
+from bot.telegram.replies import notice
 from core.errors import VoucherbotError
 from core.rules.roles import Action
 from core.services import Services
@@ -84,7 +84,3 @@ def guarded(fn: F) -> F:
             return None
 
     return handler  # type: ignore[return-value]
-
-
-async def reply_refusal(update: Update, text: str) -> None:
-    await say(update, text)

@@ -21,10 +21,6 @@ def button(text: str, *parts: object) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=data(*parts))
 
 
-def url_button(text: str, url: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, url=url)
-
-
 def grid(
     buttons: Iterable[InlineKeyboardButton], width: int = 3
 ) -> list[list[InlineKeyboardButton]]:

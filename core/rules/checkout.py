@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from core.rules.vouchers import DiscountType
+
+# R-a6: the average order value is taken over the shop's orders of the last 30 days.
+AOV_WINDOW = timedelta(days=30)
 
 
 @dataclass(frozen=True)

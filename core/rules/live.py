@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from core.errors import FieldError
+from core.values import is_whole
 
 FOLLOW_WINDOW = timedelta(days=30)
 MAX_WATCH_MINUTES = 60
@@ -40,7 +41,7 @@ def validate_task(task_type: object, minutes: object) -> list[FieldError]:
     if task_type not in set(TaskType):
         return [FieldError("task.type", "must be 'watch', 'follow' or 'none'")]
     if task_type == TaskType.WATCH:
-        if not isinstance(minutes, int) or isinstance(minutes, bool):
+        if not is_whole(minutes):
             return [FieldError("task.minutes", "must be a whole number of minutes")]
         if not 1 <= minutes <= MAX_WATCH_MINUTES:
             return [FieldError("task.minutes", f"must be between 1 and {MAX_WATCH_MINUTES}")]

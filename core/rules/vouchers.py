@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from core.errors import FieldError
 from core.ids import is_platform_id
+from core.values import is_whole
 
 
 class Kind(StrEnum):
@@ -87,12 +88,8 @@ class Warning:
     data: dict[str, int] = field(default_factory=dict)
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _int_in(errors: list[FieldError], name: str, value: object, lo: int, hi: int) -> bool:
-    if not _is_int(value):
+    if not is_whole(value):
         errors.append(FieldError(name, "must be a whole number"))
         return False
     if not lo <= value <= hi:  # type: ignore[operator]
@@ -280,6 +277,6 @@ def edit_refusal(status: Status, changes: Mapping[str, object], total_quantity: 
                 f"refused: {', '.join(other)}"
             )
         new_qty = changes.get("total_quantity")
-        if new_qty is not None and _is_int(new_qty) and new_qty < total_quantity:  # type: ignore[operator]
+        if new_qty is not None and is_whole(new_qty) and new_qty < total_quantity:  # type: ignore[operator]
             return "an ongoing voucher's total_quantity can only increase (R-v10)"
     return None

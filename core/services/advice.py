@@ -12,7 +12,7 @@ What the adapters call:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,14 +26,13 @@ from core.rules.advice import (
     low_redemption_advice,
     spend_tiers,
 )
+from core.rules.checkout import AOV_WINDOW
 from core.rules.roles import Action, Actor
 from core.rules.vouchers import Status, VoucherDraft, Warning, status_of
 from core.services.base import Service, require
 from storage import analytics_queries as q
 from storage import repositories as repo
 from storage.models import Voucher
-
-AOV_WINDOW = timedelta(days=30)
 
 
 @dataclass(frozen=True)

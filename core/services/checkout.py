@@ -5,16 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from core.ids import check_platform_id, is_platform_id
-from core.rules.checkout import Line, Offer, Priced, price, price_all, subtotal
+from core.rules.checkout import AOV_WINDOW, Line, Offer, Priced, price, price_all, subtotal
 from core.rules.roles import Action, Actor
 from core.services.base import Service, require
+from core.values import is_whole, is_whole_in
 from core.views import OrderView, PricedClaim, QuoteView, effective_claim_status
 from storage import analytics_queries as analytics_store
 from storage import repositories as repo
@@ -24,7 +25,6 @@ MAX_LINES = 500
 MAX_UNIT_PRICE = 10**12
 MAX_LINE_QUANTITY = 1_000_000
 MAX_SUBTOTAL = 10**15  # keeps order sums inside 64-bit columns
-AOV_WINDOW = timedelta(days=30)
 
 
 class _ClaimTaken(Exception):
@@ -54,11 +54,11 @@ def parse_lines(raw: Sequence[object]) -> list[Line]:
                     f"lines.{i}.product_id", "must be 1–64 characters of A-Z a-z 0-9 _ . : -"
                 )
             )
-        if not _whole(unit) or not 0 <= unit <= MAX_UNIT_PRICE:  # type: ignore[operator]
+        if not is_whole_in(unit, 0, MAX_UNIT_PRICE):
             errors.append(
                 FieldError(f"lines.{i}.unit_price", "must be a whole number of minor units ≥ 0")
             )
-        if not _whole(qty) or not 1 <= qty <= MAX_LINE_QUANTITY:  # type: ignore[operator]
+        if not is_whole_in(qty, 1, MAX_LINE_QUANTITY):
             errors.append(
                 FieldError(f"lines.{i}.quantity", f"must be a whole number 1–{MAX_LINE_QUANTITY:,}")
             )
@@ -71,10 +71,6 @@ def parse_lines(raw: Sequence[object]) -> list[Line]:
             [FieldError("lines", f"the order total must not exceed {MAX_SUBTOTAL:,}")]
         )
     return lines
-
-
-def _whole(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _offer(claim: Claim, voucher: Voucher, product_ids: list[str], now: datetime) -> Offer:
@@ -150,7 +146,7 @@ class CheckoutService(Service):
         require(actor, Action.MANAGE_VOUCHERS)
         check_platform_id(order_id, "order_id")
         check_platform_id(buyer_id, "buyer_id")
-        if claim_id is not None and not _whole(claim_id):
+        if claim_id is not None and not is_whole(claim_id):
             raise ValidationFailed([FieldError("claim_id", "must be a claim id")])
         lines = parse_lines(raw_lines)
         body_hash = _fingerprint(buyer_id, lines, claim_id)

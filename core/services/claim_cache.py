@@ -65,10 +65,6 @@ class _Lru(Generic[K, V]):
         while len(self._items) > self.size:
             self._items.popitem(last=False)
 
-    def drop_where(self, test: Callable[[K], bool]) -> None:
-        for key in [k for k in self._items if test(k)]:
-            del self._items[key]
-
 
 class ClaimCache:
     def __init__(

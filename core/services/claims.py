@@ -12,7 +12,7 @@ answer is the final word, whatever the snapshot said.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +27,7 @@ from core.rules.vouchers import Kind, Status, claim_redeem_until, status_of
 from core.services.base import Service, require
 from core.services.claim_cache import ClaimCache, ClaimTarget
 from core.singleflight import SingleFlight
-from core.views import ClaimView
+from core.views import ClaimView, effective_claim_status
 from storage import repositories as repo
 from storage.claim_store import ClaimStore, TakeRequest, TakeResult, build_claim_store
 from storage.models import Distribution
@@ -113,7 +113,7 @@ class ClaimService(Service):
             raise Conflict(
                 "This Idempotency-Key was used for another claim.", code="idempotency_key_reused"
             )
-        return ClaimView(**{**first.__dict__, "status": _status_now(first, self.clock.now())})
+        return replace(first, status=effective_claim_status(first, self.clock.now()))
 
     # --- R-c1, in order ----------------------------------------------------------------------
 
@@ -307,12 +307,6 @@ class ClaimService(Service):
             raise NotFound(f"claim {claim_id} not found", code="claim_not_found")
         return ClaimView.of(claim, self.clock.now())
 
-    async def expire_due(self, voucher_id: int | None = None) -> int:
-        """R-c3: claims past redeem_until become expired (status is already read as expired;
-        this makes the stored record agree)."""
-        async with self.db.write() as session:
-            return await repo.expire_claims(session, self.clock.now(), voucher_id)
-
 
 def _limit_reached(limit: int) -> ClaimRefused:
     return ClaimRefused(_limit_text(limit), code="limit_reached", limit=limit)
@@ -322,12 +316,6 @@ def _not_claimable(status: Status) -> ClaimRefused:
     return ClaimRefused(
         f"This voucher is {status.value}.", code="not_claimable", status=status.value
     )
-
-
-def _status_now(view: ClaimView, now: datetime) -> str:
-    if view.status == "claimed" and now > view.redeem_until:
-        return "expired"
-    return view.status
 
 
 def _limit_text(limit: int) -> str:

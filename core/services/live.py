@@ -16,6 +16,7 @@ from core.rules.live import Task, TaskType, follow_counts_as_new, validate_task
 from core.rules.roles import Action, Actor
 from core.rules.vouchers import Kind, Status, Warning, status_of
 from core.services.base import Service, require
+from core.values import is_whole_in
 from core.views import DistributionView, SessionView
 from storage import repositories as repo
 from storage.models import Account, Distribution, FollowEvent, LiveSession, Shop
@@ -204,11 +205,7 @@ class LiveService(Service):
     ) -> int:
         """Cumulative watch time of a viewer in a session, kept as the maximum reported."""
         check_platform_id(buyer_id, "buyer_id")
-        if (
-            not isinstance(watched_seconds, int)
-            or isinstance(watched_seconds, bool)
-            or not (0 <= watched_seconds <= MAX_WATCH_SECONDS)
-        ):
+        if not is_whole_in(watched_seconds, 0, MAX_WATCH_SECONDS):
             raise invalid("watched_seconds", f"must be a whole number 0–{MAX_WATCH_SECONDS}")
         now = self.clock.now()
         async with self.db.write() as session:

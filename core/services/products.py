@@ -6,6 +6,7 @@ from core.errors import FieldError, NotFound, ValidationFailed
 from core.ids import check_platform_id
 from core.rules.roles import Action, Actor
 from core.services.base import Service, require
+from core.values import is_whole_in
 from core.views import ProductView
 from storage import repositories as repo
 
@@ -23,7 +24,7 @@ class ProductService(Service):
             errors.append(FieldError("name", "must be 1–200 characters"))
         if not isinstance(category, str) or len(category) > 100:
             errors.append(FieldError("category", "must be at most 100 characters"))
-        if not isinstance(price, int) or isinstance(price, bool) or not 0 <= price <= MAX_PRICE:
+        if not is_whole_in(price, 0, MAX_PRICE):
             errors.append(FieldError("price", "must be a whole number of minor units ≥ 0"))
         if errors:
             raise ValidationFailed(errors)

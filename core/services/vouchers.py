@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, ValidationFailed, invalid
 from core.notifications import account_label, low_discount_text, notify, voucher_label
+from core.rules.checkout import AOV_WINDOW
 from core.rules.roles import Action, Actor
 from core.rules.vouchers import (
     EDITABLE_FIELDS,
@@ -27,11 +28,11 @@ from core.rules.vouchers import (
 from core.services.base import Service, require
 from core.services.claim_cache import ClaimCache
 from core.services.live import stop_distribution_row
+from core.values import is_whole, is_whole_in
 from core.views import VoucherView
 from storage import repositories as repo
 from storage.models import Shop, Voucher
 
-AOV_WINDOW = timedelta(days=30)
 VOUCHER_STATUSES = tuple(s.value for s in Status)
 
 
@@ -141,11 +142,7 @@ class VoucherService(Service):
     async def _raise_total(
         self, session: AsyncSession, voucher: Voucher, new_total: object, now: datetime
     ) -> tuple[Warning, ...]:
-        if (
-            not isinstance(new_total, int)
-            or isinstance(new_total, bool)
-            or not (voucher.total_quantity <= new_total <= MAX_QUANTITY)
-        ):
+        if not is_whole_in(new_total, voucher.total_quantity, MAX_QUANTITY):
             raise invalid(
                 "total_quantity",
                 f"must be a whole number from {voucher.total_quantity:,} to {MAX_QUANTITY:,}",
@@ -158,7 +155,7 @@ class VoucherService(Service):
 
     async def add_quantity(self, actor: Actor, voucher_id: int, n: int) -> VoucherView:
         """`/addqty`: total_quantity += n, on an upcoming or ongoing voucher."""
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        if not is_whole(n) or n < 1:
             raise invalid("quantity", "must be a whole number of at least 1")
         require(actor, Action.MANAGE_VOUCHERS)
         async with self.db.read() as session:

@@ -90,7 +90,7 @@ async def test_r_c3_claim_lifecycle(services: Services, seller, platform, clock)
     assert (await services.claims.get(seller, c.id)).status == "claimed"
     clock.advance(days=1, seconds=1)
     assert (await services.claims.get(seller, c.id)).status == "expired"  # read from the clock
-    assert await services.claims.expire_due() == 1
+    assert await services.schedule.expire_due_claims() == 1
     assert [x.status for x in await services.claims.wallet(seller, "b1", status="expired")] == [
         "expired"
     ]
