@@ -1,15 +1,21 @@
 # Two commands set everything up: `make run` and `make test`.
+# Installs come from requirements.lock (every package pinned, with hashes): a fresh machine gets
+# exactly what CI tested. `make lock` refreshes it within pyproject.toml's ranges;
+# `make test-latest` runs the suite against the newest versions those ranges allow.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LATEST := .venv-latest
+LOCK_FLAGS := --extra dev --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	--generate-hashes --index-url https://pypi.org/simple
 
-.PHONY: run test lint demo bench clean migrate
+.PHONY: run test lint demo bench clean migrate lock test-latest
 
-$(STAMP): pyproject.toml
+$(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -28,5 +34,17 @@ demo: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/voucherbot migrate
 
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) --upgrade -o requirements.lock
+	rm -f $(STAMP)
+
+test-latest:
+	rm -rf $(LATEST)
+	$(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/pip install --quiet --upgrade --upgrade-strategy eager -e '.[dev]'
+	$(LATEST)/bin/pip list --format=freeze > $(LATEST)/versions.txt
+	$(LATEST)/bin/ruff check .
+	$(LATEST)/bin/pytest -q $(PYTEST_ARGS)
+
 clean:
-	rm -rf $(VENV) data .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LATEST) data .pytest_cache .ruff_cache
