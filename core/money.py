@@ -1,70 +1,256 @@
-"""R-money: integer minor units inside; Babel formats them for people."""
+"""R-money, R-money-in: integer minor units inside; Babel formats and strictly parses for people.
+
+The number of minor units of a currency comes from the product's own frozen table of ISO 4217
+exponents (`EXPONENTS`), never from Babel: CLDR's "currency digits" change between Babel releases
+(2.19 gives IDR 0 where 2.18 gave 2), and a stored amount must mean the same after any upgrade.
+Babel is used for the look of a number only: symbols, separators, grouping.
+"""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import MappingProxyType
 
 from babel.core import Locale
-from babel.numbers import format_currency, get_currency_precision, list_currencies
+from babel.numbers import (
+    NumberFormatError,
+    format_currency,
+    get_currency_symbol,
+    parse_decimal,
+)
 
-# The locale whose conventions buyers of that currency expect ($5.00, Rp10.000, ₫10.000).
-_CURRENCY_LOCALE = {
-    "USD": "en_US",
-    "IDR": "id_ID",
-    "VND": "vi_VN",
-    "THB": "th_TH",
-    "MYR": "ms_MY",
-    "PHP": "en_PH",
-    "SGD": "en_SG",
-    "GBP": "en_GB",
-    "EUR": "de_DE",
-    "JPY": "ja_JP",
-    "MXN": "es_MX",
-    "BRL": "pt_BR",
-    "SAR": "ar_SA",
-    "AED": "en_AE",
-    "KRW": "ko_KR",
-}
-# Currencies with minor units on paper that are never shown in practice.
-_NO_DECIMALS_SHOWN = {"IDR", "VND", "KRW", "JPY"}
-_KNOWN = frozenset(list_currencies())
+# ISO 4217 (list one, circulating currencies; fund codes left out): minor-unit exponents.
+# Frozen on purpose — `tests/core/test_money_input.py` pins every entry. Changing a value here
+# changes the meaning of every stored amount in that currency.
+_ZERO = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF"
+_THREE = "BHD IQD JOD KWD LYD OMR TND"
+_TWO = (
+    "AED AFN ALL AMD AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BRL BSD BTN BWP BYN BZD "
+    "CAD CDF CHF CNY COP CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP "
+    "GMD GTQ GYD HKD HNL HTG HUF IDR ILS INR IRR JMD KES KGS KHR KPW KYD KZT LAK LBP LKR LRD "
+    "LSL MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD PAB "
+    "PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC "
+    "SYP SZL THB TJS TMT TOP TRY TTD TWD TZS UAH USD UYU UZS VED VES WST XCD XCG YER ZAR ZMW ZWG"
+)
+EXPONENTS: MappingProxyType[str, int] = MappingProxyType(
+    {code: 0 for code in _ZERO.split()}
+    | {code: 3 for code in _THREE.split()}
+    | {code: 2 for code in _TWO.split()}
+)
+
+# Currencies whose minor units exist on paper but are not used in practice: shown and typed as
+# whole numbers (Rp10.000, not Rp10.000,00).
+_WHOLE_IN_PRACTICE = frozenset({"IDR"})
+
+# The locale whose conventions buyers of that currency expect ($5.00, Rp10.000, 10.000 ₫). Until
+# shops choose a language it is also the shop's locale for reading typed amounts (R-money-in).
+_CURRENCY_LOCALE = MappingProxyType(
+    {
+        "USD": "en_US",
+        "IDR": "id_ID",
+        "VND": "vi_VN",
+        "THB": "th_TH",
+        "MYR": "ms_MY",
+        "PHP": "en_PH",
+        "SGD": "en_SG",
+        "GBP": "en_GB",
+        "EUR": "es_ES",
+        "JPY": "ja_JP",
+        "MXN": "es_MX",
+        "BRL": "pt_BR",
+        "SAR": "ar_SA",
+        "AED": "en_AE",
+        "KRW": "ko_KR",
+    }
+)
+_FALLBACK_LOCALE = "en_US"
+# Far above any real voucher or basket, far below BIGINT: a typo of many zeros is refused.
+MAX_MINOR = 10**15
 
 
 def is_currency(code: str) -> bool:
-    return code in _KNOWN
+    return code in EXPONENTS
 
 
 def minor_digits(currency: str) -> int:
-    return get_currency_precision(currency)
-
-
-def format_money(minor: int, currency: str) -> str:
-    """`500`, USD → `$5.00`; `1000000`, IDR → `Rp10.000`."""
-    digits = minor_digits(currency)
-    value = Decimal(minor).scaleb(-digits)
-    locale = Locale.parse(_CURRENCY_LOCALE.get(currency, "en_US"))
-    if currency in _NO_DECIMALS_SHOWN:
-        return format_currency(
-            value, currency, format="¤#,##0", locale=locale, currency_digits=False
-        ).replace("\xa0", "")
-    return format_currency(value, currency, locale=locale).replace("\xa0", "")
-
-
-def parse_money(text: str, currency: str) -> int:
-    """Parse what a person typed (`5`, `5.50`, `$5.50`, `10.000` for IDR) into minor units."""
-    digits = minor_digits(currency)
-    cleaned = "".join(ch for ch in text.strip() if ch.isdigit() or ch in ".,")
-    if not cleaned:
-        raise ValueError("not an amount")
-    if currency in _NO_DECIMALS_SHOWN:
-        cleaned = cleaned.replace(".", "").replace(",", "")
-    else:
-        cleaned = cleaned.replace(",", "")
+    """The ISO 4217 exponent: how many minor units make one major unit, as a power of ten."""
     try:
-        value = Decimal(cleaned)
-    except InvalidOperation as exc:
-        raise ValueError("not an amount") from exc
-    minor = value.scaleb(digits)
-    if minor != minor.to_integral_value():
-        raise ValueError(f"at most {digits} decimals")
-    return int(minor)
+        return EXPONENTS[currency]
+    except KeyError:
+        raise ValueError(f"unknown currency {currency!r}") from None
+
+
+def shown_digits(currency: str) -> int:
+    """Decimals a person sees and may type: 0 for currencies whose minor units go unused."""
+    return 0 if currency in _WHOLE_IN_PRACTICE else minor_digits(currency)
+
+
+def currency_locale(currency: str) -> Locale:
+    return Locale.parse(_CURRENCY_LOCALE.get(currency, _FALLBACK_LOCALE))
+
+
+def _major(minor: int, currency: str) -> Decimal:
+    return Decimal(minor).scaleb(-minor_digits(currency))
+
+
+def _pattern(locale: Locale, decimals: int) -> str:
+    """The locale's standard currency pattern with exactly `decimals` fraction digits."""
+    pattern = locale.currency_formats["standard"].pattern.split(";")[0]
+    fraction = "." + "0" * decimals if decimals else ""
+    return re.sub(r"0(?:\.0+)?", "0" + fraction, pattern, count=1)
+
+
+def format_money(minor: int, currency: str, locale: Locale | str | None = None) -> str:
+    """`500`, USD → `$5.00`; `1000000`, IDR → `Rp10.000`; decimals from our table, not CLDR."""
+    loc = Locale.parse(locale) if locale is not None else currency_locale(currency)
+    return format_currency(
+        _major(minor, currency),
+        currency,
+        format=_pattern(loc, shown_digits(currency)),
+        locale=loc,
+        currency_digits=False,
+    )
+
+
+def format_amount(minor: int, currency: str, locale: Locale | str | None = None) -> str:
+    """The number alone, as a person would type it back (`5.50`, `10.000`)."""
+    loc = Locale.parse(locale) if locale is not None else currency_locale(currency)
+    digits = shown_digits(currency)
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    from babel.numbers import format_decimal
+
+    return format_decimal(_major(minor, currency), format=pattern, locale=loc)
+
+
+@dataclass(frozen=True)
+class MoneyInputError(ValueError):
+    """A typed amount that is refused (R-money-in). The bot words `code`; never reinterpreted.
+
+    Codes: `empty`, `negative`, `exponent`, `not_a_number`, `grouping` (malformed grouping),
+    `too_many_decimals` (`decimals` says how many are allowed), `zero`, `too_large`.
+    `example` is an accepted form in this currency; `suggestion`, when set, is what the person
+    probably meant, formatted as money.
+    """
+
+    code: str
+    currency: str
+    example: str
+    suggestion: str | None = None
+    decimals: int = 0
+    params: dict[str, object] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        hint = f" Did you mean {self.suggestion}?" if self.suggestion else ""
+        code = "whole_only" if self.code == "too_many_decimals" and not self.decimals else self.code
+        return f"{_ENGLISH[code].format(decimals=self.decimals)} Like {self.example}.{hint}"
+
+
+_ENGLISH = {
+    "empty": "Send an amount.",
+    "negative": "The amount can't be negative.",
+    "exponent": "Write the amount in plain digits.",
+    "not_a_number": "That isn't an amount.",
+    "grouping": "The digit grouping doesn't look right.",
+    "too_many_decimals": "Use at most {decimals} decimals.",
+    "whole_only": "Amounts in this currency have no decimals.",
+    "zero": "The amount must be more than zero.",
+    "too_large": "That amount is too large.",
+}
+
+
+def example_amount(currency: str) -> int:
+    """A typical small amount in minor units (5 of the currency, 10,000 for IDR/VND-like ones)."""
+    major = 10_000 if currency in {"IDR", "VND", "KRW"} else 500 if currency == "JPY" else 5
+    return major * 10 ** minor_digits(currency)
+
+
+def _strip_currency(text: str, currency: str, locale: Locale) -> str:
+    marks = {currency, currency.lower(), get_currency_symbol(currency, locale)}
+    marks |= {get_currency_symbol(currency, "en_US")}
+    for mark in sorted(marks, key=len, reverse=True):
+        if text.startswith(mark):
+            return text[len(mark) :].strip()
+        if text.endswith(mark):
+            return text[: -len(mark)].strip()
+    return text
+
+
+def parse_money(text: str, currency: str, *, allow_zero: bool = True) -> int:
+    """Read what a person typed, in the currency's locale, into minor units — or refuse.
+
+    Accepted: digits, the locale's grouping and decimal separators, an optional currency symbol
+    or code; `.` as the decimal separator where it cannot be a grouping one (`5.50` in a EUR shop).
+    Refused, never reinterpreted: signs, exponents, malformed grouping (`5,50` in USD), more
+    decimals than the currency shows (`5.5` in IDR), zero where not allowed, absurd sizes.
+    """
+    locale = currency_locale(currency)
+    digits = shown_digits(currency)
+    example = format_money(example_amount(currency), currency)
+
+    def refuse(code: str, suggestion: int | None = None) -> MoneyInputError:
+        return MoneyInputError(
+            code=code,
+            currency=currency,
+            example=example,
+            suggestion=format_money(suggestion, currency) if suggestion is not None else None,
+            decimals=digits,
+        )
+
+    raw = " ".join((text or "").split())
+    if not raw:
+        raise refuse("empty")
+    body = _strip_currency(raw, currency, locale)
+    if body[:1] in {"-", "−", "–"} or body.endswith("-"):
+        raise refuse("negative")
+    if re.search(r"\d[eE][+-]?\d", body):
+        raise refuse("exponent")
+    symbols = locale.number_symbols["latn"]
+    group, decimal = symbols["group"], symbols["decimal"]
+    body = body.replace("\u202f", "\xa0") if group == "\xa0" else body
+    allowed = set("0123456789") | {group, decimal, "."}
+    if not body or any(ch not in allowed for ch in body) or not body[0].isdigit():
+        raise refuse("not_a_number")
+
+    read = _read_number(body, locale, group, decimal)
+    if read is None:
+        raise refuse("grouping", _suggest(body, currency, group))
+    value, typed_decimals = read
+    if typed_decimals > digits:
+        raise refuse("too_many_decimals")
+    minor = int(value.scaleb(minor_digits(currency)))
+    if minor == 0 and not allow_zero:
+        raise refuse("zero")
+    if minor > MAX_MINOR:
+        raise refuse("too_large")
+    return minor
+
+
+def _read_number(body: str, locale: Locale, group: str, decimal: str) -> tuple[Decimal, int] | None:
+    """Babel's strict parse, and how many decimals were typed; `None` when it is malformed.
+
+    `.` is read as the decimal separator where the locale groups with `.` but this `.` cannot be
+    a grouping one (`5.50` in a EUR shop).
+    """
+    if decimal != "." and "." in body and decimal not in body and _dot_is_decimal(body):
+        body = body.replace(".", decimal)
+    try:
+        value = parse_decimal(body, locale=locale, strict=True)
+    except NumberFormatError:
+        return None
+    typed = len(body.rsplit(decimal, 1)[1]) if decimal in body else 0
+    return value, typed
+
+
+def _dot_is_decimal(body: str) -> bool:
+    """A single `.` not followed by exactly three digits cannot be a grouping separator."""
+    return body.count(".") == 1 and not re.fullmatch(r"\d{1,3}\.\d{3}", body)
+
+
+def _suggest(body: str, currency: str, group: str) -> int | None:
+    """`5,50` in USD → 550 minor units ($5.50): the lone grouping mark read as the decimal one."""
+    match = re.fullmatch(r"(\d+)" + re.escape(group) + r"(\d+)", body)
+    if not match or len(match.group(2)) > shown_digits(currency):
+        return None
+    return int(Decimal(f"{match.group(1)}.{match.group(2)}").scaleb(minor_digits(currency)))

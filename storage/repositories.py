@@ -163,15 +163,37 @@ async def search_products(
 ) -> list[Product]:
     stmt = select(Product).where(Product.shop_id == shop_id)
     if query:
-        like = f"%{query.lower()}%"
+        like = f"%{_like_literal(query.lower())}%"
         stmt = stmt.where(
-            or_(func.lower(Product.name).like(like), func.lower(Product.product_id).like(like))
+            or_(
+                func.lower(Product.name).like(like, escape="\\"),
+                func.lower(Product.product_id).like(like, escape="\\"),
+            )
         )
     if category:
         stmt = stmt.where(func.lower(Product.category) == category.lower())
     if after_id is not None:
         stmt = stmt.where(col(Product.id) > after_id)
     return await _all(session, stmt.order_by(col(Product.id)).limit(limit))
+
+
+def _like_literal(text: str) -> str:
+    """`%`, `_` and `\\` typed by a person are text, not LIKE wildcards."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def first_priced_record_kind(session: AsyncSession, shop_id: int) -> str | None:
+    """R-money-change: `vouchers`, `products` or `orders` when the shop holds amounts already."""
+    tables: tuple[tuple[str, Any], ...] = (
+        ("vouchers", Voucher),
+        ("products", Product),
+        ("orders", ShopOrder),
+    )
+    for kind, table in tables:
+        stmt = select(table.id).where(table.shop_id == shop_id).limit(1)
+        if (await session.execute(stmt)).first() is not None:
+            return kind
+    return None
 
 
 async def product_categories(session: AsyncSession, shop_id: int) -> list[str]:

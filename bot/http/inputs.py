@@ -2,16 +2,18 @@
 
 These models check types and shape only (and are the source of `/openapi.json`); ranges and
 business rules are core's, which answers with field paths that match these models.
-Bodies are strict (`"5"` is not a number, unknown fields are refused); query strings and
-paths arrive as text, so their models convert.
+Bodies are strict (`"5"` is not a number, `5.0` is not money, unknown fields are refused);
+query strings and paths arrive as text, so their models convert — except instants, which must
+be RFC 3339 text in bodies and query strings alike (R-money-in).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from core.rules.checkout import Line
 
@@ -26,6 +28,26 @@ def _plain_text(value: str) -> str:
     return value
 
 
+_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})"
+)
+
+
+def _rfc3339_text(value: object) -> object:
+    """R-money-in: an instant is an RFC 3339 string with an offset — never a Unix timestamp.
+
+    Pydantic alone would read `to=0.5` in a query string as 1970-01-01T00:00:00.5Z.
+    """
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
+        raise ValueError("must be an RFC 3339 date and time with an offset")
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError as exc:  # 2026-02-30 and the like
+        raise ValueError("must be an RFC 3339 date and time with an offset") from exc
+
+
 def _utc(value: datetime) -> datetime:
     try:
         instant = value.astimezone(UTC)
@@ -38,7 +60,7 @@ def _utc(value: datetime) -> datetime:
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 PlatformId = Annotated[str, Field(pattern=PLATFORM_ID_PATTERN, min_length=1, max_length=64)]
-Instant = Annotated[AwareDatetime, AfterValidator(_utc)]
+Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text), AfterValidator(_utc)]
 
 
 Name = Annotated[str, Field(max_length=200), AfterValidator(_plain_text)]

@@ -31,7 +31,7 @@ from bot.telegram.voucher_draft import (
     to_draft,
 )
 from core.errors import NotFound, ValidationFailed, VoucherbotError
-from core.money import format_money, parse_money
+from core.money import MoneyInputError, example_amount, format_money, parse_money
 from core.rules.roles import Action
 from core.rules.vouchers import LOW_MAX_DISCOUNT, MAX_PRODUCTS
 from core.services import Services
@@ -229,14 +229,10 @@ class VoucherFlow:
     async def _money_answer(
         self, update: Update, m: Membership, flow: dict[str, Any], step: str, key: str, text: str
     ) -> str:
-        currency = m.shop.currency
         try:
-            value = parse_money(text, currency)
-        except ValueError:
-            example = format_money(500 if currency != "IDR" else 1_000_000, currency)
-            return await self._ask(
-                update, m, flow, step, problem=f"Send an amount in {currency}, like {esc(example)}."
-            )
+            value = parse_money(text, m.shop.currency, allow_zero=step == "min")
+        except MoneyInputError as refusal:
+            return await self._ask(update, m, flow, step, problem=esc(str(refusal)))
         return await self._answer(update, m, flow, step, **{key: value})
 
     async def _press_s(
@@ -501,7 +497,7 @@ class VoucherFlow:
             return "What percentage off? Tap, or send a whole number from 1 to 99.", markup(
                 *grid((self._b(flow, f"{p}%", "pc", p) for p in PERCENT_CHOICES), 6)
             )
-        example = esc(format_money(500 if m.shop.currency != "IDR" else 1_000_000, m.shop.currency))
+        example = esc(format_money(example_amount(m.shop.currency), m.shop.currency))
         return f"How much off? Send an amount in {m.shop.currency}, like {example}.", None
 
     async def _q_max(self, m: Membership, flow: dict[str, Any]) -> tuple[str, Any]:

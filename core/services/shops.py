@@ -87,7 +87,17 @@ class ShopService(Service):
             raise ValidationFailed(errors)
         async with self.db.write() as session:
             shop = await self._shop(session, actor.shop_id)
-            if currency is not None:
+            if currency is not None and currency != shop.currency:
+                held = await repo.first_priced_record_kind(session, shop.id)  # type: ignore[arg-type]
+                if held is not None:
+                    # R-money-change: stored amounts are never re-read in another currency.
+                    raise Conflict(
+                        f"The currency can't change: the shop already has {held}, whose amounts "
+                        f"are in {shop.currency}.",
+                        code="currency_locked",
+                        held=held,
+                        currency=shop.currency,
+                    )
                 shop.currency = currency
             if timezone is not None:
                 shop.timezone = timezone

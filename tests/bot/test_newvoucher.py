@@ -27,9 +27,9 @@ async def test_r_b1_regular_amount_voucher_with_bad_input_at_every_step(
     m = await sally.press(m, "Amount off")
     assert "How much off?" in m.content.plain_text
     m = await sally.say("five dollars")
-    assert "Send an amount in USD" in m.content.plain_text
+    assert "isn't an amount" in m.content.plain_text and "$5.00" in m.content.plain_text
     m = await sally.say("0")
-    assert "The discount must be between" in m.content.plain_text
+    assert "more than zero" in m.content.plain_text
     m = await sally.say("5")
     assert "Minimum spend?" in m.content.plain_text
     m = await sally.say("4")  # R-v3: the discount must be below the minimum spend
