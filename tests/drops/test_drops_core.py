@@ -48,10 +48,12 @@ async def notes(services: Services) -> list[Notification]:
 async def test_r_drop1_fires_at_its_second_with_a_distribution_and_tells_the_team(
     services: Services, host: Actor, session_id: int, live_voucher: int, clock: FrozenClock
 ) -> None:
-    drop = await services.drops.schedule(
-        host, session_id, live_voucher, "watch", 5, in_seconds=300
+    drop = await services.drops.schedule(host, session_id, live_voucher, "watch", 5, in_seconds=300)
+    assert (drop.status, drop.at, drop.mode) == (
+        "pending",
+        NOW + timedelta(minutes=5),
+        "first_come",
     )
-    assert (drop.status, drop.at, drop.mode) == ("pending", NOW + timedelta(minutes=5), "first_come")
     assert [d.id for d in (await services.live.get_session(host, session_id)).drops] == [drop.id]
     clock.advance(seconds=299.9)
     assert await services.drops.fire(drop.id) is False  # not due yet: nothing happens
@@ -61,7 +63,10 @@ async def test_r_drop1_fires_at_its_second_with_a_distribution_and_tells_the_tea
     assert fired.status == "fired" and fired.reason is None
     [d] = await services.live.distributions(host)
     assert (d.id, d.voucher_id, d.task.minutes, d.started_at) == (
-        fired.distribution_id, live_voucher, 5, NOW + timedelta(minutes=5)
+        fired.distribution_id,
+        live_voucher,
+        5,
+        NOW + timedelta(minutes=5),
     )
     kinds = [n.kind for n in await notes(services)]
     assert kinds.count("drop_scheduled") == 1 and kinds.count("drop_fired") == 1
@@ -109,7 +114,11 @@ async def test_r_drop1_each_failure_reason_is_recorded_and_told_to_owner_and_tea
 
 
 async def test_r_drop1_fires_once_when_run_twice_concurrently_and_after_a_restart(
-    db_url: str, services: Services, host: Actor, session_id: int, live_voucher: int,
+    db_url: str,
+    services: Services,
+    host: Actor,
+    session_id: int,
+    live_voucher: int,
     clock: FrozenClock,
 ) -> None:
     drop = await services.drops.schedule(host, session_id, live_voucher, "none", in_seconds=60)
