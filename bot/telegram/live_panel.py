@@ -12,8 +12,9 @@ current while the session runs, then turns into the session's summary.
 - Buttons (`lp:<session id>:<op>[:<id>]`): Stop per distribution, End live (with a
   confirmation), Ask the seller for more (hosts); the seller's Add quantity starts the
   vouchers module's flow (`v:<id>:add`), Issue starts `/issue` (`is:start`) and Schedule a
-  drop the drop flow (`dr:start`). A button press refreshes the panel at once. When a flow
-  takes over the panel's message, the panel is posted again below it.
+  drop the drop flow (`dr:start`, in a new message). A button press refreshes the panel at
+  once. When a flow takes over the panel's message (Issue, Add quantity), the panel is posted
+  again below it.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ MAX_ROWS = 8  # distributions with their own buttons; the text lists them all
 # The one place that knows how to start the /issue flow and the drop flow from a button.
 ISSUE_DATA = data(issue_flow.FLOW, "start")
 DROP_DATA = data("dr", "start")
-TAKEOVER = r"^(is:start|dr:start|v:\d+:add)$"
+TAKEOVER = r"^(is:start|v:\d+:add)$"  # flows that edit the pressed message
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:
