@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 PREFIX = "lp"
 MIN_EDIT_GAP = timedelta(seconds=3)
 TICK_SECONDS = 1.0
+REFUSED_PAUSE = timedelta(minutes=1)
 MAX_ROWS = 8  # distributions with their own buttons; the text lists them all
 # The one place that knows how to start the /issue flow and the drop flow from a button.
 ISSUE_DATA = data(issue_flow.FLOW, "start")
@@ -188,6 +189,9 @@ class PanelRefresher:
         self.interval = interval
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()  # one tend at a time: a tick and a button never interleave
+        # Sessions whose chat refused the panel (no chat with the bot yet, bot blocked):
+        # retried after a pause instead of every tick, and logged once per pause.
+        self._paused: dict[int, datetime] = {}
 
     async def start(self) -> None:
         if self._task is None:
@@ -212,12 +216,16 @@ class PanelRefresher:
 
     async def tick(self) -> None:
         """One pass over every panel that may need work."""
+        now = self.services.clock.now()
         for due in await self.services.panel.to_tend():
+            if self._paused.get(due.session_id, now) > now:
+                continue
             try:
                 await self.tend(due)
             except (BadRequest, Forbidden) as exc:
-                # The host blocked the bot or the chat is gone: nothing to show them now.
+                # The host blocked the bot or never opened a chat: nothing to show them now.
                 log.warning("live panel of session %d: %s", due.session_id, exc)
+                self._paused[due.session_id] = now + REFUSED_PAUSE
 
     async def refresh_now(self, session_id: int, *, confirm_end: bool = False) -> None:
         """After a button press: at once, whatever the throttle says."""
