@@ -80,6 +80,8 @@ async def test_r_drop1_typed_time_bad_input_and_limits_in_the_bot(
     bad = await sally.say("whenever")
     assert "couldn't read that time" in bad.content.plain_text
     assert "step 3 of 3" in bad.content.plain_text  # the same question again
+    soon = await sally.say("in 0 min")
+    assert "1 minute to 6 hours ahead" in soon.content.plain_text
     far = await sally.say("in 7 h")
     assert "1 minute to 6 hours ahead" in far.content.plain_text
     assert "_" not in far.content.plain_text  # no field names in a chat
