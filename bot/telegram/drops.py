@@ -109,6 +109,9 @@ class DropHandlers:
         """`dr:v:<voucher id>:<task>`: /issue's voucher, "Later…", then the task."""
         await ack(update)
         _, _, voucher, code = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
+        if code == "cx":
+            await show(update, "Cancelled: no drop was scheduled.")
+            return flows.finish(context, FLOW)
         flow = flows.begin(context, FLOW, self.services.clock, voucher=int(voucher))
         return await self._task_chosen(update, flow, code)
 
@@ -372,7 +375,7 @@ async def hand_over(update: Update, voucher_id: int, voucher_name: str) -> None:
             [t(f"Watch {m} min", f"w{m}") for m in WATCH_CHOICES[:2]],
             [t(f"Watch {m} min", f"w{m}") for m in WATCH_CHOICES[2:]],
             [t("Follow LIVE Host", "f"), t("No task", "n")],
-            [t("Other watch time…", "wx")],
+            [t("Other watch time…", "wx"), t("✖ Cancel", "cx")],
         ),
     )
 
@@ -386,7 +389,7 @@ def register(application: Application, services: Services) -> DropHandlers:
             "drop",
             [
                 CallbackQueryHandler(h.start, pattern=rf"^{FLOW}:start$"),
-                CallbackQueryHandler(h.from_issue, pattern=rf"^{FLOW}:v:\d+:(w\d+|wx|f|n)$"),
+                CallbackQueryHandler(h.from_issue, pattern=rf"^{FLOW}:v:\d+:(w\d+|wx|f|n|cx)$"),
             ],
             {
                 "voucher": [

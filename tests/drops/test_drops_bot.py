@@ -61,6 +61,11 @@ async def test_r_drop1_later_from_issue_then_drops_and_cancel(
     assert "Cancelled the drop" in done.content.plain_text
     assert (await services.drops.get(seller, drop.id)).status == "cancelled"
     assert "No drops are waiting" in (await sally.say("/drops")).content.plain_text
+    m = await sally.say("/issue")
+    m = await sally.press(m, f"#{live_voucher} ")
+    m = await sally.press(m, "⏰ Later…")
+    m = await sally.press(m, "✖ Cancel")
+    assert "no drop was scheduled" in m.content.plain_text
 
 
 async def test_r_drop1_typed_time_bad_input_and_limits_in_the_bot(
