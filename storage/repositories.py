@@ -685,23 +685,15 @@ async def settle_drop(
 async def cancel_pending_drops(
     session: AsyncSession, session_id: int, now: datetime, reason: str
 ) -> list[int]:
-    """Cancels a session's pending drops; returns the ids it cancelled."""
-    ids = list(
-        (
-            await session.execute(
-                select(TimedDrop.id).where(
-                    TimedDrop.session_id == session_id, TimedDrop.status == "pending"
-                )
-            )
-        ).scalars()
+    """Cancels a session's pending drops in one statement; returns the ids it cancelled. On
+    PostgreSQL it waits for a drop being fired (its row is locked) and then skips it."""
+    result = await session.execute(
+        update(TimedDrop)
+        .where(col(TimedDrop.session_id) == session_id, col(TimedDrop.status) == "pending")
+        .values(status="cancelled", settled_at=now, reason=reason)
+        .returning(col(TimedDrop.id))
     )
-    if ids:
-        await session.execute(
-            update(TimedDrop)
-            .where(col(TimedDrop.id).in_(ids), col(TimedDrop.status) == "pending")
-            .values(status="cancelled", settled_at=now, reason=reason)
-        )
-    return ids  # type: ignore[return-value]
+    return [int(i) for i in result.scalars()]
 
 
 async def get_panel(session: AsyncSession, session_id: int) -> LivePanel | None:

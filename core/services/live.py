@@ -69,11 +69,12 @@ async def stop_account_activity(
     session: AsyncSession, shop: Shop, account: Account, now: datetime, *, reason: str
 ) -> None:
     """R-acc3: an unlinked account's sessions end and its distributions stop."""
+    live = await repo.active_session_of_account(session, account.id)  # type: ignore[arg-type]
+    if live is not None:  # R-drop1: first, so a drop firing meanwhile is stopped below
+        await repo.cancel_pending_drops(session, live.id, now, "session_ended")  # type: ignore[arg-type]
     for d in await repo.active_distributions(session, account_id=account.id):
         await stop_distribution_row(session, shop, d, now, reason, account)
-    live = await repo.active_session_of_account(session, account.id)  # type: ignore[arg-type]
     if live is not None:
-        await repo.cancel_pending_drops(session, live.id, now, "session_ended")  # type: ignore[arg-type]
         await repo.end_session(session, live.id, now)  # type: ignore[arg-type]
 
 
@@ -130,11 +131,11 @@ class LiveService(Service):
             shop = await self._shop(session, actor.shop_id)
             if live.ended_at is None:
                 by = await repo.get_account(session, actor.shop_id, live.account_id)
+                # R-drop1: pending drops first; one firing right now (its row locked) is
+                # waited for, and the distribution it made is stopped with the others.
+                await repo.cancel_pending_drops(session, session_id, now, "session_ended")
                 for d in await repo.active_distributions(session, session_ids=[session_id]):
                     await stop_distribution_row(session, shop, d, now, "session_ended", by)
-                await repo.cancel_pending_drops(
-                    session, session_id, now, "session_ended"
-                )  # R-drop1
                 await repo.end_session(session, session_id, now)
                 live.ended_at = now
                 claims = await repo.claims_in_session(session, session_id)

@@ -210,3 +210,26 @@ async def test_r_drop1_cancel_until_fired_and_session_end_cancels_pending(
     with pytest.raises(Conflict) as exc:
         await services.drops.schedule(host, session_id, live_voucher, "none", in_seconds=60)
     assert exc.value.code == "session_ended"
+
+
+async def test_r_drop1_session_end_racing_a_firing_drop_leaves_nothing_distributed(
+    db_url: str, services: Services, host: Actor, live_voucher: int, clock: FrozenClock
+) -> None:
+    """Ending the session while its drop fires: either the drop is cancelled, or it fired and
+    its distribution is stopped with the session, never a distribution left running."""
+    other_db = Database(db_url)  # the end comes from another process
+    try:
+        other = Services.build(other_db, clock)
+        outcomes = set()
+        for _ in range(8):
+            live = await services.live.start_session(host)
+            drop = await services.drops.schedule(host, live.id, live_voucher, "none", in_seconds=60)
+            clock.advance(minutes=1)
+            await asyncio.gather(
+                services.drops.fire(drop.id), other.live.end_session(host, live.id)
+            )
+            outcomes.add((await services.drops.get(host, drop.id)).status)
+            assert await services.live.distributions(host) == []
+        assert outcomes <= {"cancelled", "fired"}
+    finally:
+        await other_db.dispose()
