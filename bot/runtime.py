@@ -259,6 +259,9 @@ class Runtime:
             sender = self.sender_factory(services, side.bot)
             await sender.start()
             stack.push_async_callback(sender.stop)
+            panels = _panel_refresher(services, side.bot)  # R-live5: only the leader edits
+            await panels.start()
+            stack.push_async_callback(panels.stop)
             log.info("Telegram side and notification sender running")
             if standin is not None and self.interactive:
                 # The chat shares the terminal with the logs: keep per-request lines out of it.
@@ -293,6 +296,12 @@ def _real_sender(services: Services, bot: Any) -> Any:
     from bot.telegram.outbox_sender import OutboxSender
 
     return OutboxSender(services.db, bot, clock=services.clock)
+
+
+def _panel_refresher(services: Services, bot: Any) -> Component:
+    from bot.telegram.live_panel import PanelRefresher
+
+    return PanelRefresher(services, bot)
 
 
 def _real_app(services: Services, settings: Settings, **kwargs: Any) -> web.Application:

@@ -40,6 +40,7 @@ SWEEP_INTERVAL = 30.0
 FORECAST_INTERVAL = 15.0
 STOP_TIMEOUT = 10.0
 EFFECT_PREFIX = "effect:"
+DROP_PREFIX = "drop:"
 RESYNC_JOB = "resync"
 SWEEP_JOB = "expiry-sweep"
 FORECAST_JOB = "sellout-forecast"
@@ -143,6 +144,7 @@ class VoucherScheduler:
             self._ensure_job(jid, event)
         for event in due:
             await self._apply(event)
+        await self._resync_drops()
 
     async def sweep(self) -> None:
         expired = await self.services.schedule.expire_due_claims()
@@ -165,6 +167,48 @@ class VoucherScheduler:
             job.modify(args=[event])
             job.reschedule(DateTrigger(run_date=event.at))
             log.info("moved %s to %s", jid, event.at.isoformat())
+
+    # --- timed drops (R-drop1) ---------------------------------------------------------------
+
+    async def _resync_drops(self) -> None:
+        """Same design as the effects: one date job per pending drop at its second, rebuilt
+        from the table on every resync; a due drop (a job missed, a restart, a drop another
+        process just made due) fires here. `DropService.fire` settles a drop once, so a job
+        and a resync racing, or two processes, change nothing more."""
+        owed = await self.services.drops.owed()
+        now = self.services.clock.now()
+        upcoming = {f"{DROP_PREFIX}{d.id}": d for d in owed if not d.due(now)}
+        for job in self.drop_jobs():
+            if job.id not in upcoming:
+                with contextlib.suppress(LookupError):
+                    job.remove()
+        for jid, drop in upcoming.items():
+            job = self.scheduler.get_job(jid)
+            if job is None:
+                self.scheduler.add_job(
+                    self._tracked(self._fire_drop),
+                    DateTrigger(run_date=drop.at),
+                    args=[drop.id],
+                    id=jid,
+                )
+            elif job.next_run_time != drop.at:
+                job.reschedule(DateTrigger(run_date=drop.at))
+        for drop in owed:
+            if drop.due(now):
+                await self._fire_drop(drop.id)
+
+    async def _fire_drop(self, drop_id: int) -> None:
+        try:
+            fired = await self.services.drops.fire(drop_id)
+        except Exception:
+            # Still pending: the next resync (within a second) tries again.
+            log.exception("drop %d failed to fire; it will be retried", drop_id)
+            return
+        if fired:
+            log.info("drop %d settled", drop_id)
+
+    def drop_jobs(self) -> list[Job]:
+        return [j for j in self.scheduler.get_jobs() if j.id.startswith(DROP_PREFIX)]
 
     def effect_jobs(self) -> list[Job]:
         return [j for j in self.scheduler.get_jobs() if j.id.startswith(EFFECT_PREFIX)]

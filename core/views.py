@@ -22,6 +22,7 @@ from storage.models import (
     Product,
     Shop,
     ShopOrder,
+    TimedDrop,
     Voucher,
 )
 
@@ -291,6 +292,7 @@ class SessionView:
     ended_at: datetime | None
     distributions: tuple[DistributionView, ...] = ()
     claims: int | None = None  # filled when the session ends
+    drops: tuple[DropView, ...] = ()  # its pending drops (R-drop1)
 
     @property
     def active(self) -> bool:
@@ -302,6 +304,7 @@ class SessionView:
         s: LiveSession,
         distributions: list[Distribution] | tuple[()] = (),
         claims: int | None = None,
+        drops: list[TimedDrop] | tuple[()] = (),
     ) -> SessionView:
         return cls(
             s.id,  # type: ignore[arg-type]
@@ -311,6 +314,44 @@ class SessionView:
             s.ended_at,
             tuple(DistributionView.of(d) for d in distributions),
             claims,
+            tuple(DropView.of(d) for d in drops if d.status == "pending"),
+        )
+
+
+@dataclass(frozen=True)
+class DropView:
+    """A timed drop (R-drop1)."""
+
+    id: int
+    shop_id: int
+    session_id: int
+    voucher_id: int
+    account_id: int | None
+    task: Task
+    mode: str
+    winners: int | None
+    entry_minutes: int | None
+    at: datetime
+    status: str
+    distribution_id: int | None
+    reason: str | None
+
+    @classmethod
+    def of(cls, d: TimedDrop) -> DropView:
+        return cls(
+            d.id,  # type: ignore[arg-type]
+            d.shop_id,
+            d.session_id,
+            d.voucher_id,
+            d.account_id,
+            Task(TaskType(d.task_type), d.task_minutes),
+            d.mode,
+            d.winners,
+            d.entry_minutes,
+            d.at,
+            d.status,
+            d.distribution_id,
+            d.reason,
         )
 
 

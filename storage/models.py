@@ -300,4 +300,50 @@ class BotData(SQLModel, table=True):
     updated_at: datetime = _instant()
 
 
+# --- timed drops and live panels (R-drop1, R-live5) -----------------------------------------
+
+
+class TimedDrop(SQLModel, table=True):
+    """A distribution scheduled for a later moment of a live session (R-drop1).
+
+    `status` moves once, from `pending` to `fired`, `failed` or `cancelled`, by a conditional
+    update: that transition is what makes a drop fire once (R-s2)."""
+
+    __table_args__ = (
+        Index("ix_timeddrop_status_at", "status", "at"),
+        Index("ix_timeddrop_session", "session_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shop.id")
+    session_id: int = Field(foreign_key="livesession.id")
+    voucher_id: int = Field(foreign_key="voucher.id")
+    account_id: int | None = Field(default=None, foreign_key="account.id")  # who scheduled it
+    task_type: str = Field(max_length=8)  # watch | follow | none
+    task_minutes: int | None = None
+    mode: str = Field(default="first_come", max_length=16)  # first_come | draw
+    winners: int | None = None
+    entry_minutes: int | None = None
+    at: datetime = _instant()
+    status: str = Field(default="pending", max_length=10)  # pending|fired|failed|cancelled
+    distribution_id: int | None = Field(default=None, foreign_key="distribution.id")
+    reason: str | None = Field(default=None, max_length=32)
+    created_at: datetime = _instant()
+    settled_at: datetime | None = _instant(nullable=True)
+
+
+class LivePanel(SQLModel, table=True):
+    """The live panel message of a session (R-live5): where it is, so the leader keeps
+    editing the same message after a restart or a fail-over."""
+
+    session_id: int = Field(foreign_key="livesession.id", primary_key=True)
+    shop_id: int = Field(foreign_key="shop.id")
+    chat_id: int = Field(sa_type=BigInteger)
+    message_id: int
+    text_hash: str | None = Field(default=None, max_length=64)  # what it shows now
+    posted_at: datetime = _instant()
+    edited_at: datetime = _instant()
+    closed_at: datetime | None = _instant(nullable=True)  # turned into the summary
+
+
 from storage.analytics_models import ClaimBucket, OrderFact  # noqa: E402, F401  (registers them)

@@ -111,12 +111,25 @@ class DistributionOut(Out):
     warnings: list[WarningOut] = Field(default_factory=list)
 
 
+class SessionDropOut(Out):
+    """A pending drop of a session (R-drop1): enough for a viewer's countdown."""
+
+    id: int
+    voucher_id: int
+    task: TaskOut
+    at: datetime
+    status: Literal["pending", "fired", "failed", "cancelled"]
+
+
 class SessionOut(Out):
     id: int
     account_id: int
     started_at: datetime
     ended_at: datetime | None
     distributions: list[DistributionOut] = Field(description="the active ones")
+    drops: list[SessionDropOut] = Field(
+        default_factory=list, description="the pending timed drops, soonest first (R-drop1)"
+    )
     claims: int | None = Field(default=None, description="claims made, when the session ended")
 
 
@@ -289,6 +302,16 @@ def session_out(s: SessionView) -> SessionOut:
         ended_at=s.ended_at,
         distributions=[distribution_out(d) for d in s.distributions],
         claims=s.claims,
+        drops=[
+            SessionDropOut(
+                id=d.id,
+                voucher_id=d.voucher_id,
+                task=TaskOut(type=d.task.type.value, minutes=d.task.minutes),  # type: ignore[arg-type]
+                at=d.at,
+                status=d.status,  # type: ignore[arg-type]
+            )
+            for d in s.drops
+        ],
     )
 
 

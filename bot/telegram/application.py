@@ -24,7 +24,7 @@ _LOGGER = logging.getLogger(__name__)
 RATE_LIMIT_RETRIES = 3
 # Features written separately, each a module with `register(application, services)` and a
 # `COMMANDS` list; they join the menu and /help only when present.
-OPTIONAL_FEATURES = ("bot.telegram.analytics",)
+OPTIONAL_FEATURES = ("bot.telegram.analytics", "bot.telegram.live_panel", "bot.telegram.drops")
 
 
 def default_file_url(base_url: str) -> str:

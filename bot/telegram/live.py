@@ -18,7 +18,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.telegram import flows
+from bot.telegram import drops, flows
 from bot.telegram.access import Ctx, member_only, membership, refusal
 from bot.telegram.commands import Audience, CommandInfo
 from bot.telegram.keyboards import button, markup
@@ -206,6 +206,7 @@ class LiveHandlers:
                 button("Other watch time…", FLOW, fid, "t", "wx"),
                 button("✖ Cancel", FLOW, fid, "cx"),
             ],
+            [button("⏰ Later…", FLOW, fid, "lt")],  # R-drop1: a timed drop instead
         )
         full = f"⚠️ {problem}\n\n{text}" if problem else text
         if problem and update.callback_query is None:
@@ -235,6 +236,10 @@ class LiveHandlers:
             if args[0] == "v":
                 flow["voucher"] = int(args[1])
                 return await self._ask_task(update, member, flow)
+            if args[0] == "lt":  # R-drop1 "Later…": the drop flow takes the voucher over
+                v = await self.services.vouchers.get(member.actor, flow["voucher"])
+                await drops.hand_over(update, v.id, v.name)  # type: ignore[arg-type]
+                return flows.finish(context, FLOW)
             if args[1] == "wx":
                 await show(
                     update,

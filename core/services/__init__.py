@@ -12,8 +12,10 @@ from core.services.api_keys import ApiKeyService
 from core.services.checkout import CheckoutService
 from core.services.claim_cache import ClaimCache
 from core.services.claims import ClaimService
+from core.services.drops import DropService
 from core.services.forecast import ForecastService
 from core.services.live import LiveService
+from core.services.live_panel import LivePanelService
 from core.services.products import ProductService
 from core.services.schedule import ScheduleService
 from core.services.shops import ShopService
@@ -37,11 +39,15 @@ class Services:
     analytics: AnalyticsService
     advice: AdviceService
     forecast: ForecastService
+    drops: DropService  # R-drop1
+    panel: LivePanelService  # R-live5
 
     @classmethod
     def build(cls, db: Database, clock: Clock | None = None) -> Services:
         clock = clock or SystemClock()
         claim_cache = ClaimCache()
+        live = LiveService(db, clock)
+        forecast = ForecastService(db, clock)
         return cls(
             db=db,
             clock=clock,
@@ -51,10 +57,12 @@ class Services:
             products=ProductService(db, clock),
             schedule=ScheduleService(db, clock),
             vouchers=VoucherService(db, clock, claim_cache),
-            live=LiveService(db, clock),
+            live=live,
             claims=ClaimService(db, clock, claim_cache),
             checkout=CheckoutService(db, clock),
             analytics=AnalyticsService(db, clock),
             advice=AdviceService(db, clock),
-            forecast=ForecastService(db, clock),
+            forecast=forecast,
+            drops=DropService(db, clock, live),
+            panel=LivePanelService(db, clock, forecast),
         )

@@ -19,7 +19,7 @@ from core.services.base import Service, require
 from core.values import is_whole_in
 from core.views import DistributionView, SessionView
 from storage import repositories as repo
-from storage.models import Account, Distribution, FollowEvent, LiveSession, Shop
+from storage.models import Account, Distribution, FollowEvent, LiveSession, Shop, TimedDrop, Voucher
 
 FOLLOW_MULTI_CLAIM = "follow_task_multiple_claims"
 MAX_WATCH_SECONDS = 7 * 24 * 3600
@@ -69,9 +69,11 @@ async def stop_account_activity(
     session: AsyncSession, shop: Shop, account: Account, now: datetime, *, reason: str
 ) -> None:
     """R-acc3: an unlinked account's sessions end and its distributions stop."""
+    live = await repo.active_session_of_account(session, account.id)  # type: ignore[arg-type]
+    if live is not None:  # R-drop1: first, so a drop firing meanwhile is stopped below
+        await repo.cancel_pending_drops(session, live.id, now, "session_ended")  # type: ignore[arg-type]
     for d in await repo.active_distributions(session, account_id=account.id):
         await stop_distribution_row(session, shop, d, now, reason, account)
-    live = await repo.active_session_of_account(session, account.id)  # type: ignore[arg-type]
     if live is not None:
         await repo.end_session(session, live.id, now)  # type: ignore[arg-type]
 
@@ -129,6 +131,9 @@ class LiveService(Service):
             shop = await self._shop(session, actor.shop_id)
             if live.ended_at is None:
                 by = await repo.get_account(session, actor.shop_id, live.account_id)
+                # R-drop1: pending drops first; one firing right now (its row locked) is
+                # waited for, and the distribution it made is stopped with the others.
+                await repo.cancel_pending_drops(session, session_id, now, "session_ended")
                 for d in await repo.active_distributions(session, session_ids=[session_id]):
                     await stop_distribution_row(session, shop, d, now, "session_ended", by)
                 await repo.end_session(session, session_id, now)
@@ -168,7 +173,8 @@ class LiveService(Service):
             if live is None or live.shop_id != actor.shop_id:
                 return None
             dists = await repo.active_distributions(session, session_ids=[live.id])  # type: ignore[list-item]
-        return SessionView.of(live, dists)
+            drops = await repo.drops_of_session(session, [live.id], pending_only=True)  # type: ignore[list-item]
+        return SessionView.of(live, dists, drops=drops)
 
     async def get_session(self, actor: Actor, session_id: int) -> SessionView:
         require(actor, Action.READ)
@@ -177,7 +183,8 @@ class LiveService(Service):
             if live is None:
                 raise NotFound(f"live session {session_id} not found", code="session_not_found")
             dists = await repo.active_distributions(session, session_ids=[session_id])
-        return SessionView.of(live, dists)
+            drops = await repo.drops_of_session(session, [session_id], pending_only=True)
+        return SessionView.of(live, dists, drops=drops)
 
     async def list_sessions(
         self,
@@ -193,10 +200,17 @@ class LiveService(Service):
                 session, actor.shop_id, active=active, limit=limit, after_id=after_id
             )
             dists = await repo.active_distributions(session, session_ids=[s.id for s in rows])  # type: ignore[misc]
+            drops = await repo.drops_of_session(session, [s.id for s in rows], pending_only=True)  # type: ignore[misc]
         by_session: dict[int, list[Distribution]] = {}
         for d in dists:
             by_session.setdefault(d.session_id, []).append(d)
-        return [SessionView.of(s, by_session.get(s.id, [])) for s in rows]  # type: ignore[arg-type]
+        drops_by: dict[int, list[TimedDrop]] = {}
+        for dr in drops:
+            drops_by.setdefault(dr.session_id, []).append(dr)
+        return [
+            SessionView.of(s, by_session.get(s.id, []), drops=drops_by.get(s.id, []))  # type: ignore[arg-type]
+            for s in rows
+        ]
 
     # --- what the platform reports ---------------------------------------------------------
 
@@ -273,57 +287,8 @@ class LiveService(Service):
         now = self.clock.now()
         try:
             async with self.db.write() as session:
-                live = await self._session_for(session, actor, session_id)
-                if live.ended_at is not None:
-                    raise Conflict(f"Live session #{session_id} has ended.", code="session_ended")
-                voucher = await self._voucher(session, actor.shop_id, voucher_id)
-                if voucher.kind != Kind.LIVE:
-                    raise Conflict(
-                        "Only LIVE vouchers can be distributed in a live session.",
-                        code="not_live_voucher",
-                    )
-                status = status_of(voucher.starts_at, voucher.ends_at, voucher.deactivated_at, now)
-                if status != Status.ONGOING:
-                    raise Conflict(
-                        f"Only ongoing vouchers can be distributed; this one is {status.value}.",
-                        code="not_distributable",
-                        status=status.value,
-                    )
-                if voucher.claimed >= voucher.total_quantity:
-                    raise Conflict("This voucher is sold out: add quantity first.", code="sold_out")
-                current = await repo.active_distribution_of_voucher(session, voucher_id)
-                if current is not None:
-                    running = Task(TaskType(current.task_type), current.task_minutes)
-                    raise Conflict(
-                        f"This voucher is already being distributed ({running.describe()}, "
-                        f"session #{current.session_id}): stop it first to change the task.",
-                        code="distribution_active",
-                        distribution_id=current.id,
-                    )
-                d = Distribution(
-                    shop_id=actor.shop_id,
-                    voucher_id=voucher_id,
-                    session_id=session_id,
-                    account_id=live.account_id,
-                    task_type=task.type.value,
-                    task_minutes=task.minutes,
-                    started_at=now,
-                )
-                session.add(d)
-                await session.flush()
-                shop = await self._shop(session, actor.shop_id)
-                host = await repo.get_account(session, actor.shop_id, live.account_id)
-                await notify(
-                    session,
-                    shop,
-                    event_key=f"distribution:{d.id}:started",
-                    kind="distribution_started",
-                    text=(
-                        f"▶️ {account_label(host)} is distributing {voucher_label(voucher)} "
-                        f"in live session #{session_id}: {escape(task.describe())}, "
-                        f"{voucher.total_quantity - voucher.claimed:,} left."
-                    ),
-                    now=now,
+                d, voucher = await self.distribute_in(
+                    session, actor, session_id, voucher_id, task, now
                 )
         except IntegrityError as exc:
             raise Conflict(
@@ -339,6 +304,71 @@ class LiveService(Service):
                 ),
             )
         return DistributionView.of(d, warnings)
+
+    async def distribute_in(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        session_id: int,
+        voucher_id: int,
+        task: Task,
+        now: datetime,
+    ) -> tuple[Distribution, Voucher]:
+        """Every R-live2/R-live3 check and the distribution, in the caller's transaction: an
+        immediate issue and a timed drop firing (R-drop1) make the same checks at `now`."""
+        live = await self._session_for(session, actor, session_id)
+        if live.ended_at is not None:
+            raise Conflict(f"Live session #{session_id} has ended.", code="session_ended")
+        voucher = await self._voucher(session, actor.shop_id, voucher_id)
+        if voucher.kind != Kind.LIVE:
+            raise Conflict(
+                "Only LIVE vouchers can be distributed in a live session.",
+                code="not_live_voucher",
+            )
+        status = status_of(voucher.starts_at, voucher.ends_at, voucher.deactivated_at, now)
+        if status != Status.ONGOING:
+            raise Conflict(
+                f"Only ongoing vouchers can be distributed; this one is {status.value}.",
+                code="not_distributable",
+                status=status.value,
+            )
+        if voucher.claimed >= voucher.total_quantity:
+            raise Conflict("This voucher is sold out: add quantity first.", code="sold_out")
+        current = await repo.active_distribution_of_voucher(session, voucher_id)
+        if current is not None:
+            running = Task(TaskType(current.task_type), current.task_minutes)
+            raise Conflict(
+                f"This voucher is already being distributed ({running.describe()}, "
+                f"session #{current.session_id}): stop it first to change the task.",
+                code="distribution_active",
+                distribution_id=current.id,
+            )
+        d = Distribution(
+            shop_id=actor.shop_id,
+            voucher_id=voucher_id,
+            session_id=session_id,
+            account_id=live.account_id,
+            task_type=task.type.value,
+            task_minutes=task.minutes,
+            started_at=now,
+        )
+        session.add(d)
+        await session.flush()
+        shop = await self._shop(session, actor.shop_id)
+        host = await repo.get_account(session, actor.shop_id, live.account_id)
+        await notify(
+            session,
+            shop,
+            event_key=f"distribution:{d.id}:started",
+            kind="distribution_started",
+            text=(
+                f"▶️ {account_label(host)} is distributing {voucher_label(voucher)} "
+                f"in live session #{session_id}: {escape(task.describe())}, "
+                f"{voucher.total_quantity - voucher.claimed:,} left."
+            ),
+            now=now,
+        )
+        return d, voucher
 
     async def stop(self, actor: Actor, distribution_id: int) -> DistributionView:
         require(actor, Action.RUN_LIVE)

@@ -1,0 +1,280 @@
+"""R-live5: what the live panel shows for a session, and where the panel message is.
+
+What the adapters call (the Telegram side of the leader, `bot.telegram.live_panel`):
+- `LivePanelService.to_tend()` → the sessions whose panel needs posting, refreshing or
+  turning into the summary, with the stored panel message (chat id, message id, last text
+  hash, last edit time) — stored so a restarted or new leader keeps editing the same message;
+- `LivePanelService.view(session_id)` → `PanelView`: session length, each active
+  distribution (voucher, task, claims through it, remaining quota, claims per minute over the
+  last 5 minutes and the sell-out forecast of R-adv3, from `core.services.forecast`), the
+  pending drops (R-drop1) and the running draws (`draw_source`, a slot the lucky-draw engine
+  fills; empty until then), and the session's claims when it has ended;
+- `record_posted` / `record_edited`: what the panel shows now and when it was last edited
+  (the 3-second throttle reads `edited_at` through the service clock);
+- `ask_seller_for_more(actor, voucher_id)`: a host who may not add quantity asks the seller,
+  who gets a one-tap Add quantity through the outbox.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import Clock
+from core.errors import NotFound
+from core.notifications import account_label, named_voucher
+from core.rules.live import Task, TaskType
+from core.rules.roles import Action, Actor
+from core.services.base import Service, require
+from core.services.forecast import ForecastService
+from storage import repositories as repo
+from storage.db import Database
+from storage.models import LivePanel, LiveSession
+
+
+@dataclass(frozen=True)
+class PanelDistribution:
+    distribution_id: int
+    voucher_id: int
+    voucher_name: str
+    task: Task
+    claims: int  # through this distribution, i.e. in this session
+    remaining: int
+    total: int
+    claims_per_minute: float | None  # None: too little history (R-adv3)
+    sellout_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PanelDrop:
+    drop_id: int
+    voucher_id: int
+    voucher_name: str
+    task: Task
+    at: datetime
+
+
+@dataclass(frozen=True)
+class PanelDraw:
+    """A running lucky draw (R-draw1): filled by `LivePanelService.draw_source`."""
+
+    distribution_id: int
+    voucher_name: str
+    entries: int
+    closes_at: datetime
+
+
+@dataclass(frozen=True)
+class PanelView:
+    session_id: int
+    shop_id: int
+    account_id: int
+    host_role: str
+    host_chat_id: int | None  # the host's private chat (Telegram user id)
+    currency: str
+    timezone: str
+    started_at: datetime
+    ended_at: datetime | None
+    now: datetime
+    distributions: tuple[PanelDistribution, ...] = ()
+    drops: tuple[PanelDrop, ...] = ()
+    draws: tuple[PanelDraw, ...] = ()
+    claims: int = 0  # claims made in the session
+
+    @property
+    def active(self) -> bool:
+        return self.ended_at is None
+
+
+@dataclass(frozen=True)
+class PanelRecord:
+    """Where a session's panel message is, and what it shows."""
+
+    session_id: int
+    chat_id: int
+    message_id: int
+    text_hash: str | None
+    edited_at: datetime
+    closed: bool
+
+    @classmethod
+    def of(cls, p: LivePanel) -> PanelRecord:
+        return cls(
+            p.session_id,
+            p.chat_id,
+            p.message_id,
+            p.text_hash,
+            p.edited_at,
+            p.closed_at is not None,
+        )
+
+
+@dataclass(frozen=True)
+class PanelDue:
+    session_id: int
+    active: bool
+    panel: PanelRecord | None
+
+
+DrawSource = Callable[[AsyncSession, LiveSession, datetime], Awaitable[list[PanelDraw]]]
+
+
+class LivePanelService(Service):
+    def __init__(self, db: Database, clock: Clock, forecasts: ForecastService) -> None:
+        super().__init__(db, clock)
+        self.forecasts = forecasts
+        # The slot for running draws (R-draw1): the draw engine sets it; no draws until then.
+        self.draw_source: DrawSource | None = None
+
+    async def to_tend(self) -> list[PanelDue]:
+        async with self.db.read() as session:
+            rows = await repo.panels_to_tend(session)
+        return [
+            PanelDue(
+                live.id,  # type: ignore[arg-type]
+                live.ended_at is None,
+                PanelRecord.of(panel) if panel is not None else None,
+            )
+            for live, panel in rows
+        ]
+
+    async def panel_of(self, session_id: int) -> PanelRecord | None:
+        async with self.db.read() as session:
+            panel = await repo.get_panel(session, session_id)
+        return PanelRecord.of(panel) if panel is not None else None
+
+    async def session_of_message(self, chat_id: int, message_id: int) -> int | None:
+        async with self.db.read() as session:
+            panel = await repo.panel_by_message(session, chat_id, message_id)
+        return panel.session_id if panel is not None else None
+
+    async def view(self, session_id: int) -> PanelView | None:
+        now = self.clock.now()
+        async with self.db.read() as session:
+            live = await repo.session_by_id(session, session_id)
+            if live is None:
+                return None
+            shop = await self._shop(session, live.shop_id)
+            host = await repo.get_account(session, live.shop_id, live.account_id)
+            dists = await repo.active_distributions(session, session_ids=[session_id])
+            claims = await repo.claims_by_distribution(session, [d.id for d in dists])  # type: ignore[misc]
+            drops = await repo.drops_of_session(session, [session_id], pending_only=True)
+            vouchers = await repo.vouchers_by_ids(
+                session, [d.voucher_id for d in dists] + [d.voucher_id for d in drops]
+            )
+            rows = []
+            for d in dists:
+                v = vouchers.get(d.voucher_id)
+                if v is None:
+                    continue
+                f = await self.forecasts._forecast(session, d, v, now)
+                rows.append(
+                    PanelDistribution(
+                        d.id,  # type: ignore[arg-type]
+                        v.id,  # type: ignore[arg-type]
+                        v.name,
+                        Task(TaskType(d.task_type), d.task_minutes),
+                        claims.get(d.id, 0),  # type: ignore[arg-type]
+                        f.remaining,
+                        v.total_quantity,
+                        f.claims_per_minute,
+                        f.sellout_at,
+                    )
+                )
+            pending = tuple(
+                PanelDrop(
+                    dr.id,  # type: ignore[arg-type]
+                    dr.voucher_id,
+                    vouchers[dr.voucher_id].name if dr.voucher_id in vouchers else "",
+                    Task(TaskType(dr.task_type), dr.task_minutes),
+                    dr.at,
+                )
+                for dr in drops
+            )
+            draws = (
+                tuple(await self.draw_source(session, live, now))
+                if self.draw_source is not None and live.ended_at is None
+                else ()
+            )
+            total = await repo.claims_in_session(session, session_id)
+        return PanelView(
+            session_id,
+            live.shop_id,
+            live.account_id,
+            host.role if host is not None else "",
+            host.telegram_user_id if host is not None and host.unlinked_at is None else None,
+            shop.currency,
+            shop.timezone,
+            live.started_at,
+            live.ended_at,
+            now,
+            tuple(rows),
+            pending,
+            draws,
+            total,
+        )
+
+    async def record_posted(
+        self, session_id: int, chat_id: int, message_id: int, text_hash: str, *, closed: bool
+    ) -> None:
+        """A new panel message (first post, or a re-post after the old one was deleted)."""
+        now = self.clock.now()
+        async with self.db.write() as session:
+            live = await repo.session_by_id(session, session_id)
+            if live is None:
+                return
+            values = {
+                "chat_id": chat_id,
+                "message_id": message_id,
+                "text_hash": text_hash,
+                "edited_at": now,
+                "closed_at": now if closed else None,
+            }
+            if not await repo.add_panel(
+                session,
+                {"session_id": session_id, "shop_id": live.shop_id, "posted_at": now, **values},
+            ):
+                await repo.update_panel(session, session_id, **values)
+
+    async def record_edited(self, session_id: int, text_hash: str, *, closed: bool) -> None:
+        now = self.clock.now()
+        async with self.db.write() as session:
+            values: dict[str, object] = {"text_hash": text_hash, "edited_at": now}
+            if closed:
+                values["closed_at"] = now
+            await repo.update_panel(session, session_id, **values)
+
+    async def ask_seller_for_more(self, actor: Actor, voucher_id: int) -> bool:
+        """R-live5: queues the seller a one-tap Add quantity (`v:<id>:add`); False when the
+        seller has no private chat with the bot. One request per voucher and minute."""
+        require(actor, Action.RUN_LIVE)
+        now = self.clock.now()
+        async with self.db.write() as session:
+            voucher = await self._voucher(session, actor.shop_id, voucher_id)
+            seller = await repo.seller_of_shop(session, actor.shop_id)
+            if seller is None or seller.telegram_user_id is None:
+                raise NotFound("The shop's seller has no chat with the bot.", code="no_seller_chat")
+            by = await self._account(session, actor)
+            remaining = max(0, voucher.total_quantity - voucher.claimed)
+            minute = now.strftime("%Y%m%d%H%M")
+            return await repo.add_notification(
+                session,
+                {
+                    "shop_id": actor.shop_id,
+                    "event_key": f"shop:{actor.shop_id}:voucher:{voucher_id}:ask_more:{minute}",
+                    "kind": "ask_more",
+                    "chat_id": seller.telegram_user_id,
+                    "text": (
+                        f"🙋 {account_label(by)} asks for more of "
+                        f"{named_voucher(voucher.name, voucher_id)}: {remaining:,} of "
+                        f"{voucher.total_quantity:,} left."
+                    ),
+                    "buttons": json.dumps([[("➕ Add quantity", f"v:{voucher_id}:add")]]),
+                    "created_at": now,
+                    "next_attempt_at": now,
+                },
+            )
