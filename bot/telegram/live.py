@@ -110,6 +110,12 @@ class LiveHandlers:
             await self._issue_direct(update, member, args)
             return flows.END
         flow = flows.begin(context, FLOW, self.services.clock)
+        query = update.callback_query
+        chosen = (query.data or "").split(":")[2:] if query is not None else []
+        if chosen and await self.services.live.active_session(member.actor) is not None:
+            # "Issue it now" under a voucher just created: the voucher is already chosen.
+            flow["voucher"] = int(chosen[0])
+            return await self._ask_task(update, member, flow)
         return await self._first_question(update, member, flow)
 
     async def _issue_direct(self, update: Update, member: Membership, args: list[str]) -> None:
@@ -371,7 +377,7 @@ def register(application: Application, services: Services) -> LiveHandlers:
             "issue",
             [
                 CommandHandler("issue", h.issue),
-                CallbackQueryHandler(h.issue, pattern=rf"^{FLOW}:start$"),
+                CallbackQueryHandler(h.issue, pattern=rf"^{FLOW}:start(:\d+)?$"),
             ],
             {
                 "golive": [buttons, other_text],

@@ -9,7 +9,7 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from core.errors import ValidationFailed, VoucherbotError
+from core.errors import VoucherbotError
 from core.money import format_money
 from core.rules.live import Task
 from core.views import ShopView, VoucherView
@@ -107,10 +107,11 @@ def low_discount_warning(data: dict[str, int], percent: int, shop: ShopView) -> 
     )
 
 
-def error_text(exc: VoucherbotError) -> str:
-    if isinstance(exc, ValidationFailed):
-        return "\n".join(f"• {esc(e.message)}" for e in exc.errors) or esc(exc.detail)
-    return esc(exc.detail)
+def error_text(exc: VoucherbotError, currency: str = "USD") -> str:
+    """A core refusal in the user's words (R-b5): see bot/telegram/wording.py."""
+    from bot.telegram.wording import refusal_text  # wording imports nothing from here
+
+    return refusal_text(exc, currency)
 
 
 @dataclass(frozen=True)
