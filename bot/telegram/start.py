@@ -229,6 +229,20 @@ class StartHandlers:
     async def unknown_text(self, update: Update, context: Ctx) -> None:
         await say(update, "I didn't get that. /help lists what you can do.")
 
+    async def unknown_command(self, update: Update, context: Ctx) -> None:
+        """R-b5: a command no feature took (`/foo`, `/Quota`: commands are lower case)."""
+        text = (update.effective_message.text or "") if update.effective_message else ""
+        word = text.split()[0].split("@")[0] if text.split() else "/"
+        hint = ""
+        if word.lower() != word and word.lower()[1:] in {c.name for c in self.catalog}:
+            hint = f" Commands are lower case: try {esc(word.lower())}."
+        await say(update, f"I don't know {esc(word[:40])}.{hint} /help lists what you can do.")
+
+    async def picker_cancel(self, update: Update, context: Ctx) -> None:
+        """✖ Cancel under a picker that is not a guided flow (/link, /stop, /apikey revoke…)."""
+        await ack(update, "Cancelled.")
+        await show(update, "Cancelled: nothing changed.")
+
 
 def register(
     application: Application,
@@ -257,7 +271,9 @@ def register(
 def register_leftovers(application: Application, h: StartHandlers) -> None:
     """Last in line: /cancel outside a flow, old buttons, and stray private text."""
     application.add_handler(CommandHandler("cancel", h.cancel))
+    application.add_handler(CallbackQueryHandler(h.picker_cancel, pattern=r"^cx$"))
     application.add_handler(CallbackQueryHandler(h.old_button))
+    application.add_handler(MessageHandler(filters.COMMAND, h.unknown_command))
     application.add_handler(
         MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, h.unknown_text)
     )

@@ -1,0 +1,242 @@
+"""R-b5 and R-b6 end to end: step indicator, Back and Cancel on every step of the flows,
+products picked by ids, next steps after Submit, unknown commands, and the transcript scan."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.telegram.voucher_flow import TABLE, Draft
+from core.rules.roles import Actor
+from core.services import Services
+from tests.bot.conftest import BotRig, Person, labels
+from tests.bot.transcript_scan import problems_in, visible_words
+
+STEP = re.compile(r"Step (\d+) of (\d+)")
+
+
+def step_of(text: str) -> tuple[int, int]:
+    found = STEP.search(text)
+    assert found, f"no step indicator in {text!r}"
+    return int(found.group(1)), int(found.group(2))
+
+
+class Seen(list):  # type: ignore[type-arg]
+    """(text, button labels, message) of each question as it was shown (edits change the
+    message later)."""
+
+    def append(self, m) -> None:  # type: ignore[no-untyped-def, override]
+        super().append((m.content.plain_text, labels(m), m))
+
+
+async def walk_to_summary(sally: Person, percent: bool = False) -> Seen:
+    """Answers every step by buttons (typing where a step has none), checking each one."""
+    seen = Seen()
+    m = await sally.say("/newvoucher")
+    seen.append(m)
+    m = await sally.press(m, "Regular")
+    seen.append(m)
+    m = await sally.press(m, "Percentage off" if percent else "Amount off")
+    seen.append(m)
+    if percent:
+        m = await sally.press(m, "20%")
+        seen.append(m)
+        m = await sally.press(m, "$5.00")
+    else:
+        m = await sally.say("5")
+    seen.append(m)
+    m = await sally.press(m, "No minimum")
+    seen.append(m)
+    m = await sally.press(m, "Entire shop")
+    seen.append(m)
+    m = await sally.press(m, "100")
+    seen.append(m)
+    m = await sally.press(m, "1")
+    seen.append(m)
+    m = await sally.press(m, "Now, 7 days")
+    seen.append(m)
+    m = await sally.press(m, "Use “")
+    seen.append(m)
+    return seen
+
+
+@pytest.mark.parametrize("percent", [False, True])
+async def test_r_b6_every_newvoucher_step_has_its_number_back_and_cancel(
+    rig: BotRig, sally: Person, seller: Actor, percent: bool
+) -> None:
+    seen = await walk_to_summary(sally, percent)
+    *steps, (summary_text, summary_labels, summary) = seen
+    total = 10 if percent else 9
+    for n, (text, shown, _) in enumerate(steps, start=1):
+        # The total grows when an answer adds a step (percentage off adds the maximum).
+        assert step_of(text) == (n, total if n > 2 else 9)
+        assert "✖ Cancel" in shown
+        assert ("◀ Back" in shown) == (n > 1)
+    assert "Check your voucher" in summary_text
+    assert "✖ Cancel" in summary_labels and "◀ Back" in summary_labels
+    # Back walks the path in reverse, keeping the answers.
+    m = await sally.press(summary, "◀ Back")
+    assert "Name the voucher" in m.content.plain_text
+    m = await sally.press(m, "◀ Back")
+    assert "Claim period?" in m.content.plain_text
+    for _ in range(total - 2):
+        m = await sally.press(m, "◀ Back")
+    assert step_of(m.content.plain_text) == (1, total)
+    assert "◀ Back" not in labels(m)
+    m = await sally.press(m, "✖ Cancel")
+    assert "Cancelled" in m.content.plain_text
+
+
+def test_r_b6_the_table_is_the_graph() -> None:
+    """Every step on any path exists; Back of the first step is nothing; the path of a percent
+    draft with products has 11 steps."""
+    d = Draft(dtype="percent", scope="products")
+    assert TABLE.path(d) == [
+        "kind",
+        "dtype",
+        "value",
+        "max",
+        "min",
+        "scope",
+        "products",
+        "qty",
+        "per",
+        "period",
+        "name",
+    ]
+    assert all(s in TABLE.steps for s in TABLE.path(d))
+    assert TABLE.back_of("kind", d, False) is None
+    assert TABLE.back_of("qty", d, False) == "products"
+    assert TABLE.back_of("qty", Draft(), False) == "scope"
+    assert TABLE.back_of("qty", d, True) == "summary"
+    assert TABLE.position("max", d) == (4, 11)
+
+
+async def catalog(services: Services, seller: Actor) -> None:
+    await services.products.upsert(seller, "TON-01", name="Toner", category="Beauty", price=3_000)
+    await services.products.upsert(seller, "B-1", name="Kettle", category="Home", price=4_000)
+
+
+async def to_scope(sally: Person):  # type: ignore[no-untyped-def]
+    m = await sally.say("/newvoucher")
+    m = await sally.press(m, "Regular")
+    m = await sally.press(m, "Amount off")
+    m = await sally.say("2")
+    return await sally.press(m, "No minimum")
+
+
+async def test_r_b6_products_by_ids_flag_unknown_and_go_back_to_entire_shop(
+    rig: BotRig, sally: Person, services: Services, seller: Actor
+) -> None:
+    await catalog(services, seller)
+    m = await to_scope(sally)
+    m = await sally.press(m, "Specific products")
+    assert "Entire shop instead" in " ".join(labels(m))
+    m = await sally.say("NOPE-99, TON-01")
+    text = m.content.plain_text
+    assert "1 selected: TON-01" in text
+    assert "Not found in your shop: NOPE-99" in text
+    m = await sally.press(m, "« Entire shop instead")
+    assert "Total voucher quantity?" in m.content.plain_text
+    m = await sally.press(m, "◀ Back")
+    assert "Which products" in m.content.plain_text  # the picker is no longer on the path
+
+
+async def test_r_b6_no_products_says_they_come_from_the_platform(
+    rig: BotRig, sally: Person, seller: Actor
+) -> None:
+    m = await to_scope(sally)
+    m = await sally.press(m, "Specific products")
+    assert "come from the platform" in m.content.plain_text
+    m = await sally.press(m, "« Entire shop instead")
+    assert "Total voucher quantity?" in m.content.plain_text
+
+
+async def test_r_b6_period_example_is_in_the_future_and_accepted(
+    rig: BotRig, sally: Person, seller: Actor, clock
+) -> None:
+    m = await to_scope(sally)
+    m = await sally.press(m, "Entire shop")
+    m = await sally.press(m, "100")
+    m = await sally.press(m, "1")
+    example = re.search(r"like (\S+ \S+ to \S+ \S+)", m.content.plain_text)
+    assert example, m.content.plain_text
+    m = await sally.say(example.group(1))  # the prompt's own example is valid right now
+    assert "Name the voucher" in m.content.plain_text
+
+
+async def test_r_b6_max_discount_suggestions_and_voucher_name_asked(
+    rig: BotRig, sally: Person, seller: Actor
+) -> None:
+    m = await sally.say("/newvoucher")
+    m = await sally.press(m, "Regular")
+    m = await sally.press(m, "Percentage off")
+    m = await sally.press(m, "10%")
+    assert "Maximum discount per order?" in m.content.plain_text
+    assert labels(m)[:4] == ["$5.00", "$10.00", "$20.00", "$50.00"]
+
+
+async def test_r_b6_after_submit_next_steps_as_buttons(
+    rig: BotRig, sally: Person, services: Services, seller: Actor
+) -> None:
+    *_, (_, _, summary) = await walk_to_summary(sally)
+    done = await sally.press(summary, "✅ Submit")
+    assert "Voucher created" in done.content.plain_text
+    assert labels(done) == ["📋 Its details", "➕ Create another"]
+    again = await sally.press(done, "➕ Create another")
+    assert step_of(again.content.plain_text) == (1, 9)
+    details = await sally.press(done, "📋 Its details")
+    assert "Claim period" in details.content.plain_text
+
+
+async def test_r_b6_live_voucher_created_while_live_offers_issue_it_now(
+    rig: BotRig, sally: Person, services: Services, seller: Actor
+) -> None:
+    await sally.say("/live")
+    m = await sally.say("/newvoucher")
+    m = await sally.press(m, "LIVE Interactive")
+    m = await sally.press(m, "Amount off")
+    m = await sally.say("5")
+    m = await sally.press(m, "No minimum")
+    m = await sally.press(m, "Entire shop")
+    m = await sally.press(m, "100")
+    m = await sally.press(m, "1")
+    m = await sally.press(m, "Now, 24 hours")
+    m = await sally.press(m, "Use “")
+    done = await sally.press(m, "✅ Submit")
+    assert labels(done)[0] == "🎟 Issue it now"
+    task = await sally.press(done, "🎟 Issue it now")
+    assert "Task for" in task.content.plain_text
+    issued = await sally.press(task, "No task")
+    assert "Issued" in issued.content.plain_text
+
+
+@pytest.mark.parametrize("command", ["/foo", "/newvoucher_x", "/foo@voucherbot bar"])
+async def test_r_b5_unknown_command_points_to_help(
+    rig: BotRig, sally: Person, stranger: Person, seller: Actor, command: str
+) -> None:
+    for person in (sally, stranger):
+        reply = await person.say(command)
+        assert "/help" in reply.content.plain_text
+        assert "don't know" in reply.content.plain_text
+
+
+async def test_r_b5_commands_in_another_case_are_understood(
+    rig: BotRig, sally: Person, seller: Actor
+) -> None:
+    reply = await sally.say("/Quota")  # Telegram clients may capitalise; PTB matches any case
+    assert "ongoing" in reply.content.plain_text
+
+
+def test_r_b5_the_scan_catches_leaks() -> None:
+    """The suite-wide scan must be able to fail."""
+    assert problems_in("The discount must be less than the minimum spend (R-v3)") == ["R-v3"]
+    assert problems_in("The end must be after starts_at") == ["starts_at"]
+    assert problems_in("discount.percent: must be 1–99") == ["discount.percent"]
+    assert problems_in("Traceback (most recent call last):") == ["Traceback"]
+    assert problems_in("WARNING notification 22 failed for good") == ["WARNING"]
+    assert problems_in("Step 3 of 9 · $5.00 off · Asia/Ho_Chi_Minh") == []
+    assert visible_words("key <code>vb_live_x</code> at https://t.me/bot?start=a_b") == (
+        "key   at  "
+    )
