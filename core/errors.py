@@ -66,6 +66,7 @@ class Problem(StrEnum):
     NOT_AFTER_START = "not_after_start"
     PERIOD_TOO_LONG = "period_too_long"  # params: days
     CANNOT_CHANGE = "cannot_change"
+    ID_FORMAT = "id_format"  # a platform id or handle: 1–64 of A-Z a-z 0-9 _ . : -
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ SUBJECT = {
     "redeem_until": "The last day of use",
     "valid_days": "The number of days of use",
     "handle": "The platform handle",
+    "platform_handle": "The platform handle",
     "currency": "The currency",
     "timezone": "The time zone",
     "role": "The account role",
@@ -70,6 +71,8 @@ def field_problem(error: FieldError, currency: str = "USD") -> str:
             if lo > 0:
                 return f"{subject} must be more than {_e(format_money(0, currency))}."
             return f"{subject} can't be negative."
+        if error.field == "quantity":
+            return f"{subject} must be a whole number of at least {lo:,}."
         return f"{subject} must be between {lo:,} and {hi:,}."
     if code == Problem.TOO_LONG:
         return f"{subject} must be at most {plural(p.get('max', 0), 'character')}."
@@ -89,6 +92,8 @@ def field_problem(error: FieldError, currency: str = "USD") -> str:
         return "The claim period must end after it starts."
     if code == Problem.PERIOD_TOO_LONG:
         return f"A claim period lasts at most {plural(p.get('days', 0), 'day')}."
+    if code == Problem.ID_FORMAT:
+        return f"{subject} must be 1–64 letters, digits or _ . : - (no spaces)."
     if code == Problem.CANNOT_CHANGE:
         return f"{subject} can't be changed."
     return _FIELD_FALLBACK.get(error.field, f"{subject} isn't valid.")
@@ -128,8 +133,9 @@ REFUSALS: dict[str, Words] = {
     "invite_expired": lambda p: "This invite link has expired. Ask your seller for a new one.",
     "already_in_shop": lambda p: "You already belong to a shop.",
     "role_full": lambda p: (
-        f"The shop already has {plural(p.get('limit', 1), 'account')} "
-        f"of that kind ({_e(p.get('role', ''))}): unlink one with /accounts first."
+        "The shop already has "
+        f"{plural(p.get('limit', 1), _e(p.get('role', 'linked')) + ' account')}: "
+        "unlink one with /accounts first."
     ),
     "cannot_unlink_seller": lambda p: "The seller's own account can't be unlinked.",
     "edit_not_allowed": lambda p: f"This voucher is {_status(p)}: it can't be changed any more.",
@@ -144,10 +150,10 @@ REFUSALS: dict[str, Words] = {
     ),
     "sold_out": lambda p: "This voucher is sold out: add quantity first with /addqty.",
     "distribution_active": lambda p: (
-        "This voucher is already being issued: stop it with /stop first to change the task."
+        "This voucher is already being distributed: stop it with /stop first to change the task."
     ),
     "distribution_not_found": lambda p: "That distribution is over.",
-    "no_active_distribution": lambda p: "This voucher is not being issued right now.",
+    "no_active_distribution": lambda p: "This voucher is not being distributed right now.",
     "forbidden": lambda p: "You may not do that in this shop.",
     "api_key_not_found": lambda p: "I can't find that API key. /apikey revoke lists the keys.",
 }

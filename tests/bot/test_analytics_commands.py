@@ -119,7 +119,7 @@ async def test_stats_of_one_voucher_and_a_session(
     assert data["bucket"] == "hour" and data["claims"] == [2, 0, 0]
 
     missing = await sally.say("/stats 999")
-    assert "not found" in (missing.content.plain_text or "")
+    assert "can't find that voucher" in (missing.content.plain_text or "")
     huge = await sally.say("/stats 99999999999")
     assert "Use /stats" in (huge.content.plain_text or "")
 

@@ -90,5 +90,5 @@ async def test_voucher_by_buttons_and_quota(
     assert "Spring: 9 of 10 left" in q.content.plain_text
     q = await sally.say(f"/quota {v.id}")
     assert "9 of 10 left" in q.content.plain_text
-    assert "not found" in (await sally.say("/voucher 999")).content.plain_text
+    assert "can't find that voucher" in (await sally.say("/voucher 999")).content.plain_text
     assert "Send a voucher id" in (await sally.say("/voucher abc")).content.plain_text
