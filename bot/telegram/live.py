@@ -25,6 +25,7 @@ from bot.telegram.keyboards import button, markup
 from bot.telegram.render import error_text, esc, task
 from bot.telegram.replies import ack, say, show
 from bot.telegram.voucher_draft import parse_whole
+from bot.telegram.wording import plural
 from core.errors import VoucherbotError
 from core.rules.live import MAX_WATCH_MINUTES, TaskType
 from core.rules.roles import Action
@@ -93,11 +94,11 @@ class LiveHandlers:
     async def endlive(self, update: Update, context: Ctx, member: Membership) -> None:
         s = await self.services.live.end_own_session(member.actor)
         minutes = int(((s.ended_at or s.started_at) - s.started_at).total_seconds() // 60)
-        claims = s.claims or 0
+        lasted = plural(minutes, "minute") if minutes else "less than a minute"
         await say(
             update,
-            f"🎬 Live session #{s.id} ended after {minutes} min with {claims:,} voucher "
-            f"claim{'s' if claims != 1 else ''}. Its distributions stopped.",
+            f"🎬 Live session #{s.id} ended after {lasted} with "
+            f"{plural(s.claims or 0, 'voucher claim')}. Its distributions stopped.",
         )
 
     # --- /issue -----------------------------------------------------------------------------
@@ -241,11 +242,19 @@ class LiveHandlers:
             if args[0] == "v":
                 flow["voucher"] = int(args[1])
                 return await self._ask_task(update, member, flow)
+            if args[0] == "bk":
+                return await self._ask_task(update, member, flow)
             if args[1] == "wx":
                 await show(
                     update,
                     "How many minutes of watching? "
                     f"Send a whole number from 1 to {MAX_WATCH_MINUTES}.",
+                    markup(
+                        [
+                            button("◀ Back", FLOW, flow["fid"], "bk"),
+                            button("✖ Cancel", FLOW, flow["fid"], "cx"),
+                        ]
+                    ),
                 )
                 return "minutes"
             code = args[1]
@@ -350,7 +359,7 @@ class LiveHandlers:
             [button(f"⏹ #{d.voucher_id} · {d.task.describe()}", "sp", d.voucher_id)]
             for d in running[:30]
         ]
-        await say(update, "Stop which distribution?", markup(*rows))
+        await say(update, "Stop which distribution?", markup(*rows, [button("✖ Cancel", "cx")]))
 
     @member_only(Action.RUN_LIVE)
     async def stop_button(self, update: Update, context: Ctx, member: Membership) -> None:

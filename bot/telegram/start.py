@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from telegram import Update
 from telegram.ext import (
     Application,
@@ -12,7 +14,7 @@ from telegram.ext import (
 )
 
 from bot.telegram import flows
-from bot.telegram.access import Ctx, guarded, membership, refusal
+from bot.telegram.access import Ctx, guarded, membership
 from bot.telegram.commands import Audience, CommandInfo, help_text, publish_for_user
 from bot.telegram.keyboards import button, grid, markup
 from bot.telegram.render import esc
@@ -48,10 +50,21 @@ ASK_NAME_TEXT = "What's your shop's name? Send it as a message (1–100 characte
 EXPIRED = "The shop setup expired after 30 minutes without an answer. Start again with /setup."
 
 
+_INVITE_LINK = re.compile(r"(?:https?://)?t(?:elegram)?\.me/[A-Za-z0-9_]+\?start=([A-Za-z0-9_-]+)")
+
+
+def invite_token(text: str) -> str:
+    """`/start <token>` as Telegram sends it from a deep link, or the whole invite link pasted
+    (`https://t.me/<bot>?start=<token>`), as a person does when the link didn't open the app."""
+    found = _INVITE_LINK.search(text)
+    return found.group(1) if found else text.strip()
+
+
 def settings_keyboard() -> object:
     return markup(
         *grid((button(c, "cur", c) for c in CURRENCIES), 5),
         *grid((button(z.split("/")[-1].replace("_", " "), "tz", z) for z in TIMEZONES), 3),
+        [button("✔ Done", "cx")],
     )
 
 
@@ -80,7 +93,7 @@ class StartHandlers:
         user = update.effective_user
         if user is None:
             return
-        token = context.args[0] if context.args else None
+        token = invite_token(context.args[0]) if context.args else None
         if token:
             member = await self.services.accounts.accept_invite(token, user.id, user.full_name)
             await self._publish(context, user.id, member)
@@ -176,7 +189,21 @@ class StartHandlers:
         if member.account.role != Role.SELLER:
             await say(
                 update,
-                f"You're already in <b>{esc(member.shop.name)}</b>. " + refusal(Action.MANAGE_SHOP),
+                f"You're already linked to <b>{esc(member.shop.name)}</b> as its "
+                f"{esc(member.account.role)} account, and a Telegram account belongs to one "
+                "shop. To create a shop of your own, ask your seller to unlink you first. "
+                "/help lists what you can do.",
+            )
+            return flows.END
+        if args and args[0].lower() not in ("currency", "timezone"):
+            # `/setup Another Name` by a seller: one shop per account; show what can change.
+            await say(
+                update,
+                f"You already run <b>{esc(member.shop.name)}</b>: a Telegram account runs one "
+                f"shop, so I didn't create “{esc(' '.join(args)[:100])}”. You can change its "
+                f"currency (<b>{member.shop.currency}</b>) and time zone "
+                f"(<b>{esc(member.shop.timezone)}</b>) here:",
+                settings_keyboard(),  # type: ignore[arg-type]
             )
             return flows.END
         if len(args) == 2 and args[0].lower() in ("currency", "timezone"):
@@ -227,6 +254,11 @@ class StartHandlers:
         await stale(update)
 
     async def unknown_text(self, update: Update, context: Ctx) -> None:
+        text = (update.effective_message.text or "") if update.effective_message else ""
+        if _INVITE_LINK.search(text):  # an invite link pasted as a message
+            context.args = [text]
+            await self.start(update, context)
+            return
         await say(update, "I didn't get that. /help lists what you can do.")
 
     async def unknown_command(self, update: Update, context: Ctx) -> None:

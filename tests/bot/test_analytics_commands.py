@@ -222,7 +222,7 @@ async def test_forecast_button_adds_quantity_for_the_seller_only(
     assert notice.button("Add quantity").callback_data == data
 
     refused = await hana.in_group(TEAM).press_data(notice, data)
-    assert refused and "Only the shop's seller" in refused
+    assert refused and "only the shop's seller" in refused
     assert (await services.vouchers.get(seller, voucher_id)).total_quantity == 10
 
     team_sally = sally.in_group(TEAM)

@@ -200,7 +200,7 @@ async def test_only_the_seller_may_create(
     invite = await services.accounts.create_invite(seller, "marketing")
     await services.accounts.accept_invite(invite.token, stranger.user.id, "Stan")
     reply = await stranger.say("/newvoucher")
-    assert "Only the shop's seller" in reply.content.plain_text
+    assert "only the shop's seller" in reply.content.plain_text
 
 
 async def test_minimum_spend_tiers_from_the_average_order_value(
