@@ -14,7 +14,7 @@ from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from core.money import format_money
 from core.services.analytics import Trend
@@ -63,6 +63,10 @@ def trend_figure(trend: Trend, title: str) -> Figure:
     )
     money.set_ylim(bottom=0)
     ax.set_ylim(bottom=0)
+    # Claims and uses are counts: whole-number ticks only (no 0.5, 1.5 on a quiet day).
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if max([*data["claims"], *data["usage"], 0]) < 1:
+        ax.set_ylim(0, 1)
     handles = ax.get_legend_handles_labels()[0] + money.get_legend_handles_labels()[0]
     ax.legend(handles=handles, loc="upper left", fontsize=8)
     per = "day" if trend.bucket == "day" else "hour"

@@ -61,11 +61,17 @@ def kind_short(kind: str) -> str:
     return "LIVE" if kind == "live" else "Regular"
 
 
+def status_label(v: VoucherView) -> str:
+    """The status a person expects: an ongoing voucher with nothing left reads as sold out."""
+    if v.status == "ongoing" and v.remaining <= 0:
+        return "🔴 Sold out"
+    return STATUS_LABELS.get(v.status, esc(v.status))
+
+
 def voucher_line(v: VoucherView, shop: ShopView) -> str:
-    return (
-        f"#{v.id} <b>{esc(v.name)}</b> · {kind_short(v.kind)} · {discount(v, shop)} · "
-        f"{v.remaining:,}/{v.total_quantity:,} left"
-    )
+    """One tappable line: `/v_12` opens the voucher's details (R-b6)."""
+    left = "sold out" if v.remaining <= 0 else f"{v.remaining:,}/{v.total_quantity:,} left"
+    return f"/v_{v.id} <b>{esc(v.name)}</b> · {kind_short(v.kind)} · {discount(v, shop)} · {left}"
 
 
 def voucher_details(v: VoucherView, shop: ShopView) -> str:
@@ -81,7 +87,7 @@ def voucher_details(v: VoucherView, shop: ShopView) -> str:
     )
     lines = [
         f"🎟 <b>{esc(v.name)}</b> (#{v.id})",
-        f"{KIND_LABELS.get(v.kind, v.kind)} · {STATUS_LABELS.get(v.status, v.status)}",
+        f"{KIND_LABELS.get(v.kind, v.kind)} · {status_label(v)}",
         f"Discount: {discount(v, shop)}",
         f"Minimum spend: {money(v.min_spend, shop) if v.min_spend else 'none'}",
         f"Applies to: {scope}",

@@ -23,13 +23,16 @@ from bot.telegram.keyboards import button, grid, markup, pager
 from bot.telegram.render import (
     STATUS_LABELS,
     STATUS_ORDER,
+    clip,
     esc,
     paginate,
+    status_label,
     voucher_details,
     voucher_line,
 )
 from bot.telegram.replies import ack, say, show, stale
 from bot.telegram.voucher_draft import parse_whole
+from bot.telegram.wording import plural
 from core.errors import VoucherbotError
 from core.rules.roles import Action
 from core.services import Services
@@ -124,23 +127,36 @@ class VoucherHandlers:
             )
             await show(update, f"No {what}.{hint}", _status_keyboard())
             return
+        # Grouped by status, then cut into pages of LIST_PAGE vouchers each; every page has the
+        # title and the heading of each status group it shows (R-b4, R-b6).
+        ordered = [v for group in STATUS_ORDER for v in vouchers if v.status == group]
+        pages = max(1, -(-len(ordered) // LIST_PAGE))
+        page = max(0, min(page, pages - 1))
+        chosen = ordered[page * LIST_PAGE : (page + 1) * LIST_PAGE]
+        counts = {g: sum(1 for v in vouchers if v.status == g) for g in STATUS_ORDER}
         lines: list[str] = []
         for group in STATUS_ORDER:
-            members = [v for v in vouchers if v.status == group]
+            members = [v for v in chosen if v.status == group]
             if members:
-                lines += [f"\n<b>{STATUS_LABELS[group]}</b> ({len(members)})"]
+                lines += ["", f"<b>{STATUS_LABELS[group]}</b> ({counts[group]:,})"]
                 lines += [voucher_line(v, member.shop) for v in members]
-        shown = paginate(lines, page, per_page=LIST_PAGE + 2)
-        title = f"🎟 <b>Vouchers</b>{f' — {status}' if status else ''} · {len(vouchers)} in all"
+        of = f" · page {page + 1} of {pages}" if pages > 1 else ""
+        what = f" — {status}" if status else ""
+        title = f"🎟 <b>Vouchers</b>{what} · {plural(len(vouchers), 'voucher')}{of}"
         keyboard = markup(
-            pager(shown.number, shown.count, "vl", status or "all"),
+            pager(page, pages, "vl", status or "all"),
             *_status_keyboard().inline_keyboard,
         )
-        await show(
-            update, f"{title}\n{shown.text.strip()}\n\n/voucher &lt;id&gt; for details.", keyboard
-        )
+        body = clip("\n".join(lines).strip())
+        await show(update, f"{title}\n\n{body}\n\nTap a /v_ number for its details.", keyboard)
 
-    # --- /voucher ------------------------------------------------------------------------
+    # --- /voucher and /v_12 ----------------------------------------------------------------
+
+    @member_only(Action.READ)
+    async def tapped_voucher(self, update: Update, context: Ctx, member: Membership) -> None:
+        """`/v_12` from a list: the voucher's details."""
+        text = (update.effective_message.text or "") if update.effective_message else ""
+        await self._details(update, member, int(text.split()[0].split("@")[0][3:]))
 
     @member_only(Action.READ)
     async def show_voucher(self, update: Update, context: Ctx, member: Membership) -> None:
@@ -195,8 +211,9 @@ class VoucherHandlers:
             [button(f"#{v.id} {v.name[:30]} · {v.remaining:,} left", "v", v.id, *suffix)]
             for v in chosen
         ]
-        keyboard = markup(*rows, pager(page, pages, "vp", action))
-        await show(update, title, keyboard)
+        keyboard = markup(*rows, pager(page, pages, "vp", action), [button("✖ Cancel", "cx")])
+        of = f" (page {page + 1} of {pages})" if pages > 1 else ""
+        await show(update, title + of, keyboard)
 
     # --- /deactivate ---------------------------------------------------------------------
 
@@ -406,7 +423,7 @@ class VoucherHandlers:
                 )
                 return
             v = await self.services.vouchers.get(member.actor, voucher_id)
-            await say(update, _quota_line(v) + f" ({v.status})")
+            await say(update, f"{_quota_line(v)} · {status_label(v)}")
             return
         ongoing = await self._all(member, "ongoing")
         if not ongoing:
@@ -418,7 +435,9 @@ class VoucherHandlers:
 
 
 def _quota_line(v: VoucherView) -> str:
-    return f"#{v.id} <b>{esc(v.name)}</b>: <b>{v.remaining:,}</b> of {v.total_quantity:,} left"
+    if v.remaining <= 0:
+        return f"/v_{v.id} <b>{esc(v.name)}</b>: <b>sold out</b> ({v.total_quantity:,} claimed)"
+    return f"/v_{v.id} <b>{esc(v.name)}</b>: <b>{v.remaining:,}</b> of {v.total_quantity:,} left"
 
 
 def _status_keyboard() -> InlineKeyboardMarkup:
@@ -453,6 +472,9 @@ def register(application: Application, services: Services) -> VoucherHandlers:
     application.add_handler(CommandHandler("voucher", h.show_voucher))
     application.add_handler(CommandHandler("deactivate", h.deactivate))
     application.add_handler(CommandHandler("quota", h.quota))
+    application.add_handler(
+        MessageHandler(filters.Regex(r"^/v_\d{1,9}(@\w+)?(\s|$)"), h.tapped_voucher)
+    )
     application.add_handler(CallbackQueryHandler(h.list_button, pattern=r"^vl:\w+:\d+$"))
     application.add_handler(CallbackQueryHandler(h.pick_button, pattern=r"^vp:\w+:\d+$"))
     application.add_handler(CallbackQueryHandler(h.deactivate_button, pattern=r"^v:\d+:dx!?$"))

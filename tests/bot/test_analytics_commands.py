@@ -4,6 +4,8 @@ Telegram stand-in, on the hand-computed shop of tests/analytics/conftest.py."""
 
 from __future__ import annotations
 
+import re
+
 import csv
 import io
 import json
@@ -63,10 +65,14 @@ async def test_stats_summary_with_chart_period_and_sort(
     assert "All vouchers: 5 claims · 3 used (60%) · revenue $88.00 · 3 orders · 2 buyers" in text
     assert "Regular vouchers: 3 claims · 1 used (33%) · revenue $25.00" in text
     assert "ROI 9.00" in text  # the LIVE voucher: 6300 / 700
-    assert text.index(f"#{shop.live_id} L") < text.index(f"#{shop.regular_id} R")  # by revenue
+    assert text.index(f"/v_{shop.live_id} L") < text.index(f"/v_{shop.regular_id} R")  # revenue
     assert "Hana (marketing): 2 claims" in text
     assert len(text) < 4096
     photo = await photo_after(rig, sally, m.message_id)
+    # The figures and the chart state the same period (whole days up to now).
+    period = re.search(r"Last 7 days: (.+\))", text)
+    assert period, text
+    assert period.group(1) in (photo.content.plain_text or ""), photo.content.plain_text
     now = clock.now()
     trend = await services.analytics.trend(shop.seller, start=now - timedelta(days=7), end=now)
     data = plotted(photo)
