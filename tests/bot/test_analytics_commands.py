@@ -4,11 +4,10 @@ Telegram stand-in, on the hand-computed shop of tests/analytics/conftest.py."""
 
 from __future__ import annotations
 
-import re
-
 import csv
 import io
 import json
+import re
 from datetime import timedelta
 
 from PIL import Image
