@@ -12,6 +12,7 @@ from core.rules.roles import Actor
 from core.services import Services
 from tests.bot.conftest import BotRig, Person, labels
 from tests.bot.transcript_scan import problems_in, visible_words
+from tests.conftest import NOW, draft
 
 STEP = re.compile(r"Step (\d+) of (\d+)")
 
@@ -240,3 +241,129 @@ def test_r_b5_the_scan_catches_leaks() -> None:
     assert visible_words("key <code>vb_live_x</code> at https://t.me/bot?start=a_b") == (
         "key   at  "
     )
+
+
+async def test_r_b6_stats_is_paged_with_its_heading_on_every_page(
+    rig: BotRig, sally: Person, services: Services, seller: Actor
+) -> None:
+    for i in range(7):
+        await services.vouchers.create(seller, draft(name=f"Deal {i}"))
+    first = await sally.say("/stats")
+    await rig.standin.wait_for(  # the chart follows the figures
+        lambda: any(x.kind == "photo" for x in rig.standin.messages(sally.chat)), 5.0
+    )
+    texts = [first.content.plain_text]
+    page = await sally.press(first, "▶")
+    texts.append(page.content.plain_text)
+    for n, text in enumerate(texts, start=1):
+        assert text.startswith(f"📊 Vouchers — core data · page {n} of 2")
+        assert "Promotion list by revenue" in text
+    rows = [line for text in texts for line in text.splitlines() if line[:2] in ("1.", "6.")]
+    assert len(rows) == 2  # rank 1 on page 1, rank 6 on page 2: nobody cut off
+    assert sum(len(re.findall(r"^\d+\. /v_\d+", t, re.M)) for t in texts) == 7
+
+
+async def test_r_b5_sold_out_reads_as_sold_out(
+    rig: BotRig, sally: Person, services: Services, seller: Actor
+) -> None:
+    v = await services.vouchers.create(seller, draft(name="Tiny", total_quantity=1))
+    await services.claims.claim(seller.shop_id, v.id, "b1")  # type: ignore[arg-type]
+    details = await sally.say(f"/v_{v.id}")
+    assert "🔴 Sold out" in details.content.plain_text
+    assert "Ongoing" not in details.content.plain_text
+    listed = await sally.say("/vouchers")
+    assert "sold out" in listed.content.plain_text
+
+
+def test_r_b5_forecast_wording_agrees_with_its_rate() -> None:
+    from datetime import timedelta
+
+    from bot.telegram.analytics import forecast_text
+    from core.services.forecast import SelloutForecast
+
+    f = SelloutForecast(1, 2, 3, 4, remaining=24, claims_per_minute=1.4, sellout_at=None)
+    text = forecast_text(f, NOW)
+    assert text == "⏳ Sell-out forecast: in about 17 minutes at 1.4 claims a minute, 24 left."
+    soon = SelloutForecast(1, 2, 3, 4, 3, 6.0, NOW + timedelta(seconds=30))
+    assert "in under a minute" in (forecast_text(soon, NOW) or "")
+    gone = SelloutForecast(1, 2, 3, 4, 0, 6.0, None)
+    assert "Sold out" in (forecast_text(gone, NOW) or "")
+
+
+def test_claims_axis_has_whole_number_ticks() -> None:
+    from datetime import timedelta
+
+    from bot.charts import trend_figure
+    from core.services.analytics import Trend, TrendPoint
+
+    start = NOW
+    points = [
+        TrendPoint(start + timedelta(days=i), claims=c, usage=0, revenue=0)  # type: ignore[call-arg]
+        for i, c in enumerate((0, 1, 0, 1))
+    ]
+    trend = Trend("day", "UTC", "USD", start, start + timedelta(days=4), None, None, tuple(points))
+    fig = trend_figure(trend, "t")
+    ticks = fig.axes[0].get_yticks()
+    assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks), ticks
+
+
+async def test_setup_by_someone_already_in_a_shop(
+    rig: BotRig, sally: Person, stranger: Person, services: Services, seller: Actor
+) -> None:
+    reply = await sally.say("/setup Another Shop")
+    text = reply.content.plain_text
+    assert "You already run" in text and "Another Shop" in text
+    assert "USD" in " ".join(labels(reply)) and "✔ Done" in labels(reply)
+    done = await sally.press(reply, "✔ Done")
+    assert "Cancelled" in done.content.plain_text or "nothing changed" in done.content.plain_text
+    help_text = (await sally.say("/help")).content.plain_text
+    assert "/setup <shop name>" not in help_text and "currency and time zone" in help_text
+    invite = await services.accounts.create_invite(seller, "official")
+    await services.accounts.accept_invite(invite.token, stranger.user.id, "Stan")
+    reply = await stranger.say("/setup My Own Shop")
+    assert "already linked to" in reply.content.plain_text
+    assert "/setup" not in (await stranger.say("/help")).content.plain_text
+
+
+async def test_r_acc2_a_pasted_invite_link_links_the_account(
+    rig: BotRig, stranger: Person, services: Services, seller: Actor
+) -> None:
+    invite = await services.accounts.create_invite(seller, "marketing")
+    link = f"https://t.me/voucherbot?start={invite.token}"
+    reply = await stranger.say(f"/start {link}")
+    assert "You're now linked" in reply.content.plain_text
+    again = await services.accounts.create_invite(seller, "marketing")
+    other = rig.person(4004, "Olga")
+    pasted = await other.say(f"t.me/voucherbot?start={again.token}")  # pasted as a message
+    assert "You're now linked" in pasted.content.plain_text
+
+
+@pytest.mark.parametrize("command", ["/link", "/apikey revoke", "/stop", "/deactivate"])
+async def test_r_b6_cancel_on_every_picker(
+    rig: BotRig, sally: Person, services: Services, seller: Actor, command: str
+) -> None:
+    v = await services.vouchers.create(seller, draft(name="Live one", kind="live"))
+    await services.api_keys.create(seller)
+    if command == "/stop":
+        await sally.say("/live")
+        await sally.say(f"/issue {v.id} none")
+    picker = await sally.say(command)
+    assert "✖ Cancel" in labels(picker), (command, labels(picker))
+    gone = await sally.press(picker, "✖ Cancel")
+    assert "Cancelled" in gone.content.plain_text
+
+
+async def test_r_b6_other_watch_time_has_back_and_cancel(
+    rig: BotRig, sally: Person, services: Services, seller: Actor
+) -> None:
+    await services.vouchers.create(seller, draft(name="Live one", kind="live"))
+    await sally.say("/live")
+    m = await sally.say("/issue")
+    m = await sally.press(m, "#")
+    m = await sally.press(m, "Other watch time")
+    assert labels(m) == ["◀ Back", "✖ Cancel"]
+    m = await sally.press(m, "◀ Back")
+    assert "Task for" in m.content.plain_text
+    m = await sally.press(m, "Other watch time")
+    m = await sally.press(m, "✖ Cancel")
+    assert "Cancelled" in m.content.plain_text
