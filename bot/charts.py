@@ -27,8 +27,10 @@ REVENUE_COLOR = "#54A24B"
 
 
 def _labels(trend: Trend) -> list[str]:
-    fmt = "%b %d" if trend.bucket == "day" else "%H:%M"
-    return [p.start.strftime(fmt) for p in trend.points]
+    # Day buckets read like the bot's dates (`8 Jun`), hour buckets as times.
+    if trend.bucket == "day":
+        return [f"{p.start.day} {p.start:%b}" for p in trend.points]
+    return [p.start.strftime("%H:%M") for p in trend.points]
 
 
 def chart_data(trend: Trend) -> dict[str, Any]:

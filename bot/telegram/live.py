@@ -1,8 +1,12 @@
 """/live, /endlive, /issue and /stop: what a host does mid-stream, on a phone.
 
-`/issue` is at most three taps: (Go live now) → the voucher → the task. Buttons carry
-`is:<flow id>:go`, `is:<flow id>:v:<voucher id>`, `is:<flow id>:t:<w5|f|n|wx>`; `sp:<voucher id>`
-stops a distribution."""
+`/issue` is at most three taps: (Go live now) → the voucher → the task, declared as a table
+of steps (ISSUE, flow_table.py: "Step 1 of 2", Back, Cancel):
+
+    golive ─(Go live now)→ voucher → task ─(Other watch time…)→ minutes
+
+Buttons carry `is:<flow id>:<step>:<arg>` (`golive:go`, `voucher:<id>`, `task:<w5|f|n|wx>`) and
+`is:<flow id>:bk` / `…:cx`; `sp:<voucher id>` stops a distribution."""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from telegram.ext import (
 from bot.telegram import flows
 from bot.telegram.access import Ctx, member_only, membership, refusal
 from bot.telegram.commands import Audience, CommandInfo
+from bot.telegram.flow_table import BACK, CANCEL, FlowTable, Question, Step, button_parts
 from bot.telegram.keyboards import button, markup
 from bot.telegram.render import error_text, esc, task
 from bot.telegram.replies import ack, say, show
@@ -52,6 +57,28 @@ _TASK = re.compile(
 )
 
 
+def _issue_path(d: dict[str, Any]) -> list[str]:
+    return ["voucher", "task", *(["minutes"] if d.get("other") else [])]
+
+
+def _no_question(_: Any) -> Question:  # the questions need the services: LiveHandlers asks
+    return Question("")
+
+
+ISSUE: FlowTable[dict[str, Any]] = FlowTable(
+    prefix=FLOW,
+    title="🎟 Issue a LIVE voucher",
+    steps={
+        "golive": Step("golive", _no_question, counted=False),
+        "voucher": Step("voucher", _no_question),
+        "task": Step("task", _no_question),
+        "minutes": Step("minutes", _no_question),
+    },
+    path=_issue_path,
+    next_step=lambda step, d, editing: {"voucher": "task", "task": "minutes"}.get(step, "task"),
+)
+
+
 def parse_task(text: str) -> tuple[str, int | None]:
     """`watch 5`, `w5`, `follow`, `none` → (type, minutes); ValueError otherwise."""
     m = _TASK.match(text.strip())
@@ -72,6 +99,31 @@ def issued_text(d: DistributionView, v: VoucherView) -> str:
     ]
     lines += [f"⚠️ {esc(w.message)}" for w in d.warnings]
     return "\n".join(lines)
+
+
+def voucher_question(vouchers: list[VoucherView], running: dict[int, DistributionView]) -> Question:
+    rows = []
+    for v in vouchers:
+        d = running.get(v.id)  # type: ignore[arg-type]
+        state = f" · ▶ {d.task.describe()}" if d else ""
+        rows.append([(f"#{v.id} {v.name[:28]} · {v.remaining:,} left{state}", str(v.id))])
+    return Question("Which LIVE voucher?", rows)
+
+
+def task_question(v: VoucherView) -> Question:
+    watch = [(f"Watch {m} min", f"w{m}") for m in WATCH_CHOICES]
+    return Question(
+        f"Task for <b>{esc(v.name)}</b> (#{v.id}, {v.remaining:,} left)?\n"
+        "• Watch LIVE: viewers qualify after watching that long.\n"
+        "• Follow LIVE Host: new followers of the last 30 days.\n"
+        "• No task: every viewer can claim at once.",
+        [
+            watch[:2],
+            watch[2:],
+            [("Follow LIVE Host", "f"), ("No task", "n")],
+            [("Other watch time…", "wx")],
+        ],
+    )
 
 
 class LiveHandlers:
@@ -145,16 +197,32 @@ class LiveHandlers:
     ) -> object:
         session = await self.services.live.active_session(member.actor)
         if session is None:
-            await show(
-                update,
+            question = Question(
                 "You're not live right now. Go live to issue LIVE vouchers.",
-                markup(
-                    [button("🔴 Go live now", FLOW, flow["fid"], "go")],
-                    [button("✖ Cancel", FLOW, flow["fid"], "cx")],
-                ),
+                [[("🔴 Go live now", "go")]],
             )
-            return "golive"
+            return await self._put(update, flow, "golive", question)
         return await self._ask_voucher(update, member, flow)
+
+    async def _put(
+        self,
+        update: Update,
+        flow: dict[str, Any],
+        step: str,
+        question: Question,
+        problem: str = "",
+        prefix: str = "",
+    ) -> str:
+        """Shows a step of ISSUE with its heading, Back and Cancel from the table."""
+        flow["step"] = step
+        keyboard = ISSUE.keyboard(flow["fid"], step, question, flow, False)
+        text = f"{prefix}{ISSUE.heading(step, flow)}\n{question.text}"
+        full = f"⚠️ {problem}\n\n{text}" if problem else text
+        if problem and update.callback_query is None:
+            await say(update, full, keyboard)
+        else:
+            await show(update, full, keyboard)
+        return step
 
     async def _ask_voucher(
         self, update: Update, member: Membership, flow: dict[str, Any], prefix: str = ""
@@ -171,55 +239,17 @@ class LiveHandlers:
             flow.clear()
             return flows.END
         running = {d.voucher_id: d for d in await self.services.live.distributions(member.actor)}
-        rows = []
-        for v in vouchers[:30]:
-            d = running.get(v.id)  # type: ignore[arg-type]
-            state = f" · ▶ {d.task.describe()}" if d else ""
-            rows.append(
-                [
-                    button(
-                        f"#{v.id} {v.name[:28]} · {v.remaining:,} left{state}",
-                        FLOW,
-                        flow["fid"],
-                        "v",
-                        v.id,
-                    )
-                ]
-            )
-        rows.append([button("✖ Cancel", FLOW, flow["fid"], "cx")])
-        await show(update, prefix + "Which LIVE voucher?", markup(*rows))
-        return "voucher"
+        flow.pop("other", None)
+        return await self._put(
+            update, flow, "voucher", voucher_question(vouchers[:30], running), prefix=prefix
+        )
 
     async def _ask_task(
         self, update: Update, member: Membership, flow: dict[str, Any], problem: str = ""
     ) -> str:
         v = await self.services.vouchers.get(member.actor, flow["voucher"])
-        fid = flow["fid"]
-        watch = [button(f"Watch {m} min", FLOW, fid, "t", f"w{m}") for m in WATCH_CHOICES]
-        text = (
-            f"Task for <b>{esc(v.name)}</b> (#{v.id}, {v.remaining:,} left)?\n"
-            "• Watch LIVE: viewers qualify after watching that long.\n"
-            "• Follow LIVE Host: new followers of the last 30 days.\n"
-            "• No task: every viewer can claim at once."
-        )
-        keyboard = markup(
-            watch[:2],
-            watch[2:],
-            [
-                button("Follow LIVE Host", FLOW, fid, "t", "f"),
-                button("No task", FLOW, fid, "t", "n"),
-            ],
-            [
-                button("Other watch time…", FLOW, fid, "t", "wx"),
-                button("✖ Cancel", FLOW, fid, "cx"),
-            ],
-        )
-        full = f"⚠️ {problem}\n\n{text}" if problem else text
-        if problem and update.callback_query is None:
-            await say(update, full, keyboard)
-        else:
-            await show(update, full, keyboard)
-        return "task"
+        flow.pop("other", None)
+        return await self._put(update, flow, "task", task_question(v), problem)
 
     async def on_button(self, update: Update, context: Ctx) -> object:
         flow = await flows.live_flow(update, context, FLOW, self.services.clock, EXPIRED)
@@ -228,35 +258,34 @@ class LiveHandlers:
         member = await self._host(update, context)
         if member is None:
             return flows.END
-        args = flows.flow_args(update)
+        args = button_parts(update)
         await ack(update)
         try:
-            if args[0] == "cx":
+            if args[:1] == [CANCEL]:
                 await show(update, "Cancelled: nothing was issued.")
                 return flows.finish(context, FLOW)
-            if args[0] == "go":
+            if args[:1] == [BACK]:
+                back = ISSUE.back_of(flow.get("step", "voucher"), flow, False)
+                if back == "task":
+                    return await self._ask_task(update, member, flow)
+                return await self._ask_voucher(update, member, flow)
+            if len(args) < 2 or args[0] != flow.get("step"):
+                return flow.get("step")
+            if args[0] == "golive":
                 s = await self.services.live.start_session(member.actor)
                 return await self._ask_voucher(
                     update, member, flow, f"🔴 You're live (session #{s.id}).\n"
                 )
-            if args[0] == "v":
+            if args[0] == "voucher":
                 flow["voucher"] = int(args[1])
                 return await self._ask_task(update, member, flow)
-            if args[0] == "bk":
-                return await self._ask_task(update, member, flow)
             if args[1] == "wx":
-                await show(
-                    update,
+                flow["other"] = True
+                question = Question(
                     "How many minutes of watching? "
-                    f"Send a whole number from 1 to {MAX_WATCH_MINUTES}.",
-                    markup(
-                        [
-                            button("◀ Back", FLOW, flow["fid"], "bk"),
-                            button("✖ Cancel", FLOW, flow["fid"], "cx"),
-                        ]
-                    ),
+                    f"Send a whole number from 1 to {MAX_WATCH_MINUTES}, like 5."
                 )
-                return "minutes"
+                return await self._put(update, flow, "minutes", question)
             code = args[1]
             if code.startswith("w"):
                 return await self._issue(
@@ -286,10 +315,9 @@ class LiveHandlers:
             if not 1 <= minutes <= MAX_WATCH_MINUTES:
                 raise ValueError("out of range")
         except ValueError:
-            await say(
-                update, f"⚠️ Send a whole number of minutes from 1 to {MAX_WATCH_MINUTES}, like 5."
-            )
-            return "minutes"
+            question = Question("How many minutes of watching?")
+            problem = f"Send a whole number of minutes from 1 to {MAX_WATCH_MINUTES}, like 5."
+            return await self._put(update, flow, "minutes", question, problem)
         try:
             return await self._issue(update, context, member, flow, TaskType.WATCH.value, minutes)
         except VoucherbotError as exc:
@@ -379,7 +407,7 @@ class LiveHandlers:
 
 def register(application: Application, services: Services) -> LiveHandlers:
     h = LiveHandlers(services)
-    buttons = CallbackQueryHandler(h.on_button, pattern=rf"^{FLOW}:[0-9a-f]+:")
+    buttons = CallbackQueryHandler(h.on_button, pattern=rf"^{FLOW}:[0-9a-f]{{4}}:")
     other_text = MessageHandler(filters.TEXT & ~filters.COMMAND, h.on_other_text)
     application.add_handler(
         flows.conversation(

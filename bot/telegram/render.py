@@ -16,7 +16,9 @@ from core.views import ShopView, VoucherView
 
 MESSAGE_LIMIT = 4096
 PAGE_BUDGET = 3500  # room left for a header and a footer around a page of lines
-TIME_FORMAT = "%a %d %b %Y %H:%M"
+# One date format everywhere (R-b5), the same as the team's notices (core/services/schedule.py
+# local_time): `8 Jun 2026 14:00`.
+TIME_FORMAT = "%b %Y %H:%M"
 KIND_LABELS = {"regular": "Regular Voucher", "live": "LIVE Interactive Voucher"}
 STATUS_LABELS = {
     "ongoing": "🟢 Ongoing",
@@ -36,7 +38,8 @@ def money(minor: int, shop: ShopView) -> str:
 
 
 def local(at: datetime, shop: ShopView) -> str:
-    return at.astimezone(ZoneInfo(shop.timezone)).strftime(TIME_FORMAT)
+    moment = at.astimezone(ZoneInfo(shop.timezone))
+    return f"{moment.day} {moment.strftime(TIME_FORMAT)}"
 
 
 def period(starts: datetime, ends: datetime, shop: ShopView) -> str:
