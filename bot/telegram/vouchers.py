@@ -19,6 +19,7 @@ from telegram.ext import (
 from bot.telegram import flows, voucher_flow
 from bot.telegram.access import Ctx, member_only, membership, refusal
 from bot.telegram.commands import Audience, CommandInfo
+from bot.telegram.flow_table import BACK, CANCEL, FlowTable, Question, Step, button_parts
 from bot.telegram.keyboards import button, grid, markup, pager
 from bot.telegram.render import (
     STATUS_LABELS,
@@ -72,6 +73,33 @@ def _manage_buttons(v: VoucherView, member: Membership) -> list[InlineKeyboardBu
 def detail_keyboard(v: VoucherView, member: Membership) -> InlineKeyboardMarkup | None:
     extra = [b for make in DETAIL_BUTTONS for b in make(v, member)]
     return markup(_manage_buttons(v, member), extra, [button("🔄 Refresh", "v", v.id)])
+
+
+def pick_question(vouchers: list[VoucherView]) -> Question:
+    if not vouchers:
+        return Question("No upcoming or ongoing voucher to add quantity to.")
+    rows = [[(f"#{v.id} {v.name[:30]} · {v.total_quantity:,} total", str(v.id))] for v in vouchers]
+    return Question("Add quantity to which voucher?", rows)
+
+
+def amount_question(v: VoucherView) -> Question:
+    return Question(
+        f"Add how many to <b>{esc(v.name)}</b> (#{v.id})? It has {v.total_quantity:,} in total, "
+        f"{v.remaining:,} left. Tap, or send a whole number.",
+        [[(f"+{n:,}", str(n)) for n in ADD_CHOICES]],
+    )
+
+
+ADD: FlowTable[dict[str, Any]] = FlowTable(
+    prefix=ADD_FLOW,
+    title="➕ Add quantity",
+    steps={
+        "pick": Step("pick", lambda c: Question("")),  # questions need the voucher: see above
+        "amount": Step("amount", lambda c: Question("")),
+    },
+    path=lambda d: [*(["pick"] if d.get("picked") else []), "amount"],
+    next_step=lambda step, d, editing: "amount",
+)
 
 
 def _voucher_id(text: str) -> int:
@@ -306,45 +334,23 @@ class VoucherHandlers:
     async def _add_ask(
         self, update: Update, member: Membership, flow: dict[str, Any], problem: str = ""
     ) -> str:
-        fid = flow["fid"]
-        prefix = f"⚠️ {problem}\n\n" if problem else ""
-        cancel = [button("✖ Cancel", ADD_FLOW, fid, "cx")]
+        """A step of ADD (pick → amount) with its heading, Back and Cancel from the table."""
         if flow.get("voucher") is None:
-            vouchers = [v for v in await self._all(member) if v.status in ("upcoming", "ongoing")][
-                :30
-            ]
-            rows = [
-                [
-                    button(
-                        f"#{v.id} {v.name[:30]} · {v.total_quantity:,} total",
-                        ADD_FLOW,
-                        fid,
-                        "v",
-                        v.id,
-                    )
-                ]
-                for v in vouchers
-            ]
-            text = (
-                "Add quantity to which voucher?"
-                if vouchers
-                else "No upcoming or ongoing voucher to add quantity to."
-            )
-            await show(update, prefix + text, markup(*rows, cancel))
-            return "pick"
-        v = await self.services.vouchers.get(member.actor, flow["voucher"])
-        text = (
-            f"Add how many to <b>{esc(v.name)}</b> (#{v.id})? "
-            f"It has {v.total_quantity:,} in total, "
-            f"{v.remaining:,} left. Tap, or send a whole number."
-        )
-        rows = grid((button(f"+{n:,}", ADD_FLOW, fid, "n", n) for n in ADD_CHOICES), 5)
-        keyboard = markup(*rows, cancel)
-        if problem and update.callback_query is None:
-            await say(update, prefix + text, keyboard)
+            flow["picked"] = True  # the voucher is a step of this flow: Back can return to it
+            vouchers = [v for v in await self._all(member) if v.status in ("upcoming", "ongoing")]
+            step, question = "pick", pick_question(vouchers[:30])
         else:
-            await show(update, prefix + text, keyboard)
-        return "amount"
+            v = await self.services.vouchers.get(member.actor, flow["voucher"])
+            step, question = "amount", amount_question(v)
+        flow["step"] = step
+        keyboard = ADD.keyboard(flow["fid"], step, question, flow, False)
+        text = f"{ADD.heading(step, flow)}\n{question.text}"
+        full = f"⚠️ {problem}\n\n{text}" if problem else text
+        if problem and update.callback_query is None:
+            await say(update, full, keyboard)
+        else:
+            await show(update, full, keyboard)
+        return step
 
     async def add_button(self, update: Update, context: Ctx) -> object:
         flow = await flows.live_flow(update, context, ADD_FLOW, self.services.clock, ADD_EXPIRED)
@@ -354,12 +360,18 @@ class VoucherHandlers:
         if member is None or not member.actor.may(Action.MANAGE_VOUCHERS):
             await say(update, refusal(Action.MANAGE_VOUCHERS))
             return flows.finish(context, ADD_FLOW)
-        args = flows.flow_args(update)
+        args = button_parts(update)
         await ack(update)
-        if args[0] == "cx":
+        if args[:1] == [CANCEL]:
             await show(update, "Cancelled: the quantity did not change.")
             return flows.finish(context, ADD_FLOW)
-        if args[0] == "v":
+        if args[:1] == [BACK]:
+            if ADD.back_of(flow.get("step", "amount"), flow, False) == "pick":
+                flow["voucher"] = None
+            return await self._add_ask(update, member, flow)
+        if len(args) < 2 or args[0] != flow.get("step"):
+            return flow.get("step")
+        if args[0] == "pick":
             flow["voucher"] = int(args[1])
             return await self._add_ask(update, member, flow)
         return await self._add_amount(update, context, member, flow, int(args[1]))

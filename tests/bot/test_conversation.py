@@ -367,3 +367,34 @@ async def test_r_b6_other_watch_time_has_back_and_cancel(
     m = await sally.press(m, "Other watch time")
     m = await sally.press(m, "✖ Cancel")
     assert "Cancelled" in m.content.plain_text
+
+
+async def test_r_b6_issue_and_addqty_steps_have_number_back_and_cancel(
+    rig: BotRig, sally: Person, services: Services, seller: Actor
+) -> None:
+    await services.vouchers.create(seller, draft(name="Live one", kind="live"))
+    await sally.say("/live")
+    m = await sally.say("/issue")
+    shown = [(m.content.plain_text, labels(m))]
+    m = await sally.press(m, "#")
+    shown.append((m.content.plain_text, labels(m)))
+    m = await sally.press(m, "Other watch time")
+    shown.append((m.content.plain_text, labels(m)))
+    assert [step_of(text) for text, _ in shown] == [(1, 2), (2, 2), (3, 3)]
+    assert ["◀ Back" in b for _, b in shown] == [False, True, True]
+    assert all("✖ Cancel" in b for _, b in shown)
+    m = await sally.press(m, "◀ Back")
+    assert step_of(m.content.plain_text) == (2, 2)
+    m = await sally.press(m, "◀ Back")
+    assert step_of(m.content.plain_text) == (1, 2)
+    await sally.press(m, "✖ Cancel")
+
+    m = await sally.say("/addqty")
+    assert step_of(m.content.plain_text) == (1, 2) and "◀ Back" not in labels(m)
+    m = await sally.press(m, "#")
+    assert step_of(m.content.plain_text) == (2, 2) and "◀ Back" in labels(m)
+    m = await sally.press(m, "◀ Back")
+    assert step_of(m.content.plain_text) == (1, 2)
+    m = await sally.press(m, "#")
+    done = await sally.press(m, "+10")
+    assert "Added 10" in done.content.plain_text
