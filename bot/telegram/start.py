@@ -46,7 +46,7 @@ TIMEZONES = (
 )
 FLOW = "setup"
 ASK_NAME = "setup:name"
-ASK_NAME_TEXT = "What's your shop's name? Send it as a message (1–100 characters), or /cancel."
+ASK_NAME_TEXT = "What's your shop's name? Send it as a message (1–100 characters)."
 EXPIRED = "The shop setup expired after 30 minutes without an answer. Start again with /setup."
 
 
@@ -144,8 +144,8 @@ class StartHandlers:
         if member is not None:
             return await self._settings(update, member, args)
         if not args:
-            flows.begin(context, FLOW, self.services.clock)
-            await say(update, ASK_NAME_TEXT)
+            flow = flows.begin(context, FLOW, self.services.clock)
+            await say(update, ASK_NAME_TEXT, markup([button("✖ Cancel", FLOW, flow["fid"], "cx")]))
             return ASK_NAME
         await self._create(update, context, " ".join(args))
         return flows.END
@@ -245,8 +245,14 @@ class StartHandlers:
         flows.finish(context, FLOW)
 
     async def setup_cancel(self, update: Update, context: Ctx) -> int:
-        await say(update, "Cancelled: no shop was created.")
+        await ack(update, "Cancelled.")
+        await show(update, "Cancelled: no shop was created.")
         return flows.finish(context, FLOW)
+
+    async def setup_button(self, update: Update, context: Ctx) -> object:
+        if await flows.live_flow(update, context, FLOW, self.services.clock, EXPIRED) is None:
+            return flows.END
+        return await self.setup_cancel(update, context)
 
     # --- anything left over ---------------------------------------------------------------
 
@@ -289,7 +295,12 @@ def register(
         flows.conversation(
             "setup",
             [CommandHandler("setup", h.setup)],
-            {ASK_NAME: [MessageHandler(filters.TEXT & ~filters.COMMAND, h.setup_name)]},
+            {
+                ASK_NAME: [
+                    MessageHandler(filters.TEXT & ~filters.COMMAND, h.setup_name),
+                    CallbackQueryHandler(h.setup_button, pattern=rf"^{FLOW}:[0-9a-f]{{4}}:cx$"),
+                ]
+            },
             h.setup_cancel,
             h.setup_timeout,
         )

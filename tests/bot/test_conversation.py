@@ -398,3 +398,15 @@ async def test_r_b6_issue_and_addqty_steps_have_number_back_and_cancel(
     m = await sally.press(m, "#")
     done = await sally.press(m, "+10")
     assert "Added 10" in done.content.plain_text
+
+
+async def test_r_b6_setup_name_prompt_has_cancel(
+    rig: BotRig, stranger: Person, services: Services
+) -> None:
+    m = await stranger.say("/setup")
+    assert "shop's name" in m.content.plain_text and labels(m) == ["✖ Cancel"]
+    gone = await stranger.press(m, "✖ Cancel")
+    assert "no shop was created" in gone.content.plain_text
+    after = await stranger.say("Acme")  # the flow is over: no shop from a stray message
+    assert "/help" in after.content.plain_text
+    assert await services.accounts.membership(stranger.user.id) is None
