@@ -142,7 +142,8 @@ class LiveService(Service):
                     kind="session_ended",
                     text=(
                         f"🎬 Live session #{session_id} of {account_label(by)} ended after "
-                        f"{minutes} min with {claims:,} voucher claim{'s' if claims != 1 else ''}."
+                        f"{_lasted(minutes)} with {claims:,} voucher "
+                        f"claim{'s' if claims != 1 else ''}."
                     ),
                     now=now,
                 )
@@ -373,3 +374,10 @@ class LiveService(Service):
         async with self.db.read() as session:
             rows = await repo.active_distributions(session, shop_id=actor.shop_id)
         return [DistributionView.of(d) for d in rows]
+
+
+def _lasted(minutes: int) -> str:
+    """`less than a minute`, `1 minute`, `25 minutes` (the team reads it, R-b5)."""
+    if minutes < 1:
+        return "less than a minute"
+    return f"{minutes:,} minute{'s' if minutes != 1 else ''}"
