@@ -270,7 +270,18 @@ class StartHandlers:
     async def unknown_command(self, update: Update, context: Ctx) -> None:
         """R-b5: a command no feature took (`/foo`, `/Quota`: commands are lower case)."""
         text = (update.effective_message.text or "") if update.effective_message else ""
-        word = text.split()[0].split("@")[0] if text.split() else "/"
+        first = text.split()[0] if text.split() else "/"
+        chat = update.effective_chat
+        # In a group, commands may be meant for other bots: answer only those addressed to
+        # this one (`/foo@voucherbot`).
+        addressee = first.partition("@")[2].lower()
+        if (
+            chat is not None
+            and chat.type != "private"
+            and addressee != context.bot.username.lower()
+        ):
+            return
+        word = first.split("@")[0]
         hint = ""
         if word.lower() != word and word.lower()[1:] in {c.name for c in self.catalog}:
             hint = f" Commands are lower case: try {esc(word.lower())}."

@@ -410,3 +410,24 @@ async def test_r_b6_setup_name_prompt_has_cancel(
     after = await stranger.say("Acme")  # the flow is over: no shop from a stray message
     assert "/help" in after.content.plain_text
     assert await services.accounts.membership(stranger.user.id) is None
+
+
+async def test_r_b5_unknown_commands_in_a_group_only_when_addressed_to_the_bot(
+    rig: BotRig, sally: Person, seller: Actor
+) -> None:
+    rig.standin.group(-100777, "Acme team", members=[sally.user])
+    team = sally.in_group(-100777)
+    mark = rig.standin.mark()
+    username = rig.side.bot.username
+    reply = await team.say(f"/foo@{username}")
+    assert "don't know /foo" in reply.content.plain_text
+    await rig.standin.send_text(sally.user, "/weather@otherbot", -100777)  # another bot's
+    help_reply = await team.say("/help")  # answered in order: nothing came for /weather
+    assert "In a group" in help_reply.content.plain_text
+    said = [
+        e.content.plain_text
+        for e in rig.standin.events[mark:]
+        if e.kind == "bot_message" and e.content is not None
+    ]
+    assert not any("weather" in (t or "") for t in said)
+    assert len(said) == 2
