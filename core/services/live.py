@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
 from core.ids import check_platform_id
-from core.notifications import account_label, notify, voucher_label
+from core.notifications import account_label, announce_opened, notify, voucher_label
 from core.rules.live import Task, TaskType, follow_counts_as_new, validate_task
 from core.rules.roles import Action, Actor
 from core.rules.vouchers import Kind, Status, Warning, status_of
@@ -314,6 +314,8 @@ class LiveService(Service):
                 await session.flush()
                 shop = await self._shop(session, actor.shop_id)
                 host = await repo.get_account(session, actor.shop_id, live.account_id)
+                # The team reads "Claim period opened" before "is distributing" (R-n1).
+                await announce_opened(session, shop, voucher, now)
                 await notify(
                     session,
                     shop,

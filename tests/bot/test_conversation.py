@@ -431,3 +431,23 @@ async def test_r_b5_unknown_commands_in_a_group_only_when_addressed_to_the_bot(
     ]
     assert not any("weather" in (t or "") for t in said)
     assert len(said) == 2
+
+
+async def test_r_n1_team_reads_claim_period_opened_before_is_distributing(
+    rig: BotRig, sally: Person, services: Services, seller: Actor
+) -> None:
+    """A voucher issued the moment it starts: the opening comes first, once, even though
+    the schedule had not announced it yet (and it won't later)."""
+    from sqlalchemy import select
+
+    from storage.models import Notification
+
+    await services.shops.set_team_chat(seller, -100888)
+    v = await services.vouchers.create(seller, draft(name="Now", kind="live"))
+    await sally.say("/live")
+    await sally.say(f"/issue {v.id} none")
+    async with services.db.read() as session:
+        rows = (await session.execute(select(Notification).order_by(Notification.id))).scalars()
+        kinds = [n.kind for n in rows if n.kind in ("claim_period_opened", "distribution_started")]
+    assert kinds == ["claim_period_opened", "distribution_started"]
+    assert await services.schedule.open_claim_period(v.id) is False  # already announced
