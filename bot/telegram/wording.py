@@ -52,6 +52,8 @@ SUBJECT = {
     "timezone": "The time zone",
     "role": "The account role",
     "watched_seconds": "The watch time",
+    "task.type": "The task",
+    "task.minutes": "The watch time in minutes",
 }
 MONEY_FIELDS = {"discount.amount", "discount.max_discount", "min_spend"}
 
@@ -100,6 +102,8 @@ def field_problem(error: FieldError, currency: str = "USD") -> str:
 
 
 _FIELD_FALLBACK = {
+    "task.type": "The task is watch (with minutes), follow or none.",
+    "task.minutes": "Minutes go with the watch task only.",
     "handle": "A platform handle is 1–64 letters, digits or _ . : - (like acme_live).",
     "name": "The name must be 1–100 characters.",
     "currency": "Choose a currency code such as USD or IDR.",
