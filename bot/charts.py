@@ -14,7 +14,7 @@ from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from core.money import format_money
 from core.services.analytics import Trend
@@ -27,8 +27,10 @@ REVENUE_COLOR = "#54A24B"
 
 
 def _labels(trend: Trend) -> list[str]:
-    fmt = "%b %d" if trend.bucket == "day" else "%H:%M"
-    return [p.start.strftime(fmt) for p in trend.points]
+    # Day buckets read like the bot's dates (`8 Jun`), hour buckets as times.
+    if trend.bucket == "day":
+        return [f"{p.start.day} {p.start:%b}" for p in trend.points]
+    return [p.start.strftime("%H:%M") for p in trend.points]
 
 
 def chart_data(trend: Trend) -> dict[str, Any]:
@@ -63,6 +65,10 @@ def trend_figure(trend: Trend, title: str) -> Figure:
     )
     money.set_ylim(bottom=0)
     ax.set_ylim(bottom=0)
+    # Claims and uses are counts: whole-number ticks only (no 0.5, 1.5 on a quiet day).
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    if max([*data["claims"], *data["usage"], 0]) < 1:
+        ax.set_ylim(0, 1)
     handles = ax.get_legend_handles_labels()[0] + money.get_legend_handles_labels()[0]
     ax.legend(handles=handles, loc="upper left", fontsize=8)
     per = "day" if trend.bucket == "day" else "hour"

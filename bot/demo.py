@@ -106,6 +106,7 @@ class Tour:
         m = await self.sally.press(m, "100")
         m = await self.sally.press(m, "1")
         m = await self.sally.press(m, "Now, 7 days")
+        m = await self.sally.say("Five off over twenty")
         await self.sally.press(m, "✅ Submit")
 
     async def live_voucher(self) -> None:
@@ -123,6 +124,7 @@ class Tour:
         m = await self.sally.press(m, "10")
         m = await self.sally.press(m, "1")
         m = await self.sally.press(m, "Now, 24 hours")
+        m = await self.sally.press(m, "Use “")
         await self.sally.press(m, "Continue")
 
     async def link_host(self) -> None:

@@ -15,5 +15,5 @@ def is_platform_id(value: object) -> bool:
 
 def check_platform_id(value: object, field_name: str) -> str:
     if not is_platform_id(value):
-        raise invalid(field_name, "must be 1–64 characters of A-Z a-z 0-9 _ . : -")
+        raise invalid(field_name, "must be 1–64 characters of A-Z a-z 0-9 _ . : -", "id_format")
     return value  # type: ignore[return-value]

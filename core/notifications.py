@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from html import escape
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.money import format_money
-from core.rules.vouchers import Warning
+from core.rules.vouchers import DiscountType, Kind, Warning
 from storage import repositories as repo
 from storage.models import Account, Shop, Voucher
+from storage.schedule_queries import effect_key
 
 
 def voucher_label(v: Voucher) -> str:
@@ -97,3 +99,59 @@ def quota_text(name: str, voucher_id: int, claimed: int, total: int) -> str:
     return (
         f"🟠 {label} is {claimed * 100 // total}% claimed: {total - claimed:,} of {total:,} left."
     )
+
+
+def opened_text(shop: Shop, v: Voucher) -> str:
+    kind = "LIVE Interactive Voucher" if v.kind == Kind.LIVE else "Regular Voucher"
+    text = (
+        f"🟢 Claim period opened: {voucher_label(v)}, {kind}, {discount_text(shop, v)}. "
+        f"{v.total_quantity:,} vouchers claimable until {local_time(v.ends_at, shop.timezone)}."
+    )
+    if v.kind == Kind.LIVE:
+        text += (
+            f"\nViewers can claim it once a host issues it with a task in a live session "
+            f"(/issue {v.id})."
+        )
+    return text
+
+
+def discount_text(shop: Shop, v: Voucher) -> str:
+    def money(minor: int) -> str:
+        return format_money(minor, shop.currency)
+
+    if v.discount_type == DiscountType.PERCENT:
+        text = f"{v.percent}% off (up to {money(v.max_discount or 0)} per order)"
+    else:
+        text = f"{money(v.amount or 0)} off"
+    if v.min_spend:
+        text += f", minimum spend {money(v.min_spend)}"
+    return text
+
+
+def local_time(at: datetime, timezone: str) -> str:
+    """`8 Jun 2026 14:00 (Europe/Berlin)`: the shop's own clock (R-time)."""
+    try:
+        local = at.astimezone(ZoneInfo(timezone))
+    except (KeyError, ValueError):
+        local, timezone = at, "UTC"
+    return f"{local.day} {local:%b %Y %H:%M} ({timezone})"
+
+
+async def announce_opened(session: AsyncSession, shop: Shop, v: Voucher, now: datetime) -> bool:
+    """R-s1's "Claim period opened", now, if the schedule has not announced it yet: whatever
+    happens to an ongoing voucher first (a distribution, R-n1) must not reach the team before
+    the news that its claim period opened. The effect ledger makes it once, whoever is first."""
+    if not v.starts_at <= now < v.ends_at:
+        return False
+    key = effect_key(v.id, "opened")  # type: ignore[arg-type]
+    if not await repo.record_effect(session, key, now):
+        return False
+    await notify(
+        session,
+        shop,
+        event_key=key,
+        kind="claim_period_opened",
+        text=opened_text(shop, v),
+        now=now,
+    )
+    return True

@@ -25,9 +25,9 @@ NOT_MEMBER = (
     "or open the invite link your seller sent you."
 )
 WHO_CAN = {
-    Action.MANAGE_VOUCHERS: "Only the shop's seller can do that — ask them to create, change "
+    Action.MANAGE_VOUCHERS: "only the shop's seller can do that: ask them to create, change "
     "or deactivate vouchers.",
-    Action.MANAGE_SHOP: "Only the shop's seller can manage accounts, invites, API keys and "
+    Action.MANAGE_SHOP: "only the shop's seller can manage accounts, invites, API keys and "
     "the team chat.",
 }
 
@@ -37,7 +37,8 @@ F = TypeVar("F", bound=Handler)
 
 
 def refusal(action: Action) -> str:
-    return "🙏 Sorry — " + WHO_CAN.get(action, REFUSALS[action])
+    words = WHO_CAN.get(action) or REFUSALS[action]
+    return "🙏 Sorry, " + words[:1].lower() + words[1:]
 
 
 async def membership(services: Services, update: Update) -> Membership | None:

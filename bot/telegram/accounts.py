@@ -77,7 +77,8 @@ class AccountHandlers:
                     [
                         button("Official account", "lk", "official"),
                         button("Marketing account", "lk", "marketing"),
-                    ]
+                    ],
+                    [button("✖ Cancel", "cx")],
                 ),
             )
             return
@@ -95,7 +96,8 @@ class AccountHandlers:
         link = invite.deep_link(context.bot.username)
         await show(
             update,
-            f"🔗 Invite for a <b>{role}</b> account of <b>{esc(member.shop.name)}</b>:\n"
+            f"🔗 Invite for {'an' if role[:1] in 'aeiou' else 'a'} <b>{role}</b> account of "
+            f"<b>{esc(member.shop.name)}</b>:\n"
             f"{esc(link)}\n\n"
             f"Send it to the host: opening it links their Telegram account. It works once and "
             f"expires {local(invite.expires_at, member.shop)} ({esc(member.shop.timezone)}).",
@@ -293,7 +295,7 @@ class AccountHandlers:
             ]
             for k in keys[:30]
         ]
-        await show(update, title, markup(*rows))
+        await show(update, title, markup(*rows, [button("✖ Cancel", "cx")]))
 
     @member_only(Action.MANAGE_SHOP)
     async def apikey_button(self, update: Update, context: Ctx, member: Membership) -> None:
@@ -304,7 +306,7 @@ class AccountHandlers:
             await show(
                 update,
                 f"Revoke API key <code>{esc(key_id)}</code>? Requests using it will fail at once.",
-                markup([button("Yes, revoke", "ak", key_id, "!")]),
+                markup([button("Yes, revoke", "ak", key_id, "!"), button("✖ Cancel", "cx")]),
             )
             return
         keys = {k.key_id: k for k in await self.services.api_keys.list(member.actor)}

@@ -19,11 +19,12 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.charts import trend_png
 from bot.telegram.access import Ctx, member_only
 from bot.telegram.commands import Audience, CommandInfo
-from bot.telegram.keyboards import button, markup
+from bot.telegram.keyboards import button, markup, pager
 from bot.telegram.render import STATUS_LABELS, clip, esc, kind_short, local, money
 from bot.telegram.replies import ack, notice, say, show, stale
 from bot.telegram.voucher_draft import parse_whole, tier_text
 from bot.telegram.vouchers import DETAIL_BUTTONS
+from bot.telegram.wording import plural
 from core.rules.roles import Action
 from core.services import Services
 from core.services.accounts import Membership
@@ -46,7 +47,7 @@ PERIODS: dict[str, tuple[str, timedelta | None]] = {
 DEFAULT_PERIOD = "7"
 SORTS = {"r": "revenue", "roi": "ROI"}
 SORT_ARG = {"r": "revenue", "roi": "roi"}
-TOP_ROWS = 5
+TOP_ROWS = 5  # promotion rows per /stats page (every page the same size, R-b4)
 TOP_HOSTS = 5
 ADD_CHOICES = (10, 50, 100)
 ADVICE_BUDGET = 3800  # characters, leaving room under Telegram's 4096
@@ -56,7 +57,7 @@ STATS_USAGE = (
     "Use <code>/stats</code> (last 7 days), <code>/stats 30d</code>, <code>/stats all</code>, "
     "<code>/stats &lt;voucher id&gt;</code> or <code>/stats session &lt;id&gt;</code>."
 )
-SELLER_ONLY = "🙏 Sorry — only the shop's seller can {what}."
+SELLER_ONLY = "🙏 Sorry, only the shop's seller can {what}."
 
 
 # --- how figures read ---------------------------------------------------------------------
@@ -68,10 +69,6 @@ def percent(rate: float | None) -> str:
 
 def roi_text(roi: float | None) -> str:
     return "—" if roi is None else f"{roi:.2f}"
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def figures_line(f: Figures, shop: ShopView) -> str:
@@ -87,7 +84,7 @@ def figures_line(f: Figures, shop: ShopView) -> str:
 def promotion_line(rank: int, r: PromotionRow, shop: ShopView) -> str:
     f = r.figures
     return (
-        f"{rank}. #{r.voucher_id} <b>{esc(r.name)}</b> · {kind_short(r.kind)} · "
+        f"{rank}. /v_{r.voucher_id} <b>{esc(r.name)}</b> · {kind_short(r.kind)} · "
         f"{STATUS_LABELS.get(r.status, esc(r.status))} — revenue {money(f.revenue, shop)} · "
         f"ROI {roi_text(f.roi)} · {plural(f.claims, 'claim')}, {f.usage:,} used "
         f"({percent(f.redemption_rate)})"
@@ -97,6 +94,12 @@ def promotion_line(rank: int, r: PromotionRow, shop: ShopView) -> str:
 def period_bounds(key: str, now: datetime) -> tuple[datetime | None, datetime | None]:
     length = PERIODS[key][1]
     return (None, None) if length is None else (now - length, now)
+
+
+def chart_span(trend: Trend, shop: ShopView, now: datetime) -> str:
+    """The chart's period as /stats states its own: its first edge up to now at the latest."""
+    end = min(trend.end, now)
+    return f"{local(trend.start, shop)} – {local(end, shop)} ({esc(shop.timezone)})"
 
 
 def period_text(key: str, start: datetime | None, end: datetime | None, shop: ShopView) -> str:
@@ -114,9 +117,15 @@ def summary_text(
     key: str,
     sort: str,
     shop: ShopView,
+    page: int = 0,
 ) -> str:
+    """One page of /stats: the heading, period and totals on every page, then TOP_ROWS rows
+    of the promotion list (no voucher is cut off: the list is paged)."""
+    pages = max(1, -(-len(rows) // TOP_ROWS))
+    page = max(0, min(page, pages - 1))
+    of = f" · page {page + 1} of {pages}" if pages > 1 else ""
     lines = [
-        "📊 <b>Vouchers — core data</b>",
+        f"📊 <b>Vouchers — core data</b>{of}",
         period_text(key, summary.start, summary.end, shop),
         "",
         f"<b>All vouchers</b>: {figures_line(summary.total, shop)}",
@@ -126,19 +135,21 @@ def summary_text(
         f"<b>Promotion list by {SORTS[sort]}</b>",
     ]
     if rows:
-        lines += [promotion_line(i, r, shop) for i, r in enumerate(rows[:TOP_ROWS], 1)]
-        if len(rows) > TOP_ROWS:
-            lines.append(f"…and {len(rows) - TOP_ROWS:,} more (the seller's /export has them all).")
+        first = page * TOP_ROWS
+        chosen = rows[first : first + TOP_ROWS]
+        lines += [promotion_line(first + i, r, shop) for i, r in enumerate(chosen, 1)]
     else:
         lines.append("No vouchers yet.")
     if hosts:
         lines += ["", "<b>By host account</b>"]
         lines += [f"{esc(label)}: {figures_line(f, shop)}" for label, f in hosts[:TOP_HOSTS]]
-    lines += ["", "/stats &lt;id&gt; for one voucher."]
+    lines += ["", "Tap a /v_ number for a voucher, or use /stats &lt;id&gt; for its figures."]
     return clip("\n".join(lines))
 
 
-def summary_keyboard(key: str, sort: str) -> InlineKeyboardMarkup | None:
+def summary_keyboard(
+    key: str, sort: str, page: int = 0, pages: int = 1
+) -> InlineKeyboardMarkup | None:
     def mark(label: str, chosen: bool) -> str:
         return f"• {label}" if chosen else label
 
@@ -147,7 +158,7 @@ def summary_keyboard(key: str, sort: str) -> InlineKeyboardMarkup | None:
         for k, label in (("7", "7 days"), ("30", "30 days"), ("all", "All time"))
     ]
     sorts = [button(mark(f"By {label}", s == sort), "st", key, s) for s, label in SORTS.items()]
-    return markup(periods, sorts)
+    return markup(pager(page, pages, "st", key, sort), periods, sorts)
 
 
 def forecast_text(f: SelloutForecast | None, now: datetime) -> str | None:
@@ -158,11 +169,16 @@ def forecast_text(f: SelloutForecast | None, now: datetime) -> str | None:
         return "⏳ Sold out: add quantity to keep the live distribution going."
     if f.claims_per_minute is None:
         return "⏳ Sell-out forecast: too early to tell (the distribution just started)."
-    rate = f"{f.claims_per_minute:.1f} claims/min"
-    if f.sellout_at is None:
-        return f"⏳ Sell-out forecast: not in sight at the current rate ({rate})."
-    minutes = max(0, round((f.sellout_at - now).total_seconds() / 60))
-    return f"⏳ Sell-out forecast: in about {minutes:,} min at {rate}, {f.remaining:,} left."
+    rate = f"{f.claims_per_minute:.1f} claims a minute"
+    if f.claims_per_minute <= 0:
+        return f"⏳ Sell-out forecast: not in sight: no claims lately, {f.remaining:,} left."
+    # The same arithmetic as the rate shown, so the two always agree.
+    if f.sellout_at is not None:
+        minutes = max(0, round((f.sellout_at - now).total_seconds() / 60))
+    else:
+        minutes = round(f.remaining / f.claims_per_minute)
+    when = "in under a minute" if minutes < 1 else f"in about {plural(minutes, 'minute')}"
+    return f"⏳ Sell-out forecast: {when} at {rate}, {f.remaining:,} left."
 
 
 def voucher_text(r: PromotionRow, v: VoucherView, forecast: str | None, shop: ShopView) -> str:
@@ -272,21 +288,36 @@ class AnalyticsHandlers:
             await stale(update)
             return
         await ack(update)
-        await self._summary(update, member, key, sort, chart=len(parts) > 3)
+        page = int(parts[3]) if len(parts) > 3 and parts[3].isdigit() else 0
+        await self._summary(update, member, key, sort, chart="c" in parts[3:], page=page)
 
     async def _summary(
-        self, update: Update, member: Membership, key: str, sort: str, *, chart: bool
+        self,
+        update: Update,
+        member: Membership,
+        key: str,
+        sort: str,
+        *,
+        chart: bool,
+        page: int = 0,
     ) -> None:
         analytics, actor = self.services.analytics, member.actor
-        start, end = period_bounds(key, self.services.clock.now())
+        now = self.services.clock.now()
+        start, end = period_bounds(key, now)
+        trend = await analytics.trend(actor, start=start, end=end)
+        if start is not None:
+            # The figures cover exactly what the chart draws: whole buckets in the shop's zone
+            # from the chart's first edge up to now (nothing later can have happened).
+            start, end = trend.start, min(trend.end, now)
         summary = await analytics.summary(actor, start, end)
         rows = await analytics.promotions(actor, SORT_ARG[sort], start, end)
         hosts = _hosts(await analytics.accounts(actor, start, end))
-        text = summary_text(summary, rows, hosts, key, sort, member.shop)
-        await show(update, text, summary_keyboard(key, sort))
+        text = summary_text(summary, rows, hosts, key, sort, member.shop, page)
+        pages = max(1, -(-len(rows) // TOP_ROWS))
+        await show(update, text, summary_keyboard(key, sort, min(page, pages - 1), pages))
         if chart:
-            trend = await analytics.trend(actor, start=start, end=end)
-            await self._chart(update, trend, f"{member.shop.name} — all vouchers", member.shop)
+            title = f"{member.shop.name} — all vouchers"
+            await self._chart(update, trend, title, member.shop, now)
 
     @member_only(Action.READ)
     async def voucher_button(self, update: Update, context: Ctx, member: Membership) -> None:
@@ -310,7 +341,14 @@ class AnalyticsHandlers:
         trend = await self.services.analytics.trend(member.actor, session_id=session_id)
         await self._chart(update, trend, f"Live session #{session_id}", member.shop)
 
-    async def _chart(self, update: Update, trend: Trend, title: str, shop: ShopView) -> None:
+    async def _chart(
+        self,
+        update: Update,
+        trend: Trend,
+        title: str,
+        shop: ShopView,
+        now: datetime | None = None,
+    ) -> None:
         chat = update.effective_chat
         if chat is None:
             return
@@ -320,7 +358,7 @@ class AnalyticsHandlers:
         per = "day" if trend.bucket == "day" else "hour"
         caption = (
             f"📈 {esc(title)} — claims and usage per {per} with revenue, "
-            f"{local(trend.start, shop)} – {local(trend.end, shop)} ({esc(trend.timezone)}): "
+            f"{chart_span(trend, shop, now or self.services.clock.now())}: "
             f"{plural(claims, 'claim')}, {usage:,} used, {money(revenue, shop)}."
         )
         await chat.send_photo(png, caption=caption[:1024], filename="stats.png")
@@ -417,7 +455,9 @@ def register(application: Application, services: Services) -> AnalyticsHandlers:
     application.add_handler(CommandHandler("stats", h.stats))
     application.add_handler(CommandHandler("export", h.export))
     application.add_handler(CommandHandler("advice", h.advice))
-    application.add_handler(CallbackQueryHandler(h.stats_button, pattern=r"^st:\w+:\w+(:c)?$"))
+    application.add_handler(
+        CallbackQueryHandler(h.stats_button, pattern=r"^st:\w+:\w+(:\d+)?(:c)?$")
+    )
     application.add_handler(CallbackQueryHandler(h.voucher_button, pattern=r"^sv:\d+$"))
     application.add_handler(CallbackQueryHandler(h.add_offer, pattern=r"^v:\d+:addq$"))
     application.add_handler(CallbackQueryHandler(h.add_amount, pattern=r"^v:\d+:addq:\d+$"))

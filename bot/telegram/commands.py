@@ -42,7 +42,9 @@ def visible_to(commands: list[CommandInfo], role: str | None) -> list[CommandInf
         allowed = {Audience.ANYONE, Audience.LINKED, Audience.SELLER, Audience.GROUP}
     else:
         allowed = {Audience.ANYONE, Audience.LINKED}
-    return [c for c in commands if c.audience in allowed]
+    # `/setup <shop name>` creates a shop: only for people not in one (the seller's settings
+    # line is added by help_text).
+    return [c for c in commands if c.audience in allowed and (role is None or c.name != "setup")]
 
 
 def _menu(commands: list[CommandInfo]) -> list[BotCommand]:
@@ -84,6 +86,8 @@ def help_text(commands: list[CommandInfo], role: str | None, *, group: bool = Fa
         }.get(role, f"You're a linked {role} account. You can:")  # type: ignore[call-overload]
     lines = [f"<b>{escape(title)}</b>"]
     lines += [f"{escape(c.usage)} — {escape(c.description)}" for c in shown]
+    if not group and role == Role.SELLER:
+        lines.append("/setup — your shop's currency and time zone")
     if not group and role == Role.SELLER:
         lines.append("/team — in your team group: send notifications there")
     lines.append("Commands with arguments also work without them: I'll show buttons.")

@@ -1,8 +1,12 @@
 """/live, /endlive, /issue and /stop: what a host does mid-stream, on a phone.
 
-`/issue` is at most three taps: (Go live now) → the voucher → the task. Buttons carry
-`is:<flow id>:go`, `is:<flow id>:v:<voucher id>`, `is:<flow id>:t:<w5|f|n|wx>`; `sp:<voucher id>`
-stops a distribution."""
+`/issue` is at most three taps: (Go live now) → the voucher → the task, declared as a table
+of steps (ISSUE, flow_table.py: "Step 1 of 2", Back, Cancel):
+
+    golive ─(Go live now)→ voucher → task ─(Other watch time…)→ minutes
+
+Buttons carry `is:<flow id>:<step>:<arg>` (`golive:go`, `voucher:<id>`, `task:<w5|f|n|wx>`) and
+`is:<flow id>:bk` / `…:cx`; `sp:<voucher id>` stops a distribution."""
 
 from __future__ import annotations
 
@@ -21,10 +25,12 @@ from telegram.ext import (
 from bot.telegram import drops, flows
 from bot.telegram.access import Ctx, member_only, membership, refusal
 from bot.telegram.commands import Audience, CommandInfo
+from bot.telegram.flow_table import BACK, CANCEL, FlowTable, Question, Step, button_parts
 from bot.telegram.keyboards import button, markup
 from bot.telegram.render import error_text, esc, task
 from bot.telegram.replies import ack, say, show
 from bot.telegram.voucher_draft import parse_whole
+from bot.telegram.wording import plural
 from core.errors import VoucherbotError
 from core.rules.live import MAX_WATCH_MINUTES, TaskType
 from core.rules.roles import Action
@@ -51,6 +57,28 @@ _TASK = re.compile(
 )
 
 
+def _issue_path(d: dict[str, Any]) -> list[str]:
+    return ["voucher", "task", *(["minutes"] if d.get("other") else [])]
+
+
+def _no_question(_: Any) -> Question:  # the questions need the services: LiveHandlers asks
+    return Question("")
+
+
+ISSUE: FlowTable[dict[str, Any]] = FlowTable(
+    prefix=FLOW,
+    title="🎟 Issue a LIVE voucher",
+    steps={
+        "golive": Step("golive", _no_question, counted=False),
+        "voucher": Step("voucher", _no_question),
+        "task": Step("task", _no_question),
+        "minutes": Step("minutes", _no_question),
+    },
+    path=_issue_path,
+    next_step=lambda step, d, editing: {"voucher": "task", "task": "minutes"}.get(step, "task"),
+)
+
+
 def parse_task(text: str) -> tuple[str, int | None]:
     """`watch 5`, `w5`, `follow`, `none` → (type, minutes); ValueError otherwise."""
     m = _TASK.match(text.strip())
@@ -73,6 +101,32 @@ def issued_text(d: DistributionView, v: VoucherView) -> str:
     return "\n".join(lines)
 
 
+def voucher_question(vouchers: list[VoucherView], running: dict[int, DistributionView]) -> Question:
+    rows = []
+    for v in vouchers:
+        d = running.get(v.id)  # type: ignore[arg-type]
+        state = f" · ▶ {d.task.describe()}" if d else ""
+        rows.append([(f"#{v.id} {v.name[:28]} · {v.remaining:,} left{state}", str(v.id))])
+    return Question("Which LIVE voucher?", rows)
+
+
+def task_question(v: VoucherView) -> Question:
+    watch = [(f"Watch {m} min", f"w{m}") for m in WATCH_CHOICES]
+    return Question(
+        f"Task for <b>{esc(v.name)}</b> (#{v.id}, {v.remaining:,} left)?\n"
+        "• Watch LIVE: viewers qualify after watching that long.\n"
+        "• Follow LIVE Host: new followers of the last 30 days.\n"
+        "• No task: every viewer can claim at once.",
+        [
+            watch[:2],
+            watch[2:],
+            [("Follow LIVE Host", "f"), ("No task", "n")],
+            [("Other watch time…", "wx")],
+            [("⏰ Later…", "lt")],  # R-drop1: a timed drop instead
+        ],
+    )
+
+
 class LiveHandlers:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -93,11 +147,11 @@ class LiveHandlers:
     async def endlive(self, update: Update, context: Ctx, member: Membership) -> None:
         s = await self.services.live.end_own_session(member.actor)
         minutes = int(((s.ended_at or s.started_at) - s.started_at).total_seconds() // 60)
-        claims = s.claims or 0
+        lasted = plural(minutes, "minute") if minutes else "less than a minute"
         await say(
             update,
-            f"🎬 Live session #{s.id} ended after {minutes} min with {claims:,} voucher "
-            f"claim{'s' if claims != 1 else ''}. Its distributions stopped.",
+            f"🎬 Live session #{s.id} ended after {lasted} with "
+            f"{plural(s.claims or 0, 'voucher claim')}. Its distributions stopped.",
         )
 
     # --- /issue -----------------------------------------------------------------------------
@@ -110,6 +164,12 @@ class LiveHandlers:
             await self._issue_direct(update, member, args)
             return flows.END
         flow = flows.begin(context, FLOW, self.services.clock)
+        query = update.callback_query
+        chosen = (query.data or "").split(":")[2:] if query is not None else []
+        if chosen and await self.services.live.active_session(member.actor) is not None:
+            # "Issue it now" under a voucher just created: the voucher is already chosen.
+            flow["voucher"] = int(chosen[0])
+            return await self._ask_task(update, member, flow)
         return await self._first_question(update, member, flow)
 
     async def _issue_direct(self, update: Update, member: Membership, args: list[str]) -> None:
@@ -138,16 +198,32 @@ class LiveHandlers:
     ) -> object:
         session = await self.services.live.active_session(member.actor)
         if session is None:
-            await show(
-                update,
+            question = Question(
                 "You're not live right now. Go live to issue LIVE vouchers.",
-                markup(
-                    [button("🔴 Go live now", FLOW, flow["fid"], "go")],
-                    [button("✖ Cancel", FLOW, flow["fid"], "cx")],
-                ),
+                [[("🔴 Go live now", "go")]],
             )
-            return "golive"
+            return await self._put(update, flow, "golive", question)
         return await self._ask_voucher(update, member, flow)
+
+    async def _put(
+        self,
+        update: Update,
+        flow: dict[str, Any],
+        step: str,
+        question: Question,
+        problem: str = "",
+        prefix: str = "",
+    ) -> str:
+        """Shows a step of ISSUE with its heading, Back and Cancel from the table."""
+        flow["step"] = step
+        keyboard = ISSUE.keyboard(flow["fid"], step, question, flow, False)
+        text = f"{prefix}{ISSUE.heading(step, flow)}\n{question.text}"
+        full = f"⚠️ {problem}\n\n{text}" if problem else text
+        if problem and update.callback_query is None:
+            await say(update, full, keyboard)
+        else:
+            await show(update, full, keyboard)
+        return step
 
     async def _ask_voucher(
         self, update: Update, member: Membership, flow: dict[str, Any], prefix: str = ""
@@ -164,56 +240,17 @@ class LiveHandlers:
             flow.clear()
             return flows.END
         running = {d.voucher_id: d for d in await self.services.live.distributions(member.actor)}
-        rows = []
-        for v in vouchers[:30]:
-            d = running.get(v.id)  # type: ignore[arg-type]
-            state = f" · ▶ {d.task.describe()}" if d else ""
-            rows.append(
-                [
-                    button(
-                        f"#{v.id} {v.name[:28]} · {v.remaining:,} left{state}",
-                        FLOW,
-                        flow["fid"],
-                        "v",
-                        v.id,
-                    )
-                ]
-            )
-        rows.append([button("✖ Cancel", FLOW, flow["fid"], "cx")])
-        await show(update, prefix + "Which LIVE voucher?", markup(*rows))
-        return "voucher"
+        flow.pop("other", None)
+        return await self._put(
+            update, flow, "voucher", voucher_question(vouchers[:30], running), prefix=prefix
+        )
 
     async def _ask_task(
         self, update: Update, member: Membership, flow: dict[str, Any], problem: str = ""
     ) -> str:
         v = await self.services.vouchers.get(member.actor, flow["voucher"])
-        fid = flow["fid"]
-        watch = [button(f"Watch {m} min", FLOW, fid, "t", f"w{m}") for m in WATCH_CHOICES]
-        text = (
-            f"Task for <b>{esc(v.name)}</b> (#{v.id}, {v.remaining:,} left)?\n"
-            "• Watch LIVE: viewers qualify after watching that long.\n"
-            "• Follow LIVE Host: new followers of the last 30 days.\n"
-            "• No task: every viewer can claim at once."
-        )
-        keyboard = markup(
-            watch[:2],
-            watch[2:],
-            [
-                button("Follow LIVE Host", FLOW, fid, "t", "f"),
-                button("No task", FLOW, fid, "t", "n"),
-            ],
-            [
-                button("Other watch time…", FLOW, fid, "t", "wx"),
-                button("✖ Cancel", FLOW, fid, "cx"),
-            ],
-            [button("⏰ Later…", FLOW, fid, "lt")],  # R-drop1: a timed drop instead
-        )
-        full = f"⚠️ {problem}\n\n{text}" if problem else text
-        if problem and update.callback_query is None:
-            await say(update, full, keyboard)
-        else:
-            await show(update, full, keyboard)
-        return "task"
+        flow.pop("other", None)
+        return await self._put(update, flow, "task", task_question(v), problem)
 
     async def on_button(self, update: Update, context: Ctx) -> object:
         flow = await flows.live_flow(update, context, FLOW, self.services.clock, EXPIRED)
@@ -222,31 +259,38 @@ class LiveHandlers:
         member = await self._host(update, context)
         if member is None:
             return flows.END
-        args = flows.flow_args(update)
+        args = button_parts(update)
         await ack(update)
         try:
-            if args[0] == "cx":
+            if args[:1] == [CANCEL]:
                 await show(update, "Cancelled: nothing was issued.")
                 return flows.finish(context, FLOW)
-            if args[0] == "go":
+            if args[:1] == [BACK]:
+                back = ISSUE.back_of(flow.get("step", "voucher"), flow, False)
+                if back == "task":
+                    return await self._ask_task(update, member, flow)
+                return await self._ask_voucher(update, member, flow)
+            if len(args) < 2 or args[0] != flow.get("step"):
+                return flow.get("step")
+            if args[0] == "golive":
                 s = await self.services.live.start_session(member.actor)
                 return await self._ask_voucher(
                     update, member, flow, f"🔴 You're live (session #{s.id}).\n"
                 )
-            if args[0] == "v":
+            if args[0] == "voucher":
                 flow["voucher"] = int(args[1])
                 return await self._ask_task(update, member, flow)
-            if args[0] == "lt":  # R-drop1 "Later…": the drop flow takes the voucher over
+            if args[1] == "lt":  # R-drop1 "Later…": the drop flow takes the voucher over
                 v = await self.services.vouchers.get(member.actor, flow["voucher"])
                 await drops.hand_over(update, v.id, v.name)  # type: ignore[arg-type]
                 return flows.finish(context, FLOW)
             if args[1] == "wx":
-                await show(
-                    update,
+                flow["other"] = True
+                question = Question(
                     "How many minutes of watching? "
-                    f"Send a whole number from 1 to {MAX_WATCH_MINUTES}.",
+                    f"Send a whole number from 1 to {MAX_WATCH_MINUTES}, like 5."
                 )
-                return "minutes"
+                return await self._put(update, flow, "minutes", question)
             code = args[1]
             if code.startswith("w"):
                 return await self._issue(
@@ -276,10 +320,9 @@ class LiveHandlers:
             if not 1 <= minutes <= MAX_WATCH_MINUTES:
                 raise ValueError("out of range")
         except ValueError:
-            await say(
-                update, f"⚠️ Send a whole number of minutes from 1 to {MAX_WATCH_MINUTES}, like 5."
-            )
-            return "minutes"
+            question = Question("How many minutes of watching?")
+            problem = f"Send a whole number of minutes from 1 to {MAX_WATCH_MINUTES}, like 5."
+            return await self._put(update, flow, "minutes", question, problem)
         try:
             return await self._issue(update, context, member, flow, TaskType.WATCH.value, minutes)
         except VoucherbotError as exc:
@@ -349,7 +392,7 @@ class LiveHandlers:
             [button(f"⏹ #{d.voucher_id} · {d.task.describe()}", "sp", d.voucher_id)]
             for d in running[:30]
         ]
-        await say(update, "Stop which distribution?", markup(*rows))
+        await say(update, "Stop which distribution?", markup(*rows, [button("✖ Cancel", "cx")]))
 
     @member_only(Action.RUN_LIVE)
     async def stop_button(self, update: Update, context: Ctx, member: Membership) -> None:
@@ -369,14 +412,14 @@ class LiveHandlers:
 
 def register(application: Application, services: Services) -> LiveHandlers:
     h = LiveHandlers(services)
-    buttons = CallbackQueryHandler(h.on_button, pattern=rf"^{FLOW}:[0-9a-f]+:")
+    buttons = CallbackQueryHandler(h.on_button, pattern=rf"^{FLOW}:[0-9a-f]{{4}}:")
     other_text = MessageHandler(filters.TEXT & ~filters.COMMAND, h.on_other_text)
     application.add_handler(
         flows.conversation(
             "issue",
             [
                 CommandHandler("issue", h.issue),
-                CallbackQueryHandler(h.issue, pattern=rf"^{FLOW}:start$"),
+                CallbackQueryHandler(h.issue, pattern=rf"^{FLOW}:start(:\d+)?$"),
             ],
             {
                 "golive": [buttons, other_text],

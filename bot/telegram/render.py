@@ -9,14 +9,16 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from core.errors import ValidationFailed, VoucherbotError
+from core.errors import VoucherbotError
 from core.money import format_money
 from core.rules.live import Task
 from core.views import ShopView, VoucherView
 
 MESSAGE_LIMIT = 4096
 PAGE_BUDGET = 3500  # room left for a header and a footer around a page of lines
-TIME_FORMAT = "%a %d %b %Y %H:%M"
+# One date format everywhere (R-b5), the same as the team's notices (core/services/schedule.py
+# local_time): `8 Jun 2026 14:00`.
+TIME_FORMAT = "%b %Y %H:%M"
 KIND_LABELS = {"regular": "Regular Voucher", "live": "LIVE Interactive Voucher"}
 STATUS_LABELS = {
     "ongoing": "🟢 Ongoing",
@@ -36,7 +38,8 @@ def money(minor: int, shop: ShopView) -> str:
 
 
 def local(at: datetime, shop: ShopView) -> str:
-    return at.astimezone(ZoneInfo(shop.timezone)).strftime(TIME_FORMAT)
+    moment = at.astimezone(ZoneInfo(shop.timezone))
+    return f"{moment.day} {moment.strftime(TIME_FORMAT)}"
 
 
 def period(starts: datetime, ends: datetime, shop: ShopView) -> str:
@@ -61,11 +64,17 @@ def kind_short(kind: str) -> str:
     return "LIVE" if kind == "live" else "Regular"
 
 
+def status_label(v: VoucherView) -> str:
+    """The status a person expects: an ongoing voucher with nothing left reads as sold out."""
+    if v.status == "ongoing" and v.remaining <= 0:
+        return "🔴 Sold out"
+    return STATUS_LABELS.get(v.status, esc(v.status))
+
+
 def voucher_line(v: VoucherView, shop: ShopView) -> str:
-    return (
-        f"#{v.id} <b>{esc(v.name)}</b> · {kind_short(v.kind)} · {discount(v, shop)} · "
-        f"{v.remaining:,}/{v.total_quantity:,} left"
-    )
+    """One tappable line: `/v_12` opens the voucher's details (R-b6)."""
+    left = "sold out" if v.remaining <= 0 else f"{v.remaining:,}/{v.total_quantity:,} left"
+    return f"/v_{v.id} <b>{esc(v.name)}</b> · {kind_short(v.kind)} · {discount(v, shop)} · {left}"
 
 
 def voucher_details(v: VoucherView, shop: ShopView) -> str:
@@ -81,7 +90,7 @@ def voucher_details(v: VoucherView, shop: ShopView) -> str:
     )
     lines = [
         f"🎟 <b>{esc(v.name)}</b> (#{v.id})",
-        f"{KIND_LABELS.get(v.kind, v.kind)} · {STATUS_LABELS.get(v.status, v.status)}",
+        f"{KIND_LABELS.get(v.kind, v.kind)} · {status_label(v)}",
         f"Discount: {discount(v, shop)}",
         f"Minimum spend: {money(v.min_spend, shop) if v.min_spend else 'none'}",
         f"Applies to: {scope}",
@@ -107,10 +116,11 @@ def low_discount_warning(data: dict[str, int], percent: int, shop: ShopView) -> 
     )
 
 
-def error_text(exc: VoucherbotError) -> str:
-    if isinstance(exc, ValidationFailed):
-        return "\n".join(f"• {esc(e.message)}" for e in exc.errors) or esc(exc.detail)
-    return esc(exc.detail)
+def error_text(exc: VoucherbotError, currency: str = "USD") -> str:
+    """A core refusal in the user's words (R-b5): see bot/telegram/wording.py."""
+    from bot.telegram.wording import refusal_text  # wording imports nothing from here
+
+    return refusal_text(exc, currency)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from telegram import Update
 from telegram.ext import (
     Application,
@@ -12,7 +14,7 @@ from telegram.ext import (
 )
 
 from bot.telegram import flows
-from bot.telegram.access import Ctx, guarded, membership, refusal
+from bot.telegram.access import Ctx, guarded, membership
 from bot.telegram.commands import Audience, CommandInfo, help_text, publish_for_user
 from bot.telegram.keyboards import button, grid, markup
 from bot.telegram.render import esc
@@ -44,14 +46,25 @@ TIMEZONES = (
 )
 FLOW = "setup"
 ASK_NAME = "setup:name"
-ASK_NAME_TEXT = "What's your shop's name? Send it as a message (1–100 characters), or /cancel."
+ASK_NAME_TEXT = "What's your shop's name? Send it as a message (1–100 characters)."
 EXPIRED = "The shop setup expired after 30 minutes without an answer. Start again with /setup."
+
+
+_INVITE_LINK = re.compile(r"(?:https?://)?t(?:elegram)?\.me/[A-Za-z0-9_]+\?start=([A-Za-z0-9_-]+)")
+
+
+def invite_token(text: str) -> str:
+    """`/start <token>` as Telegram sends it from a deep link, or the whole invite link pasted
+    (`https://t.me/<bot>?start=<token>`), as a person does when the link didn't open the app."""
+    found = _INVITE_LINK.search(text)
+    return found.group(1) if found else text.strip()
 
 
 def settings_keyboard() -> object:
     return markup(
         *grid((button(c, "cur", c) for c in CURRENCIES), 5),
         *grid((button(z.split("/")[-1].replace("_", " "), "tz", z) for z in TIMEZONES), 3),
+        [button("✔ Done", "cx")],
     )
 
 
@@ -80,7 +93,7 @@ class StartHandlers:
         user = update.effective_user
         if user is None:
             return
-        token = context.args[0] if context.args else None
+        token = invite_token(context.args[0]) if context.args else None
         if token:
             member = await self.services.accounts.accept_invite(token, user.id, user.full_name)
             await self._publish(context, user.id, member)
@@ -131,8 +144,8 @@ class StartHandlers:
         if member is not None:
             return await self._settings(update, member, args)
         if not args:
-            flows.begin(context, FLOW, self.services.clock)
-            await say(update, ASK_NAME_TEXT)
+            flow = flows.begin(context, FLOW, self.services.clock)
+            await say(update, ASK_NAME_TEXT, markup([button("✖ Cancel", FLOW, flow["fid"], "cx")]))
             return ASK_NAME
         await self._create(update, context, " ".join(args))
         return flows.END
@@ -176,7 +189,21 @@ class StartHandlers:
         if member.account.role != Role.SELLER:
             await say(
                 update,
-                f"You're already in <b>{esc(member.shop.name)}</b>. " + refusal(Action.MANAGE_SHOP),
+                f"You're already linked to <b>{esc(member.shop.name)}</b> as its "
+                f"{esc(member.account.role)} account, and a Telegram account belongs to one "
+                "shop. To create a shop of your own, ask your seller to unlink you first. "
+                "/help lists what you can do.",
+            )
+            return flows.END
+        if args and args[0].lower() not in ("currency", "timezone"):
+            # `/setup Another Name` by a seller: one shop per account; show what can change.
+            await say(
+                update,
+                f"You already run <b>{esc(member.shop.name)}</b>: a Telegram account runs one "
+                f"shop, so I didn't create “{esc(' '.join(args)[:100])}”. You can change its "
+                f"currency (<b>{member.shop.currency}</b>) and time zone "
+                f"(<b>{esc(member.shop.timezone)}</b>) here:",
+                settings_keyboard(),  # type: ignore[arg-type]
             )
             return flows.END
         if len(args) == 2 and args[0].lower() in ("currency", "timezone"):
@@ -218,8 +245,14 @@ class StartHandlers:
         flows.finish(context, FLOW)
 
     async def setup_cancel(self, update: Update, context: Ctx) -> int:
-        await say(update, "Cancelled: no shop was created.")
+        await ack(update, "Cancelled.")
+        await show(update, "Cancelled: no shop was created.")
         return flows.finish(context, FLOW)
+
+    async def setup_button(self, update: Update, context: Ctx) -> object:
+        if await flows.live_flow(update, context, FLOW, self.services.clock, EXPIRED) is None:
+            return flows.END
+        return await self.setup_cancel(update, context)
 
     # --- anything left over ---------------------------------------------------------------
 
@@ -227,7 +260,37 @@ class StartHandlers:
         await stale(update)
 
     async def unknown_text(self, update: Update, context: Ctx) -> None:
+        text = (update.effective_message.text or "") if update.effective_message else ""
+        if _INVITE_LINK.search(text):  # an invite link pasted as a message
+            context.args = [text]
+            await self.start(update, context)
+            return
         await say(update, "I didn't get that. /help lists what you can do.")
+
+    async def unknown_command(self, update: Update, context: Ctx) -> None:
+        """R-b5: a command no feature took (`/foo`, `/Quota`: commands are lower case)."""
+        text = (update.effective_message.text or "") if update.effective_message else ""
+        first = text.split()[0] if text.split() else "/"
+        chat = update.effective_chat
+        # In a group, commands may be meant for other bots: answer only those addressed to
+        # this one (`/foo@voucherbot`).
+        addressee = first.partition("@")[2].lower()
+        if (
+            chat is not None
+            and chat.type != "private"
+            and addressee != context.bot.username.lower()
+        ):
+            return
+        word = first.split("@")[0]
+        hint = ""
+        if word.lower() != word and word.lower()[1:] in {c.name for c in self.catalog}:
+            hint = f" Commands are lower case: try {esc(word.lower())}."
+        await say(update, f"I don't know {esc(word[:40])}.{hint} /help lists what you can do.")
+
+    async def picker_cancel(self, update: Update, context: Ctx) -> None:
+        """✖ Cancel under a picker that is not a guided flow (/link, /stop, /apikey revoke…)."""
+        await ack(update, "Cancelled.")
+        await show(update, "Cancelled: nothing changed.")
 
 
 def register(
@@ -243,7 +306,12 @@ def register(
         flows.conversation(
             "setup",
             [CommandHandler("setup", h.setup)],
-            {ASK_NAME: [MessageHandler(filters.TEXT & ~filters.COMMAND, h.setup_name)]},
+            {
+                ASK_NAME: [
+                    MessageHandler(filters.TEXT & ~filters.COMMAND, h.setup_name),
+                    CallbackQueryHandler(h.setup_button, pattern=rf"^{FLOW}:[0-9a-f]{{4}}:cx$"),
+                ]
+            },
             h.setup_cancel,
             h.setup_timeout,
         )
@@ -257,7 +325,9 @@ def register(
 def register_leftovers(application: Application, h: StartHandlers) -> None:
     """Last in line: /cancel outside a flow, old buttons, and stray private text."""
     application.add_handler(CommandHandler("cancel", h.cancel))
+    application.add_handler(CallbackQueryHandler(h.picker_cancel, pattern=r"^cx$"))
     application.add_handler(CallbackQueryHandler(h.old_button))
+    application.add_handler(MessageHandler(filters.COMMAND, h.unknown_command))
     application.add_handler(
         MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, h.unknown_text)
     )

@@ -1,6 +1,6 @@
 """The /newvoucher draft as the flow keeps it (a JSON-able dict in user_data) and its
 conversion to the core's VoucherDraft; the core's field errors are mapped back to the step
-that asks for the field (R-b1)."""
+that asks for the field (R-b1), where bot/telegram/wording.py words them."""
 
 from __future__ import annotations
 
@@ -32,18 +32,6 @@ FIELD_STEP = {
     "ends_at": "period",
     "redeem_until": "period",
     "valid_days": "period",
-}
-FIELD_LABEL = {
-    "name": "The name",
-    "discount.amount": "The discount",
-    "discount.percent": "The percentage",
-    "discount.max_discount": "The maximum discount per order",
-    "min_spend": "The minimum spend",
-    "scope.product_ids": "The product selection",
-    "total_quantity": "The total quantity",
-    "per_customer_limit": "Claims per customer",
-    "starts_at": "The start",
-    "ends_at": "The end",
 }
 # The minimum-spend step also answers for R-v3 (amount below minimum spend).
 STEP_FIELDS_EXTRA = {"min": {"discount.amount"}}
@@ -84,16 +72,13 @@ def to_draft(
     return VoucherDraft(**d)
 
 
-def step_errors(state: dict[str, Any], step: str, now: datetime) -> list[str]:
-    """The core's complaints about what this step asks for, in words for the seller."""
+def step_errors(
+    state: dict[str, Any], step: str, now: datetime, currency: str = "USD"
+) -> list[FieldError]:
+    """The core's complaints about what this step asks for (worded by bot/telegram/wording)."""
     fields = {f for f, s in FIELD_STEP.items() if s == step} | STEP_FIELDS_EXTRA.get(step, set())
-    errors = validate_draft(to_draft(state, now, fill=True), now)
-    return [describe(e) for e in errors if e.field in fields]
-
-
-def describe(error: FieldError) -> str:
-    label = FIELD_LABEL.get(error.field, error.field)
-    return f"{label} {error.message}"
+    errors = validate_draft(to_draft(state, now, currency, fill=True), now)
+    return [e for e in errors if e.field in fields]
 
 
 def auto_name(state: dict[str, Any], currency: str) -> str:

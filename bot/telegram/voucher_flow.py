@@ -1,46 +1,66 @@
-"""/newvoucher: the guided creation of SPEC §10, one question per step, buttons for the usual
-answers and typed input for the rest. Nothing is saved until Submit (R-b1); the draft lives in
-user_data (persisted, R-b2); buttons carry `nv:<flow id>:<action>[:<arg>]` (R-b3)."""
+"""/newvoucher: the guided creation of SPEC §10, declared as a table of steps (flow_table.py).
+
+    kind → dtype → value ─┬─(percent)→ max ─┐
+                          └────────────────→ min → scope ─┬─(products)→ products ─┐
+                                                          └───────────────────────→ qty → per
+    → period → name → summary ─ Submit / Continue (R-v8) → created, with next-step buttons
+                              └ Edit → any step → back to the summary
+
+Nothing is saved until Submit (R-b1); the draft (`Draft`, a dataclass) lives in user_data as a
+plain dict (persisted, R-b2); buttons carry `nv:<flow id>:<step>:<arg>` (R-b3). Submit calls
+`create` once, saying whether the seller saw and accepted a low maximum discount (R-v8)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.telegram import flows
 from bot.telegram.access import Ctx, member_only, membership, refusal
-from bot.telegram.keyboards import button, grid, markup
+from bot.telegram.flow_table import (
+    BACK,
+    CANCEL,
+    FlowTable,
+    Outcome,
+    Question,
+    Step,
+    StepContext,
+    button_parts,
+)
+from bot.telegram.keyboards import button, markup
 from bot.telegram.render import (
     KIND_LABELS,
     esc,
     low_discount_warning,
-    money,
     voucher_details,
 )
 from bot.telegram.replies import ack, say, show
 from bot.telegram.voucher_draft import (
+    DATE_FORMAT,
     FIELD_STEP,
     auto_name,
-    describe,
     parse_period,
     parse_whole,
     step_errors,
     tier_text,
     to_draft,
 )
+from bot.telegram.wording import field_problem, money_refusal, refusal_text
 from core.errors import NotFound, ValidationFailed, VoucherbotError
 from core.money import MoneyInputError, example_amount, format_money, parse_money
 from core.rules.roles import Action
 from core.rules.vouchers import LOW_MAX_DISCOUNT, MAX_PRODUCTS
 from core.services import Services
 from core.services.accounts import Membership
-from core.views import ProductView, ShopView
+from core.services.vouchers import LOW_DISCOUNT_UNACKNOWLEDGED
+from core.views import ProductView, ShopView, VoucherView
 
 FLOW = "nv"
-STEPS = ("kind", "dtype", "value", "max", "min", "scope", "products", "qty", "per", "period")
-ALL_STATES = (*STEPS, "name", "summary", "edit")
 EXPIRED = (
     "⏱ Your voucher draft expired after 30 minutes without an answer. Nothing was saved; "
     "start again with /newvoucher."
@@ -65,28 +85,409 @@ EDIT_CHOICES = (
     ("Claim period", "period"),
 )
 PRODUCT_PAGE = 8
+NO_MINIMUM = ("0", "none", "no", "no minimum")
 
 
-def next_step(step: str, flow: dict[str, Any]) -> str:
+@dataclass
+class Draft:
+    """What the seller answered so far (None: not asked yet)."""
+
+    kind: str | None = None
+    dtype: str | None = None
+    amount: int | None = None
+    percent: int | None = None
+    max: int | None = None
+    min: int | None = None
+    scope: str | None = None
+    pids: list[str] = field(default_factory=list)
+    qty: int | None = None
+    per: int | None = None
+    start: str | None = None  # ISO instants; None = now
+    end: str | None = None
+    hours: int | None = None  # "Now, 24 hours"
+    name: str | None = None
+
+    @classmethod
+    def of(cls, raw: dict[str, Any] | None) -> Draft:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in (raw or {}).items() if k in known})
+
+
+# --- the graph ----------------------------------------------------------------------------
+
+
+def path(d: Draft) -> list[str]:
+    steps = ["kind", "dtype", "value"]
+    if d.dtype == "percent":
+        steps.append("max")
+    steps += ["min", "scope"]
+    if d.scope == "products":
+        steps.append("products")
+    return [*steps, "qty", "per", "period", "name"]
+
+
+def next_step(step: str, d: Draft, editing: bool) -> str:
+    # An answer that opens a dependent question asks it even when editing from the summary.
     if step == "dtype":
         return "value"
-    if step == "value" and flow.get("dtype") == "percent":
+    if step == "value" and d.dtype == "percent":
         return "max"
-    if step == "scope" and flow.get("scope") == "products":
+    if step == "scope" and d.scope == "products":
         return "products"
-    if flow.get("back") or step in ("name", "period"):
+    if editing or step in ("name", "summary"):
         return "summary"
-    following = STEPS[STEPS.index(step) + 1 :]
-    for candidate in following:
-        if candidate == "max" and flow.get("dtype") != "percent":
-            continue
-        if candidate == "products" and flow.get("scope") != "products":
-            continue
-        return candidate
-    return "summary"
+    route = path(d)
+    if step == "products" and step not in route:  # "Entire shop instead" from the picker
+        return "qty"
+    return route[route.index(step) + 1] if step in route[:-1] else "summary"
+
+
+# --- questions (pure) ---------------------------------------------------------------------
+
+
+def q_kind(c: StepContext[Draft]) -> Question:
+    return Question(
+        "Which kind?\n"
+        "• <b>Regular Voucher</b>: claimable by any buyer during its claim period.\n"
+        "• <b>LIVE Interactive Voucher</b>: only for your livestream viewers, issued by a host "
+        "with a task (watch, follow or no task).",
+        [[("Regular", "r"), ("LIVE Interactive", "l")]],
+    )
+
+
+def q_dtype(c: StepContext[Draft]) -> Question:
+    return Question("Discount type?", [[("Amount off", "a"), ("Percentage off", "p")]])
+
+
+def q_value(c: StepContext[Draft]) -> Question:
+    if c.draft.dtype == "percent":
+        return Question(
+            "What percentage off? Tap, or send a whole number from 1 to 99.",
+            [[(f"{p}%", str(p)) for p in PERCENT_CHOICES]],
+        )
+    example = esc(format_money(example_amount(c.currency), c.currency))
+    return Question(f"How much off? Send an amount in {esc(c.currency)}, like {example}.")
+
+
+def max_suggestions(c: StepContext[Draft]) -> list[int]:
+    """R-adv1's tiers give maximum discounts when there is order history; otherwise round
+    amounts around a typical discount in the currency."""
+    tiers = getattr(c.data, "tiers", ()) or ()
+    found = sorted({t.max_discount for t in tiers if t.max_discount > 0})
+    if found:
+        return found[:4]
+    base = example_amount(c.currency)
+    return [base, base * 2, base * 4, base * 10]
+
+
+def q_max(c: StepContext[Draft]) -> Question:
+    amounts = max_suggestions(c)
+    text = (
+        f"Maximum discount per order? {c.draft.percent}% off never takes more than this from "
+        f"one order. Tap a suggestion, or send an amount in {esc(c.currency)}."
+    )
+    if getattr(c.data, "tiers", ()):
+        text += "\nThe suggestions follow your shop's order history."
+    return Question(text, [[(format_money(a, c.currency), str(a)) for a in amounts]])
+
+
+def q_min(c: StepContext[Draft]) -> Question:
+    advice = c.data
+    text = "Minimum spend? Tap, or send an amount"
+    if c.draft.dtype != "percent" and c.draft.amount:
+        text += f" above the discount ({esc(format_money(c.draft.amount, c.currency))})"
+    text += "."
+    if advice is not None and advice.tiers and advice.aov:
+        text += (
+            f"\nYour average order value (last 30 days) is "
+            f"{esc(format_money(advice.aov, c.currency))}; Seller Center suggests a minimum "
+            "spend 1.2–1.5× higher, with deeper discounts for higher tiers:"
+        )
+        text += "".join(f"\n• {tier_text(t, c.currency)}" for t in advice.tiers)
+    elif advice is not None and advice.history_note:
+        text += f"\n<i>{esc(advice.history_note)}</i>"
+    tiers = advice.tiers if advice is not None else ()
+    return Question(
+        text,
+        [
+            [
+                (f"{t.name.capitalize()} {format_money(t.min_spend, c.currency)}", str(t.min_spend))
+                for t in tiers
+            ],
+            [("No minimum", "0")],
+        ],
+    )
+
+
+def q_scope(c: StepContext[Draft]) -> Question:
+    return Question(
+        "Which products does it apply to?",
+        [[("Entire shop", "e"), ("Specific products", "p")]],
+    )
+
+
+@dataclass(frozen=True)
+class ProductData:
+    categories: list[str]
+    products: list[ProductView] | None  # a page of a category or search, None at the top
+    cursor: int | None
+    total_in_shop: int
+
+
+def q_products(c: StepContext[Draft]) -> Question:
+    data: ProductData = c.data
+    pids = c.draft.pids
+    find = c.ui.get("find")
+    lines = [
+        f"<b>Specific products</b> — {len(pids)} selected"
+        + (f": {esc(', '.join(pids[:20]))}" if pids else "")
+    ]
+    rows: list[list[tuple[str, str]]] = []
+    if not data.categories and data.products is None:
+        lines.append(
+            "Your shop has no products here yet: they come from the platform, which sends them "
+            "through the API. You can still type product ids (separated by spaces or commas), "
+            "or go back and choose the entire shop."
+        )
+        rows.append([("« Entire shop instead", "shop")])
+    elif data.products is not None:
+        label = (
+            f"category {esc(find['category'])}"
+            if find.get("category")
+            else f"“{esc(find['query'])}”"
+        )
+        if data.products:
+            lines.append(f"Products in {label} — tap to select or unselect:")
+        else:
+            lines.append(
+                f"No product matches {label}. Type a name or product ids, or pick a category."
+            )
+        rows += [
+            [(_product_label(p, p.product_id in pids, c.currency), f"tg.{i}")]
+            for i, p in enumerate(data.products)
+        ]
+        nav = [("« Categories", "all")]
+        if data.cursor is not None:
+            nav.append(("More ▶", f"pg.{data.cursor}"))
+        rows.append(nav)
+    else:
+        lines.append(
+            "Find products by category below, type a name to search, or type product ids "
+            "(separated by spaces or commas)."
+        )
+        cats = [(cat or "(no category)", f"cat.{i}") for i, cat in enumerate(data.categories[:30])]
+        rows += [cats[i : i + 3] for i in range(0, len(cats), 3)]
+        rows.append([("« Entire shop instead", "shop")])
+    rows.append([(f"✅ Done ({len(pids)})", "done")])
+    return Question("\n".join(lines), rows)
+
+
+def q_qty(c: StepContext[Draft]) -> Question:
+    return Question(
+        "Total voucher quantity? Tap, or send a number from 1 to 1,000,000.",
+        [[(f"{q:,}", str(q)) for q in QTY_CHOICES]],
+    )
+
+
+def q_per(c: StepContext[Draft]) -> Question:
+    text = (
+        "Number of claims per customer? Tap, or send a number from 1 to 100 "
+        "(at most the total quantity)."
+    )
+    if c.draft.kind == "live":
+        text += "\nFor a Follow LIVE Host task, 1 is recommended."
+    return Question(text, [[(str(p), str(p)) for p in PER_CHOICES]])
+
+
+def period_example(now: datetime, zone: str) -> str:
+    """An example that is valid when it is read: tomorrow 20:00 for a week, shop time."""
+    start = (now.astimezone(ZoneInfo(zone)) + timedelta(days=1)).replace(
+        hour=20, minute=0, second=0, microsecond=0
+    )
+    return f"{start.strftime(DATE_FORMAT)} to {(start + timedelta(days=7)).strftime(DATE_FORMAT)}"
+
+
+def q_period(c: StepContext[Draft]) -> Question:
+    text = (
+        "Claim period? Tap, or send the start and end in shop time "
+        f"({esc(c.timezone)}), like <code>{period_example(c.now, c.timezone)}</code> "
+        "(the start may be <code>now</code>)."
+    )
+    choices = [(label, str(h)) for label, h in PERIOD_CHOICES]
+    return Question(text, [choices[:2], choices[2:]])
+
+
+def q_name(c: StepContext[Draft]) -> Question:
+    suggested = auto_name(asdict(c.draft), c.currency)
+    current = c.draft.name
+    text = "Name the voucher (1–100 characters): buyers see it. Send a name"
+    if current:
+        text += f". Now: <b>{esc(current)}</b>"
+        rows = [[("Keep this name", "keep")]]
+    else:
+        text += f", or tap to use <b>{esc(suggested)}</b>."
+        rows = [[(f"Use “{suggested[:40]}”", "auto")]]
+    return Question(text, rows)
+
+
+def q_edit(c: StepContext[Draft]) -> Question:
+    choices = [(label, key) for label, key in EDIT_CHOICES]
+    return Question(
+        "What do you want to change?",
+        [choices[i : i + 2] for i in range(0, len(choices), 2)] + [[("« Summary", "summary")]],
+    )
+
+
+def q_summary(c: StepContext[Draft]) -> Question:
+    view: VoucherView = c.data
+    shop = c.shop
+    lines = ["<b>Check your voucher</b>", voucher_details_preview(view, shop)]
+    low = next((w for w in view.warnings if w.code == LOW_MAX_DISCOUNT), None)
+    lines += [f"⚠️ {esc(w.message)}" for w in view.warnings if w.code != LOW_MAX_DISCOUNT]
+    if low is not None:
+        lines.append("\n" + low_discount_warning(low.data, view.percent or 0, shop))
+        first = [("Continue", "ok"), ("Edit", "edit")]
+    else:
+        first = [("✅ Submit", "sub"), ("✏️ Edit", "edit")]
+    return Question("\n".join(lines), [first])
+
+
+# --- answers ------------------------------------------------------------------------------
+
+
+async def a_kind(c: StepContext[Draft], arg: str) -> Outcome:
+    return Outcome({"kind": "live" if arg == "l" else "regular"})
+
+
+async def a_dtype(c: StepContext[Draft], arg: str) -> Outcome:
+    dtype = "percent" if arg == "p" else "amount"
+    changes: dict[str, Any] = {"dtype": dtype}
+    if dtype != c.draft.dtype:
+        changes.update(amount=None, percent=None, max=None)
+    return Outcome(changes)
+
+
+async def a_percent(c: StepContext[Draft], arg: str) -> Outcome:
+    return Outcome({"percent": int(arg)})
+
+
+async def t_value(c: StepContext[Draft], text: str) -> Outcome:
+    if c.draft.dtype == "percent":
+        try:
+            return Outcome({"percent": parse_whole(text)})
+        except ValueError:
+            return Outcome(problem="Send a whole number from 1 to 99, like 20.")
+    return _money(c, text, "amount")
+
+
+def _money(c: StepContext[Draft], text: str, key: str) -> Outcome:
+    """R-money-in: read in the shop's locale or refused with the accepted form, never guessed."""
+    try:
+        return Outcome({key: parse_money(text, c.currency, allow_zero=key == "min")})
+    except MoneyInputError as refusal:
+        return Outcome(problem=money_refusal(refusal))
+
+
+async def a_max(c: StepContext[Draft], arg: str) -> Outcome:
+    return Outcome({"max": int(arg)})
+
+
+async def t_max(c: StepContext[Draft], text: str) -> Outcome:
+    return _money(c, text, "max")
+
+
+async def a_min(c: StepContext[Draft], arg: str) -> Outcome:
+    return Outcome({"min": int(arg)})
+
+
+async def t_min(c: StepContext[Draft], text: str) -> Outcome:
+    if text.lower() in NO_MINIMUM:
+        return Outcome({"min": 0})
+    return _money(c, text, "min")
+
+
+async def a_scope(c: StepContext[Draft], arg: str) -> Outcome:
+    if arg == "p":
+        return Outcome({"scope": "products"})
+    return Outcome({"scope": "shop", "pids": []})
+
+
+async def a_whole(key: str, text: str, lo: int, hi: int, example: int) -> Outcome:
+    try:
+        return Outcome({key: parse_whole(text)})
+    except ValueError:
+        return Outcome(problem=f"Send a whole number from {lo:,} to {hi:,}, like {example:,}.")
+
+
+async def a_qty(c: StepContext[Draft], arg: str) -> Outcome:
+    return await a_whole("qty", arg, 1, 1_000_000, 100)
+
+
+async def a_per(c: StepContext[Draft], arg: str) -> Outcome:
+    return await a_whole("per", arg, 1, 100, 1)
+
+
+async def a_period(c: StepContext[Draft], arg: str) -> Outcome:
+    return Outcome({"start": None, "end": None, "hours": int(arg)})
+
+
+async def t_period(c: StepContext[Draft], text: str) -> Outcome:
+    try:
+        starts, ends = parse_period(text, c.timezone, c.now)
+    except ValueError:
+        return Outcome(
+            problem="Send the start and the end as <code>YYYY-MM-DD HH:MM</code>, like "
+            f"<code>{period_example(c.now, c.timezone)}</code>."
+        )
+    return Outcome(
+        {
+            "start": None if starts == c.now else starts.isoformat(),
+            "end": ends.isoformat(),
+            "hours": None,
+        }
+    )
+
+
+async def a_name(c: StepContext[Draft], arg: str) -> Outcome:
+    if arg == "keep" and c.draft.name:
+        return Outcome({"name": c.draft.name})
+    return Outcome({"name": auto_name(asdict(c.draft), c.currency)})
+
+
+async def t_name(c: StepContext[Draft], text: str) -> Outcome:
+    return Outcome({"name": text})
+
+
+TABLE: FlowTable[Draft] = FlowTable(
+    prefix=FLOW,
+    title="🎟 New voucher",
+    steps={
+        s.key: s
+        for s in (
+            Step("kind", q_kind, a_kind),
+            Step("dtype", q_dtype, a_dtype),
+            Step("value", q_value, a_percent, t_value),
+            Step("max", q_max, a_max, t_max),
+            Step("min", q_min, a_min, t_min),
+            Step("scope", q_scope, a_scope),
+            Step("products", q_products),  # its parsers need the services: VoucherFlow
+            Step("qty", q_qty, a_qty, a_qty),
+            Step("per", q_per, a_per, a_per),
+            Step("period", q_period, a_period, t_period),
+            Step("name", q_name, a_name, t_name),
+            Step("edit", q_edit, counted=False),
+            Step("summary", q_summary, counted=False),
+        )
+    },
+    path=path,
+    next_step=next_step,
+)
+STATES = tuple(TABLE.steps)
 
 
 class VoucherFlow:
+    """Runs TABLE: loads what a question needs, asks it, parses answers, submits once."""
+
     def __init__(self, services: Services) -> None:
         self.services = services
 
@@ -98,12 +499,13 @@ class VoucherFlow:
 
     @member_only(Action.MANAGE_VOUCHERS, ends_flow=True)
     async def start(self, update: Update, context: Ctx, member: Membership) -> str:
-        flow = flows.begin(context, FLOW, self.clock)
-        return await self._ask(update, member, flow, "kind")
+        await ack(update)
+        flow = flows.begin(context, FLOW, self.clock, draft={}, ui={}, editing=False)
+        return await self._ask(update, member, flow, "kind", fresh=True)
 
     async def cancel(self, update: Update, context: Ctx) -> int:
         await ack(update, "Cancelled.")
-        await say(update, "Cancelled: the voucher was not created.")
+        await show(update, "Cancelled: the voucher was not created.")
         return flows.finish(context, FLOW)
 
     async def timeout(self, update: object, context: Ctx) -> None:
@@ -120,18 +522,40 @@ class VoucherFlow:
         member = await self._seller(update, context)
         if member is None:
             return flows.END
-        args = flows.flow_args(update)
-        action, arg = args[0], (args[1] if len(args) > 1 else "")
-        if action == "cx":
+        parts = button_parts(update)
+        if parts[:1] == [CANCEL]:
             return await self.cancel(update, context)
+        if parts[:1] != [BACK] and (len(parts) < 2 or parts[0] != flow["step"]):
+            await ack(update, "That button is from an earlier question.")
+            return flow["step"]
         await ack(update)
-        handler = getattr(self, f"_press_{action}", None)
-        if handler is None:
-            return None
+        draft = Draft.of(flow.get("draft"))
+        if parts[:1] == [BACK]:
+            back = TABLE.back_of(flow["step"], draft, flow.get("editing", False))
+            if back is None:
+                return flow["step"]
+            flow["ui"] = {}
+            return await self._ask(update, member, flow, back)
+        step, arg = parts[0], parts[1]
         try:
-            return await handler(update, context, member, flow, arg)
+            if step == "summary":
+                return await self._summary_button(update, context, member, flow, arg)
+            if step == "edit":
+                if arg == "summary":
+                    return await self._ask(update, member, flow, "summary")
+                flow["editing"] = True
+                return await self._ask(update, member, flow, arg if arg in TABLE.steps else "kind")
+            if step == "products":
+                outcome = await self._products_button(member, flow, draft, arg)
+            else:
+                parser = TABLE.steps[step].on_button
+                if parser is None:
+                    return step
+                outcome = await parser(self._context(member, flow, draft, None), arg)
+            return await self._apply(update, member, flow, step, outcome)
         except VoucherbotError as exc:
-            return await self._ask(update, member, flow, flow["step"], problem=_errors(exc))
+            problem = refusal_text(exc, member.shop.currency)
+            return await self._ask(update, member, flow, flow["step"], problem=problem)
 
     async def on_text(self, update: Update, context: Ctx) -> object:
         flow = await flows.live_flow(update, context, FLOW, self.clock, EXPIRED)
@@ -141,15 +565,18 @@ class VoucherFlow:
         if member is None:
             return flows.END
         text = (update.effective_message.text or "").strip()  # type: ignore[union-attr]
-        handler = getattr(self, f"_type_{flow['step']}", None)
-        if handler is None:
-            return await self._ask(
-                update, member, flow, flow["step"], problem="Please use the buttons below."
-            )
-        try:
-            return await handler(update, member, flow, text)
-        except VoucherbotError as exc:
-            return await self._ask(update, member, flow, flow["step"], problem=_errors(exc))
+        step = flow["step"]
+        draft = Draft.of(flow.get("draft"))
+        if step == "products":
+            outcome = await self._products_text(member, flow, draft, text)
+        else:
+            parser = TABLE.steps[step].on_text
+            if parser is None:
+                return await self._ask(
+                    update, member, flow, step, problem="Please use the buttons below."
+                )
+            outcome = await parser(self._context(member, flow, draft, None), text)
+        return await self._apply(update, member, flow, step, outcome)
 
     def _lost(self, context: Ctx) -> object:
         return None if flows.current(context, FLOW) is not None else flows.END
@@ -163,282 +590,175 @@ class VoucherFlow:
             return None
         return member
 
-    # --- answering a step -----------------------------------------------------------------------
-
-    async def _answer(
-        self, update: Update, member: Membership, flow: dict[str, Any], step: str, **values: Any
-    ) -> str:
-        """Stores an answer, checks it with the core's rules, then asks the next question (or
-        the same one again, with what is accepted)."""
-        before = {k: flow.get(k) for k in values}
-        flow.update(values)
-        problems = step_errors(flow, step, self.clock.now())
-        if problems:
-            flow.update(before)
-            return await self._ask(update, member, flow, step, problem="\n".join(problems))
-        return await self._ask(update, member, flow, next_step(step, flow))
-
-    async def _press_k(
-        self, update: Update, _c: Ctx, m: Membership, flow: dict[str, Any], arg: str
-    ) -> str:
-        return await self._answer(update, m, flow, "kind", kind="live" if arg == "l" else "regular")
-
-    async def _press_t(
-        self, update: Update, _c: Ctx, m: Membership, flow: dict[str, Any], arg: str
-    ) -> str:
-        dtype = "percent" if arg == "p" else "amount"
-        if dtype != flow.get("dtype"):
-            for key in ("amount", "percent", "max"):
-                flow.pop(key, None)
-        return await self._answer(update, m, flow, "dtype", dtype=dtype)
-
-    async def _press_pc(
-        self, update: Update, _c: Ctx, m: Membership, flow: dict[str, Any], arg: str
-    ) -> str:
-        return await self._answer(update, m, flow, "value", percent=int(arg))
-
-    async def _type_value(
-        self, update: Update, m: Membership, flow: dict[str, Any], text: str
-    ) -> str:
-        if flow.get("dtype") == "percent":
-            try:
-                return await self._answer(update, m, flow, "value", percent=parse_whole(text))
-            except ValueError:
-                return await self._ask(
-                    update, m, flow, "value", problem="Send a whole number from 1 to 99, like 20."
-                )
-        return await self._money_answer(update, m, flow, "value", "amount", text)
-
-    async def _type_max(
-        self, update: Update, m: Membership, flow: dict[str, Any], text: str
-    ) -> str:
-        return await self._money_answer(update, m, flow, "max", "max", text)
-
-    async def _press_m(
-        self, update: Update, _c: Ctx, m: Membership, flow: dict[str, Any], arg: str
-    ) -> str:
-        return await self._answer(update, m, flow, "min", min=int(arg))
-
-    async def _type_min(
-        self, update: Update, m: Membership, flow: dict[str, Any], text: str
-    ) -> str:
-        if text.lower() in ("0", "none", "no", "no minimum"):
-            return await self._answer(update, m, flow, "min", min=0)
-        return await self._money_answer(update, m, flow, "min", "min", text)
-
-    async def _money_answer(
-        self, update: Update, m: Membership, flow: dict[str, Any], step: str, key: str, text: str
-    ) -> str:
-        try:
-            value = parse_money(text, m.shop.currency, allow_zero=step == "min")
-        except MoneyInputError as refusal:
-            return await self._ask(update, m, flow, step, problem=esc(str(refusal)))
-        return await self._answer(update, m, flow, step, **{key: value})
-
-    async def _press_s(
-        self, update: Update, _c: Ctx, m: Membership, flow: dict[str, Any], arg: str
-    ) -> str:
-        scope = "products" if arg == "p" else "shop"
-        if scope == "shop":
-            flow["pids"] = []
-        return await self._answer(update, m, flow, "scope", scope=scope)
-
-    async def _press_q(
-        self, update: Update, _c: Ctx, m: Membership, flow: dict[str, Any], arg: str
-    ) -> str:
-        return await self._answer(update, m, flow, "qty", qty=int(arg))
-
-    async def _type_qty(
-        self, update: Update, m: Membership, flow: dict[str, Any], text: str
-    ) -> str:
-        return await self._whole_answer(update, m, flow, "qty", "qty", text, "from 1 to 1,000,000")
-
-    async def _press_pe(
-        self, update: Update, _c: Ctx, m: Membership, flow: dict[str, Any], arg: str
-    ) -> str:
-        return await self._answer(update, m, flow, "per", per=int(arg))
-
-    async def _type_per(
-        self, update: Update, m: Membership, flow: dict[str, Any], text: str
-    ) -> str:
-        return await self._whole_answer(update, m, flow, "per", "per", text, "from 1 to 100")
-
-    async def _whole_answer(
-        self,
-        update: Update,
-        m: Membership,
-        flow: dict[str, Any],
-        step: str,
-        key: str,
-        text: str,
-        accepted: str,
-    ) -> str:
-        try:
-            value = parse_whole(text)
-        except ValueError:
-            return await self._ask(
-                update, m, flow, step, problem=f"Send a whole number {accepted}."
-            )
-        return await self._answer(update, m, flow, step, **{key: value})
-
-    async def _press_pd(
-        self, update: Update, _c: Ctx, m: Membership, flow: dict[str, Any], arg: str
-    ) -> str:
-        return await self._answer(update, m, flow, "period", start=None, end=None, hours=int(arg))
-
-    async def _type_period(
-        self, update: Update, m: Membership, flow: dict[str, Any], text: str
-    ) -> str:
-        try:
-            starts, ends = parse_period(text, m.shop.timezone, self.clock.now())
-        except ValueError:
-            return await self._ask(
-                update,
-                m,
-                flow,
-                "period",
-                problem="Send the start and the end as <code>YYYY-MM-DD HH:MM</code>, like "
-                "<code>2026-06-01 20:00 to 2026-06-08 20:00</code>.",
-            )
-        now = self.clock.now()
-        return await self._answer(
-            update,
-            m,
-            flow,
-            "period",
-            start=None if starts == now else starts.isoformat(),
-            end=ends.isoformat(),
-            hours=None,
+    def _context(
+        self, member: Membership, flow: dict[str, Any], draft: Draft, data: Any
+    ) -> StepContext[Draft]:
+        return StepContext(
+            draft=draft,
+            ui=flow.setdefault("ui", {}),
+            data=data,
+            shop=member.shop,
+            now=self.clock.now(),
         )
 
-    async def _type_name(
-        self, update: Update, m: Membership, flow: dict[str, Any], text: str
+    async def _apply(
+        self, update: Update, member: Membership, flow: dict[str, Any], step: str, o: Outcome
     ) -> str:
-        return await self._answer(update, m, flow, "name", name=text)
-
-    # --- products ----------------------------------------------------------------------------
-
-    async def _press_cat(
-        self, update: Update, _c: Ctx, m: Membership, flow: dict[str, Any], arg: str
-    ) -> str:
-        categories = await self.services.products.categories(m.actor)
-        index = int(arg)
-        if not 0 <= index < len(categories):
-            return await self._ask(
-                update, m, flow, "products", problem="That category is gone; pick another."
+        """An answer's outcome: re-ask with its problem, stay, or store it, check it with the
+        core's rules and ask the next question."""
+        if o.problem is not None:
+            return await self._ask(update, member, flow, step, problem=o.problem)
+        if o.stay:
+            return await self._ask(update, member, flow, step)
+        draft = Draft.of(flow.get("draft"))
+        changed = Draft.of({**asdict(draft), **o.changes})
+        state = asdict(changed)
+        problems = step_errors(state, step, self.clock.now(), member.shop.currency)
+        if problems:
+            text = "\n".join(
+                dict.fromkeys(field_problem(e, member.shop.currency) for e in problems)
             )
-        flow["find"] = {"category": categories[index], "query": None, "after": None}
-        return await self._ask(update, m, flow, "products")
+            return await self._ask(update, member, flow, step, problem=text)
+        flow["draft"] = state
+        flow["ui"] = {}
+        return await self._ask(
+            update, member, flow, TABLE.next_step(step, changed, flow.get("editing", False))
+        )
 
-    async def _press_pg(
-        self, update: Update, _c: Ctx, m: Membership, flow: dict[str, Any], arg: str
-    ) -> str:
-        find = flow.get("find") or {}
-        find["after"] = int(arg) if arg else None
-        flow["find"] = find
-        return await self._ask(update, m, flow, "products")
+    # --- products (their parsers look products up) -------------------------------------------
 
-    async def _press_tg(
-        self, update: Update, _c: Ctx, m: Membership, flow: dict[str, Any], arg: str
-    ) -> str:
-        shown = flow.get("shown") or []
-        index = int(arg)
-        if 0 <= index < len(shown):
-            self._toggle(flow, shown[index])
-        return await self._ask(update, m, flow, "products")
+    async def _products_button(
+        self, member: Membership, flow: dict[str, Any], draft: Draft, arg: str
+    ) -> Outcome:
+        ui = flow.setdefault("ui", {})
+        action, _, value = arg.partition(".")
+        if action == "shop":
+            return Outcome({"scope": "shop", "pids": []})
+        if action == "done":
+            if not draft.pids:
+                return Outcome(
+                    problem="Select at least one product, or go back to the entire shop."
+                )
+            return Outcome({"pids": list(draft.pids)})
+        if action == "all":
+            ui["find"] = None
+        elif action == "cat":
+            categories = await self.services.products.categories(member.actor)
+            index = int(value)
+            if not 0 <= index < len(categories):
+                return Outcome(problem="That category is gone; pick another.")
+            ui["find"] = {"category": categories[index], "query": None, "after": None}
+        elif action == "pg":
+            find = ui.get("find") or {}
+            find["after"] = int(value) if value else None
+            ui["find"] = find
+        elif action == "tg":
+            shown = ui.get("shown") or []
+            index = int(value)
+            if 0 <= index < len(shown):
+                flow["draft"] = asdict(_toggle(draft, shown[index]))
+        return Outcome(stay=True)
 
-    async def _press_done(
-        self, update: Update, _c: Ctx, m: Membership, flow: dict[str, Any], arg: str
-    ) -> str:
-        flow.pop("find", None)
-        flow.pop("shown", None)
-        if not flow.get("pids"):
-            return await self._ask(
-                update, m, flow, "products", problem="Select at least one product."
-            )
-        return await self._answer(update, m, flow, "products", pids=list(flow.get("pids") or []))
-
-    async def _press_all(
-        self, update: Update, _c: Ctx, m: Membership, flow: dict[str, Any], arg: str
-    ) -> str:
-        flow["find"] = None
-        return await self._ask(update, m, flow, "products")
-
-    async def _type_products(
-        self, update: Update, m: Membership, flow: dict[str, Any], text: str
-    ) -> str:
-        """Product ids (separated by spaces or commas) are added; anything else is a name search."""
+    async def _products_text(
+        self, member: Membership, flow: dict[str, Any], draft: Draft, text: str
+    ) -> Outcome:
+        """Product ids (separated by spaces or commas) are added and unknown ones named;
+        anything that looks like no id at all is a name search."""
         tokens = [t for t in text.replace(",", " ").split() if t]
         found: list[str] = []
+        unknown: list[str] = []
         for token in tokens:
             try:
-                found.append((await self.services.products.get(m.actor, token)).product_id)
+                found.append((await self.services.products.get(member.actor, token)).product_id)
             except (NotFound, ValidationFailed):
-                found = []
-                break
-        if found:
-            for pid in found:
-                if pid not in (flow.get("pids") or []):
-                    self._toggle(flow, pid)
-            flow["find"] = None
-            return await self._ask(update, m, flow, "products")
-        flow["find"] = {"category": None, "query": text[:64], "after": None}
-        return await self._ask(update, m, flow, "products")
+                unknown.append(token)
+        ui = flow.setdefault("ui", {})
+        if not found:
+            ui["find"] = {"category": None, "query": text[:64], "after": None}
+            return Outcome(stay=True)
+        for pid in found:
+            if pid not in draft.pids:
+                draft = _toggle(draft, pid)
+        flow["draft"] = asdict(draft)
+        ui["find"] = None
+        if unknown:
+            return Outcome(
+                problem=f"Added {esc(', '.join(found))}. Not found in your shop: "
+                f"{esc(', '.join(unknown))}."
+            )
+        return Outcome(stay=True)
 
-    @staticmethod
-    def _toggle(flow: dict[str, Any], product_id: str) -> None:
-        pids = list(flow.get("pids") or [])
-        if product_id in pids:
-            pids.remove(product_id)
-        elif len(pids) < MAX_PRODUCTS:
-            pids.append(product_id)
-        flow["pids"] = pids
+    # --- summary and submit ---------------------------------------------------------------------
 
-    # --- summary, edit, submit ----------------------------------------------------------------
-
-    async def _press_e(
-        self, update: Update, _c: Ctx, m: Membership, flow: dict[str, Any], arg: str
-    ) -> str:
-        if arg == "menu":
-            return await self._ask(update, m, flow, "edit")
-        if arg == "back":
-            return await self._ask(update, m, flow, "summary")
-        flow["back"] = True
-        return await self._ask(update, m, flow, arg if arg in ALL_STATES else "summary")
-
-    async def _press_sub(
+    async def _summary_button(
         self, update: Update, context: Ctx, m: Membership, flow: dict[str, Any], arg: str
     ) -> object:
-        draft = to_draft(flow, self.clock.now(), m.shop.currency)
-        preview = await self._preview_or_reask(update, m, flow, draft)
-        if isinstance(preview, str):
-            return preview
-        if arg != "ok" and any(w.code == LOW_MAX_DISCOUNT for w in preview):
-            # The warning was not on screen when Submit was pressed: show it first.
-            return await self._ask(update, m, flow, "summary")
-        view = await self.services.vouchers.create(m.actor, draft)
-        flows.finish(context, FLOW)
-        after = (
-            "Hosts can issue it during a livestream with /issue."
-            if view.kind == "live"
-            else "Buyers can claim it during its claim period."
-        )
-        await show(update, f"✅ Voucher created.\n\n{voucher_details(view, m.shop)}\n\n{after}")
-        return flows.END
-
-    async def _preview_or_reask(
-        self, update: Update, m: Membership, flow: dict[str, Any], draft: Any
-    ) -> Any:
+        if arg == "edit":
+            return await self._ask(update, m, flow, "edit")
+        draft = to_draft(flow["draft"], self.clock.now(), m.shop.currency)
         try:
-            view = await self.services.vouchers.preview(m.actor, draft)
+            view = await self.services.vouchers.create(
+                m.actor, draft, low_discount_acknowledged=arg == "ok"
+            )
         except ValidationFailed as exc:
             first = exc.errors[0]
-            step = FIELD_STEP.get(first.field, "summary")
-            flow["back"] = True
-            return await self._ask(update, m, flow, step, problem=describe(first))
-        return view.warnings
+            flow["editing"] = True
+            step = FIELD_STEP.get(first.field, "kind")
+            return await self._ask(
+                update, m, flow, step, problem=field_problem(first, m.shop.currency)
+            )
+        except VoucherbotError as exc:
+            if exc.code == LOW_DISCOUNT_UNACKNOWLEDGED:  # appeared since the summary was shown
+                return await self._ask(update, m, flow, "summary")
+            raise
+        flows.finish(context, FLOW)
+        await show(update, *await self.created(m, view))
+        return flows.END
 
-    # --- questions ----------------------------------------------------------------------------
+    async def created(self, m: Membership, view: VoucherView) -> tuple[str, Any]:
+        """R-b6: the new voucher, then its next steps as buttons."""
+        rows = []
+        if view.kind == "live":
+            live = await self.services.live.active_session(m.actor)
+            if live is not None and view.status == "ongoing":
+                rows.append([button("🎟 Issue it now", "is", "start", view.id)])
+                after = "You're live: issue it now, or later with /issue."
+            else:
+                after = "Hosts can issue it during a livestream with /issue."
+        else:
+            after = "Buyers can claim it during its claim period."
+        rows.append(
+            [button("📋 Its details", "v", view.id), button("➕ Create another", "nv", "new")]
+        )
+        text = f"✅ Voucher created.\n\n{voucher_details(view, m.shop)}\n\n{after}"
+        return text, markup(*rows)
+
+    # --- asking ----------------------------------------------------------------------------
+
+    async def _load(self, m: Membership, flow: dict[str, Any], step: str) -> Any:
+        ui = flow.setdefault("ui", {})
+        if step in ("min", "max"):
+            return await self.services.advice.tiers(m.actor)
+        if step == "products":
+            categories = await self.services.products.categories(m.actor)
+            find = ui.get("find")
+            if not find:
+                ui.pop("shown", None)
+                return ProductData(categories, None, None, len(categories))
+            products, cursor = await self.services.products.search_page(
+                m.actor,
+                query=find.get("query"),
+                category=find.get("category"),
+                limit=PRODUCT_PAGE,
+                after_id=find.get("after"),
+            )
+            ui["shown"] = [p.product_id for p in products]
+            return ProductData(categories, list(products), cursor, len(categories))
+        if step == "summary":
+            return await self.services.vouchers.preview(
+                m.actor, to_draft(flow["draft"], self.clock.now(), m.shop.currency)
+            )
+        return None
 
     async def _ask(
         self,
@@ -447,194 +767,42 @@ class VoucherFlow:
         flow: dict[str, Any],
         step: str,
         problem: str | None = None,
+        *,
+        fresh: bool = False,
     ) -> str:
+        try:
+            data = await self._load(m, flow, step)
+        except ValidationFailed as exc:
+            # Something went stale since it was answered (e.g. a start now in the past).
+            first = exc.errors[0]
+            step, problem = (
+                FIELD_STEP.get(first.field, "kind"),
+                field_problem(first, m.shop.currency),
+            )
+            flow["editing"] = True
+            data = await self._load(m, flow, step)
         if step == "summary":
-            try:
-                view = await self.services.vouchers.preview(
-                    m.actor, to_draft(flow, self.clock.now(), m.shop.currency)
-                )
-            except ValidationFailed as exc:
-                # Something went stale since it was answered (e.g. a start now in the past).
-                first = exc.errors[0]
-                step, problem = FIELD_STEP.get(first.field, "kind"), describe(first)
-                flow["back"] = True
-            else:
-                text, keyboard = self._summary(m, flow, view)
+            flow["editing"] = False
         flow["step"] = step
-        if step != "summary":
-            text, keyboard = await getattr(self, f"_q_{step}")(m, flow)
-            rows = list(keyboard.inline_keyboard) if keyboard else []
-            rows.append([button("✖ Cancel", FLOW, flow["fid"], "cx")])
-            keyboard = InlineKeyboardMarkup(rows)
+        draft = Draft.of(flow.get("draft"))
+        question = TABLE.steps[step].question(self._context(m, flow, draft, data))
+        keyboard = TABLE.keyboard(flow["fid"], step, question, draft, flow.get("editing", False))
+        text = f"{TABLE.heading(step, draft)}\n{question.text}"
         full = f"⚠️ {problem}\n\n{text}" if problem else text
-        if problem and update.callback_query is None:
+        if fresh or (problem and update.callback_query is None):
             await say(update, full, keyboard)
         else:
             await show(update, full, keyboard)
         return step
 
-    def _b(self, flow: dict[str, Any], label: str, *parts: object) -> InlineKeyboardButton:
-        return button(label, FLOW, flow["fid"], *parts)
 
-    async def _q_kind(self, m: Membership, flow: dict[str, Any]) -> tuple[str, Any]:
-        text = (
-            "🎟 <b>New voucher</b>\nWhich kind?\n"
-            "• <b>Regular Voucher</b>: claimable by any buyer during its claim period.\n"
-            "• <b>LIVE Interactive Voucher</b>: only for your livestream viewers, issued by a "
-            "host with a task (watch, follow or no task)."
-        )
-        return text, markup(
-            [self._b(flow, "Regular", "k", "r"), self._b(flow, "LIVE Interactive", "k", "l")]
-        )
-
-    async def _q_dtype(self, m: Membership, flow: dict[str, Any]) -> tuple[str, Any]:
-        return "Discount type?", markup(
-            [self._b(flow, "Amount off", "t", "a"), self._b(flow, "Percentage off", "t", "p")]
-        )
-
-    async def _q_value(self, m: Membership, flow: dict[str, Any]) -> tuple[str, Any]:
-        if flow.get("dtype") == "percent":
-            return "What percentage off? Tap, or send a whole number from 1 to 99.", markup(
-                *grid((self._b(flow, f"{p}%", "pc", p) for p in PERCENT_CHOICES), 6)
-            )
-        example = esc(format_money(example_amount(m.shop.currency), m.shop.currency))
-        return f"How much off? Send an amount in {m.shop.currency}, like {example}.", None
-
-    async def _q_max(self, m: Membership, flow: dict[str, Any]) -> tuple[str, Any]:
-        return (
-            f"Maximum discount per order? Send an amount in {m.shop.currency} — "
-            f"{flow.get('percent')}% "
-            "off never takes more than this from one order.",
-            None,
-        )
-
-    async def _q_min(self, m: Membership, flow: dict[str, Any]) -> tuple[str, Any]:
-        advice = await self.services.advice.tiers(m.actor)
-        text = "Minimum spend? Tap, or send an amount"
-        if flow.get("dtype") != "percent" and flow.get("amount"):
-            text += f" above the discount ({money(flow['amount'], m.shop)})"
-        text += "."
-        if advice.tiers and advice.aov:
-            text += (
-                f"\nYour average order value (last 30 days) is {money(advice.aov, m.shop)}; Seller "
-                "Center suggests a minimum spend 1.2–1.5× higher, with deeper discounts for "
-                "higher tiers:"
-            )
-            text += "".join(f"\n• {tier_text(t, m.shop.currency)}" for t in advice.tiers)
-        elif advice.history_note:
-            text += f"\n<i>{esc(advice.history_note)}</i>"
-        buttons = [
-            self._b(
-                flow,
-                f"{t.name.capitalize()} {format_money(t.min_spend, m.shop.currency)}",
-                "m",
-                t.min_spend,
-            )
-            for t in advice.tiers
-        ]
-        return text, markup(buttons, [self._b(flow, "No minimum", "m", 0)])
-
-    async def _q_scope(self, m: Membership, flow: dict[str, Any]) -> tuple[str, Any]:
-        return "Which products does it apply to?", markup(
-            [self._b(flow, "Entire shop", "s", "e"), self._b(flow, "Specific products", "s", "p")]
-        )
-
-    async def _q_products(self, m: Membership, flow: dict[str, Any]) -> tuple[str, Any]:
-        pids = list(flow.get("pids") or [])
-        find = flow.get("find")
-        rows: list[list[InlineKeyboardButton]] = []
-        lines = [
-            f"<b>Specific products</b> — {len(pids)} selected"
-            + (f": {esc(', '.join(pids[:20]))}" if pids else "")
-        ]
-        if find:
-            products, cursor = await self.services.products.search_page(
-                m.actor,
-                query=find.get("query"),
-                category=find.get("category"),
-                limit=PRODUCT_PAGE,
-                after_id=find.get("after"),
-            )
-            label = (
-                f"category {esc(find['category'])}"
-                if find.get("category")
-                else f"“{esc(find.get('query'))}”"
-            )
-            if not products:
-                lines.append(
-                    f"No product matches {label}. Type a name or product ids, or pick a category."
-                )
-            else:
-                lines.append(f"Products in {label} — tap to select or unselect:")
-            flow["shown"] = [p.product_id for p in products]
-            rows += [
-                [self._b(flow, _product_label(p, p.product_id in pids, m.shop), "tg", i)]
-                for i, p in enumerate(products)
-            ]
-            nav = [self._b(flow, "« Categories", "all", "")]
-            if cursor is not None:
-                nav.append(self._b(flow, "More ▶", "pg", cursor))
-            rows.append(nav)
-        else:
-            categories = await self.services.products.categories(m.actor)
-            lines.append(
-                "Find products by category below, type a name to search, or type product ids "
-                "(separated by spaces or commas)."
-            )
-            rows += grid(
-                (
-                    self._b(flow, c or "(no category)", "cat", i)
-                    for i, c in enumerate(categories[:30])
-                ),
-                3,
-            )
-        rows.append([self._b(flow, f"✅ Done ({len(pids)})", "done", "")])
-        return "\n".join(lines), InlineKeyboardMarkup(rows)
-
-    async def _q_qty(self, m: Membership, flow: dict[str, Any]) -> tuple[str, Any]:
-        return "Total voucher quantity? Tap, or send a number from 1 to 1,000,000.", markup(
-            *grid((self._b(flow, f"{q:,}", "q", q) for q in QTY_CHOICES), 5)
-        )
-
-    async def _q_per(self, m: Membership, flow: dict[str, Any]) -> tuple[str, Any]:
-        text = (
-            "Number of claims per customer? Tap, or send a number from 1 to 100 "
-            "(at most the total quantity)."
-        )
-        if flow.get("kind") == "live":
-            text += "\nFor a Follow LIVE Host task, 1 is recommended."
-        return text, markup(*grid((self._b(flow, str(p), "pe", p) for p in PER_CHOICES), 4))
-
-    async def _q_period(self, m: Membership, flow: dict[str, Any]) -> tuple[str, Any]:
-        text = (
-            "Claim period? Tap, or send the start and end in shop time "
-            f"({esc(m.shop.timezone)}), like <code>2026-06-01 20:00 to 2026-06-08 20:00</code> "
-            "(the start may be <code>now</code>)."
-        )
-        return text, markup(
-            *grid((self._b(flow, label, "pd", h) for label, h in PERIOD_CHOICES), 2)
-        )
-
-    async def _q_name(self, m: Membership, flow: dict[str, Any]) -> tuple[str, Any]:
-        current = flow.get("name") or auto_name(flow, m.shop.currency)
-        return f"Send a name for the voucher (1–100 characters). Now: <b>{esc(current)}</b>", None
-
-    async def _q_edit(self, m: Membership, flow: dict[str, Any]) -> tuple[str, Any]:
-        rows = grid((self._b(flow, label, "e", step) for label, step in EDIT_CHOICES), 2)
-        rows.append([self._b(flow, "« Back to summary", "e", "back")])
-        return "What do you want to change?", InlineKeyboardMarkup(rows)
-
-    def _summary(self, m: Membership, flow: dict[str, Any], view: Any) -> tuple[str, Any]:
-        flow["back"] = False
-        lines = ["<b>Check your voucher</b>", voucher_details_preview(view, m.shop)]
-        low = next((w for w in view.warnings if w.code == LOW_MAX_DISCOUNT), None)
-        lines += [f"⚠️ {esc(w.message)}" for w in view.warnings if w.code != LOW_MAX_DISCOUNT]
-        if low is not None:
-            lines.append("\n" + low_discount_warning(low.data, view.percent or 0, m.shop))
-            first = [self._b(flow, "Continue", "sub", "ok"), self._b(flow, "Edit", "e", "menu")]
-        else:
-            first = [self._b(flow, "✅ Submit", "sub", ""), self._b(flow, "✏️ Edit", "e", "menu")]
-        return "\n".join(lines), markup(first, [self._b(flow, "✖ Cancel", "cx", "")])
+def _toggle(draft: Draft, product_id: str) -> Draft:
+    pids = list(draft.pids)
+    if product_id in pids:
+        pids.remove(product_id)
+    elif len(pids) < MAX_PRODUCTS:
+        pids.append(product_id)
+    return Draft.of({**asdict(draft), "pids": pids})
 
 
 def voucher_details_preview(view: Any, shop: ShopView) -> str:
@@ -647,30 +815,30 @@ def voucher_details_preview(view: Any, shop: ShopView) -> str:
     return "\n".join(kept)
 
 
-def _product_label(p: ProductView, selected: bool, shop: ShopView) -> str:
+def _product_label(p: ProductView, selected: bool, currency: str) -> str:
     mark = "✅" if selected else "▫️"
-    return f"{mark} {p.name[:40]} · {format_money(p.price, shop.currency)} · {p.product_id[:20]}"
-
-
-def _errors(exc: VoucherbotError) -> str:
-    if isinstance(exc, ValidationFailed):
-        return "\n".join(describe(e) for e in exc.errors)
-    return esc(exc.detail)
+    return f"{mark} {p.name[:40]} · {format_money(p.price, currency)} · {p.product_id[:20]}"
 
 
 def register(application: Any, services: Services) -> VoucherFlow:
     flow = VoucherFlow(services)
     step_handlers = [
-        CallbackQueryHandler(flow.on_button, pattern=rf"^{FLOW}:"),
+        CallbackQueryHandler(flow.on_button, pattern=rf"^{FLOW}:[0-9a-f]+:"),
         MessageHandler(filters.TEXT & ~filters.COMMAND, flow.on_text),
     ]
     application.add_handler(
         flows.conversation(
             "newvoucher",
-            [CommandHandler("newvoucher", flow.start)],
-            {state: step_handlers for state in ALL_STATES},
+            [
+                CommandHandler("newvoucher", flow.start),
+                CallbackQueryHandler(flow.start, pattern=rf"^{FLOW}:new$"),
+            ],
+            {state: step_handlers for state in STATES},
             flow.cancel,
             flow.timeout,
         )
     )
     return flow
+
+
+__all__ = ["TABLE", "Draft", "VoucherFlow", "register"]

@@ -19,17 +19,21 @@ from telegram.ext import (
 from bot.telegram import flows, voucher_flow
 from bot.telegram.access import Ctx, member_only, membership, refusal
 from bot.telegram.commands import Audience, CommandInfo
+from bot.telegram.flow_table import BACK, CANCEL, FlowTable, Question, Step, button_parts
 from bot.telegram.keyboards import button, grid, markup, pager
 from bot.telegram.render import (
     STATUS_LABELS,
     STATUS_ORDER,
+    clip,
     esc,
     paginate,
+    status_label,
     voucher_details,
     voucher_line,
 )
 from bot.telegram.replies import ack, say, show, stale
 from bot.telegram.voucher_draft import parse_whole
+from bot.telegram.wording import plural
 from core.errors import VoucherbotError
 from core.rules.roles import Action
 from core.services import Services
@@ -69,6 +73,33 @@ def _manage_buttons(v: VoucherView, member: Membership) -> list[InlineKeyboardBu
 def detail_keyboard(v: VoucherView, member: Membership) -> InlineKeyboardMarkup | None:
     extra = [b for make in DETAIL_BUTTONS for b in make(v, member)]
     return markup(_manage_buttons(v, member), extra, [button("🔄 Refresh", "v", v.id)])
+
+
+def pick_question(vouchers: list[VoucherView]) -> Question:
+    if not vouchers:
+        return Question("No upcoming or ongoing voucher to add quantity to.")
+    rows = [[(f"#{v.id} {v.name[:30]} · {v.total_quantity:,} total", str(v.id))] for v in vouchers]
+    return Question("Add quantity to which voucher?", rows)
+
+
+def amount_question(v: VoucherView) -> Question:
+    return Question(
+        f"Add how many to <b>{esc(v.name)}</b> (#{v.id})? It has {v.total_quantity:,} in total, "
+        f"{v.remaining:,} left. Tap, or send a whole number.",
+        [[(f"+{n:,}", str(n)) for n in ADD_CHOICES]],
+    )
+
+
+ADD: FlowTable[dict[str, Any]] = FlowTable(
+    prefix=ADD_FLOW,
+    title="➕ Add quantity",
+    steps={
+        "pick": Step("pick", lambda c: Question("")),  # questions need the voucher: see above
+        "amount": Step("amount", lambda c: Question("")),
+    },
+    path=lambda d: [*(["pick"] if d.get("picked") else []), "amount"],
+    next_step=lambda step, d, editing: "amount",
+)
 
 
 def _voucher_id(text: str) -> int:
@@ -124,23 +155,36 @@ class VoucherHandlers:
             )
             await show(update, f"No {what}.{hint}", _status_keyboard())
             return
+        # Grouped by status, then cut into pages of LIST_PAGE vouchers each; every page has the
+        # title and the heading of each status group it shows (R-b4, R-b6).
+        ordered = [v for group in STATUS_ORDER for v in vouchers if v.status == group]
+        pages = max(1, -(-len(ordered) // LIST_PAGE))
+        page = max(0, min(page, pages - 1))
+        chosen = ordered[page * LIST_PAGE : (page + 1) * LIST_PAGE]
+        counts = {g: sum(1 for v in vouchers if v.status == g) for g in STATUS_ORDER}
         lines: list[str] = []
         for group in STATUS_ORDER:
-            members = [v for v in vouchers if v.status == group]
+            members = [v for v in chosen if v.status == group]
             if members:
-                lines += [f"\n<b>{STATUS_LABELS[group]}</b> ({len(members)})"]
+                lines += ["", f"<b>{STATUS_LABELS[group]}</b> ({counts[group]:,})"]
                 lines += [voucher_line(v, member.shop) for v in members]
-        shown = paginate(lines, page, per_page=LIST_PAGE + 2)
-        title = f"🎟 <b>Vouchers</b>{f' — {status}' if status else ''} · {len(vouchers)} in all"
+        of = f" · page {page + 1} of {pages}" if pages > 1 else ""
+        what = f" — {status}" if status else ""
+        title = f"🎟 <b>Vouchers</b>{what} · {plural(len(vouchers), 'voucher')}{of}"
         keyboard = markup(
-            pager(shown.number, shown.count, "vl", status or "all"),
+            pager(page, pages, "vl", status or "all"),
             *_status_keyboard().inline_keyboard,
         )
-        await show(
-            update, f"{title}\n{shown.text.strip()}\n\n/voucher &lt;id&gt; for details.", keyboard
-        )
+        body = clip("\n".join(lines).strip())
+        await show(update, f"{title}\n\n{body}\n\nTap a /v_ number for its details.", keyboard)
 
-    # --- /voucher ------------------------------------------------------------------------
+    # --- /voucher and /v_12 ----------------------------------------------------------------
+
+    @member_only(Action.READ)
+    async def tapped_voucher(self, update: Update, context: Ctx, member: Membership) -> None:
+        """`/v_12` from a list: the voucher's details."""
+        text = (update.effective_message.text or "") if update.effective_message else ""
+        await self._details(update, member, int(text.split()[0].split("@")[0][3:]))
 
     @member_only(Action.READ)
     async def show_voucher(self, update: Update, context: Ctx, member: Membership) -> None:
@@ -195,8 +239,9 @@ class VoucherHandlers:
             [button(f"#{v.id} {v.name[:30]} · {v.remaining:,} left", "v", v.id, *suffix)]
             for v in chosen
         ]
-        keyboard = markup(*rows, pager(page, pages, "vp", action))
-        await show(update, title, keyboard)
+        keyboard = markup(*rows, pager(page, pages, "vp", action), [button("✖ Cancel", "cx")])
+        of = f" (page {page + 1} of {pages})" if pages > 1 else ""
+        await show(update, title + of, keyboard)
 
     # --- /deactivate ---------------------------------------------------------------------
 
@@ -289,45 +334,23 @@ class VoucherHandlers:
     async def _add_ask(
         self, update: Update, member: Membership, flow: dict[str, Any], problem: str = ""
     ) -> str:
-        fid = flow["fid"]
-        prefix = f"⚠️ {problem}\n\n" if problem else ""
-        cancel = [button("✖ Cancel", ADD_FLOW, fid, "cx")]
+        """A step of ADD (pick → amount) with its heading, Back and Cancel from the table."""
         if flow.get("voucher") is None:
-            vouchers = [v for v in await self._all(member) if v.status in ("upcoming", "ongoing")][
-                :30
-            ]
-            rows = [
-                [
-                    button(
-                        f"#{v.id} {v.name[:30]} · {v.total_quantity:,} total",
-                        ADD_FLOW,
-                        fid,
-                        "v",
-                        v.id,
-                    )
-                ]
-                for v in vouchers
-            ]
-            text = (
-                "Add quantity to which voucher?"
-                if vouchers
-                else "No upcoming or ongoing voucher to add quantity to."
-            )
-            await show(update, prefix + text, markup(*rows, cancel))
-            return "pick"
-        v = await self.services.vouchers.get(member.actor, flow["voucher"])
-        text = (
-            f"Add how many to <b>{esc(v.name)}</b> (#{v.id})? "
-            f"It has {v.total_quantity:,} in total, "
-            f"{v.remaining:,} left. Tap, or send a whole number."
-        )
-        rows = grid((button(f"+{n:,}", ADD_FLOW, fid, "n", n) for n in ADD_CHOICES), 5)
-        keyboard = markup(*rows, cancel)
-        if problem and update.callback_query is None:
-            await say(update, prefix + text, keyboard)
+            flow["picked"] = True  # the voucher is a step of this flow: Back can return to it
+            vouchers = [v for v in await self._all(member) if v.status in ("upcoming", "ongoing")]
+            step, question = "pick", pick_question(vouchers[:30])
         else:
-            await show(update, prefix + text, keyboard)
-        return "amount"
+            v = await self.services.vouchers.get(member.actor, flow["voucher"])
+            step, question = "amount", amount_question(v)
+        flow["step"] = step
+        keyboard = ADD.keyboard(flow["fid"], step, question, flow, False)
+        text = f"{ADD.heading(step, flow)}\n{question.text}"
+        full = f"⚠️ {problem}\n\n{text}" if problem else text
+        if problem and update.callback_query is None:
+            await say(update, full, keyboard)
+        else:
+            await show(update, full, keyboard)
+        return step
 
     async def add_button(self, update: Update, context: Ctx) -> object:
         flow = await flows.live_flow(update, context, ADD_FLOW, self.services.clock, ADD_EXPIRED)
@@ -337,12 +360,18 @@ class VoucherHandlers:
         if member is None or not member.actor.may(Action.MANAGE_VOUCHERS):
             await say(update, refusal(Action.MANAGE_VOUCHERS))
             return flows.finish(context, ADD_FLOW)
-        args = flows.flow_args(update)
+        args = button_parts(update)
         await ack(update)
-        if args[0] == "cx":
+        if args[:1] == [CANCEL]:
             await show(update, "Cancelled: the quantity did not change.")
             return flows.finish(context, ADD_FLOW)
-        if args[0] == "v":
+        if args[:1] == [BACK]:
+            if ADD.back_of(flow.get("step", "amount"), flow, False) == "pick":
+                flow["voucher"] = None
+            return await self._add_ask(update, member, flow)
+        if len(args) < 2 or args[0] != flow.get("step"):
+            return flow.get("step")
+        if args[0] == "pick":
             flow["voucher"] = int(args[1])
             return await self._add_ask(update, member, flow)
         return await self._add_amount(update, context, member, flow, int(args[1]))
@@ -406,7 +435,7 @@ class VoucherHandlers:
                 )
                 return
             v = await self.services.vouchers.get(member.actor, voucher_id)
-            await say(update, _quota_line(v) + f" ({v.status})")
+            await say(update, f"{_quota_line(v)} · {status_label(v)}")
             return
         ongoing = await self._all(member, "ongoing")
         if not ongoing:
@@ -418,7 +447,9 @@ class VoucherHandlers:
 
 
 def _quota_line(v: VoucherView) -> str:
-    return f"#{v.id} <b>{esc(v.name)}</b>: <b>{v.remaining:,}</b> of {v.total_quantity:,} left"
+    if v.remaining <= 0:
+        return f"/v_{v.id} <b>{esc(v.name)}</b>: <b>sold out</b> ({v.total_quantity:,} claimed)"
+    return f"/v_{v.id} <b>{esc(v.name)}</b>: <b>{v.remaining:,}</b> of {v.total_quantity:,} left"
 
 
 def _status_keyboard() -> InlineKeyboardMarkup:
@@ -453,6 +484,9 @@ def register(application: Application, services: Services) -> VoucherHandlers:
     application.add_handler(CommandHandler("voucher", h.show_voucher))
     application.add_handler(CommandHandler("deactivate", h.deactivate))
     application.add_handler(CommandHandler("quota", h.quota))
+    application.add_handler(
+        MessageHandler(filters.Regex(r"^/v_\d{1,9}(@\w+)?(\s|$)"), h.tapped_voucher)
+    )
     application.add_handler(CallbackQueryHandler(h.list_button, pattern=r"^vl:\w+:\d+$"))
     application.add_handler(CallbackQueryHandler(h.pick_button, pattern=r"^vp:\w+:\d+$"))
     application.add_handler(CallbackQueryHandler(h.deactivate_button, pattern=r"^v:\d+:dx!?$"))

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from core.errors import FieldError
+from core.errors import Problem as P
 from core.values import is_whole
 
 FOLLOW_WINDOW = timedelta(days=30)
@@ -39,14 +40,21 @@ class Task:
 
 def validate_task(task_type: object, minutes: object) -> list[FieldError]:
     if task_type not in set(TaskType):
-        return [FieldError("task.type", "must be 'watch', 'follow' or 'none'")]
+        return [FieldError("task.type", "must be 'watch', 'follow' or 'none'", P.CHOICE)]
     if task_type == TaskType.WATCH:
         if not is_whole(minutes):
-            return [FieldError("task.minutes", "must be a whole number of minutes")]
+            return [FieldError("task.minutes", "must be a whole number of minutes", P.NOT_WHOLE)]
         if not 1 <= minutes <= MAX_WATCH_MINUTES:
-            return [FieldError("task.minutes", f"must be between 1 and {MAX_WATCH_MINUTES}")]
+            return [
+                FieldError(
+                    "task.minutes",
+                    f"must be between 1 and {MAX_WATCH_MINUTES}",
+                    P.OUT_OF_RANGE,
+                    {"lo": 1, "hi": MAX_WATCH_MINUTES},
+                )
+            ]
     elif minutes is not None:
-        return [FieldError("task.minutes", "only for the watch task")]
+        return [FieldError("task.minutes", "only for the watch task", P.NOT_APPLICABLE)]
     return []
 
 

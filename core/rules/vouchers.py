@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from core.errors import FieldError
+from core.errors import Problem as P
 from core.ids import is_platform_id
 from core.values import is_whole
 
@@ -90,10 +91,14 @@ class Warning:
 
 def _int_in(errors: list[FieldError], name: str, value: object, lo: int, hi: int) -> bool:
     if not is_whole(value):
-        errors.append(FieldError(name, "must be a whole number"))
+        errors.append(FieldError(name, "must be a whole number", P.NOT_WHOLE))
         return False
     if not lo <= value <= hi:  # type: ignore[operator]
-        errors.append(FieldError(name, f"must be between {lo:,} and {hi:,}"))
+        errors.append(
+            FieldError(
+                name, f"must be between {lo:,} and {hi:,}", P.OUT_OF_RANGE, {"lo": lo, "hi": hi}
+            )
+        )
         return False
     return True
 
@@ -104,18 +109,24 @@ def validate_draft(
     """All the field errors of a draft (R-v1…R-v6); `catalog` holds the scoped ids that exist."""
     errors: list[FieldError] = []
     if not isinstance(draft.name, str) or not draft.name.strip():
-        errors.append(FieldError("name", "is required"))
+        errors.append(FieldError("name", "is required", P.REQUIRED))
     elif len(draft.name) > MAX_NAME:
-        errors.append(FieldError("name", f"must be at most {MAX_NAME} characters"))
+        errors.append(
+            FieldError(
+                "name", f"must be at most {MAX_NAME} characters", P.TOO_LONG, {"max": MAX_NAME}
+            )
+        )
     if draft.kind not in set(Kind):
-        errors.append(FieldError("kind", "must be 'regular' or 'live'"))
+        errors.append(FieldError("kind", "must be 'regular' or 'live'", P.CHOICE))
     _validate_discount(draft, errors)
     _validate_scope(draft, catalog, errors)
     qty_ok = _int_in(errors, "total_quantity", draft.total_quantity, 1, MAX_QUANTITY)
     if _int_in(errors, "per_customer_limit", draft.per_customer_limit, 1, MAX_PER_CUSTOMER) and (
         qty_ok and draft.per_customer_limit > draft.total_quantity
     ):
-        errors.append(FieldError("per_customer_limit", "must not exceed total_quantity"))
+        errors.append(
+            FieldError("per_customer_limit", "must not exceed total_quantity", P.ABOVE_TOTAL)
+        )
     _validate_period(draft, now, errors)
     return errors
 
@@ -124,30 +135,40 @@ def _validate_discount(draft: VoucherDraft, errors: list[FieldError]) -> None:
     min_ok = _int_in(errors, "min_spend", draft.min_spend, 0, 10**12)
     if draft.discount_type == DiscountType.AMOUNT:
         if draft.amount is None:
-            errors.append(FieldError("discount.amount", "is required for amount off"))
+            errors.append(FieldError("discount.amount", "is required for amount off", P.REQUIRED))
         elif _int_in(errors, "discount.amount", draft.amount, 1, 10**12) and (
             min_ok and draft.min_spend > 0 and draft.amount >= draft.min_spend
         ):
             errors.append(
-                FieldError("discount.amount", "must be less than the minimum spend (R-v3)")
+                FieldError(
+                    "discount.amount",
+                    "must be less than the minimum spend (R-v3)",
+                    P.NOT_BELOW_MIN_SPEND,
+                )
             )
         if draft.percent is not None:
-            errors.append(FieldError("discount.percent", "is only for percentage off"))
+            errors.append(
+                FieldError("discount.percent", "is only for percentage off", P.NOT_APPLICABLE)
+            )
     elif draft.discount_type == DiscountType.PERCENT:
         if draft.percent is None:
-            errors.append(FieldError("discount.percent", "is required for percentage off"))
+            errors.append(
+                FieldError("discount.percent", "is required for percentage off", P.REQUIRED)
+            )
         else:
             _int_in(errors, "discount.percent", draft.percent, 1, 99)
         if draft.max_discount is None:
             errors.append(
-                FieldError("discount.max_discount", "is required for percentage off (R-v2)")
+                FieldError(
+                    "discount.max_discount", "is required for percentage off (R-v2)", P.REQUIRED
+                )
             )
         else:
             _int_in(errors, "discount.max_discount", draft.max_discount, 1, 10**12)
         if draft.amount is not None:
-            errors.append(FieldError("discount.amount", "is only for amount off"))
+            errors.append(FieldError("discount.amount", "is only for amount off", P.NOT_APPLICABLE))
     else:
-        errors.append(FieldError("discount.type", "must be 'amount' or 'percent'"))
+        errors.append(FieldError("discount.type", "must be 'amount' or 'percent'", P.CHOICE))
 
 
 def _validate_scope(
@@ -155,43 +176,79 @@ def _validate_scope(
 ) -> None:
     if draft.scope == "shop":
         if draft.product_ids:
-            errors.append(FieldError("scope.product_ids", "only for a products scope"))
+            errors.append(
+                FieldError("scope.product_ids", "only for a products scope", P.NOT_APPLICABLE)
+            )
         return
     if draft.scope != "products":
-        errors.append(FieldError("scope.type", "must be 'shop' or 'products'"))
+        errors.append(FieldError("scope.type", "must be 'shop' or 'products'", P.CHOICE))
         return
     ids = draft.product_ids
     if not 1 <= len(ids) <= MAX_PRODUCTS:
-        errors.append(FieldError("scope.product_ids", f"must list 1–{MAX_PRODUCTS} products"))
+        errors.append(
+            FieldError(
+                "scope.product_ids",
+                f"must list 1–{MAX_PRODUCTS} products",
+                P.PRODUCT_COUNT,
+                {"max": MAX_PRODUCTS},
+            )
+        )
         return
     if len(set(ids)) != len(ids):
-        errors.append(FieldError("scope.product_ids", "lists a product twice"))
+        errors.append(FieldError("scope.product_ids", "lists a product twice", P.PRODUCT_TWICE))
         return
     bad = [p for p in ids if not is_platform_id(p)]
     if bad:
-        errors.append(FieldError("scope.product_ids", f"invalid product id {bad[0]!r}"))
+        errors.append(
+            FieldError(
+                "scope.product_ids",
+                f"invalid product id {bad[0]!r}",
+                P.PRODUCT_ID,
+                {"product": bad[0]},
+            )
+        )
         return
     if catalog is not None:
         known = set(catalog)
         missing = [p for p in ids if p not in known]
         if missing:
-            errors.append(FieldError("scope.product_ids", f"unknown product {missing[0]!r} (R-v4)"))
+            errors.append(
+                FieldError(
+                    "scope.product_ids",
+                    f"unknown product {missing[0]!r} (R-v4)",
+                    P.PRODUCT_UNKNOWN,
+                    {"product": missing[0]},
+                )
+            )
 
 
 def _validate_period(draft: VoucherDraft, now: datetime, errors: list[FieldError]) -> None:
     starts, ends = draft.starts_at, draft.ends_at
     if not isinstance(starts, datetime) or starts.tzinfo is None:
-        errors.append(FieldError("starts_at", "must be a date and time with an offset"))
+        errors.append(
+            FieldError("starts_at", "must be a date and time with an offset", P.NO_OFFSET)
+        )
         return
     if not isinstance(ends, datetime) or ends.tzinfo is None:
-        errors.append(FieldError("ends_at", "must be a date and time with an offset"))
+        errors.append(FieldError("ends_at", "must be a date and time with an offset", P.NO_OFFSET))
         return
     if starts < now - START_GRACE:
-        errors.append(FieldError("starts_at", "must not be more than 5 minutes in the past"))
+        errors.append(
+            FieldError(
+                "starts_at",
+                "must not be more than 5 minutes in the past",
+                P.IN_PAST,
+                {"minutes": 5},
+            )
+        )
     if ends <= starts:
-        errors.append(FieldError("ends_at", "must be after starts_at"))
+        errors.append(FieldError("ends_at", "must be after starts_at", P.NOT_AFTER_START))
     elif ends - starts > MAX_PERIOD:
-        errors.append(FieldError("ends_at", "the claim period is at most 180 days"))
+        errors.append(
+            FieldError(
+                "ends_at", "the claim period is at most 180 days", P.PERIOD_TOO_LONG, {"days": 180}
+            )
+        )
     if draft.valid_days is not None:
         _int_in(errors, "valid_days", draft.valid_days, 1, MAX_VALID_DAYS)
         if draft.redeem_until is not None:

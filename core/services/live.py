@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
 from core.ids import check_platform_id
-from core.notifications import account_label, notify, voucher_label
+from core.notifications import account_label, announce_opened, notify, voucher_label
 from core.rules.live import Task, TaskType, follow_counts_as_new, validate_task
 from core.rules.roles import Action, Actor
 from core.rules.vouchers import Kind, Status, Warning, status_of
@@ -147,7 +147,8 @@ class LiveService(Service):
                     kind="session_ended",
                     text=(
                         f"🎬 Live session #{session_id} of {account_label(by)} ended after "
-                        f"{minutes} min with {claims:,} voucher claim{'s' if claims != 1 else ''}."
+                        f"{_lasted(minutes)} with {claims:,} voucher "
+                        f"claim{'s' if claims != 1 else ''}."
                     ),
                     now=now,
                 )
@@ -356,6 +357,8 @@ class LiveService(Service):
         await session.flush()
         shop = await self._shop(session, actor.shop_id)
         host = await repo.get_account(session, actor.shop_id, live.account_id)
+        # The team reads "Claim period opened" before "is distributing" (R-n1).
+        await announce_opened(session, shop, voucher, now)
         await notify(
             session,
             shop,
@@ -403,3 +406,10 @@ class LiveService(Service):
         async with self.db.read() as session:
             rows = await repo.active_distributions(session, shop_id=actor.shop_id)
         return [DistributionView.of(d) for d in rows]
+
+
+def _lasted(minutes: int) -> str:
+    """`less than a minute`, `1 minute`, `25 minutes` (the team reads it, R-b5)."""
+    if minutes < 1:
+        return "less than a minute"
+    return f"{minutes:,} minute{'s' if minutes != 1 else ''}"

@@ -14,13 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.money import format_money
-from core.notifications import notify, voucher_label
-from core.rules.vouchers import DiscountType, Kind
+from core.notifications import local_time, notify, opened_text, voucher_label
 from core.services.base import Service
 from core.services.live import stop_distribution_row
 from storage import repositories as repo
@@ -177,20 +174,6 @@ class ScheduleService(Service):
 # --- what the team reads --------------------------------------------------------------------
 
 
-def opened_text(shop: Shop, v: Voucher) -> str:
-    kind = "LIVE Interactive Voucher" if v.kind == Kind.LIVE else "Regular Voucher"
-    text = (
-        f"🟢 Claim period opened: {voucher_label(v)}, {kind}, {discount_text(shop, v)}. "
-        f"{v.total_quantity:,} vouchers claimable until {local_time(v.ends_at, shop.timezone)}."
-    )
-    if v.kind == Kind.LIVE:
-        text += (
-            f"\nViewers can claim it once a host issues it with a task in a live session "
-            f"(/issue {v.id})."
-        )
-    return text
-
-
 def closed_text(shop: Shop, v: Voucher) -> str:
     remaining = max(v.total_quantity - v.claimed, 0)
     if v.valid_days is not None:
@@ -202,25 +185,3 @@ def closed_text(shop: Shop, v: Voucher) -> str:
         f"Claims: {v.claimed:,} of {v.total_quantity:,} · redeemed: {v.redeemed:,} · "
         f"remaining: {remaining:,}.\nClaimed vouchers can be used {usable}."
     )
-
-
-def discount_text(shop: Shop, v: Voucher) -> str:
-    def money(minor: int) -> str:
-        return format_money(minor, shop.currency)
-
-    if v.discount_type == DiscountType.PERCENT:
-        text = f"{v.percent}% off (up to {money(v.max_discount or 0)} per order)"
-    else:
-        text = f"{money(v.amount or 0)} off"
-    if v.min_spend:
-        text += f", minimum spend {money(v.min_spend)}"
-    return text
-
-
-def local_time(at: datetime, timezone: str) -> str:
-    """`8 Jun 2026 14:00 (Europe/Berlin)`: the shop's own clock (R-time)."""
-    try:
-        local = at.astimezone(ZoneInfo(timezone))
-    except (KeyError, ValueError):
-        local, timezone = at, "UTC"
-    return f"{local.day} {local:%b %Y %H:%M} ({timezone})"

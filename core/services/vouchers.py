@@ -34,6 +34,8 @@ from storage import repositories as repo
 from storage.models import Shop, Voucher
 
 VOUCHER_STATUSES = tuple(s.value for s in Status)
+# Refusal code: a low maximum discount (R-v8) the seller has not seen and accepted.
+LOW_DISCOUNT_UNACKNOWLEDGED = "low_discount_unacknowledged"
 
 
 @dataclass
@@ -73,14 +75,25 @@ class VoucherService(Service):
 
     # --- writing ---------------------------------------------------------------------------
 
-    async def create(self, actor: Actor, draft: VoucherDraft) -> VoucherView:
+    async def create(
+        self, actor: Actor, draft: VoucherDraft, *, low_discount_acknowledged: bool = True
+    ) -> VoucherView:
         """Saves the voucher exactly as configured, warnings or not; a low maximum discount is
-        announced to the team in the same transaction (R-v8, R-n1)."""
+        announced to the team in the same transaction (R-v8, R-n1). A caller that shows R-v8
+        before saving (the bot's Submit / Continue) passes whether the seller accepted it: a
+        low maximum discount not accepted is refused with LOW_DISCOUNT_UNACKNOWLEDGED and
+        nothing is written — one check, in the transaction that saves."""
         require(actor, Action.MANAGE_VOUCHERS)
         now = self.clock.now()
         async with self.db.write() as session:
             warnings = await self._check(session, actor.shop_id, draft, now)
             low = next((w for w in warnings if w.code == LOW_MAX_DISCOUNT), None)
+            if low is not None and not low_discount_acknowledged:
+                raise Conflict(
+                    "The maximum discount per order is low; confirm to create it anyway.",
+                    code=LOW_DISCOUNT_UNACKNOWLEDGED,
+                    params=dict(low.data),
+                )
             voucher = Voucher(
                 shop_id=actor.shop_id,
                 **_columns(draft),
@@ -146,6 +159,9 @@ class VoucherService(Service):
             raise invalid(
                 "total_quantity",
                 f"must be a whole number from {voucher.total_quantity:,} to {MAX_QUANTITY:,}",
+                "out_of_range",
+                lo=voucher.total_quantity,
+                hi=MAX_QUANTITY,
             )
         if not await repo.raise_quantity(session, voucher.id, new_total, now):  # type: ignore[arg-type]
             raise Conflict("total_quantity can only increase (R-v10)", code="edit_not_allowed")
@@ -156,7 +172,13 @@ class VoucherService(Service):
     async def add_quantity(self, actor: Actor, voucher_id: int, n: int) -> VoucherView:
         """`/addqty`: total_quantity += n, on an upcoming or ongoing voucher."""
         if not is_whole(n) or n < 1:
-            raise invalid("quantity", "must be a whole number of at least 1")
+            raise invalid(
+                "quantity",
+                "must be a whole number of at least 1",
+                "out_of_range",
+                lo=1,
+                hi=MAX_QUANTITY,
+            )
         require(actor, Action.MANAGE_VOUCHERS)
         async with self.db.read() as session:
             voucher = await self._voucher(session, actor.shop_id, voucher_id)

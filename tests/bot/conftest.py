@@ -12,6 +12,7 @@ from bot.telegram.application import TelegramSide
 from bot.telegram_standin import RecordedMessage, TelegramStandIn, TgUser
 from core.rules.roles import Actor
 from core.services import Services
+from tests.bot.transcript_scan import scan
 
 SELLER_ID = 1001
 TIMEOUT = 5.0
@@ -102,6 +103,8 @@ class BotRig:
 async def standin() -> AsyncIterator[TelegramStandIn]:
     async with TelegramStandIn() as s:
         yield s
+    # R-b5: no rule id, field name, traceback or log line in anything the bot sent.
+    assert scan(s) == []
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ async def test_r_acc2_r_acc3_invite_link_host_then_unlink(
     assert "already used" in reused.content.plain_text
     m = await host.say("/handle")
     bad = await host.say("not a handle!")
-    assert "1–64 characters" in bad.content.plain_text
+    assert "1–64 letters, digits" in bad.content.plain_text
     done = await host.say("@hank_live")
     assert "@hank_live" in done.content.plain_text
     accounts = await sally.say("/accounts")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import timedelta
 
 from PIL import Image
@@ -63,10 +64,14 @@ async def test_stats_summary_with_chart_period_and_sort(
     assert "All vouchers: 5 claims · 3 used (60%) · revenue $88.00 · 3 orders · 2 buyers" in text
     assert "Regular vouchers: 3 claims · 1 used (33%) · revenue $25.00" in text
     assert "ROI 9.00" in text  # the LIVE voucher: 6300 / 700
-    assert text.index(f"#{shop.live_id} L") < text.index(f"#{shop.regular_id} R")  # by revenue
+    assert text.index(f"/v_{shop.live_id} L") < text.index(f"/v_{shop.regular_id} R")  # revenue
     assert "Hana (marketing): 2 claims" in text
     assert len(text) < 4096
     photo = await photo_after(rig, sally, m.message_id)
+    # The figures and the chart state the same period (whole days up to now).
+    period = re.search(r"Last 7 days: (.+\))", text)
+    assert period, text
+    assert period.group(1) in (photo.content.plain_text or ""), photo.content.plain_text
     now = clock.now()
     trend = await services.analytics.trend(shop.seller, start=now - timedelta(days=7), end=now)
     data = plotted(photo)
@@ -119,7 +124,7 @@ async def test_stats_of_one_voucher_and_a_session(
     assert data["bucket"] == "hour" and data["claims"] == [2, 0, 0]
 
     missing = await sally.say("/stats 999")
-    assert "not found" in (missing.content.plain_text or "")
+    assert "can't find that voucher" in (missing.content.plain_text or "")
     huge = await sally.say("/stats 99999999999")
     assert "Use /stats" in (huge.content.plain_text or "")
 
@@ -222,7 +227,7 @@ async def test_forecast_button_adds_quantity_for_the_seller_only(
     assert notice.button("Add quantity").callback_data == data
 
     refused = await hana.in_group(TEAM).press_data(notice, data)
-    assert refused and "Only the shop's seller" in refused
+    assert refused and "only the shop's seller" in refused
     assert (await services.vouchers.get(seller, voucher_id)).total_quantity == 10
 
     team_sally = sally.in_group(TEAM)

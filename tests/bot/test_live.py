@@ -66,7 +66,7 @@ async def test_issue_directly_stop_and_reissue_with_follow_warning(
     assert "not being distributed" in m.content.plain_text
     ended = await sally.say("/endlive")
     assert "ended after" in ended.content.plain_text
-    assert "no active live session" in (await sally.say("/endlive")).content.plain_text
+    assert "not live right now" in (await sally.say("/endlive")).content.plain_text
 
 
 async def test_custom_watch_time_bad_input_and_cancel(

@@ -10,7 +10,7 @@ from tests.bot.conftest import BotRig, Person
 from tests.conftest import draft
 
 NOT_MEMBER = "not part of a shop"
-SELLER_ONLY = "Only the shop's seller"
+SELLER_ONLY = "only the shop's seller"
 
 MEMBER_COMMANDS = [
     "/vouchers",
