@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Any
 
@@ -13,7 +12,7 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.config import Settings
-from bot.telegram import accounts, live, start, vouchers
+from bot.telegram import accounts, analytics, live, start, vouchers
 from bot.telegram.commands import CommandInfo, publish_defaults
 from bot.telegram.persistence import DatabasePersistence
 from bot.telegram.replies import say
@@ -22,9 +21,11 @@ from core.services import Services
 
 _LOGGER = logging.getLogger(__name__)
 RATE_LIMIT_RETRIES = 3
-# Features written separately, each a module with `register(application, services)` and a
-# `COMMANDS` list; they join the menu and /help only when present.
-OPTIONAL_FEATURES = ("bot.telegram.analytics",)
+# The bot's features, each a module with its `COMMANDS` and a `register` function: in the
+# order their commands appear in the menu and /help, and their handlers are registered
+# (`register_features`; earlier handlers win). A new feature joins the bot by being added
+# here and in `register_features` (a test checks that none is left out).
+FEATURES = (start, vouchers, live, accounts, analytics)
 
 
 def default_file_url(base_url: str) -> str:
@@ -64,25 +65,14 @@ def build_application(
     return application
 
 
-def _optional_features() -> list[Any]:
-    found = []
-    for name in OPTIONAL_FEATURES:
-        try:
-            found.append(importlib.import_module(name))
-        except ImportError:
-            continue
-    return found
-
-
 def command_catalog() -> list[CommandInfo]:
-    """Every command of the registered features, in menu order."""
-    catalog = [*start.COMMANDS, *vouchers.COMMANDS, *live.COMMANDS, *accounts.COMMANDS]
-    for module in _optional_features():
-        catalog.extend(getattr(module, "COMMANDS", []))
-    return catalog
+    """Every command of the features, in menu order."""
+    return [command for feature in FEATURES for command in feature.COMMANDS]
 
 
 def register_features(application: Application, services: Services, settings: Settings) -> None:
+    """Registers every feature's handlers, in `FEATURES` order; `/start`'s catch-alls (the
+    leftovers) go last, so they only see what no feature took."""
     catalog = command_catalog()
     leftovers = start.register(
         application,
@@ -94,8 +84,7 @@ def register_features(application: Application, services: Services, settings: Se
     vouchers.register(application, services)
     live.register(application, services)
     accounts.register(application, services, catalog)
-    for module in _optional_features():
-        module.register(application, services)
+    analytics.register(application, services)
     start.register_leftovers(application, leftovers)
 
 

@@ -195,7 +195,7 @@ def _describe(error: BaseException) -> str:
 
 def _default_pending_reporter() -> Callable[[int], None] | None:
     try:
-        from bot.http.metrics import OUTBOX_PENDING
+        from bot.metrics import OUTBOX_PENDING
     except ImportError:
         return None
     return OUTBOX_PENDING.set

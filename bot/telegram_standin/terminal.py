@@ -269,6 +269,7 @@ async def run_terminal_chat(
     reply_timeout: float = 5.0,
     echo_input: bool | None = None,
     show_help: bool = True,
+    api_url: str | None = None,
 ) -> None:
     """Chat with the bot behind ``standin`` until ``/quit``, end of input, or ``stop_event``.
 
@@ -277,6 +278,7 @@ async def run_terminal_chat(
     ``You> ...``) to whether the input is not stdin. Photos and documents the bot sends are
     saved under ``media_dir`` (a new temporary directory by default). After each typed line
     the REPL waits up to ``reply_timeout`` seconds for the bot's reply before reading on.
+    ``api_url``, when given, is shown in the banner (the service's HTTP API beside the chat).
     """
     out = output or sys.stdout
     source: _ThreadedLines | _ReaderLines
@@ -299,6 +301,8 @@ async def run_terminal_chat(
             f"Chatting with {standin.bot.display_name} (@{standin.bot.username}) as "
             f"{user.display_name} ({user.id})."
         )
+        if api_url is not None:
+            chat.say(f"The HTTP API is at {api_url} (try {api_url}/healthz).")
         chat.say(HELP)
     stop = stop_event or asyncio.Event()
     printer = asyncio.create_task(chat.print_forever(), name="standin-terminal-printer")
