@@ -173,4 +173,4 @@ def telegram_failure(error: BaseException, url: str, retry_in: float) -> str:
         what, setting = "Telegram is unreachable", "TELEGRAM_API_BASE_URL or the network"
     else:
         what, setting = "The Telegram side could not start", "WEBHOOK_URL / TELEGRAM_BOT_TOKEN"
-    return f"{what} at {url} ({reason(error)}); check {setting}; retrying in {retry_in:.0f} s"
+    return f"{what} at {url} ({reason(error)}); check {setting}; retrying in {retry_in:g} s"
