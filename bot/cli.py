@@ -103,7 +103,7 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
     from bot.simulate import run_simulation
 
-    return await run_simulation(args)
+    return await run_simulation(args, settings)
 
 
 def build_parser() -> argparse.ArgumentParser:
