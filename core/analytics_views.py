@@ -70,7 +70,7 @@ class PromotionRow:
     figures: Figures
 
     def as_dict(self) -> dict[str, Any]:
-        """The API's promotion-list row (SPEC §11)."""
+        """The API's promotion-list row (docs/api.md)."""
         head = {"voucher_id": self.voucher_id, "name": self.name, "kind": self.kind}
         return head | {"status": self.status} | self.figures.as_dict()
 

@@ -1,4 +1,4 @@
-"""Tables that keep analytics fast (SPEC §8) with 1,000,000 claims and 200,000 orders.
+"""Tables that keep analytics fast (R-a1…R-a7) with 1,000,000 claims and 200,000 orders.
 
 Both are written inside the transaction that causes them, so they always agree with the
 claims and orders they summarise:

@@ -1,4 +1,4 @@
-"""Analytics (SPEC §8, R-a1…R-a7): figures per promotion tool, voucher, live session and host
+"""Analytics (R-a1…R-a7): figures per promotion tool, voucher, live session and host
 account over a period, trends, and the promotion list as CSV.
 
 What the adapters call (every method takes the caller's `Actor`; `start`/`end` bound the
