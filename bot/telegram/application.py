@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.config import Settings
@@ -20,6 +21,10 @@ from bot.telegram.webhook import make_secret, make_webhook_handler
 from core.services import Services
 
 _LOGGER = logging.getLogger(__name__)
+# PTB logs an error page from a proxy in front of Telegram (a 502's HTML) in full, with a
+# traceback, before raising it as the error that `_polling_failed` and the runtime's retry
+# line report in one line each (R-run1): its own report adds nothing but noise.
+logging.getLogger("telegram.request.BaseRequest").setLevel(logging.CRITICAL)
 RATE_LIMIT_RETRIES = 3
 # The bot's features, each a module with its `COMMANDS` and a `register` function: in the
 # order their commands appear in the menu and /help, and their handlers are registered
@@ -126,6 +131,10 @@ class TelegramSide:
         )
         self._handle_webhook = make_webhook_handler(self.application, self.secret)
         self._started = False
+        # What a failed getUpdates names in the log: the URL with the token masked.
+        self._updates_url = f"{(base_url or settings.telegram_api_base_url).rstrip('/')}" + (
+            f"{token.partition(':')[0]}:***/getUpdates"
+        )
 
     @property
     def bot(self) -> Any:
@@ -144,8 +153,26 @@ class TelegramSide:
             )
         else:
             await self.application.updater.start_polling(  # type: ignore[union-attr]
-                poll_interval=0, allowed_updates=Update.ALL_TYPES
+                poll_interval=0,
+                allowed_updates=Update.ALL_TYPES,
+                error_callback=self._polling_failed,
             )
+
+    def _polling_failed(self, error: TelegramError) -> None:
+        """Telegram went away while polling: one line per attempt (PTB retries with a growing
+        delay), instead of PTB's traceback each time (R-run1)."""
+        _LOGGER.error(
+            "Telegram did not answer at %s (%s); check TELEGRAM_API_BASE_URL or the network; "
+            "retrying",
+            self._updates_url,
+            _first_words(str(error)) or type(error).__name__,
+        )
+
+
+def _first_words(text: str, limit: int = 160) -> str:
+    """An error's text on one line, cut before a quoted server response."""
+    line = " ".join(text.split()).split(" Parsing the server response", 1)[0]
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
     async def stop(self) -> None:
         """Stops taking updates, finishes the ones in hand and writes the flows' state."""

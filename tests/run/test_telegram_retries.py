@@ -97,3 +97,36 @@ async def test_r_run1_token_refused_api_serves_and_one_line_per_retry(
             await assert_api_serves(runtime)
     assert_one_line_each(records, f"{base}123456:***/getMe", "TELEGRAM_BOT_TOKEN")
     assert all("refused the bot token" in r.getMessage() for r in records)
+
+
+async def test_r_run1_telegram_gone_while_polling_one_line_per_retry(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Telegram fails after the bot started: PTB's own retries log one line each, with the
+    getUpdates URL (token masked), instead of a traceback each time."""
+    caplog.set_level(logging.INFO)
+    settings = settings_for(tmp_path, "unused")
+    settings.telegram_bot_token = None  # the built-in stand-in, whose token is its own
+    async with running(settings) as runtime:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + DEADLINE
+        while "Telegram side and notification sender running" not in caplog.text:
+            assert loop.time() < deadline, caplog.text
+            await asyncio.sleep(0.02)
+        standin = runtime.standin
+        standin.fail_next("getUpdates", 502, times=2)
+        # An update ends the long poll in flight, so the next getUpdates meets the failures.
+        await standin.send_text(standin.user(1001, "Ann"), "/help")
+        deadline = loop.time() + DEADLINE
+        while len([r for r in caplog.records if "did not answer" in r.getMessage()]) < 2:
+            assert loop.time() < deadline, caplog.text
+            await asyncio.sleep(0.05)
+        await assert_api_serves(runtime)
+    failures = [r for r in caplog.records if "did not answer" in r.getMessage()]
+    token = standin.token
+    for record in failures:
+        message = record.getMessage()
+        assert record.exc_info is None and "\n" not in message
+        assert f"{token.partition(':')[0]}:***/getUpdates" in message
+        assert token not in message
+    assert "Traceback" not in caplog.text
