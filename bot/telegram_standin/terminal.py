@@ -9,6 +9,9 @@ buttons numbered for /press. Terminal commands (everything else goes to the bot)
     /press <n|data|label>    press a button of the latest message with buttons
     /file <path>             send a file as a document;  /photo <path> as a photo
     /?                       this help;  /quit (or end of input) leaves
+
+A pasted invite link (https://t.me/<bot>?start=<token>) opens it, as tapping it in Telegram
+would: it is sent as /start <token>.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -30,6 +34,8 @@ from bot.telegram_standin.standin import TelegramStandIn
 from bot.telegram_standin.transcript import chat_heading, format_event
 
 HELP = __doc__.split("\n\n", 1)[1].rstrip() if __doc__ else ""
+# A bot's deep link, as a seller pastes it from an invite (`https://t.me/<bot>?start=<token>`).
+DEEP_LINK = re.compile(r"^(?:https?://)?(?:t\.me|telegram\.me)/(\w+)\?start=([\w-]{1,64})$")
 QUIET_PERIOD = 0.05  # a burst of bot messages counts as one reply until it pauses this long
 
 
@@ -178,6 +184,11 @@ class TerminalChat:
         if local is not None:
             await local(command, rest.strip())
             return True
+        link = DEEP_LINK.match(text)
+        if link is not None:
+            # What Telegram does when the link is tapped: /start with the link's payload.
+            text = f"/start {link.group(2)}"
+            self.say(f"* opening the link: {text}")
         before = self.standin.mark()
         chat = None if self.chat.is_private else self.chat
         sent = await self.standin.send_text(self.user, text, chat)
