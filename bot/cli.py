@@ -163,14 +163,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _extend(module: str, parser: argparse.ArgumentParser) -> None:
-    """Lets a command's module declare its own options (`add_arguments(parser)`)."""
+    """A command's module declares its own options (`add_arguments(parser)`); a module that
+    fails to import fails loudly here rather than silently losing its options."""
     import importlib
 
-    try:
-        add = importlib.import_module(module).add_arguments
-    except (ImportError, AttributeError):
-        return
-    add(parser)
+    importlib.import_module(module).add_arguments(parser)
 
 
 def main(argv: list[str] | None = None) -> int:
