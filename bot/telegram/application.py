@@ -168,12 +168,6 @@ class TelegramSide:
             _first_words(str(error)) or type(error).__name__,
         )
 
-
-def _first_words(text: str, limit: int = 160) -> str:
-    """An error's text on one line, cut before a quoted server response."""
-    line = " ".join(text.split()).split(" Parsing the server response", 1)[0]
-    return line if len(line) <= limit else line[: limit - 1] + "…"
-
     async def stop(self) -> None:
         """Stops taking updates, finishes the ones in hand and writes the flows' state."""
         updater = self.application.updater
@@ -187,3 +181,9 @@ def _first_words(text: str, limit: int = 160) -> str:
 
     async def webhook_handler(self, request: web.Request) -> web.Response:
         return await self._handle_webhook(request)
+
+
+def _first_words(text: str, limit: int = 160) -> str:
+    """An error's text on one line, cut before a quoted server response."""
+    line = " ".join(text.split()).split(" Parsing the server response", 1)[0]
+    return line if len(line) <= limit else line[: limit - 1] + "…"
