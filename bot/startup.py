@@ -12,6 +12,7 @@ applies pending migrations.
 from __future__ import annotations
 
 import errno
+import re
 import socket
 from typing import Any
 
@@ -32,6 +33,8 @@ _ASYNC_SPELLING = {
     "sqlite+pysqlite": "sqlite+aiosqlite",
 }
 _ASYNC_DRIVERS = ("postgresql+asyncpg", "sqlite+aiosqlite")
+# A bot token as Telegram issues them: `<bot id>:<secret>`.
+_TOKEN = re.compile(r"\b(\d+):[A-Za-z0-9_-]{20,}")
 
 
 class StartupFailure(Exception):
@@ -173,4 +176,5 @@ def telegram_failure(error: BaseException, url: str, retry_in: float) -> str:
         what, setting = "Telegram is unreachable", "TELEGRAM_API_BASE_URL or the network"
     else:
         what, setting = "The Telegram side could not start", "WEBHOOK_URL / TELEGRAM_BOT_TOKEN"
-    return f"{what} at {url} ({reason(error)}); check {setting}; retrying in {retry_in:g} s"
+    why = _TOKEN.sub(lambda m: f"{m.group(1)}:***", reason(error))  # PTB quotes the token
+    return f"{what} at {url} ({why}); check {setting}; retrying in {retry_in:g} s"

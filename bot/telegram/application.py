@@ -141,7 +141,13 @@ class TelegramSide:
         return self.application.bot
 
     async def start(self) -> None:
-        await self.application.initialize()  # getMe: checks the token, learns the username
+        try:
+            await self.application.initialize()  # getMe: checks the token, learns the username
+        except BaseException:
+            # getMe failed (Telegram unreachable, token refused): close the HTTP clients it
+            # opened, or every retry of the runtime would leave a connection behind.
+            await self.application.bot.shutdown()
+            raise
         await self.application.start()
         self._started = True
         await publish_defaults(self.application.bot, command_catalog())
