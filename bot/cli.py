@@ -1,4 +1,8 @@
-"""The `voucherbot` command line (SPEC §12)."""
+"""The `voucherbot` command line.
+
+Failures the operator fixes with a setting (`bot.startup.StartupFailure`, a setting that
+does not parse) are printed as one or two lines naming the setting, without a traceback,
+and the command exits with status 1 (R-run1)."""
 
 from __future__ import annotations
 
@@ -8,35 +12,42 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from pydantic import ValidationError
+
 from bot.config import Settings
 from bot.logs import configure_logging
+from bot.startup import StartupFailure, open_database, safe_url
 from core.clock import SystemClock
 from core.errors import VoucherbotError
 from core.services import Services
-from storage.db import Database
-from storage.migrate import upgrade
+
+EXIT_FAILURE = 1
 
 
 def _settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as error:
+        # One line per setting that does not parse, named as in .env.
+        lines = [
+            f"{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']} (got {e.get('input')!r})"
+            for e in error.errors()
+        ]
+        raise StartupFailure("\n".join(lines[:2])) from None
 
 
 async def _with_services(settings: Settings, work: Callable[[Services], Awaitable[int]]) -> int:
-    db = Database(settings.database_url)
+    db = await open_database(settings.database_url)
     try:
-        await upgrade(db)
         return await work(Services.build(db, SystemClock()))
     finally:
         await db.dispose()
 
 
 async def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
-    db = Database(settings.database_url)
-    try:
-        await upgrade(db)
-    finally:
-        await db.dispose()
-    print(f"database is at the latest schema ({db.url.render_as_string(hide_password=True)})")
+    db = await open_database(settings.database_url)
+    await db.dispose()
+    print(f"database is at the latest schema ({safe_url(settings.database_url)})")
     return 0
 
 
@@ -92,7 +103,7 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
     from bot.simulate import run_simulation
 
-    return await run_simulation(args)
+    return await run_simulation(args, settings)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -152,20 +163,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _extend(module: str, parser: argparse.ArgumentParser) -> None:
-    """Lets a command's module declare its own options (`add_arguments(parser)`)."""
+    """A command's module declares its own options (`add_arguments(parser)`); a module that
+    fails to import fails loudly here rather than silently losing its options."""
     import importlib
 
-    try:
-        add = importlib.import_module(module).add_arguments
-    except (ImportError, AttributeError):
-        return
-    add(parser)
+    importlib.import_module(module).add_arguments(parser)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    settings = _settings()
+    try:
+        settings = _settings()
+    except StartupFailure as failure:
+        print(f"voucherbot: {failure}", file=sys.stderr)
+        return EXIT_FAILURE
     chat_in_terminal = (
         args.command == "run" and not settings.telegram_bot_token and sys.stdin.isatty()
     )
@@ -173,10 +185,14 @@ def main(argv: list[str] | None = None) -> int:
     handler: Any = args.handler
     try:
         return asyncio.run(handler(args, settings))
+    except StartupFailure as failure:
+        print(f"voucherbot: {failure}", file=sys.stderr)
+        return EXIT_FAILURE
     except VoucherbotError as exc:
         print(f"error: {exc.detail if hasattr(exc, 'detail') else exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAILURE
     except KeyboardInterrupt:
+        # Ctrl-C before the service installed its own handler (or in a one-shot command).
         return 130
 
 

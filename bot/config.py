@@ -1,4 +1,4 @@
-"""Settings from the environment and `.env` (SPEC §12); `.env.example` documents each."""
+"""Settings from the environment and `.env`; `.env.example` documents each (docs/operations.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Leader election (SPEC §12): exactly one process runs the scheduler, the Telegram side and
-the notification sender; the others serve the HTTP API and wait to take over.
+"""Leader election (see docs/operations.md, scale-out): exactly one process runs the
+scheduler, the Telegram side and the notification sender; the others serve the HTTP API and
+wait to take over.
 
 PostgreSQL: a session-level advisory lock held on a dedicated connection (outside the pool,
 so nothing else ever runs on it or returns it). Followers try `pg_try_advisory_lock` every

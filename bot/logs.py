@@ -1,8 +1,8 @@
 """Logging for the CLI: useful lines by default, no per-request or per-tick chatter.
 
 While a person chats with the bot in this terminal (`run` without a token), log lines would
-bury the conversation: the console then shows warnings only and everything else goes to
-`data/voucherbot.log`.
+bury the conversation: every line then goes to `data/voucherbot.log` and none to the
+terminal (R-run1). Failures at start-up are printed by the CLI itself, not logged.
 """
 
 from __future__ import annotations
@@ -23,16 +23,16 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers.clear()
     root.setLevel(level)
-    console = logging.StreamHandler()
-    console.setFormatter(logging.Formatter(FORMAT))
-    root.addHandler(console)
     if chat_in_terminal:
-        console.setLevel(logging.WARNING)
         log_file.parent.mkdir(parents=True, exist_ok=True)
         file = logging.FileHandler(log_file, encoding="utf-8")
         file.setFormatter(logging.Formatter(FORMAT))
         root.addHandler(file)
         print(f"Logs go to {log_file} while you chat here.")
+    else:
+        console = logging.StreamHandler()
+        console.setFormatter(logging.Formatter(FORMAT))
+        root.addHandler(console)
     if level > logging.DEBUG:
         for name in CHATTY:
             logging.getLogger(name).setLevel(logging.WARNING)

@@ -1,9 +1,21 @@
-"""The composition root of `voucherbot run` (SPEC §12).
+"""The composition root of `voucherbot run`.
 
 Every process serves the HTTP API. Unless SCHEDULER_ENABLED=false, it also stands for leader
 (`bot.leader`); the one leader runs the scheduler, the Telegram side and the notification
 sender, and stops all three when it loses the lock. Without TELEGRAM_BOT_TOKEN the Telegram
 side talks to a local stand-in, and a person can chat with the bot in this terminal.
+
+Built in this order, and closed in the reverse one:
+1. the database (`bot.startup.open_database`: URL check, connect, migrations);
+2. the services over it;
+3. the HTTP API, listening (every process);
+4. the leader's work, while this process holds the lock: the scheduler, then the Telegram
+   side (the stand-in first when there is no token), then the notification sender.
+
+Stopping (SIGINT, SIGTERM, `/quit` in the terminal chat, or losing the lock) never cancels
+the Telegram side half-way: it is told to end (`_lead_over`) and closes its own parts in
+order, so in-flight updates and notifications finish and nothing prints a traceback (R-run1).
+Failures the operator can fix (port taken, database unreachable, …) are `StartupFailure`s.
 """
 
 from __future__ import annotations
@@ -22,16 +34,17 @@ from bot.config import Settings
 from bot.http.serve_api import freeze_startup_objects
 from bot.leader import Election, election_for
 from bot.scheduler import VoucherScheduler
+from bot.startup import listen_failure, mask_token, open_database, telegram_failure
 from core.clock import Clock, SystemClock
 from core.services import Services
-from storage.db import Database
-from storage.migrate import upgrade
 
 log = logging.getLogger("voucherbot.runtime")
 
 HTTP_SHUTDOWN_TIMEOUT = 10.0
 TELEGRAM_RETRY_FIRST = 5.0
 TELEGRAM_RETRY_MAX = 60.0
+# How long the Telegram side may take to close its parts before it is cancelled.
+TELEGRAM_STOP_TIMEOUT = 30.0
 REAL_TELEGRAM_HINT = (
     "No TELEGRAM_BOT_TOKEN: the bot runs against a local Telegram stand-in. To connect real "
     "Telegram, create a bot with @BotFather and set TELEGRAM_BOT_TOKEN=<token> in .env."
@@ -96,6 +109,7 @@ class Runtime:
         app_factory: AppFactory | None = None,
         interactive: bool | None = None,
         on_role: Callable[[str], None] | None = None,
+        telegram_retry: tuple[float, float] = (TELEGRAM_RETRY_FIRST, TELEGRAM_RETRY_MAX),
     ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
@@ -108,6 +122,8 @@ class Runtime:
         self.interactive = sys.stdin.isatty() if interactive is None else interactive
         self.role = ROLE_STOPPED
         self.on_role = on_role
+        self.telegram_retry = telegram_retry
+        self._telegram_url = "Telegram"  # the URL the latest attempt tried, token masked
         self.http_port: int | None = None
         self.services: Services | None = None
         self._role_changed = asyncio.Condition()
@@ -117,9 +133,8 @@ class Runtime:
     # --- the whole process -----------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
-        db = Database(self.settings.database_url)
+        db = await open_database(self.settings.database_url)
         try:
-            await upgrade(db)
             self.services = services = Services.build(db, self.clock)
             runner = await self._start_http(services)
             try:
@@ -155,7 +170,11 @@ class Runtime:
         runner = web.AppRunner(app, shutdown_timeout=HTTP_SHUTDOWN_TIMEOUT)
         await runner.setup()
         site = web.TCPSite(runner, self.settings.http_host, self.settings.http_port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:
+            await runner.cleanup()
+            raise listen_failure(error, self.settings.http_host, self.settings.http_port) from None
         self.http_port = int(runner.addresses[0][1])
         log.info("HTTP API on http://%s:%d", self.settings.http_host, self.http_port)
         freeze_startup_objects()
@@ -200,37 +219,52 @@ class Runtime:
             await election.resign()
             await _first_of(asyncio.sleep(TELEGRAM_RETRY_FIRST), stop)
             return
-        telegram = asyncio.create_task(self._run_telegram(services, stop), name="telegram-side")
+        lead_over = asyncio.Event()
+        telegram = asyncio.create_task(
+            self._run_telegram(services, stop, lead_over), name="telegram-side"
+        )
         try:
             if not await _first_of(election.watch(), stop):
                 return
             log.warning("lost the leader lock: stopping the leader's work")
         finally:
-            telegram.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await telegram
+            # Asked, not cancelled: the side closes its parts in order (see the docstring).
+            lead_over.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(telegram), TELEGRAM_STOP_TIMEOUT)
+            except TimeoutError:
+                log.warning("the Telegram side did not stop in time; cancelling it")
+                telegram.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await telegram
             await scheduler.stop()
             await election.resign()
 
     # --- the Telegram side and the notification sender ------------------------------------
 
-    async def _run_telegram(self, services: Services, stop: asyncio.Event) -> None:
-        """Keeps the Telegram side and the sender running while this process leads; a start
-        that fails (Telegram unreachable, a revoked token) is retried with a growing delay,
-        without holding up the scheduler."""
-        delay = TELEGRAM_RETRY_FIRST
-        while True:
+    async def _run_telegram(
+        self, services: Services, stop: asyncio.Event, lead_over: asyncio.Event
+    ) -> None:
+        """Keeps the Telegram side and the sender running until `lead_over`; a start that
+        fails (Telegram unreachable, a refused token) is retried with a growing delay,
+        without holding up the scheduler or the API, and logged as one line per attempt
+        with the URL tried (token masked)."""
+        delay, longest = self.telegram_retry
+        while not lead_over.is_set():
+            self._telegram_url = "Telegram"
             try:
-                await self._telegram_session(services, stop)
+                await self._telegram_session(services, stop, lead_over)
                 return
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("the Telegram side failed; retrying in %.0f s", delay)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, TELEGRAM_RETRY_MAX)
+            except Exception as error:
+                log.error(telegram_failure(error, self._telegram_url, delay))
+            await _first_of(asyncio.sleep(delay), lead_over)
+            delay = min(delay * 2, longest)
 
-    async def _telegram_session(self, services: Services, stop: asyncio.Event) -> None:
+    async def _telegram_session(
+        self, services: Services, stop: asyncio.Event, lead_over: asyncio.Event
+    ) -> None:
         async with contextlib.AsyncExitStack() as stack:
             token, base_url, base_file_url = self.settings.telegram_bot_token, None, None
             standin: Any = None
@@ -246,6 +280,8 @@ class Runtime:
                 print(REAL_TELEGRAM_HINT, flush=True)
             else:
                 base_url, base_file_url = _bot_api_urls(self.settings.telegram_api_base_url)
+            # What a failed attempt names: the getMe call `start()` makes first.
+            self._telegram_url = f"{base_url}{mask_token(token)}/getMe"
             side = self.telegram_factory(
                 services,
                 self.settings,
@@ -264,11 +300,11 @@ class Runtime:
             stack.push_async_callback(panels.stop)
             log.info("Telegram side and notification sender running")
             if standin is not None and self.interactive:
-                # The chat shares the terminal with the logs: keep per-request lines out of it.
-                logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-                await self._terminal_chat(standin, stop)
+                chat = asyncio.create_task(self._terminal_chat(standin, stop), name="terminal")
+                await _first_of(chat, lead_over)
+                await _settled(chat)
             else:
-                await asyncio.Event().wait()  # until cancelled when the lead ends
+                await lead_over.wait()
 
     async def _stop_side(self, side: TelegramSideLike) -> None:
         self._side = None
@@ -276,10 +312,12 @@ class Runtime:
 
     async def _terminal_chat(self, standin: Any, stop: asyncio.Event) -> None:
         """A person chatting in the terminal; leaving the chat (/quit, end of input) stops
-        the service, as it is what they ran it for."""
+        the service, as it is what they ran it for. Log lines go to the log file meanwhile
+        (`bot.logs`), never into the chat."""
         from bot.telegram_standin import run_terminal_chat
 
-        await run_terminal_chat(standin, stop_event=stop)
+        api = f"http://{self.settings.http_host}:{self.http_port}"
+        await run_terminal_chat(standin, stop_event=stop, api_url=api)
         stop.set()
 
 
@@ -325,6 +363,12 @@ def _bot_api_urls(base_url: str) -> tuple[str, str | None]:
     if root.endswith("/bot"):
         return root, root[: -len("/bot")] + "/file/bot"
     return root, None
+
+
+async def _settled(task: asyncio.Task[Any]) -> None:
+    """Waits for a task that may already have been cancelled, without raising."""
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _first_of(work: Awaitable[object], stop: asyncio.Event) -> bool:

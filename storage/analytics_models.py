@@ -1,4 +1,4 @@
-"""Tables that keep analytics fast (SPEC §8) with 1,000,000 claims and 200,000 orders.
+"""Tables that keep analytics fast (R-a1…R-a7) with 1,000,000 claims and 200,000 orders.
 
 Both are written inside the transaction that causes them, so they always agree with the
 claims and orders they summarise:
@@ -18,7 +18,6 @@ from datetime import datetime
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from storage.models import Claim, ShopOrder
 from storage.types import UTCDateTime
 
 _FIGURES = ("buyer_id", "created_at", "total", "discount")
@@ -82,19 +81,3 @@ class OrderFact(SQLModel, table=True):
     total: int
     discount: int
     cancelled: bool = False
-
-
-# R-a6: the AOV reads only this index (shop, status, date, total), not the order rows.
-Index(
-    "ix_order_shop_status_created_total",
-    ShopOrder.__table__.c.shop_id,  # type: ignore[attr-defined]
-    ShopOrder.__table__.c.status,  # type: ignore[attr-defined]
-    ShopOrder.__table__.c.created_at,  # type: ignore[attr-defined]
-    ShopOrder.__table__.c.total,  # type: ignore[attr-defined]
-)
-# R-adv3 reads the recent claims of one distribution.
-Index(
-    "ix_claim_distribution_claimed",
-    Claim.__table__.c.distribution_id,  # type: ignore[attr-defined]
-    Claim.__table__.c.claimed_at,  # type: ignore[attr-defined]
-)

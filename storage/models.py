@@ -13,6 +13,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+# Imported for its tables: every table is registered on SQLModel.metadata with these.
+from storage.analytics_models import ClaimBucket, OrderFact  # noqa: F401
 from storage.types import UTCDateTime
 
 
@@ -209,6 +211,8 @@ class Claim(SQLModel, table=True):
         Index("ix_claim_status_redeem_until", "status", "redeem_until"),
         Index("ix_claim_shop_claimed_at", "shop_id", "claimed_at"),
         Index("ix_claim_session", "session_id"),
+        # R-adv3 reads the recent claims of one distribution.
+        Index("ix_claim_distribution_claimed", "distribution_id", "claimed_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -230,6 +234,8 @@ class ShopOrder(SQLModel, table=True):
         UniqueConstraint("shop_id", "order_id", name="ux_order_shop_oid"),
         Index("ix_order_shop_created", "shop_id", "created_at"),
         Index("ix_order_voucher", "voucher_id", "status"),
+        # R-a6: the AOV reads only this index (shop, status, date, total), not the order rows.
+        Index("ix_order_shop_status_created_total", "shop_id", "status", "created_at", "total"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -345,5 +351,3 @@ class LivePanel(SQLModel, table=True):
     edited_at: datetime = _instant()
     closed_at: datetime | None = _instant(nullable=True)  # turned into the summary
 
-
-from storage.analytics_models import ClaimBucket, OrderFact  # noqa: E402, F401  (registers them)

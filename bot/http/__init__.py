@@ -1,4 +1,4 @@
-"""The HTTP API (SPEC §11) on aiohttp: `create_app(services, settings)` builds it."""
+"""The HTTP API (docs/api.md) on aiohttp: `create_app(services, settings)` builds it."""
 
 from bot.http.app import create_app
 

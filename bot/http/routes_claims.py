@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.http.inputs import BuyerPath, ClaimIn, VoucherPath, WalletQuery
-from bot.http.metrics import record_claim
 from bot.http.outputs import ClaimOut, ClaimPage, claim_out
 from bot.http.routing import Call, Header, Route, decode_cursor, header_value, page
+from bot.metrics import record_claim
 from core.errors import ClaimRefused
 
 IDEMPOTENCY_KEY = Header(

@@ -8,10 +8,10 @@ import logging
 
 from aiohttp import web
 
-from bot.http.metrics import exposition
 from bot.http.outputs import HealthOut
 from bot.http.problems import HttpProblem
 from bot.http.routing import OPENAPI_DOCUMENT, SERVICES, SETTINGS, TELEGRAM_WEBHOOK, Route
+from bot.metrics import exposition
 
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT_SECONDS = 2.0

@@ -18,10 +18,9 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.http.app import create_app
+from bot.startup import StartupFailure, listen_failure, open_database
 from core.clock import SystemClock
 from core.services import Services
-from storage.db import Database
-from storage.migrate import upgrade
 
 SHUTDOWN_TIMEOUT_SECONDS = 30.0
 
@@ -29,15 +28,19 @@ SHUTDOWN_TIMEOUT_SECONDS = 30.0
 async def serve(
     settings: Settings, *, pool_size: int = 10, ready: asyncio.Event | None = None
 ) -> None:
-    db = Database(settings.database_url, pool_size=pool_size)
-    await upgrade(db)
+    db = await open_database(settings.database_url, pool_size=pool_size)
     app = create_app(Services.build(db, SystemClock()), settings)
     runner = web.AppRunner(
         app, shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS, access_log=None, handle_signals=False
     )
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port, backlog=1024)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as error:
+        await runner.cleanup()
+        await db.dispose()
+        raise listen_failure(error, settings.http_host, settings.http_port) from None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -79,7 +82,10 @@ def main(argv: list[str] | None = None) -> None:
     }
     settings = Settings(**overrides)
     logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO))
-    asyncio.run(serve(settings, pool_size=args.pool_size))
+    try:
+        asyncio.run(serve(settings, pool_size=args.pool_size))
+    except StartupFailure as failure:
+        raise SystemExit(f"serve_api: {failure}") from None
 
 
 if __name__ == "__main__":

@@ -3,17 +3,17 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import Any
 
 from aiohttp import web
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.config import Settings
-from bot.telegram import accounts, live, start, vouchers
+from bot.telegram import accounts, analytics, drops, live, live_panel, start, vouchers
 from bot.telegram.commands import CommandInfo, publish_defaults
 from bot.telegram.persistence import DatabasePersistence
 from bot.telegram.replies import say
@@ -21,10 +21,16 @@ from bot.telegram.webhook import make_secret, make_webhook_handler
 from core.services import Services
 
 _LOGGER = logging.getLogger(__name__)
+# PTB logs an error page from a proxy in front of Telegram (a 502's HTML) in full, with a
+# traceback, before raising it as the error that `_polling_failed` and the runtime's retry
+# line report in one line each (R-run1): its own report adds nothing but noise.
+logging.getLogger("telegram.request.BaseRequest").setLevel(logging.CRITICAL)
 RATE_LIMIT_RETRIES = 3
-# Features written separately, each a module with `register(application, services)` and a
-# `COMMANDS` list; they join the menu and /help only when present.
-OPTIONAL_FEATURES = ("bot.telegram.analytics", "bot.telegram.live_panel", "bot.telegram.drops")
+# The bot's features, each a module with its `COMMANDS` and a `register` function: in the
+# order their commands appear in the menu and /help, and their handlers are registered
+# (`register_features`; earlier handlers win). A new feature joins the bot by being added
+# here and in `register_features` (a test checks that none is left out).
+FEATURES = (start, vouchers, live, accounts, analytics, live_panel, drops)
 
 
 def default_file_url(base_url: str) -> str:
@@ -64,25 +70,14 @@ def build_application(
     return application
 
 
-def _optional_features() -> list[Any]:
-    found = []
-    for name in OPTIONAL_FEATURES:
-        try:
-            found.append(importlib.import_module(name))
-        except ImportError:
-            continue
-    return found
-
-
 def command_catalog() -> list[CommandInfo]:
-    """Every command of the registered features, in menu order."""
-    catalog = [*start.COMMANDS, *vouchers.COMMANDS, *live.COMMANDS, *accounts.COMMANDS]
-    for module in _optional_features():
-        catalog.extend(getattr(module, "COMMANDS", []))
-    return catalog
+    """Every command of the features, in menu order."""
+    return [command for feature in FEATURES for command in feature.COMMANDS]
 
 
 def register_features(application: Application, services: Services, settings: Settings) -> None:
+    """Registers every feature's handlers, in `FEATURES` order; `/start`'s catch-alls (the
+    leftovers) go last, so they only see what no feature took."""
     catalog = command_catalog()
     leftovers = start.register(
         application,
@@ -94,8 +89,9 @@ def register_features(application: Application, services: Services, settings: Se
     vouchers.register(application, services)
     live.register(application, services)
     accounts.register(application, services, catalog)
-    for module in _optional_features():
-        module.register(application, services)
+    analytics.register(application, services)
+    live_panel.register(application, services)
+    drops.register(application, services)
     start.register_leftovers(application, leftovers)
 
 
@@ -137,13 +133,23 @@ class TelegramSide:
         )
         self._handle_webhook = make_webhook_handler(self.application, self.secret)
         self._started = False
+        # What a failed getUpdates names in the log: the URL with the token masked.
+        self._updates_url = f"{(base_url or settings.telegram_api_base_url).rstrip('/')}" + (
+            f"{token.partition(':')[0]}:***/getUpdates"
+        )
 
     @property
     def bot(self) -> Any:
         return self.application.bot
 
     async def start(self) -> None:
-        await self.application.initialize()  # getMe: checks the token, learns the username
+        try:
+            await self.application.initialize()  # getMe: checks the token, learns the username
+        except BaseException:
+            # getMe failed (Telegram unreachable, token refused): close the HTTP clients it
+            # opened, or every retry of the runtime would leave a connection behind.
+            await self.application.bot.shutdown()
+            raise
         await self.application.start()
         self._started = True
         await publish_defaults(self.application.bot, command_catalog())
@@ -155,8 +161,20 @@ class TelegramSide:
             )
         else:
             await self.application.updater.start_polling(  # type: ignore[union-attr]
-                poll_interval=0, allowed_updates=Update.ALL_TYPES
+                poll_interval=0,
+                allowed_updates=Update.ALL_TYPES,
+                error_callback=self._polling_failed,
             )
+
+    def _polling_failed(self, error: TelegramError) -> None:
+        """Telegram went away while polling: one line per attempt (PTB retries with a growing
+        delay), instead of PTB's traceback each time (R-run1)."""
+        _LOGGER.error(
+            "Telegram did not answer at %s (%s); check TELEGRAM_API_BASE_URL or the network; "
+            "retrying",
+            self._updates_url,
+            _first_words(str(error)) or type(error).__name__,
+        )
 
     async def stop(self) -> None:
         """Stops taking updates, finishes the ones in hand and writes the flows' state."""
@@ -171,3 +189,9 @@ class TelegramSide:
 
     async def webhook_handler(self, request: web.Request) -> web.Response:
         return await self._handle_webhook(request)
+
+
+def _first_words(text: str, limit: int = 160) -> str:
+    """An error's text on one line, cut before a quoted server response."""
+    line = " ".join(text.split()).split(" Parsing the server response", 1)[0]
+    return line if len(line) <= limit else line[: limit - 1] + "…"

@@ -33,6 +33,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.telegram import live as issue_flow
 from bot.telegram.access import Ctx, membership, refusal
+from bot.telegram.commands import CommandInfo
 from bot.telegram.keyboards import button, data, markup
 from bot.telegram.render import clip, error_text, esc
 from bot.telegram.replies import ack
@@ -384,6 +385,10 @@ def _plain(text: str) -> str:
 
 # A group after the flows' (0): the flow answers the press first, then the panel moves.
 TAKEOVER_GROUP = 1
+
+
+# The panel has no command of its own: it appears with /live and lives on its buttons.
+COMMANDS: list[CommandInfo] = []
 
 
 def register(application: Application, services: Services) -> PanelHandlers:

@@ -194,10 +194,8 @@ def _describe(error: BaseException) -> str:
 
 
 def _default_pending_reporter() -> Callable[[int], None] | None:
-    try:
-        from bot.http.metrics import OUTBOX_PENDING
-    except ImportError:
-        return None
+    from bot.metrics import OUTBOX_PENDING
+
     return OUTBOX_PENDING.set
 
 
@@ -226,7 +224,7 @@ class OutboxSender:
         """`lease` must outlast one sendMessage call (PTB's timeouts are a few seconds): a row
         whose lease ran out may be taken by another sender. `on_pending` receives the queue
         depth at most every `pending_interval` seconds while the loop runs (default: the
-        Prometheus gauge, when `bot.http.metrics` is there)."""
+        Prometheus gauge of `bot.metrics`)."""
         self._db = db
         self._bot = bot
         self._clock = clock or SystemClock()

@@ -9,6 +9,9 @@ buttons numbered for /press. Terminal commands (everything else goes to the bot)
     /press <n|data|label>    press a button of the latest message with buttons
     /file <path>             send a file as a document;  /photo <path> as a photo
     /?                       this help;  /quit (or end of input) leaves
+
+A pasted invite link (https://t.me/<bot>?start=<token>) opens it, as tapping it in Telegram
+would: it is sent as /start <token>.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -30,6 +34,8 @@ from bot.telegram_standin.standin import TelegramStandIn
 from bot.telegram_standin.transcript import chat_heading, format_event
 
 HELP = __doc__.split("\n\n", 1)[1].rstrip() if __doc__ else ""
+# A bot's deep link, as a seller pastes it from an invite (`https://t.me/<bot>?start=<token>`).
+DEEP_LINK = re.compile(r"^(?:https?://)?(?:t\.me|telegram\.me)/(\w+)\?start=([\w-]{1,64})$")
 QUIET_PERIOD = 0.05  # a burst of bot messages counts as one reply until it pauses this long
 
 
@@ -178,6 +184,11 @@ class TerminalChat:
         if local is not None:
             await local(command, rest.strip())
             return True
+        link = DEEP_LINK.match(text)
+        if link is not None:
+            # What Telegram does when the link is tapped: /start with the link's payload.
+            text = f"/start {link.group(2)}"
+            self.say(f"* opening the link: {text}")
         before = self.standin.mark()
         chat = None if self.chat.is_private else self.chat
         sent = await self.standin.send_text(self.user, text, chat)
@@ -269,6 +280,7 @@ async def run_terminal_chat(
     reply_timeout: float = 5.0,
     echo_input: bool | None = None,
     show_help: bool = True,
+    api_url: str | None = None,
 ) -> None:
     """Chat with the bot behind ``standin`` until ``/quit``, end of input, or ``stop_event``.
 
@@ -277,6 +289,7 @@ async def run_terminal_chat(
     ``You> ...``) to whether the input is not stdin. Photos and documents the bot sends are
     saved under ``media_dir`` (a new temporary directory by default). After each typed line
     the REPL waits up to ``reply_timeout`` seconds for the bot's reply before reading on.
+    ``api_url``, when given, is shown in the banner (the service's HTTP API beside the chat).
     """
     out = output or sys.stdout
     source: _ThreadedLines | _ReaderLines
@@ -299,6 +312,8 @@ async def run_terminal_chat(
             f"Chatting with {standin.bot.display_name} (@{standin.bot.username}) as "
             f"{user.display_name} ({user.id})."
         )
+        if api_url is not None:
+            chat.say(f"The HTTP API is at {api_url} (try {api_url}/healthz).")
         chat.say(HELP)
     stop = stop_event or asyncio.Event()
     printer = asyncio.create_task(chat.print_forever(), name="standin-terminal-printer")

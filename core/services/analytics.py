@@ -1,4 +1,4 @@
-"""Analytics (SPEC §8, R-a1…R-a7): figures per promotion tool, voucher, live session and host
+"""Analytics (R-a1…R-a7): figures per promotion tool, voucher, live session and host
 account over a period, trends, and the promotion list as CSV.
 
 What the adapters call (every method takes the caller's `Actor`; `start`/`end` bound the
@@ -26,13 +26,20 @@ session and account recorded on it at claim time; its order follows the claim.
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.analytics_views import (
+    AccountStats,
+    Figures,
+    PromotionRow,
+    SessionStats,
+    Summary,
+    Trend,
+    TrendPoint,
+)
 from core.errors import NotFound, invalid
 from core.rules.roles import Action, Actor
 from core.rules.vouchers import status_of
@@ -46,115 +53,6 @@ SORTS = ("revenue", "roi")
 BUCKETS = ("day", "hour")
 MAX_POINTS = {"day": 400, "hour": 24 * 31}
 DEFAULT_SPAN = {"day": timedelta(days=30), "hour": timedelta(hours=48)}
-
-
-@dataclass(frozen=True)
-class Figures:
-    """R-a1…R-a5 for one group of vouchers; money in minor units."""
-
-    claims: int = 0
-    usage: int = 0
-    revenue: int = 0
-    orders: int = 0
-    buyers: int = 0
-    discount_cost: int = 0
-
-    @property
-    def redemption_rate(self) -> float | None:
-        """R-a3 usage / claims; None without claims."""
-        return self.usage / self.claims if self.claims else None
-
-    @property
-    def roi(self) -> float | None:
-        """R-a5 revenue / discount cost; None when nothing was discounted."""
-        return self.revenue / self.discount_cost if self.discount_cost else None
-
-    @classmethod
-    def of(cls, claims: int, totals: q.OrderTotals | None) -> Figures:
-        t = totals or q.OrderTotals()
-        return cls(claims, t.orders, t.revenue, t.orders, t.buyers, t.discount)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "claims": self.claims,
-            "usage": self.usage,
-            "redemption_rate": self.redemption_rate,
-            "revenue": self.revenue,
-            "orders": self.orders,
-            "buyers": self.buyers,
-            "discount_cost": self.discount_cost,
-            "roi": self.roi,
-        }
-
-
-@dataclass(frozen=True)
-class Summary:
-    start: datetime | None
-    end: datetime | None
-    currency: str
-    regular: Figures
-    live: Figures
-    total: Figures
-
-
-@dataclass(frozen=True)
-class PromotionRow:
-    voucher_id: int
-    name: str
-    kind: str
-    status: str
-    figures: Figures
-
-    def as_dict(self) -> dict[str, Any]:
-        """The API's promotion-list row (SPEC §11)."""
-        head = {"voucher_id": self.voucher_id, "name": self.name, "kind": self.kind}
-        return head | {"status": self.status} | self.figures.as_dict()
-
-
-@dataclass(frozen=True)
-class SessionStats:
-    session_id: int
-    account_id: int
-    started_at: datetime
-    ended_at: datetime | None
-    figures: Figures
-
-
-@dataclass(frozen=True)
-class AccountStats:
-    account_id: int
-    role: str
-    label: str
-    figures: Figures
-
-
-@dataclass(frozen=True)
-class TrendPoint:
-    start: datetime  # in the shop's time zone
-    claims: int
-    usage: int
-    revenue: int
-
-
-@dataclass(frozen=True)
-class Trend:
-    bucket: str  # day | hour
-    timezone: str
-    currency: str
-    start: datetime
-    end: datetime
-    voucher_id: int | None = None
-    session_id: int | None = None
-    points: tuple[TrendPoint, ...] = field(default=())
-
-    @property
-    def totals(self) -> tuple[int, int, int]:
-        """(claims, usage, revenue) over the whole trend."""
-        return (
-            sum(p.claims for p in self.points),
-            sum(p.usage for p in self.points),
-            sum(p.revenue for p in self.points),
-        )
 
 
 def check_period(start: datetime | None, end: datetime | None) -> None:

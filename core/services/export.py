@@ -13,10 +13,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from core.services.analytics import PromotionRow
+from core.analytics_views import PromotionRow
 
 HEADER = (
     "voucher_id",

@@ -7,7 +7,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.config import Settings
 from bot.http import create_app
-from bot.http.metrics import OUTBOX_PENDING
+from bot.metrics import OUTBOX_PENDING
 from core.services import Services
 from tests.api.conftest import Api
 

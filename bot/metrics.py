@@ -1,7 +1,9 @@
-"""Prometheus metrics of the service (SPEC §11 `GET /metrics`).
+"""Prometheus metrics of the service, served by `GET /metrics`.
 
-Module-level collectors on prometheus-client's default registry, so every part of the process
-(the HTTP API, the notification sender) reports into the one `/metrics` page:
+A neutral module (neither HTTP nor Telegram) with module-level collectors on
+prometheus-client's default registry, so every part of the process (the HTTP API, the
+notification sender) reports into the one `/metrics` page without one side importing the
+other:
 - `OUTBOX_PENDING.set(n)`: the notification sender's queue depth;
 - `CLAIMS.labels(outcome=...)`: claims by outcome (`claimed` or an R-c1 refusal code).
 """
