@@ -24,6 +24,8 @@ from bot.leader import Election, election_for
 from bot.scheduler import VoucherScheduler
 from core.clock import Clock, SystemClock
 from core.services import Services
+from storage.changes import build_change_feed
+from storage.claim_store import build_claim_store
 from storage.db import Database
 from storage.migrate import upgrade
 
@@ -120,7 +122,8 @@ class Runtime:
         db = Database(self.settings.database_url)
         try:
             await upgrade(db)
-            self.services = services = Services.build(db, self.clock)
+            self.services = services = await _open_services(db, self.clock)
+            db.on_dispose(_closer(services))
             runner = await self._start_http(services)
             try:
                 if self.settings.scheduler_enabled:
@@ -278,6 +281,23 @@ class Runtime:
 
         await run_terminal_chat(standin, stop_event=stop)
         stop.set()
+
+
+# --- the claim path's parts (R-scale1): built here, closed with the database ---------------
+
+
+async def _open_services(db: Database, clock: Clock) -> Services:
+    store, changes = build_claim_store(db), build_change_feed(db)
+    await changes.start()  # listening before the first answer from a cache
+    return Services.build(db, clock, claim_store=store, changes=changes)
+
+
+def _closer(services: Services) -> Callable[[], Awaitable[None]]:
+    async def close() -> None:
+        await services.claims.store.close()
+        await services.changes.close()
+
+    return close
 
 
 # --- defaults (imported lazily: followers never load the Telegram code) ----------------------

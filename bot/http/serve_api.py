@@ -20,6 +20,8 @@ from bot.config import Settings
 from bot.http.app import create_app
 from core.clock import SystemClock
 from core.services import Services
+from storage.changes import build_change_feed
+from storage.claim_store import build_claim_store
 from storage.db import Database
 from storage.migrate import upgrade
 
@@ -31,7 +33,10 @@ async def serve(
 ) -> None:
     db = Database(settings.database_url, pool_size=pool_size)
     await upgrade(db)
-    app = create_app(Services.build(db, SystemClock()), settings)
+    store, changes = build_claim_store(db), build_change_feed(db)
+    await changes.start()
+    services = Services.build(db, SystemClock(), claim_store=store, changes=changes)
+    app = create_app(services, settings)
     runner = web.AppRunner(
         app, shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS, access_log=None, handle_signals=False
     )
@@ -50,6 +55,8 @@ async def serve(
         await stop.wait()
     finally:
         await runner.cleanup()  # stops accepting, lets in-flight requests finish
+        await store.close()
+        await changes.close()
         await db.dispose()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from core.errors import ClaimRefused
@@ -59,17 +61,83 @@ async def test_a_stale_snapshot_never_lets_a_claim_through(services: Services, s
     assert (await services.vouchers.get(seller, v.id)).claimed == 1
 
 
-async def test_other_processes_changes_arrive_after_ttl(db, clock, seller, services: Services):
-    ticks = [0.0]
+async def _heard(follower: Services, change) -> None:  # type: ignore[no-untyped-def]
+    """Makes `change` in another process's services; returns once `follower` can answer for
+    it: at once on SQLite (the check before each answer), on the notification on PostgreSQL."""
+    heard = asyncio.Event()
+    follower.changes.subscribe(lambda topic, ident: heard.set())
+    await follower.changes.start()
+    heard.clear()  # (re)connecting announces "forget everything": not the change itself
+    await change
+    if follower.db.dialect == "postgresql":
+        await asyncio.wait_for(heard.wait(), 5)
+
+
+async def test_r_scale1_a_raise_in_another_process_is_claimable_here(
+    db, clock, seller, services: Services
+):
     v = await services.vouchers.create(seller, draft(total_quantity=1))
     await services.claims.claim(seller.shop_id, v.id, "b1")
-    follower = Services.build(db, clock)
-    follower.claims.cache = ClaimCache(ttl=1.0, monotonic=lambda: ticks[0])
+    follower = Services.build(db, clock)  # another process's services on the same database
+    await follower.changes.start()
     assert await code_of(follower.claims.claim(seller.shop_id, v.id, "b2")) == "sold_out"
-    await services.vouchers.add_quantity(seller, v.id, 1)  # in the other process
-    assert await code_of(follower.claims.claim(seller.shop_id, v.id, "b2")) == "sold_out"
-    ticks[0] = 1.5  # past the ttl: the follower reads the voucher again
+    await _heard(follower, services.vouchers.add_quantity(seller, v.id, 1))
     assert (await follower.claims.claim(seller.shop_id, v.id, "b2")).status == "claimed"
+
+
+async def test_r_scale1_a_deactivation_elsewhere_comes_first_in_r_c1_order(
+    db, clock, seller, services: Services
+):
+    """Sold out and at the limit here; deactivated elsewhere: not_claimable, the code R-c1
+    names first, for every buyer."""
+    v = await services.vouchers.create(seller, draft(total_quantity=1))
+    follower = Services.build(db, clock)
+    await follower.changes.start()
+    await follower.claims.claim(seller.shop_id, v.id, "b1")
+    assert await code_of(follower.claims.claim(seller.shop_id, v.id, "b1")) == "limit_reached"
+    await _heard(follower, services.vouchers.deactivate(seller, v.id))
+    for buyer in ("b1", "b2"):
+        assert await code_of(follower.claims.claim(seller.shop_id, v.id, buyer)) == (
+            "not_claimable"
+        )
+
+
+async def test_r_scale1_a_load_that_straddles_a_change_is_not_kept(seller, services: Services):
+    """The change arrives while the voucher is being read: the row read may predate it, so
+    the cache must not keep it."""
+    v = await services.vouchers.create(seller, draft(total_quantity=1))
+    cache = services.claims.cache
+    load = cache.load_target
+
+    async def load_then_change(voucher_id: int):  # type: ignore[no-untyped-def]
+        target = await load(voucher_id)
+        cache.on_change("voucher", str(voucher_id))  # the notification lands mid-load
+        return target
+
+    cache.load_target = load_then_change
+    assert (await cache.target(v.id)) is not None
+    cache.load_target = load
+    assert v.id not in cache._targets
+
+
+def test_r_scale1_without_a_listening_feed_nothing_is_answered_from_memory():
+    loads: list[int] = []
+    listening = [False]
+
+    async def load(voucher_id: int) -> None:
+        loads.append(voucher_id)
+
+    cache = ClaimCache(load_target=load, fresh=lambda: listening[0])
+
+    async def twice() -> None:
+        await cache.target(1)
+        await cache.target(1)
+
+    asyncio.run(twice())
+    assert loads == [1, 1]  # not listening: read each time, nothing kept
+    listening[0] = True
+    asyncio.run(twice())
+    assert loads == [1, 1, 1]  # listening: read once, then remembered
 
 
 async def test_idempotent_replay_is_answered_across_processes(
