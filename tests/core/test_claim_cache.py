@@ -147,3 +147,38 @@ async def test_idempotent_replay_is_answered_across_processes(
     first = await services.claims.claim(seller.shop_id, v.id, "b1", idempotency_key="k")
     other = Services.build(db, clock)
     assert await other.claims.claim(seller.shop_id, v.id, "b1", idempotency_key="k") == first
+
+
+async def test_r_scale1_a_lost_listener_drops_the_caches_and_listens_again(
+    db, clock, seller, services: Services
+):
+    """PostgreSQL: the listener's connection is killed. Until it is back nothing is answered
+    from memory, and once back the caches start empty (what changed meanwhile was unheard)."""
+    if db.dialect != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    from sqlalchemy import text
+
+    v = await services.vouchers.create(seller, draft(total_quantity=5))
+    follower = Services.build(db, clock)
+    feed = follower.changes
+    await feed.start()
+    await follower.claims.claim(seller.shop_id, v.id, "b1")
+    assert v.id in follower.claims.cache._targets
+    dropped = asyncio.Event()
+    feed.subscribe(lambda topic, ident: dropped.set() if topic is None else None)
+    async with services.db.write() as session:
+        await session.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()"
+            )
+        )
+    await asyncio.wait_for(dropped.wait(), 10)
+    assert v.id not in follower.claims.cache._targets
+    await asyncio.wait_for(feed.connected.wait(), 10)  # reconnected by itself
+    assert feed.fresh()
+    heard = asyncio.Event()
+    feed.subscribe(lambda topic, ident: heard.set() if topic == "voucher" else None)
+    await services.vouchers.deactivate(seller, v.id)
+    await asyncio.wait_for(heard.wait(), 5)  # listening again
+    assert await code_of(follower.claims.claim(seller.shop_id, v.id, "b2")) == "not_claimable"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from core.rules.claim_outcomes import TakeOutcome
@@ -232,3 +233,48 @@ async def test_r_c2_a_key_used_on_another_voucher_meanwhile_is_a_duplicate(
     )
     assert [r.outcome for r in results] == [TakeOutcome.DUPLICATE_KEY, TakeOutcome.TAKEN]
     assert await counters(services, v.id) == {"b": 1}
+
+
+async def test_r_c2_a_key_race_with_an_open_transaction_redoes_the_batch(
+    services: Services, seller
+):
+    """PostgreSQL: another transaction holds the same key, uncommitted, when the batch
+    runs; the batch fails on the unique index once it commits and is redone claim by claim:
+    duplicate_key for the one, the others taken, nothing left of the failed attempt."""
+    if services.db.dialect != "postgresql":
+        pytest.skip("SQLite has one writer: a key cannot be held uncommitted meanwhile")
+    import asyncpg
+
+    from storage.claim_store.postgres import asyncpg_dsn
+
+    v = await services.vouchers.create(seller, draft(total_quantity=5))
+    w = await services.vouchers.create(seller, draft(total_quantity=5))
+    shop, store = seller.shop_id, services.claims.store
+    other = await asyncpg.connect(asyncpg_dsn(services.db))
+    try:
+        tx = other.transaction()
+        await tx.start()
+        await other.execute(
+            "INSERT INTO claim (shop_id, voucher_id, buyer_id, claimed_at, redeem_until, status, "
+            "idempotency_key) VALUES ($1, $2, 'a', $3, $3, 'claimed', 'k')",
+            shop,
+            w.id,
+            NOW,
+        )
+        batch = asyncio.gather(
+            store.take(request(v.id, shop, "a", key="k")),
+            store.take(request(v.id, shop, "b")),
+        )
+        # The batch waits on the key's index entry; let it get there, then commit.
+        deadline = asyncio.get_running_loop().time() + 10
+        while not await other.fetchval(
+            "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'"
+        ):
+            assert asyncio.get_running_loop().time() < deadline, "the batch never waited"
+        await tx.commit()
+        results = await asyncio.wait_for(batch, 10)
+    finally:
+        await other.close()
+    assert [r.outcome for r in results] == [TakeOutcome.DUPLICATE_KEY, TakeOutcome.TAKEN]
+    assert await counters(services, v.id) == {"b": 1}
+    assert (await services.vouchers.get(seller, v.id)).claimed == 1
