@@ -182,3 +182,24 @@ async def test_r_scale1_a_lost_listener_drops_the_caches_and_listens_again(
     await services.vouchers.deactivate(seller, v.id)
     await asyncio.wait_for(heard.wait(), 5)  # listening again
     assert await code_of(follower.claims.claim(seller.shop_id, v.id, "b2")) == "not_claimable"
+
+
+async def test_r_n1_a_raise_between_snapshot_and_write_still_notifies(
+    db, seller, services: Services
+):
+    """The quantity grows after this process read the voucher and before the claim is
+    written (the window no change feed can close): the prepared notices are for the old
+    total, so the claim that crosses 80% of the new one is notified by core afterwards."""
+    from sqlalchemy import text
+
+    from tests.core.helpers import outbox, with_team
+
+    await with_team(services, seller)
+    v = await services.vouchers.create(seller, draft(total_quantity=4))
+    for n in range(3):
+        await services.claims.claim(seller.shop_id, v.id, f"b{n}")  # remembered: 3 of 4
+    async with services.db.write() as session:  # below the ORM: no announcement
+        await session.execute(text(f"UPDATE voucher SET total_quantity = 5 WHERE id = {v.id}"))
+    await services.claims.claim(seller.shop_id, v.id, "b3")  # 4 of 5: crosses 80%
+    notices = [n for n in await outbox(services) if n.kind in ("quota_80", "sold_out")]
+    assert [(n.kind, n.event_key.endswith(":5")) for n in notices] == [("quota_80", True)]
