@@ -193,22 +193,33 @@ def generate(phase: dict[str, Any], server: Server) -> dict[str, Any]:
         check=True,
     )
     result = json.loads(done.stdout)
-    result["server_cpu_share"] = (server.cpu_seconds() - before) / result["elapsed"]
+    cpu = server.cpu_seconds() - before
+    result["server_cpu_share"] = cpu / result["elapsed"]
+    result["server_cpu_us"] = cpu / max(1, result["requests"]) * 1e6
     return result
 
 
-def _line(name: str, r: dict[str, Any], ceiling: float | None, goal: float | None) -> str:
+def _line(
+    name: str, r: dict[str, Any], ceiling_result: dict[str, Any] | None, goal: float | None
+) -> str:
+    """The phase's figures. On a machine shared with other work the rates swing with the
+    load, so the server's CPU time per request is printed too, with its ratio to the
+    ceiling's: what the rate ratio would be if the server, not the machine, were the limit."""
+    ceiling = ceiling_result["rate"] if ceiling_result else None
     ratio = f"  {r['rate'] / ceiling:5.2f}× ceiling" if ceiling else ""
     verdict = ""
     if goal is not None and ceiling:
         met = "met" if r["rate"] >= goal * ceiling else "NOT met"
         verdict = f"  (goal ≥ {goal:.2f}: {met})"
+    cpu = f"server CPU {r['server_cpu_us']:.0f} µs a request"
+    if ceiling_result:
+        cpu += f" ({ceiling_result['server_cpu_us'] / r['server_cpu_us']:.2f}× ceiling by CPU)"
     return (
         f"{name:<8} {r['rate']:9,.0f} req/s{ratio}{verdict}\n"
         f"         p50 {r['p50_ms']:.1f} ms  p99 {r['p99_ms']:.1f} ms  "
         f"statuses {r['statuses']}  codes {r['codes']}\n"
         f"         generator CPU {r['cpu_share']:.0%} of a core, server CPU "
-        f"{r['server_cpu_share']:.0%} of a core"
+        f"{r['server_cpu_share']:.0%} of a core; {cpu}"
     )
 
 
@@ -255,7 +266,7 @@ def _run(args: argparse.Namespace, database_url: str | None) -> int:
             "R3": generate({**phase, "voucher_id": seeded.r3, "buyer": seeded.r3_buyer}, api),
         }
         for name, r in results.items():
-            print(_line(name, r, ceiling["rate"], GOALS[name]))
+            print(_line(name, r, ceiling, GOALS[name]))
         buyers = [f"rush-{i}" for i in range(size.rush_claimers)]
         rng = random.Random(7)
         buyers += rng.choices(buyers, k=size.rush_duplicates)
@@ -273,7 +284,7 @@ def _run(args: argparse.Namespace, database_url: str | None) -> int:
     finally:
         api.stop()
     claimed = asyncio.run(voucher_claimed(url, seeded.key, seeded.rush))
-    print(_line("rush", rush, ceiling["rate"], None))
+    print(_line("rush", rush, ceiling, None))
     print(
         f"         {len(buyers):,} requests ({size.rush_claimers:,} claimers + "
         f"{size.rush_duplicates:,} repeats) at concurrency {size.rush_concurrency}: "
@@ -298,13 +309,13 @@ def _run(args: argparse.Namespace, database_url: str | None) -> int:
     p99_ok = rush["p99_ms"] <= RUSH_P99_GOAL_MS
     print(f"         rush p99 goal ≤ {RUSH_P99_GOAL_MS:.0f} ms: {'met' if p99_ok else 'NOT met'}")
     if Database(url).dialect == "postgresql" and not args.one_process:
-        failures += two_processes(url, seeded, size, results["R1"], ceiling["rate"])
+        failures += two_processes(url, seeded, size, results["R1"], ceiling)
     print("\nresult:", "OK" if not failures else "FAILED: " + "; ".join(failures))
     return 0 if not failures else 1
 
 
 def two_processes(
-    url: str, seeded: Seeded, size: Size, one: dict[str, Any], ceiling: float
+    url: str, seeded: Seeded, size: Size, one: dict[str, Any], ceiling: dict[str, Any]
 ) -> list[str]:
     """Two API processes on one PostgreSQL, each generator sending half the load to its own."""
     print("\ntwo API processes on the same database, the load split between them:")
@@ -389,6 +400,7 @@ def generate_each(phases: list[dict[str, Any]], servers: list[Server]) -> dict[s
         "p99_ms": max(p["p99_ms"] for p in parts),
         "cpu_share": sum(p["cpu_share"] for p in parts),
         "server_cpu_share": sum(p["server_cpu_share"] for p in parts),
+        "server_cpu_us": sum(p["server_cpu_us"] * p["requests"] for p in parts) / max(1, requests),
         "claims": sum(p["claims"] for p in parts),
         "max_claims_per_buyer": max(p["max_claims_per_buyer"] for p in parts),
     }

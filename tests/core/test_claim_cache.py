@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -62,8 +63,8 @@ async def test_a_stale_snapshot_never_lets_a_claim_through(services: Services, s
 
 
 async def _heard(follower: Services, change) -> None:  # type: ignore[no-untyped-def]
-    """Makes `change` in another process's services; returns once `follower` can answer for
-    it: at once on SQLite (the check before each answer), on the notification on PostgreSQL."""
+    """Makes `change` in another process's services; returns once `follower` has heard of
+    it: on SQLite's next change check, on the notification on PostgreSQL."""
     heard = asyncio.Event()
     follower.changes.subscribe(lambda topic, ident: heard.set())
     await follower.changes.start()
@@ -71,6 +72,12 @@ async def _heard(follower: Services, change) -> None:  # type: ignore[no-untyped
     await change
     if follower.db.dialect == "postgresql":
         await asyncio.wait_for(heard.wait(), 5)
+        return
+    # SQLite checks at most every 5 ms: ask until it has looked (bounded, no sleep).
+    deadline = time.monotonic() + 1.0
+    while not heard.is_set():
+        assert time.monotonic() < deadline, "the change counter was never seen"
+        follower.changes.fresh()
 
 
 async def test_r_scale1_a_raise_in_another_process_is_claimable_here(
@@ -203,3 +210,28 @@ async def test_r_n1_a_raise_between_snapshot_and_write_still_notifies(
     await services.claims.claim(seller.shop_id, v.id, "b3")  # 4 of 5: crosses 80%
     notices = [n for n in await outbox(services) if n.kind in ("quota_80", "sold_out")]
     assert [(n.kind, n.event_key.endswith(":5")) for n in notices] == [("quota_80", True)]
+
+
+def test_r_scale1_sqlite_checks_the_change_counter_at_most_every_5_ms(tmp_path):
+    """The check is throttled by a controllable clock: within 5 ms nothing is read; after,
+    another connection's committed change is seen and drops the caches."""
+    import sqlite3
+
+    from storage.changes import SqliteChangeFeed
+
+    path = tmp_path / "changes.db"
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    ticks = [0.0]
+    feed = SqliteChangeFeed(str(path), every=0.005, monotonic=lambda: ticks[0])
+    dropped: list[object] = []
+    feed.subscribe(lambda topic, ident: dropped.append(topic))
+    assert feed.fresh() and dropped == []  # the first look learns the counter
+    writer.execute("PRAGMA user_version = 7")  # another process's change commits
+    ticks[0] = 0.004
+    assert feed.fresh() and dropped == []  # not looked yet: within 5 ms of the last look
+    ticks[0] = 0.006
+    assert feed.fresh() and dropped == [None]  # looked: everything forgotten
+    ticks[0] = 0.012
+    assert feed.fresh() and dropped == [None]  # nothing new
+    writer.close()
