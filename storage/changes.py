@@ -43,6 +43,7 @@ CHANNEL = "voucherbot_changes"
 RECONNECT_FIRST = 0.2
 RECONNECT_MAX = 5.0
 HEALTH_EVERY = 5.0  # seconds between the listener's liveness checks
+START_TIMEOUT = 10.0  # seconds start() waits for the listener
 SQLITE_CHECK_EVERY = 0.005  # seconds: SQLite's change check runs at most this often
 _PENDING = "voucherbot_changes"
 
@@ -201,8 +202,13 @@ class PostgresChangeFeed(ChangeFeed):
         return self._listening
 
     async def start(self) -> None:
+        """Waits (a bounded time) for the listener, so the first answers can come from the
+        caches; if it cannot connect yet, serving goes on, reading the database each time."""
         self.fresh()
-        await self.connected.wait()
+        try:
+            await asyncio.wait_for(self.connected.wait(), START_TIMEOUT)
+        except TimeoutError:
+            log.warning("the change listener is not connected yet: caches are off until it is")
 
     async def close(self) -> None:
         task, self._task = self._task, None
