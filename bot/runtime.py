@@ -37,6 +37,9 @@ from bot.scheduler import VoucherScheduler
 from bot.startup import listen_failure, mask_token, open_database, telegram_failure
 from core.clock import Clock, SystemClock
 from core.services import Services
+from storage.changes import build_change_feed
+from storage.claim_store import build_claim_store
+from storage.db import Database
 
 log = logging.getLogger("voucherbot.runtime")
 
@@ -135,7 +138,8 @@ class Runtime:
     async def run(self, stop: asyncio.Event) -> None:
         db = await open_database(self.settings.database_url)
         try:
-            self.services = services = Services.build(db, self.clock)
+            self.services = services = await _open_services(db, self.clock)
+            db.on_dispose(_closer(services))
             runner = await self._start_http(services)
             try:
                 if self.settings.scheduler_enabled:
@@ -319,6 +323,23 @@ class Runtime:
         api = f"http://{self.settings.http_host}:{self.http_port}"
         await run_terminal_chat(standin, stop_event=stop, api_url=api)
         stop.set()
+
+
+# --- the claim path's parts (R-scale1): built here, closed with the database ---------------
+
+
+async def _open_services(db: Database, clock: Clock) -> Services:
+    store, changes = build_claim_store(db), build_change_feed(db)
+    await changes.start()  # listening before the first answer from a cache
+    return Services.build(db, clock, claim_store=store, changes=changes)
+
+
+def _closer(services: Services) -> Callable[[], Awaitable[None]]:
+    async def close() -> None:
+        await services.claims.store.close()
+        await services.changes.close()
+
+    return close
 
 
 # --- defaults (imported lazily: followers never load the Telegram code) ----------------------

@@ -136,7 +136,7 @@ def create_app(
     routes = [r for r in all_routes() if r.enabled(settings)]
     app[SERVICES] = services
     app[SETTINGS] = settings
-    app[API_KEYS] = ApiKeyCache(services.api_keys)
+    app[API_KEYS] = ApiKeyCache(services.api_keys, changes=services.changes)
     app[TELEGRAM_WEBHOOK] = telegram_webhook
     document = build_openapi(routes, title=API_TITLE, version=API_VERSION)
     app[OPENAPI_DOCUMENT] = json.dumps(document).encode()

@@ -20,6 +20,8 @@ from core.services.products import ProductService
 from core.services.schedule import ScheduleService
 from core.services.shops import ShopService
 from core.services.vouchers import VoucherService
+from storage.changes import ChangeFeed, build_change_feed, install_publisher
+from storage.claim_store import ClaimStore
 from storage.db import Database
 
 
@@ -41,11 +43,27 @@ class Services:
     forecast: ForecastService
     drops: DropService  # R-drop1
     panel: LivePanelService  # R-live5
+    changes: ChangeFeed
 
     @classmethod
-    def build(cls, db: Database, clock: Clock | None = None) -> Services:
+    def build(
+        cls,
+        db: Database,
+        clock: Clock | None = None,
+        *,
+        claim_store: ClaimStore | None = None,
+        changes: ChangeFeed | None = None,
+    ) -> Services:
+        """The composition root passes the claim store and the change feed it built (and
+        closes them); without them (tests, the CLI) they are built on first use and closed
+        with the database."""
         clock = clock or SystemClock()
-        claim_cache = ClaimCache()
+        install_publisher()  # every write tells the other processes what it changed
+        if changes is None:
+            changes = build_change_feed(db)
+            db.on_dispose(changes.close)
+        claim_cache = ClaimCache(fresh=changes.fresh)
+        changes.subscribe(claim_cache.on_change)
         live = LiveService(db, clock)
         forecast = ForecastService(db, clock)
         return cls(
@@ -58,11 +76,12 @@ class Services:
             schedule=ScheduleService(db, clock),
             vouchers=VoucherService(db, clock, claim_cache),
             live=live,
-            claims=ClaimService(db, clock, claim_cache),
+            claims=ClaimService(db, clock, claim_cache, claim_store),
             checkout=CheckoutService(db, clock),
             analytics=AnalyticsService(db, clock),
             advice=AdviceService(db, clock),
             forecast=forecast,
             drops=DropService(db, clock, live),
             panel=LivePanelService(db, clock, forecast),
+            changes=changes,
         )

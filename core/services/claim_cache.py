@@ -1,28 +1,37 @@
-"""What the claim path remembers between requests, so a rush's refusals cost no database work.
+"""What the claim path remembers between requests, so a rush's refusals cost no database work:
+a read-through cache that owns its loaders and stays coherent across processes (R-scale1).
 
 Everything here is safe to remember because of how the rules move:
 - a buyer who reached a voucher's per-customer limit stays there (claims are counted as made,
   and the limit can only change while the voucher is upcoming, before any claim);
 - a sold-out voucher stays sold out until its quantity is raised, and while it is sold out no
   claim can happen anywhere, so the set of buyers at their limit is frozen too;
-- a voucher's other fields change only through an edit or a deactivation, which this process
-  forgets at once, and which other processes' changes reach here within `ttl` seconds.
-A stale entry can only make this process refuse for up to `ttl` a claim that would now pass
-(e.g. right after another process raised the quantity); it can never let a claim through,
-because the write re-checks every limit under its row locks.
+- a voucher's other fields change only through an edit, a raise or a deactivation. This
+  process forgets the voucher at once; every other process hears of it through the change
+  feed (`storage.changes`: LISTEN/NOTIFY on PostgreSQL, the change counter on SQLite) and
+  forgets it too. While the feed cannot vouch for the cache (`fresh()` is False: the
+  PostgreSQL listener is not connected), every answer is read from the database.
+A load that raced with a change is not kept (the epoch moved while it read), so a notification
+can never be overwritten by the stale row it announced the end of. The claim store re-checks
+every limit under its row locks, so even a stale entry could never let a claim through.
 """
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Generic, TypeVar
 
+from core.singleflight import SingleFlight
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+
+# A safety net only: coherence comes from the change feed, not from expiry.
+DEFAULT_TTL = 60.0
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,18 @@ class ClaimTarget:
         return self.claimed >= self.total_quantity
 
 
+TargetLoader = Callable[[int], Awaitable[ClaimTarget | None]]
+BuyersLoader = Callable[[ClaimTarget], Awaitable[frozenset[str]]]
+
+
+async def _no_target(_voucher_id: int) -> ClaimTarget | None:
+    raise RuntimeError("ClaimCache has no target loader")
+
+
+async def _no_buyers(_target: ClaimTarget) -> frozenset[str]:
+    raise RuntimeError("ClaimCache has no buyers loader")
+
+
 class _Lru(Generic[K, V]):
     def __init__(self, size: int) -> None:
         self.size = size
@@ -65,30 +86,50 @@ class _Lru(Generic[K, V]):
         while len(self._items) > self.size:
             self._items.popitem(last=False)
 
+    def clear(self) -> None:
+        self._items.clear()
+
 
 class ClaimCache:
     def __init__(
         self,
-        ttl: float = 1.0,
+        ttl: float = DEFAULT_TTL,
         *,
         size: int = 200_000,
         monotonic: Callable[[], float] = time.monotonic,
+        load_target: TargetLoader = _no_target,
+        load_sold_out_buyers: BuyersLoader = _no_buyers,
+        fresh: Callable[[], bool] = lambda: True,
     ) -> None:
         self.ttl = ttl
         self._monotonic = monotonic
+        self.load_target = load_target
+        self.load_sold_out_buyers = load_sold_out_buyers
+        self.fresh = fresh  # the change feed's check, made before each answer
+        self._epoch = 0  # moves with every forget: loads that straddle one are not kept
         self._targets: dict[int, tuple[float, ClaimTarget | None]] = {}
         self._at_limit: _Lru[tuple[int, str], bool] = _Lru(size)
         self._sold_out_buyers: dict[int, tuple[int, frozenset[str]]] = {}
         self._replays: _Lru[tuple[int, str], object] = _Lru(size)
+        self._target_loads: SingleFlight[int, ClaimTarget | None] = SingleFlight()
+        self._buyer_loads: SingleFlight[int, frozenset[str]] = SingleFlight()
 
     # --- vouchers --------------------------------------------------------------------------
 
-    def target(self, voucher_id: int) -> tuple[bool, ClaimTarget | None]:
-        """(known, target): unknown when never loaded or older than ttl."""
-        entry = self._targets.get(voucher_id)
-        if entry is None or self._monotonic() - entry[0] > self.ttl:
-            return False, None
-        return True, entry[1]
+    async def target(self, voucher_id: int) -> ClaimTarget | None:
+        """The voucher as every process would read it now (R-scale1)."""
+        if self.fresh():
+            entry = self._targets.get(voucher_id)
+            if entry is not None and self._monotonic() - entry[0] <= self.ttl:
+                return entry[1]
+        return await self._target_loads.run(voucher_id, lambda: self._load_target(voucher_id))
+
+    async def _load_target(self, voucher_id: int) -> ClaimTarget | None:
+        epoch = self._epoch
+        target = await self.load_target(voucher_id)
+        if epoch == self._epoch and self.fresh():
+            self.put_target(voucher_id, target)
+        return target
 
     def put_target(self, voucher_id: int, target: ClaimTarget | None) -> None:
         known = self._targets.get(voucher_id)
@@ -110,9 +151,23 @@ class ClaimCache:
             self._targets[voucher_id] = (stamp, replace(target, claimed=claimed))
 
     def forget(self, voucher_id: int) -> None:
-        """After an edit or deactivation in this process: read the voucher again."""
+        """After an edit, a raise or a deactivation, here or in another process."""
+        self._epoch += 1
         self._targets.pop(voucher_id, None)
         self._sold_out_buyers.pop(voucher_id, None)
+
+    def forget_all(self) -> None:
+        """When the change feed cannot say what changed (a reconnection, SQLite's counter)."""
+        self._epoch += 1
+        self._targets.clear()
+        self._sold_out_buyers.clear()
+
+    def on_change(self, topic: str | None, ident: str | None) -> None:
+        """The change feed's subscriber."""
+        if topic == "voucher" and ident is not None and ident.isdigit():
+            self.forget(int(ident))
+        elif topic in (None, "voucher", "shop"):
+            self.forget_all()
 
     # --- buyers ----------------------------------------------------------------------------
 
@@ -122,12 +177,20 @@ class ClaimCache:
     def mark_at_limit(self, voucher_id: int, buyer_id: str) -> None:
         self._at_limit.put((voucher_id, buyer_id), True)
 
-    def sold_out_buyers(self, voucher_id: int, total: int) -> frozenset[str] | None:
-        entry = self._sold_out_buyers.get(voucher_id)
-        return entry[1] if entry and entry[0] == total else None
+    async def sold_out_buyers(self, target: ClaimTarget) -> frozenset[str]:
+        """The buyers at their limit of a sold-out voucher (frozen while it stays sold out)."""
+        vid, total = target.voucher_id, target.total_quantity
+        entry = self._sold_out_buyers.get(vid)
+        if entry is not None and entry[0] == total:
+            return entry[1]
+        return await self._buyer_loads.run(vid, lambda: self._load_buyers(target))
 
-    def put_sold_out_buyers(self, voucher_id: int, total: int, buyers: frozenset[str]) -> None:
-        self._sold_out_buyers[voucher_id] = (total, buyers)
+    async def _load_buyers(self, target: ClaimTarget) -> frozenset[str]:
+        epoch = self._epoch
+        buyers = await self.load_sold_out_buyers(target)
+        if epoch == self._epoch:
+            self._sold_out_buyers[target.voucher_id] = (target.total_quantity, buyers)
+        return buyers
 
     # --- idempotency -----------------------------------------------------------------------
 

@@ -1,35 +1,39 @@
-"""Claiming vouchers (R-c1…R-c3, R-v5, R-v12).
+"""Claiming vouchers (R-c1…R-c3, R-v5, R-v12, R-scale1).
 
-R-c1's checks run in order before anything is written: the voucher (from a short-lived
-in-process snapshot), its status, the live distribution and task (read from the database),
-then the per-customer limit and the quota. A rush's refusals — over the limit, sold out — are
-answered from memory (`ClaimCache` says why that is safe). What passes goes to the claim store,
-which takes the buyer's counter and one unit of quota by conditional updates that re-check both
-limits under their row locks, inserts the claim and queues its notice in one transaction; its
-answer is the final word, whatever the snapshot said.
+R-c1's checks run in order before anything is written: the voucher (from `ClaimCache`, kept
+coherent with every process's changes, R-scale1), its status, the live distribution and task
+(read from the database), then the per-customer limit and the quota. A rush's refusals — over
+the limit, sold out — are answered from memory (`ClaimCache` says why that is safe). What
+passes goes to the claim store (`storage.claim_store`), which takes the buyer's counter and
+one unit of quota under their row locks, inserts the claim and writes the quota notice core
+prepared, in one transaction; its answer is the final word, whatever the cache said.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import ClaimRefused, Conflict, NotFound, invalid
 from core.ids import check_platform_id
 from core.notifications import notification_row, quota_text
+from core.rules.claim_outcomes import RefusalCode, TakeOutcome
 from core.rules.live import TaskType, follow_qualifies, missing_watch_seconds
 from core.rules.roles import Action, Actor
 from core.rules.vouchers import Kind, Status, claim_redeem_until, status_of
 from core.services.base import Service, require
 from core.services.claim_cache import ClaimCache, ClaimTarget
-from core.singleflight import SingleFlight
 from core.views import ClaimView, effective_claim_status
 from storage import repositories as repo
-from storage.claim_store import ClaimStore, TakeRequest, TakeResult, build_claim_store
+from storage.claim_store import (
+    ClaimStore,
+    PreparedNotice,
+    TakeRequest,
+    TakeResult,
+    build_claim_store,
+)
 from storage.models import Distribution
 
 CLAIM_STATUSES = ("claimed", "redeemed", "expired", "void")
@@ -42,9 +46,13 @@ SOLD_OUT_SET_MAX = 100_000
 @dataclass
 class ClaimService(Service):
     cache: ClaimCache = field(default_factory=ClaimCache)
+    # Given by the composition root, which closes it; built on first use otherwise (tests,
+    # scripts), then closed with the database.
     _store: ClaimStore | None = None
-    _loads: SingleFlight[int, ClaimTarget | None] = field(default_factory=SingleFlight)
-    _sold_out_loads: SingleFlight[int, frozenset[str]] = field(default_factory=SingleFlight)
+
+    def __post_init__(self) -> None:
+        self.cache.load_target = self._load_target
+        self.cache.load_sold_out_buyers = self._load_sold_out
 
     @property
     def store(self) -> ClaimStore:
@@ -91,7 +99,7 @@ class ClaimService(Service):
             distribution_id=distribution.id if distribution else None,
             account_id=distribution.account_id if distribution else None,
             idempotency_key=idempotency_key,
-            notice=self._quota_notice(target, now),
+            notices=self._quota_notices(target, now),
         )
         result = await self.store.take(request)
         return await self._settle(target, request, result)
@@ -118,27 +126,24 @@ class ClaimService(Service):
     # --- R-c1, in order ----------------------------------------------------------------------
 
     async def _target(self, shop_id: int, voucher_id: int) -> ClaimTarget:
-        known, target = self.cache.target(voucher_id)
-        if not known:
-            target = await self._loads.run(voucher_id, lambda: self._load_target(voucher_id))
+        target = await self.cache.target(voucher_id)
         if target is None or target.shop_id != shop_id:
-            raise ClaimRefused(f"Voucher {voucher_id} not found.", code="voucher_not_found")
+            raise ClaimRefused(
+                f"Voucher {voucher_id} not found.", code=RefusalCode.VOUCHER_NOT_FOUND
+            )
         return target
 
+    # The cache's loaders (it owns when they run).
     async def _load_sold_out(self, target: ClaimTarget) -> frozenset[str]:
         async with self.db.read() as session:
-            buyers = frozenset(
+            return frozenset(
                 await repo.buyers_at_limit(session, target.voucher_id, target.per_customer_limit)
             )
-        self.cache.put_sold_out_buyers(target.voucher_id, target.total_quantity, buyers)
-        return buyers
 
     async def _load_target(self, voucher_id: int) -> ClaimTarget | None:
         async with self.db.read() as session:
             row = await repo.claim_target(session, voucher_id)
-        target = ClaimTarget(**row) if row else None
-        self.cache.put_target(voucher_id, target)
-        return target
+        return ClaimTarget(**row) if row else None
 
     async def _live_check(
         self, target: ClaimTarget, buyer_id: str, session_id: int | None
@@ -149,7 +154,7 @@ class ClaimService(Service):
                 where = f" in live session #{session_id}" if session_id is not None else ""
                 raise ClaimRefused(
                     f"This LIVE voucher is not being distributed{where}.",
-                    code="no_active_distribution",
+                    code=RefusalCode.NO_ACTIVE_DISTRIBUTION,
                 )
             await self._check_task(session, target.shop_id, active, buyer_id)
         return active
@@ -163,7 +168,7 @@ class ClaimService(Service):
             if missing:
                 raise ClaimRefused(
                     f"Watch {_duration(missing)} more of this live to claim.",
-                    code="task_not_met",
+                    code=RefusalCode.TASK_NOT_MET,
                     task="watch",
                     missing_seconds=missing,
                     watched_seconds=watched,
@@ -181,7 +186,7 @@ class ClaimService(Service):
             if not qualifies:
                 raise ClaimRefused(
                     "A new follow of the host (within the last 30 days) is needed to claim.",
-                    code="task_not_met",
+                    code=RefusalCode.TASK_NOT_MET,
                     task="follow",
                     needs_new_follow=True,
                 )
@@ -196,15 +201,12 @@ class ClaimService(Service):
         if await self._at_limit_while_sold_out(target, buyer_id):
             self.cache.mark_at_limit(vid, buyer_id)
             raise _limit_reached(target.per_customer_limit)
-        raise ClaimRefused("This voucher is sold out.", code="sold_out")
+        raise ClaimRefused("This voucher is sold out.", code=RefusalCode.SOLD_OUT)
 
     async def _at_limit_while_sold_out(self, target: ClaimTarget, buyer_id: str) -> bool:
         vid, total = target.voucher_id, target.total_quantity
-        buyers = self.cache.sold_out_buyers(vid, total)
-        if buyers is None and total <= SOLD_OUT_SET_MAX:
-            buyers = await self._sold_out_loads.run(vid, lambda: self._load_sold_out(target))
-        if buyers is not None:
-            return buyer_id in buyers
+        if total <= SOLD_OUT_SET_MAX:
+            return buyer_id in await self.cache.sold_out_buyers(target)
         async with self.db.read() as session:
             claims = await repo.buyer_claim_count(session, vid, buyer_id)
         return claims >= target.per_customer_limit
@@ -213,7 +215,9 @@ class ClaimService(Service):
 
     async def _settle(self, target: ClaimTarget, r: TakeRequest, result: TakeResult) -> ClaimView:
         vid = target.voucher_id
-        if result.outcome == "taken":
+        if result.outcome == TakeOutcome.TAKEN:
+            if not result.noticed:
+                await self._late_notice(target, r, result)
             self.cache.note_taken(vid, result.claimed or 0, result.total_quantity or 0)
             if (result.buyer_claims or 0) >= target.per_customer_limit:
                 self.cache.mark_at_limit(vid, r.buyer_id)
@@ -231,14 +235,15 @@ class ClaimService(Service):
             if r.idempotency_key is not None:
                 self.cache.remember(r.shop_id, r.idempotency_key, view)
             return view
-        if result.outcome == "limit_reached":
+        if result.outcome == TakeOutcome.LIMIT_REACHED:
             self.cache.mark_at_limit(vid, r.buyer_id)
             raise _limit_reached(target.per_customer_limit)
-        if result.outcome == "distribution_stopped":
+        if result.outcome == TakeOutcome.DISTRIBUTION_STOPPED:
             raise ClaimRefused(
-                "This LIVE voucher is not being distributed.", code="no_active_distribution"
+                "This LIVE voucher is not being distributed.",
+                code=RefusalCode.NO_ACTIVE_DISTRIBUTION,
             )
-        if result.outcome == "duplicate_key":
+        if result.outcome == TakeOutcome.DUPLICATE_KEY:
             # The same Idempotency-Key won a race in another request: its claim is the answer.
             first = await self._replay(r.shop_id, r.idempotency_key or "", vid, r.buyer_id)
             if first is None:
@@ -249,30 +254,27 @@ class ClaimService(Service):
             self.cache.forget(vid)
             raise _not_claimable(status)
         self.cache.note_taken(vid, result.claimed or 0, result.total_quantity or 0)
-        raise ClaimRefused("This voucher is sold out.", code="sold_out")
+        raise ClaimRefused("This voucher is sold out.", code=RefusalCode.SOLD_OUT)
 
-    def _quota_notice(
-        self, target: ClaimTarget, now: datetime
-    ) -> Callable[[int, int], dict[str, Any] | None]:
-        """R-n1: the claim that crosses 80% and the one that sells out tell the team once."""
+    # --- R-n1 --------------------------------------------------------------------------------
 
-        def notice(claimed: int, total: int) -> dict[str, Any] | None:
-            if target.team_chat_id is None:
-                return None
-            crossed_80 = claimed * 5 >= total * 4 > (claimed - 1) * 5
-            if claimed != total and not crossed_80:
-                return None
-            kind = "sold_out" if claimed == total else "quota_80"
-            return notification_row(
-                target.shop_id,
-                target.team_chat_id,
-                event_key=f"voucher:{target.voucher_id}:{kind}:{total}",
-                kind=kind,
-                text=quota_text(target.name, target.voucher_id, claimed, total),
-                now=now,
-            )
+    def _quota_notices(self, target: ClaimTarget, now: datetime) -> tuple[PreparedNotice, ...]:
+        """R-n1: the claim that crosses 80% and the one that sells out tell the team once.
+        Prepared here, as data (the claim numbers they belong to and their rows), so the
+        store writes them in the claim's transaction without calling back into core."""
+        return _quota_notices(target, target.total_quantity, now)
 
-        return notice
+    async def _late_notice(self, target: ClaimTarget, r: TakeRequest, result: TakeResult) -> None:
+        """The quantity was raised between the snapshot and the write, so no prepared notice
+        matched the claim's numbers: queue the notice it crossed now (the event key makes it
+        once-only; this is rare and costs one more transaction)."""
+        claimed, total = result.claimed or 0, result.total_quantity or 0
+        if total == target.total_quantity:
+            return  # the prepared ones covered these numbers: nothing was crossed
+        for notice in _quota_notices(target, total, r.now):
+            if notice.claimed == claimed:
+                async with self.db.write() as session:
+                    await repo.add_notification(session, notice.row)
 
     async def wallet(
         self,
@@ -308,13 +310,33 @@ class ClaimService(Service):
         return ClaimView.of(claim, self.clock.now())
 
 
+def _quota_notices(target: ClaimTarget, total: int, now: datetime) -> tuple[PreparedNotice, ...]:
+    if target.team_chat_id is None or total < 1:
+        return ()
+    eighty = (total * 4 + 4) // 5  # the first claim count with claimed * 5 >= total * 4
+    notices = []
+    for kind, claimed in (("quota_80", eighty), ("sold_out", total)):
+        if kind == "quota_80" and eighty == total:
+            continue  # the claim that sells out says so (as before)
+        row = notification_row(
+            target.shop_id,
+            target.team_chat_id,
+            event_key=f"voucher:{target.voucher_id}:{kind}:{total}",
+            kind=kind,
+            text=quota_text(target.name, target.voucher_id, claimed, total),
+            now=now,
+        )
+        notices.append(PreparedNotice(claimed, total, row))
+    return tuple(notices)
+
+
 def _limit_reached(limit: int) -> ClaimRefused:
-    return ClaimRefused(_limit_text(limit), code="limit_reached", limit=limit)
+    return ClaimRefused(_limit_text(limit), code=RefusalCode.LIMIT_REACHED, limit=limit)
 
 
 def _not_claimable(status: Status) -> ClaimRefused:
     return ClaimRefused(
-        f"This voucher is {status.value}.", code="not_claimable", status=status.value
+        f"This voucher is {status.value}.", code=RefusalCode.NOT_CLAIMABLE, status=status.value
     )
 
 

@@ -15,8 +15,9 @@ import pytest
 from core.notifications import notification_row
 from core.rules.roles import Actor
 from core.services import Services
-from storage import claim_store
-from storage.claim_store import SqliteClaimStore, TakeRequest, TakeResult
+from storage.claim_store import PreparedNotice, TakeRequest, TakeResult
+from storage.claim_store import sqlite as claim_store
+from storage.claim_store.sqlite import SqliteClaimStore
 from storage.db import Database
 from tests.conftest import NOW, draft
 
@@ -43,21 +44,16 @@ def _request(
         "distribution_id": None,
         "account_id": None,
         "idempotency_key": None,
-        "notice": lambda claimed, total: None,
     }
     values.update(overrides)
     return TakeRequest(**values)
 
 
-def _notice(shop_id: int) -> Any:
-    def notice(claimed: int, total: int) -> dict[str, Any] | None:
-        if claimed != total:
-            return None
-        return notification_row(
-            shop_id, 42, event_key=f"sold_out:{total}", kind="sold_out", text="Gone", now=NOW
-        )
-
-    return notice
+def _notice(shop_id: int, total: int) -> tuple[PreparedNotice, ...]:
+    row = notification_row(
+        shop_id, 42, event_key=f"sold_out:{total}", kind="sold_out", text="Gone", now=NOW
+    )
+    return (PreparedNotice(total, total, row),)
 
 
 def _dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:
@@ -105,17 +101,17 @@ async def test_refusals_undo_exactly_what_a_savepoint_would(
     other = await sqlite_services.vouchers.create(shop_seller, draft(total_quantity=5))
     vid, oid = v.id, other.id
     assert vid is not None and oid is not None
-    notice = _notice(shop)
+    notice = _notice(shop, 3)
     requests = [
-        _request(shop, vid, "ann", limit=2, notice=notice),
-        _request(shop, vid, "ann", limit=2, notice=notice),  # ann's second: her row counts 2
-        _request(shop, vid, "ann", limit=2, notice=notice),  # limit_reached
+        _request(shop, vid, "ann", limit=2, notices=notice),
+        _request(shop, vid, "ann", limit=2, notices=notice),  # ann's second: her row counts 2
+        _request(shop, vid, "ann", limit=2, notices=notice),  # limit_reached
         _request(shop, oid, "bob", idempotency_key="k1"),
         _request(shop, oid, "cid", idempotency_key="k1"),  # duplicate_key: quota given back
         _request(shop, oid, "dan", distribution_id=999_999),  # distribution_stopped
-        _request(shop, vid, "eve", limit=2, notice=notice),  # the last unit: sold-out notice
-        _request(shop, vid, "fay", limit=2, notice=notice),  # not_taken: fay's row removed
-        _request(shop, vid, "eve", limit=2, notice=notice),  # not_taken: eve's row back to 1
+        _request(shop, vid, "eve", limit=2, notices=notice),  # the last unit: sold-out notice
+        _request(shop, vid, "fay", limit=2, notices=notice),  # not_taken: fay's row removed
+        _request(shop, vid, "eve", limit=2, notices=notice),  # not_taken: eve's row back to 1
     ]
     fast, slow, path, reference = await _both_ways(sqlite_db, tmp_path, requests)
 
@@ -144,11 +140,11 @@ async def test_a_failure_with_no_undo_redoes_the_batch_with_savepoints(
     shop = shop_seller.shop_id
     v = await sqlite_services.vouchers.create(shop_seller, draft(total_quantity=2))
     assert v.id is not None
-    broken = _notice(999_999)  # its notification names no shop: a foreign key failure
+    broken = _notice(999_999, 2)  # its notification names no shop: a foreign key failure
     requests = [
-        _request(shop, v.id, "ann", notice=broken),
-        _request(shop, v.id, "bob", notice=broken),  # the sold-out notice fails…
-        _request(shop, v.id, "cid", notice=broken),  # …and so does cid's, on the unit given back
+        _request(shop, v.id, "ann", notices=broken),
+        _request(shop, v.id, "bob", notices=broken),  # the sold-out notice fails…
+        _request(shop, v.id, "cid", notices=broken),  # …and so does cid's, on the unit given back
     ]
     fast, slow, path, reference = await _both_ways(sqlite_db, tmp_path, requests)
 

@@ -1,7 +1,12 @@
 """A throwaway PostgreSQL server for the tests (and `.ci/run`), on a free loopback port.
 
+By default it trades durability for speed (fsync, synchronous_commit and full_page_writes
+off), which is right for tests and wrong for measuring: `durable=True` keeps PostgreSQL's
+production settings (each commit waits for its WAL flush), and the benchmarks use that.
+
 Run as root, the server runs as the `postgres` user, as initdb refuses root. Usable as a
-module: `python -m tests.support.postgres start DIR` prints the URL; `stop DIR` stops it.
+module: `python -m tests.support.postgres start DIR [--durable]` prints the URL; `stop DIR`
+stops it.
 """
 
 from __future__ import annotations
@@ -37,7 +42,8 @@ def _as_postgres(cmd: list[str]) -> list[str]:
 
 
 class ThrowawayPostgres:
-    def __init__(self, directory: str | None = None) -> None:
+    def __init__(self, directory: str | None = None, *, durable: bool = False) -> None:
+        self.durable = durable
         self.bindir = pg_bindir()
         if self.bindir is None:
             raise RuntimeError("PostgreSQL binaries (initdb, pg_ctl) not found")
@@ -72,10 +78,10 @@ class ThrowawayPostgres:
             capture_output=True,
         )
         options = (
-            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=300"
+            f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=300"
         )
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         subprocess.run(
             _as_postgres(
                 [
@@ -110,10 +116,12 @@ class ThrowawayPostgres:
 
 
 def main(argv: list[str]) -> int:
+    durable = "--durable" in argv
+    argv = [a for a in argv if a != "--durable"]
     if len(argv) != 2 or argv[0] not in ("start", "stop"):
-        print("usage: python -m tests.support.postgres start|stop DIR", file=sys.stderr)
+        print("usage: python -m tests.support.postgres start|stop DIR [--durable]", file=sys.stderr)
         return 2
-    server = ThrowawayPostgres(argv[1])
+    server = ThrowawayPostgres(argv[1], durable=durable)
     if argv[0] == "start":
         print(server.start())
     else:

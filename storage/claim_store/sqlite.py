@@ -1,18 +1,10 @@
-"""The write half of a claim (R-v5, R-v12, R-c2): take the buyer's counter and one unit of quota
-under their row locks, insert the claim, count it for analytics, queue its notice — atomically.
+"""The claim store on SQLite: group commit on its own sqlite3 connection with plain SQL.
 
-Two implementations behind one call, `await store.take(request)`:
-
-- `SqliteClaimStore` groups the claims that arrive together into one transaction (group
-  commit) on its own sqlite3 connection with plain SQL: no awaits per statement, which is
-  what made a claim cost milliseconds through the async ORM. The batch runs on the event
-  loop's thread when SQLite's write lock is free (no thread hop, no GIL handovers), else on
-  a dedicated thread that waits for the lock. A refused claim undoes exactly what it wrote,
-  so it costs nothing to the others (a failure with no written undo redoes the batch with a
-  SAVEPOINT per claim).
-- `PostgresClaimStore` (`storage/claim_store_pg.py`) writes each claim with one statement of
-  data-modifying CTEs and a commit, one claim of a voucher in flight per process; the
-  conditional updates wait on each other's row locks across processes.
+No awaits per statement, which is what made a claim cost milliseconds through the async ORM.
+The batch (all vouchers together: SQLite has one writer) runs on the event loop's thread when
+SQLite's write lock is free (no thread hop, no GIL handovers), else on a dedicated thread that
+waits for the lock. A refused claim undoes exactly what it wrote, so it costs nothing to the
+others (a failure with no written undo redoes the batch with a SAVEPOINT per claim).
 """
 
 from __future__ import annotations
@@ -22,72 +14,23 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
+from core.rules.claim_outcomes import TakeOutcome
 from storage.analytics_queries import bucket_start
+from storage.claim_store.batcher import GroupCommit
+from storage.claim_store.contract import ClaimStore, TakeRequest, TakeResult
 from storage.db import SQLITE_BUSY_TIMEOUT_MS, Database
 
 log = logging.getLogger(__name__)
-MAX_BATCH = 256
 # The SQLite writer checkpoints the WAL after this many batches (see `_checkpoint_now_and_then`):
 # about SQLite's default of 1,000 pages at a rush's few dozen pages per batch.
 CHECKPOINT_EVERY_BATCHES = 32
 
 
-@dataclass(frozen=True)
-class TakeRequest:
-    shop_id: int
-    voucher_id: int
-    buyer_id: str
-    per_customer_limit: int
-    now: datetime
-    redeem_until: datetime
-    session_id: int | None
-    distribution_id: int | None
-    account_id: int | None
-    idempotency_key: str | None
-    # Given (claimed, total) after the take, the outbox row to write with it, if any.
-    notice: Callable[[int, int], dict[str, Any] | None]
-
-
-@dataclass(frozen=True)
-class TakeResult:
-    """`outcome`: taken | limit_reached | not_taken | distribution_stopped | duplicate_key."""
-
-    outcome: str
-    claim_id: int | None = None
-    buyer_claims: int | None = None  # the buyer's claims of this voucher after a take
-    claimed: int | None = None
-    total_quantity: int | None = None
-    # Why quota could not be taken: the voucher as it is now.
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    deactivated_at: datetime | None = None
-
-
 def _log_checkpoint_failure(done: asyncio.Future[None]) -> None:
     if not done.cancelled() and done.exception() is not None:
         log.warning("WAL checkpoint failed", exc_info=done.exception())
-
-
-class ClaimStore:
-    async def take(self, request: TakeRequest) -> TakeResult:
-        raise NotImplementedError
-
-    async def close(self) -> None:
-        return None
-
-
-def build_claim_store(db: Database) -> ClaimStore:
-    if db.is_sqlite and db.url.database and db.url.database != ":memory:":
-        return SqliteClaimStore(db)
-    if db.dialect == "postgresql":
-        from storage.claim_store_pg import PostgresClaimStore
-
-        return PostgresClaimStore(db)
-    raise ValueError("claims need a PostgreSQL database or an SQLite file")
 
 
 # --- SQLite: group commit on a dedicated connection ----------------------------------------
@@ -154,36 +97,16 @@ class SqliteClaimStore(ClaimStore):
         self._waits = True  # whether the connection waits for a busy lock (busy_timeout)
         self._batches_since_checkpoint = 0
         self._checkpoint: asyncio.Future[None] | None = None
-        self._pending: list[tuple[TakeRequest, asyncio.Future[TakeResult]]] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._batches = GroupCommit(self._write_batch, after_batch=self._checkpoint_now_and_then)
         self._bucket: tuple[str, str] = ("", "")  # (minute, its bucket) last written
 
     async def take(self, request: TakeRequest) -> TakeResult:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[TakeResult] = loop.create_future()
-        self._pending.append((request, future))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = loop.create_task(self._flush())
-        return await future
+        return await self._batches.submit(0, request)
 
-    async def _flush(self) -> None:
-        """Writes what is pending in batches; claims that arrive meanwhile form the next one."""
-        while self._pending:
-            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-            requests = [r for r, _ in batch]
-            try:
-                # Queue behind this process's other writers instead of busy-waiting.
-                async with self.db.sqlite_write_turn():
-                    results = await self._write(requests)
-            except Exception as exc:  # the batch was rolled back: every caller hears it
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for (_, future), result in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(result)
-            self._checkpoint_now_and_then()
+    async def _write_batch(self, _key: int, requests: list[TakeRequest]) -> list[TakeResult]:
+        # Queue behind this process's other writers instead of busy-waiting.
+        async with self.db.sqlite_write_turn():
+            return await self._write(requests)
 
     async def _write(self, requests: list[TakeRequest]) -> list[TakeResult]:
         """The batch on the event loop's own thread when SQLite's write lock is free, which
@@ -281,8 +204,8 @@ class SqliteClaimStore(ClaimStore):
         try:
             result = self._one(cursor, r)
         except sqlite3.IntegrityError:
-            result = TakeResult("duplicate_key")
-        if result.outcome != "taken":
+            result = TakeResult(TakeOutcome.DUPLICATE_KEY)
+        if result.outcome != TakeOutcome.TAKEN:
             cursor.execute("ROLLBACK TO claim")
         cursor.execute("RELEASE claim")
         return result
@@ -292,7 +215,7 @@ class SqliteClaimStore(ClaimStore):
         (a savepoint per claim was a third of the statements of a batch)."""
         bumped = cursor.execute(_BUMP, (r.voucher_id, r.buyer_id, r.per_customer_limit)).fetchone()
         if bumped is None:
-            return TakeResult("limit_reached")
+            return TakeResult(TakeOutcome.LIMIT_REACHED)
         now = _ts(r.now)
         taken = cursor.execute(_TAKE, (r.voucher_id, now, now)).fetchone()
         if taken is None:
@@ -301,7 +224,7 @@ class SqliteClaimStore(ClaimStore):
                 _VOUCHER_NOW, (r.voucher_id,)
             ).fetchone()
             return TakeResult(
-                "not_taken",
+                TakeOutcome.NOT_TAKEN,
                 claimed=claimed,
                 total_quantity=total,
                 starts_at=_parse_ts(starts),
@@ -312,7 +235,7 @@ class SqliteClaimStore(ClaimStore):
             row = cursor.execute(_DISTRIBUTION_STOPPED, (r.distribution_id,)).fetchone()
             if row is None or row[0] is not None:
                 self._untake(cursor, r, bumped[0])
-                return TakeResult("distribution_stopped")
+                return TakeResult(TakeOutcome.DISTRIBUTION_STOPPED)
         try:
             (claim_id,) = cursor.execute(
                 _INSERT_CLAIM,
@@ -330,7 +253,7 @@ class SqliteClaimStore(ClaimStore):
             ).fetchone()
         except sqlite3.IntegrityError:  # the key won a race; the failed insert left nothing
             self._untake(cursor, r, bumped[0])
-            return TakeResult("duplicate_key")
+            return TakeResult(TakeOutcome.DUPLICATE_KEY)
         cursor.execute(
             _COUNT_CLAIM,
             (
@@ -342,7 +265,7 @@ class SqliteClaimStore(ClaimStore):
             ),
         )
         claimed, total = taken
-        notice = r.notice(claimed, total)
+        notice = r.notice_for(claimed, total)
         if notice is not None:
             cursor.execute(
                 _NOTIFY,
@@ -357,7 +280,9 @@ class SqliteClaimStore(ClaimStore):
                     _ts(notice["next_attempt_at"]),
                 ),
             )
-        return TakeResult("taken", claim_id, bumped[0], claimed, total)
+        return TakeResult(
+            TakeOutcome.TAKEN, claim_id, bumped[0], claimed, total, noticed=notice is not None
+        )
 
     @staticmethod
     def _unbump(cursor: sqlite3.Cursor, r: TakeRequest, buyer_claims: int) -> None:
@@ -376,6 +301,8 @@ class SqliteClaimStore(ClaimStore):
         return self._bucket[1]
 
     async def close(self) -> None:
+        await self._batches.drain()
+
         def _close() -> None:
             for conn in (self._conn, self._checkpointer):
                 if conn is not None:

@@ -1,0 +1,28 @@
+"""The words of the claim path, in one place (R-c1): what the store answers, and the refusal
+codes the API and the bot show. `StrEnum`s, so they compare and serialize as the strings the
+API documents."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TakeOutcome(StrEnum):
+    """What the claim store did with one claim (storage's answer to core)."""
+
+    TAKEN = "taken"
+    LIMIT_REACHED = "limit_reached"  # the buyer's counter is at the per-customer limit
+    NOT_TAKEN = "not_taken"  # no quota: sold out, or the voucher is not ongoing
+    DISTRIBUTION_STOPPED = "distribution_stopped"
+    DUPLICATE_KEY = "duplicate_key"  # the Idempotency-Key won a race elsewhere
+
+
+class RefusalCode(StrEnum):
+    """R-c1's refusal codes, in the order R-c1 checks them."""
+
+    VOUCHER_NOT_FOUND = "voucher_not_found"
+    NOT_CLAIMABLE = "not_claimable"
+    NO_ACTIVE_DISTRIBUTION = "no_active_distribution"
+    TASK_NOT_MET = "task_not_met"
+    LIMIT_REACHED = "limit_reached"
+    SOLD_OUT = "sold_out"

@@ -1,0 +1,7 @@
+"""The claim path's storage seam: one contract (`contract`), two stores (`sqlite`, `postgres`)
+sharing one group-commit batcher (`batcher`), and the factory the composition root calls."""
+
+from storage.claim_store.contract import ClaimStore, PreparedNotice, TakeRequest, TakeResult
+from storage.claim_store.factory import build_claim_store
+
+__all__ = ["ClaimStore", "PreparedNotice", "TakeRequest", "TakeResult", "build_claim_store"]
