@@ -44,6 +44,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "record_watch": {"buyer_id": "buyer-42", "watched_seconds": 300},
     "record_follow": {"buyer_id": "buyer-42", "host_handle": "lily.live", "action": "follow"},
     "issue_distribution": {"voucher_id": 7, "task": {"type": "watch", "minutes": 5}},
+    "schedule_drop": {"voucher_id": 7, "task": {"type": "follow"}, "in_seconds": 300},
     "claim_voucher": {"buyer_id": "buyer-42", "session_id": 3},
     "quote": {"buyer_id": "buyer-42", "lines": _LINES},
     "place_order": {"order_id": "ORD-1001", "buyer_id": "buyer-42", "lines": _LINES},
@@ -90,6 +91,9 @@ PROBLEM_CODES: dict[str, dict[int, tuple[str, ...]]] = {
         ),
     },
     "stop_distribution": {404: ("distribution_not_found",)},
+    "schedule_drop": {**_SESSION_404, 409: ("session_ended", "not_live_voucher")},
+    "list_drops": _SESSION_404,
+    "cancel_drop": {404: ("drop_not_found",), 409: ("drop_not_pending",)},
     "claim_voucher": {
         **_VOUCHER_404,
         409: (
