@@ -29,18 +29,18 @@ from core.views import AccountView
 
 COMMANDS = [
     CommandInfo(
-        "link", "/link official|marketing", "invite a host account (deep link)", Audience.SELLER
+        "link", N_("/link official|marketing"), N_("invite a host account (deep link)"), Audience.SELLER
     ),
-    CommandInfo("accounts", "/accounts", "the shop's accounts", Audience.SELLER),
+    CommandInfo("accounts", "/accounts", N_("the shop's accounts"), Audience.SELLER),
     CommandInfo(
-        "unlink", "/unlink <account id>", "remove a linked account at once", Audience.SELLER
+        "unlink", N_("/unlink <account id>"), N_("remove a linked account at once"), Audience.SELLER
     ),
     CommandInfo(
-        "handle", "/handle <platform handle>", "record your LIVE host name", Audience.LINKED
+        "handle", N_("/handle <platform handle>"), N_("record your LIVE host name"), Audience.LINKED
     ),
-    CommandInfo("team", "/team", "(in a group) send team notifications here", Audience.GROUP),
+    CommandInfo("team", "/team", N_("(in a group) send team notifications here"), Audience.GROUP),
     CommandInfo(
-        "apikey", "/apikey [revoke <key id>]", "create (or revoke) an API key", Audience.SELLER
+        "apikey", N_("/apikey [revoke <key id>]"), N_("create (or revoke) an API key"), Audience.SELLER
     ),
 ]
 HANDLE_FLOW = "hd"

@@ -34,9 +34,9 @@ from core.services.forecast import SelloutForecast
 from core.views import ShopView, VoucherView
 
 COMMANDS = [
-    CommandInfo("stats", "/stats [<id>]", "analytics with a trend chart", Audience.LINKED),
-    CommandInfo("export", "/export", "the promotion list as a CSV file", Audience.SELLER),
-    CommandInfo("advice", "/advice", "minimum-spend tiers and warnings", Audience.SELLER),
+    CommandInfo("stats", N_("/stats [<id>]"), N_("analytics with a trend chart"), Audience.LINKED),
+    CommandInfo("export", "/export", N_("the promotion list as a CSV file"), Audience.SELLER),
+    CommandInfo("advice", "/advice", N_("minimum-spend tiers and warnings"), Audience.SELLER),
 ]
 # period key → (label, length; None = all time)
 PERIODS: dict[str, tuple[str, timedelta | None]] = {

@@ -30,7 +30,7 @@ from core.services.accounts import Membership
 from core.views import DropView
 
 COMMANDS = [
-    CommandInfo("drops", "/drops", "your session's timed drops, with Cancel", Audience.LINKED),
+    CommandInfo("drops", "/drops", N_("your session's timed drops, with Cancel"), Audience.LINKED),
 ]
 FLOW = "dr"
 LIST = "dp"

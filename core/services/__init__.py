@@ -14,6 +14,7 @@ from core.services.claim_cache import ClaimCache
 from core.services.claims import ClaimService
 from core.services.drops import DropService
 from core.services.forecast import ForecastService
+from core.services.languages import LanguageService
 from core.services.live import LiveService
 from core.services.live_panel import LivePanelService
 from core.services.products import ProductService
@@ -41,6 +42,7 @@ class Services:
     forecast: ForecastService
     drops: DropService  # R-drop1
     panel: LivePanelService  # R-live5
+    languages: LanguageService  # R-l10n1
 
     @classmethod
     def build(cls, db: Database, clock: Clock | None = None) -> Services:
@@ -65,4 +67,5 @@ class Services:
             forecast=forecast,
             drops=DropService(db, clock, live),
             panel=LivePanelService(db, clock, forecast),
+            languages=LanguageService(db, clock),
         )
