@@ -30,8 +30,7 @@ WHO_CAN = {
         "deactivate vouchers."
     ),
     Action.MANAGE_SHOP: N_(
-        "🙏 Sorry, only the shop's seller can manage accounts, invites, API keys and the team "
-        "chat."
+        "🙏 Sorry, only the shop's seller can manage accounts, invites, API keys and the team chat."
     ),
     Action.RUN_LIVE: N_("🙏 Sorry, only the shop's linked accounts can run live sessions."),
     Action.READ: N_("🙏 Sorry, only the shop's linked accounts can see this."),

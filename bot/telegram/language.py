@@ -124,9 +124,12 @@ class LanguageHandlers:
         self.speaker.remember(user.id, code)
         with speaking(code):
             await ack(update)
-            await show(update, _("✅ From now on I'll speak {language} with you.").format(
-                language=esc(LANGUAGES[code])
-            ))
+            await show(
+                update,
+                _("✅ From now on I'll speak {language} with you.").format(
+                    language=esc(LANGUAGES[code])
+                ),
+            )
             member = await membership(self.services, update)
             await publish_for_user(
                 context.bot, self.catalog, user.id, member.account.role if member else None

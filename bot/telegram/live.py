@@ -176,8 +176,10 @@ class LiveHandlers:
         )
         await say(
             update,
-            _("🎬 Live session #{session} ended after {lasted} with {claims}. Its distributions "
-              "stopped.").format(session=s.id, lasted=lasted, claims=claims),
+            _(
+                "🎬 Live session #{session} ended after {lasted} with {claims}. Its distributions "
+                "stopped."
+            ).format(session=s.id, lasted=lasted, claims=claims),
         )
 
     # --- /issue -----------------------------------------------------------------------------
@@ -217,9 +219,7 @@ class LiveHandlers:
             return
         d = await self.services.live.issue(member.actor, session.id, voucher_id, task_type, minutes)
         v = await self.services.vouchers.get(member.actor, voucher_id)
-        await say(
-            update, issued_text(d, v, member.shop), markup([button(_("⏹ Stop"), "sp", v.id)])
-        )
+        await say(update, issued_text(d, v, member.shop), markup([button(_("⏹ Stop"), "sp", v.id)]))
 
     async def _first_question(
         self, update: Update, member: Membership, flow: dict[str, Any]
@@ -322,8 +322,7 @@ class LiveHandlers:
                 flow["other"] = True
                 question = Question(
                     _(
-                        "How many minutes of watching? Send a whole number from 1 to {max}, "
-                        "like 5."
+                        "How many minutes of watching? Send a whole number from 1 to {max}, like 5."
                     ).format(max=MAX_WATCH_MINUTES)
                 )
                 return await self._put(update, flow, "minutes", question)

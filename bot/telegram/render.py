@@ -12,7 +12,9 @@ from html import escape
 from bot.i18n import N_, _, ngettext, number, when
 from bot.i18n import money as _money
 from core.errors import VoucherbotError
+from core.rules.advice import FOLLOW_MULTI_CLAIM, LIVE_LESS_ATTRACTIVE
 from core.rules.live import Task, TaskType
+from core.rules.vouchers import LOW_MAX_DISCOUNT
 from core.views import ShopView, VoucherView
 
 MESSAGE_LIMIT = 4096
@@ -183,7 +185,7 @@ def voucher_details(v: VoucherView, shop: ShopView, *, draft: bool = False) -> s
 
 def warning_text(code: str, data: Mapping[str, int], shop: ShopView) -> str:
     """A warning core raised (R-v8, R-adv2), by its code, in the reader's language."""
-    if code == "low_max_discount":
+    if code == LOW_MAX_DISCOUNT:
         if not data:
             return _("Maximum Discount Per Order is Low")
         return _(
@@ -194,12 +196,12 @@ def warning_text(code: str, data: Mapping[str, int], shop: ShopView) -> str:
             capped=money(data.get("capped", 0), shop),
             nominal=money(data.get("nominal", 0), shop),
         )
-    if code == "live_less_attractive":
+    if code == LIVE_LESS_ATTRACTIVE:
         return _(
             "This LIVE voucher is less attractive than the ongoing Regular voucher #{id}: "
             "viewers may skip it."
         ).format(id=data.get("regular_voucher_id", 0))
-    if code == "follow_multi_claim":
+    if code == FOLLOW_MULTI_CLAIM:
         n = int(data.get("per_customer_limit", 2))
         return ngettext(
             "This voucher allows {n} claim per customer: with a Follow task, 1 is recommended "
@@ -214,7 +216,9 @@ def warning_text(code: str, data: Mapping[str, int], shop: ShopView) -> str:
 def low_discount_warning(data: dict[str, int], percent: int, shop: ShopView) -> str:
     """R-v8 as Seller Center words it: the nominal and capped discount and the final price."""
     return (
-        "⚠️ <b>" + _("Maximum Discount Per Order is Low") + "</b>\n"
+        "⚠️ <b>"
+        + _("Maximum Discount Per Order is Low")
+        + "</b>\n"
         + _(
             "On a {basket} order, {percent}% off would be {nominal}, but the maximum discount "
             "per order caps it at {capped}: the buyer pays {final}."

@@ -53,9 +53,7 @@ TIMEZONES = (
 FLOW = "setup"
 ASK_NAME = "setup:name"
 ASK_NAME_TEXT = N_("What's your shop's name? Send it as a message (1–100 characters).")
-EXPIRED = N_(
-    "The shop setup expired after 30 minutes without an answer. Start again with /setup."
-)
+EXPIRED = N_("The shop setup expired after 30 minutes without an answer. Start again with /setup.")
 
 
 _INVITE_LINK = re.compile(r"(?:https?://)?t(?:elegram)?\.me/[A-Za-z0-9_]+\?start=([A-Za-z0-9_-]+)")

@@ -167,9 +167,7 @@ def q_kind(c: StepContext[Draft]) -> Question:
 
 
 def q_dtype(c: StepContext[Draft]) -> Question:
-    return Question(
-        _("Discount type?"), [[(_("Amount off"), "a"), (_("Percentage off"), "p")]]
-    )
+    return Question(_("Discount type?"), [[(_("Amount off"), "a"), (_("Percentage off"), "p")]])
 
 
 def q_value(c: StepContext[Draft]) -> Question:

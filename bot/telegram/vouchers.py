@@ -46,13 +46,21 @@ from core.views import VoucherView
 COMMANDS = [
     CommandInfo("newvoucher", "/newvoucher", N_("create a voucher, step by step"), Audience.SELLER),
     CommandInfo(
-        "vouchers", N_("/vouchers [status]"), N_("list vouchers with remaining quota"), Audience.LINKED
+        "vouchers",
+        N_("/vouchers [status]"),
+        N_("list vouchers with remaining quota"),
+        Audience.LINKED,
     ),
     CommandInfo("voucher", N_("/voucher <id>"), N_("a voucher's details"), Audience.LINKED),
     CommandInfo(
-        "addqty", N_("/addqty <id> <n>"), N_("add n vouchers to the total quantity"), Audience.SELLER
+        "addqty",
+        N_("/addqty <id> <n>"),
+        N_("add n vouchers to the total quantity"),
+        Audience.SELLER,
     ),
-    CommandInfo("deactivate", N_("/deactivate <id>"), N_("end a voucher promotion"), Audience.SELLER),
+    CommandInfo(
+        "deactivate", N_("/deactivate <id>"), N_("end a voucher promotion"), Audience.SELLER
+    ),
     CommandInfo("quota", N_("/quota [<id>]"), N_("remaining quota"), Audience.LINKED),
 ]
 LIST_PAGE = 8
@@ -394,8 +402,8 @@ class VoucherHandlers:
             await say(
                 update,
                 _(
-                    "Use <code>/addqty &lt;id&gt; &lt;n&gt;</code>, like <code>/addqty 12 50</code>, "
-                    "or /addqty to pick."
+                    "Use <code>/addqty &lt;id&gt; &lt;n&gt;</code>, like "
+                    "<code>/addqty 12 50</code>, or /addqty to pick."
                 ),
             )
             return flows.END
@@ -483,7 +491,9 @@ class VoucherHandlers:
         v = await self.services.vouchers.add_quantity(member.actor, voucher_id, amount)
         await show(
             update,
-            _("✅ Added {amount} to <b>{name}</b> (#{id}): {total} in total, {remaining} left.").format(
+            _(
+                "✅ Added {amount} to <b>{name}</b> (#{id}): {total} in total, {remaining} left."
+            ).format(
                 amount=number(amount),
                 name=esc(v.name),
                 id=v.id,
@@ -509,10 +519,7 @@ class VoucherHandlers:
             except ValueError:
                 await say(
                     update,
-                    _(
-                        "Send a voucher id, like <code>/quota 12</code>, or /quota for all "
-                        "ongoing."
-                    ),
+                    _("Send a voucher id, like <code>/quota 12</code>, or /quota for all ongoing."),
                 )
                 return
             v = await self.services.vouchers.get(member.actor, voucher_id)
@@ -530,9 +537,9 @@ class VoucherHandlers:
 
 def _quota_line(v: VoucherView) -> str:
     if v.remaining <= 0:
-        return f"/v_{v.id} <b>{esc(v.name)}</b>: " + _(
-            "<b>sold out</b> ({total} claimed)"
-        ).format(total=number(v.total_quantity))
+        return f"/v_{v.id} <b>{esc(v.name)}</b>: " + _("<b>sold out</b> ({total} claimed)").format(
+            total=number(v.total_quantity)
+        )
     return f"/v_{v.id} <b>{esc(v.name)}</b>: " + _("<b>{remaining}</b> of {total} left").format(
         remaining=number(v.remaining), total=number(v.total_quantity)
     )

@@ -208,12 +208,8 @@ REFUSALS: dict[str, Words] = {
     ),
     "product_not_found": lambda p: _("I can't find that product in your shop."),
     "shop_not_found": lambda p: _("I can't find your shop any more."),
-    "invite_not_found": lambda p: _(
-        "This invite link isn't valid. Ask your seller for a new one."
-    ),
-    "invite_used": lambda p: _(
-        "This invite link was already used. Ask your seller for a new one."
-    ),
+    "invite_not_found": lambda p: _("This invite link isn't valid. Ask your seller for a new one."),
+    "invite_used": lambda p: _("This invite link was already used. Ask your seller for a new one."),
     "invite_expired": lambda p: _("This invite link has expired. Ask your seller for a new one."),
     "already_in_shop": lambda p: _("You already belong to a shop."),
     "role_full": _role_full,
@@ -283,9 +279,7 @@ def money_refusal(refusal: MoneyInputError) -> str:
     """A typed amount refused by core.money (R-money-in): why, the accepted form, a suggestion."""
     if refusal.code == "too_many_decimals":
         if refusal.decimals == 0:
-            why = _("Amounts in {currency} have no decimals.").format(
-                currency=_e(refusal.currency)
-            )
+            why = _("Amounts in {currency} have no decimals.").format(currency=_e(refusal.currency))
         else:
             why = ngettext(
                 "Use at most {n} decimal.", "Use at most {n} decimals.", refusal.decimals

@@ -15,9 +15,7 @@ SUPPORTED = ("en", "id", "th", "vi", "ms", "es")
 
 def _check(language: str) -> None:
     if language not in SUPPORTED:
-        raise ValidationFailed(
-            [FieldError("language", f"must be one of {', '.join(SUPPORTED)}")]
-        )
+        raise ValidationFailed([FieldError("language", f"must be one of {', '.join(SUPPORTED)}")])
 
 
 class LanguageService(Service):
