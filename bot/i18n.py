@@ -28,6 +28,7 @@ from babel.dates import format_datetime
 from babel.numbers import format_decimal, format_percent
 
 from core.money import format_money
+from core.notifications import Words
 
 DOMAIN = "voucherbot"
 LOCALE_DIR = Path(__file__).parent / "locales"
@@ -93,6 +94,20 @@ def speaking(language: str | None) -> Iterator[None]:
         yield
     finally:
         _current.reset(token)
+
+
+# The language each person was last answered in, for messages this process sends outside an
+# update (the live panel's refreshes, reminders): Telegram's `language_code` only comes with
+# updates. Only the leader runs the Telegram side, so this process saw the person's updates.
+_people: dict[int, str] = {}
+
+
+def remember_person(user_id: int, language: str) -> None:
+    _people[user_id] = language
+
+
+def person_language(user_id: int | None) -> str | None:
+    return _people.get(user_id) if user_id is not None else None
 
 
 def po_path(language: str) -> Path:
@@ -180,6 +195,17 @@ def percent(fraction: float) -> str:
 def money(minor: int, currency: str) -> str:
     """The shop's currency in the person's conventions: `Rp10.000`, `฿1,000.00`, `10,00 €`."""
     return format_money(minor, currency, babel_locale())
+
+
+def words() -> Words:
+    """core/notifications' renderer in the language in force (team notices, R-l10n1)."""
+    language = current()
+    return Words(
+        gettext=_,
+        ngettext=ngettext,
+        locale=LOCALES.get(language, LOCALES[DEFAULT]),
+        date_pattern=DATE_FORMATS.get(language, DATE_FORMATS[DEFAULT]),
+    )
 
 
 def when(at: datetime, timezone: str | None = None) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import DEFAULT, LANGUAGES, N_, _, pick, speaking
+from bot.i18n import DEFAULT, LANGUAGES, N_, _, pick, remember_person, speaking
 from bot.telegram.access import Ctx, guarded, membership
 from bot.telegram.commands import Audience, CommandInfo, publish_for_user
 from bot.telegram.keyboards import button, grid, markup
@@ -42,9 +42,12 @@ class Speaker:
 
     def remember(self, user_id: int, language: str) -> None:
         self._choices[user_id] = language
+        remember_person(user_id, language)
 
     async def person(self, user_id: int, language_code: str | None) -> str:
-        return await self.choice(user_id) or pick(language_code) or DEFAULT
+        language = await self.choice(user_id) or pick(language_code) or DEFAULT
+        remember_person(user_id, language)
+        return language
 
     async def language_of(self, update: object) -> str:
         if not isinstance(update, Update):
