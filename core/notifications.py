@@ -2,7 +2,7 @@
 transaction (R-n2) so a notification exists exactly when its change committed.
 
 Languages (R-l10n1): a notice is composed as a *message*: a gettext message id with its
-parameters (`say`, `say_n` for counts), which may hold money (`money`), instants (`when`), a
+parameters (`msg`, `msg_n` for counts), which may hold money (`money`), instants (`when`), a
 task, a role or other messages. The outbox row keeps the English rendering (what logs and
 engineers read) followed by the message itself after `MARK`; the sender renders it at send
 time in the language of the chat it goes to: the shop's language for the team chat, the
@@ -37,14 +37,14 @@ MARK = "\n\u2060voucherbot-message:"
 # --- composing -------------------------------------------------------------------------------
 
 
-def say(message_id: str, **params: Any) -> Message:
+def msg(message_id: str, **params: Any) -> Message:
     """A sentence: its gettext id (English, with `{name}` placeholders) and parameters. A
     `str` parameter is data (escaped when shown), an `int` a number (grouped per language), a
     dict another message or a value below."""
     return {"m": message_id, "p": params}
 
 
-def say_n(singular: str, plural: str, n: int, **params: Any) -> Message:
+def msg_n(singular: str, plural: str, n: int, **params: Any) -> Message:
     """A sentence whose form depends on the count `n` (also available as `{n}`)."""
     return {"m": singular, "pl": plural, "n": n, "p": params}
 
@@ -74,20 +74,20 @@ def label(text: str) -> str:
 
 def role_words(role: str) -> Message:
     if role == "seller":
-        return say("seller")
+        return msg("seller")
     if role == "official":
-        return say("official")
+        return msg("official")
     if role == "marketing":
-        return say("marketing")
+        return msg("marketing")
     return html(escape(role))
 
 
 def task_words(task: Task) -> Message:
     if task.type == TaskType.WATCH:
-        return say("watch {minutes} min", minutes=task.minutes or 0)
+        return msg("watch {minutes} min", minutes=task.minutes or 0)
     if task.type == TaskType.FOLLOW:
-        return say("follow the host")
-    return say("no task")
+        return msg("follow the host")
+    return msg("no task")
 
 
 def voucher_label(v: Voucher) -> str:
@@ -100,9 +100,9 @@ def named_voucher(name: str, voucher_id: int) -> str:
 
 def account_label(a: Account | None) -> Message:
     if a is None:
-        return say("the platform")
+        return msg("the platform")
     name = a.display_name or (f"@{a.platform_handle}" if a.platform_handle else f"#{a.id}")
-    return say("{name} ({role}, account #{id})", name=name, role=role_words(a.role), id=str(a.id))
+    return msg("{name} ({role}, account #{id})", name=name, role=role_words(a.role), id=str(a.id))
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -273,7 +273,7 @@ async def notify_person(
 def low_discount_text(shop: Shop, v: Voucher, warning: Warning, by: Account | None) -> Message:
     d = warning.data
     cur = shop.currency
-    return say(
+    return msg(
         "⚠️ Maximum Discount Per Order is Low: {voucher} was created by {account}.\n"
         "{percent}% off a {basket} basket is {nominal}, but the maximum discount is {capped}: "
         "the buyer pays {final}.",
@@ -290,13 +290,13 @@ def low_discount_text(shop: Shop, v: Voucher, warning: Warning, by: Account | No
 def quota_text(name: str, voucher_id: int, claimed: int, total: int) -> Message:
     label = html(named_voucher(name, voucher_id))
     if claimed >= total:
-        return say_n(
+        return msg_n(
             "🔴 {voucher} is sold out: all {n} voucher claimed.",
             "🔴 {voucher} is sold out: all {n} vouchers claimed.",
             total,
             voucher=label,
         )
-    return say(
+    return msg(
         "🟠 {voucher} is {percent}% claimed: {remaining} of {total} left.",
         voucher=label,
         percent=claimed * 100 // total,
@@ -306,11 +306,11 @@ def quota_text(name: str, voucher_id: int, claimed: int, total: int) -> Message:
 
 
 def kind_words(kind: str) -> Message:
-    return say("LIVE Interactive Voucher") if kind == Kind.LIVE else say("Regular Voucher")
+    return msg("LIVE Interactive Voucher") if kind == Kind.LIVE else msg("Regular Voucher")
 
 
 def opened_text(shop: Shop, v: Voucher) -> Message:
-    text = say_n(
+    text = msg_n(
         "🟢 Claim period opened: {voucher}, {kind}, {discount}. {n} voucher claimable until "
         "{until}.",
         "🟢 Claim period opened: {voucher}, {kind}, {discount}. {n} vouchers claimable until "
@@ -324,7 +324,7 @@ def opened_text(shop: Shop, v: Voucher) -> Message:
     if v.kind == Kind.LIVE:
         return seq(
             text,
-            say(
+            msg(
                 "Viewers can claim it once a host issues it with a task in a live session "
                 "(/issue {id}).",
                 id=str(v.id),
@@ -337,19 +337,19 @@ def opened_text(shop: Shop, v: Voucher) -> Message:
 def closed_text(shop: Shop, v: Voucher) -> Message:
     remaining = max(v.total_quantity - v.claimed, 0)
     if v.valid_days is not None:
-        usable = say_n(
+        usable = msg_n(
             "Claimed vouchers can be used for {n} day after claiming.",
             "Claimed vouchers can be used for {n} days after claiming.",
             v.valid_days,
         )
     else:
-        usable = say(
+        usable = msg(
             "Claimed vouchers can be used until {until}.",
             until=when(v.redeem_until or v.ends_at, shop.timezone),
         )
     return seq(
-        say("🏁 Claim period ended: {voucher}.", voucher=html(voucher_label(v))),
-        say(
+        msg("🏁 Claim period ended: {voucher}.", voucher=html(voucher_label(v))),
+        msg(
             "Claims: {claimed} of {total} · redeemed: {redeemed} · remaining: {remaining}.",
             claimed=v.claimed,
             total=v.total_quantity,
@@ -364,34 +364,34 @@ def closed_text(shop: Shop, v: Voucher) -> Message:
 def discount_text(shop: Shop, v: Voucher) -> Message:
     cur = shop.currency
     if v.discount_type == DiscountType.PERCENT:
-        text = say(
+        text = msg(
             "{percent}% off (up to {cap} per order)",
             percent=v.percent or 0,
             cap=money(v.max_discount or 0, cur),
         )
     else:
-        text = say("{amount} off", amount=money(v.amount or 0, cur))
+        text = msg("{amount} off", amount=money(v.amount or 0, cur))
     if v.min_spend:
-        return seq(text, say(", minimum spend {amount}", amount=money(v.min_spend, cur)))
+        return seq(text, msg(", minimum spend {amount}", amount=money(v.min_spend, cur)))
     return text
 
 
 def linked_text(account: Account) -> Message:
-    return say("🔗 {account} was linked to the shop.", account=account_label(account))
+    return msg("🔗 {account} was linked to the shop.", account=account_label(account))
 
 
 def unlinked_text(account: Account) -> Message:
-    return say("✂️ {account} was unlinked from the shop.", account=account_label(account))
+    return msg("✂️ {account} was unlinked from the shop.", account=account_label(account))
 
 
 def deactivated_text(v: Voucher, by: Account | None, voided: int) -> Message:
     return seq(
-        say(
+        msg(
             "⛔ {voucher} was deactivated by {account}.",
             voucher=html(voucher_label(v)),
             account=account_label(by),
         ),
-        say_n(
+        msg_n(
             "{claimed} claimed, {n} unused claim voided.",
             "{claimed} claimed, {n} unused claims voided.",
             voided,
@@ -403,22 +403,22 @@ def deactivated_text(v: Voucher, by: Account | None, voided: int) -> Message:
 
 def _stop_reason(reason: str, by: Account | None) -> Message:
     if reason == "stopped":
-        return say("by {account}", account=account_label(by))
+        return msg("by {account}", account=account_label(by))
     if reason == "session_ended":
-        return say("because the live session ended")
+        return msg("because the live session ended")
     if reason == "deactivated":
-        return say("because the voucher was deactivated")
+        return msg("because the voucher was deactivated")
     if reason == "account_unlinked":
-        return say("because the host account was unlinked")
+        return msg("because the host account was unlinked")
     if reason == "claim_period_ended":
-        return say("because the claim period ended")
+        return msg("because the claim period ended")
     return html(escape(reason))
 
 
 def distribution_stopped_text(
     voucher: Voucher, task: Task, reason: str, by: Account | None
 ) -> Message:
-    return say(
+    return msg(
         "⏹ Distribution of {voucher} ({task}) stopped {why}.",
         voucher=html(voucher_label(voucher)),
         task=task_words(task),
@@ -429,7 +429,7 @@ def distribution_stopped_text(
 def distribution_started_text(
     host: Account | None, voucher: Voucher, session_id: int, task: Task
 ) -> Message:
-    return say(
+    return msg(
         "▶️ {account} is distributing {voucher} in live session #{session}: {task}, "
         "{remaining} left.",
         account=account_label(host),
@@ -443,43 +443,43 @@ def distribution_started_text(
 def lasted(minutes: int) -> Message:
     """`less than a minute`, `1 minute`, `25 minutes` (the team reads it, R-b5)."""
     if minutes < 1:
-        return say("less than a minute")
-    return say_n("{n} minute", "{n} minutes", minutes)
+        return msg("less than a minute")
+    return msg_n("{n} minute", "{n} minutes", minutes)
 
 
 def session_ended_text(session_id: int, by: Account | None, minutes: int, claims: int) -> Message:
-    return say(
+    return msg(
         "🎬 Live session #{session} of {account} ended after {lasted} with {claims}.",
         session=str(session_id),
         account=account_label(by),
         lasted=lasted(minutes),
-        claims=say_n("{n} voucher claim", "{n} voucher claims", claims),
+        claims=msg_n("{n} voucher claim", "{n} voucher claims", claims),
     )
 
 
 def drop_reason(code: str | None) -> Message:
     """Why a drop failed, for a host (keys are the refusal codes of an immediate issue)."""
     if code == "session_ended":
-        return say("the live session had ended")
+        return msg("the live session had ended")
     if code == "not_distributable":
-        return say("the voucher was not ongoing")
+        return msg("the voucher was not ongoing")
     if code == "distribution_active":
-        return say("the voucher was already being distributed")
+        return msg("the voucher was already being distributed")
     if code == "sold_out":
-        return say("the voucher was sold out")
+        return msg("the voucher was sold out")
     if code == "not_live_voucher":
-        return say("it is not a LIVE voucher")
+        return msg("it is not a LIVE voucher")
     if code == "voucher_not_found":
-        return say("the voucher no longer exists")
+        return msg("the voucher no longer exists")
     if code == "forbidden":
-        return say("the account that scheduled it may no longer run this session")
-    return say("it could not be issued")
+        return msg("the account that scheduled it may no longer run this session")
+    return msg("it could not be issued")
 
 
 def drop_scheduled_text(
     by: Account | None, voucher: Voucher, session_id: int, due: datetime, shop: Shop, task: Task
 ) -> Message:
-    return say(
+    return msg(
         "⏰ {account} scheduled a drop of {voucher} in live session #{session} at {when}: {task}.",
         account=account_label(by),
         voucher=html(voucher_label(voucher)),
@@ -493,13 +493,13 @@ def drop_settled_text(
     label: str, session_id: int, task: Task, status: str, reason: str | None
 ) -> Message:
     if status == "fired":
-        return say(
+        return msg(
             "🚀 Drop fired: {voucher} is now distributed in live session #{session} ({task}).",
             voucher=html(label),
             session=str(session_id),
             task=task_words(task),
         )
-    return say(
+    return msg(
         "⚠️ Drop failed: {voucher} was due in live session #{session} ({task}), but {reason}.",
         voucher=html(label),
         session=str(session_id),
@@ -516,7 +516,7 @@ def sellout_text(
     session_id: int,
     host: Account | None,
 ) -> Message:
-    return say(
+    return msg(
         "⏳ {voucher} will sell out in about {minutes} min at the current rate ({rate} "
         "claims/min, {remaining} left) in live session #{session} of {account}.",
         voucher=html(voucher_label(v)),
@@ -531,7 +531,7 @@ def sellout_text(
 def ask_more_text(
     by: Account | None, name: str, voucher_id: int, remaining: int, total: int
 ) -> Message:
-    return say(
+    return msg(
         "🙋 {account} asks for more of {voucher}: {remaining} of {total} left.",
         account=account_label(by),
         voucher=html(named_voucher(name, voucher_id)),

@@ -34,6 +34,7 @@ from core.errors import (
 from core.notifications import (
     drop_scheduled_text,
     drop_settled_text,
+    label,
     named_voucher,
     notify,
     notify_person,
@@ -314,13 +315,13 @@ class DropService(Service):
         """The team hears of every drop fired or failed; the owner also hears of a failure
         (R-n1 style, through the outbox in this transaction)."""
         voucher = (await repo.vouchers_by_ids(session, [drop.voucher_id])).get(drop.voucher_id)
-        label = (
+        voucher_html = (
             named_voucher(voucher.name, voucher.id)  # type: ignore[arg-type]
             if voucher is not None
             else f"voucher #{drop.voucher_id}"
         )
         task = Task(TaskType(drop.task_type), drop.task_minutes)
-        text = drop_settled_text(label, drop.session_id, task, status, reason)
+        text = drop_settled_text(voucher_html, drop.session_id, task, status, reason)
         await notify(
             session,
             shop,
