@@ -136,11 +136,29 @@ def compile_catalog(language: str) -> Path | None:
 
 @cache
 def _from_files(language: str) -> _gettext.NullTranslations:
-    mo = compile_catalog(language)
+    try:
+        mo = compile_catalog(language)
+    except OSError:
+        # Installed read-only (a system site-packages): compile in memory instead.
+        return _in_memory(language)
     if mo is None:
         return _gettext.NullTranslations()
     with mo.open("rb") as handle:
         return _gettext.GNUTranslations(handle)
+
+
+def _in_memory(language: str) -> _gettext.NullTranslations:
+    import io
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    with po_path(language).open("rb") as source:
+        catalog = read_po(source, locale=language, domain=DOMAIN)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return _gettext.GNUTranslations(buffer)
 
 
 def translations(language: str | None = None) -> _gettext.NullTranslations:
