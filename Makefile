@@ -46,9 +46,10 @@ test-latest:
 	$(LATEST)/bin/ruff check .
 	$(LATEST)/bin/pytest -q $(PYTEST_ARGS)
 
-# Translations (docs/languages.md): extract the messages, merge them into each language's
-# catalog (new ones arrive empty, to be translated), then compile the .mo files (the bot also
-# compiles them at first use when they are missing or older than their .po).
+# Translations (docs/languages.md): extract the messages (pybabel), merge them into each
+# language's catalog (new ones arrive empty, to be translated), compile the .mo files with
+# Babel (the bot also does at first use when they are missing or older than their .po), and
+# list what is still untranslated or has placeholders unlike the English (exit 1 if any).
 LOCALES_DIR := bot/locales
 I18N_KEYWORDS := -k N_ -k ngettext:1,2 -k msg -k msg_n:1,2 -k label
 i18n: $(STAMP)
@@ -57,7 +58,9 @@ i18n: $(STAMP)
 		-o $(LOCALES_DIR)/voucherbot.pot .
 	$(BIN)/pybabel update -i $(LOCALES_DIR)/voucherbot.pot -d $(LOCALES_DIR) -D voucherbot \
 		--no-fuzzy-matching --width 100 --ignore-obsolete
-	$(BIN)/pybabel compile -d $(LOCALES_DIR) -D voucherbot --statistics
+	$(BIN)/python -m bot.i18n_catalogs fill-en
+	$(BIN)/python -m bot.i18n_catalogs compile
+	$(BIN)/python -m bot.i18n_catalogs check
 
 clean:
 	rm -rf $(VENV) $(LATEST) data .pytest_cache .ruff_cache

@@ -101,11 +101,11 @@ class Tour:
         self.chapter(_("1. The seller sets up the shop and the team chat"))
         await self.sally.say("/start")
         await self.sally.say("/setup Acme Beauty")
-        await self.team.say("/team")
-        if self.lang != "en":
+        if self.lang in LANGUAGES and self.lang != "en":
             # The team chat speaks the shop's language, which the seller chooses (R-l10n1).
             m = await self.sally.say("/language")
             await self.sally.press_nth(m, LANGUAGES[self.lang], 1)
+        await self.team.say("/team")
         member = await self.services.accounts.membership(SELLER)
         assert member is not None
         platform = Actor.platform(member.shop.id)

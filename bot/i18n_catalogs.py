@@ -7,6 +7,7 @@
 - `pseudo()`: a generated catalog that wraps every message in ⟦…⟧ (tests: any reply text
   outside the markers bypassed the catalogs).
 
+    python -m bot.i18n_catalogs compile    # the .mo files (see compile_all)
     python -m bot.i18n_catalogs fill-en
     python -m bot.i18n_catalogs check      # exit 1 and list the problems
 """
@@ -61,8 +62,10 @@ def _forms(message: Message) -> list[str]:
 
 def problems(language: str) -> list[str]:
     """Everything wrong with one catalog, as lines a translator can act on."""
-    template = read_template()
-    catalog = read(language)
+    return catalog_problems(read_template(), read(language), language)
+
+
+def catalog_problems(template: Catalog, catalog: Catalog, language: str) -> list[str]:
     out: list[str] = []
     for source in template:
         if not source.id:
@@ -93,6 +96,22 @@ def problems(language: str) -> list[str]:
                 out.append(f"{language}: placeholders {sorted(got)} ≠ {sorted(wanted)} in {key!r}")
                 break
     return out
+
+
+def compile_all() -> list[str]:
+    """Babel's compiler (`write_mo`) for every catalog. Not `pybabel compile`: its checker
+    reads `{percent}% off` as a printf `% o` and refuses the translations that move the `%`;
+    our placeholders are `str.format` fields, checked by `problems` instead."""
+    from bot.i18n import compile_catalog, reload
+
+    built = []
+    for language in LANGUAGES:
+        mo = po_path(language).with_suffix(".mo")
+        mo.unlink(missing_ok=True)
+        if compile_catalog(language) is not None:
+            built.append(str(mo))
+    reload()
+    return built
 
 
 def fill_english() -> None:
@@ -132,6 +151,10 @@ def main(argv: list[str]) -> int:
     command = argv[0] if argv else "check"
     if command == "fill-en":
         fill_english()
+        return 0
+    if command == "compile":
+        for path in compile_all():
+            print(f"compiled {path}")
         return 0
     found = [p for language in LANGUAGES for p in problems(language)]
     for line in found:

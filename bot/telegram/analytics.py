@@ -347,6 +347,7 @@ def history_note(a: ShopAdvice) -> str:
     ).format(needed=MIN_ORDERS_FOR_TIERS, n=number(a.orders_30d))
 
 
+_REGULAR_ID = re.compile(r"\(#(\d+)\)")
 _LOW_USE = re.compile(r"(\d+)% of its ([\d,]+) claims")
 
 
@@ -363,7 +364,9 @@ def advice_warning(w: Advice, shop: ShopView) -> str:
             claims,
         ).format(rate=rate, n=number(claims))
     else:
-        sentence = warning_text(w.code, {}, shop)
+        regular = _REGULAR_ID.search(rest)
+        data = {"regular_voucher_id": int(regular[1])} if regular else {}
+        sentence = warning_text(w.code, data, shop)
     return f"{esc(name)}: {sentence}"
 
 

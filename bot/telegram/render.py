@@ -197,6 +197,11 @@ def warning_text(code: str, data: Mapping[str, int], shop: ShopView) -> str:
             nominal=money(data.get("nominal", 0), shop),
         )
     if code == LIVE_LESS_ATTRACTIVE:
+        if not data.get("regular_voucher_id"):
+            return _(
+                "This LIVE voucher is less attractive than an ongoing Regular voucher: viewers "
+                "may skip it."
+            )
         return _(
             "This LIVE voucher is less attractive than the ongoing Regular voucher #{id}: "
             "viewers may skip it."

@@ -13,12 +13,12 @@ from datetime import timedelta
 from PIL import Image
 
 from bot.charts import chart_data
+from bot.telegram.analytics import csv_headers
 from bot.telegram.outbox_sender import OutboxSender, TelegramLimits
 from bot.telegram_standin import RecordedMessage
 from core.clock import FrozenClock
 from core.rules.roles import Actor
 from core.services import Services
-from bot.telegram.analytics import csv_headers
 from core.services.export import HEADER
 from tests.analytics.conftest import Shop, shop  # noqa: F401  (the fixture)
 from tests.bot.conftest import TIMEOUT, BotRig, Person, labels
