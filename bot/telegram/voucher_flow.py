@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.i18n import N_, _, ngettext, number
+from bot.i18n import N_, _, current, ngettext, number, person_language, speaking
 from bot.i18n import money as fmt_money
 from bot.telegram import flows
 from bot.telegram.access import Ctx, member_only, membership, refusal
@@ -563,7 +563,11 @@ class VoucherFlow:
     async def timeout(self, update: object, context: Ctx) -> None:
         flows.finish(context, FLOW)
         if isinstance(update, Update):
-            await say(update, _(EXPIRED))
+            # A timeout runs from the JobQueue, outside the update's language: use the one the
+            # person was last answered in.
+            user = update.effective_user
+            with speaking(person_language(user.id if user else None) or current()):
+                await say(update, _(EXPIRED))
 
     # --- dispatch ---------------------------------------------------------------------------
 
