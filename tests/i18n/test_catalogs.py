@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import gettext
+import os
+import shutil
+from pathlib import Path
+
+import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
@@ -85,3 +91,32 @@ def test_r_l10n2_plural_forms_follow_each_language() -> None:
         for message in catalog:
             if isinstance(message.id, tuple):
                 assert len(message.string) == forms, (language, message.id)
+
+
+def test_r_l10n2_compiled_catalogs_are_rebuilt_when_missing_or_stale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A .mo older than its .po is rebuilt at first use: a stale catalog never speaks."""
+    from bot import i18n
+
+    language_dir = tmp_path / "id" / "LC_MESSAGES"
+    language_dir.mkdir(parents=True)
+    po = language_dir / "voucherbot.po"
+    shutil.copy(po_path("id"), po)
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    mo = i18n.compile_catalog("id")
+    assert mo is not None and mo.exists()
+    first = mo.stat().st_mtime
+    # The .po changes (a fixed translation) after the .mo was built.
+    text = po.read_text(encoding="utf-8").replace(
+        'msgstr "Tersimpan."', 'msgstr "Sudah tersimpan."'
+    )
+    po.write_text(text, encoding="utf-8")
+    os.utime(po, (first + 10, first + 10))
+    i18n.compile_catalog("id")
+    assert mo.stat().st_mtime >= first
+    with mo.open("rb") as handle:
+        assert gettext.GNUTranslations(handle).gettext("Saved.") == "Sudah tersimpan."
+    # A missing .mo is built again.
+    mo.unlink()
+    assert i18n.compile_catalog("id") == mo and mo.exists()
