@@ -238,3 +238,30 @@ async def test_r_l10n1_replies_stay_under_telegrams_limit_in_every_language(
         for command in ("/help", "/vouchers", "/start"):
             m = await person.say(command)
             assert len(m.content.text or "") <= MESSAGE_LIMIT, (language, command)
+
+
+async def test_r_l10n1_team_notices_follow_the_shop_language_when_they_are_sent(
+    rig: BotRig, services: Services, seller: Actor, clock: FrozenClock
+) -> None:
+    """Notices are rendered at send time: one queued while the shop spoke English goes out in
+    the language the seller chose since; the outbox keeps the English for engineers."""
+    from sqlalchemy import select
+
+    from storage.models import Notification
+
+    sally = speaker(rig, 1001, "Sally", "en")
+    rig.standin.group(TEAM, "Tim", members=[sally.user])
+    await services.shops.set_team_chat(seller, TEAM)
+    v = await services.vouchers.create(seller, percent_draft(name="Flash", kind="live"))
+    live = await services.live.start_session(seller)
+    await services.live.issue(seller, live.id, v.id, "watch", 3)  # type: ignore[arg-type]
+    async with services.db.read() as session:
+        stored = [n.text for n in (await session.execute(select(Notification))).scalars()]
+    assert any(t.startswith("▶️ Sally (seller, account #1) is distributing") for t in stored)
+
+    await services.languages.set_shop_language(seller, "th")
+    await deliver(rig, services, clock)
+    await rig.standin.wait_for_message(TEAM, "กำลังแจก", TIMEOUT)
+    said = team_text(rig.standin)
+    assert "Sally (ผู้ขาย บัญชี #1) กำลังแจก Flash (#1) ในไลฟ์ #1: ดู 3 นาที" in said
+    assert "is distributing" not in said and "voucherbot-message" not in said
