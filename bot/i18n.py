@@ -62,6 +62,9 @@ DATE_FORMATS: dict[str, str] = {
 }
 
 _current: ContextVar[str] = ContextVar("voucherbot_language", default=DEFAULT)
+# A person's regional conventions within their language (`es_MX` for a Telegram set to
+# `es-MX`): money and dates follow them; None means the language's default locale (LOCALES).
+_region: ContextVar[str | None] = ContextVar("voucherbot_region", default=None)
 _compile_lock = threading.Lock()
 # Catalogs registered in memory (tests' pseudo-locale); they win over the files.
 _extra: dict[str, _gettext.NullTranslations] = {}
@@ -81,19 +84,38 @@ def current() -> str:
     return _current.get()
 
 
-def activate(language: str | None) -> Token[str]:
-    """Makes `language` the one in force for this task (and what it awaits)."""
+def regional(code: str | None, language: str) -> str | None:
+    """The Babel locale of a Telegram `language_code` with a region (`es-MX` → `es_MX`,
+    `es-419`), when it is a variant of `language` that CLDR knows; else None."""
+    if not code or "-" not in code.replace("_", "-"):
+        return None
+    base, _sep, region = code.replace("_", "-").partition("-")
+    if pick(base) != language or not region:
+        return None
+    try:
+        return str(Locale.parse(f"{language}_{region.upper()}"))
+    except (ValueError, TypeError, LookupError):
+        return None
+
+
+def activate(language: str | None, region: str | None = None) -> Token[str]:
+    """Makes `language` (and optionally a regional locale of it) the one in force for this
+    task and what it awaits."""
+    _region.set(region)
     return _current.set(language if language in LANGUAGES or language in _extra else DEFAULT)
 
 
 @contextlib.contextmanager
 def speaking(language: str | None) -> Iterator[None]:
-    """`with speaking("th"):` renders everything inside in Thai (the team chat, the demo)."""
+    """`with speaking("th"):` renders everything inside in Thai (the team chat, the demo),
+    with the language's own conventions."""
+    region = _region.set(None)
     token = activate(language)
     try:
         yield
     finally:
         _current.reset(token)
+        _region.reset(region)
 
 
 # The language each person was last answered in, for messages this process sends outside an
@@ -197,7 +219,11 @@ def N_(message: str) -> str:
 
 
 def babel_locale(language: str | None = None) -> Locale:
-    language = language or current()
+    if language is None:
+        language = current()
+        region = _region.get()
+        if region is not None and region.split("_", 1)[0] == language:
+            return Locale.parse(region)
     return Locale.parse(LOCALES.get(language, LOCALES[DEFAULT]))
 
 
@@ -221,7 +247,7 @@ def words() -> Words:
     return Words(
         gettext=_,
         ngettext=ngettext,
-        locale=LOCALES.get(language, LOCALES[DEFAULT]),
+        locale=str(babel_locale()),
         date_pattern=DATE_FORMATS.get(language, DATE_FORMATS[DEFAULT]),
     )
 

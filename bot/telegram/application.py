@@ -44,7 +44,8 @@ class SpeakingApplication(Application):  # type: ignore[type-arg]
     async def process_update(self, update: object) -> None:
         if self.speaker is not None:
             try:
-                activate(await self.speaker.language_of(update))
+                language = await self.speaker.language_of(update)
+                activate(language, self.speaker.region_of(update, language))
             except Exception:  # an unreadable choice must not lose the update: English then
                 _LOGGER.warning("could not resolve the language of an update", exc_info=True)
                 activate(None)

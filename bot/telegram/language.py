@@ -13,7 +13,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import DEFAULT, LANGUAGES, N_, _, pick, remember_person, speaking
+from bot.i18n import DEFAULT, LANGUAGES, N_, _, pick, regional, remember_person, speaking
 from bot.telegram.access import Ctx, guarded, membership
 from bot.telegram.commands import Audience, CommandInfo, publish_for_user
 from bot.telegram.keyboards import button, grid, markup
@@ -48,6 +48,15 @@ class Speaker:
         language = await self.choice(user_id) or pick(language_code) or DEFAULT
         remember_person(user_id, language)
         return language
+
+    def region_of(self, update: object, language: str) -> str | None:
+        """A person's regional conventions (`es-MX` → `es_MX`) in a private chat."""
+        if not isinstance(update, Update) or update.effective_user is None:
+            return None
+        chat = update.effective_chat
+        if chat is not None and chat.type != "private":
+            return None
+        return regional(update.effective_user.language_code, language)
 
     async def language_of(self, update: object) -> str:
         if not isinstance(update, Update):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.i18n import LANGUAGES, current, money, speaking, when
+from bot.i18n import LANGUAGES, activate, current, money, regional, speaking, when
 from bot.telegram.outbox_sender import OutboxSender, TelegramLimits
 from bot.telegram.render import MESSAGE_LIMIT
 from bot.telegram_standin import TelegramStandIn
@@ -265,3 +265,29 @@ async def test_r_l10n1_team_notices_follow_the_shop_language_when_they_are_sent(
     said = team_text(rig.standin)
     assert "Sally (ผู้ขาย บัญชี #1) กำลังแจก Flash (#1) ในไลฟ์ #1: ดู 3 นาที" in said
     assert "is distributing" not in said and "voucherbot-message" not in said
+
+
+def test_r_l10n1_a_region_in_the_telegram_language_gives_its_conventions() -> None:
+    """`es-MX` reads Mexican money (`$10.00`), Spain's Spanish reads `10,00 MXN`; the team
+    chat (speaking()) always uses the language's own conventions."""
+    assert regional("es-MX", "es") == "es_MX" and regional("es-419", "es") == "es_419"
+    assert regional("es", "es") is None and regional("pt-BR", "es") is None
+    activate("es", regional("es-MX", "es"))
+    try:
+        assert money(1_000, "MXN") == "$10.00"
+        with speaking("es"):
+            assert money(1_000, "MXN").replace("\xa0", " ") == "10,00 MXN"
+        assert money(1_000, "MXN") == "$10.00"
+    finally:
+        activate("en")
+
+
+async def test_r_l10n1_a_mexican_seller_reads_mexican_money(
+    rig: BotRig, services: Services, seller: Actor
+) -> None:
+    await services.shops.update_settings(seller, currency="MXN")
+    await services.vouchers.create(seller, percent_draft(name="Promo"))
+    sofia = speaker(rig, 1001, "Sofia", "es-MX")
+    text = (await sofia.say("/v_1")).content.plain_text or ""
+    assert "Compra mínima: ninguno" in text or "máx. $10.00 por pedido" in text
+    assert "$10.00" in text
