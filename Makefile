@@ -10,7 +10,7 @@ LATEST := .venv-latest
 LOCK_FLAGS := --extra dev --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
 	--generate-hashes --index-url https://pypi.org/simple
 
-.PHONY: run test lint demo bench clean migrate lock test-latest
+.PHONY: run test lint demo bench clean migrate lock test-latest i18n
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,22 @@ test-latest:
 	$(LATEST)/bin/pip list --format=freeze > $(LATEST)/versions.txt
 	$(LATEST)/bin/ruff check .
 	$(LATEST)/bin/pytest -q $(PYTEST_ARGS)
+
+# Translations (docs/languages.md): extract the messages (pybabel), merge them into each
+# language's catalog (new ones arrive empty, to be translated), compile the .mo files with
+# Babel (the bot also does at first use when they are missing or older than their .po), and
+# list what is still untranslated or has placeholders unlike the English (exit 1 if any).
+LOCALES_DIR := bot/locales
+I18N_KEYWORDS := -k N_ -k ngettext:1,2 -k msg -k msg_n:1,2 -k label
+i18n: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg $(I18N_KEYWORDS) --no-location --sort-output \
+		--project voucherbot --copyright-holder "Voucherbot" --width 100 \
+		-o $(LOCALES_DIR)/voucherbot.pot .
+	$(BIN)/pybabel update -i $(LOCALES_DIR)/voucherbot.pot -d $(LOCALES_DIR) -D voucherbot \
+		--no-fuzzy-matching --width 100 --ignore-obsolete
+	$(BIN)/python -m bot.i18n_catalogs fill-en
+	$(BIN)/python -m bot.i18n_catalogs compile
+	$(BIN)/python -m bot.i18n_catalogs check
 
 clean:
 	rm -rf $(VENV) $(LATEST) data .pytest_cache .ruff_cache

@@ -5,6 +5,10 @@ discount warning), makes a group the team chat and links a marketing host; the h
 and issues the LIVE voucher with a watch task; viewers claim it through the core as the
 platform would; the quota runs low and the team chat is told; viewers buy, and the seller
 reads /stats (with its trend chart) and /advice. The conversation is printed.
+
+`--lang id` (or th, vi, ms, es) plays the tour in that language (R-l10n1): the people's
+Telegram apps are set to it, the seller chooses it for the team chat with /language, they
+tap the buttons by their translated labels, and the narration is translated too.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot.config import Settings
+from bot.i18n import LANGUAGES, _, activate, money
 from bot.telegram.application import TelegramSide
 from bot.telegram_standin import RecordedMessage, TelegramStandIn, TgUser, format_transcript
 from core.clock import SystemClock
@@ -36,6 +41,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--color", action="store_true", help="colour the transcript (ANSI)")
     parser.add_argument(
+        "--lang",
+        choices=list(LANGUAGES),
+        default="en",
+        help="the language the seller and the host use (default: en)",
+    )
+    parser.add_argument(
         "--save-media", metavar="DIR", help="save the photos and documents the bot sent to DIR"
     )
 
@@ -50,22 +61,31 @@ class Player:
         return await self.standin.ask(self.user, text, self.chat, timeout=WAIT)
 
     async def press(self, message: RecordedMessage, label: str) -> RecordedMessage:
-        data = next(
+        return await self.press_nth(message, label, 0)
+
+    async def press_nth(self, message: RecordedMessage, label: str, nth: int) -> RecordedMessage:
+        """The `nth` button (from 0) whose label contains `label` at its start (after a ✔)."""
+        found = [
             b.callback_data
             for row in message.buttons
             for b in row
-            if b.callback_data and (b.text or "").startswith(label)
-        )
+            if b.callback_data and (b.text or "").removeprefix("✔ ").startswith(label)
+        ]
+        data = found[nth]
         press = await self.standin.press_button(self.user, message, data, chat=self.chat)
         target = self.chat if self.chat is not None else self.user.id
         return await self.standin.next_reply(target, WAIT, since=press.seq)
 
 
 class Tour:
-    def __init__(self, services: Services, standin: TelegramStandIn, *, ansi: bool) -> None:
-        self.services, self.standin, self.ansi = services, standin, ansi
-        self.sally = Player(standin, standin.user(SELLER, "Sally", "sally_shop"))
-        self.hank = Player(standin, standin.user(HOST, "Hank", "hank_live"))
+    def __init__(
+        self, services: Services, standin: TelegramStandIn, *, ansi: bool, lang: str = "en"
+    ) -> None:
+        self.services, self.standin, self.ansi, self.lang = services, standin, ansi, lang
+        self.sally = Player(
+            standin, standin.user(SELLER, "Sally", "sally_shop", language_code=lang)
+        )
+        self.hank = Player(standin, standin.user(HOST, "Hank", "hank_live", language_code=lang))
         standin.group(TEAM, "Acme team", members=[self.sally.user, self.hank.user])
         self.team = Player(standin, self.sally.user, TEAM)
         self.mark = 0
@@ -78,9 +98,13 @@ class Tour:
             print(f"({note})")
 
     async def seller_sets_up(self) -> Actor:
-        self.chapter("1. The seller sets up the shop and the team chat")
+        self.chapter(_("1. The seller sets up the shop and the team chat"))
         await self.sally.say("/start")
         await self.sally.say("/setup Acme Beauty")
+        if self.lang in LANGUAGES and self.lang != "en":
+            # The team chat speaks the shop's language, which the seller chooses (R-l10n1).
+            m = await self.sally.say("/language")
+            await self.sally.press_nth(m, LANGUAGES[self.lang], 1)
         await self.team.say("/team")
         member = await self.services.accounts.membership(SELLER)
         assert member is not None
@@ -96,39 +120,41 @@ class Tour:
         return member.actor
 
     async def regular_voucher(self) -> None:
-        self.chapter("2. A Regular voucher: $5 off over $20", "the platform synced 3 products")
+        self.chapter(
+            _("2. A Regular voucher: $5 off over $20"), _("the platform synced 3 products")
+        )
         m = await self.sally.say("/newvoucher")
-        m = await self.sally.press(m, "Regular")
-        m = await self.sally.press(m, "Amount off")
+        m = await self.sally.press(m, _("Regular"))
+        m = await self.sally.press(m, _("Amount off"))
         m = await self.sally.say("5")
         m = await self.sally.say("20")
-        m = await self.sally.press(m, "Entire shop")
+        m = await self.sally.press(m, _("Entire shop"))
         m = await self.sally.press(m, "100")
         m = await self.sally.press(m, "1")
-        m = await self.sally.press(m, "Now, 7 days")
-        m = await self.sally.say("Five off over twenty")
-        await self.sally.press(m, "✅ Submit")
+        m = await self.sally.press(m, _("Now, 7 days"))
+        m = await self.sally.say(_("Five off over twenty"))
+        await self.sally.press(m, _("✅ Submit"))
 
     async def live_voucher(self) -> None:
-        self.chapter("3. A LIVE voucher: 20% off, max $1 — the low maximum discount warning")
+        self.chapter(_("3. A LIVE voucher: 20% off, max $1 — the low maximum discount warning"))
         m = await self.sally.say("/newvoucher")
-        m = await self.sally.press(m, "LIVE Interactive")
-        m = await self.sally.press(m, "Percentage off")
+        m = await self.sally.press(m, _("LIVE Interactive"))
+        m = await self.sally.press(m, _("Percentage off"))
         m = await self.sally.press(m, "20%")
         m = await self.sally.say("1")
-        m = await self.sally.press(m, "No minimum")
-        m = await self.sally.press(m, "Specific products")
+        m = await self.sally.press(m, _("No minimum"))
+        m = await self.sally.press(m, _("Specific products"))
         m = await self.sally.press(m, "Beauty")
         m = await self.sally.press(m, "▫️ Velvet lipstick")
-        m = await self.sally.press(m, "✅ Done")
+        m = await self.sally.press(m, _("✅ Done ({n})").split("{n}")[0])
         m = await self.sally.press(m, "10")
         m = await self.sally.press(m, "1")
-        m = await self.sally.press(m, "Now, 24 hours")
-        m = await self.sally.press(m, "Use “")
-        await self.sally.press(m, "Continue")
+        m = await self.sally.press(m, _("Now, 24 hours"))
+        m = await self.sally.press(m, _("Use “{name}”").split("{name}")[0])
+        await self.sally.press(m, _("Continue"))
 
     async def link_host(self) -> None:
-        self.chapter("4. The seller links a marketing account; the host opens the deep link")
+        self.chapter(_("4. The seller links a marketing account; the host opens the deep link"))
         m = await self.sally.say("/link marketing")
         link = next(
             w for w in (m.content.plain_text or "").split() if w.startswith("https://t.me/")
@@ -137,11 +163,11 @@ class Tour:
         await self.hank.say("/handle hank_live")
 
     async def host_goes_live(self) -> tuple[int, int]:
-        self.chapter("5. Mid-stream: the host goes live and issues the LIVE voucher (3 taps)")
+        self.chapter(_("5. Mid-stream: the host goes live and issues the LIVE voucher (3 taps)"))
         m = await self.hank.say("/issue")
-        m = await self.hank.press(m, "🔴 Go live now")
+        m = await self.hank.press(m, _("🔴 Go live now"))
         m = await self.hank.press(m, "#")
-        await self.hank.press(m, "Watch 1 min")
+        await self.hank.press(m, _("Watch {minutes} min").format(minutes=1))
         member = await self.services.accounts.membership(HOST)
         assert member is not None
         session = await self.services.live.active_session(member.actor)
@@ -150,7 +176,7 @@ class Tour:
 
     async def viewers_claim(self, shop_id: int, session_id: int, voucher_id: int) -> None:
         self.chapter(
-            "6. Viewers claim through the core, as the platform's API calls would",
+            _("6. Viewers claim through the core, as the platform's API calls would"),
         )
         for n in range(1, 10):
             buyer = f"viewer-{n}"
@@ -158,13 +184,24 @@ class Tour:
             await self.services.live.record_watch(shop_id, session_id, buyer, watched)
             try:
                 claim = await self.services.claims.claim(shop_id, voucher_id, buyer)
-                print(f"  {buyer} watched {watched}s → claimed (claim #{claim.id})")
+                print(
+                    "  "
+                    + _("{buyer} watched {seconds}s → claimed (claim #{id})").format(
+                        buyer=buyer, seconds=watched, id=claim.id
+                    )
+                )
             except ClaimRefused as refused:
-                print(f"  {buyer} watched {watched}s → refused: {refused.code} ({refused.detail})")
+                # The code is the API's (R-l10n3): the narration says what the platform saw.
+                print(
+                    "  "
+                    + _("{buyer} watched {seconds}s → refused: {code}").format(
+                        buyer=buyer, seconds=watched, code=refused.code
+                    )
+                )
         await self.hank.say("/quota")
 
     async def team_is_told(self, deliver: Callable[[], Awaitable[int]] | None) -> None:
-        self.chapter("7. The team chat is notified (the outbox sender delivers)")
+        self.chapter(_("7. The team chat is notified (the outbox sender delivers)"))
         if deliver is None:
             print("(TODO for the lead: bot.telegram.outbox_sender is missing; no delivery)")
         else:
@@ -175,8 +212,8 @@ class Tour:
 
     async def viewers_buy(self, shop_id: int) -> None:
         self.chapter(
-            "8. Viewers buy; the seller reads /stats and /advice",
-            "orders arrive through the core, as the platform's API calls would",
+            _("8. Viewers buy; the seller reads /stats and /advice"),
+            _("orders arrive through the core, as the platform's API calls would"),
         )
         platform = Actor.platform(shop_id)
         lipstick = [{"product_id": "LIP-01", "unit_price": 10_000, "quantity": 1}]
@@ -184,11 +221,20 @@ class Tour:
         for n in range(1, 11):
             # Viewers 1–4 use their LIVE voucher (the best usable claim); 5–10 have none.
             lines = lipstick if n <= 4 else kettle
-            order, _ = await self.services.checkout.place_order(
+            order, _applied = await self.services.checkout.place_order(
                 platform, f"order-{n}", f"viewer-{n}", lines
             )
-            used = f"voucher #{order.voucher_id}" if order.voucher_id else "no voucher"
-            print(f"  viewer-{n} ordered, total ${order.total / 100:.2f} ({used})")
+            used = (
+                _("voucher #{id}").format(id=order.voucher_id)
+                if order.voucher_id
+                else _("no voucher")
+            )
+            print(
+                "  "
+                + _("{buyer} ordered, total {total} ({used})").format(
+                    buyer=f"viewer-{n}", total=money(order.total, "USD"), used=used
+                )
+            )
         mark = self.standin.mark()
         await self.sally.say("/stats")
         await self.standin.wait_for(
@@ -210,19 +256,25 @@ class Tour:
         await self.viewers_claim(seller.shop_id, session_id, voucher_id)
         await self.team_is_told(deliver)
         await self.viewers_buy(seller.shop_id)
-        self.chapter("The end")
+        self.chapter(_("The end"))
 
 
 async def run_demo(args: argparse.Namespace) -> int:
     # The transcript is the output: request logs would drown it.
     logging.getLogger().setLevel(logging.WARNING)
+    lang = getattr(args, "lang", None) or "en"
+    activate(lang)  # the narration; the bot answers each person in their own language
     with tempfile.TemporaryDirectory(prefix="voucherbot-demo-") as tmp:
         url = getattr(args, "database_url", None) or f"sqlite+aiosqlite:///{Path(tmp) / 'demo.db'}"
         db = Database(url)
         try:
             await upgrade(db)
             await _tour(
-                db, url, bool(getattr(args, "color", False)), getattr(args, "save_media", None)
+                db,
+                url,
+                bool(getattr(args, "color", False)),
+                getattr(args, "save_media", None),
+                lang,
             )
         finally:
             await db.dispose()
@@ -239,11 +291,13 @@ def _save_media(standin: TelegramStandIn, directory: str) -> None:
                 print(f"saved {target / message.file.filename}")
 
 
-async def _tour(db: Database, url: str, color: bool, media_dir: str | None = None) -> None:
+async def _tour(
+    db: Database, url: str, color: bool, media_dir: str | None = None, lang: str = "en"
+) -> None:
     clock = SystemClock()
     services = Services.build(db, clock)
     settings = Settings(_env_file=None, database_url=url, webhook_url=None)  # type: ignore[call-arg]
-    print("Voucherbot demo: a seller, a host and viewers, against a local Telegram stand-in.")
+    print(_("Voucherbot demo: a seller, a host and viewers, against a local Telegram stand-in."))
     async with TelegramStandIn() as standin:
         side = TelegramSide(
             services,
@@ -269,7 +323,7 @@ async def _tour(db: Database, url: str, color: bool, media_dir: str | None = Non
         except ImportError:
             sender = None
         try:
-            await Tour(services, standin, ansi=color).play(deliver)
+            await Tour(services, standin, ansi=color, lang=lang).play(deliver)
             if media_dir:
                 _save_media(standin, media_dir)
         finally:

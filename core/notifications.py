@@ -1,20 +1,93 @@
 """R-n1 team notifications: what each event says, written to the outbox in the caller's
-transaction (R-n2) so a notification exists exactly when its change committed."""
+transaction (R-n2) so a notification exists exactly when its change committed.
+
+Languages (R-l10n1): a notice is composed as a *message*: a gettext message id with its
+parameters (`msg`, `msg_n` for counts), which may hold money (`money`), instants (`when`), a
+task, a role or other messages. The outbox row keeps the English rendering (what logs and
+engineers read) followed by the message itself after `MARK`; the sender renders it at send
+time in the language of the chat it goes to: the shop's language for the team chat, the
+person's for a private chat (bot/telegram/outbox_sender.py). Core decides what is said; the
+bot's catalogs (bot/locales/) say it in each language. A plain string is sent as it is.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from html import escape
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.money import format_money
+from core.rules.live import Task, TaskType
 from core.rules.vouchers import DiscountType, Kind, Warning
 from storage import repositories as repo
 from storage.models import Account, Shop, Voucher
 from storage.schedule_queries import effect_key
+
+Message = dict[str, Any]
+# Between the English text and the message (a word joiner: invisible if ever shown).
+MARK = "\n\u2060voucherbot-message:"
+
+
+# --- composing -------------------------------------------------------------------------------
+
+
+def msg(message_id: str, **params: Any) -> Message:
+    """A sentence: its gettext id (English, with `{name}` placeholders) and parameters. A
+    `str` parameter is data (escaped when shown), an `int` a number (grouped per language), a
+    dict another message or a value below."""
+    return {"m": message_id, "p": params}
+
+
+def msg_n(singular: str, plural: str, n: int, **params: Any) -> Message:
+    """A sentence whose form depends on the count `n` (also available as `{n}`)."""
+    return {"m": singular, "pl": plural, "n": n, "p": params}
+
+
+def seq(*parts: Message | str, sep: str = "") -> Message:
+    """Messages (or markup) one after another."""
+    return {"j": [html(p) if isinstance(p, str) else p for p in parts], "sep": sep}
+
+
+def html(markup: str) -> Message:
+    """Markup already escaped (a voucher's label)."""
+    return {"h": markup}
+
+
+def money(minor: int, currency: str) -> Message:
+    return {"$": [minor, currency]}
+
+
+def when(at: datetime, timezone: str) -> Message:
+    return {"at": [at.isoformat(), timezone]}
+
+
+def label(text: str) -> str:
+    """A button label (a gettext id too: the sender translates it)."""
+    return text
+
+
+def role_words(role: str) -> Message:
+    if role == "seller":
+        return msg("seller")
+    if role == "official":
+        return msg("official")
+    if role == "marketing":
+        return msg("marketing")
+    return html(escape(role))
+
+
+def task_words(task: Task) -> Message:
+    if task.type == TaskType.WATCH:
+        return msg("watch {minutes} min", minutes=task.minutes or 0)
+    if task.type == TaskType.FOLLOW:
+        return msg("follow the host")
+    return msg("no task")
 
 
 def voucher_label(v: Voucher) -> str:
@@ -25,11 +98,97 @@ def named_voucher(name: str, voucher_id: int) -> str:
     return f"<b>{escape(name)}</b> (#{voucher_id})"
 
 
-def account_label(a: Account | None) -> str:
+def account_label(a: Account | None) -> Message:
     if a is None:
-        return "the platform"
+        return msg("the platform")
     name = a.display_name or (f"@{a.platform_handle}" if a.platform_handle else f"#{a.id}")
-    return f"{escape(name)} ({a.role}, account #{a.id})"
+    return msg("{name} ({role}, account #{id})", name=name, role=role_words(a.role), id=str(a.id))
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def _english_plural(singular: str, plural: str, n: int) -> str:
+    return singular if n == 1 else plural
+
+
+@dataclass(frozen=True)
+class Words:
+    """Renders a message: in English by default; the bot passes a language's catalog, its
+    Babel locale and its date pattern."""
+
+    gettext: Callable[[str], str] = str
+    ngettext: Callable[[str, str, int], str] = _english_plural
+    locale: str | None = None  # None: each currency's own conventions, English dates
+    date_pattern: str | None = None
+
+    def render(self, message: Message | str) -> str:
+        if isinstance(message, str):
+            return message
+        if "h" in message:
+            return str(message["h"])
+        if "j" in message:
+            return str(message.get("sep", "")).join(self.render(p) for p in message["j"])
+        if "$" in message:
+            minor, currency = message["$"]
+            return escape(format_money(int(minor), str(currency), self.locale), quote=False)
+        if "at" in message:
+            return escape(self._time(datetime.fromisoformat(message["at"][0]), message["at"][1]))
+        params = {k: self._value(v) for k, v in dict(message.get("p", {})).items()}
+        if "pl" in message:
+            n = int(message["n"])
+            template = self.ngettext(str(message["m"]), str(message["pl"]), n)
+            params.setdefault("n", self._value(n))
+        else:
+            template = self.gettext(str(message["m"]))
+        return template.format(**params)
+
+    def _value(self, value: Any) -> str:
+        if isinstance(value, bool) or value is None:
+            return escape(str(value))
+        if isinstance(value, int):
+            if self.locale is None:
+                return f"{value:,}"
+            from babel.numbers import format_decimal
+
+            return format_decimal(value, locale=self.locale)
+        if isinstance(value, dict):
+            return self.render(value)
+        return escape(str(value), quote=False)
+
+    def _time(self, at: datetime, timezone: str) -> str:
+        try:
+            zone = ZoneInfo(timezone)
+        except (KeyError, ValueError):
+            zone, timezone = ZoneInfo("UTC"), "UTC"
+        if self.date_pattern is None or self.locale is None:
+            return local_time(at, timezone)
+        from babel.dates import format_datetime
+
+        shown = format_datetime(at, self.date_pattern, tzinfo=zone, locale=self.locale)
+        return f"{shown} ({timezone})"
+
+
+ENGLISH = Words()
+
+
+def pack(message: Message | str, shop_id: int, language: str | None) -> str:
+    """The outbox text: English, then the message for the sender to render."""
+    if isinstance(message, str):
+        return message
+    envelope = {"shop": shop_id, "lang": language, "msg": message}
+    return ENGLISH.render(message) + MARK + json.dumps(envelope, ensure_ascii=False)
+
+
+def unpack(text: str) -> tuple[str, dict[str, Any] | None]:
+    """(English text, envelope or None) of an outbox text."""
+    english, found, rest = text.partition(MARK)
+    if not found:
+        return text, None
+    try:
+        return english, json.loads(rest)
+    except ValueError:
+        return english, None
 
 
 def notification_row(
@@ -38,9 +197,10 @@ def notification_row(
     *,
     event_key: str,
     kind: str,
-    text: str,
+    text: Message | str,
     now: datetime,
     buttons: list[list[tuple[str, str]]] | None = None,
+    language: str | None = None,
 ) -> dict[str, object]:
     """One outbox row; the event key is unique per shop, so an event is queued once."""
     return {
@@ -48,7 +208,7 @@ def notification_row(
         "event_key": f"shop:{shop_id}:{event_key}",
         "kind": kind,
         "chat_id": chat_id,
-        "text": text,
+        "text": pack(text, shop_id, language),
         "buttons": json.dumps(buttons) if buttons else None,
         "created_at": now,
         "next_attempt_at": now,
@@ -61,7 +221,7 @@ async def notify(
     *,
     event_key: str,
     kind: str,
-    text: str,
+    text: Message | str,
     now: datetime,
     buttons: list[list[tuple[str, str]]] | None = None,
 ) -> bool:
@@ -77,55 +237,307 @@ async def notify(
         text=text,
         now=now,
         buttons=buttons,
+        language=shop.language,
     )
     return await repo.add_notification(session, row)
 
 
-def low_discount_text(shop: Shop, v: Voucher, warning: Warning, by: Account | None) -> str:
+async def notify_person(
+    session: AsyncSession,
+    shop: Shop,
+    chat_id: int,
+    *,
+    event_key: str,
+    kind: str,
+    text: Message | str,
+    now: datetime,
+    buttons: list[list[tuple[str, str]]] | None = None,
+) -> bool:
+    """Queue one message for a person's private chat (rendered in their language)."""
+    row = notification_row(
+        shop.id,  # type: ignore[arg-type]
+        chat_id,
+        event_key=event_key,
+        kind=kind,
+        text=text,
+        now=now,
+        buttons=buttons,
+        language=shop.language,
+    )
+    return await repo.add_notification(session, row)
+
+
+# --- what each event says (R-n1) ------------------------------------------------------------
+
+
+def low_discount_text(shop: Shop, v: Voucher, warning: Warning, by: Account | None) -> Message:
     d = warning.data
-    money = lambda m: format_money(m, shop.currency)  # noqa: E731
-    return (
-        f"⚠️ Maximum Discount Per Order is Low: {voucher_label(v)} was created by "
-        f"{account_label(by)}.\n{v.percent}% off a {money(d['basket'])} basket is "
-        f"{money(d['nominal'])}, but the maximum discount is {money(d['capped'])}: "
-        f"the buyer pays {money(d['final_price'])}."
+    cur = shop.currency
+    return msg(
+        "⚠️ Maximum Discount Per Order is Low: {voucher} was created by {account}.\n"
+        "{percent}% off a {basket} basket is {nominal}, but the maximum discount is {capped}: "
+        "the buyer pays {final}.",
+        voucher=html(voucher_label(v)),
+        account=account_label(by),
+        percent=v.percent or 0,
+        basket=money(d["basket"], cur),
+        nominal=money(d["nominal"], cur),
+        capped=money(d["capped"], cur),
+        final=money(d["final_price"], cur),
     )
 
 
-def quota_text(name: str, voucher_id: int, claimed: int, total: int) -> str:
-    label = named_voucher(name, voucher_id)
+def quota_text(name: str, voucher_id: int, claimed: int, total: int) -> Message:
+    label = html(named_voucher(name, voucher_id))
     if claimed >= total:
-        return f"🔴 {label} is sold out: all {total:,} vouchers claimed."
-    return (
-        f"🟠 {label} is {claimed * 100 // total}% claimed: {total - claimed:,} of {total:,} left."
+        return msg_n(
+            "🔴 {voucher} is sold out: all {n} voucher claimed.",
+            "🔴 {voucher} is sold out: all {n} vouchers claimed.",
+            total,
+            voucher=label,
+        )
+    return msg(
+        "🟠 {voucher} is {percent}% claimed: {remaining} of {total} left.",
+        voucher=label,
+        percent=claimed * 100 // total,
+        remaining=total - claimed,
+        total=total,
     )
 
 
-def opened_text(shop: Shop, v: Voucher) -> str:
-    kind = "LIVE Interactive Voucher" if v.kind == Kind.LIVE else "Regular Voucher"
-    text = (
-        f"🟢 Claim period opened: {voucher_label(v)}, {kind}, {discount_text(shop, v)}. "
-        f"{v.total_quantity:,} vouchers claimable until {local_time(v.ends_at, shop.timezone)}."
+def kind_words(kind: str) -> Message:
+    return msg("LIVE Interactive Voucher") if kind == Kind.LIVE else msg("Regular Voucher")
+
+
+def opened_text(shop: Shop, v: Voucher) -> Message:
+    text = msg_n(
+        "🟢 Claim period opened: {voucher}, {kind}, {discount}. {n} voucher claimable until "
+        "{until}.",
+        "🟢 Claim period opened: {voucher}, {kind}, {discount}. {n} vouchers claimable until "
+        "{until}.",
+        v.total_quantity,
+        voucher=html(voucher_label(v)),
+        kind=kind_words(v.kind),
+        discount=discount_text(shop, v),
+        until=when(v.ends_at, shop.timezone),
     )
     if v.kind == Kind.LIVE:
-        text += (
-            f"\nViewers can claim it once a host issues it with a task in a live session "
-            f"(/issue {v.id})."
+        return seq(
+            text,
+            msg(
+                "Viewers can claim it once a host issues it with a task in a live session "
+                "(/issue {id}).",
+                id=str(v.id),
+            ),
+            sep="\n",
         )
     return text
 
 
-def discount_text(shop: Shop, v: Voucher) -> str:
-    def money(minor: int) -> str:
-        return format_money(minor, shop.currency)
-
-    if v.discount_type == DiscountType.PERCENT:
-        text = f"{v.percent}% off (up to {money(v.max_discount or 0)} per order)"
+def closed_text(shop: Shop, v: Voucher) -> Message:
+    remaining = max(v.total_quantity - v.claimed, 0)
+    if v.valid_days is not None:
+        usable = msg_n(
+            "Claimed vouchers can be used for {n} day after claiming.",
+            "Claimed vouchers can be used for {n} days after claiming.",
+            v.valid_days,
+        )
     else:
-        text = f"{money(v.amount or 0)} off"
+        usable = msg(
+            "Claimed vouchers can be used until {until}.",
+            until=when(v.redeem_until or v.ends_at, shop.timezone),
+        )
+    return seq(
+        msg("🏁 Claim period ended: {voucher}.", voucher=html(voucher_label(v))),
+        msg(
+            "Claims: {claimed} of {total} · redeemed: {redeemed} · remaining: {remaining}.",
+            claimed=v.claimed,
+            total=v.total_quantity,
+            redeemed=v.redeemed,
+            remaining=remaining,
+        ),
+        usable,
+        sep="\n",
+    )
+
+
+def discount_text(shop: Shop, v: Voucher) -> Message:
+    cur = shop.currency
+    if v.discount_type == DiscountType.PERCENT:
+        text = msg(
+            "{percent}% off (up to {cap} per order)",
+            percent=v.percent or 0,
+            cap=money(v.max_discount or 0, cur),
+        )
+    else:
+        text = msg("{amount} off", amount=money(v.amount or 0, cur))
     if v.min_spend:
-        text += f", minimum spend {money(v.min_spend)}"
+        return seq(text, msg(", minimum spend {amount}", amount=money(v.min_spend, cur)))
     return text
+
+
+def linked_text(account: Account) -> Message:
+    return msg("🔗 {account} was linked to the shop.", account=account_label(account))
+
+
+def unlinked_text(account: Account) -> Message:
+    return msg("✂️ {account} was unlinked from the shop.", account=account_label(account))
+
+
+def deactivated_text(v: Voucher, by: Account | None, voided: int) -> Message:
+    return seq(
+        msg(
+            "⛔ {voucher} was deactivated by {account}.",
+            voucher=html(voucher_label(v)),
+            account=account_label(by),
+        ),
+        msg_n(
+            "{claimed} claimed, {n} unused claim voided.",
+            "{claimed} claimed, {n} unused claims voided.",
+            voided,
+            claimed=v.claimed,
+        ),
+        sep=" ",
+    )
+
+
+def _stop_reason(reason: str, by: Account | None) -> Message:
+    if reason == "stopped":
+        return msg("by {account}", account=account_label(by))
+    if reason == "session_ended":
+        return msg("because the live session ended")
+    if reason == "deactivated":
+        return msg("because the voucher was deactivated")
+    if reason == "account_unlinked":
+        return msg("because the host account was unlinked")
+    if reason == "claim_period_ended":
+        return msg("because the claim period ended")
+    return html(escape(reason))
+
+
+def distribution_stopped_text(
+    voucher: Voucher, task: Task, reason: str, by: Account | None
+) -> Message:
+    return msg(
+        "⏹ Distribution of {voucher} ({task}) stopped {why}.",
+        voucher=html(voucher_label(voucher)),
+        task=task_words(task),
+        why=_stop_reason(reason, by),
+    )
+
+
+def distribution_started_text(
+    host: Account | None, voucher: Voucher, session_id: int, task: Task
+) -> Message:
+    return msg(
+        "▶️ {account} is distributing {voucher} in live session #{session}: {task}, "
+        "{remaining} left.",
+        account=account_label(host),
+        voucher=html(voucher_label(voucher)),
+        session=str(session_id),
+        task=task_words(task),
+        remaining=voucher.total_quantity - voucher.claimed,
+    )
+
+
+def lasted(minutes: int) -> Message:
+    """`less than a minute`, `1 minute`, `25 minutes` (the team reads it, R-b5)."""
+    if minutes < 1:
+        return msg("less than a minute")
+    return msg_n("{n} minute", "{n} minutes", minutes)
+
+
+def session_ended_text(session_id: int, by: Account | None, minutes: int, claims: int) -> Message:
+    return msg(
+        "🎬 Live session #{session} of {account} ended after {lasted} with {claims}.",
+        session=str(session_id),
+        account=account_label(by),
+        lasted=lasted(minutes),
+        claims=msg_n("{n} voucher claim", "{n} voucher claims", claims),
+    )
+
+
+def drop_reason(code: str | None) -> Message:
+    """Why a drop failed, for a host (keys are the refusal codes of an immediate issue)."""
+    if code == "session_ended":
+        return msg("the live session had ended")
+    if code == "not_distributable":
+        return msg("the voucher was not ongoing")
+    if code == "distribution_active":
+        return msg("the voucher was already being distributed")
+    if code == "sold_out":
+        return msg("the voucher was sold out")
+    if code == "not_live_voucher":
+        return msg("it is not a LIVE voucher")
+    if code == "voucher_not_found":
+        return msg("the voucher no longer exists")
+    if code == "forbidden":
+        return msg("the account that scheduled it may no longer run this session")
+    return msg("it could not be issued")
+
+
+def drop_scheduled_text(
+    by: Account | None, voucher: Voucher, session_id: int, due: datetime, shop: Shop, task: Task
+) -> Message:
+    return msg(
+        "⏰ {account} scheduled a drop of {voucher} in live session #{session} at {when}: {task}.",
+        account=account_label(by),
+        voucher=html(voucher_label(voucher)),
+        session=str(session_id),
+        when=when(due, shop.timezone),
+        task=task_words(task),
+    )
+
+
+def drop_settled_text(
+    label: str, session_id: int, task: Task, status: str, reason: str | None
+) -> Message:
+    if status == "fired":
+        return msg(
+            "🚀 Drop fired: {voucher} is now distributed in live session #{session} ({task}).",
+            voucher=html(label),
+            session=str(session_id),
+            task=task_words(task),
+        )
+    return msg(
+        "⚠️ Drop failed: {voucher} was due in live session #{session} ({task}), but {reason}.",
+        voucher=html(label),
+        session=str(session_id),
+        task=task_words(task),
+        reason=drop_reason(reason),
+    )
+
+
+def sellout_text(
+    v: Voucher,
+    minutes: int,
+    rate_tenths: int,
+    remaining: int,
+    session_id: int,
+    host: Account | None,
+) -> Message:
+    return msg(
+        "⏳ {voucher} will sell out in about {minutes} min at the current rate ({rate} "
+        "claims/min, {remaining} left) in live session #{session} of {account}.",
+        voucher=html(voucher_label(v)),
+        minutes=minutes,
+        rate=html(f"{rate_tenths // 10}.{rate_tenths % 10}"),
+        remaining=remaining,
+        session=str(session_id),
+        account=account_label(host),
+    )
+
+
+def ask_more_text(
+    by: Account | None, name: str, voucher_id: int, remaining: int, total: int
+) -> Message:
+    return msg(
+        "🙋 {account} asks for more of {voucher}: {remaining} of {total} left.",
+        account=account_label(by),
+        voucher=html(named_voucher(name, voucher_id)),
+        remaining=remaining,
+        total=total,
+    )
 
 
 def local_time(at: datetime, timezone: str) -> str:

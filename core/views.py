@@ -34,10 +34,18 @@ class ShopView:
     currency: str
     timezone: str
     team_chat_id: int | None
+    language: str = "en"  # the team chat's (R-l10n1)
 
     @classmethod
     def of(cls, shop: Shop) -> ShopView:
-        return cls(shop.id, shop.name, shop.currency, shop.timezone, shop.team_chat_id)  # type: ignore[arg-type]
+        return cls(
+            shop.id,  # type: ignore[arg-type]
+            shop.name,
+            shop.currency,
+            shop.timezone,
+            shop.team_chat_id,
+            shop.language or "en",
+        )
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,18 @@ class Shop(SQLModel, table=True):
     timezone: str = Field(default="UTC", max_length=64)
     team_chat_id: int | None = Field(default=None, sa_type=BigInteger)
     created_at: datetime = _instant()
+    # The team chat's language, chosen by the seller (R-l10n1); one of bot/i18n.LANGUAGES.
+    language: str = Field(default="en", max_length=8)
+
+
+class UserLanguage(SQLModel, table=True):
+    """A person's `/language` choice (R-l10n1), kept whether or not they belong to a shop."""
+
+    telegram_user_id: int = Field(
+        primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False}
+    )
+    language: str = Field(max_length=8)
+    updated_at: datetime = _instant()
 
 
 class Account(SQLModel, table=True):

@@ -31,6 +31,7 @@ from storage.models import (
     Shop,
     ShopOrder,
     TimedDrop,
+    UserLanguage,
     Voucher,
     VoucherBuyer,
     VoucherProduct,
@@ -806,3 +807,23 @@ async def seller_of_shop(session: AsyncSession, shop_id: int) -> Account | None:
         .order_by(col(Account.id))
         .limit(1),
     )
+
+
+# --- languages (R-l10n1) ---------------------------------------------------------------------
+
+
+async def user_language(session: AsyncSession, telegram_user_id: int) -> str | None:
+    row = await session.get(UserLanguage, telegram_user_id)
+    return row.language if row is not None else None
+
+
+async def set_user_language(
+    session: AsyncSession, telegram_user_id: int, language: str, now: datetime
+) -> None:
+    """One row per person: a later choice replaces the earlier one (an upsert, no race)."""
+    values = {"telegram_user_id": telegram_user_id, "language": language, "updated_at": now}
+    stmt = _insert(session, UserLanguage).values(**values).on_conflict_do_update(
+        index_elements=["telegram_user_id"],
+        set_={"language": language, "updated_at": now},
+    )
+    await session.execute(stmt)

@@ -10,25 +10,30 @@ from typing import Any, TypeVar
 from telegram import Update
 from telegram.ext import ContextTypes, ConversationHandler
 
+from bot.i18n import N_, _
 from bot.telegram.render import error_text
 from bot.telegram.replies import notice
 from core.errors import VoucherbotError
 from core.rules.roles import Action
 from core.services import Services
 from core.services.accounts import Membership
-from core.services.base import REFUSALS
 
 _LOGGER = logging.getLogger(__name__)
 
-NOT_MEMBER = (
+NOT_MEMBER = N_(
     "You're not part of a shop yet. Create one with <code>/setup Your Shop Name</code>, "
     "or open the invite link your seller sent you."
 )
 WHO_CAN = {
-    Action.MANAGE_VOUCHERS: "only the shop's seller can do that: ask them to create, change "
-    "or deactivate vouchers.",
-    Action.MANAGE_SHOP: "only the shop's seller can manage accounts, invites, API keys and "
-    "the team chat.",
+    Action.MANAGE_VOUCHERS: N_(
+        "🙏 Sorry, only the shop's seller can do that: ask them to create, change or "
+        "deactivate vouchers."
+    ),
+    Action.MANAGE_SHOP: N_(
+        "🙏 Sorry, only the shop's seller can manage accounts, invites, API keys and the team chat."
+    ),
+    Action.RUN_LIVE: N_("🙏 Sorry, only the shop's linked accounts can run live sessions."),
+    Action.READ: N_("🙏 Sorry, only the shop's linked accounts can see this."),
 }
 
 Ctx = ContextTypes.DEFAULT_TYPE
@@ -37,8 +42,10 @@ F = TypeVar("F", bound=Handler)
 
 
 def refusal(action: Action) -> str:
-    words = WHO_CAN.get(action) or REFUSALS[action]
-    return "🙏 Sorry, " + words[:1].lower() + words[1:]
+    words = WHO_CAN.get(action)
+    if words is None:  # an action added in core without its sentence here: still polite
+        return _("🙏 Sorry, you may not do that in this shop.")
+    return _(words)
 
 
 async def membership(services: Services, update: Update) -> Membership | None:
@@ -59,7 +66,7 @@ def member_only(action: Action | None = None, *, ends_flow: bool = False) -> Cal
             stop = ConversationHandler.END if ends_flow else None
             member = await membership(self.services, update)
             if member is None:
-                await notice(update, NOT_MEMBER)
+                await notice(update, _(NOT_MEMBER))
                 return stop
             if action is not None and not member.actor.may(action):
                 await notice(update, refusal(action))

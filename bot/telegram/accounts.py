@@ -14,11 +14,12 @@ from telegram.ext import (
     filters,
 )
 
+from bot.i18n import N_, _
 from bot.telegram import flows
 from bot.telegram.access import Ctx, member_only, membership, refusal
 from bot.telegram.commands import Audience, CommandInfo, publish_for_user
 from bot.telegram.keyboards import button, markup
-from bot.telegram.render import error_text, esc, local
+from bot.telegram.render import error_text, esc, local, role_label
 from bot.telegram.replies import ack, say, show, stale
 from bot.telegram.voucher_draft import parse_whole
 from core.errors import VoucherbotError
@@ -29,32 +30,38 @@ from core.views import AccountView
 
 COMMANDS = [
     CommandInfo(
-        "link", "/link official|marketing", "invite a host account (deep link)", Audience.SELLER
+        "link",
+        N_("/link official|marketing"),
+        N_("invite a host account (deep link)"),
+        Audience.SELLER,
     ),
-    CommandInfo("accounts", "/accounts", "the shop's accounts", Audience.SELLER),
+    CommandInfo("accounts", "/accounts", N_("the shop's accounts"), Audience.SELLER),
     CommandInfo(
-        "unlink", "/unlink <account id>", "remove a linked account at once", Audience.SELLER
+        "unlink", N_("/unlink <account id>"), N_("remove a linked account at once"), Audience.SELLER
     ),
     CommandInfo(
-        "handle", "/handle <platform handle>", "record your LIVE host name", Audience.LINKED
+        "handle", N_("/handle <platform handle>"), N_("record your LIVE host name"), Audience.LINKED
     ),
-    CommandInfo("team", "/team", "(in a group) send team notifications here", Audience.GROUP),
+    CommandInfo("team", "/team", N_("(in a group) send team notifications here"), Audience.GROUP),
     CommandInfo(
-        "apikey", "/apikey [revoke <key id>]", "create (or revoke) an API key", Audience.SELLER
+        "apikey",
+        N_("/apikey [revoke <key id>]"),
+        N_("create (or revoke) an API key"),
+        Audience.SELLER,
     ),
 ]
 HANDLE_FLOW = "hd"
-ASK_HANDLE = (
+ASK_HANDLE = N_(
     "Send your platform handle — your LIVE host name on the platform, like "
     "<code>acme_live</code> (letters, digits, _ . : -) — or /cancel."
 )
-HANDLE_EXPIRED = "⏱ Setting your handle timed out. Use /handle again."
+HANDLE_EXPIRED = N_("⏱ Setting your handle timed out. Use /handle again.")
 
 
 def _account_line(a: AccountView) -> str:
-    handle = f"@{esc(a.platform_handle)}" if a.platform_handle else "no handle yet"
-    name = esc(a.display_name or f"account {a.id}")
-    return f"#{a.id} <b>{name}</b> · {a.role} · {handle}"
+    handle = f"@{esc(a.platform_handle)}" if a.platform_handle else _("no handle yet")
+    name = esc(a.display_name or _("account {id}").format(id=a.id))
+    return f"#{a.id} <b>{name}</b> · {role_label(a.role)} · {handle}"
 
 
 class AccountHandlers:
@@ -68,17 +75,20 @@ class AccountHandlers:
     async def link(self, update: Update, context: Ctx, member: Membership) -> None:
         role = (context.args or [""])[0].lower()
         if role not in LINKABLE_ROLES:
-            prefix = "" if not role else "The role is <b>official</b> or <b>marketing</b>. "
+            prefix = "" if not role else _("The role is <b>official</b> or <b>marketing</b>.") + " "
             await say(
                 update,
-                prefix + "Which account do you want to link? A shop has 1 official account and up "
-                "to 4 marketing accounts.",
+                prefix
+                + _(
+                    "Which account do you want to link? A shop has 1 official account and up to "
+                    "4 marketing accounts."
+                ),
                 markup(
                     [
-                        button("Official account", "lk", "official"),
-                        button("Marketing account", "lk", "marketing"),
+                        button(_("Official account"), "lk", "official"),
+                        button(_("Marketing account"), "lk", "marketing"),
                     ],
-                    [button("✖ Cancel", "cx")],
+                    [button(_("✖ Cancel"), "cx")],
                 ),
             )
             return
@@ -96,11 +106,18 @@ class AccountHandlers:
         link = invite.deep_link(context.bot.username)
         await show(
             update,
-            f"🔗 Invite for {'an' if role[:1] in 'aeiou' else 'a'} <b>{role}</b> account of "
-            f"<b>{esc(member.shop.name)}</b>:\n"
-            f"{esc(link)}\n\n"
-            f"Send it to the host: opening it links their Telegram account. It works once and "
-            f"expires {local(invite.expires_at, member.shop)} ({esc(member.shop.timezone)}).",
+            (
+                _("🔗 Invite for an <b>official</b> account of <b>{shop}</b>:")
+                if role == "official"
+                else _("🔗 Invite for a <b>marketing</b> account of <b>{shop}</b>:")
+            ).format(shop=esc(member.shop.name))
+            + f"\n{esc(link)}\n\n"
+            + _(
+                "Send it to the host: opening it links their Telegram account. It works once and "
+                "expires {when} ({timezone})."
+            ).format(
+                when=local(invite.expires_at, member.shop), timezone=esc(member.shop.timezone)
+            ),
         )
 
     # --- accounts and unlinking -----------------------------------------------------------
@@ -111,13 +128,22 @@ class AccountHandlers:
 
     async def _accounts(self, update: Update, member: Membership, prefix: str = "") -> None:
         accounts = await self.services.accounts.list(member.actor)
-        lines = [prefix + f"👥 <b>Accounts of {esc(member.shop.name)}</b>"]
+        lines = [prefix + _("👥 <b>Accounts of {shop}</b>").format(shop=esc(member.shop.name))]
         lines += [_account_line(a) for a in accounts]
         linked = [a for a in accounts if a.role != Role.SELLER]
         if not linked:
-            lines.append("No linked accounts yet: invite one with /link.")
+            lines.append(_("No linked accounts yet: invite one with /link."))
         rows = [
-            [button(f"✂️ Unlink #{a.id} {(a.display_name or a.role)[:30]}", "ac", a.id, "u")]
+            [
+                button(
+                    _("✂️ Unlink #{id} {name}").format(
+                        id=a.id, name=(a.display_name or role_label(a.role))[:30]
+                    ),
+                    "ac",
+                    a.id,
+                    "u",
+                )
+            ]
             for a in linked
         ]
         await show(update, "\n".join(lines), markup(*rows))
@@ -130,35 +156,41 @@ class AccountHandlers:
             await self._accounts(
                 update,
                 member,
-                "Tap the account to unlink (or send <code>/unlink &lt;account id&gt;</code>).\n",
+                _("Tap the account to unlink (or send <code>/unlink &lt;account id&gt;</code>).")
+                + "\n",
             )
             return
         await self._unlink(update, context, member, account_id)
 
     @member_only(Action.MANAGE_SHOP)
     async def unlink_button(self, update: Update, context: Ctx, member: Membership) -> None:
-        _, raw_id, action = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
+        _prefix, raw_id, action = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
         account_id = int(raw_id)
         if action == "u":
             a = await self.services.accounts.get(member.actor, account_id)
             await ack(update)
             await show(
                 update,
-                f"Unlink {_account_line(a)}? They lose every permission at once and their "
-                "live session and distributions stop.",
+                _(
+                    "Unlink {account}? They lose every permission at once and their live session "
+                    "and distributions stop."
+                ).format(account=_account_line(a)),
                 markup(
-                    [button("✂️ Yes, unlink", "ac", a.id, "u!"), button("Keep", "ac", a.id, "k")]
+                    [
+                        button(_("✂️ Yes, unlink"), "ac", a.id, "u!"),
+                        button(_("Keep"), "ac", a.id, "k"),
+                    ]
                 ),
             )
             return
         if action == "k":
-            await ack(update, "Kept.")
+            await ack(update, _("Kept."))
             await self._accounts(update, member)
             return
         try:
             await self.services.accounts.get(member.actor, account_id)
         except VoucherbotError:
-            await stale(update, "That account is already unlinked.")
+            await stale(update, _("That account is already unlinked."))
             return
         await ack(update)
         await self._unlink(update, context, member, account_id)
@@ -169,7 +201,12 @@ class AccountHandlers:
         a = await self.services.accounts.unlink(member.actor, account_id)
         if a.telegram_user_id is not None:
             await publish_for_user(context.bot, self.catalog, a.telegram_user_id, None)
-        await show(update, f"✂️ Unlinked {_account_line(a)}. Their permissions ended now.")
+        await show(
+            update,
+            _("✂️ Unlinked {account}. Their permissions ended now.").format(
+                account=_account_line(a)
+            ),
+        )
 
     # --- /handle ----------------------------------------------------------------------------
 
@@ -179,12 +216,16 @@ class AccountHandlers:
             await self._set_handle(update, member, context.args[0])
             return flows.END
         flow = flows.begin(context, HANDLE_FLOW, self.services.clock)
-        await say(update, ASK_HANDLE, markup([button("✖ Cancel", HANDLE_FLOW, flow["fid"], "cx")]))
+        await say(
+            update, _(ASK_HANDLE), markup([button(_("✖ Cancel"), HANDLE_FLOW, flow["fid"], "cx")])
+        )
         return "typing"
 
     async def handle_text(self, update: Update, context: Ctx) -> object:
         if (
-            await flows.live_flow(update, context, HANDLE_FLOW, self.services.clock, HANDLE_EXPIRED)
+            await flows.live_flow(
+                update, context, HANDLE_FLOW, self.services.clock, _(HANDLE_EXPIRED)
+            )
             is None
         ):
             return flows.END
@@ -195,22 +236,24 @@ class AccountHandlers:
         try:
             await self._set_handle(update, member, (update.effective_message.text or "").strip())  # type: ignore[union-attr]
         except VoucherbotError as exc:
-            await say(update, f"⚠️ {error_text(exc)}\n\n{ASK_HANDLE}")
+            await say(update, f"⚠️ {error_text(exc)}\n\n{_(ASK_HANDLE)}")
             return "typing"
         return flows.finish(context, HANDLE_FLOW)
 
     async def handle_button(self, update: Update, context: Ctx) -> object:
         if (
-            await flows.live_flow(update, context, HANDLE_FLOW, self.services.clock, HANDLE_EXPIRED)
+            await flows.live_flow(
+                update, context, HANDLE_FLOW, self.services.clock, _(HANDLE_EXPIRED)
+            )
             is None
         ):
             return None if flows.current(context, HANDLE_FLOW) else flows.END
         await ack(update)
-        await show(update, "Cancelled: your handle did not change.")
+        await show(update, _("Cancelled: your handle did not change."))
         return flows.finish(context, HANDLE_FLOW)
 
     async def handle_cancel(self, update: Update, context: Ctx) -> int:
-        await say(update, "Cancelled: your handle did not change.")
+        await say(update, _("Cancelled: your handle did not change."))
         return flows.finish(context, HANDLE_FLOW)
 
     async def handle_timeout(self, update: object, context: Ctx) -> None:
@@ -220,8 +263,10 @@ class AccountHandlers:
         a = await self.services.accounts.set_handle(member.actor, handle)
         await say(
             update,
-            f"✅ Your platform handle is <b>@{esc(a.platform_handle)}</b>: Follow LIVE Host tasks "
-            "count new followers of this handle.",
+            _(
+                "✅ Your platform handle is <b>@{handle}</b>: Follow LIVE Host tasks count new "
+                "followers of this handle."
+            ).format(handle=esc(a.platform_handle)),
         )
 
     # --- /team -------------------------------------------------------------------------------
@@ -231,8 +276,10 @@ class AccountHandlers:
         if chat is None or chat.type not in ("group", "supergroup"):
             await say(
                 update,
-                "Use /team inside your team's Telegram group (add me to the group first): "
-                "that group then receives the shop's notifications.",
+                _(
+                    "Use /team inside your team's Telegram group (add me to the group first): "
+                    "that group then receives the shop's notifications."
+                ),
             )
             return
         await self._team(update, context)
@@ -242,10 +289,12 @@ class AccountHandlers:
         shop = await self.services.shops.set_team_chat(member.actor, update.effective_chat.id)  # type: ignore[union-attr]
         await say(
             update,
-            f"✅ This group is now the team chat of <b>{esc(shop.name)}</b>. I'll post here: "
-            "low maximum discount warnings, claim periods opening and closing, quota running "
-            "out, distributions started and stopped, deactivations, accounts linked and "
-            "unlinked, and live sessions ending.",
+            _(
+                "✅ This group is now the team chat of <b>{shop}</b>. I'll post here: low maximum "
+                "discount warnings, claim periods opening and closing, quota running out, "
+                "distributions started and stopped, deactivations, accounts linked and unlinked, "
+                "and live sessions ending. The seller chooses its language with /language."
+            ).format(shop=esc(shop.name)),
         )
 
     # --- /apikey ----------------------------------------------------------------------------
@@ -253,7 +302,7 @@ class AccountHandlers:
     async def apikey(self, update: Update, context: Ctx) -> None:
         chat = update.effective_chat
         if chat is None or chat.type != "private":
-            await say(update, "🔒 For safety, /apikey only works in a private chat with me.")
+            await say(update, _("🔒 For safety, /apikey only works in a private chat with me."))
             return
         await self._apikey(update, context)
 
@@ -265,37 +314,45 @@ class AccountHandlers:
                 view = await self.services.api_keys.revoke(args[1], actor=member.actor)
                 await say(
                     update,
-                    f"✅ API key <code>{esc(view.key_id)}</code> is revoked: it stops working now.",
+                    _("✅ API key <code>{key}</code> is revoked: it stops working now.").format(
+                        key=esc(view.key_id)
+                    ),
                 )
             else:
-                await self._key_list(update, member, "Which API key do you want to revoke?")
+                await self._key_list(update, member, _("Which API key do you want to revoke?"))
             return
         key = await self.services.api_keys.create(member.actor)
         await say(
             update,
-            f"🔑 New API key for <b>{esc(member.shop.name)}</b> — shown only once, store it now:\n"
-            f"<code>{esc(key.secret)}</code>\n"
-            f"Key id: <code>{esc(key.key_id)}</code>. The platform sends it as "
-            "<code>Authorization: Bearer …</code>. Revoke it with "
-            f"<code>/apikey revoke {esc(key.key_id)}</code>.",
+            _("🔑 New API key for <b>{shop}</b> — shown only once, store it now:").format(
+                shop=esc(member.shop.name)
+            )
+            + f"\n<code>{esc(key.secret)}</code>\n"
+            + _(
+                "Key id: <code>{key}</code>. The platform sends it as "
+                "<code>Authorization: Bearer …</code>. Revoke it with "
+                "<code>/apikey revoke {key}</code>."
+            ).format(key=esc(key.key_id)),
         )
 
     async def _key_list(self, update: Update, member: Membership, title: str) -> None:
         keys = [k for k in await self.services.api_keys.list(member.actor) if k.revoked_at is None]
         if not keys:
-            await show(update, "There are no active API keys. Create one with /apikey.")
+            await show(update, _("There are no active API keys. Create one with /apikey."))
             return
         rows = [
             [
                 button(
-                    f"Revoke {k.key_id} (created {local(k.created_at, member.shop)})",
+                    _("Revoke {key} (created {when})").format(
+                        key=k.key_id, when=local(k.created_at, member.shop)
+                    ),
                     "ak",
                     k.key_id,
                 )
             ]
             for k in keys[:30]
         ]
-        await show(update, title, markup(*rows, [button("✖ Cancel", "cx")]))
+        await show(update, title, markup(*rows, [button(_("✖ Cancel"), "cx")]))
 
     @member_only(Action.MANAGE_SHOP)
     async def apikey_button(self, update: Update, context: Ctx, member: Membership) -> None:
@@ -305,18 +362,23 @@ class AccountHandlers:
             await ack(update)
             await show(
                 update,
-                f"Revoke API key <code>{esc(key_id)}</code>? Requests using it will fail at once.",
-                markup([button("Yes, revoke", "ak", key_id, "!"), button("✖ Cancel", "cx")]),
+                _("Revoke API key <code>{key}</code>? Requests using it will fail at once.").format(
+                    key=esc(key_id)
+                ),
+                markup([button(_("Yes, revoke"), "ak", key_id, "!"), button(_("✖ Cancel"), "cx")]),
             )
             return
         keys = {k.key_id: k for k in await self.services.api_keys.list(member.actor)}
         if key_id not in keys or keys[key_id].revoked_at is not None:
-            await stale(update, "That key is already revoked.")
+            await stale(update, _("That key is already revoked."))
             return
         await self.services.api_keys.revoke(key_id, actor=member.actor)
-        await ack(update, "Revoked.")
+        await ack(update, _("Revoked."))
         await show(
-            update, f"✅ API key <code>{esc(key_id)}</code> is revoked: it stops working now."
+            update,
+            _("✅ API key <code>{key}</code> is revoked: it stops working now.").format(
+                key=esc(key_id)
+            ),
         )
 
 

@@ -13,7 +13,8 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.config import Settings
-from bot.telegram import accounts, analytics, drops, live, live_panel, start, vouchers
+from bot.i18n import _, activate
+from bot.telegram import accounts, analytics, drops, language, live, live_panel, start, vouchers
 from bot.telegram.commands import CommandInfo, publish_defaults
 from bot.telegram.persistence import DatabasePersistence
 from bot.telegram.replies import say
@@ -30,7 +31,25 @@ RATE_LIMIT_RETRIES = 3
 # order their commands appear in the menu and /help, and their handlers are registered
 # (`register_features`; earlier handlers win). A new feature joins the bot by being added
 # here and in `register_features` (a test checks that none is left out).
-FEATURES = (start, vouchers, live, accounts, analytics, live_panel, drops)
+FEATURES = (start, vouchers, live, accounts, analytics, live_panel, drops, language)
+
+
+class SpeakingApplication(Application):  # type: ignore[type-arg]
+    """Handles each update in the language of the person (or team) it comes from (R-l10n1):
+    the language is set before any handler runs, so every `_()` below answers in it, and the
+    tasks handlers start inherit it."""
+
+    speaker: language.Speaker | None = None
+
+    async def process_update(self, update: object) -> None:
+        if self.speaker is not None:
+            try:
+                language = await self.speaker.language_of(update)
+                activate(language, self.speaker.region_of(update, language))
+            except Exception:  # an unreadable choice must not lose the update: English then
+                _LOGGER.warning("could not resolve the language of an update", exc_info=True)
+                activate(None)
+        await super().process_update(update)
 
 
 def default_file_url(base_url: str) -> str:
@@ -50,6 +69,7 @@ def build_application(
 ) -> Application:
     builder = (
         ApplicationBuilder()
+        .application_class(SpeakingApplication)
         .token(token)
         .base_url(base_url)
         .base_file_url(base_file_url or default_file_url(base_url))
@@ -65,6 +85,8 @@ def build_application(
     if webhook:
         builder = builder.updater(None)
     application = builder.build()
+    if isinstance(application, SpeakingApplication):
+        application.speaker = language.Speaker(services)
     register_features(application, services, settings)
     application.add_error_handler(_on_error)
     return application
@@ -92,6 +114,8 @@ def register_features(application: Application, services: Services, settings: Se
     analytics.register(application, services)
     live_panel.register(application, services)
     drops.register(application, services)
+    speaker = getattr(application, "speaker", None) or language.Speaker(services)
+    language.register(application, services, speaker, catalog)
     start.register_leftovers(application, leftovers)
 
 
@@ -99,7 +123,7 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     _LOGGER.error("error while handling an update", exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
-            await say(update, "😕 Sorry, something went wrong on my side. Please try again.")
+            await say(update, _("😕 Sorry, something went wrong on my side. Please try again."))
         except Exception:
             _LOGGER.debug("could not tell the user about the error", exc_info=True)
 

@@ -15,6 +15,7 @@ from telegram import (
 )
 from telegram.error import TelegramError
 
+from bot.i18n import LANGUAGES, _, speaking
 from core.rules.roles import Role
 
 _LOGGER = logging.getLogger(__name__)
@@ -30,9 +31,14 @@ class Audience(StrEnum):
 @dataclass(frozen=True)
 class CommandInfo:
     name: str
-    usage: str  # shown in /help, e.g. "/addqty <id> <n>"
-    description: str  # the menu's short text
+    usage: str  # shown in /help, e.g. "/addqty <id> <n>" (English; translated when shown)
+    description: str  # the menu's short text (English; translated when shown)
     audience: Audience
+
+    @property
+    def shown_usage(self) -> str:
+        # A bare command has nothing to translate (and is not a catalog entry).
+        return _(self.usage) if " " in self.usage else self.usage
 
 
 def visible_to(commands: list[CommandInfo], role: str | None) -> list[CommandInfo]:
@@ -48,20 +54,32 @@ def visible_to(commands: list[CommandInfo], role: str | None) -> list[CommandInf
 
 
 def _menu(commands: list[CommandInfo]) -> list[BotCommand]:
-    return [BotCommand(c.name, c.description[:256]) for c in commands]
+    """In the language in force (R-l10n1)."""
+    return [BotCommand(c.name, _(c.description)[:256]) for c in commands]
 
 
 async def publish_defaults(bot: Bot, commands: list[CommandInfo]) -> None:
-    """setMyCommands at start-up: newcomers' menu by default, the group menu in groups."""
-    await bot.set_my_commands(_menu(visible_to(commands, None)), scope=BotCommandScopeDefault())
+    """setMyCommands at start-up: newcomers' menu by default, the group menu in groups; once
+    without a language (English, for everyone else) and once per `language_code` we speak,
+    which Telegram shows to people whose app is set to that language (R-l10n1)."""
     group = [c for c in commands if c.audience == Audience.GROUP or c.name == "help"]
-    await bot.set_my_commands(_menu(group), scope=BotCommandScopeAllGroupChats())
+    newcomers = visible_to(commands, None)
+    for language in (None, *LANGUAGES):
+        with speaking(language):
+            await bot.set_my_commands(
+                _menu(newcomers), scope=BotCommandScopeDefault(), language_code=language
+            )
+            await bot.set_my_commands(
+                _menu(group), scope=BotCommandScopeAllGroupChats(), language_code=language
+            )
 
 
 async def publish_for_user(
     bot: Bot, commands: list[CommandInfo], user_id: int, role: str | None
 ) -> None:
-    """A user's private-chat menu follows their role; a refused update is not worth failing for."""
+    """A user's private-chat menu follows their role, in the language in force (their own
+    `/language` choice, which Telegram's `language_code` could not express: the chat scope
+    then gets it without a language code); a refused update is not worth failing for."""
     try:
         if role is None:
             await bot.delete_my_commands(scope=BotCommandScopeChat(user_id))
@@ -77,18 +95,22 @@ def help_text(commands: list[CommandInfo], role: str | None, *, group: bool = Fa
 
     if group:
         shown = [c for c in commands if c.audience == Audience.GROUP or c.name == "help"]
-        title = "In a group I only take these commands:"
+        title = _("In a group I only take these commands:")
     else:
         shown = [c for c in visible_to(commands, role) if c.audience != Audience.GROUP]
-        title = {
-            None: "You're not in a shop yet. You can:",
-            Role.SELLER: "You're the seller: you can do everything.",
-        }.get(role, f"You're a linked {role} account. You can:")  # type: ignore[call-overload]
+        if role is None:
+            title = _("You're not in a shop yet. You can:")
+        elif role == Role.SELLER:
+            title = _("You're the seller: you can do everything.")
+        elif role == Role.OFFICIAL:
+            title = _("You're a linked official account. You can:")
+        else:
+            title = _("You're a linked marketing account. You can:")
     lines = [f"<b>{escape(title)}</b>"]
-    lines += [f"{escape(c.usage)} — {escape(c.description)}" for c in shown]
+    lines += [f"{escape(c.shown_usage)} — {escape(_(c.description))}" for c in shown]
     if not group and role == Role.SELLER:
-        lines.append("/setup — your shop's currency and time zone")
+        lines.append("/setup — " + escape(_("your shop's currency and time zone")))
     if not group and role == Role.SELLER:
-        lines.append("/team — in your team group: send notifications there")
-    lines.append("Commands with arguments also work without them: I'll show buttons.")
+        lines.append("/team — " + escape(_("in your team group: send notifications there")))
+    lines.append(_("Commands with arguments also work without them: I'll show buttons."))
     return "\n".join(lines)

@@ -16,11 +16,12 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.i18n import N_, _, ngettext, number
 from bot.telegram import flows
 from bot.telegram.access import Ctx, member_only, membership, refusal
 from bot.telegram.commands import Audience, CommandInfo
 from bot.telegram.keyboards import button, markup
-from bot.telegram.render import error_text, esc
+from bot.telegram.render import error_text, esc, task_words
 from bot.telegram.replies import ack, say, show
 from core.errors import ValidationFailed, VoucherbotError
 from core.rules.live import MAX_WATCH_MINUTES, Task, TaskType
@@ -30,15 +31,18 @@ from core.services.accounts import Membership
 from core.views import DropView
 
 COMMANDS = [
-    CommandInfo("drops", "/drops", "your session's timed drops, with Cancel", Audience.LINKED),
+    CommandInfo("drops", "/drops", N_("your session's timed drops, with Cancel"), Audience.LINKED),
 ]
 FLOW = "dr"
 LIST = "dp"
 LATER_CHOICES = (1, 2, 5, 10, 15, 30)
 WATCH_CHOICES = (1, 3, 5, 10)
-EXPIRED = "⏱ Scheduling a drop timed out after 30 minutes without an answer. Nothing was scheduled."
-WHEN_HELP = (
-    "send a time in your shop's time zone like <code>14:30</code> or <code>2:30pm</code>, "
+EXPIRED = N_(
+    "⏱ Scheduling a drop timed out after 30 minutes without an answer. Nothing was scheduled."
+)
+WHEN_HELP = N_(
+    "Tap a button, or send a time in your shop's time zone like <code>14:30</code> or "
+    "<code>2:30pm</code>, "
     "or <code>in 45 min</code>: from 1 minute to 6 hours from now."
 )
 _CLOCK = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm)?$", re.I)
@@ -76,16 +80,16 @@ def parse_when(text: str, now: datetime, timezone: str) -> datetime:
     return at.astimezone(now.tzinfo)
 
 
-def plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+def in_minutes(n: int) -> str:
+    return ngettext("in {n} min", "in {n} min", n).format(n=number(n))
 
 
 def drop_line(d: DropView, timezone: str, now: datetime, name: str) -> str:
     minutes = max(1, int((d.at - now).total_seconds() + 59) // 60)
     local = d.at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
     return (
-        f"⏰ {local} (in {plural(minutes, 'min', 'min')}): <b>{esc(name)}</b> (#{d.voucher_id}) · "
-        f"{esc(d.task.describe())}"
+        f"⏰ {local} ({in_minutes(minutes)}): <b>{esc(name)}</b> (#{d.voucher_id}) · "
+        f"{esc(task_words(d.task))}"
     )
 
 
@@ -99,7 +103,7 @@ class DropHandlers:
     async def start(self, update: Update, context: Ctx, member: Membership) -> object:
         await ack(update)
         if await self.services.live.active_session(member.actor) is None:
-            await say(update, "You're not live right now: start your session with /live first.")
+            await say(update, _("You're not live right now: start your session with /live first."))
             return flows.END
         flow = flows.begin(context, FLOW, self.services.clock)
         return await self._ask_voucher(update, context, member, flow)
@@ -108,9 +112,9 @@ class DropHandlers:
     async def from_issue(self, update: Update, context: Ctx, member: Membership) -> object:
         """`dr:v:<voucher id>:<task>`: /issue's voucher, "Later…", then the task."""
         await ack(update)
-        _, _, voucher, code = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
+        _dr, _v, voucher, code = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
         if code == "cx":
-            await show(update, "Cancelled: no drop was scheduled.")
+            await show(update, _("Cancelled: no drop was scheduled."))
             return flows.finish(context, FLOW)
         flow = flows.begin(context, FLOW, self.services.clock, voucher=int(voucher))
         return await self._task_chosen(update, flow, code)
@@ -128,16 +132,27 @@ class DropHandlers:
         if not choices:
             await say(
                 update,
-                "There are no ongoing or upcoming LIVE vouchers to drop. "
-                "The seller can create one with /newvoucher.",
+                _(
+                    "There are no ongoing or upcoming LIVE vouchers to drop. The seller can "
+                    "create one with /newvoucher."
+                ),
             )
             return flows.finish(context, FLOW)
         rows = [
-            [button(f"#{v.id} {v.name[:28]} · {v.remaining:,} left", FLOW, flow["fid"], "v", v.id)]
+            [
+                button(
+                    f"#{v.id} {v.name[:28]} · "
+                    + _("{remaining} left").format(remaining=number(v.remaining)),
+                    FLOW,
+                    flow["fid"],
+                    "v",
+                    v.id,
+                )
+            ]
             for v in choices
         ]
-        rows.append([button("✖ Cancel", FLOW, flow["fid"], "cx")])
-        await say(update, "⏰ Schedule a drop — step 1 of 3: which LIVE voucher?", markup(*rows))
+        rows.append([button(_("✖ Cancel"), FLOW, flow["fid"], "cx")])
+        await say(update, _("⏰ Schedule a drop — step 1 of 3: which LIVE voucher?"), markup(*rows))
         return "voucher"
 
     async def _ask_task(
@@ -145,18 +160,23 @@ class DropHandlers:
     ) -> str:
         v = await self.services.vouchers.get(member.actor, flow["voucher"])
         fid = flow["fid"]
-        watch = [button(f"Watch {m} min", FLOW, fid, "t", f"w{m}") for m in WATCH_CHOICES]
-        text = f"⏰ Drop of <b>{esc(v.name)}</b> (#{v.id}) — step 2 of 3: which task?"
+        watch = [
+            button(_("Watch {minutes} min").format(minutes=m), FLOW, fid, "t", f"w{m}")
+            for m in WATCH_CHOICES
+        ]
+        text = _("⏰ Drop of <b>{name}</b> (#{id}) — step 2 of 3: which task?").format(
+            name=esc(v.name), id=v.id
+        )
         keyboard = markup(
             watch[:2],
             watch[2:],
             [
-                button("Follow LIVE Host", FLOW, fid, "t", "f"),
-                button("No task", FLOW, fid, "t", "n"),
+                button(_("Follow LIVE Host"), FLOW, fid, "t", "f"),
+                button(_("No task"), FLOW, fid, "t", "n"),
             ],
             [
-                button("Other watch time…", FLOW, fid, "t", "wx"),
-                button("✖ Cancel", FLOW, fid, "cx"),
+                button(_("Other watch time…"), FLOW, fid, "t", "wx"),
+                button(_("✖ Cancel"), FLOW, fid, "cx"),
             ],
         )
         await (say if problem else show)(
@@ -170,10 +190,12 @@ class DropHandlers:
         fid = flow["fid"]
         task = Task(TaskType(flow["task"]), flow.get("minutes"))
         text = (
-            f"⏰ Drop ({esc(task.describe())}) — step 3 of 3: when?\nTap a button, or {WHEN_HELP}"
+            _("⏰ Drop ({task}) — step 3 of 3: when?").format(task=esc(task_words(task)))
+            + "\n"
+            + _(WHEN_HELP)
         )
-        later = [button(f"in {m} min", FLOW, fid, "m", m) for m in LATER_CHOICES]
-        keyboard = markup(later[:3], later[3:], [button("✖ Cancel", FLOW, fid, "cx")])
+        later = [button(in_minutes(m), FLOW, fid, "m", m) for m in LATER_CHOICES]
+        keyboard = markup(later[:3], later[3:], [button(_("✖ Cancel"), FLOW, fid, "cx")])
         full = f"⚠️ {problem}\n\n{text}" if problem else text
         await (say if new else show)(update, full, keyboard)
         return "when"
@@ -182,7 +204,9 @@ class DropHandlers:
         if code == "wx":
             await show(
                 update,
-                f"How many minutes of watching? Send a whole number from 1 to {MAX_WATCH_MINUTES}.",
+                _("How many minutes of watching? Send a whole number from 1 to {max}.").format(
+                    max=MAX_WATCH_MINUTES
+                ),
             )
             return "minutes"
         if code.startswith("w"):
@@ -193,7 +217,7 @@ class DropHandlers:
         return await self._ask_when(update, flow)
 
     async def on_button(self, update: Update, context: Ctx) -> object:
-        flow = await flows.live_flow(update, context, FLOW, self.services.clock, EXPIRED)
+        flow = await flows.live_flow(update, context, FLOW, self.services.clock, _(EXPIRED))
         if flow is None:
             return None if flows.current(context, FLOW) else flows.END
         member = await self._host(update, context)
@@ -203,7 +227,7 @@ class DropHandlers:
         await ack(update)
         try:
             if args[0] == "cx":
-                await show(update, "Cancelled: no drop was scheduled.")
+                await show(update, _("Cancelled: no drop was scheduled."))
                 return flows.finish(context, FLOW)
             if args[0] == "v":
                 flow["voucher"] = int(args[1])
@@ -220,7 +244,7 @@ class DropHandlers:
         return None
 
     async def on_text(self, update: Update, context: Ctx) -> object:
-        flow = await flows.live_flow(update, context, FLOW, self.services.clock, EXPIRED)
+        flow = await flows.live_flow(update, context, FLOW, self.services.clock, _(EXPIRED))
         if flow is None:
             return flows.END
         member = await self._host(update, context)
@@ -235,7 +259,10 @@ class DropHandlers:
             except ValueError:
                 await say(
                     update,
-                    f"⚠️ Send a whole number of minutes from 1 to {MAX_WATCH_MINUTES}, like 5.",
+                    "⚠️ "
+                    + _("Send a whole number of minutes from 1 to {max}, like 5.").format(
+                        max=MAX_WATCH_MINUTES
+                    ),
                 )
                 return "minutes"
             flow["task"], flow["minutes"] = TaskType.WATCH.value, minutes
@@ -244,7 +271,7 @@ class DropHandlers:
         try:
             at = parse_when(text, now, member.shop.timezone)
         except ValueError:
-            return await self._ask_when(update, flow, "I couldn't read that time.", new=True)
+            return await self._ask_when(update, flow, _("I couldn't read that time."), new=True)
         try:
             return await self._schedule(update, context, member, flow, at=at)
         except VoucherbotError as exc:
@@ -263,7 +290,7 @@ class DropHandlers:
     ) -> object:
         session = await self.services.live.active_session(member.actor)
         if session is None:
-            await show(update, "Your live session has ended. Start a new one with /live.")
+            await show(update, _("Your live session has ended. Start a new one with /live."))
             return flows.finish(context, FLOW)
         try:
             drop = await self.services.drops.schedule(
@@ -280,22 +307,24 @@ class DropHandlers:
             if field == "session_id":
                 await say(
                     update,
-                    "⚠️ Your session already has 20 drops waiting, the most it can have. "
-                    "Cancel one in /drops first.",
+                    _(
+                        "⚠️ Your session already has 20 drops waiting, the most it can have. "
+                        "Cancel one in /drops first."
+                    ),
                 )
                 return flows.finish(context, FLOW)
             return await self._ask_when(
                 update,
                 flow,
-                "That time doesn't work: a drop can be 1 minute to 6 hours ahead.",
+                _("That time doesn't work: a drop can be 1 minute to 6 hours ahead."),
                 new=True,
             )
         v = await self.services.vouchers.get(member.actor, flow["voucher"])
         line = drop_line(drop, member.shop.timezone, self.services.clock.now(), v.name)
         await (show if update.callback_query else say)(
             update,
-            f"✅ Drop scheduled.\n{line}\nSee or cancel your drops with /drops.",
-            markup([button("✖ Cancel this drop", LIST, "c", drop.id)]),
+            _("✅ Drop scheduled.") + f"\n{line}\n" + _("See or cancel your drops with /drops."),
+            markup([button(_("✖ Cancel this drop"), LIST, "c", drop.id)]),
         )
         return flows.finish(context, FLOW)
 
@@ -308,11 +337,11 @@ class DropHandlers:
         return member
 
     async def on_other_text(self, update: Update, context: Ctx) -> object:
-        await say(update, "Please tap one of the buttons above, or /cancel.")
+        await say(update, _("Please tap one of the buttons above, or /cancel."))
         return None
 
     async def cancel(self, update: Update, context: Ctx) -> int:
-        await say(update, "Cancelled: no drop was scheduled.")
+        await say(update, _("Cancelled: no drop was scheduled."))
         return flows.finish(context, FLOW)
 
     async def timeout(self, update: object, context: Ctx) -> None:
@@ -330,8 +359,11 @@ class DropHandlers:
         if not drops:
             await say(
                 update,
-                prefix + "No drops are waiting in your session. Schedule one with /issue → "
-                "Later…, or from your live panel.",
+                prefix
+                + _(
+                    "No drops are waiting in your session. Schedule one with /issue → Later…, or "
+                    "from your live panel."
+                ),
             )
             return
         now = self.services.clock.now()
@@ -343,13 +375,18 @@ class DropHandlers:
             drop_line(d, member.shop.timezone, now, names.get(d.voucher_id, "")) for d in drops
         ]
         rows = [
-            [button(f"✖ Cancel {i + 1}. #{d.voucher_id}", LIST, "c", d.id)]
+            [button(_("✖ Cancel {n}. #{id}").format(n=i + 1, id=d.voucher_id), LIST, "c", d.id)]
             for i, d in enumerate(drops)
         ]
         numbered = [f"{i + 1}. {line}" for i, line in enumerate(lines)]
         await say(
             update,
-            prefix + f"{plural(len(drops), 'drop')} waiting:\n" + "\n".join(numbered),
+            prefix
+            + ngettext("{n} drop waiting:", "{n} drops waiting:", len(drops)).format(
+                n=number(len(drops))
+            )
+            + "\n"
+            + "\n".join(numbered),
             markup(*rows),
         )
 
@@ -358,7 +395,12 @@ class DropHandlers:
         drop_id = int((update.callback_query.data or "").split(":")[2])  # type: ignore[union-attr]
         await ack(update)
         d = await self.services.drops.cancel(member.actor, drop_id)
-        await show(update, f"✖ Cancelled the drop of #{d.voucher_id}. Nothing will be issued then.")
+        await show(
+            update,
+            _("✖ Cancelled the drop of #{id}. Nothing will be issued then.").format(
+                id=d.voucher_id
+            ),
+        )
 
 
 async def hand_over(update: Update, voucher_id: int, voucher_name: str) -> None:
@@ -370,12 +412,14 @@ async def hand_over(update: Update, voucher_id: int, voucher_name: str) -> None:
 
     await show(
         update,
-        f"⏰ Drop of <b>{esc(voucher_name)}</b> (#{voucher_id}) — step 2 of 3: which task?",
+        _("⏰ Drop of <b>{name}</b> (#{id}) — step 2 of 3: which task?").format(
+            name=esc(voucher_name), id=voucher_id
+        ),
         markup(
-            [t(f"Watch {m} min", f"w{m}") for m in WATCH_CHOICES[:2]],
-            [t(f"Watch {m} min", f"w{m}") for m in WATCH_CHOICES[2:]],
-            [t("Follow LIVE Host", "f"), t("No task", "n")],
-            [t("Other watch time…", "wx"), t("✖ Cancel", "cx")],
+            [t(_("Watch {minutes} min").format(minutes=m), f"w{m}") for m in WATCH_CHOICES[:2]],
+            [t(_("Watch {minutes} min").format(minutes=m), f"w{m}") for m in WATCH_CHOICES[2:]],
+            [t(_("Follow LIVE Host"), "f"), t(_("No task"), "n")],
+            [t(_("Other watch time…"), "wx"), t(_("✖ Cancel"), "cx")],
         ),
     )
 

@@ -18,13 +18,14 @@ from typing import Any, Generic, TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.i18n import N_, _
 from bot.telegram.keyboards import button
 
 D = TypeVar("D")  # the flow's draft dataclass
 BACK = "bk"
 CANCEL = "cx"
-BACK_LABEL = "◀ Back"
-CANCEL_LABEL = "✖ Cancel"
+BACK_LABEL = N_("◀ Back")
+CANCEL_LABEL = N_("✖ Cancel")
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class FlowTable(Generic[D]):
     """The graph: the steps, the path a draft takes through them, and where an answer leads."""
 
     prefix: str
-    title: str
+    title: str  # English, marked with N_(); shown translated
     steps: dict[str, Step]
     path: Callable[[D], list[str]]  # the counted steps this draft goes through, in order
     next_step: Callable[[str, D, bool], str]  # (step answered, draft, editing) → next step
@@ -116,15 +117,19 @@ class FlowTable(Generic[D]):
         ]
         last = []
         if self.back_of(key, draft, editing) is not None:
-            last.append(button(BACK_LABEL, self.prefix, fid, BACK))
-        last.append(button(CANCEL_LABEL, self.prefix, fid, CANCEL))
+            last.append(button(_(BACK_LABEL), self.prefix, fid, BACK))
+        last.append(button(_(CANCEL_LABEL), self.prefix, fid, CANCEL))
         rows.append(last)
         return InlineKeyboardMarkup(rows)
 
     def heading(self, key: str, draft: D) -> str:
         where = self.position(key, draft)
-        step = f" · Step {where[0]} of {where[1]}" if where else ""
-        return f"<b>{self.title}</b>{step}"
+        step = (
+            " · " + _("Step {step} of {steps}").format(step=where[0], steps=where[1])
+            if where
+            else ""
+        )
+        return f"<b>{_(self.title)}</b>{step}"
 
 
 def button_parts(update: Update) -> list[str]:

@@ -21,6 +21,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.i18n import _
 from bot.telegram.replies import ack, say, stale
 from core.clock import Clock
 
@@ -75,7 +76,7 @@ async def live_flow(
             return None
     if expired(flow, clock):
         finish(context, key)
-        await ack(update, "This flow has expired.")
+        await ack(update, _("This flow has expired."))
         await say(update, expired_text)
         return None
     touch(flow, clock)

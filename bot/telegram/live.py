@@ -22,36 +22,36 @@ from telegram.ext import (
     filters,
 )
 
+from bot.i18n import N_, _, ngettext, number
 from bot.telegram import drops, flows
 from bot.telegram.access import Ctx, member_only, membership, refusal
 from bot.telegram.commands import Audience, CommandInfo
 from bot.telegram.flow_table import BACK, CANCEL, FlowTable, Question, Step, button_parts
 from bot.telegram.keyboards import button, markup
-from bot.telegram.render import error_text, esc, task
+from bot.telegram.render import error_text, esc, task, task_words, warning_text
 from bot.telegram.replies import ack, say, show
 from bot.telegram.voucher_draft import parse_whole
-from bot.telegram.wording import plural
 from core.errors import VoucherbotError
 from core.rules.live import MAX_WATCH_MINUTES, TaskType
 from core.rules.roles import Action
 from core.services import Services
 from core.services.accounts import Membership
-from core.views import DistributionView, VoucherView
+from core.views import DistributionView, ShopView, VoucherView
 
 COMMANDS = [
-    CommandInfo("live", "/live", "start your live session", Audience.LINKED),
-    CommandInfo("endlive", "/endlive", "end your live session", Audience.LINKED),
+    CommandInfo("live", "/live", N_("start your live session"), Audience.LINKED),
+    CommandInfo("endlive", "/endlive", N_("end your live session"), Audience.LINKED),
     CommandInfo(
         "issue",
-        "/issue [<id> <task>]",
-        "issue a LIVE voucher: watch <min>, follow or none",
+        N_("/issue [<id> <task>]"),
+        N_("issue a LIVE voucher: watch <min>, follow or none"),
         Audience.LINKED,
     ),
-    CommandInfo("stop", "/stop <id>", "stop a voucher's distribution", Audience.LINKED),
+    CommandInfo("stop", N_("/stop <id>"), N_("stop a voucher's distribution"), Audience.LINKED),
 ]
 FLOW = "is"
 WATCH_CHOICES = (1, 3, 5, 10)
-EXPIRED = "⏱ Issuing timed out after 30 minutes without an answer. Use /issue again."
+EXPIRED = N_("⏱ Issuing timed out after 30 minutes without an answer. Use /issue again.")
 _TASK = re.compile(
     r"^(?:(watch|w)\s*(\d+)?(?:\s*m(?:in(?:utes?)?)?)?|(follow|f)|(none|no|no task|n))$", re.I
 )
@@ -61,13 +61,13 @@ def _issue_path(d: dict[str, Any]) -> list[str]:
     return ["voucher", "task", *(["minutes"] if d.get("other") else [])]
 
 
-def _no_question(_: Any) -> Question:  # the questions need the services: LiveHandlers asks
+def _no_question(_c: Any) -> Question:  # the questions need the services: LiveHandlers asks
     return Question("")
 
 
 ISSUE: FlowTable[dict[str, Any]] = FlowTable(
     prefix=FLOW,
-    title="🎟 Issue a LIVE voucher",
+    title=N_("🎟 Issue a LIVE voucher"),
     steps={
         "golive": Step("golive", _no_question, counted=False),
         "voucher": Step("voucher", _no_question),
@@ -91,13 +91,27 @@ def parse_task(text: str) -> tuple[str, int | None]:
     return (TaskType.FOLLOW.value, None) if m.group(3) else (TaskType.NONE.value, None)
 
 
-def issued_text(d: DistributionView, v: VoucherView) -> str:
+def issued_text(d: DistributionView, v: VoucherView, shop: ShopView) -> str:
     lines = [
-        f"✅ Issued <b>{esc(v.name)}</b> (#{v.id}) in live session #{d.session_id}: "
-        f"<b>{task(d.task)}</b>. {v.remaining:,} of {v.total_quantity:,} left.",
-        f"Stop it with /stop {v.id} (to change the task, stop it and issue it again).",
+        _(
+            "✅ Issued <b>{name}</b> (#{id}) in live session #{session}: <b>{task}</b>. "
+            "{remaining} of {total} left."
+        ).format(
+            name=esc(v.name),
+            id=v.id,
+            session=d.session_id,
+            task=task(d.task),
+            remaining=number(v.remaining),
+            total=number(v.total_quantity),
+        ),
+        _("Stop it with /stop {id} (to change the task, stop it and issue it again).").format(
+            id=v.id
+        ),
     ]
-    lines += [f"⚠️ {esc(w.message)}" for w in d.warnings]
+    lines += [
+        f"⚠️ {warning_text(w.code, {'per_customer_limit': v.per_customer_limit, **w.data}, shop)}"
+        for w in d.warnings
+    ]
     return "\n".join(lines)
 
 
@@ -105,24 +119,27 @@ def voucher_question(vouchers: list[VoucherView], running: dict[int, Distributio
     rows = []
     for v in vouchers:
         d = running.get(v.id)  # type: ignore[arg-type]
-        state = f" · ▶ {d.task.describe()}" if d else ""
-        rows.append([(f"#{v.id} {v.name[:28]} · {v.remaining:,} left{state}", str(v.id))])
-    return Question("Which LIVE voucher?", rows)
+        state = f" · ▶ {task_words(d.task)}" if d else ""
+        left = _("{remaining} left").format(remaining=number(v.remaining))
+        rows.append([(f"#{v.id} {v.name[:28]} · {left}{state}", str(v.id))])
+    return Question(_("Which LIVE voucher?"), rows)
 
 
 def task_question(v: VoucherView) -> Question:
-    watch = [(f"Watch {m} min", f"w{m}") for m in WATCH_CHOICES]
+    watch = [(_("Watch {minutes} min").format(minutes=m), f"w{m}") for m in WATCH_CHOICES]
     return Question(
-        f"Task for <b>{esc(v.name)}</b> (#{v.id}, {v.remaining:,} left)?\n"
-        "• Watch LIVE: viewers qualify after watching that long.\n"
-        "• Follow LIVE Host: new followers of the last 30 days.\n"
-        "• No task: every viewer can claim at once.",
+        _(
+            "Task for <b>{name}</b> (#{id}, {remaining} left)?\n"
+            "• Watch LIVE: viewers qualify after watching that long.\n"
+            "• Follow LIVE Host: new followers of the last 30 days.\n"
+            "• No task: every viewer can claim at once."
+        ).format(name=esc(v.name), id=v.id, remaining=number(v.remaining)),
         [
             watch[:2],
             watch[2:],
-            [("Follow LIVE Host", "f"), ("No task", "n")],
-            [("Other watch time…", "wx")],
-            [("⏰ Later…", "lt")],  # R-drop1: a timed drop instead
+            [(_("Follow LIVE Host"), "f"), (_("No task"), "n")],
+            [(_("Other watch time…"), "wx")],
+            [(_("⏰ Later…"), "lt")],  # R-drop1: a timed drop instead
         ],
     )
 
@@ -138,20 +155,31 @@ class LiveHandlers:
         s = await self.services.live.start_session(member.actor)
         await say(
             update,
-            f"🔴 You're live (session #{s.id}). Issue LIVE vouchers with /issue; "
-            "end with /endlive.",
-            markup([button("🎟 Issue a voucher", FLOW, "start")]),
+            _(
+                "🔴 You're live (session #{session}). Issue LIVE vouchers with /issue; end with "
+                "/endlive."
+            ).format(session=s.id),
+            markup([button(_("🎟 Issue a voucher"), FLOW, "start")]),
         )
 
     @member_only(Action.RUN_LIVE)
     async def endlive(self, update: Update, context: Ctx, member: Membership) -> None:
         s = await self.services.live.end_own_session(member.actor)
         minutes = int(((s.ended_at or s.started_at) - s.started_at).total_seconds() // 60)
-        lasted = plural(minutes, "minute") if minutes else "less than a minute"
+        lasted = (
+            ngettext("{n} minute", "{n} minutes", minutes).format(n=number(minutes))
+            if minutes
+            else _("less than a minute")
+        )
+        claims = ngettext("{n} voucher claim", "{n} voucher claims", s.claims or 0).format(
+            n=number(s.claims or 0)
+        )
         await say(
             update,
-            f"🎬 Live session #{s.id} ended after {lasted} with "
-            f"{plural(s.claims or 0, 'voucher claim')}. Its distributions stopped.",
+            _(
+                "🎬 Live session #{session} ended after {lasted} with {claims}. Its distributions "
+                "stopped."
+            ).format(session=s.id, lasted=lasted, claims=claims),
         )
 
     # --- /issue -----------------------------------------------------------------------------
@@ -173,7 +201,7 @@ class LiveHandlers:
         return await self._first_question(update, member, flow)
 
     async def _issue_direct(self, update: Update, member: Membership, args: list[str]) -> None:
-        usage = (
+        usage = _(
             "Use <code>/issue &lt;id&gt; watch &lt;minutes&gt;|follow|none</code>, like "
             "<code>/issue 12 watch 5</code>, or /issue for buttons."
         )
@@ -186,12 +214,12 @@ class LiveHandlers:
         session = await self.services.live.active_session(member.actor)
         if session is None:
             await say(
-                update, "You're not live right now: start your session with /live, then issue."
+                update, _("You're not live right now: start your session with /live, then issue.")
             )
             return
         d = await self.services.live.issue(member.actor, session.id, voucher_id, task_type, minutes)
         v = await self.services.vouchers.get(member.actor, voucher_id)
-        await say(update, issued_text(d, v), markup([button("⏹ Stop", "sp", v.id)]))
+        await say(update, issued_text(d, v, member.shop), markup([button(_("⏹ Stop"), "sp", v.id)]))
 
     async def _first_question(
         self, update: Update, member: Membership, flow: dict[str, Any]
@@ -199,8 +227,8 @@ class LiveHandlers:
         session = await self.services.live.active_session(member.actor)
         if session is None:
             question = Question(
-                "You're not live right now. Go live to issue LIVE vouchers.",
-                [[("🔴 Go live now", "go")]],
+                _("You're not live right now. Go live to issue LIVE vouchers."),
+                [[(_("🔴 Go live now"), "go")]],
             )
             return await self._put(update, flow, "golive", question)
         return await self._ask_voucher(update, member, flow)
@@ -234,8 +262,11 @@ class LiveHandlers:
         if not vouchers:
             await show(
                 update,
-                prefix + "There are no ongoing LIVE vouchers to issue. "
-                "The seller can create one with /newvoucher.",
+                prefix
+                + _(
+                    "There are no ongoing LIVE vouchers to issue. The seller can create one with "
+                    "/newvoucher."
+                ),
             )
             flow.clear()
             return flows.END
@@ -253,7 +284,7 @@ class LiveHandlers:
         return await self._put(update, flow, "task", task_question(v), problem)
 
     async def on_button(self, update: Update, context: Ctx) -> object:
-        flow = await flows.live_flow(update, context, FLOW, self.services.clock, EXPIRED)
+        flow = await flows.live_flow(update, context, FLOW, self.services.clock, _(EXPIRED))
         if flow is None:
             return None if flows.current(context, FLOW) else flows.END
         member = await self._host(update, context)
@@ -263,7 +294,7 @@ class LiveHandlers:
         await ack(update)
         try:
             if args[:1] == [CANCEL]:
-                await show(update, "Cancelled: nothing was issued.")
+                await show(update, _("Cancelled: nothing was issued."))
                 return flows.finish(context, FLOW)
             if args[:1] == [BACK]:
                 back = ISSUE.back_of(flow.get("step", "voucher"), flow, False)
@@ -275,7 +306,10 @@ class LiveHandlers:
             if args[0] == "golive":
                 s = await self.services.live.start_session(member.actor)
                 return await self._ask_voucher(
-                    update, member, flow, f"🔴 You're live (session #{s.id}).\n"
+                    update,
+                    member,
+                    flow,
+                    _("🔴 You're live (session #{session}).").format(session=s.id) + "\n",
                 )
             if args[0] == "voucher":
                 flow["voucher"] = int(args[1])
@@ -287,8 +321,9 @@ class LiveHandlers:
             if args[1] == "wx":
                 flow["other"] = True
                 question = Question(
-                    "How many minutes of watching? "
-                    f"Send a whole number from 1 to {MAX_WATCH_MINUTES}, like 5."
+                    _(
+                        "How many minutes of watching? Send a whole number from 1 to {max}, like 5."
+                    ).format(max=MAX_WATCH_MINUTES)
                 )
                 return await self._put(update, flow, "minutes", question)
             code = args[1]
@@ -309,7 +344,7 @@ class LiveHandlers:
             return flows.finish(context, FLOW)
 
     async def on_minutes(self, update: Update, context: Ctx) -> object:
-        flow = await flows.live_flow(update, context, FLOW, self.services.clock, EXPIRED)
+        flow = await flows.live_flow(update, context, FLOW, self.services.clock, _(EXPIRED))
         if flow is None:
             return flows.END
         member = await self._host(update, context)
@@ -320,8 +355,10 @@ class LiveHandlers:
             if not 1 <= minutes <= MAX_WATCH_MINUTES:
                 raise ValueError("out of range")
         except ValueError:
-            question = Question("How many minutes of watching?")
-            problem = f"Send a whole number of minutes from 1 to {MAX_WATCH_MINUTES}, like 5."
+            question = Question(_("How many minutes of watching?"))
+            problem = _("Send a whole number of minutes from 1 to {max}, like 5.").format(
+                max=MAX_WATCH_MINUTES
+            )
             return await self._put(update, flow, "minutes", question, problem)
         try:
             return await self._issue(update, context, member, flow, TaskType.WATCH.value, minutes)
@@ -330,7 +367,7 @@ class LiveHandlers:
             return flows.finish(context, FLOW)
 
     async def on_other_text(self, update: Update, context: Ctx) -> object:
-        await say(update, "Please tap one of the buttons above, or /cancel.")
+        await say(update, _("Please tap one of the buttons above, or /cancel."))
         return None
 
     async def _issue(
@@ -344,13 +381,15 @@ class LiveHandlers:
     ) -> int:
         session = await self.services.live.active_session(member.actor)
         if session is None:
-            await show(update, "Your live session has ended. Start a new one with /live.")
+            await show(update, _("Your live session has ended. Start a new one with /live."))
             return flows.finish(context, FLOW)
         d = await self.services.live.issue(
             member.actor, session.id, flow["voucher"], task_type, minutes
         )
         v = await self.services.vouchers.get(member.actor, flow["voucher"])
-        await show(update, issued_text(d, v), markup([button("⏹ Stop", "sp", v.id)]))
+        await show(
+            update, issued_text(d, v, member.shop), markup([button(_("⏹ Stop"), "sp", v.id)])
+        )
         return flows.finish(context, FLOW)
 
     async def _host(self, update: Update, context: Ctx) -> Membership | None:
@@ -362,7 +401,7 @@ class LiveHandlers:
         return member
 
     async def cancel(self, update: Update, context: Ctx) -> int:
-        await say(update, "Cancelled: nothing was issued.")
+        await say(update, _("Cancelled: nothing was issued."))
         return flows.finish(context, FLOW)
 
     async def timeout(self, update: object, context: Ctx) -> None:
@@ -377,7 +416,8 @@ class LiveHandlers:
                 voucher_id = parse_whole(context.args[0].lstrip("#"))
             except ValueError:
                 await say(
-                    update, "Send a voucher id, like <code>/stop 12</code>, or /stop to pick one."
+                    update,
+                    _("Send a voucher id, like <code>/stop 12</code>, or /stop to pick one."),
                 )
                 return
             await self._stop(update, member, voucher_id)
@@ -386,13 +426,15 @@ class LiveHandlers:
         if not member.actor.acts_for_any_account:
             running = [d for d in running if d.account_id == member.account.id]
         if not running:
-            await say(update, "Nothing is being distributed right now.")
+            await say(update, _("Nothing is being distributed right now."))
             return
         rows = [
-            [button(f"⏹ #{d.voucher_id} · {d.task.describe()}", "sp", d.voucher_id)]
+            [button(f"⏹ #{d.voucher_id} · {task_words(d.task)}", "sp", d.voucher_id)]
             for d in running[:30]
         ]
-        await say(update, "Stop which distribution?", markup(*rows, [button("✖ Cancel", "cx")]))
+        await say(
+            update, _("Stop which distribution?"), markup(*rows, [button(_("✖ Cancel"), "cx")])
+        )
 
     @member_only(Action.RUN_LIVE)
     async def stop_button(self, update: Update, context: Ctx, member: Membership) -> None:
@@ -405,8 +447,16 @@ class LiveHandlers:
         v = await self.services.vouchers.get(member.actor, voucher_id)
         await show(
             update,
-            f"⏹ Stopped <b>{esc(v.name)}</b> (#{v.id}) ({task(d.task)}). Vouchers already claimed "
-            f"stay with the viewers. {v.remaining:,} of {v.total_quantity:,} left.",
+            _(
+                "⏹ Stopped <b>{name}</b> (#{id}) ({task}). Vouchers already claimed stay with the "
+                "viewers. {remaining} of {total} left."
+            ).format(
+                name=esc(v.name),
+                id=v.id,
+                task=task(d.task),
+                remaining=number(v.remaining),
+                total=number(v.total_quantity),
+            ),
         )
 
 

@@ -27,15 +27,17 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_decimal
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot.i18n import _, babel_locale, current, ngettext, number, person_language, speaking
 from bot.telegram import live as issue_flow
 from bot.telegram.access import Ctx, membership, refusal
 from bot.telegram.commands import CommandInfo
 from bot.telegram.keyboards import button, data, markup
-from bot.telegram.render import clip, error_text, esc
+from bot.telegram.render import clip, error_text, esc, task_words
 from bot.telegram.replies import ack
 from core.errors import VoucherbotError
 from core.rules.roles import Action
@@ -55,23 +57,21 @@ DROP_DATA = data("dr", "start")
 TAKEOVER = r"^(is:start|v:\d+:add)$"  # flows that edit the pressed message
 
 
-def plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
-
-
 def _minutes(delta: timedelta) -> str:
     minutes = max(0, int(delta.total_seconds() // 60))
     if minutes < 60:
-        return plural(minutes, "min", "min")
+        return ngettext("{n} min", "{n} min", minutes).format(n=number(minutes))
     hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest} min" if rest else f"{hours} h"
+    if rest:
+        return _("{hours} h {minutes} min").format(hours=hours, minutes=rest)
+    return _("{hours} h").format(hours=hours)
 
 
 def _countdown(at: datetime, now: datetime) -> str:
     seconds = (at - now).total_seconds()
     if seconds < 60:
-        return "in under a minute"
-    return f"in {_minutes(at - now + timedelta(seconds=59))}"
+        return _("in under a minute")
+    return _("in {duration}").format(duration=_minutes(at - now + timedelta(seconds=59)))
 
 
 def _clock(at: datetime, timezone: str) -> str:
@@ -87,30 +87,40 @@ def render(
     """The running panel: text and buttons."""
     now = view.now
     lines = [
-        f"🔴 <b>You're live</b> · session #{view.session_id} · {_minutes(now - view.started_at)}",
-        f"Claims this session: {view.claims:,}",
+        _("🔴 <b>You're live</b> · session #{session} · {duration}").format(
+            session=view.session_id, duration=_minutes(now - view.started_at)
+        ),
+        _("Claims this session: {n}").format(n=number(view.claims)),
     ]
     rows: list[list[Any]] = []
     if view.distributions:
         lines.append("")
         for d in view.distributions:
             lines.append(
-                f"🎟 <b>{esc(d.voucher_name)}</b> (#{d.voucher_id}) · {esc(d.task.describe())}"
+                f"🎟 <b>{esc(d.voucher_name)}</b> (#{d.voucher_id}) · {esc(task_words(d.task))}"
             )
-            lines.append(f"    {plural(d.claims, 'claim')} · {d.remaining:,} of {d.total:,} left")
+            claims = ngettext("{n} claim", "{n} claims", d.claims).format(n=number(d.claims))
+            left = _("{remaining} of {total} left").format(
+                remaining=number(d.remaining), total=number(d.total)
+            )
+            lines.append(f"    {claims} · {left}")
             if d.remaining == 0:
-                lines.append("    🔴 Sold out")
+                lines.append("    " + _("🔴 Sold out"))
             elif d.claims_per_minute is not None:
-                pace = f"    {d.claims_per_minute:.1f} claims/min"
+                pace = "    " + _("{rate} claims/min").format(
+                    rate=format_decimal(d.claims_per_minute, "0.0", locale=babel_locale())
+                )
                 if d.sellout_at is not None:
-                    pace += f" · sells out in about {_minutes(d.sellout_at - now)}"
+                    pace += " · " + _("sells out in about {duration}").format(
+                        duration=_minutes(d.sellout_at - now)
+                    )
                 lines.append(pace)
         for d in view.distributions[:MAX_ROWS]:
             more = (
-                button(f"➕ Add #{d.voucher_id}", "v", d.voucher_id, "add")
+                button(_("➕ Add #{id}").format(id=d.voucher_id), "v", d.voucher_id, "add")
                 if view.host_role == "seller"
                 else button(
-                    f"🙋 Ask seller for more #{d.voucher_id}",
+                    _("🙋 Ask seller for more #{id}").format(id=d.voucher_id),
                     PREFIX,
                     view.session_id,
                     "a",
@@ -120,58 +130,75 @@ def render(
             rows.append(
                 [
                     button(
-                        f"⏹ Stop #{d.voucher_id}", PREFIX, view.session_id, "s", d.distribution_id
+                        _("⏹ Stop #{id}").format(id=d.voucher_id),
+                        PREFIX,
+                        view.session_id,
+                        "s",
+                        d.distribution_id,
                     ),
                     more,
                 ]
             )
     else:
-        lines += ["", "Nothing is being distributed. Tap Issue to hand out a LIVE voucher."]
+        lines += ["", _("Nothing is being distributed. Tap Issue to hand out a LIVE voucher.")]
     if view.drops:
-        lines += ["", "⏰ <b>Coming up</b>"]
+        lines += ["", _("⏰ <b>Coming up</b>")]
         for dr in view.drops[:10]:
             lines.append(
                 f"• {_clock(dr.at, view.timezone)} ({_countdown(dr.at, now)}): "
-                f"<b>{esc(dr.voucher_name)}</b> (#{dr.voucher_id}) · {esc(dr.task.describe())}"
+                f"<b>{esc(dr.voucher_name)}</b> (#{dr.voucher_id}) · {esc(task_words(dr.task))}"
             )
         if len(view.drops) > 10:
-            lines.append(f"… and {plural(len(view.drops) - 10, 'more drop')}: /drops")
-    if view.draws:
-        lines += ["", "🎲 <b>Lucky draws</b>"]
-        for draw in view.draws:
+            more = len(view.drops) - 10
             lines.append(
-                f"• <b>{esc(draw.voucher_name)}</b>: {plural(draw.entries, 'entry', 'entries')} · "
-                f"closes {_countdown(draw.closes_at, now)}"
+                ngettext(
+                    "… and {n} more drop: /drops", "… and {n} more drops: /drops", more
+                ).format(n=number(more))
             )
+    if view.draws:
+        lines += ["", _("🎲 <b>Lucky draws</b>")]
+        for draw in view.draws:
+            entries = ngettext("{n} entry", "{n} entries", draw.entries).format(
+                n=number(draw.entries)
+            )
+            closes = _("closes {when}").format(when=_countdown(draw.closes_at, now))
+            lines.append(f"• <b>{esc(draw.voucher_name)}</b>: {entries} · {closes}")
     rows.append(
         [
-            button("🎟 Issue", *ISSUE_DATA.split(":")),
-            button("⏰ Schedule a drop", *DROP_DATA.split(":")),
+            button(_("🎟 Issue"), *ISSUE_DATA.split(":")),
+            button(_("⏰ Schedule a drop"), *DROP_DATA.split(":")),
         ]
     )
     if confirm_end:
         lines += [
             "",
-            "End the live session? Its distributions stop and pending drops are cancelled.",
+            _("End the live session? Its distributions stop and pending drops are cancelled."),
         ]
         rows.append(
             [
-                button("🎬 Yes, end it", PREFIX, view.session_id, "E"),
-                button("↩ Keep going", PREFIX, view.session_id, "r"),
+                button(_("🎬 Yes, end it"), PREFIX, view.session_id, "E"),
+                button(_("↩ Keep going"), PREFIX, view.session_id, "r"),
             ]
         )
     else:
-        rows.append([button("🎬 End live", PREFIX, view.session_id, "e")])
+        rows.append([button(_("🎬 End live"), PREFIX, view.session_id, "e")])
     return clip("\n".join(lines)), markup(*rows)
 
 
 def render_summary(view: PanelView) -> str:
     length = _minutes((view.ended_at or view.now) - view.started_at)
     return clip(
-        f"🎬 <b>Live session #{view.session_id} ended</b> after {length}.\n"
-        f"{plural(view.claims, 'voucher claim')} in this session. "
-        "Its distributions stopped; vouchers already claimed stay with the viewers.\n"
-        "See the figures with /stats."
+        _("🎬 <b>Live session #{session} ended</b> after {duration}.").format(
+            session=view.session_id, duration=length
+        )
+        + "\n"
+        + ngettext(
+            "{n} voucher claim in this session.", "{n} voucher claims in this session.", view.claims
+        ).format(n=number(view.claims))
+        + " "
+        + _("Its distributions stopped; vouchers already claimed stay with the viewers.")
+        + "\n"
+        + _("See the figures with /stats.")
     )
 
 
@@ -248,10 +275,12 @@ class PanelRefresher:
             if view is None:
                 return
             closing = not view.active
-            if closing:
-                text, keyboard = render_summary(view), None
-            else:
-                text, keyboard = render(view, confirm_end=confirm_end)
+            # The host's language: the one they were last answered in (R-l10n1).
+            with speaking(person_language(view.host_chat_id) or current()):
+                if closing:
+                    text, keyboard = render_summary(view), None
+                else:
+                    text, keyboard = render(view, confirm_end=confirm_end)
             digest = fingerprint(text, keyboard)
             if panel is None:
                 if closing or view.host_chat_id is None:
@@ -307,7 +336,8 @@ class PanelRefresher:
             if view is None or not view.active or view.host_chat_id is None:
                 return
             panel = await self.services.panel.panel_of(session_id)
-            text, keyboard = render(view)
+            with speaking(person_language(view.host_chat_id) or current()):
+                text, keyboard = render(view)
             chat = panel.chat_id if panel is not None else view.host_chat_id
             await self._post(session_id, chat, text, keyboard, fingerprint(text, keyboard), False)
 
@@ -333,7 +363,7 @@ class PanelHandlers:
             session_id, op = int(parts[1]), parts[2]
             arg = int(parts[3]) if len(parts) > 3 else None
         except (IndexError, ValueError):
-            await ack(update, "This button no longer applies.")
+            await ack(update, _("This button no longer applies."))
             return
         panel = await self.services.panel.panel_of(session_id)
         if (
@@ -342,22 +372,25 @@ class PanelHandlers:
             or query.message is None
             or (query.message.message_id != panel.message_id)
         ):
-            await ack(update, "This panel is out of date: use the newest one below.")
+            await ack(update, _("This panel is out of date: use the newest one below."))
             return
         try:
             if op == "s" and arg is not None:
                 d = await self.services.live.stop(member.actor, arg)
-                await ack(update, f"Stopped #{d.voucher_id}. Claimed vouchers stay with viewers.")
+                await ack(
+                    update,
+                    _("Stopped #{id}. Claimed vouchers stay with viewers.").format(id=d.voucher_id),
+                )
             elif op == "a" and arg is not None:
                 await self.services.panel.ask_seller_for_more(member.actor, arg)
-                await ack(update, "Asked the seller to add more.")
+                await ack(update, _("Asked the seller to add more."))
             elif op == "e":
                 await ack(update)
                 await self.refresher.refresh_now(session_id, confirm_end=True)
                 return
             elif op == "E":
                 await self.services.live.end_session(member.actor, session_id)
-                await ack(update, "Live session ended.")
+                await ack(update, _("Live session ended."))
             else:
                 await ack(update)
         except VoucherbotError as exc:

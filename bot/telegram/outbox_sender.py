@@ -25,6 +25,11 @@ that caused it; this sender, running in the leader process only, delivers them a
   blocked) are permanent and marked failed at once. A group that became a supergroup (its
   400 names the new id) has its pending messages moved to the new id.
 
+- **In the reader's language** (R-l10n1): a row that carries a message (core/notifications.py)
+  is rendered when it is sent: in the shop's language for the team chat (as the seller chose
+  it, even after the row was written), in the person's language for a private chat; button
+  labels are translated too. A plain text row is sent as it is.
+
 `OutboxSender.start()` / `stop()` run the background loop; `deliver_pending()` is one pass
 (tests, the demo); `wake()` nudges the loop after a commit; `pending()` is the queue depth,
 also reported to `on_pending` (by default the Prometheus gauge `OUTBOX_PENDING`).
@@ -56,8 +61,11 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.i18n import _, person_language, speaking, words
 from core.clock import Clock, SystemClock
+from core.notifications import unpack
 from storage import outbox
+from storage import repositories as repo
 from storage.db import Database
 from storage.outbox import OutboxMessage
 
@@ -169,7 +177,9 @@ def _retry_after_seconds(error: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-def build_keyboard(buttons_json: str | None) -> InlineKeyboardMarkup | None:
+def build_keyboard(
+    buttons_json: str | None, translate: Callable[[str], str] = str
+) -> InlineKeyboardMarkup | None:
     """The inline keyboard of `[[[text, callback_data], ...], ...]`; None when there is none.
 
     Malformed JSON is a bug upstream; the team should still get the news, so it is logged and
@@ -180,7 +190,10 @@ def build_keyboard(buttons_json: str | None) -> InlineKeyboardMarkup | None:
     try:
         rows = json.loads(buttons_json)
         keyboard = [
-            [InlineKeyboardButton(str(text), callback_data=str(data)) for text, data in row]
+            [
+                InlineKeyboardButton(translate(str(text)), callback_data=str(data))
+                for text, data in row
+            ]
             for row in rows
         ]
     except (ValueError, TypeError) as error:
@@ -389,13 +402,14 @@ class OutboxSender:
         if not won:
             return Outcome.SKIPPED
         attempts = message.attempts + 1
+        text, keyboard = await self._localized(message)
         self._limiter.record(message.chat_id)
         try:
             await self._bot.send_message(
                 chat_id=message.chat_id,
-                text=message.text,
+                text=text,
                 parse_mode=ParseMode.HTML,
-                reply_markup=build_keyboard(message.buttons),
+                reply_markup=keyboard,
             )
         except RetryAfter as error:
             return await self._after_flood_control(message, error)
@@ -417,6 +431,38 @@ class OutboxSender:
             return await self._after_transient(message, attempts, error)
         await self._record_sent(message.id)
         return Outcome.SENT
+
+    async def _localized(self, message: OutboxMessage) -> tuple[str, InlineKeyboardMarkup | None]:
+        """The row's text and buttons in the language of the chat they go to (R-l10n1)."""
+        english, envelope = unpack(message.text)
+        if envelope is None:
+            return english, build_keyboard(message.buttons)
+        language = await self._language_of(message.chat_id, envelope)
+        try:
+            with speaking(language):
+                return words().render(envelope["msg"]), build_keyboard(message.buttons, _)
+        except (KeyError, ValueError, TypeError, IndexError) as error:
+            # A translation whose placeholders don't match: the English still informs the team.
+            LOGGER.warning("notification %s in %s: %s", message.id, language, error)
+            return english, build_keyboard(message.buttons)
+
+    async def _language_of(self, chat_id: int, envelope: dict[str, object]) -> str:
+        """A group is the team chat: the shop's language now. A person: their own."""
+        shop_language = envelope.get("lang")
+        if chat_id > 0:
+            own = person_language(chat_id)
+            if own is None:
+                async with self._db.read() as session:
+                    own = await repo.user_language(session, chat_id)
+            if own is not None:
+                return own
+        shop_id = envelope.get("shop")
+        if isinstance(shop_id, int):
+            async with self._db.read() as session:
+                shop = await repo.get_shop(session, shop_id)
+            if shop is not None:
+                shop_language = shop.language
+        return str(shop_language or "en")
 
     async def _after_flood_control(self, message: OutboxMessage, error: RetryAfter) -> Outcome:
         wait = _retry_after_seconds(error)

@@ -1,30 +1,31 @@
-"""How the bot shows things: HTML-escaped text, money in the shop's currency, times in the
-shop's zone, Seller Center wording, and pages that stay under Telegram's 4096 characters."""
+"""How the bot shows things: HTML-escaped text, money in the shop's currency and times in the
+shop's zone (both in the reader's language's conventions, R-l10n1), Seller Center wording, and
+pages that stay under Telegram's 4096 characters."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
-from zoneinfo import ZoneInfo
 
+from bot.i18n import N_, _, ngettext, number, when
+from bot.i18n import money as _money
 from core.errors import VoucherbotError
-from core.money import format_money
-from core.rules.live import Task
+from core.rules.advice import FOLLOW_MULTI_CLAIM, LIVE_LESS_ATTRACTIVE
+from core.rules.live import Task, TaskType
+from core.rules.vouchers import LOW_MAX_DISCOUNT
 from core.views import ShopView, VoucherView
 
 MESSAGE_LIMIT = 4096
 PAGE_BUDGET = 3500  # room left for a header and a footer around a page of lines
-# One date format everywhere (R-b5), the same as the team's notices (core/services/schedule.py
-# local_time): `8 Jun 2026 14:00`.
-TIME_FORMAT = "%b %Y %H:%M"
-KIND_LABELS = {"regular": "Regular Voucher", "live": "LIVE Interactive Voucher"}
+# Seller Center's names for the two kinds (R-l10n2: each language's own platform terms).
+KIND_LABELS = {"regular": N_("Regular Voucher"), "live": N_("LIVE Interactive Voucher")}
 STATUS_LABELS = {
-    "ongoing": "🟢 Ongoing",
-    "upcoming": "🕒 Upcoming",
-    "ended": "⚪ Ended",
-    "deactivated": "⛔ Deactivated",
+    "ongoing": N_("🟢 Ongoing"),
+    "upcoming": N_("🕒 Upcoming"),
+    "ended": N_("⚪ Ended"),
+    "deactivated": N_("⛔ Deactivated"),
 }
 STATUS_ORDER = ("ongoing", "upcoming", "ended", "deactivated")
 
@@ -34,12 +35,13 @@ def esc(text: object) -> str:
 
 
 def money(minor: int, shop: ShopView) -> str:
-    return esc(format_money(minor, shop.currency))
+    """The shop's currency in the reader's conventions (R-l10n1): `Rp10.000`, `10,00 €`."""
+    return esc(_money(minor, shop.currency))
 
 
 def local(at: datetime, shop: ShopView) -> str:
-    moment = at.astimezone(ZoneInfo(shop.timezone))
-    return f"{moment.day} {moment.strftime(TIME_FORMAT)}"
+    """The shop's clock, in the reader's language's one date format (bot/i18n.DATE_FORMATS)."""
+    return esc(when(at, shop.timezone))
 
 
 def period(starts: datetime, ends: datetime, shop: ShopView) -> str:
@@ -48,71 +50,192 @@ def period(starts: datetime, ends: datetime, shop: ShopView) -> str:
 
 def discount(v: VoucherView, shop: ShopView) -> str:
     if v.discount_type == "amount":
-        return f"{money(v.amount or 0, shop)} off"
-    return f"{v.percent}% off, max {money(v.max_discount or 0, shop)} per order"
+        return _("{amount} off").format(amount=money(v.amount or 0, shop))
+    return _("{percent}% off, max {cap} per order").format(
+        percent=v.percent, cap=money(v.max_discount or 0, shop)
+    )
 
 
 def min_spend(minor: int, shop: ShopView) -> str:
-    return f"min. spend {money(minor, shop)}" if minor else "no minimum spend"
+    if minor:
+        return _("min. spend {amount}").format(amount=money(minor, shop))
+    return _("no minimum spend")
+
+
+def task_words(t: Task) -> str:
+    """A task as the reader says it: `watch 5 min`, `follow the host`, `no task`."""
+    if t.type == TaskType.WATCH:
+        return _("watch {minutes} min").format(minutes=t.minutes)
+    if t.type == TaskType.FOLLOW:
+        return _("follow the host")
+    return _("no task")
 
 
 def task(t: Task) -> str:
-    return esc(t.describe())
+    return esc(task_words(t))
+
+
+def status_word(status: str) -> str:
+    """A voucher status inside a sentence (`is ended`)."""
+    if status == "upcoming":
+        return _("upcoming")
+    if status == "ongoing":
+        return _("ongoing")
+    if status == "ended":
+        return _("ended")
+    if status == "deactivated":
+        return _("deactivated")
+    return esc(status)
+
+
+def status_name(status: str) -> str:
+    """A voucher status on a button."""
+    if status == "upcoming":
+        return _("Upcoming")
+    if status == "ongoing":
+        return _("Ongoing")
+    if status == "ended":
+        return _("Ended")
+    if status == "deactivated":
+        return _("Deactivated")
+    return esc(status)
+
+
+def role_label(role: str) -> str:
+    """An account's role as the team says it."""
+    if role == "seller":
+        return _("seller")
+    if role == "official":
+        return _("official")
+    if role == "marketing":
+        return _("marketing")
+    if role == "platform":
+        return _("the platform")
+    return esc(role)
 
 
 def kind_short(kind: str) -> str:
-    return "LIVE" if kind == "live" else "Regular"
+    return _("LIVE") if kind == "live" else _("Regular")
+
+
+def kind_label(kind: str) -> str:
+    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else esc(kind)
 
 
 def status_label(v: VoucherView) -> str:
     """The status a person expects: an ongoing voucher with nothing left reads as sold out."""
     if v.status == "ongoing" and v.remaining <= 0:
-        return "🔴 Sold out"
-    return STATUS_LABELS.get(v.status, esc(v.status))
+        return _("🔴 Sold out")
+    return _(STATUS_LABELS[v.status]) if v.status in STATUS_LABELS else esc(v.status)
 
 
 def voucher_line(v: VoucherView, shop: ShopView) -> str:
     """One tappable line: `/v_12` opens the voucher's details (R-b6)."""
-    left = "sold out" if v.remaining <= 0 else f"{v.remaining:,}/{v.total_quantity:,} left"
+    if v.remaining <= 0:
+        left = _("sold out")
+    else:
+        left = _("{remaining}/{total} left").format(
+            remaining=number(v.remaining), total=number(v.total_quantity)
+        )
     return f"/v_{v.id} <b>{esc(v.name)}</b> · {kind_short(v.kind)} · {discount(v, shop)} · {left}"
 
 
-def voucher_details(v: VoucherView, shop: ShopView) -> str:
+def voucher_details(v: VoucherView, shop: ShopView, *, draft: bool = False) -> str:
+    """A voucher's card; a `draft` (the /newvoucher summary) has no id, status or counters."""
     scope = (
-        "Entire shop"
+        _("Entire shop")
         if v.scope == "shop"
-        else f"Specific products: {esc(', '.join(v.product_ids))}"
+        else _("Specific products: {products}").format(products=esc(", ".join(v.product_ids)))
     )
     use_until = (
-        f"{v.valid_days} days after claiming"
+        ngettext("{n} day after claiming", "{n} days after claiming", v.valid_days).format(
+            n=number(v.valid_days)
+        )
         if v.valid_days is not None
         else local(v.effective_redeem_until or v.ends_at, shop)
     )
+    quantity = _(
+        "Quantity: {claimed} claimed, {used} used, <b>{remaining}</b> of {total} left"
+    ).format(
+        claimed=number(v.claimed),
+        used=number(v.redeemed),
+        remaining=number(v.remaining),
+        total=number(v.total_quantity),
+    )
+    if draft:
+        quantity = _("Total quantity: {total}").format(total=number(v.total_quantity))
     lines = [
-        f"🎟 <b>{esc(v.name)}</b> (#{v.id})",
-        f"{KIND_LABELS.get(v.kind, v.kind)} · {status_label(v)}",
-        f"Discount: {discount(v, shop)}",
-        f"Minimum spend: {money(v.min_spend, shop) if v.min_spend else 'none'}",
-        f"Applies to: {scope}",
-        f"Quantity: {v.claimed:,} claimed, {v.redeemed:,} used, "
-        f"<b>{v.remaining:,}</b> of {v.total_quantity:,} left",
-        f"Claims per customer: {v.per_customer_limit}",
-        f"Claim period: {period(v.starts_at, v.ends_at, shop)}",
-        f"Use until: {use_until}",
-        f"Estimated spend: {money(v.estimated_spend, shop)}",
+        f"🎟 <b>{esc(v.name)}</b>" + ("" if draft else f" (#{v.id})"),
+        kind_label(v.kind) if draft else f"{kind_label(v.kind)} · {status_label(v)}",
+        _("Discount: {discount}").format(discount=discount(v, shop)),
+        _("Minimum spend: {amount}").format(
+            amount=money(v.min_spend, shop) if v.min_spend else _("none")
+        ),
+        _("Applies to: {scope}").format(scope=scope),
+        quantity,
+        _("Claims per customer: {n}").format(n=number(v.per_customer_limit)),
+        _("Claim period: {period}").format(period=period(v.starts_at, v.ends_at, shop)),
+        _("Use until: {until}").format(until=use_until),
+        _("Estimated spend: {amount}").format(amount=money(v.estimated_spend, shop)),
     ]
-    lines += [f"⚠️ {esc(w.message)}" for w in v.warnings]
+    if not draft:
+        lines += [f"⚠️ {warning_text(w.code, w.data, shop)}" for w in v.warnings]
     return "\n".join(lines)
+
+
+def warning_text(code: str, data: Mapping[str, int], shop: ShopView) -> str:
+    """A warning core raised (R-v8, R-adv2), by its code, in the reader's language."""
+    if code == LOW_MAX_DISCOUNT:
+        if not data:
+            return _("Maximum Discount Per Order is Low")
+        return _(
+            "Maximum Discount Per Order is Low: on a {basket} order, the buyer gets {capped} "
+            "off instead of {nominal}."
+        ).format(
+            basket=money(data.get("basket", 0), shop),
+            capped=money(data.get("capped", 0), shop),
+            nominal=money(data.get("nominal", 0), shop),
+        )
+    if code == LIVE_LESS_ATTRACTIVE:
+        if not data.get("regular_voucher_id"):
+            return _(
+                "This LIVE voucher is less attractive than an ongoing Regular voucher: viewers "
+                "may skip it."
+            )
+        return _(
+            "This LIVE voucher is less attractive than the ongoing Regular voucher #{id}: "
+            "viewers may skip it."
+        ).format(id=data.get("regular_voucher_id", 0))
+    if code == FOLLOW_MULTI_CLAIM:
+        n = int(data.get("per_customer_limit", 2))
+        return ngettext(
+            "This voucher allows {n} claim per customer: with a Follow task, 1 is recommended "
+            "so viewers can't re-follow to claim again.",
+            "This voucher allows {n} claims per customer: with a Follow task, 1 is recommended "
+            "so viewers can't re-follow to claim again.",
+            n,
+        ).format(n=number(n))
+    return _("Check this voucher's settings.")
 
 
 def low_discount_warning(data: dict[str, int], percent: int, shop: ShopView) -> str:
     """R-v8 as Seller Center words it: the nominal and capped discount and the final price."""
     return (
-        "⚠️ <b>Maximum Discount Per Order is Low</b>\n"
-        f"On a {money(data['basket'], shop)} order, {percent}% off would be "
-        f"{money(data['nominal'], shop)}, but the maximum discount per order caps it at "
-        f"{money(data['capped'], shop)}: the buyer pays {money(data['final_price'], shop)}.\n"
-        "Continue to create it exactly as configured, or Edit to change it."
+        "⚠️ <b>"
+        + _("Maximum Discount Per Order is Low")
+        + "</b>\n"
+        + _(
+            "On a {basket} order, {percent}% off would be {nominal}, but the maximum discount "
+            "per order caps it at {capped}: the buyer pays {final}."
+        ).format(
+            basket=money(data["basket"], shop),
+            percent=percent,
+            nominal=money(data["nominal"], shop),
+            capped=money(data["capped"], shop),
+            final=money(data["final_price"], shop),
+        )
+        + "\n"
+        + _("Continue to create it exactly as configured, or Edit to change it.")
     )
 
 

@@ -7,9 +7,12 @@ import contextlib
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
+from bot.i18n import _
 from bot.telegram.render import clip
 
-STALE = "This button is from an older message and no longer applies."
+
+def stale_text() -> str:
+    return _("This button is from an older message and no longer applies.")
 
 
 async def say(
@@ -53,8 +56,8 @@ async def notice(update: Update, text: str) -> None:
     await say(update, text)
 
 
-async def stale(update: Update, text: str = STALE) -> None:
-    await ack(update, text)
+async def stale(update: Update, text: str | None = None) -> None:
+    await ack(update, text or stale_text())
 
 
 def _plain(html_text: str) -> str:

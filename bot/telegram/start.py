@@ -13,11 +13,12 @@ from telegram.ext import (
     filters,
 )
 
+from bot.i18n import N_, _
 from bot.telegram import flows
 from bot.telegram.access import Ctx, guarded, membership
 from bot.telegram.commands import Audience, CommandInfo, help_text, publish_for_user
 from bot.telegram.keyboards import button, grid, markup
-from bot.telegram.render import esc
+from bot.telegram.render import esc, role_label
 from bot.telegram.replies import ack, say, show, stale
 from core.errors import VoucherbotError
 from core.rules.roles import Action, Role
@@ -25,12 +26,17 @@ from core.services import Services
 from core.services.accounts import Membership
 
 COMMANDS = [
-    CommandInfo("start", "/start", "welcome, or link your account with an invite", Audience.ANYONE),
     CommandInfo(
-        "setup", "/setup <shop name>", "create your shop (you become its seller)", Audience.ANYONE
+        "start", "/start", N_("welcome, or link your account with an invite"), Audience.ANYONE
     ),
-    CommandInfo("help", "/help", "what you can do here", Audience.ANYONE),
-    CommandInfo("cancel", "/cancel", "leave the current guided flow", Audience.ANYONE),
+    CommandInfo(
+        "setup",
+        N_("/setup <shop name>"),
+        N_("create your shop (you become its seller)"),
+        Audience.ANYONE,
+    ),
+    CommandInfo("help", "/help", N_("what you can do here"), Audience.ANYONE),
+    CommandInfo("cancel", "/cancel", N_("leave the current guided flow"), Audience.ANYONE),
 ]
 CURRENCIES = ("USD", "IDR", "VND", "THB", "MYR", "PHP", "SGD", "EUR", "GBP")
 TIMEZONES = (
@@ -46,8 +52,8 @@ TIMEZONES = (
 )
 FLOW = "setup"
 ASK_NAME = "setup:name"
-ASK_NAME_TEXT = "What's your shop's name? Send it as a message (1–100 characters)."
-EXPIRED = "The shop setup expired after 30 minutes without an answer. Start again with /setup."
+ASK_NAME_TEXT = N_("What's your shop's name? Send it as a message (1–100 characters).")
+EXPIRED = N_("The shop setup expired after 30 minutes without an answer. Start again with /setup.")
 
 
 _INVITE_LINK = re.compile(r"(?:https?://)?t(?:elegram)?\.me/[A-Za-z0-9_]+\?start=([A-Za-z0-9_-]+)")
@@ -64,8 +70,15 @@ def settings_keyboard() -> object:
     return markup(
         *grid((button(c, "cur", c) for c in CURRENCIES), 5),
         *grid((button(z.split("/")[-1].replace("_", " "), "tz", z) for z in TIMEZONES), 3),
-        [button("✔ Done", "cx")],
+        [button(_("✔ Done"), "cx")],
     )
+
+
+def _settings_text(name: str, currency: str, timezone: str) -> str:
+    return _(
+        "<b>{shop}</b> — currency <b>{currency}</b>, time zone <b>{timezone}</b>. "
+        "Tap to change them."
+    ).format(shop=esc(name), currency=currency, timezone=esc(timezone))
 
 
 class StartHandlers:
@@ -99,27 +112,34 @@ class StartHandlers:
             await self._publish(context, user.id, member)
             await say(
                 update,
-                f"🔗 You're now linked to <b>{esc(member.shop.name)}</b> as its "
-                f"<b>{member.account.role}</b> account.\n"
-                "Record your platform handle (your LIVE host name) with /handle so Follow tasks "
-                "recognise your followers. Go live with /live, then /issue vouchers.",
+                _(
+                    "🔗 You're now linked to <b>{shop}</b> as its <b>{role}</b> account.\n"
+                    "Record your platform handle (your LIVE host name) with /handle so Follow "
+                    "tasks recognise your followers. Go live with /live, then /issue vouchers."
+                ).format(shop=esc(member.shop.name), role=role_label(member.account.role)),
             )
             return
         member = await membership(self.services, update)
         if member is None:
             await say(
                 update,
-                "👋 Hi! I run <b>Seller Vouchers</b> for your livestream shop: Regular and LIVE "
-                "Interactive vouchers, issued by your hosts mid-stream.\n"
-                "• Sellers: create your shop with <code>/setup Your Shop Name</code>.\n"
-                "• Hosts: open the invite link your seller sent you.",
+                _(
+                    "👋 Hi! I run <b>Seller Vouchers</b> for your livestream shop: Regular and "
+                    "LIVE Interactive vouchers, issued by your hosts mid-stream.\n"
+                    "• Sellers: create your shop with <code>/setup Your Shop Name</code>.\n"
+                    "• Hosts: open the invite link your seller sent you.\n"
+                    "🌐 /language changes the language I speak."
+                ),
             )
             return
         await self._publish(context, user.id, member)
         await say(
             update,
-            f"👋 Welcome back! You're the <b>{member.account.role}</b> of "
-            f"<b>{esc(member.shop.name)}</b>.\n\n" + help_text(self.catalog, member.account.role),
+            _("👋 Welcome back! You're the <b>{role}</b> of <b>{shop}</b>.").format(
+                role=role_label(member.account.role), shop=esc(member.shop.name)
+            )
+            + "\n\n"
+            + help_text(self.catalog, member.account.role),
         )
 
     # --- /help and /cancel ---------------------------------------------------------------
@@ -133,7 +153,7 @@ class StartHandlers:
         await say(update, help_text(self.catalog, member.account.role if member else None))
 
     async def cancel(self, update: Update, context: Ctx) -> None:
-        await say(update, "Nothing to cancel: you're not in a guided flow.")
+        await say(update, _("Nothing to cancel: you're not in a guided flow."))
 
     # --- /setup --------------------------------------------------------------------------
 
@@ -145,13 +165,15 @@ class StartHandlers:
             return await self._settings(update, member, args)
         if not args:
             flow = flows.begin(context, FLOW, self.services.clock)
-            await say(update, ASK_NAME_TEXT, markup([button("✖ Cancel", FLOW, flow["fid"], "cx")]))
+            await say(
+                update, _(ASK_NAME_TEXT), markup([button(_("✖ Cancel"), FLOW, flow["fid"], "cx")])
+            )
             return ASK_NAME
         await self._create(update, context, " ".join(args))
         return flows.END
 
     async def setup_name(self, update: Update, context: Ctx) -> object:
-        if await flows.live_flow(update, context, FLOW, self.services.clock, EXPIRED) is None:
+        if await flows.live_flow(update, context, FLOW, self.services.clock, _(EXPIRED)) is None:
             return flows.END
         text = (update.effective_message.text or "").strip() if update.effective_message else ""
         try:
@@ -159,14 +181,14 @@ class StartHandlers:
         except VoucherbotError as exc:
             from bot.telegram.render import error_text
 
-            await say(update, f"⚠️ {error_text(exc)}\n\n{ASK_NAME_TEXT}")
+            await say(update, f"⚠️ {error_text(exc)}\n\n{_(ASK_NAME_TEXT)}")
             return ASK_NAME
         return flows.finish(context, FLOW)
 
     async def _create(self, update: Update, context: Ctx, name: str) -> None:
         user = update.effective_user
         assert user is not None
-        shop, _seller = await self.services.shops.create(
+        shop, _owner = await self.services.shops.create(
             name,
             owner_telegram_user_id=user.id,
             owner_name=user.full_name,
@@ -176,12 +198,13 @@ class StartHandlers:
         await self._publish(context, user.id, await membership(self.services, update))
         await say(
             update,
-            f"✅ Your shop <b>{esc(shop.name)}</b> is ready and you're its seller.\n"
-            f"Currency: <b>{shop.currency}</b> · Time zone: <b>{esc(shop.timezone)}</b> — tap "
-            "to change them (or <code>/setup currency IDR</code>, "
-            "<code>/setup timezone Asia/Jakarta</code>).\n"
-            "Next: /newvoucher to create a voucher, /link to invite your hosts, and /team in "
-            "your team group.",
+            _(
+                "✅ Your shop <b>{shop}</b> is ready and you're its seller.\n"
+                "Currency: <b>{currency}</b> · Time zone: <b>{timezone}</b> — tap to change them "
+                "(or <code>/setup currency IDR</code>, <code>/setup timezone Asia/Jakarta</code>)."
+                "\nNext: /newvoucher to create a voucher, /link to invite your hosts, and /team "
+                "in your team group. /language sets the language your team chat gets."
+            ).format(shop=esc(shop.name), currency=shop.currency, timezone=esc(shop.timezone)),
             settings_keyboard(),  # type: ignore[arg-type]
         )
 
@@ -189,20 +212,27 @@ class StartHandlers:
         if member.account.role != Role.SELLER:
             await say(
                 update,
-                f"You're already linked to <b>{esc(member.shop.name)}</b> as its "
-                f"{esc(member.account.role)} account, and a Telegram account belongs to one "
-                "shop. To create a shop of your own, ask your seller to unlink you first. "
-                "/help lists what you can do.",
+                _(
+                    "You're already linked to <b>{shop}</b> as its {role} account, and a "
+                    "Telegram account belongs to one shop. To create a shop of your own, ask "
+                    "your seller to unlink you first. /help lists what you can do."
+                ).format(shop=esc(member.shop.name), role=role_label(member.account.role)),
             )
             return flows.END
         if args and args[0].lower() not in ("currency", "timezone"):
             # `/setup Another Name` by a seller: one shop per account; show what can change.
             await say(
                 update,
-                f"You already run <b>{esc(member.shop.name)}</b>: a Telegram account runs one "
-                f"shop, so I didn't create “{esc(' '.join(args)[:100])}”. You can change its "
-                f"currency (<b>{member.shop.currency}</b>) and time zone "
-                f"(<b>{esc(member.shop.timezone)}</b>) here:",
+                _(
+                    "You already run <b>{shop}</b>: a Telegram account runs one shop, so I "
+                    "didn't create “{name}”. You can change its currency (<b>{currency}</b>) "
+                    "and time zone (<b>{timezone}</b>) here:"
+                ).format(
+                    shop=esc(member.shop.name),
+                    name=esc(" ".join(args)[:100]),
+                    currency=member.shop.currency,
+                    timezone=esc(member.shop.timezone),
+                ),
                 settings_keyboard(),  # type: ignore[arg-type]
             )
             return flows.END
@@ -212,14 +242,14 @@ class StartHandlers:
             shop = await self.services.shops.update_settings(member.actor, **{field: value})
             await say(
                 update,
-                f"✅ Saved. Currency: <b>{shop.currency}</b> · "
-                f"Time zone: <b>{esc(shop.timezone)}</b>",
+                _("✅ Saved. Currency: <b>{currency}</b> · Time zone: <b>{timezone}</b>").format(
+                    currency=shop.currency, timezone=esc(shop.timezone)
+                ),
             )
             return flows.END
         await say(
             update,
-            f"<b>{esc(member.shop.name)}</b> — currency <b>{member.shop.currency}</b>, time zone "
-            f"<b>{esc(member.shop.timezone)}</b>. Tap to change them.",
+            _settings_text(member.shop.name, member.shop.currency, member.shop.timezone),
             settings_keyboard(),  # type: ignore[arg-type]
         )
         return flows.END
@@ -228,16 +258,15 @@ class StartHandlers:
     async def setting_button(self, update: Update, context: Ctx) -> None:
         member = await membership(self.services, update)
         if member is None or not member.actor.may(Action.MANAGE_SHOP):
-            await ack(update, "Only the shop's seller can change its settings.")
+            await ack(update, _("Only the shop's seller can change its settings."))
             return
         field, value = (update.callback_query.data or "").split(":", 1)  # type: ignore[union-attr]
         changes = {"currency": value} if field == "cur" else {"timezone": value}
         shop = await self.services.shops.update_settings(member.actor, **changes)
-        await ack(update, "Saved.")
+        await ack(update, _("Saved."))
         await show(
             update,
-            f"<b>{esc(shop.name)}</b> — currency <b>{shop.currency}</b>, time zone "
-            f"<b>{esc(shop.timezone)}</b>. Tap to change them.",
+            _settings_text(shop.name, shop.currency, shop.timezone),
             settings_keyboard(),  # type: ignore[arg-type]
         )
 
@@ -245,12 +274,12 @@ class StartHandlers:
         flows.finish(context, FLOW)
 
     async def setup_cancel(self, update: Update, context: Ctx) -> int:
-        await ack(update, "Cancelled.")
-        await show(update, "Cancelled: no shop was created.")
+        await ack(update, _("Cancelled."))
+        await show(update, _("Cancelled: no shop was created."))
         return flows.finish(context, FLOW)
 
     async def setup_button(self, update: Update, context: Ctx) -> object:
-        if await flows.live_flow(update, context, FLOW, self.services.clock, EXPIRED) is None:
+        if await flows.live_flow(update, context, FLOW, self.services.clock, _(EXPIRED)) is None:
             return flows.END
         return await self.setup_cancel(update, context)
 
@@ -265,7 +294,7 @@ class StartHandlers:
             context.args = [text]
             await self.start(update, context)
             return
-        await say(update, "I didn't get that. /help lists what you can do.")
+        await say(update, _("I didn't get that. /help lists what you can do."))
 
     async def unknown_command(self, update: Update, context: Ctx) -> None:
         """R-b5: a command no feature took (`/foo`, `/Quota`: commands are lower case)."""
@@ -284,13 +313,21 @@ class StartHandlers:
         word = first.split("@")[0]
         hint = ""
         if word.lower() != word and word.lower()[1:] in {c.name for c in self.catalog}:
-            hint = f" Commands are lower case: try {esc(word.lower())}."
-        await say(update, f"I don't know {esc(word[:40])}.{hint} /help lists what you can do.")
+            hint = " " + _("Commands are lower case: try {command}.").format(
+                command=esc(word.lower())
+            )
+        await say(
+            update,
+            _("I don't know {command}.").format(command=esc(word[:40]))
+            + hint
+            + " "
+            + _("/help lists what you can do."),
+        )
 
     async def picker_cancel(self, update: Update, context: Ctx) -> None:
         """✖ Cancel under a picker that is not a guided flow (/link, /stop, /apikey revoke…)."""
-        await ack(update, "Cancelled.")
-        await show(update, "Cancelled: nothing changed.")
+        await ack(update, _("Cancelled."))
+        await show(update, _("Cancelled: nothing changed."))
 
 
 def register(

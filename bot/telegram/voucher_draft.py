@@ -10,8 +10,8 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.i18n import _, money
 from core.errors import FieldError
-from core.money import format_money
 from core.rules.advice import Tier
 from core.rules.vouchers import VoucherDraft, validate_draft
 
@@ -83,24 +83,39 @@ def step_errors(
 
 def auto_name(state: dict[str, Any], currency: str) -> str:
     """A readable default name (the seller can rename it at the summary)."""
-    live = "LIVE " if state.get("kind") == "live" else ""
     if state.get("dtype") == "percent":
-        off = f"{state.get('percent', '?')}% off"
+        off = _("{percent}% off").format(percent=state.get("percent", "?"))
     else:
-        off = f"{format_money(state.get('amount') or 0, currency)} off"
+        off = _("{amount} off").format(amount=money(state.get("amount") or 0, currency))
     minimum = state.get("min") or 0
-    over = f" over {format_money(minimum, currency)}" if minimum else ""
-    return f"{live}{off}{over}"[:100]
+    if minimum:
+        off = _("{discount} over {minimum}").format(discount=off, minimum=money(minimum, currency))
+    if state.get("kind") == "live":
+        off = _("LIVE {discount}").format(discount=off)
+    return off[:100]
 
 
 def tier_text(t: Tier, currency: str) -> str:
     """An R-adv1 tier in Seller Center's words (HTML-escaped)."""
-    minimum, off = format_money(t.min_spend, currency), format_money(t.amount_off, currency)
+    minimum, off = money(t.min_spend, currency), money(t.amount_off, currency)
     return escape(
-        f"{t.name.capitalize()}: minimum spend {minimum} — {off} off, "
-        f"or {t.percent_off}% off with a maximum discount of {off}",
+        _(
+            "{tier}: minimum spend {minimum} — {off} off, or {percent}% off with a maximum "
+            "discount of {off}"
+        ).format(tier=tier_name(t.name), minimum=minimum, off=off, percent=t.percent_off),
         quote=False,
     )
+
+
+def tier_name(name: str) -> str:
+    """R-adv1's tiers by the names Seller Center gives them."""
+    if name == "low":
+        return _("Low")
+    if name == "medium":
+        return _("Medium")
+    if name == "high":
+        return _("High")
+    return name.capitalize()
 
 
 def parse_whole(text: str) -> int:

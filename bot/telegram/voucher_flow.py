@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.i18n import N_, _, current, ngettext, number, person_language, speaking
+from bot.i18n import money as fmt_money
 from bot.telegram import flows
 from bot.telegram.access import Ctx, member_only, membership, refusal
 from bot.telegram.flow_table import (
@@ -34,10 +36,10 @@ from bot.telegram.flow_table import (
 )
 from bot.telegram.keyboards import button, markup
 from bot.telegram.render import (
-    KIND_LABELS,
     esc,
     low_discount_warning,
     voucher_details,
+    warning_text,
 )
 from bot.telegram.replies import ack, say, show
 from bot.telegram.voucher_draft import (
@@ -47,12 +49,19 @@ from bot.telegram.voucher_draft import (
     parse_period,
     parse_whole,
     step_errors,
+    tier_name,
     tier_text,
     to_draft,
 )
-from bot.telegram.wording import field_problem, money_refusal, refusal_text
+from bot.telegram.wording import (
+    field_problem,
+    money_refusal,
+    refusal_text,
+    whole_number_wanted,
+)
 from core.errors import NotFound, ValidationFailed, VoucherbotError
-from core.money import MoneyInputError, example_amount, format_money, parse_money
+from core.money import MoneyInputError, example_amount, parse_money
+from core.rules.advice import MIN_ORDERS_FOR_TIERS
 from core.rules.roles import Action
 from core.rules.vouchers import LOW_MAX_DISCOUNT, MAX_PRODUCTS
 from core.services import Services
@@ -61,7 +70,7 @@ from core.services.vouchers import LOW_DISCOUNT_UNACKNOWLEDGED
 from core.views import ProductView, ShopView, VoucherView
 
 FLOW = "nv"
-EXPIRED = (
+EXPIRED = N_(
     "⏱ Your voucher draft expired after 30 minutes without an answer. Nothing was saved; "
     "start again with /newvoucher."
 )
@@ -69,20 +78,20 @@ PERCENT_CHOICES = (5, 10, 15, 20, 30, 50)
 QTY_CHOICES = (10, 50, 100, 500, 1000)
 PER_CHOICES = (1, 2, 3, 5)
 PERIOD_CHOICES = (
-    ("Now, 24 hours", 24),
-    ("Now, 3 days", 72),
-    ("Now, 7 days", 168),
-    ("Now, 30 days", 720),
+    (N_("Now, 24 hours"), 24),
+    (N_("Now, 3 days"), 72),
+    (N_("Now, 7 days"), 168),
+    (N_("Now, 30 days"), 720),
 )
 EDIT_CHOICES = (
-    ("Name", "name"),
-    ("Kind", "kind"),
-    ("Discount", "dtype"),
-    ("Minimum spend", "min"),
-    ("Products", "scope"),
-    ("Quantity", "qty"),
-    ("Claims per customer", "per"),
-    ("Claim period", "period"),
+    (N_("Name"), "name"),
+    (N_("Kind"), "kind"),
+    (N_("Discount"), "dtype"),
+    (N_("Minimum spend"), "min"),
+    (N_("Products"), "scope"),
+    (N_("Quantity"), "qty"),
+    (N_("Claims per customer"), "per"),
+    (N_("Claim period"), "period"),
 )
 PRODUCT_PAGE = 8
 NO_MINIMUM = ("0", "none", "no", "no minimum")
@@ -147,26 +156,32 @@ def next_step(step: str, d: Draft, editing: bool) -> str:
 
 def q_kind(c: StepContext[Draft]) -> Question:
     return Question(
-        "Which kind?\n"
-        "• <b>Regular Voucher</b>: claimable by any buyer during its claim period.\n"
-        "• <b>LIVE Interactive Voucher</b>: only for your livestream viewers, issued by a host "
-        "with a task (watch, follow or no task).",
-        [[("Regular", "r"), ("LIVE Interactive", "l")]],
+        _(
+            "Which kind?\n"
+            "• <b>Regular Voucher</b>: claimable by any buyer during its claim period.\n"
+            "• <b>LIVE Interactive Voucher</b>: only for your livestream viewers, issued by a "
+            "host with a task (watch, follow or no task)."
+        ),
+        [[(_("Regular"), "r"), (_("LIVE Interactive"), "l")]],
     )
 
 
 def q_dtype(c: StepContext[Draft]) -> Question:
-    return Question("Discount type?", [[("Amount off", "a"), ("Percentage off", "p")]])
+    return Question(_("Discount type?"), [[(_("Amount off"), "a"), (_("Percentage off"), "p")]])
 
 
 def q_value(c: StepContext[Draft]) -> Question:
     if c.draft.dtype == "percent":
         return Question(
-            "What percentage off? Tap, or send a whole number from 1 to 99.",
+            _("What percentage off? Tap, or send a whole number from 1 to 99."),
             [[(f"{p}%", str(p)) for p in PERCENT_CHOICES]],
         )
-    example = esc(format_money(example_amount(c.currency), c.currency))
-    return Question(f"How much off? Send an amount in {esc(c.currency)}, like {example}.")
+    example = esc(fmt_money(example_amount(c.currency), c.currency))
+    return Question(
+        _("How much off? Send an amount in {currency}, like {example}.").format(
+            currency=esc(c.currency), example=example
+        )
+    )
 
 
 def max_suggestions(c: StepContext[Draft]) -> list[int]:
@@ -182,48 +197,61 @@ def max_suggestions(c: StepContext[Draft]) -> list[int]:
 
 def q_max(c: StepContext[Draft]) -> Question:
     amounts = max_suggestions(c)
-    text = (
-        f"Maximum discount per order? {c.draft.percent}% off never takes more than this from "
-        f"one order. Tap a suggestion, or send an amount in {esc(c.currency)}."
-    )
+    text = _(
+        "Maximum discount per order? {percent}% off never takes more than this from one order. "
+        "Tap a suggestion, or send an amount in {currency}."
+    ).format(percent=c.draft.percent, currency=esc(c.currency))
     if getattr(c.data, "tiers", ()):
-        text += "\nThe suggestions follow your shop's order history."
-    return Question(text, [[(format_money(a, c.currency), str(a)) for a in amounts]])
+        text += "\n" + _("The suggestions follow your shop's order history.")
+    return Question(text, [[(fmt_money(a, c.currency), str(a)) for a in amounts]])
 
 
 def q_min(c: StepContext[Draft]) -> Question:
     advice = c.data
-    text = "Minimum spend? Tap, or send an amount"
     if c.draft.dtype != "percent" and c.draft.amount:
-        text += f" above the discount ({esc(format_money(c.draft.amount, c.currency))})"
-    text += "."
-    if advice is not None and advice.tiers and advice.aov:
-        text += (
-            f"\nYour average order value (last 30 days) is "
-            f"{esc(format_money(advice.aov, c.currency))}; Seller Center suggests a minimum "
-            "spend 1.2–1.5× higher, with deeper discounts for higher tiers:"
+        text = _("Minimum spend? Tap, or send an amount above the discount ({amount}).").format(
+            amount=esc(fmt_money(c.draft.amount, c.currency))
         )
+    else:
+        text = _("Minimum spend? Tap, or send an amount.")
+    if advice is not None and advice.tiers and advice.aov:
+        text += "\n" + _(
+            "Your average order value (last 30 days) is {aov}; Seller Center suggests a "
+            "minimum spend 1.2–1.5× higher, with deeper discounts for higher tiers:"
+        ).format(aov=esc(fmt_money(advice.aov, c.currency)))
         text += "".join(f"\n• {tier_text(t, c.currency)}" for t in advice.tiers)
     elif advice is not None and advice.history_note:
-        text += f"\n<i>{esc(advice.history_note)}</i>"
+        text += f"\n<i>{esc(_history_note(advice))}</i>"
     tiers = advice.tiers if advice is not None else ()
     return Question(
         text,
         [
             [
-                (f"{t.name.capitalize()} {format_money(t.min_spend, c.currency)}", str(t.min_spend))
+                (f"{tier_name(t.name)} {fmt_money(t.min_spend, c.currency)}", str(t.min_spend))
                 for t in tiers
             ],
-            [("No minimum", "0")],
+            [(_("No minimum"), "0")],
         ],
     )
 
 
 def q_scope(c: StepContext[Draft]) -> Question:
     return Question(
-        "Which products does it apply to?",
-        [[("Entire shop", "e"), ("Specific products", "p")]],
+        _("Which products does it apply to?"),
+        [[(_("Entire shop"), "e"), (_("Specific products"), "p")]],
     )
+
+
+def _history_note(advice: Any) -> str:
+    """Why R-adv1 has no tiers yet (core's note, in the reader's language)."""
+    n = int(getattr(advice, "orders_30d", 0) or 0)
+    return ngettext(
+        "Not enough order history yet: tiers need at least {needed} orders in the last 30 days "
+        "to estimate the average order value, and the shop has {n}.",
+        "Not enough order history yet: tiers need at least {needed} orders in the last 30 days "
+        "to estimate the average order value, and the shop has {n}.",
+        n,
+    ).format(needed=MIN_ORDERS_FOR_TIERS, n=number(n))
 
 
 @dataclass(frozen=True)
@@ -239,63 +267,76 @@ def q_products(c: StepContext[Draft]) -> Question:
     pids = c.draft.pids
     find = c.ui.get("find")
     lines = [
-        f"<b>Specific products</b> — {len(pids)} selected"
+        "<b>"
+        + _("Specific products")
+        + "</b> — "
+        + ngettext("{n} selected", "{n} selected", len(pids)).format(n=number(len(pids)))
         + (f": {esc(', '.join(pids[:20]))}" if pids else "")
     ]
     rows: list[list[tuple[str, str]]] = []
     if not data.categories and data.products is None:
         lines.append(
-            "Your shop has no products here yet: they come from the platform, which sends them "
-            "through the API. You can still type product ids (separated by spaces or commas), "
-            "or go back and choose the entire shop."
+            _(
+                "Your shop has no products here yet: they come from the platform, which sends "
+                "them through the API. You can still type product ids (separated by spaces or "
+                "commas), or go back and choose the entire shop."
+            )
         )
-        rows.append([("« Entire shop instead", "shop")])
+        rows.append([(_("« Entire shop instead"), "shop")])
     elif data.products is not None:
         label = (
-            f"category {esc(find['category'])}"
+            _("category {category}").format(category=esc(find["category"]))
             if find.get("category")
             else f"“{esc(find['query'])}”"
         )
         if data.products:
-            lines.append(f"Products in {label} — tap to select or unselect:")
+            lines.append(_("Products in {label} — tap to select or unselect:").format(label=label))
         else:
             lines.append(
-                f"No product matches {label}. Type a name or product ids, or pick a category."
+                _(
+                    "No product matches {label}. Type a name or product ids, or pick a category."
+                ).format(label=label)
             )
         rows += [
             [(_product_label(p, p.product_id in pids, c.currency), f"tg.{i}")]
             for i, p in enumerate(data.products)
         ]
-        nav = [("« Categories", "all")]
+        nav = [(_("« Categories"), "all")]
         if data.cursor is not None:
-            nav.append(("More ▶", f"pg.{data.cursor}"))
+            nav.append((_("More ▶"), f"pg.{data.cursor}"))
         rows.append(nav)
     else:
         lines.append(
-            "Find products by category below, type a name to search, or type product ids "
-            "(separated by spaces or commas)."
+            _(
+                "Find products by category below, type a name to search, or type product ids "
+                "(separated by spaces or commas)."
+            )
         )
-        cats = [(cat or "(no category)", f"cat.{i}") for i, cat in enumerate(data.categories[:30])]
+        cats = [
+            (cat or _("(no category)"), f"cat.{i}") for i, cat in enumerate(data.categories[:30])
+        ]
         rows += [cats[i : i + 3] for i in range(0, len(cats), 3)]
-        rows.append([("« Entire shop instead", "shop")])
-    rows.append([(f"✅ Done ({len(pids)})", "done")])
+        rows.append([(_("« Entire shop instead"), "shop")])
+    rows.append([(_("✅ Done ({n})").format(n=len(pids)), "done")])
     return Question("\n".join(lines), rows)
 
 
 def q_qty(c: StepContext[Draft]) -> Question:
     return Question(
-        "Total voucher quantity? Tap, or send a number from 1 to 1,000,000.",
-        [[(f"{q:,}", str(q)) for q in QTY_CHOICES]],
+        _("Total voucher quantity? Tap, or send a number from 1 to {max}.").format(
+            max=number(1_000_000)
+        ),
+        [[(number(q), str(q)) for q in QTY_CHOICES]],
     )
 
 
 def q_per(c: StepContext[Draft]) -> Question:
-    text = (
+    text = _(
         "Number of claims per customer? Tap, or send a number from 1 to 100 "
         "(at most the total quantity)."
     )
     if c.draft.kind == "live":
-        text += "\nFor a Follow LIVE Host task, 1 is recommended."
+        text += "\n" + _("For a Follow LIVE Host task, 1 is recommended.")
     return Question(text, [[(str(p), str(p)) for p in PER_CHOICES]])
 
 
@@ -304,51 +345,60 @@ def period_example(now: datetime, zone: str) -> str:
     start = (now.astimezone(ZoneInfo(zone)) + timedelta(days=1)).replace(
         hour=20, minute=0, second=0, microsecond=0
     )
-    return f"{start.strftime(DATE_FORMAT)} to {(start + timedelta(days=7)).strftime(DATE_FORMAT)}"
+    return _("{start} to {end}").format(
+        start=start.strftime(DATE_FORMAT), end=(start + timedelta(days=7)).strftime(DATE_FORMAT)
+    )
 
 
 def q_period(c: StepContext[Draft]) -> Question:
-    text = (
-        "Claim period? Tap, or send the start and end in shop time "
-        f"({esc(c.timezone)}), like <code>{period_example(c.now, c.timezone)}</code> "
-        "(the start may be <code>now</code>)."
-    )
-    choices = [(label, str(h)) for label, h in PERIOD_CHOICES]
+    text = _(
+        "Claim period? Tap, or send the start and end in shop time ({timezone}), like "
+        "<code>{example}</code> (the start may be <code>now</code>)."
+    ).format(timezone=esc(c.timezone), example=period_example(c.now, c.timezone))
+    choices = [(_(label), str(h)) for label, h in PERIOD_CHOICES]
     return Question(text, [choices[:2], choices[2:]])
 
 
 def q_name(c: StepContext[Draft]) -> Question:
     suggested = auto_name(asdict(c.draft), c.currency)
     current = c.draft.name
-    text = "Name the voucher (1–100 characters): buyers see it. Send a name"
     if current:
-        text += f". Now: <b>{esc(current)}</b>"
-        rows = [[("Keep this name", "keep")]]
+        text = _(
+            "Name the voucher (1–100 characters): buyers see it. Send a name. Now: <b>{name}</b>"
+        ).format(name=esc(current))
+        rows = [[(_("Keep this name"), "keep")]]
     else:
-        text += f", or tap to use <b>{esc(suggested)}</b>."
-        rows = [[(f"Use “{suggested[:40]}”", "auto")]]
+        text = _(
+            "Name the voucher (1–100 characters): buyers see it. Send a name, or tap to use "
+            "<b>{name}</b>."
+        ).format(name=esc(suggested))
+        rows = [[(_("Use “{name}”").format(name=suggested[:40]), "auto")]]
     return Question(text, rows)
 
 
 def q_edit(c: StepContext[Draft]) -> Question:
-    choices = [(label, key) for label, key in EDIT_CHOICES]
+    choices = [(_(label), key) for label, key in EDIT_CHOICES]
     return Question(
-        "What do you want to change?",
-        [choices[i : i + 2] for i in range(0, len(choices), 2)] + [[("« Summary", "summary")]],
+        _("What do you want to change?"),
+        [choices[i : i + 2] for i in range(0, len(choices), 2)] + [[(_("« Summary"), "summary")]],
     )
 
 
 def q_summary(c: StepContext[Draft]) -> Question:
     view: VoucherView = c.data
     shop = c.shop
-    lines = ["<b>Check your voucher</b>", voucher_details_preview(view, shop)]
+    lines = ["<b>" + _("Check your voucher") + "</b>", voucher_details_preview(view, shop)]
     low = next((w for w in view.warnings if w.code == LOW_MAX_DISCOUNT), None)
-    lines += [f"⚠️ {esc(w.message)}" for w in view.warnings if w.code != LOW_MAX_DISCOUNT]
+    lines += [
+        f"⚠️ {warning_text(w.code, w.data, shop)}"
+        for w in view.warnings
+        if w.code != LOW_MAX_DISCOUNT
+    ]
     if low is not None:
         lines.append("\n" + low_discount_warning(low.data, view.percent or 0, shop))
-        first = [("Continue", "ok"), ("Edit", "edit")]
+        first = [(_("Continue"), "ok"), (_("Edit"), "edit")]
     else:
-        first = [("✅ Submit", "sub"), ("✏️ Edit", "edit")]
+        first = [(_("✅ Submit"), "sub"), (_("✏️ Edit"), "edit")]
     return Question("\n".join(lines), [first])
 
 
@@ -376,7 +426,7 @@ async def t_value(c: StepContext[Draft], text: str) -> Outcome:
         try:
             return Outcome({"percent": parse_whole(text)})
         except ValueError:
-            return Outcome(problem="Send a whole number from 1 to 99, like 20.")
+            return Outcome(problem=whole_number_wanted(1, 99, 20))
     return _money(c, text, "amount")
 
 
@@ -416,7 +466,7 @@ async def a_whole(key: str, text: str, lo: int, hi: int, example: int) -> Outcom
     try:
         return Outcome({key: parse_whole(text)})
     except ValueError:
-        return Outcome(problem=f"Send a whole number from {lo:,} to {hi:,}, like {example:,}.")
+        return Outcome(problem=whole_number_wanted(lo, hi, example))
 
 
 async def a_qty(c: StepContext[Draft], arg: str) -> Outcome:
@@ -436,8 +486,10 @@ async def t_period(c: StepContext[Draft], text: str) -> Outcome:
         starts, ends = parse_period(text, c.timezone, c.now)
     except ValueError:
         return Outcome(
-            problem="Send the start and the end as <code>YYYY-MM-DD HH:MM</code>, like "
-            f"<code>{period_example(c.now, c.timezone)}</code>."
+            problem=_(
+                "Send the start and the end as <code>YYYY-MM-DD HH:MM</code>, like "
+                "<code>{example}</code>."
+            ).format(example=period_example(c.now, c.timezone))
         )
     return Outcome(
         {
@@ -460,7 +512,7 @@ async def t_name(c: StepContext[Draft], text: str) -> Outcome:
 
 TABLE: FlowTable[Draft] = FlowTable(
     prefix=FLOW,
-    title="🎟 New voucher",
+    title=N_("🎟 New voucher"),
     steps={
         s.key: s
         for s in (
@@ -504,19 +556,23 @@ class VoucherFlow:
         return await self._ask(update, member, flow, "kind", fresh=True)
 
     async def cancel(self, update: Update, context: Ctx) -> int:
-        await ack(update, "Cancelled.")
-        await show(update, "Cancelled: the voucher was not created.")
+        await ack(update, _("Cancelled."))
+        await show(update, _("Cancelled: the voucher was not created."))
         return flows.finish(context, FLOW)
 
     async def timeout(self, update: object, context: Ctx) -> None:
         flows.finish(context, FLOW)
         if isinstance(update, Update):
-            await say(update, EXPIRED)
+            # A timeout runs from the JobQueue, outside the update's language: use the one the
+            # person was last answered in.
+            user = update.effective_user
+            with speaking(person_language(user.id if user else None) or current()):
+                await say(update, _(EXPIRED))
 
     # --- dispatch ---------------------------------------------------------------------------
 
     async def on_button(self, update: Update, context: Ctx) -> object:
-        flow = await flows.live_flow(update, context, FLOW, self.clock, EXPIRED)
+        flow = await flows.live_flow(update, context, FLOW, self.clock, _(EXPIRED))
         if flow is None:
             return self._lost(context)
         member = await self._seller(update, context)
@@ -526,7 +582,7 @@ class VoucherFlow:
         if parts[:1] == [CANCEL]:
             return await self.cancel(update, context)
         if parts[:1] != [BACK] and (len(parts) < 2 or parts[0] != flow["step"]):
-            await ack(update, "That button is from an earlier question.")
+            await ack(update, _("That button is from an earlier question."))
             return flow["step"]
         await ack(update)
         draft = Draft.of(flow.get("draft"))
@@ -558,7 +614,7 @@ class VoucherFlow:
             return await self._ask(update, member, flow, flow["step"], problem=problem)
 
     async def on_text(self, update: Update, context: Ctx) -> object:
-        flow = await flows.live_flow(update, context, FLOW, self.clock, EXPIRED)
+        flow = await flows.live_flow(update, context, FLOW, self.clock, _(EXPIRED))
         if flow is None:
             return self._lost(context)
         member = await self._seller(update, context)
@@ -573,7 +629,7 @@ class VoucherFlow:
             parser = TABLE.steps[step].on_text
             if parser is None:
                 return await self._ask(
-                    update, member, flow, step, problem="Please use the buttons below."
+                    update, member, flow, step, problem=_("Please use the buttons below.")
                 )
             outcome = await parser(self._context(member, flow, draft, None), text)
         return await self._apply(update, member, flow, step, outcome)
@@ -631,13 +687,13 @@ class VoucherFlow:
         self, member: Membership, flow: dict[str, Any], draft: Draft, arg: str
     ) -> Outcome:
         ui = flow.setdefault("ui", {})
-        action, _, value = arg.partition(".")
+        action, _dot, value = arg.partition(".")
         if action == "shop":
             return Outcome({"scope": "shop", "pids": []})
         if action == "done":
             if not draft.pids:
                 return Outcome(
-                    problem="Select at least one product, or go back to the entire shop."
+                    problem=_("Select at least one product, or go back to the entire shop.")
                 )
             return Outcome({"pids": list(draft.pids)})
         if action == "all":
@@ -646,7 +702,7 @@ class VoucherFlow:
             categories = await self.services.products.categories(member.actor)
             index = int(value)
             if not 0 <= index < len(categories):
-                return Outcome(problem="That category is gone; pick another.")
+                return Outcome(problem=_("That category is gone; pick another."))
             ui["find"] = {"category": categories[index], "query": None, "after": None}
         elif action == "pg":
             find = ui.get("find") or {}
@@ -683,8 +739,9 @@ class VoucherFlow:
         ui["find"] = None
         if unknown:
             return Outcome(
-                problem=f"Added {esc(', '.join(found))}. Not found in your shop: "
-                f"{esc(', '.join(unknown))}."
+                problem=_("Added {found}. Not found in your shop: {unknown}.").format(
+                    found=esc(", ".join(found)), unknown=esc(", ".join(unknown))
+                )
             )
         return Outcome(stay=True)
 
@@ -721,16 +778,20 @@ class VoucherFlow:
         if view.kind == "live":
             live = await self.services.live.active_session(m.actor)
             if live is not None and view.status == "ongoing":
-                rows.append([button("🎟 Issue it now", "is", "start", view.id)])
-                after = "You're live: issue it now, or later with /issue."
+                rows.append([button(_("🎟 Issue it now"), "is", "start", view.id)])
+                after = _("You're live: issue it now, or later with /issue.")
             else:
-                after = "Hosts can issue it during a livestream with /issue."
+                after = _("Hosts can issue it during a livestream with /issue.")
         else:
-            after = "Buyers can claim it during its claim period."
+            after = _("Buyers can claim it during its claim period.")
         rows.append(
-            [button("📋 Its details", "v", view.id), button("➕ Create another", "nv", "new")]
+            [
+                button(_("📋 Its details"), "v", view.id),
+                button(_("➕ Create another"), "nv", "new"),
+            ]
         )
-        text = f"✅ Voucher created.\n\n{voucher_details(view, m.shop)}\n\n{after}"
+        created = _("✅ Voucher created.")
+        text = f"{created}\n\n{voucher_details(view, m.shop)}\n\n{after}"
         return text, markup(*rows)
 
     # --- asking ----------------------------------------------------------------------------
@@ -807,17 +868,12 @@ def _toggle(draft: Draft, product_id: str) -> Draft:
 
 def voucher_details_preview(view: Any, shop: ShopView) -> str:
     """The details of a draft, without the id and counters it doesn't have yet."""
-    lines = voucher_details(view, shop).split("\n")
-    lines[0] = f"🎟 <b>{esc(view.name)}</b>"
-    lines[1] = KIND_LABELS.get(view.kind, view.kind)
-    kept = [x for x in lines if not x.startswith(("Quantity:", "⚠️"))]
-    kept.insert(6, f"Total quantity: {view.total_quantity:,}")
-    return "\n".join(kept)
+    return voucher_details(view, shop, draft=True)
 
 
 def _product_label(p: ProductView, selected: bool, currency: str) -> str:
     mark = "✅" if selected else "▫️"
-    return f"{mark} {p.name[:40]} · {format_money(p.price, currency)} · {p.product_id[:20]}"
+    return f"{mark} {p.name[:40]} · {fmt_money(p.price, currency)} · {p.product_id[:20]}"
 
 
 def register(application: Any, services: Services) -> VoucherFlow:

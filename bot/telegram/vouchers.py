@@ -16,6 +16,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.i18n import N_, _, ngettext, number
 from bot.telegram import flows, voucher_flow
 from bot.telegram.access import Ctx, member_only, membership, refusal
 from bot.telegram.commands import Audience, CommandInfo
@@ -28,12 +29,13 @@ from bot.telegram.render import (
     esc,
     paginate,
     status_label,
+    status_name,
+    status_word,
     voucher_details,
     voucher_line,
 )
 from bot.telegram.replies import ack, say, show, stale
 from bot.telegram.voucher_draft import parse_whole
-from bot.telegram.wording import plural
 from core.errors import VoucherbotError
 from core.rules.roles import Action
 from core.services import Services
@@ -42,22 +44,32 @@ from core.services.vouchers import VOUCHER_STATUSES
 from core.views import VoucherView
 
 COMMANDS = [
-    CommandInfo("newvoucher", "/newvoucher", "create a voucher, step by step", Audience.SELLER),
+    CommandInfo("newvoucher", "/newvoucher", N_("create a voucher, step by step"), Audience.SELLER),
     CommandInfo(
-        "vouchers", "/vouchers [status]", "list vouchers with remaining quota", Audience.LINKED
+        "vouchers",
+        N_("/vouchers [status]"),
+        N_("list vouchers with remaining quota"),
+        Audience.LINKED,
     ),
-    CommandInfo("voucher", "/voucher <id>", "a voucher's details", Audience.LINKED),
+    CommandInfo("voucher", N_("/voucher <id>"), N_("a voucher's details"), Audience.LINKED),
     CommandInfo(
-        "addqty", "/addqty <id> <n>", "add n vouchers to the total quantity", Audience.SELLER
+        "addqty",
+        N_("/addqty <id> <n>"),
+        N_("add n vouchers to the total quantity"),
+        Audience.SELLER,
     ),
-    CommandInfo("deactivate", "/deactivate <id>", "end a voucher promotion", Audience.SELLER),
-    CommandInfo("quota", "/quota [<id>]", "remaining quota", Audience.LINKED),
+    CommandInfo(
+        "deactivate", N_("/deactivate <id>"), N_("end a voucher promotion"), Audience.SELLER
+    ),
+    CommandInfo("quota", N_("/quota [<id>]"), N_("remaining quota"), Audience.LINKED),
 ]
 LIST_PAGE = 8
 PICK_PAGE = 8
 ADD_FLOW = "aq"
 ADD_CHOICES = (10, 50, 100, 500, 1000)
-ADD_EXPIRED = "⏱ Adding quantity timed out after 30 minutes. Nothing changed; use /addqty again."
+ADD_EXPIRED = N_(
+    "⏱ Adding quantity timed out after 30 minutes. Nothing changed; use /addqty again."
+)
 
 # Extra buttons under a voucher's details (analytics adds "Stats" here).
 DetailButtons = Callable[[VoucherView, Membership], list[InlineKeyboardButton]]
@@ -67,32 +79,51 @@ DETAIL_BUTTONS: list[DetailButtons] = []
 def _manage_buttons(v: VoucherView, member: Membership) -> list[InlineKeyboardButton]:
     if not member.actor.may(Action.MANAGE_VOUCHERS) or v.status not in ("upcoming", "ongoing"):
         return []
-    return [button("➕ Add quantity", "v", v.id, "add"), button("⛔ Deactivate", "v", v.id, "dx")]
+    return [
+        button(_("➕ Add quantity"), "v", v.id, "add"),
+        button(_("⛔ Deactivate"), "v", v.id, "dx"),
+    ]
 
 
 def detail_keyboard(v: VoucherView, member: Membership) -> InlineKeyboardMarkup | None:
     extra = [b for make in DETAIL_BUTTONS for b in make(v, member)]
-    return markup(_manage_buttons(v, member), extra, [button("🔄 Refresh", "v", v.id)])
+    return markup(_manage_buttons(v, member), extra, [button(_("🔄 Refresh"), "v", v.id)])
 
 
 def pick_question(vouchers: list[VoucherView]) -> Question:
     if not vouchers:
-        return Question("No upcoming or ongoing voucher to add quantity to.")
-    rows = [[(f"#{v.id} {v.name[:30]} · {v.total_quantity:,} total", str(v.id))] for v in vouchers]
-    return Question("Add quantity to which voucher?", rows)
+        return Question(_("No upcoming or ongoing voucher to add quantity to."))
+    rows = [
+        [
+            (
+                f"#{v.id} {v.name[:30]} · "
+                + _("{total} total").format(total=number(v.total_quantity)),
+                str(v.id),
+            )
+        ]
+        for v in vouchers
+    ]
+    return Question(_("Add quantity to which voucher?"), rows)
 
 
 def amount_question(v: VoucherView) -> Question:
     return Question(
-        f"Add how many to <b>{esc(v.name)}</b> (#{v.id})? It has {v.total_quantity:,} in total, "
-        f"{v.remaining:,} left. Tap, or send a whole number.",
-        [[(f"+{n:,}", str(n)) for n in ADD_CHOICES]],
+        _(
+            "Add how many to <b>{name}</b> (#{id})? It has {total} in total, {remaining} left. "
+            "Tap, or send a whole number."
+        ).format(
+            name=esc(v.name),
+            id=v.id,
+            total=number(v.total_quantity),
+            remaining=number(v.remaining),
+        ),
+        [[(f"+{number(n)}", str(n)) for n in ADD_CHOICES]],
     )
 
 
 ADD: FlowTable[dict[str, Any]] = FlowTable(
     prefix=ADD_FLOW,
-    title="➕ Add quantity",
+    title=N_("➕ Add quantity"),
     steps={
         "pick": Step("pick", lambda c: Question("")),  # questions need the voucher: see above
         "amount": Step("amount", lambda c: Question("")),
@@ -132,7 +163,9 @@ class VoucherHandlers:
         if status is not None and status.lower() not in VOUCHER_STATUSES:
             await say(
                 update,
-                f"Unknown status. Use one of: {', '.join(VOUCHER_STATUSES)} — or tap:",
+                _("Unknown status. Use one of: {statuses} — or tap:").format(
+                    statuses=", ".join(VOUCHER_STATUSES)
+                ),
                 _status_keyboard(),
             )
             return
@@ -140,7 +173,7 @@ class VoucherHandlers:
 
     @member_only(Action.READ)
     async def list_button(self, update: Update, context: Ctx, member: Membership) -> None:
-        _, status, page = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
+        _prefix, status, page = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
         await ack(update)
         await self._list_page(update, member, None if status == "all" else status, int(page))
 
@@ -149,11 +182,14 @@ class VoucherHandlers:
     ) -> None:
         vouchers = await self._all(member, status)
         if not vouchers:
-            what = f"{status} vouchers" if status else "vouchers yet"
-            hint = (
-                " Create one with /newvoucher." if member.actor.may(Action.MANAGE_VOUCHERS) else ""
+            text = (
+                _("No {status} vouchers.").format(status=status_word(status))
+                if status
+                else _("No vouchers yet.")
             )
-            await show(update, f"No {what}.{hint}", _status_keyboard())
+            if member.actor.may(Action.MANAGE_VOUCHERS):
+                text += " " + _("Create one with /newvoucher.")
+            await show(update, text, _status_keyboard())
             return
         # Grouped by status, then cut into pages of LIST_PAGE vouchers each; every page has the
         # title and the heading of each status group it shows (R-b4, R-b6).
@@ -166,17 +202,25 @@ class VoucherHandlers:
         for group in STATUS_ORDER:
             members = [v for v in chosen if v.status == group]
             if members:
-                lines += ["", f"<b>{STATUS_LABELS[group]}</b> ({counts[group]:,})"]
+                lines += ["", f"<b>{_(STATUS_LABELS[group])}</b> ({number(counts[group])})"]
                 lines += [voucher_line(v, member.shop) for v in members]
-        of = f" · page {page + 1} of {pages}" if pages > 1 else ""
-        what = f" — {status}" if status else ""
-        title = f"🎟 <b>Vouchers</b>{what} · {plural(len(vouchers), 'voucher')}{of}"
+        of = (
+            " · " + _("page {page} of {pages}").format(page=page + 1, pages=pages)
+            if pages > 1
+            else ""
+        )
+        what = f" — {status_word(status)}" if status else ""
+        count = ngettext("{n} voucher", "{n} vouchers", len(vouchers)).format(
+            n=number(len(vouchers))
+        )
+        title = "🎟 <b>" + _("Vouchers") + f"</b>{what} · {count}{of}"
         keyboard = markup(
             pager(page, pages, "vl", status or "all"),
             *_status_keyboard().inline_keyboard,
         )
         body = clip("\n".join(lines).strip())
-        await show(update, f"{title}\n\n{body}\n\nTap a /v_ number for its details.", keyboard)
+        tap = _("Tap a /v_ number for its details.")
+        await show(update, f"{title}\n\n{body}\n\n{tap}", keyboard)
 
     # --- /voucher and /v_12 ----------------------------------------------------------------
 
@@ -189,13 +233,14 @@ class VoucherHandlers:
     @member_only(Action.READ)
     async def show_voucher(self, update: Update, context: Ctx, member: Membership) -> None:
         if not context.args:
-            await self._pick(update, member, 0, "Which voucher?", None, "v")
+            await self._pick(update, member, 0, _("Which voucher?"), None, "v")
             return
         try:
             voucher_id = _voucher_id(context.args[0])
         except ValueError:
             await say(
-                update, "Send a voucher id, like <code>/voucher 12</code>, or /voucher to pick one."
+                update,
+                _("Send a voucher id, like <code>/voucher 12</code>, or /voucher to pick one."),
             )
             return
         await self._details(update, member, voucher_id)
@@ -212,10 +257,10 @@ class VoucherHandlers:
 
     @member_only(Action.READ)
     async def pick_button(self, update: Update, context: Ctx, member: Membership) -> None:
-        _, action, page = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
+        _prefix, action, page = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
         await ack(update)
         statuses = ("upcoming", "ongoing") if action in ("dx", "add") else None
-        await self._pick(update, member, int(page), "Which voucher?", statuses, action)
+        await self._pick(update, member, int(page), _("Which voucher?"), statuses, action)
 
     async def _pick(
         self,
@@ -229,18 +274,30 @@ class VoucherHandlers:
         """A paged list of voucher buttons; pressing one sends `v:<id>[:<action>]`."""
         vouchers = [v for v in await self._all(member) if statuses is None or v.status in statuses]
         if not vouchers:
-            await show(update, "There's no voucher to choose from.")
+            await show(update, _("There's no voucher to choose from."))
             return
         pages = max(1, -(-len(vouchers) // PICK_PAGE))
         page = max(0, min(page, pages - 1))
         chosen = vouchers[page * PICK_PAGE : (page + 1) * PICK_PAGE]
         suffix = () if action == "v" else (action,)
         rows = [
-            [button(f"#{v.id} {v.name[:30]} · {v.remaining:,} left", "v", v.id, *suffix)]
+            [
+                button(
+                    f"#{v.id} {v.name[:30]} · "
+                    + _("{remaining} left").format(remaining=number(v.remaining)),
+                    "v",
+                    v.id,
+                    *suffix,
+                )
+            ]
             for v in chosen
         ]
-        keyboard = markup(*rows, pager(page, pages, "vp", action), [button("✖ Cancel", "cx")])
-        of = f" (page {page + 1} of {pages})" if pages > 1 else ""
+        keyboard = markup(*rows, pager(page, pages, "vp", action), [button(_("✖ Cancel"), "cx")])
+        of = (
+            " (" + _("page {page} of {pages}").format(page=page + 1, pages=pages) + ")"
+            if pages > 1
+            else ""
+        )
         await show(update, title + of, keyboard)
 
     # --- /deactivate ---------------------------------------------------------------------
@@ -252,7 +309,7 @@ class VoucherHandlers:
                 update,
                 member,
                 0,
-                "Which voucher do you want to deactivate?",
+                _("Which voucher do you want to deactivate?"),
                 ("upcoming", "ongoing"),
                 "dx",
             )
@@ -262,14 +319,17 @@ class VoucherHandlers:
         except ValueError:
             await say(
                 update,
-                "Send a voucher id, like <code>/deactivate 12</code>, or /deactivate to pick one.",
+                _(
+                    "Send a voucher id, like <code>/deactivate 12</code>, or /deactivate to pick "
+                    "one."
+                ),
             )
             return
         await self._confirm_deactivate(update, member, voucher_id)
 
     @member_only(Action.MANAGE_VOUCHERS)
     async def deactivate_button(self, update: Update, context: Ctx, member: Membership) -> None:
-        _, raw_id, action = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
+        _prefix, raw_id, action = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
         voucher_id = int(raw_id)
         if action == "dx":
             await ack(update)
@@ -277,14 +337,21 @@ class VoucherHandlers:
             return
         v = await self.services.vouchers.get(member.actor, voucher_id)
         if v.status not in ("upcoming", "ongoing"):
-            await stale(update, f"Voucher #{voucher_id} is already {v.status}.")
+            await stale(
+                update,
+                _("Voucher #{id} is already {status}.").format(
+                    id=voucher_id, status=status_word(v.status)
+                ),
+            )
             return
         v = await self.services.vouchers.deactivate(member.actor, voucher_id)
-        await ack(update, "Deactivated.")
+        await ack(update, _("Deactivated."))
         await show(
             update,
-            f"⛔ <b>{esc(v.name)}</b> (#{v.id}) is deactivated: no new claims, its distributions "
-            f"stopped, and unused claimed vouchers can no longer be used.",
+            _(
+                "⛔ <b>{name}</b> (#{id}) is deactivated: no new claims, its distributions "
+                "stopped, and unused claimed vouchers can no longer be used."
+            ).format(name=esc(v.name), id=v.id),
         )
 
     async def _confirm_deactivate(
@@ -294,16 +361,29 @@ class VoucherHandlers:
         if v.status not in ("upcoming", "ongoing"):
             await show(
                 update,
-                f"Voucher #{v.id} is {v.status}: only upcoming or ongoing vouchers can be "
-                "deactivated.",
+                _(
+                    "Voucher #{id} is {status}: only upcoming or ongoing vouchers can be "
+                    "deactivated."
+                ).format(id=v.id, status=status_word(v.status)),
             )
             return
         await show(
             update,
-            f"Deactivate <b>{esc(v.name)}</b> (#{v.id})? This ends the promotion for good: no new "
-            f"claims, its distributions stop, and the {v.claimed:,} claimed vouchers that are not "
-            "used yet can no longer be used.",
-            markup([button("⛔ Yes, deactivate", "v", v.id, "dx!"), button("Keep it", "v", v.id)]),
+            ngettext(
+                "Deactivate <b>{name}</b> (#{id})? This ends the promotion for good: no new "
+                "claims, its distributions stop, and the {n} claimed voucher that is not used "
+                "yet can no longer be used.",
+                "Deactivate <b>{name}</b> (#{id})? This ends the promotion for good: no new "
+                "claims, its distributions stop, and the {n} claimed vouchers that are not used "
+                "yet can no longer be used.",
+                v.claimed,
+            ).format(name=esc(v.name), id=v.id, n=number(v.claimed)),
+            markup(
+                [
+                    button(_("⛔ Yes, deactivate"), "v", v.id, "dx!"),
+                    button(_("Keep it"), "v", v.id),
+                ]
+            ),
         )
 
     # --- /addqty --------------------------------------------------------------------------
@@ -321,8 +401,10 @@ class VoucherHandlers:
         except ValueError:
             await say(
                 update,
-                "Use <code>/addqty &lt;id&gt; &lt;n&gt;</code>, like <code>/addqty 12 50</code>, "
-                "or /addqty to pick.",
+                _(
+                    "Use <code>/addqty &lt;id&gt; &lt;n&gt;</code>, like "
+                    "<code>/addqty 12 50</code>, or /addqty to pick."
+                ),
             )
             return flows.END
         if voucher_id is not None and amount is not None:
@@ -353,7 +435,7 @@ class VoucherHandlers:
         return step
 
     async def add_button(self, update: Update, context: Ctx) -> object:
-        flow = await flows.live_flow(update, context, ADD_FLOW, self.services.clock, ADD_EXPIRED)
+        flow = await flows.live_flow(update, context, ADD_FLOW, self.services.clock, _(ADD_EXPIRED))
         if flow is None:
             return None if flows.current(context, ADD_FLOW) else flows.END
         member = await membership(self.services, update)
@@ -363,7 +445,7 @@ class VoucherHandlers:
         args = button_parts(update)
         await ack(update)
         if args[:1] == [CANCEL]:
-            await show(update, "Cancelled: the quantity did not change.")
+            await show(update, _("Cancelled: the quantity did not change."))
             return flows.finish(context, ADD_FLOW)
         if args[:1] == [BACK]:
             if ADD.back_of(flow.get("step", "amount"), flow, False) == "pick":
@@ -377,7 +459,7 @@ class VoucherHandlers:
         return await self._add_amount(update, context, member, flow, int(args[1]))
 
     async def add_text(self, update: Update, context: Ctx) -> object:
-        flow = await flows.live_flow(update, context, ADD_FLOW, self.services.clock, ADD_EXPIRED)
+        flow = await flows.live_flow(update, context, ADD_FLOW, self.services.clock, _(ADD_EXPIRED))
         if flow is None:
             return flows.END
         member = await membership(self.services, update)
@@ -385,12 +467,12 @@ class VoucherHandlers:
             await say(update, refusal(Action.MANAGE_VOUCHERS))
             return flows.finish(context, ADD_FLOW)
         if flow.get("voucher") is None:
-            return await self._add_ask(update, member, flow, "Tap one of the vouchers below.")
+            return await self._add_ask(update, member, flow, _("Tap one of the vouchers below."))
         try:
             amount = parse_whole(update.effective_message.text or "")  # type: ignore[union-attr]
         except ValueError:
             return await self._add_ask(
-                update, member, flow, "Send a whole number of at least 1, like 50."
+                update, member, flow, _("Send a whole number of at least 1, like 50.")
             )
         return await self._add_amount(update, context, member, flow, amount)
 
@@ -409,13 +491,19 @@ class VoucherHandlers:
         v = await self.services.vouchers.add_quantity(member.actor, voucher_id, amount)
         await show(
             update,
-            f"✅ Added {amount:,} to <b>{esc(v.name)}</b> (#{v.id}): "
-            f"{v.total_quantity:,} in total, "
-            f"{v.remaining:,} left.",
+            _(
+                "✅ Added {amount} to <b>{name}</b> (#{id}): {total} in total, {remaining} left."
+            ).format(
+                amount=number(amount),
+                name=esc(v.name),
+                id=v.id,
+                total=number(v.total_quantity),
+                remaining=number(v.remaining),
+            ),
         )
 
     async def add_cancel(self, update: Update, context: Ctx) -> int:
-        await say(update, "Cancelled: the quantity did not change.")
+        await say(update, _("Cancelled: the quantity did not change."))
         return flows.finish(context, ADD_FLOW)
 
     async def add_timeout(self, update: object, context: Ctx) -> None:
@@ -431,7 +519,7 @@ class VoucherHandlers:
             except ValueError:
                 await say(
                     update,
-                    "Send a voucher id, like <code>/quota 12</code>, or /quota for all ongoing.",
+                    _("Send a voucher id, like <code>/quota 12</code>, or /quota for all ongoing."),
                 )
                 return
             v = await self.services.vouchers.get(member.actor, voucher_id)
@@ -439,22 +527,27 @@ class VoucherHandlers:
             return
         ongoing = await self._all(member, "ongoing")
         if not ongoing:
-            await say(update, "No ongoing vouchers right now.")
+            await say(update, _("No ongoing vouchers right now."))
             return
         shown = paginate([_quota_line(v) for v in ongoing], 0, per_page=40)
-        more = "\n…and more: /vouchers ongoing" if shown.count > 1 else ""
-        await say(update, f"📦 <b>Remaining quota</b> (ongoing)\n{shown.text}{more}")
+        more = "\n" + _("…and more: /vouchers ongoing") if shown.count > 1 else ""
+        title = _("📦 <b>Remaining quota</b> (ongoing)")
+        await say(update, f"{title}\n{shown.text}{more}")
 
 
 def _quota_line(v: VoucherView) -> str:
     if v.remaining <= 0:
-        return f"/v_{v.id} <b>{esc(v.name)}</b>: <b>sold out</b> ({v.total_quantity:,} claimed)"
-    return f"/v_{v.id} <b>{esc(v.name)}</b>: <b>{v.remaining:,}</b> of {v.total_quantity:,} left"
+        return f"/v_{v.id} <b>{esc(v.name)}</b>: " + _("<b>sold out</b> ({total} claimed)").format(
+            total=number(v.total_quantity)
+        )
+    return f"/v_{v.id} <b>{esc(v.name)}</b>: " + _("<b>{remaining}</b> of {total} left").format(
+        remaining=number(v.remaining), total=number(v.total_quantity)
+    )
 
 
 def _status_keyboard() -> InlineKeyboardMarkup:
-    buttons = [button("All", "vl", "all", 0)] + [
-        button(s.capitalize(), "vl", s, 0) for s in STATUS_ORDER
+    buttons = [button(_("All"), "vl", "all", 0)] + [
+        button(status_name(s), "vl", s, 0) for s in STATUS_ORDER
     ]
     return InlineKeyboardMarkup(grid(buttons, 5))
 

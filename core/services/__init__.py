@@ -14,6 +14,7 @@ from core.services.claim_cache import ClaimCache
 from core.services.claims import ClaimService
 from core.services.drops import DropService
 from core.services.forecast import ForecastService
+from core.services.languages import LanguageService
 from core.services.live import LiveService
 from core.services.live_panel import LivePanelService
 from core.services.products import ProductService
@@ -44,6 +45,7 @@ class Services:
     drops: DropService  # R-drop1
     panel: LivePanelService  # R-live5
     changes: ChangeFeed
+    languages: LanguageService  # R-l10n1
 
     @classmethod
     def build(
@@ -84,4 +86,5 @@ class Services:
             drops=DropService(db, clock, live),
             panel=LivePanelService(db, clock, forecast),
             changes=changes,
+            languages=LanguageService(db, clock),
         )

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.errors import Conflict, NotFound, PermissionDenied, invalid
 from core.ids import check_platform_id
-from core.notifications import account_label, notify
+from core.notifications import linked_text, notify, unlinked_text
 from core.rules.roles import LINKABLE_ROLES, ROLE_LIMITS, Action, Actor, Role
 from core.services.base import Service, require
 from core.services.live import stop_account_activity
@@ -125,7 +125,7 @@ class AccountService(Service):
                     shop,
                     event_key=f"account:{account.id}:linked",
                     kind="account_linked",
-                    text=f"🔗 {account_label(account)} was linked to the shop.",
+                    text=linked_text(account),
                     now=now,
                 )
         except IntegrityError as exc:
@@ -153,7 +153,7 @@ class AccountService(Service):
                 shop,
                 event_key=f"account:{account.id}:unlinked",
                 kind="account_unlinked",
-                text=f"✂️ {account_label(account)} was unlinked from the shop.",
+                text=unlinked_text(account),
                 now=now,
             )
             return AccountView.of(account)

@@ -26,6 +26,7 @@ session and account recorded on it at claim time; its order follows the claim.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -317,13 +318,15 @@ class AnalyticsService(Service):
         sort: str = "revenue",
         start: datetime | None = None,
         end: datetime | None = None,
+        headers: Sequence[str] | None = None,
     ) -> str:
-        """`/export`: the promotion list as CSV (seller or platform)."""
+        """`/export`: the promotion list as CSV (seller or platform); `headers` in the reader's
+        language (R-l10n1)."""
         require(actor, Action.MANAGE_VOUCHERS)
         rows = await self.promotions(actor, sort, start, end)
         async with self.db.read() as session:
             shop = await self._shop(session, actor.shop_id)
-        return promotion_csv(rows, shop.currency)
+        return promotion_csv(rows, shop.currency, headers)
 
 
 def bucket_edges(start: datetime, end: datetime, bucket: str, tz: ZoneInfo) -> list[datetime]:

@@ -16,10 +16,8 @@ issue, at the moment of firing; a refusal becomes the drop's `reason` (the refus
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from html import escape
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,12 +31,18 @@ from core.errors import (
     VoucherbotError,
     invalid,
 )
-from core.notifications import account_label, named_voucher, notify
+from core.notifications import (
+    drop_scheduled_text,
+    drop_settled_text,
+    label,
+    named_voucher,
+    notify,
+    notify_person,
+)
 from core.rules.live import Task, TaskType, validate_task
 from core.rules.roles import Action, Actor, Role
 from core.services.base import Service, require
 from core.services.live import LiveService
-from core.services.schedule import local_time
 from core.values import is_whole
 from core.views import DropView
 from storage import repositories as repo
@@ -146,11 +150,7 @@ class DropService(Service):
                 shop,
                 event_key=f"drop:{drop.id}:scheduled",
                 kind="drop_scheduled",
-                text=(
-                    f"⏰ {account_label(by)} scheduled a drop of "
-                    f"{named_voucher(voucher.name, voucher.id)} in live session #{session_id} "  # type: ignore[arg-type]
-                    f"at {local_time(due, shop.timezone)}: {escape(task.describe())}."
-                ),
+                text=drop_scheduled_text(by, voucher, session_id, due, shop, task),
                 now=now,
             )
         return DropView.of(drop)
@@ -315,22 +315,13 @@ class DropService(Service):
         """The team hears of every drop fired or failed; the owner also hears of a failure
         (R-n1 style, through the outbox in this transaction)."""
         voucher = (await repo.vouchers_by_ids(session, [drop.voucher_id])).get(drop.voucher_id)
-        label = (
+        voucher_html = (
             named_voucher(voucher.name, voucher.id)  # type: ignore[arg-type]
             if voucher is not None
             else f"voucher #{drop.voucher_id}"
         )
         task = Task(TaskType(drop.task_type), drop.task_minutes)
-        if status == "fired":
-            text = (
-                f"🚀 Drop fired: {label} is now distributed in live session "
-                f"#{drop.session_id} ({escape(task.describe())})."
-            )
-        else:
-            text = (
-                f"⚠️ Drop failed: {label} was due in live session #{drop.session_id} "
-                f"({escape(task.describe())}), but {reason_text(reason)}."
-            )
+        text = drop_settled_text(voucher_html, drop.session_id, task, status, reason)
         await notify(
             session,
             shop,
@@ -349,16 +340,13 @@ class DropService(Service):
             return
         if owner.telegram_user_id == shop.team_chat_id:
             return
-        await repo.add_notification(
+        await notify_person(
             session,
-            {
-                "shop_id": shop.id,
-                "event_key": f"shop:{shop.id}:drop:{drop.id}:failed:owner",
-                "kind": "drop_failed",
-                "chat_id": owner.telegram_user_id,
-                "text": text,
-                "buttons": json.dumps([[("📋 My drops", "dp:list")]]),
-                "created_at": now,
-                "next_attempt_at": now,
-            },
+            shop,
+            owner.telegram_user_id,
+            event_key=f"drop:{drop.id}:failed:owner",
+            kind="drop_failed",
+            text=text,
+            now=now,
+            buttons=[[(label("📋 My drops"), "dp:list")]],
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from core.analytics_views import PromotionRow
 
@@ -41,10 +41,16 @@ def _cell(text: str) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
-def promotion_csv(rows: Iterable[PromotionRow], currency: str) -> str:
+def promotion_csv(
+    rows: Iterable[PromotionRow], currency: str, headers: Sequence[str] | None = None
+) -> str:
+    """`headers`: the header row in the reader's language (the bot's /export, R-l10n1), one
+    per column of HEADER; the API keeps HEADER's stable names (R-l10n3)."""
+    if headers is not None and len(headers) != len(HEADER):
+        raise ValueError(f"{len(HEADER)} headers needed, got {len(headers)}")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HEADER)
+    writer.writerow(headers or HEADER)
     for r in rows:
         f = r.figures
         writer.writerow(

@@ -15,13 +15,12 @@ it started, when that is shorter) divided by that time; no forecast is made from
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.notifications import account_label, notify, voucher_label
+from core.notifications import Message, label, notify, notify_person, sellout_text
 from core.rules.roles import Action, Actor, Role
 from core.services.base import Service, require
 from storage import analytics_queries as q
@@ -70,12 +69,15 @@ def sellout_at(remaining: int, recent: int, elapsed: timedelta, now: datetime) -
     return now + timedelta(seconds=seconds)
 
 
-def _sellout_text(v: Voucher, f: SelloutForecast, host: Account | None, now: datetime) -> str:
+def _sellout_text(v: Voucher, f: SelloutForecast, host: Account | None, now: datetime) -> Message:
     minutes = max(0.0, (f.sellout_at - now).total_seconds() / 60) if f.sellout_at else 0.0
-    return (
-        f"⏳ {voucher_label(v)} will sell out in about {minutes:.0f} min at the current rate "
-        f"({f.claims_per_minute or 0:.1f} claims/min, {f.remaining:,} left) in live session "
-        f"#{f.session_id} of {account_label(host)}."
+    return sellout_text(
+        v,
+        round(minutes),
+        round((f.claims_per_minute or 0) * 10),
+        f.remaining,
+        f.session_id,
+        host,
     )
 
 
@@ -136,7 +138,7 @@ class ForecastService(Service):
             shop = await self._shop(session, voucher.shop_id)
             host = await repo.get_account(session, shop.id, f.account_id)  # type: ignore[arg-type]
             text = _sellout_text(voucher, f, host, now)
-            add_quantity = [[("Add quantity", f"v:{voucher.id}:addq")]]
+            add_quantity = [[(label("Add quantity"), f"v:{voucher.id}:addq")]]
             team = await notify(
                 session,
                 shop,
@@ -167,17 +169,14 @@ class ForecastService(Service):
             return None
         if host.telegram_user_id == shop.team_chat_id:
             return None
-        queued = await repo.add_notification(
+        queued = await notify_person(
             session,
-            {
-                "shop_id": shop.id,
-                "event_key": f"shop:{shop.id}:distribution:{f.distribution_id}:{SELLOUT_KIND}:host",
-                "kind": SELLOUT_KIND,
-                "chat_id": host.telegram_user_id,
-                "text": text,
-                "buttons": json.dumps(add_quantity) if host.role == Role.SELLER else None,
-                "created_at": now,
-                "next_attempt_at": now,
-            },
+            shop,
+            host.telegram_user_id,
+            event_key=f"distribution:{f.distribution_id}:{SELLOUT_KIND}:host",
+            kind=SELLOUT_KIND,
+            text=text,
+            now=now,
+            buttons=add_quantity if host.role == Role.SELLER else None,
         )
         return host.telegram_user_id if queued else None

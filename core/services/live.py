@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from html import escape
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
 from core.ids import check_platform_id
-from core.notifications import account_label, announce_opened, notify, voucher_label
+from core.notifications import (
+    announce_opened,
+    distribution_started_text,
+    distribution_stopped_text,
+    notify,
+    session_ended_text,
+)
 from core.rules.live import Task, TaskType, follow_counts_as_new, validate_task
 from core.rules.roles import Action, Actor
 from core.rules.vouchers import Kind, Status, Warning, status_of
@@ -47,19 +52,12 @@ async def stop_distribution_row(
         return False
     voucher = await repo.get_voucher(session, shop.id, d.voucher_id)  # type: ignore[arg-type]
     task = Task(TaskType(d.task_type), d.task_minutes)
-    why = {
-        "stopped": f"by {account_label(by)}",
-        "session_ended": "because the live session ended",
-        "deactivated": "because the voucher was deactivated",
-        "account_unlinked": "because the host account was unlinked",
-        "claim_period_ended": "because the claim period ended",
-    }.get(reason, reason)
     await notify(
         session,
         shop,
         event_key=f"distribution:{d.id}:stopped",
         kind="distribution_stopped",
-        text=f"⏹ Distribution of {voucher_label(voucher)} ({task.describe()}) stopped {why}.",  # type: ignore[arg-type]
+        text=distribution_stopped_text(voucher, task, reason, by),  # type: ignore[arg-type]
         now=now,
     )
     return True
@@ -145,11 +143,7 @@ class LiveService(Service):
                     shop,
                     event_key=f"session:{session_id}:ended",
                     kind="session_ended",
-                    text=(
-                        f"🎬 Live session #{session_id} of {account_label(by)} ended after "
-                        f"{_lasted(minutes)} with {claims:,} voucher "
-                        f"claim{'s' if claims != 1 else ''}."
-                    ),
+                    text=session_ended_text(session_id, by, minutes, claims),
                     now=now,
                 )
             else:
@@ -364,11 +358,7 @@ class LiveService(Service):
             shop,
             event_key=f"distribution:{d.id}:started",
             kind="distribution_started",
-            text=(
-                f"▶️ {account_label(host)} is distributing {voucher_label(voucher)} "
-                f"in live session #{session_id}: {escape(task.describe())}, "
-                f"{voucher.total_quantity - voucher.claimed:,} left."
-            ),
+            text=distribution_started_text(host, voucher, session_id, task),
             now=now,
         )
         return d, voucher
@@ -406,10 +396,3 @@ class LiveService(Service):
         async with self.db.read() as session:
             rows = await repo.active_distributions(session, shop_id=actor.shop_id)
         return [DistributionView.of(d) for d in rows]
-
-
-def _lasted(minutes: int) -> str:
-    """`less than a minute`, `1 minute`, `25 minutes` (the team reads it, R-b5)."""
-    if minutes < 1:
-        return "less than a minute"
-    return f"{minutes:,} minute{'s' if minutes != 1 else ''}"

@@ -17,7 +17,6 @@ What the adapters call (the Telegram side of the leader, `bot.telegram.live_pane
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.errors import NotFound
-from core.notifications import account_label, named_voucher
+from core.notifications import ask_more_text, label, notify_person
 from core.rules.live import Task, TaskType
 from core.rules.roles import Action, Actor
 from core.services.base import Service, require
@@ -261,20 +260,14 @@ class LivePanelService(Service):
             by = await self._account(session, actor)
             remaining = max(0, voucher.total_quantity - voucher.claimed)
             minute = now.strftime("%Y%m%d%H%M")
-            return await repo.add_notification(
+            shop = await self._shop(session, actor.shop_id)
+            return await notify_person(
                 session,
-                {
-                    "shop_id": actor.shop_id,
-                    "event_key": f"shop:{actor.shop_id}:voucher:{voucher_id}:ask_more:{minute}",
-                    "kind": "ask_more",
-                    "chat_id": seller.telegram_user_id,
-                    "text": (
-                        f"🙋 {account_label(by)} asks for more of "
-                        f"{named_voucher(voucher.name, voucher_id)}: {remaining:,} of "
-                        f"{voucher.total_quantity:,} left."
-                    ),
-                    "buttons": json.dumps([[("➕ Add quantity", f"v:{voucher_id}:add")]]),
-                    "created_at": now,
-                    "next_attempt_at": now,
-                },
+                shop,
+                seller.telegram_user_id,
+                event_key=f"voucher:{voucher_id}:ask_more:{minute}",
+                kind="ask_more",
+                text=ask_more_text(by, voucher.name, voucher_id, remaining, voucher.total_quantity),
+                now=now,
+                buttons=[[(label("➕ Add quantity"), f"v:{voucher_id}:add")]],
             )

@@ -17,12 +17,12 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.notifications import local_time, notify, opened_text, voucher_label
+from core.notifications import closed_text, notify, opened_text
 from core.services.base import Service
 from core.services.live import stop_distribution_row
 from storage import repositories as repo
 from storage import schedule_queries as q
-from storage.models import Shop, Voucher
+from storage.models import Voucher
 
 # A claim is still usable at its redeem_until instant (R-o2: now ≤ redeem_until), so the expiry
 # effect is due just after it.
@@ -172,16 +172,3 @@ class ScheduleService(Service):
 
 
 # --- what the team reads --------------------------------------------------------------------
-
-
-def closed_text(shop: Shop, v: Voucher) -> str:
-    remaining = max(v.total_quantity - v.claimed, 0)
-    if v.valid_days is not None:
-        usable = f"for {v.valid_days} day{'s' if v.valid_days != 1 else ''} after claiming"
-    else:
-        usable = f"until {local_time(v.redeem_until or v.ends_at, shop.timezone)}"
-    return (
-        f"🏁 Claim period ended: {voucher_label(v)}.\n"
-        f"Claims: {v.claimed:,} of {v.total_quantity:,} · redeemed: {v.redeemed:,} · "
-        f"remaining: {remaining:,}.\nClaimed vouchers can be used {usable}."
-    )

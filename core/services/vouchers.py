@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, ValidationFailed, invalid
-from core.notifications import account_label, low_discount_text, notify, voucher_label
+from core.notifications import deactivated_text, low_discount_text, notify
 from core.rules.checkout import AOV_WINDOW
 from core.rules.roles import Action, Actor
 from core.rules.vouchers import (
@@ -221,11 +221,7 @@ class VoucherService(Service):
             shop,
             event_key=f"voucher:{voucher.id}:deactivated",
             kind="deactivated",
-            text=(
-                f"⛔ {voucher_label(voucher)} was deactivated by {account_label(by)}. "
-                f"{voucher.claimed:,} claimed, {voided:,} unused claim"
-                f"{'s' if voided != 1 else ''} voided."
-            ),
+            text=deactivated_text(voucher, by, voided),
             now=now,
         )
 

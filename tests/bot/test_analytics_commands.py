@@ -13,6 +13,7 @@ from datetime import timedelta
 from PIL import Image
 
 from bot.charts import chart_data
+from bot.telegram.analytics import csv_headers
 from bot.telegram.outbox_sender import OutboxSender, TelegramLimits
 from bot.telegram_standin import RecordedMessage
 from core.clock import FrozenClock
@@ -153,7 +154,9 @@ async def test_export_sends_the_promotion_list_as_csv(
     assert m.file.filename == "promotions-2026-06-01.csv"
     assert "2 vouchers" in (m.content.plain_text or "")
     rows = list(csv.reader(io.StringIO(m.file.data.decode("utf-8"))))
-    assert tuple(rows[0]) == HEADER
+    # The header row is in the reader's language (R-l10n1), one per column of the API's HEADER.
+    assert rows[0] == csv_headers() and len(rows[0]) == len(HEADER)
+    assert rows[0][:2] == ["Voucher ID", "Voucher name"]
     assert sorted(int(r[0]) for r in rows[1:]) == [shop.regular_id, shop.live_id]
     by_id = {int(r[0]): dict(zip(HEADER, r, strict=True)) for r in rows[1:]}
     assert by_id[shop.live_id]["revenue_minor"] == "6300"

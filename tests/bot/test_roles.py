@@ -98,7 +98,7 @@ async def test_help_and_menus_follow_the_role(
 ) -> None:
     assert rig.standin.calls["setMyCommands"] >= 2  # default and group scopes at start-up
     default = [name for name, _ in rig.standin.commands()]
-    assert default == ["start", "setup", "help", "cancel"]
+    assert default == ["start", "setup", "help", "cancel", "language"]
     seller_help = (await sally.say("/help")).content.plain_text
     host_help = (await host.say("/help")).content.plain_text
     stranger_help = (await stranger.say("/help")).content.plain_text
