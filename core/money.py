@@ -105,12 +105,14 @@ def _pattern(locale: Locale, decimals: int) -> str:
 def format_money(minor: int, currency: str, locale: Locale | str | None = None) -> str:
     """`500`, USD → `$5.00`; `1000000`, IDR → `Rp10.000`; decimals from our table, not CLDR."""
     loc = Locale.parse(locale) if locale is not None else currency_locale(currency)
+    pattern = _pattern(loc, shown_digits(currency))
+    if loc.language == "en" and loc.territory != currency_locale(currency).territory:
+        # English has no local symbol for most of our currencies (Babel's en_US writes
+        # "IDR10,000", "THB100.00"): keep English digits with the symbol sellers see at home.
+        home = get_currency_symbol(currency, currency_locale(currency))
+        pattern = pattern.replace("¤", "'" + home.replace("'", "''") + "'")
     return format_currency(
-        _major(minor, currency),
-        currency,
-        format=_pattern(loc, shown_digits(currency)),
-        locale=loc,
-        currency_digits=False,
+        _major(minor, currency), currency, format=pattern, locale=loc, currency_digits=False
     )
 
 

@@ -83,3 +83,21 @@ def test_r_money_parse_of_format_is_identity(currency: str, units: int) -> None:
     minor = units * 10 ** (minor_digits(currency) - shown_digits(currency))
     assert parse_money(format_money(minor, currency), currency) == minor
     assert parse_money(money.format_amount(minor, currency), currency) == minor
+
+
+@pytest.mark.parametrize(
+    ("minor", "currency", "shown"),
+    [
+        (1_000_000, "IDR", "Rp10,000"),
+        (100_000, "THB", "฿1,000.00"),
+        (10_000, "VND", "₫10,000"),
+        (1_000, "MYR", "RM10.00"),
+        (1_050, "EUR", "€10.50"),
+        (500, "USD", "$5.00"),
+    ],
+)
+def test_r_money_english_readers_see_english_digits_and_the_home_symbol(
+    minor: int, currency: str, shown: str
+) -> None:
+    assert format_money(minor, currency, "en_US") == shown
+    assert format_money(minor, currency, "en_GB") == shown
