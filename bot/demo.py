@@ -22,6 +22,8 @@ from pathlib import Path
 from bot.config import Settings
 from bot.i18n import LANGUAGES, _, activate, money
 from bot.telegram.application import TelegramSide
+from bot.telegram.live_panel import PanelRefresher
+from bot.telegram.outbox_sender import OutboxSender, TelegramLimits
 from bot.telegram_standin import RecordedMessage, TelegramStandIn, TgUser, format_transcript
 from core.clock import SystemClock
 from core.errors import ClaimRefused
@@ -79,9 +81,16 @@ class Player:
 
 class Tour:
     def __init__(
-        self, services: Services, standin: TelegramStandIn, *, ansi: bool, lang: str = "en"
+        self,
+        services: Services,
+        standin: TelegramStandIn,
+        panels: PanelRefresher,
+        *,
+        ansi: bool,
+        lang: str = "en",
     ) -> None:
         self.services, self.standin, self.ansi, self.lang = services, standin, ansi, lang
+        self.panels = panels  # R-live5: the host's live panel, refreshed as the leader would
         self.sally = Player(
             standin, standin.user(SELLER, "Sally", "sally_shop", language_code=lang)
         )
@@ -172,6 +181,7 @@ class Tour:
         assert member is not None
         session = await self.services.live.active_session(member.actor)
         assert session is not None and session.distributions
+        await self.panels.refresh_now(session.id)
         return session.id, session.distributions[0].voucher_id
 
     async def viewers_claim(self, shop_id: int, session_id: int, voucher_id: int) -> None:
@@ -198,17 +208,15 @@ class Tour:
                         buyer=buyer, seconds=watched, code=refused.code
                     )
                 )
+        await self.panels.refresh_now(session_id)  # the host's panel shows the claims
         await self.hank.say("/quota")
 
-    async def team_is_told(self, deliver: Callable[[], Awaitable[int]] | None) -> None:
+    async def team_is_told(self, deliver: Callable[[], Awaitable[int]], session_id: int) -> None:
         self.chapter(_("7. The team chat is notified (the outbox sender delivers)"))
-        if deliver is None:
-            print("(TODO for the lead: bot.telegram.outbox_sender is missing; no delivery)")
-        else:
-            await deliver()
+        await deliver()
         await self.hank.say("/endlive")
-        if deliver is not None:
-            await deliver()
+        await self.panels.refresh_now(session_id)  # the panel becomes the session's summary
+        await deliver()
 
     async def viewers_buy(self, shop_id: int) -> None:
         self.chapter(
@@ -247,14 +255,14 @@ class Tour:
         )
         await self.sally.say("/advice")
 
-    async def play(self, deliver: Callable[[], Awaitable[int]] | None) -> None:
+    async def play(self, deliver: Callable[[], Awaitable[int]]) -> None:
         seller = await self.seller_sets_up()
         await self.regular_voucher()
         await self.live_voucher()
         await self.link_host()
         session_id, voucher_id = await self.host_goes_live()
         await self.viewers_claim(seller.shop_id, session_id, voucher_id)
-        await self.team_is_told(deliver)
+        await self.team_is_told(deliver, session_id)
         await self.viewers_buy(seller.shop_id)
         self.chapter(_("The end"))
 
@@ -307,26 +315,21 @@ async def _tour(
             base_file_url=standin.base_file_url,
         )
         await side.start()
-        deliver = None
+        # Offline, nobody is flooded: a short spacing keeps the tour quick.
+        sender = OutboxSender(
+            db,
+            side.bot,
+            clock=clock,
+            limits=TelegramLimits(chat_interval=0.05, group_per_window=1000),
+            on_pending=lambda _n: None,
+        )
+        panels = PanelRefresher(services, side.bot)
         try:
-            from bot.telegram.outbox_sender import OutboxSender, TelegramLimits
-
-            # Offline, nobody is flooded: a short spacing keeps the tour quick.
-            sender = OutboxSender(
-                db,
-                side.bot,
-                clock=clock,
-                limits=TelegramLimits(chat_interval=0.05, group_per_window=1000),
-                on_pending=lambda _n: None,
+            await Tour(services, standin, panels, ansi=color, lang=lang).play(
+                sender.deliver_pending
             )
-            deliver = sender.deliver_pending
-        except ImportError:
-            sender = None
-        try:
-            await Tour(services, standin, ansi=color, lang=lang).play(deliver)
             if media_dir:
                 _save_media(standin, media_dir)
         finally:
-            if sender is not None:
-                await sender.stop()
+            await sender.stop()
             await side.stop()

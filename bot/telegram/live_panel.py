@@ -59,6 +59,8 @@ TAKEOVER = r"^(is:start|v:\d+:add)$"  # flows that edit the pressed message
 
 def _minutes(delta: timedelta) -> str:
     minutes = max(0, int(delta.total_seconds() // 60))
+    if minutes == 0:
+        return _("less than a minute")
     if minutes < 60:
         return ngettext("{n} min", "{n} min", minutes).format(n=number(minutes))
     hours, rest = divmod(minutes, 60)

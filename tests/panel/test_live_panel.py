@@ -42,7 +42,7 @@ async def test_r_live5_panel_posted_on_live_and_edited_with_the_figures(
     await panels.tick()
     [panel] = panel_messages(rig, sally.chat)
     text = panel.content.plain_text
-    assert "session #1 · 0 min" in text and "Nothing is being distributed" in text
+    assert "session #1 · less than a minute" in text and "Nothing is being distributed" in text
     assert {"🎟 Issue", "⏰ Schedule a drop", "🎬 End live"} <= set(labels(panel))
     stored = await services.panel.panel_of(1)
     assert stored is not None and (stored.chat_id, stored.message_id) == (
@@ -158,7 +158,7 @@ async def test_r_live5_buttons_stop_ask_issue_and_end_refresh_at_once(
     assert "End the live session?" in confirm.content.plain_text
     summary = await host.press(confirm, "🎬 Yes, end it")
     assert summary.message_id == moved.message_id
-    assert "Live session #1 ended after 0 min" in summary.content.plain_text
+    assert "Live session #1 ended after less than a minute" in summary.content.plain_text
     assert "0 voucher claims" in summary.content.plain_text and summary.buttons == []
     assert await services.live.active_session(member.actor) is None
     assert (await services.panel.panel_of(session.id)).closed  # type: ignore[union-attr]
