@@ -12,6 +12,7 @@ from core.services.api_keys import ApiKeyService
 from core.services.checkout import CheckoutService
 from core.services.claim_cache import ClaimCache
 from core.services.claims import ClaimService
+from core.services.draws import DrawService
 from core.services.forecast import ForecastService
 from core.services.live import LiveService
 from core.services.products import ProductService
@@ -37,11 +38,13 @@ class Services:
     analytics: AnalyticsService
     advice: AdviceService
     forecast: ForecastService
+    draws: DrawService
 
     @classmethod
     def build(cls, db: Database, clock: Clock | None = None) -> Services:
         clock = clock or SystemClock()
         claim_cache = ClaimCache()
+        claims = ClaimService(db, clock, claim_cache)
         return cls(
             db=db,
             clock=clock,
@@ -52,9 +55,10 @@ class Services:
             schedule=ScheduleService(db, clock),
             vouchers=VoucherService(db, clock, claim_cache),
             live=LiveService(db, clock),
-            claims=ClaimService(db, clock, claim_cache),
+            claims=claims,
             checkout=CheckoutService(db, clock),
             analytics=AnalyticsService(db, clock),
             advice=AdviceService(db, clock),
             forecast=ForecastService(db, clock),
+            draws=DrawService(db, clock, claims),
         )

@@ -28,6 +28,7 @@ from core.services.base import Service, require
 from core.services.claim_cache import ClaimCache, ClaimTarget
 from core.singleflight import SingleFlight
 from core.views import ClaimView, effective_claim_status
+from storage import draw_queries
 from storage import repositories as repo
 from storage.claim_store import ClaimStore, TakeRequest, TakeResult, build_claim_store
 from storage.models import Distribution
@@ -96,6 +97,54 @@ class ClaimService(Service):
         result = await self.store.take(request)
         return await self._settle(target, request, result)
 
+    async def award(
+        self,
+        shop_id: int,
+        voucher_id: int,
+        buyer_id: str,
+        *,
+        session_id: int,
+        account_id: int,
+        idempotency_key: str,
+    ) -> ClaimView:
+        """R-draw2: a draw winner's claim, given exactly as R-c1/R-v12 would give it now.
+        The draw checked the task at entry; the voucher's status, the buyer's limit and the
+        quota are checked here and again under the claim store's row locks. The claim is made
+        without a distribution (the draw links it once the result is final); a repeat with the
+        same key answers the first claim, so a resumed draw gives nobody a second one."""
+        first = await self._replay(shop_id, idempotency_key, voucher_id, buyer_id)
+        if first is not None:
+            return first
+        target = await self._target(shop_id, voucher_id)
+        now = self.clock.now()
+        status = status_of(target.starts_at, target.ends_at, target.deactivated_at, now)
+        if status != Status.ONGOING:
+            raise _not_claimable(status)
+        await self._refuse_from_memory(target, buyer_id)
+        request = TakeRequest(
+            shop_id=shop_id,
+            voucher_id=voucher_id,
+            buyer_id=buyer_id,
+            per_customer_limit=target.per_customer_limit,
+            now=now,
+            redeem_until=claim_redeem_until(
+                now, target.ends_at, target.redeem_until, target.valid_days
+            ),
+            session_id=session_id,
+            distribution_id=None,
+            account_id=account_id,
+            idempotency_key=idempotency_key,
+            notice=self._quota_notice(target, now),
+        )
+        result = await self.store.take(request)
+        return await self._settle(target, request, result)
+
+    async def check_task(
+        self, session: AsyncSession, shop_id: int, d: Distribution, buyer_id: str
+    ) -> None:
+        """R-c1's task check (`task_not_met`), for draw entries (R-draw1)."""
+        await self._check_task(session, shop_id, d, buyer_id)
+
     # --- R-c2 ------------------------------------------------------------------------------
 
     async def _replay(
@@ -150,6 +199,12 @@ class ClaimService(Service):
                 raise ClaimRefused(
                     f"This LIVE voucher is not being distributed{where}.",
                     code="no_active_distribution",
+                )
+            if await draw_queries.is_draw(session, active.id):  # type: ignore[arg-type]
+                raise ClaimRefused(  # R-draw1: a draw gives its claims at the close
+                    "This LIVE voucher is given away in a lucky draw: enter the draw instead.",
+                    code="draw_only",
+                    distribution_id=active.id,
                 )
             await self._check_task(session, target.shop_id, active, buyer_id)
         return active

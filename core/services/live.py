@@ -12,12 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
 from core.ids import check_platform_id
 from core.notifications import account_label, notify, voucher_label
+from core.rules.draws import MODE_DRAW, validate_draw
 from core.rules.live import Task, TaskType, follow_counts_as_new, validate_task
 from core.rules.roles import Action, Actor
 from core.rules.vouchers import Kind, Status, Warning, status_of
 from core.services.base import Service, require
+from core.services.draws import cancel_draw, open_draw
 from core.values import is_whole_in
 from core.views import DistributionView, SessionView
+from storage import draw_queries as dq
 from storage import repositories as repo
 from storage.models import Account, Distribution, FollowEvent, LiveSession, Shop
 
@@ -54,6 +57,8 @@ async def stop_distribution_row(
         "account_unlinked": "because the host account was unlinked",
         "claim_period_ended": "because the claim period ended",
     }.get(reason, reason)
+    if await cancel_draw(session, shop, d, now, reason, why):  # R-draw2: its own message says it all
+        return True
     await notify(
         session,
         shop,
@@ -168,7 +173,8 @@ class LiveService(Service):
             if live is None or live.shop_id != actor.shop_id:
                 return None
             dists = await repo.active_distributions(session, session_ids=[live.id])  # type: ignore[list-item]
-        return SessionView.of(live, dists)
+            draws = await dq.draws_of(session, [d.id for d in dists])  # type: ignore[misc]
+        return SessionView.of(live, dists, draws=draws)
 
     async def get_session(self, actor: Actor, session_id: int) -> SessionView:
         require(actor, Action.READ)
@@ -177,7 +183,8 @@ class LiveService(Service):
             if live is None:
                 raise NotFound(f"live session {session_id} not found", code="session_not_found")
             dists = await repo.active_distributions(session, session_ids=[session_id])
-        return SessionView.of(live, dists)
+            draws = await dq.draws_of(session, [d.id for d in dists])  # type: ignore[misc]
+        return SessionView.of(live, dists, draws=draws)
 
     async def list_sessions(
         self,
@@ -193,10 +200,11 @@ class LiveService(Service):
                 session, actor.shop_id, active=active, limit=limit, after_id=after_id
             )
             dists = await repo.active_distributions(session, session_ids=[s.id for s in rows])  # type: ignore[misc]
+            draws = await dq.draws_of(session, [d.id for d in dists])  # type: ignore[misc]
         by_session: dict[int, list[Distribution]] = {}
         for d in dists:
             by_session.setdefault(d.session_id, []).append(d)
-        return [SessionView.of(s, by_session.get(s.id, [])) for s in rows]  # type: ignore[arg-type]
+        return [SessionView.of(s, by_session.get(s.id, []), draws=draws) for s in rows]  # type: ignore[arg-type]
 
     # --- what the platform reports ---------------------------------------------------------
 
@@ -263,10 +271,15 @@ class LiveService(Service):
         voucher_id: int,
         task_type: str,
         minutes: int | None = None,
+        *,
+        mode: str | None = None,
+        winners: int | None = None,
+        entry_minutes: int | None = None,
     ) -> DistributionView:
-        """R-live2/R-live3: one ongoing LIVE voucher, one task, inside an active session."""
+        """R-live2/R-live3: one ongoing LIVE voucher, one task, inside an active session;
+        R-draw1: as a lucky draw with `mode="draw"`, `winners` and `entry_minutes`."""
         require(actor, Action.RUN_LIVE)
-        errors = validate_task(task_type, minutes)
+        errors = validate_task(task_type, minutes) + validate_draw(mode, winners, entry_minutes)
         if errors:
             raise ValidationFailed(errors)
         task = Task(TaskType(task_type), minutes if task_type == TaskType.WATCH else None)
@@ -291,6 +304,9 @@ class LiveService(Service):
                     )
                 if voucher.claimed >= voucher.total_quantity:
                     raise Conflict("This voucher is sold out: add quantity first.", code="sold_out")
+                remaining = voucher.total_quantity - voucher.claimed
+                if mode == MODE_DRAW and winners > remaining:  # type: ignore[operator]
+                    raise ValidationFailed(validate_draw(mode, winners, entry_minutes, remaining))
                 current = await repo.active_distribution_of_voucher(session, voucher_id)
                 if current is not None:
                     running = Task(TaskType(current.task_type), current.task_minutes)
@@ -313,18 +329,31 @@ class LiveService(Service):
                 await session.flush()
                 shop = await self._shop(session, actor.shop_id)
                 host = await repo.get_account(session, actor.shop_id, live.account_id)
-                await notify(
-                    session,
-                    shop,
-                    event_key=f"distribution:{d.id}:started",
-                    kind="distribution_started",
-                    text=(
-                        f"▶️ {account_label(host)} is distributing {voucher_label(voucher)} "
-                        f"in live session #{session_id}: {escape(task.describe())}, "
-                        f"{voucher.total_quantity - voucher.claimed:,} left."
-                    ),
-                    now=now,
-                )
+                draw = None
+                if mode == MODE_DRAW:  # the draw's own message tells the team (R-draw3)
+                    draw = await open_draw(
+                        session,
+                        shop,
+                        voucher,
+                        d,
+                        winners=winners,  # type: ignore[arg-type]
+                        entry_minutes=entry_minutes,  # type: ignore[arg-type]
+                        host=host,
+                        now=now,
+                    )
+                if draw is None:
+                    await notify(
+                        session,
+                        shop,
+                        event_key=f"distribution:{d.id}:started",
+                        kind="distribution_started",
+                        text=(
+                            f"▶️ {account_label(host)} is distributing {voucher_label(voucher)} "
+                            f"in live session #{session_id}: {escape(task.describe())}, "
+                            f"{voucher.total_quantity - voucher.claimed:,} left."
+                        ),
+                        now=now,
+                    )
         except IntegrityError as exc:
             raise Conflict(
                 "This voucher is already being distributed.", code="distribution_active"
@@ -338,7 +367,7 @@ class LiveService(Service):
                     "Follow task, 1 is recommended so viewers can't re-follow to claim again.",
                 ),
             )
-        return DistributionView.of(d, warnings)
+        return DistributionView.of(d, warnings, draw)
 
     async def stop(self, actor: Actor, distribution_id: int) -> DistributionView:
         require(actor, Action.RUN_LIVE)
@@ -355,7 +384,7 @@ class LiveService(Service):
                 by = await self._account(session, actor)
                 await stop_distribution_row(session, shop, d, now, "stopped", by)
                 d.stopped_at, d.stop_reason = now, "stopped"
-            return DistributionView.of(d)
+            return DistributionView.of(d, draw=await dq.draw_of(session, distribution_id))
 
     async def stop_voucher(self, actor: Actor, voucher_id: int) -> DistributionView:
         """`/stop <voucher id>`: the voucher's active distribution."""
