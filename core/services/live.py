@@ -57,7 +57,8 @@ async def stop_distribution_row(
         "account_unlinked": "because the host account was unlinked",
         "claim_period_ended": "because the claim period ended",
     }.get(reason, reason)
-    if await cancel_draw(session, shop, d, now, reason, why):  # R-draw2: its own message says it all
+    # R-draw2: a draw stopped before its close is cancelled; its own message says it all.
+    if await cancel_draw(session, shop, d, now, reason, why):
         return True
     await notify(
         session,

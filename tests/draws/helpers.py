@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from core.rules.roles import Actor
@@ -10,6 +11,9 @@ from tests.conftest import draft
 
 
 async def live_voucher(services: Services, seller: Actor, **kw: Any):  # type: ignore[no-untyped-def]
+    now = services.clock.now()
+    kw.setdefault("starts_at", now)
+    kw.setdefault("ends_at", now + timedelta(days=7))
     return await services.vouchers.create(seller, draft(kind="live", **kw))
 
 

@@ -72,7 +72,9 @@ async def test_r_draw1_limit_reached_refuses_entry(services: Services, seller):
     first = await services.live.issue(seller, s.id, v.id, "none")
     await services.claims.claim(seller.shop_id, v.id, "viewer-1")
     await services.live.stop(seller, first.id)
-    d = await services.live.issue(seller, s.id, v.id, "none", mode="draw", winners=1, entry_minutes=1)
+    d = await services.live.issue(
+        seller, s.id, v.id, "none", mode="draw", winners=1, entry_minutes=1
+    )
     with pytest.raises(ClaimRefused) as exc:
         await services.draws.enter(seller.shop_id, d.id, "viewer-1")
     assert exc.value.code == "limit_reached"
@@ -80,7 +82,7 @@ async def test_r_draw1_limit_reached_refuses_entry(services: Services, seller):
 
 
 async def test_r_draw1_not_claimable_before_draw_closed(services: Services, seller, clock):
-    v, s, d = await open_draw(services, seller, entry_minutes=1)
+    v, _s, d = await open_draw(services, seller, entry_minutes=1)
     clock.advance(timedelta(minutes=1))
     with pytest.raises(ClaimRefused) as exc:
         await services.draws.enter(seller.shop_id, d.id, "late")
@@ -125,7 +127,7 @@ async def test_r_draw2_exactly_winners_claims_all_among_entrants(services: Servi
 async def test_r_draw2_limit_and_quota_skip_to_next_in_draw_order(
     services: Services, seller, clock
 ):
-    v, s, d = await open_draw(
+    v, _s, d = await open_draw(
         services, seller, winners=4, entry_minutes=1, total_quantity=4, per_customer_limit=1
     )
     entrants = [f"b{i}" for i in range(10)]
@@ -171,7 +173,7 @@ async def test_r_draw2_limit_and_quota_skip_to_next_in_draw_order(
 
 async def test_r_draw2_cancelled_draw_gives_nothing(services: Services, seller, clock):
     await with_team(services, seller)
-    v, s, d = await open_draw(services, seller, entry_minutes=3)
+    v, _s, d = await open_draw(services, seller, entry_minutes=3)
     for b in ("a", "b"):
         await services.draws.enter(seller.shop_id, d.id, b)
     await services.live.stop(seller, d.id)
@@ -197,7 +199,9 @@ async def test_r_draw2_ending_session_cancels_and_stop_after_close_does_not(
     assert (await services.draws.get(seller, d.id)).status == "cancelled"
     # a second draw, stopped after its window closed but before the scheduler ran: drawn
     s2 = await services.live.start_session(seller)
-    d2 = await services.live.issue(seller, s2.id, v.id, "none", mode="draw", winners=1, entry_minutes=1)
+    d2 = await services.live.issue(
+        seller, s2.id, v.id, "none", mode="draw", winners=1, entry_minutes=1
+    )
     await services.draws.enter(seller.shop_id, d2.id, "a")
     clock.advance(timedelta(minutes=1))
     await services.live.stop(seller, d2.id)
