@@ -33,7 +33,7 @@ from core.errors import ClaimRefused, Conflict, NotFound
 from core.ids import check_platform_id
 from core.notifications import account_label, notify, voucher_label
 from core.rules import draws as rules
-from core.rules.live import Task, TaskType
+from core.rules.live import Task, TaskType, missing_watch_seconds
 from core.rules.roles import Action, Actor
 from core.rules.vouchers import Status, status_of
 from core.services.base import Service, require
@@ -216,12 +216,20 @@ async def cancel_draw(
 class DrawService(Service):
     claims: ClaimService = field(default=None)  # type: ignore[assignment]
     _writer: dq.EntryWriter | None = None
+    _reader: dq.EntryContextReader | None = None
 
     @property
     def writer(self) -> dq.EntryWriter:
         if self._writer is None:
             self._writer = dq.EntryWriter(self.db)
         return self._writer
+
+    @property
+    def reader(self) -> dq.EntryContextReader:
+        if self._reader is None:
+            self._reader = dq.EntryContextReader(self.db)
+            self.db.on_dispose(self._reader.close)
+        return self._reader
 
     # --- entries (R-draw1) -------------------------------------------------------------------
 
@@ -230,41 +238,34 @@ class DrawService(Service):
         buyer's limit; `draw_closed` once the window closed (or the draw was cancelled)."""
         check_platform_id(buyer_id, "buyer_id")
         now = self.clock.now()
-        async with self.db.read() as session:
-            d = await repo.get_distribution(session, shop_id, distribution_id)
-            if d is None:
-                raise NotFound(
-                    f"distribution {distribution_id} not found", code="distribution_not_found"
-                )
-            draw = await dq.draw_of(session, distribution_id)
-            if draw is None:
-                raise Conflict(
-                    "This distribution is first come, first served: claim the voucher instead.",
-                    code="not_a_draw",
-                )
-            voucher = await repo.get_voucher(session, shop_id, d.voucher_id)
-            if voucher is None:
-                raise ClaimRefused(f"Voucher {d.voucher_id} not found.", code="voucher_not_found")
-            status = status_of(voucher.starts_at, voucher.ends_at, voucher.deactivated_at, now)
-            if status != Status.ONGOING:
-                raise ClaimRefused(
-                    f"This voucher is {status.value}.", code="not_claimable", status=status.value
-                )
-            first = await dq.get_entry(session, distribution_id, buyer_id)
-            if first is not None:  # a repeat answers with the first entry, whatever changed
-                return EntryView(distribution_id, buyer_id, first.entered_at, False)
-            if draw.status != rules.OPEN or d.stopped_at is not None or now >= draw.closes_at:
-                raise _closed(draw.status)
-            await self.claims.check_task(session, shop_id, d, buyer_id)
-            claims = await repo.buyer_claim_count(session, d.voucher_id, buyer_id)
-            if claims >= voucher.per_customer_limit:
-                limit = voucher.per_customer_limit
-                raise ClaimRefused(
-                    "You have already claimed this voucher "
-                    f"{'once' if limit == 1 else f'{limit} times'}.",
-                    code="limit_reached",
-                    limit=limit,
-                )
+        ctx = await self.reader.read(shop_id, distribution_id, buyer_id)
+        if ctx is None:
+            raise await self._not_a_draw(shop_id, distribution_id)
+        status = status_of(ctx.starts_at, ctx.ends_at, ctx.deactivated_at, now)
+        if status != Status.ONGOING:
+            raise ClaimRefused(
+                f"This voucher is {status.value}.", code="not_claimable", status=status.value
+            )
+        if ctx.entered_at is not None:  # a repeat answers with the first entry
+            return EntryView(distribution_id, buyer_id, ctx.entered_at, False)
+        if ctx.status != rules.OPEN or ctx.stopped_at is not None or now >= ctx.closes_at:
+            raise _closed(ctx.status)
+        watch_met = ctx.task_type == TaskType.WATCH and not missing_watch_seconds(
+            ctx.task_minutes or 0, ctx.watched_seconds
+        )
+        if ctx.task_type != TaskType.NONE and not watch_met:
+            # The claim path's own check says what is missing, in its words.
+            async with self.db.read() as session:
+                d = await repo.get_distribution(session, shop_id, distribution_id)
+                await self.claims.check_task(session, shop_id, d, buyer_id)  # type: ignore[arg-type]
+        if ctx.buyer_claims >= ctx.per_customer_limit:
+            limit = ctx.per_customer_limit
+            times = "once" if limit == 1 else f"{limit} times"
+            raise ClaimRefused(
+                f"You have already claimed this voucher {times}.",
+                code="limit_reached",
+                limit=limit,
+            )
         result = await self.writer.enter(dq.EntryRequest(distribution_id, buyer_id, now))
         if result.outcome == "closed":
             raise _closed(result.status or rules.CANCELLED)
@@ -273,6 +274,18 @@ class DrawService(Service):
             buyer_id,
             result.entered_at,  # type: ignore[arg-type]
             result.outcome == "entered",
+        )
+
+    async def _not_a_draw(self, shop_id: int, distribution_id: int) -> Exception:
+        async with self.db.read() as session:
+            d = await repo.get_distribution(session, shop_id, distribution_id)
+        if d is None:
+            return NotFound(
+                f"distribution {distribution_id} not found", code="distribution_not_found"
+            )
+        return Conflict(
+            "This distribution is first come, first served: claim the voucher instead.",
+            code="not_a_draw",
         )
 
     # --- reading ------------------------------------------------------------------------------
