@@ -7,6 +7,7 @@ import hashlib
 import hmac
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 from bot.verify_draw import draw_order as verifier_order
 from core.rules import draws as rules
@@ -70,3 +71,19 @@ def test_r_draw1_validation() -> None:
     assert [e.field for e in rules.validate_draw("draw", True, 1)] == ["winners"]
     assert [e.field for e in rules.validate_draw("draw", 5, 0)] == ["entry_minutes"]
     assert [e.field for e in rules.validate_draw("draw", 5, 1, remaining=4)] == ["winners"]
+
+
+def test_r_draw3_worked_example_of_the_docs() -> None:
+    """The numbers in docs/draws.md come from this code, and stay true."""
+    seed = bytes.fromhex("3f1c9a0e5b7d2846a1c0f9e8d7b6a5948372615f4e3d2c1b0a99887766554433")
+    entrants = ["viewer-3", "viewer-1", "viewer-5", "viewer-2", "viewer-4"]
+    commitment = "c358b4fd0532b0da78ca730b5daf9396711f07347f192d1c009e9e791db5a9f1"
+    order = ["viewer-1", "viewer-2", "viewer-3", "viewer-5", "viewer-4"]
+    assert rules.commitment_of(seed) == commitment
+    assert rules.draw_order(seed, entrants) == order
+    assert rules.ticket(seed, "viewer-1").startswith("104c2fa7")
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "draws.md").read_text()
+    assert commitment in docs and seed.hex() in docs
+    for buyer in entrants:
+        assert f"| {buyer} | `{rules.ticket(seed, buyer)}` |" in docs
+    assert "`viewer-1`, `viewer-2`, `viewer-3`, `viewer-5`, `viewer-4`" in docs
