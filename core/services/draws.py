@@ -444,6 +444,9 @@ class DrawService(Service):
             )
             if not finished:
                 return False
+            # The draw row's status is what makes the close once; the ledger records it too,
+            # beside the vouchers' effects (R-s2).
+            await repo.record_effect(session, f"draw:{distribution_id}:closed", done)
             await dq.link_claims(session, draw.shop_id, distribution_id, [c.id for c in claims])
             await repo.stop_distribution(session, distribution_id, done, "drawn")
             shop = await self._shop(session, draw.shop_id)

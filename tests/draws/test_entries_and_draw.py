@@ -270,3 +270,22 @@ async def test_r_draw_analytics_entries_beside_claims(services: Services, seller
     [by_voucher] = await services.draws.figures(seller, voucher_id=v.id)
     assert by_voucher == row
     assert await services.draws.figures(seller, voucher_id=v.id + 100) == []
+
+
+async def test_r_draw2_claim_period_ending_or_deactivation_cancels(
+    services: Services, seller, clock
+):
+    v, s, d = await open_draw(services, seller, entry_minutes=5, ends_at=NOW + timedelta(minutes=2))
+    await services.draws.enter(seller.shop_id, d.id, "a")
+    clock.advance(timedelta(minutes=2))
+    assert await services.schedule.close_claim_period(v.id)
+    view = await services.draws.get(seller, d.id)
+    assert (view.status, view.cancel_reason) == ("cancelled", "claim_period_ended")
+    v2 = await live_voucher(services, seller, name="Second")
+    d2 = await services.live.issue(
+        seller, s.id, v2.id, "none", mode="draw", winners=1, entry_minutes=5
+    )
+    await services.vouchers.deactivate(seller, v2.id)
+    assert (await services.draws.get(seller, d2.id)).status == "cancelled"
+    clock.advance(timedelta(minutes=5))
+    assert not await services.draws.close(d.id) and not await services.draws.close(d2.id)
