@@ -222,6 +222,7 @@ class DrawService(Service):
     def writer(self) -> dq.EntryWriter:
         if self._writer is None:
             self._writer = dq.EntryWriter(self.db)
+            self.db.on_dispose(self._writer.close)
         return self._writer
 
     @property
