@@ -106,15 +106,18 @@ class ClaimService(Service):
         session_id: int,
         account_id: int,
         idempotency_key: str,
+        replay: bool = True,
     ) -> ClaimView:
         """R-draw2: a draw winner's claim, given exactly as R-c1/R-v12 would give it now.
         The draw checked the task at entry; the voucher's status, the buyer's limit and the
         quota are checked here and again under the claim store's row locks. The claim is made
         without a distribution (the draw links it once the result is final); a repeat with the
-        same key answers the first claim, so a resumed draw gives nobody a second one."""
-        first = await self._replay(shop_id, idempotency_key, voucher_id, buyer_id)
-        if first is not None:
-            return first
+        same key answers the first claim, so a resumed draw gives nobody a second one
+        (`replay=False` skips that look-up for a draw made for the first time)."""
+        if replay:
+            first = await self._replay(shop_id, idempotency_key, voucher_id, buyer_id)
+            if first is not None:
+                return first
         target = await self._target(shop_id, voucher_id)
         now = self.clock.now()
         status = status_of(target.starts_at, target.ends_at, target.deactivated_at, now)

@@ -425,6 +425,8 @@ class DrawService(Service):
         """Makes the draw if its window closed and nobody made it; True when this call did."""
         now = self.clock.now()
         async with self.db.write() as session:
+            before = await dq.draw_of(session, distribution_id)
+            resumed = before is not None and before.status == rules.DRAWING
             draw = await dq.begin_draw(session, distribution_id, now, now + DRAW_LEASE)
             if draw is None:
                 return False
@@ -432,7 +434,7 @@ class DrawService(Service):
         async with self.db.read() as session:
             entrants = await dq.entrants(session, distribution_id)
         order = rules.draw_order(bytes.fromhex(draw.seed), entrants)
-        claims, skipped = await self._award_in_order(draw, d, order)  # type: ignore[arg-type]
+        claims, skipped = await self._award_in_order(draw, d, order, resumed)  # type: ignore[arg-type]
         done = self.clock.now()
         async with self.db.write() as session:
             finished = await dq.finish_draw(
@@ -463,7 +465,7 @@ class DrawService(Service):
         return True
 
     async def _award_in_order(
-        self, draw: Draw, d: Distribution, order: list[str]
+        self, draw: Draw, d: Distribution, order: list[str], resumed: bool
     ) -> tuple[list[ClaimView], list[Skipped]]:
         """Claims for the winners in draw order, passing over the refused ones (R-draw2)."""
         claims: list[ClaimView] = []
@@ -478,7 +480,7 @@ class DrawService(Service):
             size = min(draw.winners - len(claims), max(remaining, 1))
             batch = order[pos : pos + size]
             pos += len(batch)
-            results = await asyncio.gather(*(self._award(draw, d, b) for b in batch))
+            results = await asyncio.gather(*(self._award(draw, d, b, resumed) for b in batch))
             stop = False
             for buyer, result in zip(batch, results, strict=True):
                 if isinstance(result, ClaimView):
@@ -490,7 +492,9 @@ class DrawService(Service):
                 break
         return claims, skipped
 
-    async def _award(self, draw: Draw, d: Distribution, buyer_id: str) -> ClaimView | str:
+    async def _award(
+        self, draw: Draw, d: Distribution, buyer_id: str, resumed: bool
+    ) -> ClaimView | str:
         try:
             return await self.claims.award(
                 draw.shop_id,
@@ -499,6 +503,7 @@ class DrawService(Service):
                 session_id=d.session_id,
                 account_id=d.account_id,
                 idempotency_key=idempotency_key(draw.distribution_id, buyer_id),
+                replay=resumed,  # only a resumed draw can have given claims already
             )
         except (ClaimRefused, Conflict) as refusal:
             return refusal.code
