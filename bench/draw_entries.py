@@ -23,6 +23,7 @@ import asyncio
 import json
 import os
 import random
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -31,6 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert
+
+if __package__ in (None, ""):  # run as `python bench/draw_entries.py`, as .ci/run runs benches
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.claim_rush import Server, _free_port, _line, generate
 from bot.http.routes_draws import draw_out
