@@ -218,6 +218,15 @@ _INSERT_ENTRY = (
     "ON CONFLICT (distribution_id, buyer_id) DO NOTHING RETURNING entered_at"
 )
 _ENTRY_AT = "SELECT entered_at FROM drawentry WHERE distribution_id = ? AND buyer_id = ?"
+_DRAW_STATUS_PG = "SELECT status, closes_at FROM draw WHERE distribution_id = $1 FOR SHARE"
+_INSERT_ENTRIES_PG = (
+    "INSERT INTO drawentry (distribution_id, buyer_id, entered_at) "
+    "SELECT $1, b, t FROM unnest($2::text[], $3::timestamptz[]) AS e(b, t) "
+    "ON CONFLICT (distribution_id, buyer_id) DO NOTHING RETURNING buyer_id"
+)
+_ENTRIES_AT_PG = (
+    "SELECT buyer_id, entered_at FROM drawentry WHERE distribution_id = $1 AND buyer_id = ANY($2)"
+)
 
 
 def _sqlite_ts(value: datetime) -> str:
@@ -275,6 +284,8 @@ class EntryWriter:
                 if self._sqlite:
                     async with self.db.sqlite_write_turn():
                         results = await self._write_sqlite([r for r, _ in batch])
+                elif self.db.dialect == "postgresql":
+                    results = await self._write_pg([r for r, _ in batch])
                 else:
                     results = await self._write([r for r, _ in batch])
             except Exception as exc:  # rolled back: every caller hears it
@@ -359,7 +370,55 @@ class EntryWriter:
             self._executor.shutdown(wait=True)
             self._executor = None
 
-    # --- PostgreSQL (and any other database): the ORM's connection ------------------------------
+    # --- PostgreSQL: asyncpg itself, set-wise statements ----------------------------------------
+
+    async def _write_pg(self, requests: list[EntryRequest]) -> list[EntryResult]:
+        results: dict[int, EntryResult] = {}
+        by_draw: dict[int, list[int]] = {}
+        for i, r in enumerate(requests):
+            by_draw.setdefault(r.distribution_id, []).append(i)
+        async with self.db.write_engine.connect() as conn:
+            raw: Any = (await conn.get_raw_connection()).driver_connection
+            async with raw.transaction():
+                for distribution_id, positions in by_draw.items():
+                    # FOR SHARE: the close's UPDATE waits for this batch (see the module doc).
+                    row = await raw.fetchrow(_DRAW_STATUS_PG, distribution_id)
+                    status, closes_at = (row[0], row[1]) if row else (None, None)
+                    fresh: dict[str, datetime] = {}
+                    for i in positions:
+                        r = requests[i]
+                        if status != OPEN or closes_at is None or r.now >= closes_at:
+                            results[i] = EntryResult("closed", status=status or CANCELLED)
+                        else:
+                            fresh.setdefault(r.buyer_id, r.now)
+                    if not fresh:
+                        continue
+                    buyers = list(fresh)
+                    inserted = {
+                        b
+                        for (b,) in await raw.fetch(
+                            _INSERT_ENTRIES_PG, distribution_id, buyers, list(fresh.values())
+                        )
+                    }
+                    earlier = [b for b in buyers if b not in inserted]
+                    known = (
+                        dict(await raw.fetch(_ENTRIES_AT_PG, distribution_id, earlier))
+                        if earlier
+                        else {}
+                    )
+                    first_in_batch: set[str] = set()
+                    for i in positions:
+                        if i in results:
+                            continue
+                        b = requests[i].buyer_id
+                        if b in inserted and b not in first_in_batch:
+                            first_in_batch.add(b)
+                            results[i] = EntryResult("entered", fresh[b])
+                        else:
+                            results[i] = EntryResult("repeat", known.get(b, fresh[b]))
+        return [results[i] for i in range(len(requests))]
+
+    # --- any other database: the ORM's connection -------------------------------------------------
 
     async def _write(self, requests: list[EntryRequest]) -> list[EntryResult]:
         results: dict[int, EntryResult] = {}
@@ -433,6 +492,11 @@ WHERE d.id = :did AND d.shop_id = :shop
 """
 
 
+_ENTRY_CONTEXT_PG = (
+    _ENTRY_CONTEXT.replace(":buyer", "$1").replace(":did", "$2").replace(":shop", "$3")
+)
+
+
 @dataclass(frozen=True)
 class EntryContext:
     voucher_id: int
@@ -477,6 +541,11 @@ class EntryContextReader:
         params = {"buyer": buyer_id, "did": distribution_id, "shop": shop_id}
         if self.db.is_sqlite and self.db.url.database not in (None, "", ":memory:"):
             row = self._sqlite().execute(_ENTRY_CONTEXT, params).fetchone()
+        elif self.db.dialect == "postgresql":
+            # asyncpg itself, one statement outside any transaction: one round trip.
+            async with self.db.read_engine.connect() as conn:
+                raw = (await conn.get_raw_connection()).driver_connection
+                row = await raw.fetchrow(_ENTRY_CONTEXT_PG, buyer_id, distribution_id, shop_id)  # type: ignore[union-attr]
         else:
             async with self.db.read() as session:
                 row = (await session.execute(text(_ENTRY_CONTEXT), params)).first()
