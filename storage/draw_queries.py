@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -218,12 +218,27 @@ _INSERT_ENTRY = (
     "ON CONFLICT (distribution_id, buyer_id) DO NOTHING RETURNING entered_at"
 )
 _ENTRY_AT = "SELECT entered_at FROM drawentry WHERE distribution_id = ? AND buyer_id = ?"
-_DRAW_STATUS_PG = "SELECT status, closes_at FROM draw WHERE distribution_id = $1 FOR SHARE"
 _INSERT_ENTRIES_PG = (
     "INSERT INTO drawentry (distribution_id, buyer_id, entered_at) "
     "SELECT $1, b, t FROM unnest($2::text[], $3::timestamptz[]) AS e(b, t) "
     "ON CONFLICT (distribution_id, buyer_id) DO NOTHING RETURNING buyer_id"
 )
+_DRAW_CONTEXT_PG = """
+SELECT d.voucher_id, d.session_id, d.account_id, d.stopped_at, d.task_type, d.task_minutes,
+       dr.status, dr.closes_at, v.starts_at, v.ends_at, v.deactivated_at, v.per_customer_limit
+FROM distribution d
+JOIN draw dr ON dr.distribution_id = d.id
+JOIN voucher v ON v.id = d.voucher_id
+WHERE d.id = $1 AND d.shop_id = $2
+FOR SHARE OF dr
+"""
+_BUYER_CONTEXT_PG = """
+SELECT u.b, e.entered_at, w.watched_seconds, vb.claims
+FROM unnest($4::text[]) AS u(b)
+LEFT JOIN drawentry e ON e.distribution_id = $1 AND e.buyer_id = u.b
+LEFT JOIN watchrecord w ON w.session_id = $2 AND w.buyer_id = u.b
+LEFT JOIN voucherbuyer vb ON vb.voucher_id = $3 AND vb.buyer_id = u.b
+"""
 _ENTRIES_AT_PG = (
     "SELECT buyer_id, entered_at FROM drawentry WHERE distribution_id = $1 AND buyer_id = ANY($2)"
 )
@@ -239,15 +254,21 @@ class EntryRequest:
     distribution_id: int
     buyer_id: str
     now: datetime
+    # Where the checks run in the batch (PostgreSQL): the shop, and the rule that decides
+    # an entry from its context (`EntryResult("enter")` to write it).
+    shop_id: int | None = None
+    verdict: Callable[[EntryContext | None, datetime], EntryResult] | None = None
 
 
 @dataclass(frozen=True)
 class EntryResult:
-    """`outcome`: entered | repeat | closed (with the draw's status then)."""
+    """`outcome`: entered | repeat | closed (with the draw's status then); from a verdict
+    also refused (with `error`), task (the task needs checking), missing (no such draw)."""
 
     outcome: str
     entered_at: datetime | None = None
     status: str | None = None
+    error: Exception | None = None
 
 
 class EntryWriter:
@@ -267,6 +288,9 @@ class EntryWriter:
         self._conn: sqlite3.Connection | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._sqlite = db.is_sqlite and db.url.database not in (None, "", ":memory:")
+        # PostgreSQL checks each entry inside the batch that writes it (one round trip for a
+        # whole batch instead of one per entry); SQLite reads are cheaper one by one.
+        self.checks_in_batch = db.dialect == "postgresql"
 
     async def enter(self, request: EntryRequest) -> EntryResult:
         loop = asyncio.get_running_loop()
@@ -374,49 +398,72 @@ class EntryWriter:
 
     async def _write_pg(self, requests: list[EntryRequest]) -> list[EntryResult]:
         results: dict[int, EntryResult] = {}
-        by_draw: dict[int, list[int]] = {}
+        by_draw: dict[tuple[int, int], list[int]] = {}
         for i, r in enumerate(requests):
-            by_draw.setdefault(r.distribution_id, []).append(i)
+            by_draw.setdefault((r.distribution_id, r.shop_id or 0), []).append(i)
         async with self.db.write_engine.connect() as conn:
             raw: Any = (await conn.get_raw_connection()).driver_connection
             async with raw.transaction():
-                for distribution_id, positions in by_draw.items():
-                    # FOR SHARE: the close's UPDATE waits for this batch (see the module doc).
-                    row = await raw.fetchrow(_DRAW_STATUS_PG, distribution_id)
-                    status, closes_at = (row[0], row[1]) if row else (None, None)
-                    fresh: dict[str, datetime] = {}
-                    for i in positions:
-                        r = requests[i]
-                        if status != OPEN or closes_at is None or r.now >= closes_at:
-                            results[i] = EntryResult("closed", status=status or CANCELLED)
-                        else:
-                            fresh.setdefault(r.buyer_id, r.now)
-                    if not fresh:
-                        continue
-                    buyers = list(fresh)
-                    inserted = {
-                        b
-                        for (b,) in await raw.fetch(
-                            _INSERT_ENTRIES_PG, distribution_id, buyers, list(fresh.values())
-                        )
-                    }
-                    earlier = [b for b in buyers if b not in inserted]
-                    known = (
-                        dict(await raw.fetch(_ENTRIES_AT_PG, distribution_id, earlier))
-                        if earlier
-                        else {}
+                for (distribution_id, shop_id), positions in by_draw.items():
+                    await self._batch_pg(
+                        raw, distribution_id, shop_id, positions, requests, results
                     )
-                    first_in_batch: set[str] = set()
-                    for i in positions:
-                        if i in results:
-                            continue
-                        b = requests[i].buyer_id
-                        if b in inserted and b not in first_in_batch:
-                            first_in_batch.add(b)
-                            results[i] = EntryResult("entered", fresh[b])
-                        else:
-                            results[i] = EntryResult("repeat", known.get(b, fresh[b]))
         return [results[i] for i in range(len(requests))]
+
+    @staticmethod
+    async def _batch_pg(
+        raw: Any,
+        distribution_id: int,
+        shop_id: int,
+        positions: list[int],
+        requests: list[EntryRequest],
+        results: dict[int, EntryResult],
+    ) -> None:
+        # FOR SHARE of the draw row: the close's UPDATE waits for this batch (module doc).
+        base = await raw.fetchrow(_DRAW_CONTEXT_PG, distribution_id, shop_id)
+        buyers = list(dict.fromkeys(requests[i].buyer_id for i in positions))
+        per_buyer: dict[str, tuple[Any, Any, Any]] = {}
+        if base is not None:
+            rows = await raw.fetch(
+                _BUYER_CONTEXT_PG, distribution_id, base[1], base[0], buyers
+            )
+            per_buyer = {row[0]: (row[1], row[2], row[3]) for row in rows}
+        fresh: dict[str, datetime] = {}
+        first_of: dict[str, int] = {}
+        for i in positions:
+            r = requests[i]
+            ctx = None
+            if base is not None:
+                entered, watched, claims = per_buyer.get(r.buyer_id, (None, None, None))
+                ctx = EntryContext(
+                    *base,  # type: ignore[arg-type]
+                    entered_at=entered,
+                    watched_seconds=int(watched or 0),
+                    buyer_claims=int(claims or 0),
+                )
+            verdict = r.verdict(ctx, r.now) if r.verdict else EntryResult("enter")
+            if verdict.outcome != "enter":
+                results[i] = verdict
+            elif r.buyer_id in first_of:  # the same buyer twice in one batch
+                results[i] = EntryResult("repeat", fresh[r.buyer_id])
+            else:
+                first_of[r.buyer_id] = i
+                fresh[r.buyer_id] = r.now
+        if not fresh:
+            return
+        inserted = {
+            b
+            for (b,) in await raw.fetch(
+                _INSERT_ENTRIES_PG, distribution_id, list(fresh), list(fresh.values())
+            )
+        }
+        earlier = [b for b in fresh if b not in inserted]
+        known = dict(await raw.fetch(_ENTRIES_AT_PG, distribution_id, earlier)) if earlier else {}
+        for b, i in first_of.items():
+            if b in inserted:
+                results[i] = EntryResult("entered", fresh[b])
+            else:  # another process's batch entered it first
+                results[i] = EntryResult("repeat", known.get(b, fresh[b]))
 
     # --- any other database: the ORM's connection -------------------------------------------------
 

@@ -239,35 +239,29 @@ class DrawService(Service):
         buyer's limit; `draw_closed` once the window closed (or the draw was cancelled)."""
         check_platform_id(buyer_id, "buyer_id")
         now = self.clock.now()
-        ctx = await self.reader.read(shop_id, distribution_id, buyer_id)
-        if ctx is None:
+        if self.writer.checks_in_batch:
+            # PostgreSQL: the checks run inside the batch that writes the entries, one
+            # statement for the whole batch (`_verdict` decides each entry there).
+            request = dq.EntryRequest(distribution_id, buyer_id, now, shop_id, _verdict)
+            result = await self.writer.enter(request)
+            if result.outcome == "task":  # the task needs the claim path's own check
+                await self._check_task(shop_id, distribution_id, buyer_id)
+                result = await self.writer.enter(
+                    dq.EntryRequest(distribution_id, buyer_id, now, shop_id, _verdict_task_met)
+                )
+        else:
+            ctx = await self.reader.read(shop_id, distribution_id, buyer_id)
+            verdict = _verdict(ctx, now)
+            if verdict.outcome == "task":
+                await self._check_task(shop_id, distribution_id, buyer_id)
+                verdict = _verdict_task_met(ctx, now)
+            result = verdict
+            if verdict.outcome == "enter":
+                result = await self.writer.enter(dq.EntryRequest(distribution_id, buyer_id, now))
+        if result.outcome == "missing":
             raise await self._not_a_draw(shop_id, distribution_id)
-        status = status_of(ctx.starts_at, ctx.ends_at, ctx.deactivated_at, now)
-        if status != Status.ONGOING:
-            raise ClaimRefused(
-                f"This voucher is {status.value}.", code="not_claimable", status=status.value
-            )
-        if ctx.entered_at is not None:  # a repeat answers with the first entry
-            return EntryView(distribution_id, buyer_id, ctx.entered_at, False)
-        if ctx.status != rules.OPEN or ctx.stopped_at is not None or now >= ctx.closes_at:
-            raise _closed(ctx.status)
-        watch_met = ctx.task_type == TaskType.WATCH and not missing_watch_seconds(
-            ctx.task_minutes or 0, ctx.watched_seconds
-        )
-        if ctx.task_type != TaskType.NONE and not watch_met:
-            # The claim path's own check says what is missing, in its words.
-            async with self.db.read() as session:
-                d = await repo.get_distribution(session, shop_id, distribution_id)
-                await self.claims.check_task(session, shop_id, d, buyer_id)  # type: ignore[arg-type]
-        if ctx.buyer_claims >= ctx.per_customer_limit:
-            limit = ctx.per_customer_limit
-            times = "once" if limit == 1 else f"{limit} times"
-            raise ClaimRefused(
-                f"You have already claimed this voucher {times}.",
-                code="limit_reached",
-                limit=limit,
-            )
-        result = await self.writer.enter(dq.EntryRequest(distribution_id, buyer_id, now))
+        if result.outcome == "refused":
+            raise result.error  # type: ignore[misc]
         if result.outcome == "closed":
             raise _closed(result.status or rules.CANCELLED)
         return EntryView(
@@ -276,6 +270,13 @@ class DrawService(Service):
             result.entered_at,  # type: ignore[arg-type]
             result.outcome == "entered",
         )
+
+    async def _check_task(self, shop_id: int, distribution_id: int, buyer_id: str) -> None:
+        """The claim path's own task check, which says what is missing in its words."""
+        async with self.db.read() as session:
+            d = await repo.get_distribution(session, shop_id, distribution_id)
+            if d is not None:
+                await self.claims.check_task(session, shop_id, d, buyer_id)
 
     async def _not_a_draw(self, shop_id: int, distribution_id: int) -> Exception:
         async with self.db.read() as session:
@@ -507,6 +508,47 @@ class DrawService(Service):
             )
         except (ClaimRefused, Conflict) as refusal:
             return refusal.code
+
+
+def _verdict(ctx: dq.EntryContext | None, now: datetime, task_met: bool = False) -> dq.EntryResult:
+    """R-draw1: what an entry gets, from everything it is checked against, in R-c1's order:
+    the voucher (not_claimable), a repeat (the first entry, whatever changed since), the
+    window (draw_closed), the task (`task`: the claim path's check decides), the limit."""
+    if ctx is None:
+        return dq.EntryResult("missing")
+    status = status_of(ctx.starts_at, ctx.ends_at, ctx.deactivated_at, now)
+    if status != Status.ONGOING:
+        return dq.EntryResult(
+            "refused",
+            error=ClaimRefused(
+                f"This voucher is {status.value}.", code="not_claimable", status=status.value
+            ),
+        )
+    if ctx.entered_at is not None:
+        return dq.EntryResult("repeat", ctx.entered_at)
+    if ctx.status != rules.OPEN or ctx.stopped_at is not None or now >= ctx.closes_at:
+        return dq.EntryResult("closed", status=ctx.status)
+    watch_met = ctx.task_type == TaskType.WATCH and not missing_watch_seconds(
+        ctx.task_minutes or 0, ctx.watched_seconds
+    )
+    if not task_met and ctx.task_type != TaskType.NONE and not watch_met:
+        return dq.EntryResult("task")
+    if ctx.buyer_claims >= ctx.per_customer_limit:
+        limit = ctx.per_customer_limit
+        times = "once" if limit == 1 else f"{limit} times"
+        return dq.EntryResult(
+            "refused",
+            error=ClaimRefused(
+                f"You have already claimed this voucher {times}.",
+                code="limit_reached",
+                limit=limit,
+            ),
+        )
+    return dq.EntryResult("enter")
+
+
+def _verdict_task_met(ctx: dq.EntryContext | None, now: datetime) -> dq.EntryResult:
+    return _verdict(ctx, now, task_met=True)
 
 
 def _closed(status: str) -> ClaimRefused:

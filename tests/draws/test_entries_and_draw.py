@@ -289,3 +289,14 @@ async def test_r_draw2_claim_period_ending_or_deactivation_cancels(
     assert (await services.draws.get(seller, d2.id)).status == "cancelled"
     clock.advance(timedelta(minutes=5))
     assert not await services.draws.close(d.id) and not await services.draws.close(d2.id)
+
+
+async def test_r_draw1_follow_task_entry(services: Services, seller):
+    _, _, d = await open_draw(services, seller, task="follow")
+    with pytest.raises(ClaimRefused) as exc:
+        await services.draws.enter(seller.shop_id, d.id, "fan")
+    assert exc.value.code == "task_not_met" and exc.value.extra["needs_new_follow"]
+    await services.live.record_follow(seller.shop_id, "fan", "acme_official", "follow")
+    entry = await services.draws.enter(seller.shop_id, d.id, "fan")
+    assert entry.created
+    assert not (await services.draws.enter(seller.shop_id, d.id, "fan")).created
