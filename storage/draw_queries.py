@@ -28,6 +28,7 @@ from storage.repositories import MAX_ID, _insert
 OPEN, DRAWING, DRAWN, CANCELLED = "open", "drawing", "drawn", "cancelled"
 # Entries that arrive together are written in one transaction of at most this many.
 MAX_ENTRY_BATCH = 500
+PG_BATCHES_IN_FLIGHT = 4
 
 
 def _storable(value: int) -> bool:
@@ -284,7 +285,7 @@ class EntryWriter:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._pending: list[tuple[EntryRequest, asyncio.Future[EntryResult]]] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._flushers: set[asyncio.Task[None]] = set()
         self._conn: sqlite3.Connection | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._sqlite = db.is_sqlite and db.url.database not in (None, "", ":memory:")
@@ -296,8 +297,12 @@ class EntryWriter:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[EntryResult] = loop.create_future()
         self._pending.append((request, future))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = loop.create_task(self._flush())
+        # SQLite has one writer at a time anyway; on PostgreSQL a few batches in flight
+        # overlap their commits (the server merges concurrent WAL flushes).
+        if len(self._flushers) < (PG_BATCHES_IN_FLIGHT if self.checks_in_batch else 1):
+            task = loop.create_task(self._flush())
+            self._flushers.add(task)
+            task.add_done_callback(self._flushers.discard)
         return await future
 
     async def _flush(self) -> None:
