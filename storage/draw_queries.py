@@ -299,7 +299,10 @@ class EntryWriter:
         self._pending.append((request, future))
         # SQLite has one writer at a time anyway; on PostgreSQL a few batches in flight
         # overlap their commits (the server merges concurrent WAL flushes).
-        if len(self._flushers) < (PG_BATCHES_IN_FLIGHT if self.checks_in_batch else 1):
+        # (A flusher that just returned is done before its done-callback drops it from
+        # the set: count only the running ones, or an entry could wait for nobody.)
+        running = sum(1 for t in self._flushers if not t.done())
+        if running < (PG_BATCHES_IN_FLIGHT if self.checks_in_batch else 1):
             task = loop.create_task(self._flush())
             self._flushers.add(task)
             task.add_done_callback(self._flushers.discard)
