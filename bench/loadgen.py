@@ -16,7 +16,13 @@ from typing import Any
 
 import aiohttp
 
-CODES = (b"sold_out", b"limit_reached", b"not_claimable", b"database is locked")
+CODES = (
+    b"sold_out",
+    b"limit_reached",
+    b"not_claimable",
+    b"draw_closed",
+    b"database is locked",
+)
 
 
 @dataclass
@@ -45,7 +51,9 @@ def _percentile(sorted_values: list[float], q: float) -> float:
 
 
 async def _play(phase: dict[str, Any]) -> dict[str, Any]:
-    url = f"{phase['base_url']}/v1/vouchers/{phase['voucher_id']}/claims"
+    # `path`: another endpoint that takes `{"buyer_id"}` (draw entries, bench/draw_entries.py).
+    path = phase.get("path") or f"/v1/vouchers/{phase['voucher_id']}/claims"
+    url = f"{phase['base_url']}{path}"
     headers = {"Authorization": f"Bearer {phase['key']}", "Content-Type": "application/json"}
     concurrency = phase["concurrency"]
     buyers: list[str] | None = phase.get("buyers")

@@ -106,6 +106,12 @@ async def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
     return await run_simulation(args, settings)
 
 
+async def cmd_verify_draw(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.verify_draw import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="voucherbot",
@@ -159,6 +165,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _extend("bot.simulate", simulate)
     simulate.set_defaults(handler=cmd_simulate)
+
+    verify = sub.add_parser(
+        "verify-draw",
+        help="recompute a lucky draw's winners from its published seed and entrants",
+        description="Reads GET /v1/distributions/{id}/draw (a file, stdin or --url) and checks "
+        "that the seed matches the commitment and the winners follow from it. Exit code 0: "
+        "verified; 1: it does not check out; 2: the document could not be read.",
+    )
+    _extend("bot.verify_draw", verify)
+    verify.set_defaults(handler=cmd_verify_draw)
     return parser
 
 

@@ -31,6 +31,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from core.services import Services
+from core.services.draws import DrawEvent
 from core.services.schedule import ScheduledEvent
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,8 @@ RESYNC_JOB = "resync"
 SWEEP_JOB = "expiry-sweep"
 FORECAST_JOB = "sellout-forecast"
 
-EffectListener = Callable[[ScheduledEvent, bool], Awaitable[None] | None]
+Event = ScheduledEvent | DrawEvent
+EffectListener = Callable[[Event, bool], Awaitable[None] | None]
 
 
 class VoucherScheduler:
@@ -132,7 +134,12 @@ class VoucherScheduler:
             await self._resynced.wait_for(lambda: self._resyncs_done >= target)
 
     async def _resync(self) -> None:
-        events = await self.services.schedule.pending_events()
+        # The vouchers' effects and the lucky draws' closes (R-draw2), in time order.
+        events: list[Event] = [
+            *await self.services.schedule.pending_events(),
+            *await self.services.draws.pending_events(),
+        ]
+        events.sort(key=lambda e: (e.at, e.key))
         now = self.services.clock.now()
         due = [e for e in events if e.due(now)]
         upcoming = {job_id(e): e for e in events if not e.due(now)}
@@ -157,7 +164,7 @@ class VoucherScheduler:
         if notices:
             log.info("queued %d sell-out notices", len(notices))
 
-    def _ensure_job(self, jid: str, event: ScheduledEvent) -> None:
+    def _ensure_job(self, jid: str, event: Event) -> None:
         job = self.scheduler.get_job(jid)
         if job is None:
             self.scheduler.add_job(
@@ -215,9 +222,12 @@ class VoucherScheduler:
 
     # --- running effects -------------------------------------------------------------------
 
-    async def _apply(self, event: ScheduledEvent) -> None:
+    async def _apply(self, event: Event) -> None:
         try:
-            applied = await self.services.schedule.apply(event)
+            if isinstance(event, DrawEvent):
+                applied = await self.services.draws.apply(event)
+            else:
+                applied = await self.services.schedule.apply(event)
         except Exception:
             # The next resync sees the effect still owed and tries again.
             log.exception("effect %s failed; it will be retried", event.key)
@@ -246,5 +256,5 @@ class VoucherScheduler:
         return run
 
 
-def job_id(event: ScheduledEvent) -> str:
+def job_id(event: Event) -> str:
     return EFFECT_PREFIX + event.key

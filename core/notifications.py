@@ -567,3 +567,102 @@ async def announce_opened(session: AsyncSession, shop: Shop, v: Voucher, now: da
         now=now,
     )
     return True
+
+
+# --- lucky draws (R-draw1–3) ----------------------------------------------------------------
+
+
+def draw_opened_text(
+    host: Account | None,
+    voucher: Voucher,
+    session_id: int,
+    task: Task,
+    *,
+    winners: int,
+    entry_minutes: int,
+    commitment: str,
+) -> Message:
+    return msg(
+        "🎁 {account} opened a lucky draw of {voucher} in live session #{session}: {winners}, "
+        "entries for {minutes} ({task}).\nCommitment: {commitment}",
+        account=account_label(host),
+        voucher=html(voucher_label(voucher)),
+        session=str(session_id),
+        winners=msg_n("{n} winner", "{n} winners", winners),
+        minutes=msg_n("{n} minute", "{n} minutes", entry_minutes),
+        task=task_words(task),
+        commitment=html(f"<code>{escape(commitment)}</code>"),
+    )
+
+
+def draw_cancelled_text(
+    voucher: Voucher, reason: str, by: Account | None, entries: int
+) -> Message:
+    return msg(
+        "🚫 Lucky draw of {voucher} cancelled {why} before it closed: nobody wins ({entries}).",
+        voucher=html(voucher_label(voucher)),
+        why=_stop_reason(reason, by),
+        entries=msg_n("{n} entry", "{n} entries", entries),
+    )
+
+
+@dataclass(frozen=True)
+class DrawOutcome:
+    """What the team reads at a draw's close (R-draw2, R-draw3)."""
+
+    session_id: int
+    prizes: int
+    entries: int
+    claims: int
+    over_limit: int  # winners passed over: already at their claim limit
+    sold_out: bool
+    not_claimable: bool
+    seed: str
+
+
+def draw_result_text(voucher: Voucher, r: DrawOutcome) -> Message:
+    seed = html(f"<code>{escape(r.seed)}</code>")
+    label = html(voucher_label(voucher))
+    if r.entries == 0:
+        return msg(
+            "🎉 Lucky draw of {voucher} (live session #{session}) is drawn: nobody entered, so "
+            "nobody won.\nSeed: {seed}",
+            voucher=label,
+            session=str(r.session_id),
+            seed=seed,
+        )
+    notes: list[Message] = []
+    if r.claims < r.prizes:
+        if r.over_limit:
+            notes.append(
+                msg_n(
+                    "{n} winner had already claimed it",
+                    "{n} winners had already claimed it",
+                    r.over_limit,
+                )
+            )
+        if r.sold_out:
+            notes.append(msg("the voucher sold out"))
+        if r.not_claimable:
+            notes.append(msg("the voucher is no longer claimable"))
+        if not notes:
+            notes.append(msg("fewer viewers entered than there were prizes"))
+    why = (
+        msg(
+            " (of {prizes}; {notes})",
+            prizes=msg_n("{n} prize", "{n} prizes", r.prizes),
+            notes=seq(*notes, sep=", "),
+        )
+        if notes
+        else html("")
+    )
+    return msg(
+        "🎉 Lucky draw of {voucher} (live session #{session}) is drawn: {entries}, {winners} "
+        "received the voucher{why}.\nSeed: {seed}",
+        voucher=label,
+        session=str(r.session_id),
+        entries=msg_n("{n} entry", "{n} entries", r.entries),
+        winners=msg_n("{n} winner", "{n} winners", r.claims),
+        why=why,
+        seed=seed,
+    )

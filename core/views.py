@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -18,6 +19,7 @@ from storage.models import (
     Account,
     Claim,
     Distribution,
+    Draw,
     LiveSession,
     Product,
     Shop,
@@ -275,9 +277,15 @@ class DistributionView:
     stopped_at: datetime | None
     stop_reason: str | None
     warnings: tuple[Warning, ...] = ()
+    # R-draw1: "first_come", or "draw" with its winners and the close of its entry window.
+    mode: str = "first_come"
+    winners: int | None = None
+    closes_at: datetime | None = None
 
     @classmethod
-    def of(cls, d: Distribution, warnings: tuple[Warning, ...] = ()) -> DistributionView:
+    def of(
+        cls, d: Distribution, warnings: tuple[Warning, ...] = (), draw: Draw | None = None
+    ) -> DistributionView:
         return cls(
             d.id,  # type: ignore[arg-type]
             d.voucher_id,
@@ -288,6 +296,9 @@ class DistributionView:
             d.stopped_at,
             d.stop_reason,
             warnings,
+            "draw" if draw is not None else "first_come",
+            draw.winners if draw is not None else None,
+            draw.closes_at if draw is not None else None,
         )
 
 
@@ -313,14 +324,16 @@ class SessionView:
         distributions: list[Distribution] | tuple[()] = (),
         claims: int | None = None,
         drops: list[TimedDrop] | tuple[()] = (),
+        draws: Mapping[int, Draw] | None = None,
     ) -> SessionView:
+        draws = draws or {}
         return cls(
             s.id,  # type: ignore[arg-type]
             s.shop_id,
             s.account_id,
             s.started_at,
             s.ended_at,
-            tuple(DistributionView.of(d) for d in distributions),
+            tuple(DistributionView.of(d, draw=draws.get(d.id)) for d in distributions),  # type: ignore[arg-type]
             claims,
             tuple(DropView.of(d) for d in drops if d.status == "pending"),
         )

@@ -363,3 +363,44 @@ class LivePanel(SQLModel, table=True):
     edited_at: datetime = _instant()
     closed_at: datetime | None = _instant(nullable=True)  # turned into the summary
 
+
+# --- lucky draws (R-draw1–R-draw3) ----------------------------------------------------------
+
+
+class Draw(SQLModel, table=True):
+    """A distribution in `draw` mode: its entry window, its seed and, once drawn, the result.
+    `seed` stays secret until the close; `commitment` (its SHA-256) is public from the start."""
+
+    __table_args__ = (
+        Index("ix_draw_status_closes", "status", "closes_at"),
+        Index("ix_draw_shop_voucher", "shop_id", "voucher_id"),
+        Index("ix_draw_shop_session", "shop_id", "session_id"),
+    )
+
+    distribution_id: int = Field(foreign_key="distribution.id", primary_key=True)
+    shop_id: int = Field(foreign_key="shop.id")
+    voucher_id: int = Field(foreign_key="voucher.id")
+    session_id: int = Field(foreign_key="livesession.id")
+    winners: int
+    entry_minutes: int
+    opened_at: datetime = _instant()
+    closes_at: datetime = _instant()
+    seed: str = Field(max_length=64)  # hex
+    commitment: str = Field(max_length=64)  # hex sha256(seed)
+    status: str = Field(default="open", max_length=10)  # open|drawing|drawn|cancelled
+    lease_until: datetime | None = _instant(nullable=True)  # while one process draws
+    drawn_at: datetime | None = _instant(nullable=True)
+    entries: int = 0  # entrants, counted at the close
+    claims_made: int = 0
+    # JSON [{"buyer_id", "reason"}]: winners in draw order passed over (limit, sold out, …)
+    skipped: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    cancel_reason: str | None = Field(default=None, max_length=32)
+
+
+class DrawEntry(SQLModel, table=True):
+    """One entry per buyer per draw (R-draw1)."""
+
+    distribution_id: int = Field(foreign_key="draw.distribution_id", primary_key=True)
+    buyer_id: str = Field(max_length=64, primary_key=True)
+    entered_at: datetime = _instant()
+

@@ -218,6 +218,28 @@ class TaskIn(Body):
 class DistributionIn(Body):
     voucher_id: Id
     task: TaskIn
+    mode: Literal["first_come", "draw"] | None = Field(
+        default=None, description="`draw` makes it a lucky draw (R-draw1); default first come."
+    )
+    winners: int | None = Field(
+        default=None, description="For a draw: 1–1,000, at most the remaining quota."
+    )
+    entry_minutes: int | None = Field(default=None, description="For a draw: 1–30.")
+
+
+class EntryIn(Body):
+    buyer_id: PlatformId
+
+
+class DrawFiguresQuery(PageQuery):
+    session_id: Id | None = Field(default=None, description="Only this live session's draws.")
+    voucher_id: Id | None = Field(default=None, description="Only this voucher's draws.")
+
+
+class DrawQuery(Params):
+    entrants: bool = Field(
+        default=True, description="Include the list of entrants (needed to verify the draw)."
+    )
 
 
 class ClaimIn(Body):

@@ -45,6 +45,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "record_follow": {"buyer_id": "buyer-42", "host_handle": "lily.live", "action": "follow"},
     "issue_distribution": {"voucher_id": 7, "task": {"type": "watch", "minutes": 5}},
     "schedule_drop": {"voucher_id": 7, "task": {"type": "follow"}, "in_seconds": 300},
+    "enter_draw": {"buyer_id": "buyer-42"},
     "claim_voucher": {"buyer_id": "buyer-42", "session_id": 3},
     "quote": {"buyer_id": "buyer-42", "lines": _LINES},
     "place_order": {"order_id": "ORD-1001", "buyer_id": "buyer-42", "lines": _LINES},
@@ -92,6 +93,12 @@ PROBLEM_CODES: dict[str, dict[int, tuple[str, ...]]] = {
     },
     "stop_distribution": {404: ("distribution_not_found",)},
     "schedule_drop": {**_SESSION_404, 409: ("session_ended", "not_live_voucher")},
+    "enter_draw": {
+        404: ("distribution_not_found",),
+        409: ("not_claimable", "draw_closed", "task_not_met", "limit_reached", "not_a_draw"),
+    },
+    "get_draw": {404: ("distribution_not_found", "draw_not_found")},
+    "draw_figures": {},
     "list_drops": _SESSION_404,
     "cancel_drop": {404: ("drop_not_found",), 409: ("drop_not_pending",)},
     "claim_voucher": {
@@ -102,6 +109,7 @@ PROBLEM_CODES: dict[str, dict[int, tuple[str, ...]]] = {
             "task_not_met",
             "limit_reached",
             "sold_out",
+            "draw_only",
             "idempotency_key_reused",
             "conflict",
         ),

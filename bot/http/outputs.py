@@ -109,6 +109,11 @@ class DistributionOut(Out):
     stopped_at: datetime | None
     stop_reason: str | None = None
     warnings: list[WarningOut] = Field(default_factory=list)
+    mode: Literal["first_come", "draw"] = "first_come"
+    winners: int | None = Field(default=None, description="For a draw (R-draw1).")
+    closes_at: datetime | None = Field(
+        default=None, description="For a draw: when its entry window closes."
+    )
 
 
 class SessionDropOut(Out):
@@ -291,6 +296,9 @@ def distribution_out(d: DistributionView) -> DistributionOut:
         stopped_at=d.stopped_at,
         stop_reason=d.stop_reason,
         warnings=[warning_out(w) for w in d.warnings],
+        mode=d.mode,  # type: ignore[arg-type]
+        winners=d.winners,
+        closes_at=d.closes_at,
     )
 
 

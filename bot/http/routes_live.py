@@ -65,7 +65,14 @@ async def record_follow(call: Call[FollowIn, None, None]) -> FollowOut:
 async def issue_distribution(call: Call[DistributionIn, None, SessionPath]) -> Reply:
     b = call.body
     view = await call.services.live.issue(
-        call.actor, call.path.session_id, b.voucher_id, b.task.type, b.task.minutes
+        call.actor,
+        call.path.session_id,
+        b.voucher_id,
+        b.task.type,
+        b.task.minutes,
+        mode=b.mode,
+        winners=b.winners,
+        entry_minutes=b.entry_minutes,
     )
     return Reply(distribution_out(view), 201)
 
@@ -147,7 +154,9 @@ ROUTES = [
         response=DistributionOut,
         status=201,
         problems=(409,),
-        description="R-live2/R-live3: one ongoing LIVE voucher, one task at a time.",
+        description="R-live2/R-live3: one ongoing LIVE voucher, one task at a time. With "
+        "`mode: draw`, `winners` and `entry_minutes` it is a lucky draw (R-draw1): see "
+        "`/v1/distributions/{distribution_id}/draw`.",
     ),
     Route(
         "POST",

@@ -4,14 +4,17 @@
 of steps (ISSUE, flow_table.py: "Step 1 of 2", Back, Cancel):
 
     golive ─(Go live now)→ voucher → task ─(Other watch time…)→ minutes
+                                      └─(Lucky draw…)→ winners → entry → task (R-draw1)
 
-Buttons carry `is:<flow id>:<step>:<arg>` (`golive:go`, `voucher:<id>`, `task:<w5|f|n|wx>`) and
-`is:<flow id>:bk` / `…:cx`; `sp:<voucher id>` stops a distribution."""
+Buttons carry `is:<flow id>:<step>:<arg>` (`golive:go`, `voucher:<id>`,
+`task:<w5|f|n|wx|ld|lt>`, `winners:<n>`, `entry:<minutes>`) and `is:<flow id>:bk` / `…:cx`;
+`sp:<voucher id>` stops a distribution."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.ext import (
@@ -57,8 +60,13 @@ _TASK = re.compile(
 )
 
 
+WINNER_CHOICES = (1, 3, 5, 10, 20, 50)
+ENTRY_CHOICES = (1, 2, 3, 5, 10, 15)
+
+
 def _issue_path(d: dict[str, Any]) -> list[str]:
-    return ["voucher", "task", *(["minutes"] if d.get("other") else [])]
+    draw = ["winners", "entry"] if d.get("draw") else []
+    return ["voucher", *draw, "task", *(["minutes"] if d.get("other") else [])]
 
 
 def _no_question(_c: Any) -> Question:  # the questions need the services: LiveHandlers asks
@@ -71,6 +79,8 @@ ISSUE: FlowTable[dict[str, Any]] = FlowTable(
     steps={
         "golive": Step("golive", _no_question, counted=False),
         "voucher": Step("voucher", _no_question),
+        "winners": Step("winners", _no_question),
+        "entry": Step("entry", _no_question),
         "task": Step("task", _no_question),
         "minutes": Step("minutes", _no_question),
     },
@@ -115,6 +125,31 @@ def issued_text(d: DistributionView, v: VoucherView, shop: ShopView) -> str:
     return "\n".join(lines)
 
 
+def draw_opened_text(d: DistributionView, v: VoucherView, shop: ShopView) -> str:
+    """R-draw1: the host's confirmation, with when entries close in the shop's time."""
+    closes = d.closes_at.astimezone(ZoneInfo(shop.timezone)) if d.closes_at else None
+    return "\n".join(
+        [
+            _(
+                "🎁 Lucky draw of <b>{name}</b> (#{id}) is open in live session #{session}: "
+                "{winners}, viewers enter by doing the task (<b>{task}</b>)."
+            ).format(
+                name=esc(v.name),
+                id=v.id,
+                session=d.session_id,
+                winners=ngettext("{n} winner", "{n} winners", d.winners or 0).format(
+                    n=number(d.winners or 0)
+                ),
+                task=task(d.task),
+            ),
+            _("Entries close at {time}; the winners get the voucher then.").format(
+                time=closes.strftime("%H:%M") if closes else "—"
+            ),
+            _("Stopping it before then cancels the draw: nobody wins."),
+        ]
+    )
+
+
 def voucher_question(vouchers: list[VoucherView], running: dict[int, DistributionView]) -> Question:
     rows = []
     for v in vouchers:
@@ -125,22 +160,65 @@ def voucher_question(vouchers: list[VoucherView], running: dict[int, Distributio
     return Question(_("Which LIVE voucher?"), rows)
 
 
-def task_question(v: VoucherView) -> Question:
+def task_question(v: VoucherView, draw: tuple[int, int] | None = None) -> Question:
+    """The task step; with `draw` (winners, entry minutes) the task is what viewers do to enter
+    the lucky draw (R-draw1), and the draw's own buttons are gone."""
     watch = [(_("Watch {minutes} min").format(minutes=m), f"w{m}") for m in WATCH_CHOICES]
-    return Question(
-        _(
+    rows = [
+        watch[:2],
+        watch[2:],
+        [(_("Follow LIVE Host"), "f"), (_("No task"), "n")],
+        [(_("Other watch time…"), "wx")],
+    ]
+    if draw is None:
+        rows.append([(_("🎁 Lucky draw…"), "ld"), (_("⏰ Later…"), "lt")])
+        text = _(
             "Task for <b>{name}</b> (#{id}, {remaining} left)?\n"
             "• Watch LIVE: viewers qualify after watching that long.\n"
             "• Follow LIVE Host: new followers of the last 30 days.\n"
             "• No task: every viewer can claim at once."
+        ).format(name=esc(v.name), id=v.id, remaining=number(v.remaining))
+        return Question(text, rows)
+    winners, minutes = draw
+    text = _(
+        "🎁 Lucky draw of <b>{name}</b> (#{id}): {winners}, entries open for {minutes}.\n"
+        "What must viewers do to enter?\n"
+        "• Watch LIVE: they enter after watching that long.\n"
+        "• Follow LIVE Host: new followers of the last 30 days.\n"
+        "• No task: every viewer can enter."
+    ).format(
+        name=esc(v.name),
+        id=v.id,
+        winners=ngettext("{n} winner", "{n} winners", winners).format(n=number(winners)),
+        minutes=ngettext("{n} minute", "{n} minutes", minutes).format(n=number(minutes)),
+    )
+    return Question(text, rows)
+
+
+def winners_question(v: VoucherView) -> Question:
+    """R-draw1: winners by buttons, never more than the quota left."""
+    choices = [n for n in WINNER_CHOICES if n <= v.remaining]
+    if v.remaining < WINNER_CHOICES[-1] and v.remaining not in choices:
+        choices.append(v.remaining)
+    buttons = [(number(n), str(n)) for n in choices]
+    return Question(
+        _(
+            "🎁 Lucky draw of <b>{name}</b> (#{id}, {remaining} left): viewers who do the task "
+            "enter, and the winners are drawn at random when entries close. How many winners?"
         ).format(name=esc(v.name), id=v.id, remaining=number(v.remaining)),
-        [
-            watch[:2],
-            watch[2:],
-            [(_("Follow LIVE Host"), "f"), (_("No task"), "n")],
-            [(_("Other watch time…"), "wx")],
-            [(_("⏰ Later…"), "lt")],  # R-drop1: a timed drop instead
-        ],
+        [buttons[:3], buttons[3:]] if len(buttons) > 3 else [buttons],
+    )
+
+
+def entry_question(winners: int) -> Question:
+    buttons = [
+        (ngettext("{n} min", "{n} min", m).format(n=number(m)), str(m)) for m in ENTRY_CHOICES
+    ]
+    return Question(
+        _("{winners}. How long do entries stay open?").format(
+            winners=ngettext("{n} winner", "{n} winners", winners).format(n=number(winners))
+        ),
+        [buttons[:3], buttons[3:]],
     )
 
 
@@ -281,7 +359,13 @@ class LiveHandlers:
     ) -> str:
         v = await self.services.vouchers.get(member.actor, flow["voucher"])
         flow.pop("other", None)
-        return await self._put(update, flow, "task", task_question(v), problem)
+        draw = (flow["winners"], flow["entry"]) if flow.get("draw") else None
+        return await self._put(update, flow, "task", task_question(v, draw), problem)
+
+    async def _ask_winners(self, update: Update, member: Membership, flow: dict[str, Any]) -> str:
+        v = await self.services.vouchers.get(member.actor, flow["voucher"])
+        flow["draw"] = True
+        return await self._put(update, flow, "winners", winners_question(v))
 
     async def on_button(self, update: Update, context: Ctx) -> object:
         flow = await flows.live_flow(update, context, FLOW, self.services.clock, _(EXPIRED))
@@ -297,9 +381,18 @@ class LiveHandlers:
                 await show(update, _("Cancelled: nothing was issued."))
                 return flows.finish(context, FLOW)
             if args[:1] == [BACK]:
-                back = ISSUE.back_of(flow.get("step", "voucher"), flow, False)
+                step = flow.get("step", "voucher")
+                if step == "winners":  # back out of the draw to the plain task step
+                    flow.pop("draw", None)
+                    return await self._ask_task(update, member, flow)
+                back = ISSUE.back_of(step, flow, False)
                 if back == "task":
                     return await self._ask_task(update, member, flow)
+                if back == "entry":
+                    return await self._put(update, flow, "entry", entry_question(flow["winners"]))
+                if back == "winners":
+                    return await self._ask_winners(update, member, flow)
+                flow.pop("draw", None)
                 return await self._ask_voucher(update, member, flow)
             if len(args) < 2 or args[0] != flow.get("step"):
                 return flow.get("step")
@@ -314,6 +407,14 @@ class LiveHandlers:
             if args[0] == "voucher":
                 flow["voucher"] = int(args[1])
                 return await self._ask_task(update, member, flow)
+            if args[0] == "winners":  # R-draw1: then how long entries stay open
+                flow["winners"] = int(args[1])
+                return await self._put(update, flow, "entry", entry_question(flow["winners"]))
+            if args[0] == "entry":
+                flow["entry"] = int(args[1])
+                return await self._ask_task(update, member, flow)
+            if args[1] == "ld":
+                return await self._ask_winners(update, member, flow)
             if args[1] == "lt":  # R-drop1 "Later…": the drop flow takes the voucher over
                 v = await self.services.vouchers.get(member.actor, flow["voucher"])
                 await drops.hand_over(update, v.id, v.name)  # type: ignore[arg-type]
@@ -383,12 +484,20 @@ class LiveHandlers:
         if session is None:
             await show(update, _("Your live session has ended. Start a new one with /live."))
             return flows.finish(context, FLOW)
+        draw: dict[str, Any] = (
+            {"mode": "draw", "winners": flow["winners"], "entry_minutes": flow["entry"]}
+            if flow.get("draw")
+            else {}
+        )
         d = await self.services.live.issue(
-            member.actor, session.id, flow["voucher"], task_type, minutes
+            member.actor, session.id, flow["voucher"], task_type, minutes, **draw
         )
         v = await self.services.vouchers.get(member.actor, flow["voucher"])
+        text = draw_opened_text(d, v, member.shop) if d.mode == "draw" else None
         await show(
-            update, issued_text(d, v, member.shop), markup([button(_("⏹ Stop"), "sp", v.id)])
+            update,
+            text or issued_text(d, v, member.shop),
+            markup([button(_("⏹ Stop"), "sp", v.id)]),
         )
         return flows.finish(context, FLOW)
 
@@ -474,6 +583,8 @@ def register(application: Application, services: Services) -> LiveHandlers:
             {
                 "golive": [buttons, other_text],
                 "voucher": [buttons, other_text],
+                "winners": [buttons, other_text],
+                "entry": [buttons, other_text],
                 "task": [buttons, other_text],
                 "minutes": [buttons, MessageHandler(filters.TEXT & ~filters.COMMAND, h.on_minutes)],
             },

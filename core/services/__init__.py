@@ -12,6 +12,7 @@ from core.services.api_keys import ApiKeyService
 from core.services.checkout import CheckoutService
 from core.services.claim_cache import ClaimCache
 from core.services.claims import ClaimService
+from core.services.draws import DrawService, panel_draws
 from core.services.drops import DropService
 from core.services.forecast import ForecastService
 from core.services.languages import LanguageService
@@ -46,6 +47,7 @@ class Services:
     panel: LivePanelService  # R-live5
     changes: ChangeFeed
     languages: LanguageService  # R-l10n1
+    draws: DrawService  # R-draw1–3
 
     @classmethod
     def build(
@@ -68,6 +70,9 @@ class Services:
         changes.subscribe(claim_cache.on_change)
         live = LiveService(db, clock)
         forecast = ForecastService(db, clock)
+        claims = ClaimService(db, clock, claim_cache, claim_store)
+        panel = LivePanelService(db, clock, forecast)
+        panel.draw_source = panel_draws  # R-live5: running draws on the host's panel
         return cls(
             db=db,
             clock=clock,
@@ -78,13 +83,14 @@ class Services:
             schedule=ScheduleService(db, clock),
             vouchers=VoucherService(db, clock, claim_cache),
             live=live,
-            claims=ClaimService(db, clock, claim_cache, claim_store),
+            claims=claims,
             checkout=CheckoutService(db, clock),
             analytics=AnalyticsService(db, clock),
             advice=AdviceService(db, clock),
             forecast=forecast,
             drops=DropService(db, clock, live),
-            panel=LivePanelService(db, clock, forecast),
+            panel=panel,
             changes=changes,
             languages=LanguageService(db, clock),
+            draws=DrawService(db, clock, claims),
         )

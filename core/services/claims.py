@@ -26,6 +26,7 @@ from core.rules.vouchers import Kind, Status, claim_redeem_until, status_of
 from core.services.base import Service, require
 from core.services.claim_cache import ClaimCache, ClaimTarget
 from core.views import ClaimView, effective_claim_status
+from storage import draw_queries
 from storage import repositories as repo
 from storage.claim_store import (
     ClaimStore,
@@ -86,23 +87,90 @@ class ClaimService(Service):
         if target.kind == Kind.LIVE:
             distribution = await self._live_check(target, buyer_id, session_id)
         await self._refuse_from_memory(target, buyer_id)
-        request = TakeRequest(
-            shop_id=shop_id,
-            voucher_id=voucher_id,
+        request = self._request(
+            target,
+            buyer_id,
+            now,
+            session_id=distribution.session_id if distribution else None,
+            distribution_id=distribution.id if distribution else None,
+            account_id=distribution.account_id if distribution else None,
+            idempotency_key=idempotency_key,
+        )
+        result = await self.store.take(request)
+        return await self._settle(target, request, result)
+
+    async def award(
+        self,
+        shop_id: int,
+        voucher_id: int,
+        buyer_id: str,
+        *,
+        session_id: int,
+        account_id: int,
+        idempotency_key: str,
+        replay: bool = True,
+    ) -> ClaimView:
+        """R-draw2: a draw winner's claim, given exactly as R-c1/R-v12 would give it now.
+        The draw checked the task at entry; the voucher's status, the buyer's limit and the
+        quota are checked here and again under the claim store's row locks. The claim is made
+        without a distribution (the draw links it once the result is final); a repeat with the
+        same key answers the first claim, so a resumed draw gives nobody a second one
+        (`replay=False` skips that look-up for a draw made for the first time)."""
+        if replay:
+            first = await self._replay(shop_id, idempotency_key, voucher_id, buyer_id)
+            if first is not None:
+                return first
+        target = await self._target(shop_id, voucher_id)
+        now = self.clock.now()
+        status = status_of(target.starts_at, target.ends_at, target.deactivated_at, now)
+        if status != Status.ONGOING:
+            raise _not_claimable(status)
+        await self._refuse_from_memory(target, buyer_id)
+        request = self._request(
+            target,
+            buyer_id,
+            now,
+            session_id=session_id,
+            distribution_id=None,
+            account_id=account_id,
+            idempotency_key=idempotency_key,
+        )
+        result = await self.store.take(request)
+        return await self._settle(target, request, result)
+
+    def _request(
+        self,
+        target: ClaimTarget,
+        buyer_id: str,
+        now: datetime,
+        *,
+        session_id: int | None,
+        distribution_id: int | None,
+        account_id: int | None,
+        idempotency_key: str | None,
+    ) -> TakeRequest:
+        """What the claim store is asked to take, with the quota notices it may write."""
+        return TakeRequest(
+            shop_id=target.shop_id,
+            voucher_id=target.voucher_id,
             buyer_id=buyer_id,
             per_customer_limit=target.per_customer_limit,
             now=now,
             redeem_until=claim_redeem_until(
                 now, target.ends_at, target.redeem_until, target.valid_days
             ),
-            session_id=distribution.session_id if distribution else None,
-            distribution_id=distribution.id if distribution else None,
-            account_id=distribution.account_id if distribution else None,
+            session_id=session_id,
+            distribution_id=distribution_id,
+            account_id=account_id,
             idempotency_key=idempotency_key,
             notices=self._quota_notices(target, now),
         )
-        result = await self.store.take(request)
-        return await self._settle(target, request, result)
+
+    async def check_task(
+        self, session: AsyncSession, shop_id: int, d: Distribution, buyer_id: str
+    ) -> None:
+        """R-c1's task check (`task_not_met`), for draw entries (R-draw1)."""
+        await self._check_task(session, shop_id, d, buyer_id)
 
     # --- R-c2 ------------------------------------------------------------------------------
 
@@ -155,6 +223,12 @@ class ClaimService(Service):
                 raise ClaimRefused(
                     f"This LIVE voucher is not being distributed{where}.",
                     code=RefusalCode.NO_ACTIVE_DISTRIBUTION,
+                )
+            if await draw_queries.is_draw(session, active.id):  # type: ignore[arg-type]
+                raise ClaimRefused(  # R-draw1: a draw gives its claims at the close
+                    "This LIVE voucher is given away in a lucky draw: enter the draw instead.",
+                    code="draw_only",
+                    distribution_id=active.id,
                 )
             await self._check_task(session, target.shop_id, active, buyer_id)
         return active

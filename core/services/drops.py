@@ -39,10 +39,11 @@ from core.notifications import (
     notify,
     notify_person,
 )
+from core.rules.draws import MODE_DRAW, MODE_FIRST_COME, validate_draw
 from core.rules.live import Task, TaskType, validate_task
 from core.rules.roles import Action, Actor, Role
 from core.services.base import Service, require
-from core.services.live import LiveService
+from core.services.live import DrawRequest, LiveService
 from core.values import is_whole
 from core.views import DropView
 from storage import repositories as repo
@@ -55,7 +56,6 @@ MAX_PENDING = 20
 # An `at` computed by a client as "now + 1 min" arrives a moment later: a little slack keeps
 # that from being refused as under a minute.
 AT_SLACK = timedelta(seconds=2)
-MODES = ("first_come", "draw")
 
 # Why a drop failed, in words for a host (keys are the refusal codes of an immediate issue).
 REASONS = {
@@ -106,11 +106,12 @@ class DropService(Service):
         entry_minutes: object = None,
     ) -> DropView:
         require(actor, Action.RUN_LIVE)
-        errors = validate_task(task_type, minutes)
+        if mode is not None and not isinstance(mode, str):
+            raise invalid("mode", "must be 'first_come' or 'draw'")
+        errors = validate_task(task_type, minutes) + validate_draw(mode, winners, entry_minutes)
         if errors:
             raise ValidationFailed(errors)
         task = Task(TaskType(task_type), minutes if task_type == TaskType.WATCH else None)
-        self._check_mode(mode, winners, entry_minutes)
         now = self.clock.now()
         due = self._due_at(now, at, in_seconds)
         async with self.db.write() as session:
@@ -136,7 +137,9 @@ class DropService(Service):
                 account_id=actor.account_id,
                 task_type=task.type.value,
                 task_minutes=task.minutes,
-                mode="first_come",
+                mode=mode or MODE_FIRST_COME,
+                winners=winners,  # type: ignore[arg-type]
+                entry_minutes=entry_minutes,  # type: ignore[arg-type]
                 at=due,
                 status="pending",
                 created_at=now,
@@ -154,18 +157,6 @@ class DropService(Service):
                 now=now,
             )
         return DropView.of(drop)
-
-    @staticmethod
-    def _check_mode(mode: object, winners: object, entry_minutes: object) -> None:
-        if mode not in MODES:
-            raise invalid("mode", "must be 'first_come' or 'draw'")
-        if mode == "draw":
-            # The lucky-draw engine (R-draw1) fills this in; until then a drop is first come.
-            raise invalid("mode", "lucky draws are not available for drops yet: use 'first_come'")
-        if winners is not None:
-            raise invalid("winners", "only for mode 'draw'")
-        if entry_minutes is not None:
-            raise invalid("entry_minutes", "only for mode 'draw'")
 
     @staticmethod
     def _due_at(now: datetime, at: datetime | None, in_seconds: object) -> datetime:
@@ -287,8 +278,15 @@ class DropService(Service):
             distribution_id: int | None = None
             try:
                 async with session.begin_nested():
-                    d, _ = await self.live.distribute_in(
-                        session, actor, drop.session_id, drop.voucher_id, task, now
+                    # A draw drop opens its draw now: the quota check of `winners` is made at
+                    # this moment, like every other check (R-drop1, R-draw1).
+                    draw_rule = (
+                        DrawRequest(drop.winners, drop.entry_minutes)  # type: ignore[arg-type]
+                        if drop.mode == MODE_DRAW
+                        else None
+                    )
+                    d, _, _ = await self.live.distribute_in(
+                        session, actor, drop.session_id, drop.voucher_id, task, now, draw_rule
                     )
                     distribution_id = d.id
             except IntegrityError:

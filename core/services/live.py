@@ -17,14 +17,26 @@ from core.notifications import (
     notify,
     session_ended_text,
 )
+from core.rules.draws import MODE_DRAW, validate_draw
 from core.rules.live import Task, TaskType, follow_counts_as_new, validate_task
 from core.rules.roles import Action, Actor
 from core.rules.vouchers import Kind, Status, Warning, status_of
 from core.services.base import Service, require
+from core.services.draws import cancel_draw, open_draw
 from core.values import is_whole_in
 from core.views import DistributionView, SessionView
+from storage import draw_queries as dq
 from storage import repositories as repo
-from storage.models import Account, Distribution, FollowEvent, LiveSession, Shop, TimedDrop, Voucher
+from storage.models import (
+    Account,
+    Distribution,
+    Draw,
+    FollowEvent,
+    LiveSession,
+    Shop,
+    TimedDrop,
+    Voucher,
+)
 
 FOLLOW_MULTI_CLAIM = "follow_task_multiple_claims"
 MAX_WATCH_SECONDS = 7 * 24 * 3600
@@ -39,6 +51,14 @@ class FollowResult:
     counted: bool  # this event was a new follow (R-live2)
 
 
+@dataclass(frozen=True)
+class DrawRequest:
+    """What makes a distribution a lucky draw (R-draw1), checked by `validate_draw`."""
+
+    winners: int
+    entry_minutes: int
+
+
 async def stop_distribution_row(
     session: AsyncSession,
     shop: Shop,
@@ -50,6 +70,9 @@ async def stop_distribution_row(
     """Stops one distribution and tells the team; False when it was already stopped."""
     if not await repo.stop_distribution(session, d.id, now, reason):  # type: ignore[arg-type]
         return False
+    # R-draw2: a draw stopped before its close is cancelled; its own message says it all.
+    if await cancel_draw(session, shop, d, now, reason, by):
+        return True
     voucher = await repo.get_voucher(session, shop.id, d.voucher_id)  # type: ignore[arg-type]
     task = Task(TaskType(d.task_type), d.task_minutes)
     await notify(
@@ -169,7 +192,8 @@ class LiveService(Service):
                 return None
             dists = await repo.active_distributions(session, session_ids=[live.id])  # type: ignore[list-item]
             drops = await repo.drops_of_session(session, [live.id], pending_only=True)  # type: ignore[list-item]
-        return SessionView.of(live, dists, drops=drops)
+            draws = await dq.draws_of(session, [d.id for d in dists])  # type: ignore[misc]
+        return SessionView.of(live, dists, drops=drops, draws=draws)
 
     async def get_session(self, actor: Actor, session_id: int) -> SessionView:
         require(actor, Action.READ)
@@ -179,7 +203,8 @@ class LiveService(Service):
                 raise NotFound(f"live session {session_id} not found", code="session_not_found")
             dists = await repo.active_distributions(session, session_ids=[session_id])
             drops = await repo.drops_of_session(session, [session_id], pending_only=True)
-        return SessionView.of(live, dists, drops=drops)
+            draws = await dq.draws_of(session, [d.id for d in dists])  # type: ignore[misc]
+        return SessionView.of(live, dists, drops=drops, draws=draws)
 
     async def list_sessions(
         self,
@@ -196,6 +221,7 @@ class LiveService(Service):
             )
             dists = await repo.active_distributions(session, session_ids=[s.id for s in rows])  # type: ignore[misc]
             drops = await repo.drops_of_session(session, [s.id for s in rows], pending_only=True)  # type: ignore[misc]
+            draws = await dq.draws_of(session, [d.id for d in dists])  # type: ignore[misc]
         by_session: dict[int, list[Distribution]] = {}
         for d in dists:
             by_session.setdefault(d.session_id, []).append(d)
@@ -203,7 +229,7 @@ class LiveService(Service):
         for dr in drops:
             drops_by.setdefault(dr.session_id, []).append(dr)
         return [
-            SessionView.of(s, by_session.get(s.id, []), drops=drops_by.get(s.id, []))  # type: ignore[arg-type]
+            SessionView.of(s, by_session.get(s.id, []), drops=drops_by.get(s.id, []), draws=draws)  # type: ignore[arg-type]
             for s in rows
         ]
 
@@ -272,18 +298,24 @@ class LiveService(Service):
         voucher_id: int,
         task_type: str,
         minutes: int | None = None,
+        *,
+        mode: str | None = None,
+        winners: int | None = None,
+        entry_minutes: int | None = None,
     ) -> DistributionView:
-        """R-live2/R-live3: one ongoing LIVE voucher, one task, inside an active session."""
+        """R-live2/R-live3: one ongoing LIVE voucher, one task, inside an active session;
+        R-draw1: as a lucky draw with `mode="draw"`, `winners` and `entry_minutes`."""
         require(actor, Action.RUN_LIVE)
-        errors = validate_task(task_type, minutes)
+        errors = validate_task(task_type, minutes) + validate_draw(mode, winners, entry_minutes)
         if errors:
             raise ValidationFailed(errors)
         task = Task(TaskType(task_type), minutes if task_type == TaskType.WATCH else None)
+        draw_rule = DrawRequest(winners, entry_minutes) if mode == MODE_DRAW else None  # type: ignore[arg-type]
         now = self.clock.now()
         try:
             async with self.db.write() as session:
-                d, voucher = await self.distribute_in(
-                    session, actor, session_id, voucher_id, task, now
+                d, voucher, draw = await self.distribute_in(
+                    session, actor, session_id, voucher_id, task, now, draw_rule
                 )
         except IntegrityError as exc:
             raise Conflict(
@@ -298,7 +330,7 @@ class LiveService(Service):
                     "Follow task, 1 is recommended so viewers can't re-follow to claim again.",
                 ),
             )
-        return DistributionView.of(d, warnings)
+        return DistributionView.of(d, warnings, draw)
 
     async def distribute_in(
         self,
@@ -308,9 +340,11 @@ class LiveService(Service):
         voucher_id: int,
         task: Task,
         now: datetime,
-    ) -> tuple[Distribution, Voucher]:
+        draw_rule: DrawRequest | None = None,
+    ) -> tuple[Distribution, Voucher, Draw | None]:
         """Every R-live2/R-live3 check and the distribution, in the caller's transaction: an
-        immediate issue and a timed drop firing (R-drop1) make the same checks at `now`."""
+        immediate issue and a timed drop firing (R-drop1) make the same checks at `now`;
+        with `draw_rule`, the distribution is a lucky draw (R-draw1)."""
         live = await self._session_for(session, actor, session_id)
         if live.ended_at is not None:
             raise Conflict(f"Live session #{session_id} has ended.", code="session_ended")
@@ -329,6 +363,11 @@ class LiveService(Service):
             )
         if voucher.claimed >= voucher.total_quantity:
             raise Conflict("This voucher is sold out: add quantity first.", code="sold_out")
+        remaining = voucher.total_quantity - voucher.claimed
+        if draw_rule is not None and draw_rule.winners > remaining:
+            raise ValidationFailed(
+                validate_draw(MODE_DRAW, draw_rule.winners, draw_rule.entry_minutes, remaining)
+            )
         current = await repo.active_distribution_of_voucher(session, voucher_id)
         if current is not None:
             running = Task(TaskType(current.task_type), current.task_minutes)
@@ -353,6 +392,18 @@ class LiveService(Service):
         host = await repo.get_account(session, actor.shop_id, live.account_id)
         # The team reads "Claim period opened" before "is distributing" (R-n1).
         await announce_opened(session, shop, voucher, now)
+        if draw_rule is not None:  # the draw's own message tells the team (R-draw3)
+            draw = await open_draw(
+                session,
+                shop,
+                voucher,
+                d,
+                winners=draw_rule.winners,
+                entry_minutes=draw_rule.entry_minutes,
+                host=host,
+                now=now,
+            )
+            return d, voucher, draw
         await notify(
             session,
             shop,
@@ -361,7 +412,7 @@ class LiveService(Service):
             text=distribution_started_text(host, voucher, session_id, task),
             now=now,
         )
-        return d, voucher
+        return d, voucher, None
 
     async def stop(self, actor: Actor, distribution_id: int) -> DistributionView:
         require(actor, Action.RUN_LIVE)
@@ -378,7 +429,7 @@ class LiveService(Service):
                 by = await self._account(session, actor)
                 await stop_distribution_row(session, shop, d, now, "stopped", by)
                 d.stopped_at, d.stop_reason = now, "stopped"
-            return DistributionView.of(d)
+            return DistributionView.of(d, draw=await dq.draw_of(session, distribution_id))
 
     async def stop_voucher(self, actor: Actor, voucher_id: int) -> DistributionView:
         """`/stop <voucher id>`: the voucher's active distribution."""

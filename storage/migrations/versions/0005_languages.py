@@ -1,7 +1,7 @@
 """languages: each person's /language choice and the shop's (team chat) language (R-l10n1)
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-30 00:20:00.000000
 """
 
@@ -17,7 +17,7 @@ import storage.types
 
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
