@@ -501,7 +501,7 @@ class DrawService(Service):
                     shop,
                     host.telegram_user_id,
                     event_key=f"draw:{distribution_id}:drawn:host",
-                    kind="draw_result",
+                    kind="draw_result_host",
                     text=text,
                     now=done,
                 )

@@ -88,8 +88,16 @@ async def test_r_draw1_panel_shows_entries_and_countdown_then_the_result_reaches
     assert await services.draws.close(d.id)  # type: ignore[arg-type]
     async with services.db.read() as session:
         rows = (
-            await session.execute(select(Notification).where(Notification.kind == "draw_result"))
-        ).scalars().all()
+            (
+                await session.execute(
+                    select(Notification).where(
+                        Notification.kind.in_(["draw_result", "draw_result_host"])  # type: ignore[attr-defined]
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
     chats = sorted(r.chat_id for r in rows)
     assert chats == sorted([-100200, sally.user.id])
     assert all("4 entries, 3 winners received the voucher" in r.text for r in rows)
