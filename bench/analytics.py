@@ -1,4 +1,4 @@
-"""Analytics benchmark (SPEC §8 scale): 1,000,000 claims and 200,000 orders in SQLite.
+"""Analytics benchmark (docs/analytics.md): 1,000,000 claims and 200,000 orders in SQLite.
 
     .venv/bin/python -m bench.analytics [--claims N] [--orders N] [--runs N] [--db PATH]
 

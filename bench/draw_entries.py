@@ -231,7 +231,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         api.stop()
     finished_at = datetime.now(UTC)
-    print(_line("entries", entries, ceiling["rate"], None))
+    print(_line("entries", entries, ceiling, None))
     statuses = entries["statuses"]
     print(
         f"         {len(buyers):,} requests ({size.entrants:,} viewers + {size.repeats:,} "

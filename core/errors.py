@@ -1,4 +1,5 @@
-"""Typed errors carrying the SPEC's stable codes; adapters map them to replies and problems."""
+"""Typed errors carrying the stable codes of the rules (docs/rules.md); adapters map them to
+replies and problems."""
 
 from __future__ import annotations
 

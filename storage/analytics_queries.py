@@ -1,4 +1,4 @@
-"""SQL of analytics and advice (SPEC §8): the aggregate upkeep and the reads.
+"""SQL of analytics and advice (docs/analytics.md): the aggregate upkeep and the reads.
 
 Claims are counted from `ClaimBucket` for the whole 15-minute buckets inside a period and
 from the `claim` table for the partial buckets at its edges (under 15 minutes each, read

@@ -5,7 +5,7 @@ Which language answers an update (`Speaker.language_of`): in a group, the langua
 shop of the person writing (the team chat speaks the shop's language); in a private chat, the
 person's `/language` choice, else their Telegram `language_code` when it is one of ours, else
 English. The choice is read from the database once per person and then kept in memory: only
-the leader process runs the Telegram side (SPEC §12), and this module is where choices change.
+the leader runs the Telegram side (docs/scheduler.md); this module is where choices change.
 """
 
 from __future__ import annotations

@@ -84,7 +84,7 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         await self._drop("chat", str(chat_id))
 
     async def refresh_user_data(self, user_id: int, user_data: dict[str, Any]) -> None:
-        """This process is the only writer (SPEC §12 leader), so memory is already current."""
+        """Only the leader writes (docs/scheduler.md), so memory is already current."""
 
     async def refresh_chat_data(self, chat_id: int, chat_data: dict[str, Any]) -> None:
         """See refresh_user_data."""

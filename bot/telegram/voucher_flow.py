@@ -1,4 +1,4 @@
-"""/newvoucher: the guided creation of SPEC §10, declared as a table of steps (flow_table.py).
+"""/newvoucher: the guided creation (docs/bot-guide.md) as a table of steps (flow_table.py).
 
     kind → dtype → value ─┬─(percent)→ max ─┐
                           └────────────────→ min → scope ─┬─(products)→ products ─┐

@@ -1,4 +1,4 @@
-"""API keys: one shop each, shown once, stored as a hash (SPEC §11)."""
+"""API keys: one shop each, shown once, stored as a hash (docs/api.md)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """R-scale1 across OS processes: this test's process changes things (as the CLI or another
 `run` process would) while a separate API process (`python -m bot.http.serve_api`) answers
-claims from its caches. The other process must answer with the new state within the SPEC's
+claims from its caches. The other process must answer with the new state within the rules'
 100 ms of the commit: on SQLite it checks the change counter at most every 5 ms before
 answering, on PostgreSQL the notification makes the trip. Bounded polling, no sleeps."""
 

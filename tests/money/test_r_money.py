@@ -30,7 +30,7 @@ ISO_4217 = {
 def test_r_money_exponent_table_is_iso_4217() -> None:
     expected = {code: exp for exp, codes in ISO_4217.items() for code in codes.split()}
     assert dict(EXPONENTS) == expected
-    # The product's markets, spelled out as the SPEC lists them.
+    # The product's markets, spelled out as the rules list them.
     for code in ("USD", "EUR", "GBP", "IDR", "THB", "MYR", "PHP", "SGD", "MXN", "BRL"):
         assert minor_digits(code) == 2, code
     for code in ("VND", "JPY", "KRW"):

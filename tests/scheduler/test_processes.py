@@ -1,5 +1,5 @@
 """Real `voucherbot run` processes (tests/scheduler/service_process.py): a leader killed with
-SIGKILL, a restart that catches up, and two processes sharing PostgreSQL (SPEC §12, R-s2)."""
+SIGKILL, a restart that catches up, and two processes sharing PostgreSQL (R-s2)."""
 
 from __future__ import annotations
 
