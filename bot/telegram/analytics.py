@@ -38,7 +38,7 @@ from bot.telegram.render import (
 from bot.telegram.replies import ack, notice, say, show, stale
 from bot.telegram.voucher_draft import parse_whole, tier_text
 from bot.telegram.vouchers import DETAIL_BUTTONS
-from core.rules.advice import LOW_REDEMPTION, MIN_ORDERS_FOR_TIERS, Advice
+from core.rules.advice import LOW_REDEMPTION, MIN_ORDERS_FOR_TIERS, Advice, Cause
 from core.rules.roles import Action
 from core.services import Services
 from core.services.accounts import Membership
@@ -293,7 +293,7 @@ def advice_text(a: ShopAdvice, shop: ShopView) -> str:
         if w.causes:
             block.append(
                 _("Likely causes: {causes}.").format(
-                    causes="; ".join(cause_text(c.code, c.message) for c in w.causes)
+                    causes="; ".join(cause_text(c) for c in w.causes)
                 )
             )
         if sum(len(x) + 1 for x in lines + block) > ADVICE_BUDGET:
@@ -347,40 +347,32 @@ def history_note(a: ShopAdvice) -> str:
     ).format(needed=MIN_ORDERS_FOR_TIERS, n=number(a.orders_30d))
 
 
-_REGULAR_ID = re.compile(r"\(#(\d+)\)")
-_LOW_USE = re.compile(r"(\d+)% of its ([\d,]+) claims")
 
 
 def advice_warning(w: Advice, shop: ShopView) -> str:
-    """An R-adv2 warning by its code; core prefixes its English sentence with the voucher's
-    name (`name: sentence`), which is kept as data."""
-    name, _sep, rest = w.message.partition(": ")
+    """An R-adv2 warning worded from its code and values, after the voucher's name."""
     if w.code == LOW_REDEMPTION:
-        found = _LOW_USE.search(rest)
-        rate, claims = (int(found[1]), int(found[2].replace(",", ""))) if found else (0, 0)
+        claims = int(w.data.get("claims", 0))
         sentence = ngettext(
             "Only {rate}% of its {n} claim was used (below 20%).",
             "Only {rate}% of its {n} claims were used (below 20%).",
             claims,
-        ).format(rate=rate, n=number(claims))
+        ).format(rate=int(w.data.get("rate", 0)), n=number(claims))
     else:
-        regular = _REGULAR_ID.search(rest)
-        data = {"regular_voucher_id": int(regular[1])} if regular else {}
-        sentence = warning_text(w.code, data, shop)
-    return f"{esc(name)}: {sentence}"
+        sentence = warning_text(w.code, dict(w.data), shop)
+    return f"{esc(w.voucher_name)}: {sentence}"
 
 
-def cause_text(code: str, message: str) -> str:
-    """A likely cause of a low redemption rate (R-adv2)."""
-    if code == "min_spend_above_aov":
+def cause_text(cause: Cause) -> str:
+    """A likely cause of a low redemption rate (R-adv2), worded from its code."""
+    if cause.code == "min_spend_above_aov":
         return _("the minimum spend is more than 1.5× the average order")
-    if code == "min_spend_above_price":
-        if "its products" in message:
+    if cause.code == "min_spend_above_price":
+        if cause.data.get("scope") == "products":
             return _("the minimum spend is above the average selling price of its products")
         return _("the minimum spend is above the average selling price of the shop's products")
-    if code == "product_selection":
-        return _("the selected products may not be what buyers order")
-    return esc(message)
+    # The remaining code of the closed set (core.rules.advice): "product_selection".
+    return _("the selected products may not be what buyers order")
 
 
 def _hosts(stats: list[AccountStats]) -> list[tuple[str, Figures]]:

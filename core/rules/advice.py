@@ -18,8 +18,9 @@ a product-scoped LIVE voucher.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from core.rules.vouchers import VoucherDraft, Warning
 
@@ -75,17 +76,22 @@ class Terms:
 @dataclass(frozen=True)
 class Cause:
     code: str
-    message: str
+    message: str  # engineer-facing English; adapters word `code` with `data`
+    data: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
 class Advice:
-    """One R-adv2 warning about an existing voucher or distribution, with likely causes."""
+    """One R-adv2 warning about an existing voucher or distribution, with likely causes.
+    `message` is English for engineers; the values a sentence needs are in `data`, and the
+    voucher's name in `voucher_name`, so the bot words `code` without reading the message."""
 
     code: str
     voucher_id: int
     message: str
     causes: tuple[Cause, ...] = ()
+    voucher_name: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
 def _round_sig(value: float, *, up: bool) -> int:
@@ -179,6 +185,7 @@ def low_redemption_causes(
             Cause(
                 "min_spend_above_price",
                 f"the minimum spend is above the average selling price of {whose}",
+                {"scope": t.scope},
             )
         )
     if t.scope == "products":
@@ -200,4 +207,5 @@ def low_redemption_advice(
         t.voucher_id or 0,
         f"Only {rate}% of its {claims:,} claims were used (below 20%).",
         low_redemption_causes(t, aov, average_price),
+        data={"rate": rate, "claims": claims},
     )

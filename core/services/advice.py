@@ -11,7 +11,7 @@ What the adapters call:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -129,16 +129,23 @@ class AdviceService(Service):
             v = by_id.get(d.voucher_id)
             w = follow_multi_claim_warning(d.task_type, v.per_customer_limit) if v else None
             if w is not None:
-                out.append(Advice(w.code, d.voucher_id, f"{v.name}: {w.message}"))  # type: ignore[union-attr]
+                out.append(_named(w, d.voucher_id, v.name))  # type: ignore[union-attr]
         for v in vouchers:
             status = status_of(v.starts_at, v.ends_at, v.deactivated_at, now)
             terms = _terms(v, products[v.id])  # type: ignore[index]
             if v.kind == "live" and status in (Status.UPCOMING, Status.ONGOING):
                 w = live_less_attractive_warning(terms, regulars, aov)
                 if w is not None:
-                    out.append(Advice(w.code, v.id, f"{v.name}: {w.message}"))  # type: ignore[arg-type]
+                    out.append(_named(w, v.id, v.name))  # type: ignore[arg-type]
             price = voucher_price.get(v.id) if v.scope == "products" else shop_price  # type: ignore[arg-type]
             low = low_redemption_advice(terms, v.claimed, usage.get(v.id, 0), aov, price)  # type: ignore[arg-type]
             if low is not None:
-                out.append(Advice(low.code, low.voucher_id, f"{v.name}: {low.message}", low.causes))
+                out.append(
+                    replace(low, message=f"{v.name}: {low.message}", voucher_name=v.name)
+                )
         return tuple(out)
+
+
+def _named(w: Warning, voucher_id: int, name: str) -> Advice:
+    """A creation-time warning as advice about an existing voucher (R-adv2)."""
+    return Advice(w.code, voucher_id, f"{name}: {w.message}", voucher_name=name, data=w.data)
