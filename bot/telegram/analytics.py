@@ -32,12 +32,12 @@ from bot.telegram.render import (
     local,
     money,
     role_label,
-    status_word,
     warning_text,
 )
 from bot.telegram.replies import ack, notice, say, show, stale
 from bot.telegram.voucher_draft import parse_whole, tier_text
 from bot.telegram.vouchers import DETAIL_BUTTONS
+from bot.telegram.wording import status_word
 from core.rules.advice import LOW_REDEMPTION, MIN_ORDERS_FOR_TIERS, Advice, Cause
 from core.rules.roles import Action
 from core.services import Services

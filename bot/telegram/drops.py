@@ -18,7 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.i18n import N_, _, ngettext, number
 from bot.telegram import flows
-from bot.telegram.access import Ctx, member_only, membership, refusal
+from bot.telegram.access import Ctx, flow_host, member_only
 from bot.telegram.commands import Audience, CommandInfo
 from bot.telegram.keyboards import button, markup
 from bot.telegram.render import error_text, esc, task_words
@@ -220,7 +220,7 @@ class DropHandlers:
         flow = await flows.live_flow(update, context, FLOW, self.services.clock, _(EXPIRED))
         if flow is None:
             return None if flows.current(context, FLOW) else flows.END
-        member = await self._host(update, context)
+        member = await flow_host(self.services, update, context, FLOW)
         if member is None:
             return flows.END
         args = flows.flow_args(update)
@@ -247,7 +247,7 @@ class DropHandlers:
         flow = await flows.live_flow(update, context, FLOW, self.services.clock, _(EXPIRED))
         if flow is None:
             return flows.END
-        member = await self._host(update, context)
+        member = await flow_host(self.services, update, context, FLOW)
         if member is None:
             return flows.END
         text = update.effective_message.text or ""  # type: ignore[union-attr]
@@ -327,14 +327,6 @@ class DropHandlers:
             markup([button(_("✖ Cancel this drop"), LIST, "c", drop.id)]),
         )
         return flows.finish(context, FLOW)
-
-    async def _host(self, update: Update, context: Ctx) -> Membership | None:
-        member = await membership(self.services, update)
-        if member is None or not member.actor.may(Action.RUN_LIVE):
-            flows.finish(context, FLOW)
-            await say(update, refusal(Action.RUN_LIVE))
-            return None
-        return member
 
     async def on_other_text(self, update: Update, context: Ctx) -> object:
         await say(update, _("Please tap one of the buttons above, or /cancel."))

@@ -27,7 +27,7 @@ from telegram.ext import (
 
 from bot.i18n import N_, _, ngettext, number
 from bot.telegram import drops, flows
-from bot.telegram.access import Ctx, member_only, membership, refusal
+from bot.telegram.access import Ctx, flow_host, member_only
 from bot.telegram.commands import Audience, CommandInfo
 from bot.telegram.flow_table import BACK, CANCEL, FlowTable, Question, Step, button_parts
 from bot.telegram.keyboards import button, markup
@@ -371,7 +371,7 @@ class LiveHandlers:
         flow = await flows.live_flow(update, context, FLOW, self.services.clock, _(EXPIRED))
         if flow is None:
             return None if flows.current(context, FLOW) else flows.END
-        member = await self._host(update, context)
+        member = await flow_host(self.services, update, context, FLOW)
         if member is None:
             return flows.END
         args = button_parts(update)
@@ -448,7 +448,7 @@ class LiveHandlers:
         flow = await flows.live_flow(update, context, FLOW, self.services.clock, _(EXPIRED))
         if flow is None:
             return flows.END
-        member = await self._host(update, context)
+        member = await flow_host(self.services, update, context, FLOW)
         if member is None:
             return flows.END
         try:
@@ -500,14 +500,6 @@ class LiveHandlers:
             markup([button(_("⏹ Stop"), "sp", v.id)]),
         )
         return flows.finish(context, FLOW)
-
-    async def _host(self, update: Update, context: Ctx) -> Membership | None:
-        member = await membership(self.services, update)
-        if member is None or not member.actor.may(Action.RUN_LIVE):
-            flows.finish(context, FLOW)
-            await say(update, refusal(Action.RUN_LIVE))
-            return None
-        return member
 
     async def cancel(self, update: Update, context: Ctx) -> int:
         await say(update, _("Cancelled: nothing was issued."))

@@ -11,6 +11,7 @@ from html import escape
 
 from bot.i18n import N_, _, ngettext, number, when
 from bot.i18n import money as _money
+from bot.telegram.wording import refusal_text
 from core.errors import VoucherbotError
 from core.rules.advice import FOLLOW_MULTI_CLAIM, LIVE_LESS_ATTRACTIVE
 from core.rules.live import Task, TaskType
@@ -73,19 +74,6 @@ def task_words(t: Task) -> str:
 
 def task(t: Task) -> str:
     return esc(task_words(t))
-
-
-def status_word(status: str) -> str:
-    """A voucher status inside a sentence (`is ended`)."""
-    if status == "upcoming":
-        return _("upcoming")
-    if status == "ongoing":
-        return _("ongoing")
-    if status == "ended":
-        return _("ended")
-    if status == "deactivated":
-        return _("deactivated")
-    return esc(status)
 
 
 def status_name(status: str) -> str:
@@ -241,7 +229,6 @@ def low_discount_warning(data: dict[str, int], percent: int, shop: ShopView) -> 
 
 def error_text(exc: VoucherbotError, currency: str = "USD") -> str:
     """A core refusal in the user's words (R-b5): see bot/telegram/wording.py."""
-    from bot.telegram.wording import refusal_text  # wording imports nothing from here
 
     return refusal_text(exc, currency)
 

@@ -30,12 +30,12 @@ from bot.telegram.render import (
     paginate,
     status_label,
     status_name,
-    status_word,
     voucher_details,
     voucher_line,
 )
 from bot.telegram.replies import ack, say, show, stale
 from bot.telegram.voucher_draft import parse_whole
+from bot.telegram.wording import status_word
 from core.errors import VoucherbotError
 from core.rules.roles import Action
 from core.services import Services

@@ -138,17 +138,19 @@ _FIELD_FALLBACK = {
 Words = Callable[[Mapping[str, Any]], str]
 
 
+def status_word(status: str) -> str:
+    """A voucher status inside a sentence (`is ended`)."""
+    words = {
+        "upcoming": _("upcoming"),
+        "ongoing": _("ongoing"),
+        "ended": _("ended"),
+        "deactivated": _("deactivated"),
+    }
+    return words.get(status) or _("no longer open")
+
+
 def _status(p: Mapping[str, Any]) -> str:
-    status = str(p.get("status", ""))
-    if status == "upcoming":
-        return _("upcoming")
-    if status == "ongoing":
-        return _("ongoing")
-    if status == "ended":
-        return _("ended")
-    if status == "deactivated":
-        return _("deactivated")
-    return _("no longer open")
+    return status_word(str(p.get("status", "")))
 
 
 def _role_full(p: Mapping[str, Any]) -> str:
