@@ -1,20 +1,20 @@
 # Two commands set everything up: `make run` and `make test`.
-# Installs come from requirements.lock (every package pinned, with hashes): a fresh machine gets
-# exactly what CI tested. `make lock` refreshes it within pyproject.toml's ranges;
-# `make test-latest` runs the suite against the newest versions those ranges allow.
+# Installs come from the lock: uv.lock (made by `uv lock`) pins every package, and
+# requirements.txt is its export with hashes, which pip installs: a fresh machine gets exactly
+# what CI tested. `make lock` refreshes both within pyproject.toml's ranges; `make test-latest`
+# runs the suite against the newest versions those ranges allow.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LATEST := .venv-latest
-LOCK_FLAGS := --extra dev --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
-	--generate-hashes --index-url https://pypi.org/simple
+EXPORT_FLAGS := --frozen --extra dev --no-emit-project --format requirements-txt
 
 .PHONY: run test lint demo bench clean migrate lock test-latest i18n
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
@@ -35,7 +35,8 @@ migrate: $(STAMP)
 	$(BIN)/voucherbot migrate
 
 lock: $(STAMP)
-	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) --upgrade -o requirements.lock
+	$(BIN)/uv lock --upgrade --index-url https://pypi.org/simple
+	$(BIN)/uv export $(EXPORT_FLAGS) -o requirements.txt
 	rm -f $(STAMP)
 
 test-latest:
