@@ -229,17 +229,16 @@ async def notify(
     nothing is queued (a chat chosen later does not receive old news)."""
     if shop.team_chat_id is None:
         return False
-    row = notification_row(
-        shop.id,  # type: ignore[arg-type]
+    return await notify_person(
+        session,
+        shop,
         shop.team_chat_id,
         event_key=event_key,
         kind=kind,
         text=text,
         now=now,
         buttons=buttons,
-        language=shop.language,
     )
-    return await repo.add_notification(session, row)
 
 
 async def notify_person(
@@ -253,7 +252,8 @@ async def notify_person(
     now: datetime,
     buttons: list[list[tuple[str, str]]] | None = None,
 ) -> bool:
-    """Queue one message for a person's private chat (rendered in their language)."""
+    """Queue one message for a chat: a person's private chat (rendered in their language) or,
+    through `notify`, the team chat (in the shop's language)."""
     row = notification_row(
         shop.id,  # type: ignore[arg-type]
         chat_id,

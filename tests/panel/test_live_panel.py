@@ -3,16 +3,16 @@ right figures, throttled, its buttons, a restart, a deleted panel, and the summa
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy import select
 
 from bot.telegram.live_panel import PanelRefresher
 from core.clock import FrozenClock
 from core.rules.roles import Actor
 from core.services import Services
+from core.views import SessionView
 from storage.models import Notification
 from tests.bot.conftest import BotRig, Person, labels
+from tests.support.waiting import eventually
 
 
 def panel_messages(rig: BotRig, chat: int) -> list:  # type: ignore[type-arg]
@@ -22,6 +22,18 @@ def panel_messages(rig: BotRig, chat: int) -> list:  # type: ignore[type-arg]
         if "Claims this session" in m.content.plain_text
         or "See the figures with /stats" in m.content.plain_text
     ]
+
+
+async def live_and_issued(
+    sally: Person, panels: PanelRefresher, services: Services, seller: Actor, voucher_id: int
+) -> SessionView:
+    """The seller goes live with /live (the panel is posted) and issues the voucher, no task."""
+    await sally.say("/live")
+    await panels.tick()
+    session = await services.live.active_session(seller)
+    assert session is not None
+    await services.live.issue(seller, session.id, voucher_id, "none")
+    return session
 
 
 async def claim(services: Services, seller: Actor, voucher_id: int, n: int, first: int = 0) -> None:
@@ -90,10 +102,7 @@ async def test_r_live5_many_claims_in_a_second_make_at_most_one_edit_per_3_secon
     panels: PanelRefresher,
     clock: FrozenClock,
 ) -> None:
-    await sally.say("/live")
-    await panels.tick()
-    session = await services.live.active_session(seller)
-    await services.live.issue(seller, session.id, live_voucher, "none")  # type: ignore[union-attr]
+    await live_and_issued(sally, panels, services, seller, live_voucher)
     clock.advance(seconds=3)
     await panels.tick()  # shows the distribution
     edits = rig.standin.calls["editMessageText"]
@@ -149,10 +158,11 @@ async def test_r_live5_buttons_stop_ask_issue_and_end_refresh_at_once(
         )
     )
     [moved] = panel_messages(rig, host.chat)
-    deadline = asyncio.get_running_loop().time() + 5
-    while (await services.panel.panel_of(session.id)).message_id != moved.message_id:  # type: ignore[union-attr]
-        assert asyncio.get_running_loop().time() < deadline, "the moved panel was not recorded"
-        await asyncio.sleep(0.01)  # bounded polling: the handler records it after sending
+
+    async def recorded() -> bool:  # the handler records the moved panel after sending it
+        return (await services.panel.panel_of(session.id)).message_id == moved.message_id  # type: ignore[union-attr]
+
+    await eventually(recorded, "the moved panel to be recorded", within=5)
     # End live, with a confirmation; the panel becomes the summary at once.
     confirm = await host.press(moved, "🎬 End live")
     assert "End the live session?" in confirm.content.plain_text
@@ -201,10 +211,7 @@ async def test_r_live5_summary_at_the_end_of_the_session(
     panels: PanelRefresher,
     clock: FrozenClock,
 ) -> None:
-    await sally.say("/live")
-    await panels.tick()
-    session = await services.live.active_session(seller)
-    await services.live.issue(seller, session.id, live_voucher, "none")  # type: ignore[union-attr]
+    await live_and_issued(sally, panels, services, seller, live_voucher)
     await claim(services, seller, live_voucher, 1)
     clock.advance(minutes=25)
     await sally.say("/endlive")

@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.http.app import create_app
 from bot.runtime import ROLE_API_ONLY, Runtime
 from core.services import Services
+from tests.support.waiting import eventually
 
 DEADLINE = 20.0
 
@@ -51,11 +52,8 @@ async def test_r_run1_stop_lets_the_request_in_flight_finish(
         request = asyncio.create_task(http.get(f"http://127.0.0.1:{runtime.http_port}/slow"))
         await asyncio.wait_for(entered.wait(), DEADLINE)
         stop.set()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + DEADLINE
-        while "shutting down" not in caplog.text:  # the stop has begun, the request is held
-            assert loop.time() < deadline
-            await asyncio.sleep(0.01)
+        # The stop has begun while the request is held.
+        await eventually(lambda: "shutting down" in caplog.text, "the stop", within=DEADLINE)
         assert not running.done()
         release.set()
         response = await asyncio.wait_for(request, DEADLINE)

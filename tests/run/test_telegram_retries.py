@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.runtime import Runtime
 from bot.telegram_standin import TelegramStandIn
 from tests.run.support import free_port
+from tests.support.waiting import eventually
 
 SECRET = "AAHsecretpartofthetoken"
 DEADLINE = 20.0
@@ -35,14 +36,12 @@ async def running(settings: Settings) -> AsyncIterator[Runtime]:
 
 async def retry_lines(caplog: pytest.LogCaptureFixture, n: int) -> list[logging.LogRecord]:
     """Bounded polling until `n` retry lines were logged."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + DEADLINE
-    while loop.time() < deadline:
-        found = [r for r in caplog.records if "retrying in" in r.getMessage()]
-        if len(found) >= n:
-            return found
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"fewer than {n} retry lines: {caplog.text}")
+
+    def found() -> list[logging.LogRecord]:
+        lines = [r for r in caplog.records if "retrying in" in r.getMessage()]
+        return lines if len(lines) >= n else []
+
+    return await eventually(found, f"{n} retry lines", within=DEADLINE)
 
 
 async def assert_api_serves(runtime: Runtime) -> None:
@@ -108,19 +107,20 @@ async def test_r_run1_telegram_gone_while_polling_one_line_per_retry(
     settings = settings_for(tmp_path, "unused")
     settings.telegram_bot_token = None  # the built-in stand-in, whose token is its own
     async with running(settings) as runtime:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + DEADLINE
-        while "Telegram side and notification sender running" not in caplog.text:
-            assert loop.time() < deadline, caplog.text
-            await asyncio.sleep(0.02)
+        await eventually(
+            lambda: "Telegram side and notification sender running" in caplog.text,
+            "the Telegram side to run",
+            within=DEADLINE,
+        )
         standin = runtime.standin
         standin.fail_next("getUpdates", 502, times=2)
         # An update ends the long poll in flight, so the next getUpdates meets the failures.
         await standin.send_text(standin.user(1001, "Ann"), "/help")
-        deadline = loop.time() + DEADLINE
-        while len([r for r in caplog.records if "did not answer" in r.getMessage()]) < 2:
-            assert loop.time() < deadline, caplog.text
-            await asyncio.sleep(0.05)
+        await eventually(
+            lambda: len([r for r in caplog.records if "did not answer" in r.getMessage()]) >= 2,
+            "two failed polls logged",
+            within=DEADLINE,
+        )
         await assert_api_serves(runtime)
     failures = [r for r in caplog.records if "did not answer" in r.getMessage()]
     token = standin.token
