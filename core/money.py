@@ -116,16 +116,6 @@ def format_money(minor: int, currency: str, locale: Locale | str | None = None) 
     )
 
 
-def format_amount(minor: int, currency: str, locale: Locale | str | None = None) -> str:
-    """The number alone, as a person would type it back (`5.50`, `10.000`)."""
-    loc = Locale.parse(locale) if locale is not None else currency_locale(currency)
-    digits = shown_digits(currency)
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    from babel.numbers import format_decimal
-
-    return format_decimal(_major(minor, currency), format=pattern, locale=loc)
-
-
 @dataclass(frozen=True)
 class MoneyInputError(ValueError):
     """A typed amount that is refused (R-money-in). The bot words `code`; never reinterpreted.

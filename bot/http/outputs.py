@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.rules.live import Task
 from core.rules.vouchers import Warning
 from core.services.live import FollowResult
 from core.views import (
@@ -97,6 +98,10 @@ class AccountOut(Out):
 class TaskOut(Out):
     type: Literal["watch", "follow", "none"]
     minutes: int | None = None
+
+    @classmethod
+    def of(cls, task: Task) -> TaskOut:
+        return cls(type=task.type.value, minutes=task.minutes)  # type: ignore[arg-type]
 
 
 class DistributionOut(Out):
@@ -290,7 +295,7 @@ def distribution_out(d: DistributionView) -> DistributionOut:
         id=d.id,
         voucher_id=d.voucher_id,
         session_id=d.session_id,
-        task=TaskOut(type=d.task.type.value, minutes=d.task.minutes),  # type: ignore[arg-type]
+        task=TaskOut.of(d.task),
         account_id=d.account_id,
         started_at=d.started_at,
         stopped_at=d.stopped_at,
@@ -314,7 +319,7 @@ def session_out(s: SessionView) -> SessionOut:
             SessionDropOut(
                 id=d.id,
                 voucher_id=d.voucher_id,
-                task=TaskOut(type=d.task.type.value, minutes=d.task.minutes),  # type: ignore[arg-type]
+                task=TaskOut.of(d.task),
                 at=d.at,
                 status=d.status,  # type: ignore[arg-type]
             )

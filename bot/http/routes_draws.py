@@ -74,7 +74,7 @@ def draw_out(v: DrawView) -> DrawOut:
         voucher_id=v.voucher_id,
         session_id=v.session_id,
         account_id=v.account_id,
-        task=TaskOut(type=v.task.type.value, minutes=v.task.minutes),  # type: ignore[arg-type]
+        task=TaskOut.of(v.task),
         status=v.status,  # type: ignore[arg-type]
         opened_at=v.opened_at,
         closes_at=v.closes_at,

@@ -61,7 +61,7 @@ def drop_out(d: DropView) -> DropOut:
         id=d.id,
         session_id=d.session_id,
         voucher_id=d.voucher_id,
-        task=TaskOut(type=d.task.type.value, minutes=d.task.minutes),  # type: ignore[arg-type]
+        task=TaskOut.of(d.task),
         mode=d.mode,  # type: ignore[arg-type]
         winners=d.winners,
         entry_minutes=d.entry_minutes,

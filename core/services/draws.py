@@ -111,11 +111,6 @@ class DrawView:
     def winner_ids(self) -> list[str]:
         return [c.buyer_id for c in self.claims]
 
-    def seconds_left(self, now: datetime) -> int:
-        """The panel's countdown: whole seconds until the close (0 once closed)."""
-        if self.status != rules.OPEN:
-            return 0
-        return max(0, int((self.closes_at - now).total_seconds() + 0.999))
 
 
 @dataclass(frozen=True)

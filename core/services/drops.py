@@ -57,22 +57,6 @@ MAX_PENDING = 20
 # that from being refused as under a minute.
 AT_SLACK = timedelta(seconds=2)
 
-# Why a drop failed, in words for a host (keys are the refusal codes of an immediate issue).
-REASONS = {
-    "session_ended": "the live session had ended",
-    "not_distributable": "the voucher was not ongoing",
-    "distribution_active": "the voucher was already being distributed",
-    "sold_out": "the voucher was sold out",
-    "not_live_voucher": "it is not a LIVE voucher",
-    "voucher_not_found": "the voucher no longer exists",
-    "forbidden": "the account that scheduled it may no longer run this session",
-}
-
-
-def reason_text(code: str | None) -> str:
-    return REASONS.get(code or "", "it could not be issued")
-
-
 @dataclass(frozen=True)
 class OwedDrop:
     """A pending drop as the scheduler sees it."""

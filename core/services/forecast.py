@@ -82,9 +82,10 @@ def _sellout_text(v: Voucher, f: SelloutForecast, host: Account | None, now: dat
 
 
 class ForecastService(Service):
-    async def _forecast(
+    async def forecast_in(
         self, session: AsyncSession, d: Distribution, v: Voucher, now: datetime
     ) -> SelloutForecast:
+        """R-adv3 for one distribution, in the caller's read (the live panel's, too)."""
         since = max(now - RATE_WINDOW, d.started_at)
         recent = await q.recent_claims(session, d.id, since)  # type: ignore[arg-type]
         elapsed = now - since
@@ -108,7 +109,7 @@ class ForecastService(Service):
             d = await repo.active_distribution_of_voucher(session, voucher_id)
             if d is None:
                 return None
-            return await self._forecast(session, d, v, now)
+            return await self.forecast_in(session, d, v, now)
 
     async def check_sellouts(self) -> list[SelloutNotice]:
         """Forecasts every active distribution; the ones selling out within 5 minutes tell
@@ -120,7 +121,7 @@ class ForecastService(Service):
                 v = await repo.get_voucher(session, d.shop_id, d.voucher_id)
                 if v is None:
                     continue
-                f = await self._forecast(session, d, v, now)
+                f = await self.forecast_in(session, d, v, now)
                 if f.soon(now):
                     soon.append(f)
         notices = []

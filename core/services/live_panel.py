@@ -170,7 +170,7 @@ class LivePanelService(Service):
                 v = vouchers.get(d.voucher_id)
                 if v is None:
                     continue
-                f = await self.forecasts._forecast(session, d, v, now)
+                f = await self.forecasts.forecast_in(session, d, v, now)
                 rows.append(
                     PanelDistribution(
                         d.id,  # type: ignore[arg-type]
