@@ -15,14 +15,15 @@ from telegram.ext import (
 )
 
 from bot.i18n import N_, _
+from bot.i18n import current as current_language
 from bot.telegram import flows
 from bot.telegram.access import Ctx, member_only, membership, refusal
 from bot.telegram.commands import Audience, CommandInfo, publish_for_user
 from bot.telegram.keyboards import button, markup
 from bot.telegram.render import error_text, esc, local, role_label
 from bot.telegram.replies import ack, say, show, stale
-from bot.telegram.voucher_draft import parse_whole
 from core.errors import VoucherbotError
+from core.reading import read_count
 from core.rules.roles import LINKABLE_ROLES, Action, Role
 from core.services import Services
 from core.services.accounts import Membership
@@ -151,7 +152,7 @@ class AccountHandlers:
     @member_only(Action.MANAGE_SHOP)
     async def unlink(self, update: Update, context: Ctx, member: Membership) -> None:
         try:
-            account_id = parse_whole((context.args or [""])[0].lstrip("#"))
+            account_id = read_count((context.args or [""])[0].lstrip("#"), current_language())
         except ValueError:
             await self._accounts(
                 update,

@@ -20,6 +20,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.charts import trend_png
 from bot.i18n import N_, _, babel_locale, ngettext, number
+from bot.i18n import current as current_language
 from bot.i18n import percent as fmt_percent
 from bot.telegram.access import Ctx, member_only
 from bot.telegram.commands import Audience, CommandInfo
@@ -35,9 +36,10 @@ from bot.telegram.render import (
     warning_text,
 )
 from bot.telegram.replies import ack, notice, say, show, stale
-from bot.telegram.voucher_draft import parse_whole, tier_text
+from bot.telegram.voucher_draft import tier_text
 from bot.telegram.vouchers import DETAIL_BUTTONS
 from bot.telegram.wording import status_word
+from core.reading import read_count
 from core.rules.advice import LOW_REDEMPTION, MIN_ORDERS_FOR_TIERS, Advice, Cause
 from core.rules.roles import Action
 from core.services import Services
@@ -380,7 +382,7 @@ def _hosts(stats: list[AccountStats]) -> list[tuple[str, Figures]]:
 
 
 def _id(text: str) -> int:
-    value = parse_whole(text.lstrip("#"))
+    value = read_count(text.lstrip("#"), current_language())
     if not 1 <= value <= MAX_ID:
         raise ValueError("not an id")
     return value

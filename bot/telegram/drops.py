@@ -8,8 +8,7 @@ the caller's session, each with Cancel (`dp:c:<drop id>`)."""
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +16,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.i18n import N_, _, ngettext, number
+from bot.i18n import current as current_language
 from bot.telegram import flows
 from bot.telegram.access import Ctx, flow_host, member_only
 from bot.telegram.commands import Audience, CommandInfo
@@ -24,6 +24,7 @@ from bot.telegram.keyboards import button, markup
 from bot.telegram.render import error_text, esc, task_words
 from bot.telegram.replies import ack, say, show
 from core.errors import ValidationFailed, VoucherbotError
+from core.reading import read_when
 from core.rules.live import MAX_WATCH_MINUTES, Task, TaskType
 from core.rules.roles import Action
 from core.services import Services
@@ -45,41 +46,6 @@ WHEN_HELP = N_(
     "<code>2:30pm</code>, "
     "or <code>in 45 min</code>: from 1 minute to 6 hours from now."
 )
-_CLOCK = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm)?$", re.I)
-_IN = re.compile(r"^(?:in\s+)?(\d{1,3})\s*(m|min|mins|minutes?|h|hr|hrs|hours?)?$", re.I)
-
-
-def parse_when(text: str, now: datetime, timezone: str) -> datetime:
-    """`14:30`, `2:30pm`, `9pm` (the next such time in the shop's zone), `in 45 min`, `45`,
-    `2 h` → an instant; ValueError otherwise. Range checks are the core's."""
-    text = text.strip().lower()
-    if ":" not in text and not re.search(r"\d\s*(am|pm)$", text):
-        m = _IN.match(text)
-        if m is None:
-            raise ValueError("not a time")
-        amount, unit = int(m.group(1)), (m.group(2) or "min")[0]
-        return now + (timedelta(hours=amount) if unit == "h" else timedelta(minutes=amount))
-    c = _CLOCK.match(text)
-    if c is None:
-        raise ValueError("not a time")
-    hour, minute, half = int(c.group(1)), int(c.group(2) or 0), c.group(3)
-    if half:
-        if not 1 <= hour <= 12:
-            raise ValueError("bad hour")
-        hour = hour % 12 + (12 if half == "pm" else 0)
-    if hour > 23 or minute > 59:
-        raise ValueError("bad time")
-    try:
-        zone = ZoneInfo(timezone)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("UTC")
-    local_now = now.astimezone(zone)
-    at = local_now.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    if at <= local_now:
-        at += timedelta(days=1)  # 00:30 typed at 23:50 means the coming night
-    return at.astimezone(now.tzinfo)
-
-
 def in_minutes(n: int) -> str:
     return ngettext("in {n} min", "in {n} min", n).format(n=number(n))
 
@@ -269,7 +235,7 @@ class DropHandlers:
             return await self._ask_when(update, flow, new=True)
         now = self.services.clock.now()
         try:
-            at = parse_when(text, now, member.shop.timezone)
+            at = read_when(text, current_language(), member.shop.timezone, now)
         except ValueError:
             return await self._ask_when(update, flow, _("I couldn't read that time."), new=True)
         try:

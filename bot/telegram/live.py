@@ -12,7 +12,6 @@ Buttons carry `is:<flow id>:<step>:<arg>` (`golive:go`, `voucher:<id>`,
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,6 +25,7 @@ from telegram.ext import (
 )
 
 from bot.i18n import N_, _, ngettext, number
+from bot.i18n import current as current_language
 from bot.telegram import drops, flows
 from bot.telegram.access import Ctx, flow_host, member_only
 from bot.telegram.commands import Audience, CommandInfo
@@ -33,8 +33,8 @@ from bot.telegram.flow_table import BACK, CANCEL, FlowTable, Question, Step, but
 from bot.telegram.keyboards import button, markup
 from bot.telegram.render import error_text, esc, task, task_words, warning_text
 from bot.telegram.replies import ack, say, show
-from bot.telegram.voucher_draft import parse_whole
 from core.errors import VoucherbotError
+from core.reading import read_count, read_task
 from core.rules.live import MAX_WATCH_MINUTES, TaskType
 from core.rules.roles import Action
 from core.services import Services
@@ -55,9 +55,6 @@ COMMANDS = [
 FLOW = "is"
 WATCH_CHOICES = (1, 3, 5, 10)
 EXPIRED = N_("⏱ Issuing timed out after 30 minutes without an answer. Use /issue again.")
-_TASK = re.compile(
-    r"^(?:(watch|w)\s*(\d+)?(?:\s*m(?:in(?:utes?)?)?)?|(follow|f)|(none|no|no task|n))$", re.I
-)
 
 
 WINNER_CHOICES = (1, 3, 5, 10, 20, 50)
@@ -87,18 +84,6 @@ ISSUE: FlowTable[dict[str, Any]] = FlowTable(
     path=_issue_path,
     next_step=lambda step, d, editing: {"voucher": "task", "task": "minutes"}.get(step, "task"),
 )
-
-
-def parse_task(text: str) -> tuple[str, int | None]:
-    """`watch 5`, `w5`, `follow`, `none` → (type, minutes); ValueError otherwise."""
-    m = _TASK.match(text.strip())
-    if m is None:
-        raise ValueError("unknown task")
-    if m.group(1):
-        if m.group(2) is None:
-            raise ValueError("minutes missing")
-        return TaskType.WATCH.value, int(m.group(2))
-    return (TaskType.FOLLOW.value, None) if m.group(3) else (TaskType.NONE.value, None)
 
 
 def issued_text(d: DistributionView, v: VoucherView, shop: ShopView) -> str:
@@ -284,8 +269,8 @@ class LiveHandlers:
             "<code>/issue 12 watch 5</code>, or /issue for buttons."
         )
         try:
-            voucher_id = parse_whole(args[0].lstrip("#"))
-            task_type, minutes = parse_task(" ".join(args[1:]))
+            voucher_id = read_count(args[0].lstrip("#"), current_language())
+            task_type, minutes = read_task(" ".join(args[1:]), current_language())
         except ValueError:
             await say(update, usage)
             return
@@ -452,7 +437,7 @@ class LiveHandlers:
         if member is None:
             return flows.END
         try:
-            minutes = parse_whole(update.effective_message.text or "")  # type: ignore[union-attr]
+            minutes = read_count(update.effective_message.text or "", current_language())  # type: ignore[union-attr]
             if not 1 <= minutes <= MAX_WATCH_MINUTES:
                 raise ValueError("out of range")
         except ValueError:
@@ -514,7 +499,7 @@ class LiveHandlers:
     async def stop(self, update: Update, context: Ctx, member: Membership) -> None:
         if context.args:
             try:
-                voucher_id = parse_whole(context.args[0].lstrip("#"))
+                voucher_id = read_count(context.args[0].lstrip("#"), current_language())
             except ValueError:
                 await say(
                     update,

@@ -4,11 +4,9 @@ that asks for the field (R-b1), where bot/telegram/wording.py words them."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from html import escape
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.i18n import _, money
 from core.errors import FieldError
@@ -36,7 +34,6 @@ FIELD_STEP = {
 # The minimum-spend step also answers for R-v3 (amount below minimum spend).
 STEP_FIELDS_EXTRA = {"min": {"discount.amount"}}
 DATE_FORMAT = "%Y-%m-%d %H:%M"
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}|now", re.IGNORECASE)
 
 
 def to_draft(
@@ -116,25 +113,3 @@ def tier_name(name: str) -> str:
     if name == "high":
         return _("High")
     return name.capitalize()
-
-
-def parse_whole(text: str) -> int:
-    cleaned = text.strip().replace(",", "").replace("_", "").rstrip("%").strip()
-    if not re.fullmatch(r"-?\d{1,13}", cleaned):
-        raise ValueError("not a whole number")
-    return int(cleaned)
-
-
-def parse_period(text: str, zone: str, now: datetime) -> tuple[datetime, datetime]:
-    """`2026-06-01 20:00 to 2026-06-08 20:00` (shop time; the start may be `now`)."""
-    found = _DATE.findall(text)
-    if len(found) != 2:
-        raise ValueError("two dates needed")
-    tz = ZoneInfo(zone)
-
-    def one(value: str) -> datetime:
-        if value.lower() == "now":
-            return now
-        return datetime.strptime(value.replace("T", " "), DATE_FORMAT).replace(tzinfo=tz)
-
-    return one(found[0]), one(found[1])

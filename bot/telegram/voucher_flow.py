@@ -21,6 +21,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.i18n import N_, _, current, ngettext, number, person_language, speaking
+from bot.i18n import current as current_language
 from bot.i18n import money as fmt_money
 from bot.telegram import flows
 from bot.telegram.access import Ctx, member_only, membership, refusal
@@ -43,11 +44,8 @@ from bot.telegram.render import (
 )
 from bot.telegram.replies import ack, say, show
 from bot.telegram.voucher_draft import (
-    DATE_FORMAT,
     FIELD_STEP,
     auto_name,
-    parse_period,
-    parse_whole,
     step_errors,
     tier_name,
     tier_text,
@@ -60,7 +58,8 @@ from bot.telegram.wording import (
     whole_number_wanted,
 )
 from core.errors import NotFound, ValidationFailed, VoucherbotError
-from core.money import MoneyInputError, example_amount, parse_money
+from core.money import MoneyInputError, example_amount
+from core.reading import DATE_FORMAT, read_amount, read_count, read_period
 from core.rules.advice import MIN_ORDERS_FOR_TIERS
 from core.rules.roles import Action
 from core.rules.vouchers import LOW_MAX_DISCOUNT, MAX_PRODUCTS
@@ -424,7 +423,7 @@ async def a_percent(c: StepContext[Draft], arg: str) -> Outcome:
 async def t_value(c: StepContext[Draft], text: str) -> Outcome:
     if c.draft.dtype == "percent":
         try:
-            return Outcome({"percent": parse_whole(text)})
+            return Outcome({"percent": read_count(text, current_language())})
         except ValueError:
             return Outcome(problem=whole_number_wanted(1, 99, 20))
     return _money(c, text, "amount")
@@ -433,7 +432,8 @@ async def t_value(c: StepContext[Draft], text: str) -> Outcome:
 def _money(c: StepContext[Draft], text: str, key: str) -> Outcome:
     """R-money-in: read in the shop's locale or refused with the accepted form, never guessed."""
     try:
-        return Outcome({key: parse_money(text, c.currency, allow_zero=key == "min")})
+        amount = read_amount(text, c.currency, current_language(), allow_zero=key == "min")
+        return Outcome({key: amount})
     except MoneyInputError as refusal:
         return Outcome(problem=money_refusal(refusal))
 
@@ -464,7 +464,7 @@ async def a_scope(c: StepContext[Draft], arg: str) -> Outcome:
 
 async def a_whole(key: str, text: str, lo: int, hi: int, example: int) -> Outcome:
     try:
-        return Outcome({key: parse_whole(text)})
+        return Outcome({key: read_count(text, current_language())})
     except ValueError:
         return Outcome(problem=whole_number_wanted(lo, hi, example))
 
@@ -483,7 +483,7 @@ async def a_period(c: StepContext[Draft], arg: str) -> Outcome:
 
 async def t_period(c: StepContext[Draft], text: str) -> Outcome:
     try:
-        starts, ends = parse_period(text, c.timezone, c.now)
+        starts, ends = read_period(text, current_language(), c.timezone, c.now)
     except ValueError:
         return Outcome(
             problem=_(

@@ -17,6 +17,7 @@ from telegram.ext import (
 )
 
 from bot.i18n import N_, _, ngettext, number
+from bot.i18n import current as current_language
 from bot.telegram import flows, voucher_flow
 from bot.telegram.access import Ctx, member_only, membership, refusal
 from bot.telegram.commands import Audience, CommandInfo
@@ -34,9 +35,9 @@ from bot.telegram.render import (
     voucher_line,
 )
 from bot.telegram.replies import ack, say, show, stale
-from bot.telegram.voucher_draft import parse_whole
 from bot.telegram.wording import status_word
 from core.errors import VoucherbotError
+from core.reading import read_count
 from core.rules.roles import Action
 from core.services import Services
 from core.services.accounts import Membership
@@ -134,7 +135,7 @@ ADD: FlowTable[dict[str, Any]] = FlowTable(
 
 
 def _voucher_id(text: str) -> int:
-    return parse_whole(text.lstrip("#"))
+    return read_count(text.lstrip("#"), current_language())
 
 
 class VoucherHandlers:
@@ -397,7 +398,7 @@ class VoucherHandlers:
             args = [(query.data or "").split(":")[1]]
         try:
             voucher_id = _voucher_id(args[0]) if args else None
-            amount = parse_whole(args[1]) if len(args) > 1 else None
+            amount = read_count(args[1], current_language()) if len(args) > 1 else None
         except ValueError:
             await say(
                 update,
@@ -469,7 +470,7 @@ class VoucherHandlers:
         if flow.get("voucher") is None:
             return await self._add_ask(update, member, flow, _("Tap one of the vouchers below."))
         try:
-            amount = parse_whole(update.effective_message.text or "")  # type: ignore[union-attr]
+            amount = read_count(update.effective_message.text or "", current_language())  # type: ignore[union-attr]
         except ValueError:
             return await self._add_ask(
                 update, member, flow, _("Send a whole number of at least 1, like 50.")

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.telegram.drops import parse_when
 from core.clock import FrozenClock
+from core.reading import read_when
 from core.rules.roles import Actor
 from core.services import Services
 from tests.bot.conftest import BotRig, Person, labels, rig, sally, standin  # noqa: F401
@@ -23,15 +23,15 @@ async def live_voucher(services: Services, seller: Actor) -> int:
 
 def test_r_drop1_typed_times_in_the_shops_zone() -> None:
     now = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)  # 19:00 in Jakarta
-    assert parse_when("19:30", now, "Asia/Jakarta") == now + timedelta(minutes=30)
-    assert parse_when("7:45pm", now, "Asia/Jakarta") == now + timedelta(minutes=45)
-    assert parse_when("in 45 min", now, "Asia/Jakarta") == now + timedelta(minutes=45)
-    assert parse_when("2 h", now, "UTC") == now + timedelta(hours=2)
-    assert parse_when("10", now, "UTC") == now + timedelta(minutes=10)
-    assert parse_when("18:00", now, "Asia/Jakarta") == now + timedelta(hours=23)  # tomorrow
+    assert read_when("19:30", "en", "Asia/Jakarta", now) == now + timedelta(minutes=30)
+    assert read_when("7:45pm", "en", "Asia/Jakarta", now) == now + timedelta(minutes=45)
+    assert read_when("in 45 min", "en", "Asia/Jakarta", now) == now + timedelta(minutes=45)
+    assert read_when("2 h", "en", "UTC", now) == now + timedelta(hours=2)
+    assert read_when("10", "en", "UTC", now) == now + timedelta(minutes=10)
+    assert read_when("18:00", "en", "Asia/Jakarta", now) == now + timedelta(hours=23)  # tomorrow
     for bad in ("soon", "25:00", "13pm", "12:75"):
         with pytest.raises(ValueError):
-            parse_when(bad, now, "UTC")
+            read_when(bad, "en", "UTC", now)
 
 
 async def test_r_drop1_later_from_issue_then_drops_and_cancel(
