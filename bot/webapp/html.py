@@ -38,7 +38,8 @@ def nav(active: str, *, seller: bool) -> str:
             f'<button type="button" class="tab" data-get="/app/v/{view}"{current_tab}>'
             f"{esc(_(label))}</button>"
         )
-    return f'<nav class="tabs" aria-label="{esc(_("Sections"))}">{"".join(items)}</nav>'
+    label = esc(_("Sections"))
+    return f'<nav class="tabs" aria-label="{label}">{"".join(items)}</nav>'
 
 
 def fragment(body: str, *, view: str, code: str | None = None, refresh: int | None = None) -> str:

@@ -53,11 +53,14 @@ def countdown(at: datetime, now: datetime) -> str:
 
 def _session(view: PanelView, label: str, may_stop: bool) -> str:
     now = view.now
+    title = _("Live session #{session}").format(session=view.session_id)
+    claimed = _("Claims this session: {n}").format(n=number(view.claims))
+    stop_label = _("⏹ Stop")
     out = [
         '<section class="card">',
-        f"<h2>{esc(_('Live session #{session}').format(session=view.session_id))}</h2>",
+        f"<h2>{esc(title)}</h2>",
         f'<p class="meta">{esc(label)} · {esc(duration(now - view.started_at))}</p>',
-        f"<p>{esc(_('Claims this session: {n}').format(n=number(view.claims)))}</p>",
+        f"<p>{esc(claimed)}</p>",
     ]
     if not view.distributions:
         idle = _("Nothing is being distributed. Tap Issue to hand out a LIVE voucher.")
@@ -83,7 +86,7 @@ def _session(view: PanelView, label: str, may_stop: bool) -> str:
             stop = (
                 f'<form data-post="/app/a/stop/{d.distribution_id}">'
                 f'<button type="submit" class="danger" aria-label="'
-                f'{attr(_("⏹ Stop") + " " + d.voucher_name)}">{esc(_("⏹ Stop"))}</button></form>'
+                f'{attr(stop_label + " " + d.voucher_name)}">{esc(stop_label)}</button></form>'
             )
         out.append(
             f'<div class="dist"><p><b>{esc(d.voucher_name)}</b> (#{d.voucher_id}) · '
@@ -93,7 +96,7 @@ def _session(view: PanelView, label: str, may_stop: bool) -> str:
             + f"{stop}</div>"
         )
     if view.drops:
-        out.append(f"<h3>{_('⏰ <b>Coming up</b>')}</h3><ul>")
+        out.append("<h3>" + _("⏰ <b>Coming up</b>") + "</h3><ul>")
         for dr in view.drops[:10]:
             out.append(
                 f"<li>{countdown(dr.at, now)} <b>{esc(dr.voucher_name)}</b> (#{dr.voucher_id})"
@@ -101,7 +104,7 @@ def _session(view: PanelView, label: str, may_stop: bool) -> str:
             )
         out.append("</ul>")
     if view.draws:
-        out.append(f"<h3>{_('🎲 <b>Lucky draws</b>')}</h3><ul>")
+        out.append("<h3>" + _("🎲 <b>Lucky draws</b>") + "</h3><ul>")
         for draw in view.draws:
             entries = ngettext("{n} entry", "{n} entries", draw.entries).format(
                 n=number(draw.entries)
@@ -130,16 +133,18 @@ async def _issue_form(request: web.Request, member: Membership, mine: SessionVie
         f"{' checked' if key == 'none' else ''}> {esc(_(label))}</label>"
         for key, label in TASKS
     )
+    issue_label, vouchers_label = esc(_("🎟 Issue")), esc(_("Vouchers"))
+    task_label, minutes_label = esc(_("The task")), esc(_("The watch time in minutes"))
     return (
         '<form class="card" data-post="/app/a/issue">'
-        f"<h2>{esc(_('🎟 Issue'))}</h2>"
-        f'<label for="issue-voucher">{esc(_("Vouchers"))}</label>'
+        f"<h2>{issue_label}</h2>"
+        f'<label for="issue-voucher">{vouchers_label}</label>'
         f'<select id="issue-voucher" name="voucher_id">{options}</select>'
-        f"<fieldset><legend>{esc(_('The task'))}</legend>{tasks}</fieldset>"
-        f'<label for="issue-minutes">{esc(_("The watch time in minutes"))}</label>'
+        f"<fieldset><legend>{task_label}</legend>{tasks}</fieldset>"
+        f'<label for="issue-minutes">{minutes_label}</label>'
         '<input id="issue-minutes" name="minutes" inputmode="numeric" value="5">'
         f"{hidden('session_id', mine.id)}"
-        f'<button type="submit">{esc(_("🎟 Issue"))}</button></form>'
+        f'<button type="submit">{issue_label}</button></form>'
     )
 
 

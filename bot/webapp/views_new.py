@@ -23,14 +23,16 @@ from core.views import VoucherView
 def _form_page(
     form: dict[str, str], problems: dict[str, list[str]], member: Membership, said: str = ""
 ) -> str:
-    body = [nav("new", seller=True), f"<h1>{esc(_('New voucher'))}</h1>"]
+    body = [nav("new", seller=True), "<h1>" + esc(_("New voucher")) + "</h1>"]
     if said:
         body.append(notice(said, "error"))
     body.append(
         '<form class="voucher-form" data-post="/app/a/new" novalidate>'
         + render_form(form, problems, member.shop.timezone)
         + hidden("step", "review")
-        + f'<button type="submit">{esc(_("Check your voucher"))}</button></form>'
+        + '<button type="submit">'
+        + esc(_("Check your voucher"))
+        + "</button></form>"
     )
     return fragment("".join(body), view="new")
 
@@ -41,7 +43,7 @@ async def new_form(request: web.Request, v: Visitor, member: Membership) -> str:
 
 def _summary(form: dict[str, str], view: VoucherView, member: Membership) -> str:
     shop = member.shop
-    body = [nav("new", seller=True), f"<h1>{esc(_('Check your voucher'))}</h1>"]
+    body = [nav("new", seller=True), "<h1>" + esc(_("Check your voucher")) + "</h1>"]
     body.append(card(voucher_details(view, shop, draft=True)))
     low = next((w for w in view.warnings if w.code == LOW_MAX_DISCOUNT), None)
     for w in view.warnings:
@@ -57,7 +59,8 @@ def _summary(form: dict[str, str], view: VoucherView, member: Membership) -> str
         + carried(form)
         + hidden("ack", ack)
         + f'<button type="submit" name="step" value="create">{esc(go)}</button>'
-        + f'<button type="submit" name="step" value="edit" class="secondary">{esc(_("Edit"))}'
+        + '<button type="submit" name="step" value="edit" class="secondary">'
+        + esc(_("Edit"))
         + "</button></form>"
     )
     return fragment("".join(body), view="new")

@@ -60,14 +60,18 @@ def _tiles(f: Figures, shop: ShopView) -> str:
 
 def _row(r: PromotionRow, shop: ShopView) -> str:
     f = r.figures
+    figures = " · ".join(
+        (
+            _("revenue {amount}").format(amount=money(f.revenue, shop)),
+            esc(_("ROI {roi}").format(roi=_roi(f.roi))),
+            esc(ngettext("{n} claim", "{n} claims", f.claims).format(n=number(f.claims))),
+        )
+    )
     return (
         f'<li><button type="button" class="row" data-get="/app/v/voucher/{r.voucher_id}">'
         f'<span class="title">{esc(r.name)}</span>'
         f'<span class="meta">{kind_short(r.kind)} · {status_name(r.status)}</span>'
-        f'<span class="meta">{_("revenue {amount}").format(amount=money(f.revenue, shop))} · '
-        f"{esc(_('ROI {roi}').format(roi=_roi(f.roi)))} · "
-        f"{esc(ngettext('{n} claim', '{n} claims', f.claims).format(n=number(f.claims)))}</span>"
-        "</button></li>"
+        f'<span class="meta">{figures}</span></button></li>'
     )
 
 
@@ -97,7 +101,7 @@ async def stats(request: web.Request, v: Visitor, member: Membership) -> str:
     periods = {k: label for k, (label, _len) in PERIODS.items()}
     body = [
         nav("stats", seller=actor.may(Action.MANAGE_VOUCHERS)),
-        f"<h1>{_('📊 <b>Vouchers — core data</b>')}</h1>",
+        "<h1>" + _("📊 <b>Vouchers — core data</b>") + "</h1>",
         _chips(_("Period"), periods, key, f"/app/v/stats?period={{}}&sort={sort}"),
         _tiles(summary.total, shop),
         "<p>" + _("<b>Regular vouchers</b>: {figures}").format(figures=regular) + "</p>",

@@ -59,7 +59,8 @@ def _filters(chosen: str | None) -> str:
             f'<button type="button" class="chip" aria-pressed="{pressed}" data-get="{url}">'
             f"{esc(label)}</button>"
         )
-    return f'<div class="chips" role="group" aria-label="{attr(_("Status"))}">{"".join(out)}</div>'
+    label = attr(_("Status"))
+    return f'<div class="chips" role="group" aria-label="{label}">{"".join(out)}</div>'
 
 
 async def vouchers(request: web.Request, v: Visitor, member: Membership) -> str:
@@ -111,7 +112,7 @@ def _add_form(found: VoucherView, error: str = "") -> str:
 def _deactivate_button(found: VoucherView) -> str:
     return (
         f'<form data-post="/app/a/voucher/{found.id}/deactivate">'
-        f'<button type="submit" class="danger">{esc(_("⛔ Deactivate"))}</button></form>'
+        '<button type="submit" class="danger">' + esc(_("⛔ Deactivate")) + "</button></form>"
     )
 
 
@@ -128,8 +129,11 @@ def _deactivate(found: VoucherView) -> str:
     return (
         f'<form class="confirm" data-post="/app/a/voucher/{found.id}/deactivate">'
         f'<p role="alert">{question}</p>{hidden("confirm", "1")}'
-        f'<button type="submit" class="danger">{esc(_("⛔ Yes, deactivate"))}</button>'
-        f"{get_button(_('Keep it'), f'/app/v/voucher/{found.id}', cls='secondary')}</form>"
+        '<button type="submit" class="danger">'
+        + esc(_("⛔ Yes, deactivate"))
+        + "</button>"
+        + get_button(_("Keep it"), f"/app/v/voucher/{found.id}", cls="secondary")
+        + "</form>"
     )
 
 

@@ -284,11 +284,12 @@ def _render_field(
         )
     elif field.kind == "period":
         start, end = form.get("start", ""), form.get("end", "")
+        starts_label, ends_label = esc(_("Starts")), esc(_("Ends"))
         control = (
             f'<fieldset id="{fid}"{invalid}><legend>{esc(_(field.label))} ({esc(timezone)})'
-            f'</legend><label for="f-start">{esc(_("Starts"))}</label>'
+            f'</legend><label for="f-start">{starts_label}</label>'
             f'<input id="f-start" type="datetime-local" name="start" value="{esc(start)}">'
-            f'<label for="f-end">{esc(_("Ends"))}</label>'
+            f'<label for="f-end">{ends_label}</label>'
             f'<input id="f-end" type="datetime-local" name="end" value="{esc(end)}"></fieldset>'
         )
     else:
