@@ -69,7 +69,7 @@ async def vouchers(request: web.Request, v: Visitor, member: Membership) -> str:
     order = {s: i for i, s in enumerate(STATUS_ORDER)}
     found.sort(key=lambda x: (order.get(x.status, 9), -(x.id or 0)))
     seller = member.actor.may(Action.MANAGE_VOUCHERS)
-    body = [nav("vouchers", seller=seller), _filters(status)]
+    body = [nav("vouchers", seller=seller), "<h1>" + esc(_("Vouchers")) + "</h1>", _filters(status)]
     if found:
         body.append(f'<ul class="list">{"".join(_row(x, member) for x in found)}</ul>')
     else:
