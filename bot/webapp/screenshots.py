@@ -43,7 +43,6 @@ SHOTS = (
 async def take(out: Path) -> list[Path]:
     from playwright.async_api import async_playwright
 
-    out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(f"sqlite+aiosqlite:///{tmp}/shots.db")
         await upgrade(db)
@@ -85,6 +84,7 @@ async def take(out: Path) -> list[Path]:
 
 def main(argv: list[str]) -> int:
     out = Path(argv[0]) if argv else OUT
+    out.mkdir(parents=True, exist_ok=True)
     for path in asyncio.run(take(out)):
         print(path)
     return 0
