@@ -14,7 +14,7 @@ from bot.http.app import create_app
 from bot.webapp.initdata import sign
 from core.rules.roles import Actor
 from core.services import Services
-from tests.bot.conftest import standin  # noqa: F401  (the Bot API stand-in fixture)
+from tests.bot.conftest import rig, sally, standin  # noqa: F401  (the bot's fixtures)
 
 BOT_TOKEN = "123456:TEST-token-for-the-mini-app"
 SELLER_ID = 1001
