@@ -236,7 +236,7 @@ def unlabeled(snapshot: str) -> list[str]:
     bad = []
     for line in snapshot.splitlines():
         item = line.strip().removeprefix("- ").lstrip("'")
-        role = item.split(" ", 1)[0].rstrip(":")
+        role = item.split(" ", 1)[0].strip("':")
         if role in CONTROLS and not item[len(role) :].lstrip().startswith('"'):
             bad.append(line)
     return bad
@@ -264,3 +264,8 @@ async def test_r_app3_accessibility_no_unlabeled_controls(
         assert unlabeled(snapshot) == [], (name, snapshot)
     assert "progressbar" in snapshots["vouchers"] and "img" in snapshots["stats"]
     assert 'combobox "Vouchers"' in snapshots["live"]
+
+
+def test_r_app3_the_accessibility_check_can_fail() -> None:
+    snapshot = '- main:\n  - textbox\n  - button "Save"\n  - \'button\'\n  - progressbar "3/10 left"'
+    assert unlabeled(snapshot) == ["  - textbox", "  - 'button'"]
