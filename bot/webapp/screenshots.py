@@ -60,9 +60,9 @@ async def take(out: Path) -> list[Path]:
                     user = {"id": SELLER_ID, "first_name": "Sally", "language_code": language}
                     init_data = sign(user, TOKEN, clock.now())
                     context = await browser.new_context(
-                        viewport=VIEWPORT,
-                        color_scheme=scheme,
-                        device_scale_factor=1,  # type: ignore[arg-type]
+                        viewport=VIEWPORT,  # type: ignore[arg-type]
+                        color_scheme=scheme,  # type: ignore[arg-type]
+                        device_scale_factor=1,
                     )
                     page = await context.new_page()
                     await page.add_init_script(telegram_stub(init_data, scheme))

@@ -30,7 +30,7 @@ def webapp_settings(token: str = BOT_TOKEN, **overrides: object) -> Settings:
         "public_base_url": "https://shop.example.test",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg,arg-type]
 
 
 def init_data(

@@ -200,7 +200,7 @@ async def test_r_app3_voucher_created_in_the_page_is_in_the_bots_vouchers(
     finally:
         await server.close()
     listed = await sally.say("/vouchers")
-    assert "Page deal" in listed.content.plain_text
+    assert "Page deal" in (listed.content.plain_text or "")
 
 
 async def test_r_app3_dark_theme(
@@ -267,5 +267,7 @@ async def test_r_app3_accessibility_no_unlabeled_controls(
 
 
 def test_r_app3_the_accessibility_check_can_fail() -> None:
-    snapshot = '- main:\n  - textbox\n  - button "Save"\n  - \'button\'\n  - progressbar "3/10 left"'
+    snapshot = (
+        '- main:\n  - textbox\n  - button "Save"\n  - \'button\'\n  - progressbar "3/10 left"'
+    )
     assert unlabeled(snapshot) == ["  - textbox", "  - 'button'"]
