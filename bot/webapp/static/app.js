@@ -59,7 +59,15 @@
     if (isGet) current = url;
     clearTimeout(timer);
     var every = view && Number(view.getAttribute("data-refresh"));
-    if (every) timer = setTimeout(function () { load(current, null, true); }, every * 1000);
+    if (every) timer = setTimeout(function refresh() {
+      // Never pull a form from under a thumb: wait while someone is typing or choosing.
+      if (document.activeElement && app.contains(document.activeElement) &&
+          document.activeElement.matches("input, select, textarea")) {
+        timer = setTimeout(refresh, every * 1000);
+        return;
+      }
+      load(current, null, true);
+    }, every * 1000);
     toggles();
     tick();
     if (!isGet || !view) return;
