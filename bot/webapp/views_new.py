@@ -28,7 +28,7 @@ def _form_page(
         body.append(notice(said, "error"))
     body.append(
         '<form class="voucher-form" data-post="/app/a/new" novalidate>'
-        + render_form(form, problems, member.shop.timezone)
+        + render_form(form, problems, member.shop.timezone, member.shop.currency)
         + hidden("step", "review")
         + '<button type="submit">'
         + esc(_("Check your voucher"))

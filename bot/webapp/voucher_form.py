@@ -252,16 +252,19 @@ def place_errors(errors: list[FieldError], currency: str) -> dict[str, list[str]
     return problems
 
 
-def render_form(form: Mapping[str, str], problems: Mapping[str, list[str]], timezone: str) -> str:
+def render_form(
+    form: Mapping[str, str], problems: Mapping[str, list[str]], timezone: str, currency: str
+) -> str:
+    """The form's fields; amounts are labelled with the shop's currency, the period with its
+    time zone (what a typed value is read in)."""
     parts = []
     for field in FIELDS:
-        parts.append(_render_field(field, form, problems.get(field.name, []), timezone))
+        unit = currency if field.kind == "amount" else timezone
+        parts.append(_render_field(field, form, problems.get(field.name, []), unit))
     return "".join(parts)
 
 
-def _render_field(
-    field: FormField, form: Mapping[str, str], problems: list[str], timezone: str
-) -> str:
+def _render_field(field: FormField, form: Mapping[str, str], problems: list[str], unit: str) -> str:
     fid = f"f-{field.name}"
     shown = "" if asked(field, form) else " hidden"
     when = (
@@ -286,7 +289,7 @@ def _render_field(
         start, end = form.get("start", ""), form.get("end", "")
         starts_label, ends_label = esc(_("Starts")), esc(_("Ends"))
         control = (
-            f'<fieldset id="{fid}"{invalid}><legend>{esc(_(field.label))} ({esc(timezone)})'
+            f'<fieldset id="{fid}"{invalid}><legend>{esc(_(field.label))} ({esc(unit)})'
             f'</legend><label for="f-start">{starts_label}</label>'
             f'<input id="f-start" type="datetime-local" name="start" value="{esc(start)}">'
             f'<label for="f-end">{ends_label}</label>'
@@ -296,8 +299,9 @@ def _render_field(
         mode = {"number": "numeric", "amount": "decimal"}.get(field.kind, "text")
         hint_id = f"{fid}-hint"
         described = f' aria-describedby="{hint_id}"' if field.hint and not problems else ""
+        label = esc(_(field.label)) + (f" ({esc(unit)})" if field.kind == "amount" else "")
         control = (
-            f'<label for="{fid}">{esc(_(field.label))}</label>'
+            f'<label for="{fid}">{label}</label>'
             f'<input id="{fid}" name="{field.name}" value="{esc(value)}" inputmode="{mode}" '
             f'autocomplete="off"{invalid}{described}>'
         )

@@ -189,7 +189,7 @@ async def test_r_app3_voucher_created_in_the_page_is_in_the_bots_vouchers(
         await page.get_by_label("Percentage off").check()
         assert await page.get_by_label("The maximum discount per order").is_visible()
         await page.get_by_label("Amount off").check()
-        await page.get_by_label("The discount", exact=True).fill("5")
+        await page.get_by_label("The discount (USD)", exact=True).fill("5")
         await page.get_by_label("Minimum spend").fill("20")
         await page.get_by_label("Ends").fill("2026-06-08T12:00")
         await page.get_by_label("Name").fill("Page deal")
