@@ -152,6 +152,9 @@ async def test_r_app2_new_voucher_checks_reads_money_and_creates(
     _status, text = await post(client, "/app/a/new", me, new_form())
     assert "Check your voucher" in text and "Estimated spend: $500.00" in text
     assert await services.vouchers.list(seller) == []
+    # Edit goes back to the form with every value kept.
+    _status, text = await post(client, "/app/a/new", me, new_form(step="edit"))
+    assert 'name="name" value="Weekend deal"' in text and 'name="amount" value="5"' in text
     _status, text = await post(client, "/app/a/new", me, new_form(step="create", ack="0"))
     assert "Voucher created" in text
     [v] = await services.vouchers.list(seller)
