@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 LATEST := .venv-latest
 EXPORT_FLAGS := --frozen --extra dev --no-emit-project --format requirements-txt
 
-.PHONY: run test lint demo bench clean migrate lock test-latest i18n
+.PHONY: run test lint demo bench clean migrate lock test-latest i18n screenshots
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ lint: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/voucherbot demo
+
+# The dashboard's screenshots in docs/dashboard/ (Debian's Chromium; docs/dashboard.md).
+screenshots: $(STAMP)
+	$(BIN)/python -m bot.webapp.screenshots
 
 migrate: $(STAMP)
 	$(BIN)/voucherbot migrate

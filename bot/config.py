@@ -18,13 +18,16 @@ class Settings(BaseSettings):
     http_port: int = 8080
     webhook_url: str | None = None
     webhook_secret: str | None = None
+    public_base_url: str | None = None  # where Telegram reaches the service (the Mini App)
     default_currency: str = "USD"
     default_timezone: str = "UTC"
     log_level: str = "INFO"
     scheduler_enabled: bool = True
     metrics_enabled: bool = True
 
-    @field_validator("telegram_bot_token", "webhook_url", "webhook_secret", mode="before")
+    @field_validator(
+        "telegram_bot_token", "webhook_url", "webhook_secret", "public_base_url", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from aiohttp.web_urldispatcher import AbstractResource
 
+from bot import webapp
 from bot.config import Settings
 from bot.http import (
     routes_accounts,
@@ -144,4 +145,5 @@ def create_app(
     app[OPENAPI_DOCUMENT] = json.dumps(document).encode()
     for route in routes:
         app.router.add_route(route.method, route.path, aiohttp_handler(route))
+    webapp.register(app)  # the Mini App under /app/ (R-app1, bot/webapp/)
     return app

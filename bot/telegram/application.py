@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.i18n import _, activate
 from bot.telegram import accounts, analytics, drops, language, live, live_panel, start, vouchers
 from bot.telegram.commands import CommandInfo, publish_defaults
+from bot.telegram.menu_button import configure as configure_menu_button
 from bot.telegram.persistence import DatabasePersistence
 from bot.telegram.replies import say
 from bot.telegram.webhook import make_secret, make_webhook_handler
@@ -85,6 +86,7 @@ def build_application(
     if webhook:
         builder = builder.updater(None)
     application = builder.build()
+    configure_menu_button(application.bot, settings.public_base_url)  # R-app1
     if isinstance(application, SpeakingApplication):
         application.speaker = language.Speaker(services)
     register_features(application, services, settings)

@@ -16,6 +16,7 @@ from telegram import (
 from telegram.error import TelegramError
 
 from bot.i18n import LANGUAGES, _, speaking
+from bot.telegram.menu_button import publish as publish_menu_button
 from core.rules.roles import Role
 
 _LOGGER = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ async def publish_for_user(
             await bot.set_my_commands(_menu(private), scope=BotCommandScopeChat(user_id))
     except TelegramError as exc:
         _LOGGER.warning("could not set the command menu of user %s: %s", user_id, exc)
+    await publish_menu_button(bot, user_id, role)  # R-app1: the dashboard's button
 
 
 def help_text(commands: list[CommandInfo], role: str | None, *, group: bool = False) -> str:

@@ -38,6 +38,12 @@ async def delete_my_commands(state: StandInState, params: ApiParams) -> Any:
     return True
 
 
+async def set_chat_menu_button(state: StandInState, params: ApiParams) -> Any:
+    # Recorded in the call log (chat_id, menu_button) like every call; nothing else to keep.
+    params.get_json("menu_button")
+    return True
+
+
 async def get_chat(state: StandInState, params: ApiParams) -> Any:
     return state.directory.chat(params.get_chat_id()).full_info_json()
 
@@ -77,6 +83,7 @@ METHODS: dict[str, ApiMethod] = {
     "setMyCommands": set_my_commands,
     "getMyCommands": get_my_commands,
     "deleteMyCommands": delete_my_commands,
+    "setChatMenuButton": set_chat_menu_button,
     "getChat": get_chat,
     "getChatMember": get_chat_member,
     "getFile": get_file,
