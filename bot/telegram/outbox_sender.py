@@ -412,12 +412,12 @@ class OutboxSender:
     async def _after_forbidden(self, batch: Batch, error: Forbidden) -> Outcome:
         """A person who blocked the bot: their notices stop (one attempt, no retry storm). A
         team chat the bot is out of: paused, its notices kept, the seller told (issue 25).
-        Another group: given up for good."""
+        Another chat (a group, a person who never opened the bot): given up for good."""
         first, now = batch.rows[0], self._clock.now()
         LOGGER.warning("chat %s refuses the bot: %s", first.chat_id, error)
         try:
             async with self._db.write() as session:
-                if first.chat_id > 0:
+                if first.chat_id > 0 and "blocked" in str(error).lower():
                     await team_chat.person_blocked(session, first.chat_id, now)
                     return Outcome.FAILED
                 if await team_chats.is_team_chat(session, first.chat_id):
