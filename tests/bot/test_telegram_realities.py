@@ -96,6 +96,8 @@ async def test_bot_removed_pauses_the_team_chat_tells_the_seller_and_team_resume
 async def test_person_blocking_and_unblocking_the_bot_is_remembered(
     rig: BotRig, sally: Person, services: Services
 ) -> None:
+    allowed = rig.standin.state.updates.allowed_updates  # polling asks for my_chat_member
+    assert allowed is not None and "my_chat_member" in allowed
     async def blocked() -> bool:
         async with services.db.read() as session:
             return await team_chats.is_blocked(session, sally.user.id)
