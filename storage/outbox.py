@@ -18,10 +18,12 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from storage.models import Notification, Shop
 
@@ -56,26 +58,26 @@ def _pending() -> ColumnElement[bool]:
 def _is_head() -> ColumnElement[bool]:
     """No older pending message waits for the same chat."""
     return ~exists().where(
-        _earlier.chat_id == Notification.chat_id,
-        _earlier.id < Notification.id,  # type: ignore[operator]
+        _earlier.chat_id == Notification.chat_id,  # type: ignore[arg-type]
+        _earlier.id < Notification.id,  # type: ignore[operator, arg-type]
         _earlier.sent_at.is_(None),  # type: ignore[union-attr]
         _earlier.failed_at.is_(None),  # type: ignore[union-attr]
     )
 
 
-def _messages() -> Select[tuple[object, ...]]:
+def _messages() -> Select[Any]:
     """Rows as `OutboxMessage`s, with the team chat's topic; a paused team chat's are left out."""
     return (
         select(
-            Notification.id,
-            Notification.chat_id,
-            Notification.text,
-            Notification.buttons,
-            Notification.attempts,
-            Notification.shop_id,
-            Notification.kind,
-            Notification.created_at,
-            Shop.team_thread_id,  # type: ignore[arg-type]
+            col(Notification.id),
+            col(Notification.chat_id),
+            col(Notification.text),
+            col(Notification.buttons),
+            col(Notification.attempts),
+            col(Notification.shop_id),
+            col(Notification.kind),
+            col(Notification.created_at),
+            col(Shop.team_thread_id),
         )
         .outerjoin(
             Shop,
@@ -99,7 +101,7 @@ async def due_heads(
     """The oldest pending message of each chat whose turn has come, oldest first."""
     stmt = (
         _messages()
-        .where(Notification.next_attempt_at <= now, _is_head())
+        .where(col(Notification.next_attempt_at) <= now, _is_head())
         .order_by(Notification.id)  # type: ignore[arg-type]
         .limit(limit)
     )
@@ -117,7 +119,7 @@ async def chat_queue(
     """The due pending messages of one chat, oldest first (at most `limit`)."""
     stmt = (
         _messages()
-        .where(Notification.chat_id == chat_id, Notification.next_attempt_at <= now)  # type: ignore[arg-type]
+        .where(Notification.chat_id == chat_id, col(Notification.next_attempt_at) <= now)  # type: ignore[arg-type]
         .order_by(Notification.id)  # type: ignore[arg-type]
         .limit(limit)
     )
@@ -134,9 +136,9 @@ async def lease_many(
     stmt = (
         update(Notification)
         .where(
-            Notification.id.in_(list(message_ids)),  # type: ignore[union-attr]
+            col(Notification.id).in_(list(message_ids)),
             _pending(),
-            Notification.next_attempt_at <= now,
+            col(Notification.next_attempt_at) <= now,
         )
         .values(next_attempt_at=until, attempts=Notification.attempts + 1)
     )
@@ -162,7 +164,7 @@ async def lease(session: AsyncSession, message_id: int, now: datetime, until: da
         .where(
             Notification.id == message_id,  # type: ignore[arg-type]
             _pending(),
-            Notification.next_attempt_at <= now,
+            col(Notification.next_attempt_at) <= now,
             _is_head(),
         )
         .values(next_attempt_at=until, attempts=Notification.attempts + 1)

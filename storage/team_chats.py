@@ -37,14 +37,14 @@ async def pause(session: AsyncSession, chat_id: int, now: datetime) -> list[Shop
 
 
 async def is_paused_team_chat(session: AsyncSession, chat_id: int) -> bool:
-    stmt = select(Shop.id).where(
+    stmt = select(col(Shop.id)).where(
         col(Shop.team_chat_id) == chat_id, col(Shop.team_paused_at).is_not(None)
     )
     return (await session.execute(stmt.limit(1))).first() is not None
 
 
 async def is_team_chat(session: AsyncSession, chat_id: int) -> bool:
-    stmt = select(Shop.id).where(col(Shop.team_chat_id) == chat_id)
+    stmt = select(col(Shop.id)).where(col(Shop.team_chat_id) == chat_id)
     return (await session.execute(stmt.limit(1))).first() is not None
 
 
@@ -70,7 +70,7 @@ async def kept_notices(
 ) -> list[tuple[int, str]]:
     """(id, kind) of the pending notices to `chat_id` written before `before`, oldest first."""
     stmt = (
-        select(Notification.id, Notification.kind)
+        select(col(Notification.id), col(Notification.kind))
         .where(
             col(Notification.chat_id) == chat_id,
             col(Notification.sent_at).is_(None),
