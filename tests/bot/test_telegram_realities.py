@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from bot.telegram.outbox_sender import OutboxSender
 from core.rules.roles import Actor
@@ -193,7 +194,7 @@ async def test_double_taps_on_submit_and_deactivate_give_one_effect(
         kinds = list(
             (
                 await session.execute(
-                    select(Notification.kind).where(Notification.kind == "deactivated")
+                    select(col(Notification.kind)).where(Notification.kind == "deactivated")
                 )
             ).scalars()
         )

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from bot.telegram.outbox_sender import OutboxSender
 from bot.telegram_standin import TelegramStandIn
@@ -208,7 +209,7 @@ async def test_blocked_seller_is_not_asked_for_more(
         await services.panel.ask_seller_for_more(seller, v.id)  # type: ignore[arg-type]
     assert refused.value.code == "seller_blocked_bot"
     async with services.db.read() as session:
-        rows = (await session.execute(select(Notification.kind))).scalars().all()
+        rows = (await session.execute(select(col(Notification.kind)))).scalars().all()
     assert "ask_more" not in rows
 
 
