@@ -26,6 +26,14 @@ async def move_chat_everywhere(session: AsyncSession, old_chat_id: int, new_chat
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def forget_topic(session: AsyncSession, chat_id: int) -> int:
+    """The team chat's forum topic is gone: its notices go to General from now on."""
+    result = await session.execute(
+        update(Shop).where(col(Shop.team_chat_id) == chat_id).values(team_thread_id=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def pause(session: AsyncSession, chat_id: int, now: datetime) -> list[Shop]:
     """The bot is out of this group: the shops whose team chat it is and that were not paused
     yet are paused now (their notices are kept); returns those shops."""

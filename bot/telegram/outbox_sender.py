@@ -397,6 +397,8 @@ class OutboxSender:
         except Forbidden as error:
             return await self._after_forbidden(batch, error)
         except BadRequest as error:
+            if first.thread_id is not None and "thread not found" in str(error).lower():
+                return await self._after_topic_gone(batch, error)
             # The chat is gone or the message is malformed: sending it again cannot succeed.
             LOGGER.warning(
                 "notification %s to chat %s failed for good: %s", first.id, first.chat_id, error
@@ -408,6 +410,16 @@ class OutboxSender:
             return await self._after_transient(batch, first.attempts + 1, error)
         await self._record_sent(batch.ids)
         return Outcome.SENT
+
+    async def _after_topic_gone(self, batch: Batch, error: BadRequest) -> Outcome:
+        """The team chat's topic was deleted: the team chat is the group's General from now
+        on, and this notice is tried again there."""
+        chat_id, now = batch.rows[0].chat_id, self._clock.now()
+        LOGGER.warning("the team topic of chat %s is gone; posting to General", chat_id)
+        async with self._db.write() as session:
+            await team_chats.forget_topic(session, chat_id)
+            await outbox.retry_at(session, batch.ids, now, _describe(error))
+        return Outcome.RETRY
 
     async def _after_forbidden(self, batch: Batch, error: Forbidden) -> Outcome:
         """A person who blocked the bot: their notices stop (one attempt, no retry storm). A

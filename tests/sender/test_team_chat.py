@@ -232,6 +232,22 @@ async def test_every_team_notice_carries_the_forum_topic(
     assert (await team_chat_of(services, seller))[:2] == (FORUM, 77)
 
 
+async def test_a_deleted_topic_sends_the_notices_to_general(
+    standin: TelegramStandIn,
+    services: Services,
+    seller: Actor,
+    make_sender: Build,
+) -> None:
+    standin.group(FORUM, "Acme forum", forum=True)
+    await services.shops.set_team_chat(seller, FORUM, 77)
+    standin.fail_next("sendMessage", 400, description="Bad Request: message thread not found")
+    await team_notice(services, seller, "t1", "to the team")
+    assert await make_sender().deliver_pending() == 1
+    [general] = standin.messages(FORUM)
+    assert general.plain_text == "to the team" and general.thread_id is None
+    assert (await team_chat_of(services, seller))[:2] == (FORUM, None)
+
+
 async def test_topic_is_forgotten_when_the_chat_migrates(services: Services, seller: Actor) -> None:
     await services.shops.set_team_chat(seller, TEAM_GROUP, 5)
     assert await services.team_chats.migrated(TEAM_GROUP, SUPERGROUP) == 1
