@@ -99,6 +99,7 @@ async def test_person_blocking_and_unblocking_the_bot_is_remembered(
 ) -> None:
     allowed = rig.standin.state.updates.allowed_updates  # polling asks for my_chat_member
     assert allowed is not None and "my_chat_member" in allowed
+
     async def blocked() -> bool:
         async with services.db.read() as session:
             return await team_chats.is_blocked(session, sally.user.id)
@@ -177,6 +178,7 @@ async def test_user_who_blocked_the_bot_gets_one_attempt(
 async def test_double_taps_on_submit_and_deactivate_give_one_effect(
     rig: BotRig, sally: Person, services: Services, seller: Actor
 ) -> None:
+    await services.shops.set_team_chat(seller, GROUP)
     *_, (_, _, summary) = await walk_to_summary(sally)
     data = find_button(summary, "✅ Submit")
     presses = [await rig.standin.press_button(sally.user, summary, data) for _ in range(2)]
@@ -198,4 +200,4 @@ async def test_double_taps_on_submit_and_deactivate_give_one_effect(
                 )
             ).scalars()
         )
-    assert len(kinds) <= 1  # one deactivation, one notice at most (no team chat here: none)
+    assert len(kinds) == 1  # one deactivation, one team notice
