@@ -26,6 +26,7 @@ from core.money import format_money
 from core.rules.live import Task, TaskType
 from core.rules.vouchers import DiscountType, Kind, Warning
 from storage import repositories as repo
+from storage import team_chats
 from storage.models import Account, Shop, Voucher
 from storage.schedule_queries import effect_key
 
@@ -253,7 +254,10 @@ async def notify_person(
     buttons: list[list[tuple[str, str]]] | None = None,
 ) -> bool:
     """Queue one message for a chat: a person's private chat (rendered in their language) or,
-    through `notify`, the team chat (in the shop's language)."""
+    through `notify`, the team chat (in the shop's language). Nothing is queued for a person
+    who blocked the bot (issue 25): it could only be refused."""
+    if chat_id > 0 and await team_chats.is_blocked(session, chat_id):
+        return False
     row = notification_row(
         shop.id,  # type: ignore[arg-type]
         chat_id,

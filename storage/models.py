@@ -31,6 +31,19 @@ class Shop(SQLModel, table=True):
     created_at: datetime = _instant()
     # The team chat's language, chosen by the seller (R-l10n1); one of bot/i18n.LANGUAGES.
     language: str = Field(default="en", max_length=8)
+    # In a forum supergroup, the topic /team was sent in: every notice goes there (None: General).
+    team_thread_id: int | None = Field(default=None, sa_type=BigInteger)
+    # Set while the bot is out of the team chat (left, removed): notices are kept, not sent.
+    team_paused_at: datetime | None = _instant(nullable=True)
+
+
+class BlockedChat(SQLModel, table=True):
+    """A person who blocked the bot: notices to their private chat stop until they unblock it."""
+
+    chat_id: int = Field(
+        primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False}
+    )
+    blocked_at: datetime = _instant()
 
 
 class UserLanguage(SQLModel, table=True):
@@ -403,4 +416,3 @@ class DrawEntry(SQLModel, table=True):
     distribution_id: int = Field(foreign_key="draw.distribution_id", primary_key=True)
     buyer_id: str = Field(max_length=64, primary_key=True)
     entered_at: datetime = _instant()
-

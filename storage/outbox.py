@@ -6,19 +6,26 @@ when it may be tried next; a lease moves it into the future so that nobody else 
 sender, or this one on its next pass) picks the row while its send is in flight. Messages of
 one chat go out in id order: only the oldest pending row of a chat (its *head*) is ever due or
 leasable, so a message waiting for a retry holds back the later ones of its chat.
+
+A team chat that is paused (the bot is out of it, issue 25) has no due messages: they are kept
+until the seller sends /team again. When a chat's queue is long the sender takes several of
+its messages at once (`chat_queue`, `lease_many`): an urgent one ahead of its turn, or routine
+ones merged into one message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
-from storage.models import Notification
+from storage.models import Notification, Shop
 
 ERROR_LIMIT = 500  # the width of notification.last_error
 
@@ -34,6 +41,14 @@ class OutboxMessage:
     text: str
     buttons: str | None
     attempts: int
+    shop_id: int
+    kind: str
+    created_at: datetime
+    thread_id: int | None = None  # the team chat's forum topic, for a team notice
+
+
+class LeaseLost(Exception):
+    """Another sender holds one of the messages asked for (`lease_many`)."""
 
 
 def _pending() -> ColumnElement[bool]:
@@ -43,10 +58,35 @@ def _pending() -> ColumnElement[bool]:
 def _is_head() -> ColumnElement[bool]:
     """No older pending message waits for the same chat."""
     return ~exists().where(
-        _earlier.chat_id == Notification.chat_id,
-        _earlier.id < Notification.id,  # type: ignore[operator]
+        _earlier.chat_id == Notification.chat_id,  # type: ignore[arg-type]
+        _earlier.id < Notification.id,  # type: ignore[operator, arg-type]
         _earlier.sent_at.is_(None),  # type: ignore[union-attr]
         _earlier.failed_at.is_(None),  # type: ignore[union-attr]
+    )
+
+
+def _messages() -> Select[Any]:
+    """Rows as `OutboxMessage`s, with the team chat's topic; a paused team chat's are left out."""
+    return (
+        select(
+            col(Notification.id),
+            col(Notification.chat_id),
+            col(Notification.text),
+            col(Notification.buttons),
+            col(Notification.attempts),
+            col(Notification.shop_id),
+            col(Notification.kind),
+            col(Notification.created_at),
+            col(Shop.team_thread_id),
+        )
+        .outerjoin(
+            Shop,
+            and_(
+                Shop.id == Notification.shop_id,  # type: ignore[arg-type]
+                Shop.team_chat_id == Notification.chat_id,  # type: ignore[arg-type]
+            ),
+        )
+        .where(_pending(), Shop.team_paused_at.is_(None))  # type: ignore[union-attr]
     )
 
 
@@ -60,14 +100,8 @@ async def due_heads(
 ) -> list[OutboxMessage]:
     """The oldest pending message of each chat whose turn has come, oldest first."""
     stmt = (
-        select(
-            Notification.id,
-            Notification.chat_id,
-            Notification.text,
-            Notification.buttons,
-            Notification.attempts,
-        )
-        .where(_pending(), Notification.next_attempt_at <= now, _is_head())
+        _messages()
+        .where(col(Notification.next_attempt_at) <= now, _is_head())
         .order_by(Notification.id)  # type: ignore[arg-type]
         .limit(limit)
     )
@@ -77,6 +111,46 @@ async def due_heads(
         stmt = stmt.where(Notification.id.not_in(list(exclude_ids)))  # type: ignore[union-attr]
     rows = (await session.execute(stmt)).all()
     return [OutboxMessage(*row) for row in rows]
+
+
+async def chat_queue(
+    session: AsyncSession, chat_id: int, now: datetime, *, limit: int
+) -> list[OutboxMessage]:
+    """The due pending messages of one chat, oldest first (at most `limit`)."""
+    stmt = (
+        _messages()
+        .where(Notification.chat_id == chat_id, col(Notification.next_attempt_at) <= now)  # type: ignore[arg-type]
+        .order_by(Notification.id)  # type: ignore[arg-type]
+        .limit(limit)
+    )
+    rows = (await session.execute(stmt)).all()
+    return [OutboxMessage(*row) for row in rows]
+
+
+async def lease_many(
+    session: AsyncSession, message_ids: Sequence[int], now: datetime, until: datetime
+) -> None:
+    """Take the right to send all of `message_ids` (merged into one message, or one taken ahead
+    of its turn) until `until`; raises LeaseLost, rolling the transaction back, unless every
+    one of them was won."""
+    stmt = (
+        update(Notification)
+        .where(
+            col(Notification.id).in_(list(message_ids)),
+            _pending(),
+            col(Notification.next_attempt_at) <= now,
+        )
+        .values(next_attempt_at=until, attempts=Notification.attempts + 1)
+    )
+    result = await session.execute(stmt)
+    if result.rowcount != len(message_ids):  # type: ignore[attr-defined]
+        raise LeaseLost
+
+
+def _ids(message_ids: int | Sequence[int]) -> ColumnElement[bool]:
+    if isinstance(message_ids, int):
+        return Notification.id == message_ids  # type: ignore[return-value]
+    return Notification.id.in_(list(message_ids))  # type: ignore[union-attr]
 
 
 async def lease(session: AsyncSession, message_id: int, now: datetime, until: datetime) -> bool:
@@ -90,7 +164,7 @@ async def lease(session: AsyncSession, message_id: int, now: datetime, until: da
         .where(
             Notification.id == message_id,  # type: ignore[arg-type]
             _pending(),
-            Notification.next_attempt_at <= now,
+            col(Notification.next_attempt_at) <= now,
             _is_head(),
         )
         .values(next_attempt_at=until, attempts=Notification.attempts + 1)
@@ -99,28 +173,32 @@ async def lease(session: AsyncSession, message_id: int, now: datetime, until: da
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-async def mark_sent(session: AsyncSession, message_id: int, now: datetime) -> None:
+async def mark_sent(session: AsyncSession, message_id: int | Sequence[int], now: datetime) -> None:
     await session.execute(
         update(Notification)
-        .where(Notification.id == message_id, Notification.sent_at.is_(None))  # type: ignore[arg-type, union-attr]
+        .where(_ids(message_id), Notification.sent_at.is_(None))  # type: ignore[union-attr]
         .values(sent_at=now, last_error=None)
     )
 
 
-async def retry_at(session: AsyncSession, message_id: int, at: datetime, error: str) -> None:
+async def retry_at(
+    session: AsyncSession, message_id: int | Sequence[int], at: datetime, error: str
+) -> None:
     """Give the message back, to be tried again from `at`."""
     await session.execute(
         update(Notification)
-        .where(Notification.id == message_id, _pending())  # type: ignore[arg-type]
+        .where(_ids(message_id), _pending())
         .values(next_attempt_at=at, last_error=error[:ERROR_LIMIT])
     )
 
 
-async def mark_failed(session: AsyncSession, message_id: int, now: datetime, error: str) -> None:
+async def mark_failed(
+    session: AsyncSession, message_id: int | Sequence[int], now: datetime, error: str
+) -> None:
     """Give up on the message for good; it no longer holds back its chat."""
     await session.execute(
         update(Notification)
-        .where(Notification.id == message_id, _pending())  # type: ignore[arg-type]
+        .where(_ids(message_id), _pending())
         .values(failed_at=now, last_error=error[:ERROR_LIMIT])
     )
 
@@ -138,3 +216,13 @@ async def move_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -
 async def count_pending(session: AsyncSession) -> int:
     stmt = select(func.count()).select_from(Notification).where(_pending())
     return int((await session.execute(stmt)).scalar_one())
+
+
+async def fail_chat(session: AsyncSession, chat_id: int, now: datetime, error: str) -> int:
+    """Give up on every pending message of a chat (a person who blocked the bot)."""
+    result = await session.execute(
+        update(Notification)
+        .where(Notification.chat_id == chat_id, _pending())  # type: ignore[arg-type]
+        .values(failed_at=now, last_error=error[:ERROR_LIMIT])
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -287,7 +287,10 @@ class AccountHandlers:
 
     @member_only(Action.MANAGE_SHOP)
     async def _team(self, update: Update, context: Ctx, member: Membership) -> None:
-        shop = await self.services.shops.set_team_chat(member.actor, update.effective_chat.id)  # type: ignore[union-attr]
+        message = update.effective_message
+        topic = message.message_thread_id if message and message.is_topic_message else None
+        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+        shop = await self.services.shops.set_team_chat(member.actor, chat_id, topic)
         await say(
             update,
             _(

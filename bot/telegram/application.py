@@ -14,7 +14,17 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot.config import Settings
 from bot.i18n import _, activate
-from bot.telegram import accounts, analytics, drops, language, live, live_panel, start, vouchers
+from bot.telegram import (
+    accounts,
+    analytics,
+    chat_membership,
+    drops,
+    language,
+    live,
+    live_panel,
+    start,
+    vouchers,
+)
 from bot.telegram.commands import CommandInfo, publish_defaults
 from bot.telegram.menu_button import configure as configure_menu_button
 from bot.telegram.persistence import DatabasePersistence
@@ -32,7 +42,17 @@ RATE_LIMIT_RETRIES = 3
 # order their commands appear in the menu and /help, and their handlers are registered
 # (`register_features`; earlier handlers win). A new feature joins the bot by being added
 # here and in `register_features` (a test checks that none is left out).
-FEATURES = (start, vouchers, live, accounts, analytics, live_panel, drops, language)
+FEATURES = (
+    start,
+    vouchers,
+    live,
+    accounts,
+    analytics,
+    live_panel,
+    drops,
+    language,
+    chat_membership,
+)
 
 
 class SpeakingApplication(Application):  # type: ignore[type-arg]
@@ -118,6 +138,7 @@ def register_features(application: Application, services: Services, settings: Se
     drops.register(application, services)
     speaker = getattr(application, "speaker", None) or language.Speaker(services)
     language.register(application, services, speaker, catalog)
+    chat_membership.register(application, services)
     start.register_leftovers(application, leftovers)
 
 

@@ -21,9 +21,19 @@ that caused it; this sender, running in the leader process only, delivers them a
   rate limited (or told to wait by a 429) does not delay the others.
 - **Retried**: a 429 waits the `retry_after` Telegram asked for (for that chat); 5xx, network
   errors and timeouts back off exponentially with jitter (`backoff_base` × 2^n, capped) and
-  give up after `max_attempts`; 400 and 403 (chat not found, bot removed from the group or
-  blocked) are permanent and marked failed at once. A group that became a supergroup (its
-  400 names the new id) has its pending messages moved to the new id.
+  give up after `max_attempts`; 400 (chat not found, malformed) is permanent and marked failed
+  at once. A group that became a supergroup (its 400 names the new id): the shop's team chat
+  and every pending message move to the new id at once (core/team_chat.py). 403: a person who
+  blocked the bot has all their notices stopped (one attempt, never a retry storm); a team chat
+  the bot was removed from is paused (notices kept, the seller told in private); another
+  group's message fails for good.
+- **Urgent first under load** (issue 17): when a chat's queue would hold a notice longer than
+  `max_hold` (30 s; a group takes about 20 messages a minute), the first urgent notice
+  (core/notice_kinds.URGENT: sell-outs, failed drops, draw results, budgets spent) is sent
+  ahead of its turn, and routine notices are merged into one message per kind (a translated
+  heading with the right plural, then each notice). Merged rows are leased and recorded
+  together, so nothing is lost or sent twice.
+- **In the team's topic**: a team notice carries the forum topic /team was sent in.
 
 - **In the reader's language** (R-l10n1): a row that carries a message (core/notifications.py)
   is rendered when it is sent: in the shop's language for the team chat (as the seller chose
@@ -39,18 +49,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 import time
-import warnings
-from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -59,107 +66,42 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.i18n import _, person_language, speaking, words
+from bot.telegram.outbox_limits import (
+    Monotonic,
+    RateLimiter,
+    RetryPolicy,
+    TelegramLimits,
+    build_keyboard,
+    retry_after_seconds,
+)
+from core import team_chat
 from core.clock import Clock, SystemClock
+from core.notice_kinds import NoticeKind, is_urgent, merged_heading
 from core.notifications import unpack
-from storage import outbox
+from storage import outbox, team_chats
 from storage import repositories as repo
 from storage.db import Database
 from storage.outbox import OutboxMessage
 
 LOGGER = logging.getLogger(__name__)
-Monotonic = Callable[[], float]
-
-
-# -- Telegram's flood limits ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TelegramLimits:
-    """Telegram's published limits for bots (core.telegram.org/bots/faq)."""
-
-    overall_per_second: float = 30.0
-    chat_interval: float = 1.0  # seconds between two messages to one chat
-    group_per_window: int = 20  # messages to one group ...
-    group_window: float = 60.0  # ... per this many seconds
-
-
-class RateLimiter:
-    """When the next message may go out, as a schedule rather than a loop that retries.
-
-    Per chat: a next-allowed instant (the 1 s spacing, pushed further by a 429) and, for groups,
-    the instants of the last `group_per_window` messages. Overall: evenly spaced slots, reserved
-    only once a chat is ready, so a chat that must wait never holds an overall slot.
-    Callers serve one message per chat at a time (the sender runs one task per chat).
-    """
-
-    def __init__(self, limits: TelegramLimits, monotonic: Monotonic = time.monotonic) -> None:
-        self._limits = limits
-        self._now = monotonic
-        self._chat_next: dict[int, float] = {}
-        self._group_sent: dict[int, deque[float]] = {}
-        self._overall_next = 0.0
-
-    def chat_delay(self, chat_id: int) -> float:
-        """Seconds until `chat_id` may receive its next message (0 when it may now)."""
-        now = self._now()
-        ready = self._chat_next.get(chat_id, now)
-        sent = self._group_sent.get(chat_id)
-        if sent is not None and len(sent) >= self._limits.group_per_window:
-            ready = max(ready, sent[0] + self._limits.group_window)
-        return max(0.0, ready - now)
-
-    def reserve_overall(self) -> float:
-        """Takes the next overall slot; returns the seconds until it starts."""
-        now = self._now()
-        slot = max(now, self._overall_next)
-        self._overall_next = slot + 1.0 / self._limits.overall_per_second
-        return slot - now
-
-    def record(self, chat_id: int) -> None:
-        """A message is going to `chat_id` now."""
-        now = self._now()
-        self._chat_next[chat_id] = max(
-            self._chat_next.get(chat_id, now), now + self._limits.chat_interval
-        )
-        if chat_id < 0:  # groups, supergroups and channels have negative ids
-            sent = self._group_sent.setdefault(chat_id, deque(maxlen=self._limits.group_per_window))
-            sent.append(now)
-
-    def pause(self, chat_id: int, seconds: float) -> None:
-        """Telegram asked (429) not to write to this chat for `seconds`."""
-        now = self._now()
-        self._chat_next[chat_id] = max(self._chat_next.get(chat_id, now), now + seconds)
-
-    def forget_idle(self) -> None:
-        """Drops the state of chats whose limits no longer constrain anything."""
-        now = self._now()
-        for chat_id in [c for c, ready in self._chat_next.items() if ready <= now]:
-            del self._chat_next[chat_id]
-        for chat_id in [
-            c for c, sent in self._group_sent.items() if sent[-1] + self._limits.group_window <= now
-        ]:
-            del self._group_sent[chat_id]
-
-
-# -- retry policy -----------------------------------------------------------------------------
+Sleep = Callable[[float], Awaitable[None]]
+QUEUE_LOOKAHEAD = 500  # rows of one chat looked at when its queue is long
+MERGED_TEXT_LIMIT = 3_500  # characters of one merged message (Telegram's limit is 4,096)
 
 
 @dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with jitter for transient failures (5xx, network, timeouts)."""
+class Batch:
+    """What one sendMessage carries: one outbox row, or several of one kind merged."""
 
-    base: float = 1.0  # seconds before the first retry
-    cap: float = 300.0
-    jitter: float = 0.2  # up to this fraction is added, so retries of many messages spread
-    max_attempts: int = 12  # with the defaults, about 23 minutes of trying
+    rows: tuple[OutboxMessage, ...]
+    text: str
+    keyboard: InlineKeyboardMarkup | None
 
-    def delay(self, attempts: int, rand: Callable[[], float] = random.random) -> float:
-        """The wait after the `attempts`-th attempt failed (attempts ≥ 1)."""
-        nominal = self.base * 2 ** max(0, attempts - 1)
-        return min(self.cap, nominal * (1.0 + self.jitter * rand()))
+    @property
+    def ids(self) -> list[int]:
+        return [row.id for row in self.rows]
 
 
 class Outcome(Enum):
@@ -167,39 +109,6 @@ class Outcome(Enum):
     RETRY = "retry"  # put back with a next attempt time
     FAILED = "failed"  # given up for good
     SKIPPED = "skipped"  # not attempted: stopping, or another sender holds the row
-
-
-def _retry_after_seconds(error: RetryAfter) -> float:
-    # PTB 22 warns when `retry_after` is read as a number; it may also be a timedelta.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-def build_keyboard(
-    buttons_json: str | None, translate: Callable[[str], str] = str
-) -> InlineKeyboardMarkup | None:
-    """The inline keyboard of `[[[text, callback_data], ...], ...]`; None when there is none.
-
-    Malformed JSON is a bug upstream; the team should still get the news, so it is logged and
-    the message goes out without buttons.
-    """
-    if not buttons_json:
-        return None
-    try:
-        rows = json.loads(buttons_json)
-        keyboard = [
-            [
-                InlineKeyboardButton(translate(str(text)), callback_data=str(data))
-                for text, data in row
-            ]
-            for row in rows
-        ]
-    except (ValueError, TypeError) as error:
-        LOGGER.warning("notification buttons are malformed (%s): %r", error, buttons_json)
-        return None
-    return InlineKeyboardMarkup(keyboard) if any(keyboard) else None
 
 
 def _describe(error: BaseException) -> str:
@@ -233,11 +142,15 @@ class OutboxSender:
         pending_interval: float = 5.0,
         monotonic: Monotonic = time.monotonic,
         rand: Callable[[], float] = random.random,
+        max_hold: float = 30.0,
+        sleep: Sleep | None = None,
     ) -> None:
         """`lease` must outlast one sendMessage call (PTB's timeouts are a few seconds): a row
         whose lease ran out may be taken by another sender. `on_pending` receives the queue
         depth at most every `pending_interval` seconds while the loop runs (default: the
-        Prometheus gauge of `bot.metrics`)."""
+        Prometheus gauge of `bot.metrics`). `max_hold`: when a chat's queue would hold a
+        notice longer than this, urgent ones go first and routine ones are merged. `sleep`
+        replaces the real waits for the limits (tests with a fake clock)."""
         self._db = db
         self._bot = bot
         self._clock = clock or SystemClock()
@@ -250,6 +163,8 @@ class OutboxSender:
         self._pending_interval = pending_interval
         self._monotonic = monotonic
         self._rand = rand
+        self._max_hold = max_hold
+        self._sleep = sleep
         self._busy_chats: set[int] = set()
         self._chat_tasks: set[asyncio.Task[Outcome]] = set()
         # Sent, but `sent_at` could not be written yet: never lease these again.
@@ -374,7 +289,10 @@ class OutboxSender:
         try:
             if not await self._wait_for_slot(message.chat_id):
                 return Outcome.SKIPPED
-            return await self._attempt(message)
+            batch = await self._choose(message)
+            if batch is None:
+                return await self._attempt(message)
+            return await self._attempt_batch(batch)
         finally:
             self._busy_chats.discard(message.chat_id)
 
@@ -390,10 +308,57 @@ class OutboxSender:
         return not self._stopping.is_set()
 
     async def _stopped_within(self, seconds: float) -> bool:
+        if self._sleep is not None:
+            await self._sleep(seconds)
+            return self._stopping.is_set()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(seconds):
                 await self._stopping.wait()
         return self._stopping.is_set()
+
+    async def _choose(self, head: OutboxMessage) -> Batch | None:
+        """None: send the chat's head as usual. When the chat's queue would hold a notice longer
+        than `max_hold` (issue 17): the first urgent notice ahead of its turn, else the head's
+        kind merged into one message."""
+        capacity = self._limiter.capacity(head.chat_id, self._max_hold)
+        if capacity >= QUEUE_LOOKAHEAD:
+            return None
+        async with self._db.read() as session:
+            queue = await outbox.chat_queue(
+                session, head.chat_id, self._clock.now(), limit=QUEUE_LOOKAHEAD
+            )
+        if len(queue) <= capacity:
+            return None
+        urgent = next((m for m in queue if is_urgent(m.kind)), None)
+        if urgent is not None:
+            return None if urgent.id == head.id else await self._single(urgent)
+        same = [m for m in queue if m.kind == head.kind]
+        if head.kind == NoticeKind.SUMMARY or len(same) < 2:
+            return None
+        return await self._merged(same)
+
+    async def _single(self, message: OutboxMessage) -> Batch:
+        text, keyboard = await self._localized(message)
+        return Batch((message,), text, keyboard)
+
+    async def _merged(self, rows: list[OutboxMessage]) -> Batch:
+        """Notices of one kind as one message: a heading with their number, then each one, as
+        many as fit in one message (the rest wait for the next)."""
+        _english, envelope = unpack(rows[0].text)
+        language = await self._language_of(rows[0].chat_id, envelope or {"shop": rows[0].shop_id})
+        items: list[str] = []
+        taken: list[OutboxMessage] = []
+        size = 0
+        for row in rows:
+            text, _keyboard = await self._localized(row, language)
+            if taken and size + len(text) + 4 > MERGED_TEXT_LIMIT:
+                break
+            items.append(f"• {text}")
+            taken.append(row)
+            size += len(text) + 4
+        with speaking(language):
+            heading = words().render(merged_heading(rows[0].kind, len(taken)))
+        return Batch(tuple(taken), "\n\n".join([heading, *items]), None)
 
     async def _attempt(self, message: OutboxMessage) -> Outcome:
         now = self._clock.now()
@@ -401,43 +366,89 @@ class OutboxSender:
             won = await outbox.lease(session, message.id, now, now + self._lease)
         if not won:
             return Outcome.SKIPPED
-        attempts = message.attempts + 1
         text, keyboard = await self._localized(message)
-        self._limiter.record(message.chat_id)
+        return await self._send(Batch((message,), text, keyboard))
+
+    async def _attempt_batch(self, batch: Batch) -> Outcome:
+        now = self._clock.now()
+        try:
+            async with self._db.write() as session:
+                await outbox.lease_many(session, batch.ids, now, now + self._lease)
+        except outbox.LeaseLost:
+            return Outcome.SKIPPED
+        return await self._send(batch)
+
+    async def _send(self, batch: Batch) -> Outcome:
+        """Sends a leased batch (one row, or rows merged into one message) and records it."""
+        first = batch.rows[0]
+        self._limiter.record(first.chat_id)
         try:
             await self._bot.send_message(
-                chat_id=message.chat_id,
-                text=text,
+                chat_id=first.chat_id,
+                text=batch.text,
                 parse_mode=ParseMode.HTML,
-                reply_markup=keyboard,
+                reply_markup=batch.keyboard,
+                message_thread_id=first.thread_id,
             )
         except RetryAfter as error:
-            return await self._after_flood_control(message, error)
+            return await self._after_flood_control(batch, error)
         except ChatMigrated as error:
-            return await self._after_migration(message, error.new_chat_id)
-        except (Forbidden, BadRequest) as error:
-            # The chat is gone, the bot was removed or blocked, or the message is malformed:
-            # sending it again cannot succeed.
+            return await self._after_migration(batch, error.new_chat_id)
+        except Forbidden as error:
+            return await self._after_forbidden(batch, error)
+        except BadRequest as error:
+            if first.thread_id is not None and "thread not found" in str(error).lower():
+                return await self._after_topic_gone(batch, error)
+            # The chat is gone or the message is malformed: sending it again cannot succeed.
             LOGGER.warning(
-                "notification %s to chat %s failed for good: %s",
-                message.id,
-                message.chat_id,
-                error,
+                "notification %s to chat %s failed for good: %s", first.id, first.chat_id, error
             )
-            await self._record(message.id, outbox.mark_failed, self._clock.now(), _describe(error))
+            await self._record(batch.ids, outbox.mark_failed, self._clock.now(), _describe(error))
             return Outcome.FAILED
         except (TelegramError, OSError) as error:
             # 5xx, network errors, timeouts, and anything else Telegram may get over.
-            return await self._after_transient(message, attempts, error)
-        await self._record_sent(message.id)
+            return await self._after_transient(batch, first.attempts + 1, error)
+        await self._record_sent(batch.ids)
         return Outcome.SENT
 
-    async def _localized(self, message: OutboxMessage) -> tuple[str, InlineKeyboardMarkup | None]:
+    async def _after_topic_gone(self, batch: Batch, error: BadRequest) -> Outcome:
+        """The team chat's topic was deleted: the team chat is the group's General from now
+        on, and this notice is tried again there."""
+        chat_id, now = batch.rows[0].chat_id, self._clock.now()
+        LOGGER.warning("the team topic of chat %s is gone; posting to General", chat_id)
+        async with self._db.write() as session:
+            await team_chats.forget_topic(session, chat_id)
+            await outbox.retry_at(session, batch.ids, now, _describe(error))
+        return Outcome.RETRY
+
+    async def _after_forbidden(self, batch: Batch, error: Forbidden) -> Outcome:
+        """A person who blocked the bot: their notices stop (one attempt, no retry storm). A
+        team chat the bot is out of: paused, its notices kept, the seller told (issue 25).
+        Another chat (a group, a person who never opened the bot): given up for good."""
+        first, now = batch.rows[0], self._clock.now()
+        LOGGER.warning("chat %s refuses the bot: %s", first.chat_id, error)
+        try:
+            async with self._db.write() as session:
+                if first.chat_id > 0 and "blocked" in str(error).lower():
+                    await team_chat.person_blocked(session, first.chat_id, now)
+                    return Outcome.FAILED
+                if await team_chats.is_team_chat(session, first.chat_id):
+                    await team_chat.bot_out_of_chat(session, first.chat_id, now)
+                    await outbox.retry_at(session, batch.ids, now, _describe(error))
+                    return Outcome.RETRY
+                await outbox.mark_failed(session, batch.ids, now, _describe(error))
+        except Exception:
+            LOGGER.exception("could not record the refusal of chat %s", first.chat_id)
+        return Outcome.FAILED
+
+    async def _localized(
+        self, message: OutboxMessage, language: str | None = None
+    ) -> tuple[str, InlineKeyboardMarkup | None]:
         """The row's text and buttons in the language of the chat they go to (R-l10n1)."""
         english, envelope = unpack(message.text)
         if envelope is None:
             return english, build_keyboard(message.buttons)
-        language = await self._language_of(message.chat_id, envelope)
+        language = language or await self._language_of(message.chat_id, envelope)
         try:
             with speaking(language):
                 return words().render(envelope["msg"]), build_keyboard(message.buttons, _)
@@ -464,30 +475,28 @@ class OutboxSender:
                 shop_language = shop.language
         return str(shop_language or "en")
 
-    async def _after_flood_control(self, message: OutboxMessage, error: RetryAfter) -> Outcome:
-        wait = _retry_after_seconds(error)
-        self._limiter.pause(message.chat_id, wait)
-        LOGGER.info("Telegram asked to wait %ss before writing to chat %s", wait, message.chat_id)
+    async def _after_flood_control(self, batch: Batch, error: RetryAfter) -> Outcome:
+        wait = retry_after_seconds(error)
+        chat_id = batch.rows[0].chat_id
+        self._limiter.pause(chat_id, wait)
+        LOGGER.info("Telegram asked to wait %ss before writing to chat %s", wait, chat_id)
         at = self._clock.now() + timedelta(seconds=wait)
-        await self._record(message.id, outbox.retry_at, at, _describe(error))
+        await self._record(batch.ids, outbox.retry_at, at, _describe(error))
         return Outcome.RETRY
 
-    async def _after_migration(self, message: OutboxMessage, new_chat_id: int) -> Outcome:
-        LOGGER.warning(
-            "chat %s became supergroup %s: moving its notifications (the shop's team chat "
-            "should be updated too)",
-            message.chat_id,
-            new_chat_id,
-        )
+    async def _after_migration(self, batch: Batch, new_chat_id: int) -> Outcome:
+        """The group became a supergroup: the shop's team chat and every pending notice move to
+        the new id at once, and this one is tried again there."""
+        old_chat_id = batch.rows[0].chat_id
+        LOGGER.info("chat %s became supergroup %s: moving the team chat", old_chat_id, new_chat_id)
         now = self._clock.now()
         async with self._db.write() as session:
-            await outbox.move_chat(session, message.chat_id, new_chat_id)
-            await outbox.retry_at(session, message.id, now, "ChatMigrated")
+            await team_chat.chat_migrated(session, old_chat_id, new_chat_id)
+            await outbox.retry_at(session, batch.ids, now, "ChatMigrated")
         return Outcome.RETRY
 
-    async def _after_transient(
-        self, message: OutboxMessage, attempts: int, error: BaseException
-    ) -> Outcome:
+    async def _after_transient(self, batch: Batch, attempts: int, error: BaseException) -> Outcome:
+        message = batch.rows[0]
         now = self._clock.now()
         if attempts >= self._retry.max_attempts:
             LOGGER.error(
@@ -497,7 +506,7 @@ class OutboxSender:
                 attempts,
                 error,
             )
-            await self._record(message.id, outbox.mark_failed, now, _describe(error))
+            await self._record(batch.ids, outbox.mark_failed, now, _describe(error))
             return Outcome.FAILED
         delay = self._retry.delay(attempts, self._rand)
         LOGGER.info(
@@ -508,38 +517,39 @@ class OutboxSender:
             delay,
         )
         await self._record(
-            message.id, outbox.retry_at, now + timedelta(seconds=delay), _describe(error)
+            batch.ids, outbox.retry_at, now + timedelta(seconds=delay), _describe(error)
         )
         return Outcome.RETRY
 
     # -- recording outcomes -----------------------------------------------------------------
 
-    async def _record_sent(self, message_id: int) -> None:
+    async def _record_sent(self, message_ids: list[int]) -> None:
         self.sent_count += 1
         sent_at = self._clock.now()
-        if not await self._write_sent(message_id, sent_at):
-            self._unrecorded[message_id] = sent_at
+        if not await self._write_sent(message_ids, sent_at):
+            for message_id in message_ids:
+                self._unrecorded[message_id] = sent_at
 
     async def _flush_unrecorded(self) -> None:
         """Retries the `sent_at` writes that failed; until one succeeds its message stays
         remembered here and is never leased again by this process."""
         for message_id, sent_at in list(self._unrecorded.items()):
-            if not await self._write_sent(message_id, sent_at):
+            if not await self._write_sent([message_id], sent_at):
                 return
             self._unrecorded.pop(message_id, None)
 
-    async def _write_sent(self, message_id: int, sent_at: datetime) -> bool:
+    async def _write_sent(self, message_ids: list[int], sent_at: datetime) -> bool:
         try:
             async with self._db.write() as session:
-                await outbox.mark_sent(session, message_id, sent_at)
+                await outbox.mark_sent(session, message_ids, sent_at)
         except Exception:
-            LOGGER.exception("could not record notification %s as sent; will retry", message_id)
+            LOGGER.exception("could not record notifications %s as sent; will retry", message_ids)
             return False
         return True
 
     async def _record(
         self,
-        message_id: int,
+        message_id: int | list[int],
         write: Callable[..., Awaitable[None]],
         *args: object,
     ) -> None:

@@ -18,11 +18,13 @@ def stale_text() -> str:
 async def say(
     update: Update, text: str, keyboard: InlineKeyboardMarkup | None = None
 ) -> Message | None:
-    """A new message in the chat the update came from."""
+    """A new message in the chat the update came from, in its forum topic if it came from one."""
     chat = update.effective_chat
     if chat is None:
         return None
-    return await chat.send_message(clip(text), reply_markup=keyboard)
+    message = update.effective_message
+    thread = message.message_thread_id if message is not None and message.is_topic_message else None
+    return await chat.send_message(clip(text), reply_markup=keyboard, message_thread_id=thread)
 
 
 async def show(

@@ -58,6 +58,16 @@ def _reply_target(state: StandInState, chat: TgChat, params: ApiParams) -> Recor
     return target
 
 
+def _thread(chat: TgChat, params: ApiParams) -> int | None:
+    """The forum topic a message goes to; Telegram refuses a topic in a chat without topics."""
+    thread = params.get_int("message_thread_id")
+    if thread is None:
+        return None
+    if not chat.is_forum:
+        return None  # Telegram ignores it outside forums (in reply threads of groups)
+    return thread
+
+
 async def _post_message(
     state: StandInState, params: ApiParams, chat: TgChat, content: MessageContent, method: str
 ) -> dict[str, Any]:
@@ -69,6 +79,7 @@ async def _post_message(
         content=content,
         method=method,
         reply_to=_reply_target(state, chat, params),
+        thread_id=_thread(chat, params),
     )
     state.log.store(message)
     await state.log.add_event(BOT_MESSAGE, chat, message=message)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.telegram_standin.errors import bad_request, forbidden
+from bot.telegram_standin.errors import bad_request, chat_upgraded, forbidden
 
 SUPERGROUP_ID_LIMIT = -1_000_000_000_000  # supergroup ids look like -100xxxxxxxxxx
 MEMBER_STATUSES = ("creator", "administrator", "member", "restricted", "left", "kicked")
@@ -54,6 +54,8 @@ class TgChat:
     user: TgUser | None = None  # the other party of a private chat
     bot_status: str = "member"  # the bot's membership of a group
     members: dict[int, str] = field(default_factory=dict)  # user id -> status, for groups
+    is_forum: bool = False  # a supergroup with topics
+    migrated_to: int | None = None  # a group upgraded to this supergroup
 
     @property
     def is_private(self) -> bool:
@@ -77,6 +79,8 @@ class TgChat:
             chat["title"] = self.title or ""
             if self.username:
                 chat["username"] = self.username
+            if self.is_forum:
+                chat["is_forum"] = True
         return chat
 
     def full_info_json(self) -> dict[str, Any]:
@@ -233,6 +237,8 @@ class Directory:
             if not chat.user.started:
                 raise forbidden("bot can't initiate conversation with a user")
             return chat
+        if chat.migrated_to is not None:
+            raise chat_upgraded(chat.migrated_to)
         kind = "supergroup" if chat.type == "supergroup" else "group"
         if chat.bot_status == "kicked":
             raise forbidden(f"bot was kicked from the {kind} chat")

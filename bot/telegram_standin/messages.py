@@ -59,6 +59,7 @@ class RecordedMessage:
     edit_date: int | None = None
     deleted: bool = False
     service: dict[str, Any] = field(default_factory=dict)  # new_chat_members and the like
+    thread_id: int | None = None  # the forum topic it is in (None: General, or no forum)
 
     @property
     def chat_id(self) -> int:
@@ -151,5 +152,8 @@ class RecordedMessage:
             message["reply_to_message"] = self.reply_to.to_json(with_reply=False)
         if self.edit_date is not None:
             message["edit_date"] = self.edit_date
+        if self.thread_id is not None and self.chat.is_forum:
+            message["message_thread_id"] = self.thread_id
+            message["is_topic_message"] = True
         message.update(self.service)
         return message

@@ -67,11 +67,15 @@ class SimulatedUsers:
         admins: Iterable[UserRef] = (),
         creator: UserRef | None = None,
         bot_status: str | None = None,
+        forum: bool | None = None,
     ) -> TgChat:
-        """Get or create a group (negative id) with the bot in it (``bot_status="member"``)."""
+        """Get or create a group (negative id) with the bot in it (``bot_status="member"``);
+        ``forum=True``: a supergroup with topics."""
         chat = self._state.directory.group(
             group_id, title, username=username, supergroup=supergroup, bot_status=bot_status
         )
+        if forum is not None:
+            chat.is_forum = forum
         for member in members:
             chat.members[self._user(member).id] = "member"
         for admin in admins:
@@ -103,6 +107,28 @@ class SimulatedUsers:
         """``by`` removes the bot: a my_chat_member update; the bot may no longer post there."""
         await self._bot_membership_changed(self._chat(group), self._user(by), "kicked")
 
+    async def upgrade_to_supergroup(
+        self, group: ChatRef, new_id: int, by: UserRef, *, forum: bool = False
+    ) -> TgChat:
+        """The group becomes a supergroup with ``new_id``, as Telegram does it: sends to the old
+        id answer 400 "group chat was upgraded to a supergroup chat" with
+        ``parameters.migrate_to_chat_id``, and the bot receives the two service messages
+        (``migrate_to_chat_id`` in the old chat, ``migrate_from_chat_id`` in the new one)."""
+        old, actor = self._chat(group), self._user(by)
+        new = self._state.directory.group(
+            new_id, old.title, supergroup=True, bot_status=old.bot_status
+        )
+        new.members.update(old.members)
+        new.is_forum = forum
+        await self._user_message(
+            actor, old, MessageContent(), service={"migrate_to_chat_id": new_id}
+        )
+        old.migrated_to = new_id
+        await self._user_message(
+            actor, new, MessageContent(), service={"migrate_from_chat_id": old.id}
+        )
+        return new
+
     async def block_bot(self, user: UserRef, blocked: bool = True) -> None:
         """The user blocks (or unblocks) the bot: later sends to them answer 403."""
         person = self._user(user)
@@ -128,12 +154,16 @@ class SimulatedUsers:
         chat: ChatRef | None = None,
         *,
         reply_to: RecordedMessage | int | None = None,
+        thread_id: int | None = None,
     ) -> UserUpdate:
-        """``user`` writes ``text`` in ``chat`` (default: their private chat with the bot)."""
+        """``user`` writes ``text`` in ``chat`` (default: their private chat with the bot);
+        ``thread_id``: in that forum topic."""
         person = self._user(user)
         target = self._chat(chat) if chat is not None else self._private_chat(person)
         content = MessageContent(text=text, plain_text=text, entities=tuple(detect_entities(text)))
-        return await self._user_message(person, target, content, reply_to=reply_to)
+        return await self._user_message(
+            person, target, content, reply_to=reply_to, thread_id=thread_id
+        )
 
     async def send_document(
         self,
@@ -265,6 +295,7 @@ class SimulatedUsers:
         *,
         reply_to: RecordedMessage | int | None = None,
         service: dict[str, Any] | None = None,
+        thread_id: int | None = None,
     ) -> UserUpdate:
         if chat.is_private:
             if chat.id != person.id:
@@ -282,6 +313,7 @@ class SimulatedUsers:
             method="user",
             reply_to=self._message(reply_to, chat) if reply_to is not None else None,
             service=service or {},
+            thread_id=thread_id,
         )
         self._state.log.store(message)
         event = await self._state.log.add_event(USER_MESSAGE, chat, user=person, message=message)

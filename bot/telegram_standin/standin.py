@@ -18,6 +18,7 @@ from bot.telegram_standin.conversation_log import (
     Event,
 )
 from bot.telegram_standin.directory import TgUser
+from bot.telegram_standin.errors import chat_upgraded
 from bot.telegram_standin.failures import FailureRule, injected_error
 from bot.telegram_standin.files import StoredFile
 from bot.telegram_standin.http_app import build_app
@@ -331,11 +332,16 @@ class TelegramStandIn(SimulatedUsers):
         retry_after: int | None = None,
         times: int = 1,
         description: str | None = None,
+        migrate_to_chat_id: int | None = None,
     ) -> None:
         """The next ``times`` calls of ``method`` answer ``status``: 429 carries
         ``parameters.retry_after`` (1 unless given; PTB raises RetryAfter), 502 an HTML page
-        like Telegram's front end, others a JSON error with ``description``."""
-        error = injected_error(status, retry_after=retry_after, description=description)
+        like Telegram's front end, others a JSON error with ``description``;
+        ``migrate_to_chat_id``: Telegram's 400 for a group upgraded to that supergroup."""
+        if migrate_to_chat_id is not None:
+            error = chat_upgraded(migrate_to_chat_id)
+        else:
+            error = injected_error(status, retry_after=retry_after, description=description)
         self._state.failures.add(method, FailureRule(error=error), times)
 
     def hang_next(

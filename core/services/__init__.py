@@ -21,6 +21,7 @@ from core.services.live_panel import LivePanelService
 from core.services.products import ProductService
 from core.services.schedule import ScheduleService
 from core.services.shops import ShopService
+from core.services.team_chats import TeamChatService
 from core.services.vouchers import VoucherService
 from storage.changes import ChangeFeed, build_change_feed, install_publisher
 from storage.claim_store import ClaimStore
@@ -48,6 +49,7 @@ class Services:
     changes: ChangeFeed
     languages: LanguageService  # R-l10n1
     draws: DrawService  # R-draw1–3
+    team_chats: TeamChatService  # issue 25: chats that move, close or block the bot
 
     @classmethod
     def build(
@@ -93,4 +95,5 @@ class Services:
             changes=changes,
             languages=LanguageService(db, clock),
             draws=DrawService(db, clock, claims),
+            team_chats=TeamChatService(db, clock),
         )

@@ -24,13 +24,14 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
-from core.errors import NotFound
+from core.errors import Conflict, NotFound
 from core.notifications import ask_more_text, label, notify_person
 from core.rules.live import Task, TaskType
 from core.rules.roles import Action, Actor
 from core.services.base import Service, require
 from core.services.forecast import ForecastService
 from storage import repositories as repo
+from storage import team_chats
 from storage.db import Database
 from storage.models import LivePanel, LiveSession
 
@@ -257,6 +258,8 @@ class LivePanelService(Service):
             seller = await repo.seller_of_shop(session, actor.shop_id)
             if seller is None or seller.telegram_user_id is None:
                 raise NotFound("The shop's seller has no chat with the bot.", code="no_seller_chat")
+            if await team_chats.is_blocked(session, seller.telegram_user_id):
+                raise Conflict("The shop's seller blocked the bot.", code="seller_blocked_bot")
             by = await self._account(session, actor)
             remaining = max(0, voucher.total_quantity - voucher.claimed)
             minute = now.strftime("%Y%m%d%H%M")

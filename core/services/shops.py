@@ -6,6 +6,7 @@ from zoneinfo import available_timezones
 
 from sqlalchemy.exc import IntegrityError
 
+from core import team_chat
 from core.errors import Conflict, FieldError, ValidationFailed
 from core.money import is_currency
 from core.rules.roles import Action, Actor, Role
@@ -103,9 +104,19 @@ class ShopService(Service):
                 shop.timezone = timezone
             return ShopView.of(shop)
 
-    async def set_team_chat(self, actor: Actor, chat_id: int | None) -> ShopView:
+    async def set_team_chat(
+        self, actor: Actor, chat_id: int | None, thread_id: int | None = None
+    ) -> ShopView:
+        """The team chat (and, in a forum, its topic). After a pause (the bot was out of the
+        team chat) the kept notices are delivered there, the old ones as one summary."""
         require(actor, Action.MANAGE_SHOP)
         async with self.db.write() as session:
             shop = await self._shop(session, actor.shop_id)
+            old_chat, paused = shop.team_chat_id, shop.team_paused_at is not None
             shop.team_chat_id = chat_id
+            shop.team_thread_id = thread_id if chat_id is not None else None
+            shop.team_paused_at = None
+            if paused:
+                await session.flush()
+                await team_chat.resume(session, shop, old_chat, self.clock.now())
             return ShopView.of(shop)

@@ -11,7 +11,9 @@ from aiohttp import web
 from bot.telegram.application import TelegramSide
 from bot.telegram_standin import TelegramStandIn
 from core.services import Services
+from storage import team_chats
 from tests.bot.conftest import bot_settings
+from tests.support.waiting import eventually
 
 SECRET = "s3cret_token-for-tests"
 
@@ -55,6 +57,16 @@ async def test_updates_arrive_by_webhook_and_need_the_secret(
         user = standin.user(4004, "Wendy")
         reply = await standin.ask(user, "/start")
         assert "Hi!" in reply.content.plain_text
+        # Issue 25: my_chat_member is asked for and arrives by webhook too.
+        allowed = standin.state.updates.allowed_updates
+        assert allowed is not None and "my_chat_member" in allowed
+        await standin.block_bot(user)
+
+        async def blocked() -> bool:
+            async with services.db.read() as session:
+                return await team_chats.is_blocked(session, 4004)
+
+        await eventually(blocked, "the block, delivered by webhook")
         async with aiohttp.ClientSession() as http:
             async with http.post(url, json={"update_id": 1}) as response:
                 assert response.status == 403

@@ -36,7 +36,7 @@ def _source_ids() -> set[str]:
             method_map=[("**.py", "python")],
             keywords=KEYWORDS,
         ):
-            if sub == "core" and not filename.endswith("notifications.py"):
+            if sub == "core" and not filename.endswith(("notifications.py", "notice_kinds.py")):
                 continue
             if "telegram_standin" in filename:
                 continue

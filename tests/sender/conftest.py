@@ -74,6 +74,7 @@ class Outbox:
         *,
         buttons: str | None = None,
         at: datetime | None = None,
+        kind: str = "test",
     ) -> int:
         self._keys += 1
         key = f"shop:{self.shop_id}:test:{self._keys}"
@@ -84,7 +85,7 @@ class Outbox:
                 {
                     "shop_id": self.shop_id,
                     "event_key": key,
-                    "kind": "test",
+                    "kind": kind,
                     "chat_id": chat_id,
                     "text": text,
                     "buttons": buttons,

@@ -145,7 +145,10 @@ async def test_stop_does_not_wait_for_rate_limits(
 ) -> None:
     for n in range(3):
         await outbox_now.add(PRIVATE_CHAT, f"private {n}")
-    sender = make_sender(clock=REAL, limits=TelegramLimits(chat_interval=60), poll_interval=0.05)
+    # max_hold: the queue is short enough that nothing is merged (a minute between messages).
+    sender = make_sender(
+        clock=REAL, limits=TelegramLimits(chat_interval=60), poll_interval=0.05, max_hold=600
+    )
     await sender.start()
     await standin.wait_for_message(PRIVATE_CHAT, "private 0")
     async with asyncio.timeout(2):

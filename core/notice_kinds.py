@@ -1,0 +1,111 @@
+"""Which team notices are time-critical, and how notices of one kind are told together
+(issue 17 item 6, issue 25).
+
+Telegram lets a bot post about 20 messages a minute to a group. When a chat's queue would hold a
+notice longer than the sender's limit, the sender sends the `URGENT` kinds first and merges the
+routine ones into one message per kind, headed by `merged_heading`. A team chat that comes back
+after a long pause gets its old notices as one summary (`kept_summary`).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from core.notifications import Message, msg, msg_n, seq
+
+
+class NoticeKind(StrEnum):
+    """The `kind` of outbox rows (storage.models.Notification.kind)."""
+
+    LOW_DISCOUNT = "low_discount"
+    CLAIM_PERIOD_OPENED = "claim_period_opened"
+    CLAIM_PERIOD_CLOSED = "claim_period_closed"
+    QUOTA_80 = "quota_80"
+    SOLD_OUT = "sold_out"
+    SELLOUT_SOON = "sellout_soon"
+    DEACTIVATED = "deactivated"
+    DISTRIBUTION_STARTED = "distribution_started"
+    DISTRIBUTION_STOPPED = "distribution_stopped"
+    ACCOUNT_LINKED = "account_linked"
+    ACCOUNT_UNLINKED = "account_unlinked"
+    SESSION_ENDED = "session_ended"
+    DROP_SCHEDULED = "drop_scheduled"
+    DROP_FIRED = "drop_fired"
+    DROP_FAILED = "drop_failed"
+    DRAW_OPENED = "draw_opened"
+    DRAW_CANCELLED = "draw_cancelled"
+    DRAW_RESULT = "draw_result"
+    DRAW_RESULT_HOST = "draw_result_host"
+    BUDGET_SPENT = "budget_spent"
+    ASK_MORE = "ask_more"
+    TEAM_CHAT_PAUSED = "team_chat_paused"
+    SUMMARY = "summary"
+
+
+# Sent ahead of everything else when a chat's queue is long: what a host must act on now.
+URGENT = frozenset(
+    {
+        NoticeKind.SELLOUT_SOON,
+        NoticeKind.SOLD_OUT,
+        NoticeKind.DROP_FAILED,
+        NoticeKind.DRAW_RESULT,
+        NoticeKind.DRAW_RESULT_HOST,
+        NoticeKind.BUDGET_SPENT,
+    }
+)
+
+
+def is_urgent(kind: str) -> bool:
+    return kind in URGENT
+
+
+def kind_count(kind: str, n: int) -> Message:
+    """ "3 claim periods opened": `n` notices of `kind`, with the language's plural."""
+    if kind == NoticeKind.CLAIM_PERIOD_OPENED:
+        return msg_n("{n} claim period opened", "{n} claim periods opened", n)
+    if kind == NoticeKind.CLAIM_PERIOD_CLOSED:
+        return msg_n("{n} claim period closed", "{n} claim periods closed", n)
+    if kind == NoticeKind.QUOTA_80:
+        return msg_n("{n} voucher almost claimed", "{n} vouchers almost claimed", n)
+    if kind == NoticeKind.DISTRIBUTION_STARTED:
+        return msg_n("{n} distribution started", "{n} distributions started", n)
+    if kind == NoticeKind.DISTRIBUTION_STOPPED:
+        return msg_n("{n} distribution stopped", "{n} distributions stopped", n)
+    if kind == NoticeKind.DROP_SCHEDULED:
+        return msg_n("{n} drop scheduled", "{n} drops scheduled", n)
+    if kind == NoticeKind.DROP_FIRED:
+        return msg_n("{n} drop fired", "{n} drops fired", n)
+    if kind == NoticeKind.LOW_DISCOUNT:
+        return msg_n("{n} low discount warning", "{n} low discount warnings", n)
+    if kind == NoticeKind.DEACTIVATED:
+        return msg_n("{n} voucher deactivated", "{n} vouchers deactivated", n)
+    return msg_n("{n} notice", "{n} notices", n)
+
+
+def merged_heading(kind: str, n: int) -> Message:
+    """The first line of `n` notices of one kind sent as one message."""
+    return seq("📋 ", kind_count(kind, n), ":")
+
+
+def kept_summary(counts: dict[str, int]) -> Message:
+    """One message for the notices kept while the bot was out of the team chat, by kind."""
+    total = sum(counts.values())
+    lines: list[Message | str] = [
+        msg_n(
+            "📥 While I was out of this chat, {n} notice was kept. In short:",
+            "📥 While I was out of this chat, {n} notices were kept. In short:",
+            total,
+        )
+    ]
+    lines += [seq("• ", kind_count(kind, n)) for kind, n in counts.items()]
+    return seq(*lines, sep="\n")
+
+
+def team_chat_paused_text(shop_name: str) -> Message:
+    """To the seller in private: the bot is out of the team chat, and how to fix it."""
+    return msg(
+        "⚠️ I'm no longer in the team chat of <b>{shop}</b>, so team notices are kept, not "
+        "sent. To fix it, add me back to the group and send /team there: I'll deliver what "
+        "was kept.",
+        shop=shop_name,
+    )
