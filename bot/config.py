@@ -7,6 +7,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.db import default_database_url
 
+DEFAULT_DRAND_URLS = (
+    "https://api.drand.sh,https://api2.drand.sh,https://api3.drand.sh,https://drand.cloudflare.com"
+)
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -23,8 +27,14 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     scheduler_enabled: bool = True
     metrics_enabled: bool = True
+    # R-draw4: drand quicknet mirrors, comma-separated; `off` makes seed-only lucky draws.
+    drand_urls: str = DEFAULT_DRAND_URLS
+    # Where people reach this service (links to /verify in the draw notices); unset: no links.
+    public_base_url: str | None = None
 
-    @field_validator("telegram_bot_token", "webhook_url", "webhook_secret", mode="before")
+    @field_validator(
+        "telegram_bot_token", "webhook_url", "webhook_secret", "public_base_url", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -32,3 +42,10 @@ class Settings(BaseSettings):
     @property
     def webhook_mode(self) -> bool:
         return bool(self.webhook_url)
+
+    @property
+    def drand_mirrors(self) -> list[str]:
+        """The drand mirrors lucky draws fetch their round from; [] for `off` (R-draw4)."""
+        if self.drand_urls.strip().lower() in ("", "off"):
+            return []
+        return [u.strip().rstrip("/") for u in self.drand_urls.split(",") if u.strip()]

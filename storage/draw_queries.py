@@ -640,3 +640,52 @@ class EntryContextReader:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+
+
+async def cancelled_draws_before(session: AsyncSession, draw: Draw) -> list[Draw]:
+    """R-draw5: the draws of the same live session cancelled before `draw` opened (a re-roll
+    shows in every later draw's document), oldest first."""
+    stmt = (
+        select(Draw)
+        .where(
+            Draw.session_id == draw.session_id,
+            Draw.status == CANCELLED,
+            col(Draw.drawn_at) <= draw.opened_at,  # a cancelled draw's drawn_at: when
+            col(Draw.distribution_id) != draw.distribution_id,
+        )
+        .order_by(col(Draw.opened_at), col(Draw.distribution_id))
+    )
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def record_beacon(
+    session: AsyncSession, distribution_id: int, signature: str, randomness: str
+) -> None:
+    """R-draw4: the verified round, once (a second process's identical answer changes nothing)."""
+    await session.execute(
+        update(Draw)
+        .where(col(Draw.distribution_id) == distribution_id, col(Draw.beacon_status) == "pending")
+        .values(
+            beacon_status="verified",
+            beacon_signature=signature,
+            beacon_randomness=randomness,
+            beacon_retry_at=None,
+        )
+    )
+
+
+async def give_up_beacon(session: AsyncSession, distribution_id: int) -> None:
+    """R-draw4: no mirror answered in time; the draw is made from the seed alone."""
+    await session.execute(
+        update(Draw)
+        .where(col(Draw.distribution_id) == distribution_id, col(Draw.beacon_status) == "pending")
+        .values(beacon_status="missing", beacon_retry_at=None)
+    )
+
+
+async def retry_beacon_at(session: AsyncSession, distribution_id: int, at: datetime) -> None:
+    await session.execute(
+        update(Draw)
+        .where(col(Draw.distribution_id) == distribution_id, col(Draw.beacon_status) == "pending")
+        .values(beacon_retry_at=at)
+    )

@@ -1,4 +1,4 @@
-"""Lucky draws (R-draw1–R-draw3): entries, the verifiable draw at the close, cancellation.
+"""Lucky draws (R-draw1–R-draw5): entries, the verifiable draw at the close, cancellation.
 
 A draw is a distribution in `draw` mode with a `Draw` row beside it. Life of a draw:
 
@@ -6,14 +6,19 @@ A draw is a distribution in `draw` mode with a `Draw` row beside it. Life of a d
   stored, `sha256(seed)` is published, the team is told. Viewers who meet the task enter.
 - **cancelled**: the distribution stops before the close (host, session end, deactivation,
   end of the claim period; `cancel_draw` from `stop_distribution_row`): nobody wins.
-- **drawn**: at `closes_at` the scheduler calls `close`, once (R-s2):
+- **drawn**: at `closes_at` the scheduler calls `close`, once (R-s2). With a beacon (R-draw4)
+  the close is due at the drand round's time (3–6 s after `closes_at`; entries are refused from
+  `closes_at` on); `close` first fetches and verifies the round, and while no mirror answers it
+  retries every 5 s (the team is told once) for up to 10 minutes, then draws from the seed
+  alone (`beacon_status` = missing). Then:
   1. one transaction takes the draw (`open` → `drawing` with a lease): from then on the entrant
      set is frozen (see `storage.draw_queries`);
   2. the winners are walked in draw order (`core.rules.draws.draw_order`); each gets a claim
      through `ClaimService.award`, the claim store's path, so R-c1's status, limit and quota
      checks hold under its row locks. A winner refused (at the limit) is passed over for the
      next in order; when the voucher can give no more (sold out, not claimable), the walk stops.
-     Each claim carries the idempotency key `draw:<distribution id>:<buyer id>`, so a draw
+     Each claim carries the service's key `draw:<distribution id>:<buyer id>` (in the
+     service's own key space, R-draw5: no client can pre-use it), so a draw
      resumed after a crash (its lease ran out) gives nobody a second claim;
   3. one transaction finishes it (`drawing` → `drawn`, conditional, so only once): result,
      claims linked to the distribution, the distribution stopped, the team told.
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -33,204 +39,56 @@ from core.ids import check_platform_id
 from core.notifications import (
     DrawOutcome,
     Message,
-    draw_cancelled_text,
-    draw_opened_text,
+    draw_beacon_wait_text,
     draw_result_text,
     notify,
     notify_person,
 )
+from core.rules import drand
 from core.rules import draws as rules
 from core.rules.live import Task, TaskType, missing_watch_seconds
 from core.rules.roles import Action, Actor
 from core.rules.vouchers import Status, status_of
 from core.services.base import Service, require
+from core.services.beacon import BeaconFetcher, fetch_verified
 from core.services.claims import ClaimService
-from core.services.live_panel import PanelDraw
+from core.services.draw_life import cancel_draw, idempotency_key, open_draw, panel_draws
+from core.services.draw_views import (
+    BeaconPlan,
+    CancelledDraw,
+    DrawEvent,
+    DrawFigures,
+    DrawView,
+    EntryView,
+    Skipped,
+)
 from core.views import ClaimView
 from storage import draw_queries as dq
 from storage import repositories as repo
-from storage.models import Account, Distribution, Draw, LiveSession, Shop, Voucher
+from storage.models import Distribution, Draw, Voucher
+
+__all__ = [
+    "DrawEvent",
+    "DrawFigures",
+    "DrawService",
+    "DrawView",
+    "EntryView",
+    "Skipped",
+    "cancel_draw",
+    "idempotency_key",
+    "open_draw",
+    "panel_draws",
+]
+
+BEACON_PENDING = rules.BeaconStatus.PENDING
+BEACON_VERIFIED = rules.BeaconStatus.VERIFIED
+BEACON_MISSING = rules.BeaconStatus.MISSING
+# Mirrors publish a round a moment after its time: the first fetch waits this long.
+BEACON_LAG = timedelta(seconds=1)
+log = logging.getLogger(__name__)
 
 # How long one process may take to make a draw before another may resume it.
 DRAW_LEASE = timedelta(seconds=60)
-
-
-def idempotency_key(distribution_id: int, buyer_id: str) -> str:
-    return f"draw:{distribution_id}:{buyer_id}"
-
-
-@dataclass(frozen=True)
-class DrawEvent:
-    """The close a draw still owes (R-s2): due at `closes_at`, or when a stalled draw's lease
-    runs out."""
-
-    at: datetime
-    distribution_id: int
-    shop_id: int
-
-    @property
-    def key(self) -> str:
-        return f"draw:{self.distribution_id}:closed"
-
-    def due(self, now: datetime) -> bool:
-        return now >= self.at
-
-
-@dataclass(frozen=True)
-class Skipped:
-    buyer_id: str
-    reason: str  # limit_reached | sold_out | not_claimable | …  (R-c1's code)
-
-
-@dataclass(frozen=True)
-class DrawView:
-    """What the API, the live panel and the verifier read. `status` is `open` until the
-    result is final (also while the close is being made), then `drawn` or `cancelled`;
-    `seed` is None until drawn."""
-
-    distribution_id: int
-    voucher_id: int
-    session_id: int
-    account_id: int
-    task: Task
-    status: str
-    winners: int
-    entry_minutes: int
-    opened_at: datetime
-    closes_at: datetime
-    entries: int
-    commitment: str
-    seed: str | None
-    drawn_at: datetime | None
-    cancel_reason: str | None
-    claims: tuple[ClaimView, ...] = ()  # in draw order
-    skipped: tuple[Skipped, ...] = ()
-    entrants: tuple[str, ...] | None = None  # sorted by buyer_id; when asked for
-
-    @property
-    def winner_ids(self) -> list[str]:
-        return [c.buyer_id for c in self.claims]
-
-
-
-@dataclass(frozen=True)
-class EntryView:
-    distribution_id: int
-    buyer_id: str
-    entered_at: datetime
-    created: bool  # False: a repeat, answered with the first entry
-
-
-@dataclass(frozen=True)
-class DrawFigures:
-    """Analytics: entries beside claims for one draw distribution."""
-
-    distribution_id: int
-    voucher_id: int
-    session_id: int
-    account_id: int
-    status: str
-    winners: int
-    entries: int
-    claims: int
-    closes_at: datetime
-
-
-# --- used inside LiveService's transactions ---------------------------------------------------
-
-
-async def open_draw(
-    session: AsyncSession,
-    shop: Shop,
-    voucher: Voucher,
-    d: Distribution,
-    *,
-    winners: int,
-    entry_minutes: int,
-    host: Account | None,
-    now: datetime,
-) -> Draw:
-    """R-draw1/R-draw3: the draw row with its fresh seed; the team gets the commitment."""
-    seed = rules.new_seed()
-    draw = Draw(
-        distribution_id=d.id,  # type: ignore[arg-type]
-        shop_id=shop.id,  # type: ignore[arg-type]
-        voucher_id=voucher.id,  # type: ignore[arg-type]
-        session_id=d.session_id,
-        winners=winners,
-        entry_minutes=entry_minutes,
-        opened_at=now,
-        closes_at=now + timedelta(minutes=entry_minutes),
-        seed=seed.hex(),
-        commitment=rules.commitment_of(seed),
-        status=rules.OPEN,
-    )
-    session.add(draw)
-    await session.flush()
-    task = Task(TaskType(d.task_type), d.task_minutes)
-    await notify(
-        session,
-        shop,
-        event_key=f"draw:{d.id}:opened",
-        kind="draw_opened",
-        text=draw_opened_text(
-            host,
-            voucher,
-            d.session_id,
-            task,
-            winners=winners,
-            entry_minutes=entry_minutes,
-            commitment=draw.commitment,
-        ),
-        now=now,
-    )
-    return draw
-
-
-async def cancel_draw(
-    session: AsyncSession,
-    shop: Shop,
-    d: Distribution,
-    now: datetime,
-    reason: str,
-    by: Account | None,
-) -> bool:
-    """R-draw2: a draw stopped before its close is cancelled and nobody wins. True when this
-    call cancelled one (the caller then says nothing more about the stop)."""
-    draw = await dq.cancel_open_draw(session, d.id, now, reason)  # type: ignore[arg-type]
-    if draw is None:
-        return False
-    voucher = await repo.get_voucher(session, shop.id, d.voucher_id)  # type: ignore[arg-type]
-    entries = await dq.count_entries(session, d.id)  # type: ignore[arg-type]
-    await notify(
-        session,
-        shop,
-        event_key=f"draw:{d.id}:cancelled",
-        kind="draw_cancelled",
-        text=draw_cancelled_text(voucher, reason, by, entries),  # type: ignore[arg-type]
-        now=now,
-    )
-    return True
-
-
-async def panel_draws(session: AsyncSession, live: LiveSession, now: datetime) -> list[PanelDraw]:
-    """The running draws of a live session, for the host's live panel (R-live5, R-draw1)."""
-    rows = await repo.active_distributions(session, session_ids=[live.id])  # type: ignore[list-item]
-    draws = await dq.draws_of(session, [d.id for d in rows])  # type: ignore[misc]
-    running = [d for d in rows if d.id in draws and draws[d.id].status == rules.OPEN]  # type: ignore[index]
-    if not running:
-        return []
-    entries = await dq.entry_counts(session, [d.id for d in running])  # type: ignore[misc]
-    vouchers = await repo.vouchers_by_ids(session, [d.voucher_id for d in running])
-    return [
-        PanelDraw(
-            d.id,  # type: ignore[arg-type]
-            vouchers[d.voucher_id].name if d.voucher_id in vouchers else "",
-            entries.get(d.id, 0),  # type: ignore[arg-type]
-            draws[d.id].closes_at,  # type: ignore[index]
-        )
-        for d in running
-    ]
 
 
 # --- the service ------------------------------------------------------------------------------
@@ -239,6 +97,8 @@ async def panel_draws(session: AsyncSession, live: LiveSession, now: datetime) -
 @dataclass
 class DrawService(Service):
     claims: ClaimService = field(default=None)  # type: ignore[assignment]
+    beacon: BeaconFetcher | None = None  # R-draw4: the drand mirrors; None: DRAND_URLS=off
+    verify_base: str | None = None  # PUBLIC_BASE_URL, for the links to /verify
     _writer: dq.EntryWriter | None = None
     _reader: dq.EntryContextReader | None = None
 
@@ -353,14 +213,15 @@ class DrawService(Service):
         self, session: AsyncSession, draw: Draw, d: Distribution, *, with_entrants: bool
     ) -> DrawView:
         drawn = draw.status == rules.DRAWN
-        seed = bytes.fromhex(draw.seed)
+        beacon = _beacon_of(draw) if drawn else None
+        key = drand.draw_key(bytes.fromhex(draw.seed), beacon.randomness if beacon else None)
         claims: tuple[ClaimView, ...] = ()
         if drawn:
             now = self.clock.now()
             rows = await dq.claims_of_draw(session, draw.distribution_id)
             views = [ClaimView.of(c, now) for c in rows]
             claims = tuple(
-                sorted(views, key=lambda c: (rules.ticket(seed, c.buyer_id), c.buyer_id))
+                sorted(views, key=lambda c: (rules.ticket(key, c.buyer_id), c.buyer_id))
             )
         entrant_list: tuple[str, ...] | None = None
         if with_entrants:
@@ -373,6 +234,16 @@ class DrawService(Service):
         else:
             entries = await dq.count_entries(session, draw.distribution_id)
         skipped = tuple(Skipped(**s) for s in json.loads(draw.skipped or "[]"))
+        earlier = await dq.cancelled_draws_before(session, draw)
+        counts = await dq.entry_counts(session, [c.distribution_id for c in earlier])
+        plan = None
+        if draw.beacon_round is not None:
+            plan = BeaconPlan(
+                draw.beacon_chain or drand.CHAIN_HASH,
+                draw.beacon_round,
+                drand.round_time(draw.beacon_round),
+            )
+        revealed = draw.status in (rules.DRAWN, rules.CANCELLED)
         return DrawView(
             distribution_id=draw.distribution_id,
             voucher_id=draw.voucher_id,
@@ -386,12 +257,28 @@ class DrawService(Service):
             closes_at=draw.closes_at,
             entries=entries,
             commitment=draw.commitment,
-            seed=draw.seed if drawn else None,
-            drawn_at=draw.drawn_at if draw.status in (rules.DRAWN, rules.CANCELLED) else None,
+            seed=draw.seed if revealed else None,
+            drawn_at=draw.drawn_at if revealed else None,
             cancel_reason=draw.cancel_reason,
             claims=claims,
             skipped=skipped,
             entrants=entrant_list,
+            beacon_plan=plan,
+            beacon=beacon,
+            waiting_for_beacon=draw.beacon_retry_at is not None and not revealed,
+            cancelled_earlier=tuple(
+                CancelledDraw(
+                    distribution_id=c.distribution_id,
+                    voucher_id=c.voucher_id,
+                    opened_at=c.opened_at,
+                    cancelled_at=c.drawn_at,
+                    cancel_reason=c.cancel_reason,
+                    commitment=c.commitment,
+                    seed=c.seed,
+                    entries=counts.get(c.distribution_id, 0),
+                )
+                for c in earlier
+            ),
         )
 
     async def figures(
@@ -434,14 +321,7 @@ class DrawService(Service):
     async def pending_events(self) -> list[DrawEvent]:
         async with self.db.read() as session:
             rows = await dq.draws_owing_a_close(session)
-        return [
-            DrawEvent(
-                max(d.closes_at, d.lease_until) if d.lease_until else d.closes_at,
-                d.distribution_id,
-                d.shop_id,
-            )
-            for d in rows
-        ]
+        return [DrawEvent(_due_at(d), d.distribution_id, d.shop_id) for d in rows]
 
     async def apply(self, event: DrawEvent) -> bool:
         return await self.close(event.distribution_id)
@@ -449,6 +329,8 @@ class DrawService(Service):
     async def close(self, distribution_id: int) -> bool:
         """Makes the draw if its window closed and nobody made it; True when this call did."""
         now = self.clock.now()
+        if not await self._settle_beacon(distribution_id, now):
+            return False  # the round is awaited: the next try is `beacon_retry_at`
         async with self.db.write() as session:
             before = await dq.draw_of(session, distribution_id)
             resumed = before is not None and before.status == rules.DRAWING
@@ -458,7 +340,8 @@ class DrawService(Service):
             d = await session.get(Distribution, distribution_id)
         async with self.db.read() as session:
             entrants = await dq.entrants(session, distribution_id)
-        order = rules.draw_order(bytes.fromhex(draw.seed), entrants)
+        randomness = draw.beacon_randomness if draw.beacon_status == BEACON_VERIFIED else None
+        order = rules.draw_order(drand.draw_key(bytes.fromhex(draw.seed), randomness), entrants)
         claims, skipped = await self._award_in_order(draw, d, order, resumed)  # type: ignore[arg-type]
         done = self.clock.now()
         async with self.db.write() as session:
@@ -479,7 +362,14 @@ class DrawService(Service):
             await repo.stop_distribution(session, distribution_id, done, "drawn")
             shop = await self._shop(session, draw.shop_id)
             voucher = await repo.get_voucher(session, draw.shop_id, draw.voucher_id)
-            text = result_text(voucher, draw, len(order), len(claims), skipped)  # type: ignore[arg-type]
+            text = result_text(
+                voucher,  # type: ignore[arg-type]
+                draw,
+                len(order),
+                len(claims),
+                skipped,
+                rules.verify_url(self.verify_base, distribution_id, draw.commitment),
+            )
             await notify(
                 session,
                 shop,
@@ -501,6 +391,53 @@ class DrawService(Service):
                     now=done,
                 )
         return True
+
+    async def _settle_beacon(self, distribution_id: int, now: datetime) -> bool:
+        """R-draw4: True when the close may go on — the draw's round is fetched and verified,
+        or it has none, or it was awaited for 10 minutes (then the draw is made from the seed
+        alone). False while the round is awaited: the next try is due in 5 s, and the team
+        hears once that the draw waits."""
+        async with self.db.read() as session:
+            draw = await dq.draw_of(session, distribution_id)
+        if (
+            draw is None
+            or draw.beacon_status != BEACON_PENDING
+            or draw.beacon_round is None
+            or draw.status not in (rules.OPEN, rules.DRAWING)
+            or now < draw.closes_at
+        ):
+            return True  # nothing to fetch: begin_draw decides
+        if now < drand.round_time(draw.beacon_round):
+            return False  # not published yet (the event is due at the round's time)
+        found = None
+        if self.beacon is not None:
+            try:
+                found = await fetch_verified(self.beacon, draw.beacon_round)
+            except Exception:  # a fetcher's failure is a mirror that did not answer
+                log.exception("drand round %d: fetch failed", draw.beacon_round)
+        gave_up = self.beacon is None or now >= drand.round_time(draw.beacon_round) + (
+            drand.WAIT_AT_MOST
+        )
+        async with self.db.write() as session:
+            if found is not None:
+                await dq.record_beacon(session, distribution_id, found.signature, found.randomness)
+                return True
+            if gave_up:
+                await dq.give_up_beacon(session, distribution_id)
+                return True
+            await dq.retry_beacon_at(session, distribution_id, now + drand.RETRY_EVERY)
+            if draw.beacon_retry_at is None:  # the first miss: the team hears it once
+                shop = await self._shop(session, draw.shop_id)
+                voucher = await repo.get_voucher(session, draw.shop_id, draw.voucher_id)
+                await notify(
+                    session,
+                    shop,
+                    event_key=f"draw:{distribution_id}:beacon_wait",
+                    kind="draw_beacon_wait",
+                    text=draw_beacon_wait_text(voucher, draw.session_id),  # type: ignore[arg-type]
+                    now=now,
+                )
+        return False
 
     async def _award_in_order(
         self, draw: Draw, d: Distribution, order: list[str], resumed: bool
@@ -525,7 +462,7 @@ class DrawService(Service):
                     claims.append(result)
                 else:
                     skipped.append(Skipped(buyer, result))
-                    stop = stop or result in ("sold_out", "not_claimable", "voucher_not_found")
+                    stop = stop or result in rules.ENDING_REASONS
             if stop:  # the voucher can give nobody a claim any more
                 break
         return claims, skipped
@@ -594,13 +531,42 @@ def _closed(status: str) -> ClaimRefused:
         rules.CANCELLED: "This lucky draw was cancelled.",
         rules.DRAWN: "This lucky draw is over.",
     }.get(status, "Entries to this lucky draw have closed.")
-    return ClaimRefused(text, code="draw_closed", status=shown)
+    # The draw's status, named for what it is (a voucher's `status` is `voucher_status`).
+    return ClaimRefused(text, code=rules.DrawCode.DRAW_CLOSED, draw_status=shown)
+
+
+def _due_at(d: Draw) -> datetime:
+    """When the close of `d` is next due (R-s2, R-draw4)."""
+    at = d.closes_at
+    if d.beacon_status == BEACON_PENDING and d.beacon_round is not None:
+        at = max(at, drand.round_time(d.beacon_round) + BEACON_LAG)
+    for later in (d.beacon_retry_at, d.lease_until):
+        if later is not None:
+            at = max(at, later)
+    return at
+
+
+def _beacon_of(draw: Draw) -> drand.BeaconRound | None:
+    if draw.beacon_status != BEACON_VERIFIED or draw.beacon_round is None:
+        return None
+    return drand.BeaconRound(
+        draw.beacon_chain or drand.CHAIN_HASH,
+        draw.beacon_round,
+        draw.beacon_signature or "",
+        draw.beacon_randomness or "",
+    )
 
 
 def result_text(
-    voucher: Voucher, draw: Draw, entries: int, claims: int, skipped: list[Skipped]
+    voucher: Voucher,
+    draw: Draw,
+    entries: int,
+    claims: int,
+    skipped: list[Skipped],
+    verify_url: str | None = None,
 ) -> Message:
-    """The team's message at the close: entries, winners and claims made (R-draw3)."""
+    """The team's message at the close: entries, winners and claims made (R-draw3), what
+    decided it (R-draw4) and where to check it."""
     reasons = {s.reason for s in skipped}
     return draw_result_text(
         voucher,
@@ -612,6 +578,9 @@ def result_text(
             over_limit=sum(1 for s in skipped if s.reason == "limit_reached"),
             sold_out="sold_out" in reasons,
             not_claimable="not_claimable" in reasons,
-            seed=draw.seed,
+            fingerprint=rules.fingerprint(draw.commitment),
+            beacon=draw.beacon_status == BEACON_VERIFIED,
+            beacon_missing=draw.beacon_status == BEACON_MISSING,
+            verify_url=verify_url,
         ),
     )
