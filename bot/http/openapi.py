@@ -89,6 +89,7 @@ PROBLEM_CODES: dict[str, dict[int, tuple[str, ...]]] = {
             "not_distributable",
             "sold_out",
             "distribution_active",
+            "draw_outlives_voucher",
         ),
     },
     "stop_distribution": {404: ("distribution_not_found",)},

@@ -460,9 +460,9 @@ class DrawService(Service):
             for buyer, result in zip(batch, results, strict=True):
                 if isinstance(result, ClaimView):
                     claims.append(result)
-                else:
+                elif not stop:  # the walk ends at the first sold_out / not_claimable
                     skipped.append(Skipped(buyer, result))
-                    stop = stop or result in rules.ENDING_REASONS
+                    stop = result in rules.ENDING_REASONS
             if stop:  # the voucher can give nobody a claim any more
                 break
         return claims, skipped

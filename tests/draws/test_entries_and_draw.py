@@ -241,7 +241,11 @@ async def test_r_draw2_resumed_draw_gives_nobody_a_second_claim(services: Servic
     from core.services.draws import idempotency_key
 
     await services.claims.award(
-        seller.shop_id, v.id, order[0], session_id=s.id, account_id=s.account_id,
+        seller.shop_id,
+        v.id,
+        order[0],
+        session_id=s.id,
+        account_id=s.account_id,
         idempotency_key=idempotency_key(d.id, order[0]),
     )
     assert not await services.draws.close(d.id)  # its lease still holds
@@ -291,7 +295,9 @@ async def test_r_draw5_draw_outliving_the_claim_period_is_refused_at_issue(
     assert exc.value.extra["close_by"] == close_by.isoformat()
     assert exc.value.extra["max_entry_minutes"] == 1
     # one minute fits: accepted
-    d = await services.live.issue(seller, s.id, v.id, "none", mode="draw", winners=1, entry_minutes=1)
+    d = await services.live.issue(
+        seller, s.id, v.id, "none", mode="draw", winners=1, entry_minutes=1
+    )
     assert d.mode == "draw"
 
 

@@ -24,9 +24,7 @@ depends_on: str | Sequence[str] | None = None
 # core.services.claims.SERVICE_KEY_MARK: the service's own keys start with U+001F, which no
 # client Idempotency-Key may contain (R-draw5).
 _MARKED = "{mark} || idempotency_key"
-_DRAW_KEY = (
-    "idempotency_key = 'draw:' || CAST(distribution_id AS VARCHAR) || ':' || buyer_id"
-)
+_DRAW_KEY = "idempotency_key = 'draw:' || CAST(distribution_id AS VARCHAR) || ':' || buyer_id"
 
 
 def upgrade() -> None:
