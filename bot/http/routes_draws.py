@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Literal
 
+from aiohttp import web
 from pydantic import Field
 
 from bot.http.inputs import DistributionPath, DrawFiguresQuery, DrawQuery, EntryIn
@@ -102,6 +104,19 @@ class DrawFiguresOut(Out):
 
 
 DrawFiguresPage = _page(DrawFiguresOut, "DrawFiguresPage")
+
+
+VERIFY_PAGE = Path(__file__).with_name("static") / "verify.html"
+
+
+async def verify_page(request: web.Request) -> web.StreamResponse:
+    """The third-party verifier (R-draw5): one static page, the same for everyone."""
+    return web.Response(
+        body=VERIFY_PAGE.read_bytes(),
+        content_type="text/html",
+        charset="utf-8",
+        headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 def entry_out(e: EntryView) -> EntryOut:
@@ -219,8 +234,8 @@ ROUTES = [
         problems=(409,),
         description="R-draw1: one entry per buyer (201; a repeat answers the first entry with "
         "200). Refusals are 409 problems with R-c1's codes in R-c1's order: `not_claimable` "
-        "(with `status`), `draw_closed` (the window closed or the draw was cancelled, with "
-        "`status`), `task_not_met`, `limit_reached`; `not_a_draw` for a first-come "
+        "(with `voucher_status`), `draw_closed` (the window closed or the draw was cancelled, "
+        "with `draw_status`), `task_not_met`, `limit_reached`; `not_a_draw` for a first-come "
         "distribution; an unknown distribution is a 404 `distribution_not_found`.",
     ),
     Route(
@@ -232,9 +247,24 @@ ROUTES = [
         params=DistributionPath,
         query=DrawQuery,
         response=DrawOut,
-        description="R-draw3: `seed` is null until drawn; sha256(seed) equals `commitment`, and "
-        "the winners follow from `seed` and `entrants` (docs/draws.md; `python -m "
-        "bot.verify_draw` recomputes them).",
+        description="R-draw3–R-draw5: `seed` is null until drawn or cancelled; sha256(seed) "
+        "equals `commitment`; `beacon_round` is the drand quicknet round fixed at open and "
+        "`beacon` the verified round once drawn (null: drawn from the seed alone); the winners "
+        "follow from `seed`, `beacon` and `entrants`; `cancelled_draws` lists the session's "
+        "draws cancelled before this one opened (docs/draws.md; `voucherbot verify-draw` and "
+        "the /verify page recompute them).",
+    ),
+    Route(
+        "GET",
+        "/verify",
+        "A page that checks a lucky draw in the browser",
+        "draws",
+        raw=verify_page,
+        auth=False,
+        media_type="text/html",
+        description="R-draw5: static HTML and JavaScript (Web Crypto, no external resources) "
+        "that recomputes a draw from its pasted document; `?commitment=` fills in the "
+        "commitment seen at open.",
     ),
     Route(
         "GET",
