@@ -138,6 +138,8 @@ async def panel_draws(session: AsyncSession, live: LiveSession, now: datetime) -
             vouchers[d.voucher_id].name if d.voucher_id in vouchers else "",
             entries.get(d.id, 0),  # type: ignore[arg-type]
             draws[d.id].closes_at,  # type: ignore[index]
+            rules.fingerprint(draws[d.id].commitment),  # type: ignore[index]
+            draws[d.id].beacon_retry_at is not None,  # type: ignore[index]
         )
         for d in running
     ]

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from bot.verify_draw import main as verify_main
 from bot.verify_draw import verify
-from core.errors import ValidationFailed
+from core.errors import Conflict, ValidationFailed
 from core.rules import draws as rules
 from core.services import Services
 from tests.api.conftest import Api
 from tests.conftest import draft
-from tests.draws.helpers import open_draw
+from tests.draws.helpers import live_voucher, open_draw
 from tests.draws.test_api import _draw, _enter
 
 
@@ -146,3 +146,27 @@ async def test_r_draw5_verifier_rejects_tampered_documents(api: Api, tmp_path) -
     assert verify_main([str(path), "--commitment", draw["commitment"]]) == 0
     assert verify_main([str(path), "--commitment", "ab" * 32]) == 1
     assert not verify(draw, "ab" * 32).ok
+
+
+@pytest.mark.parametrize("language", ["en", "id", "th", "vi", "ms", "es"])
+async def test_r_draw5_outliving_refusal_in_the_bots_words(
+    services: Services, seller, clock, language: str
+) -> None:
+    from bot.i18n import speaking
+    from bot.telegram.wording import refusal_text
+
+    v = await live_voucher(services, seller, ends_at=clock.now() + timedelta(minutes=3))
+    s = await services.live.start_session(seller)
+    with pytest.raises(Conflict) as exc:
+        await services.live.issue(
+            seller, s.id, v.id, "none", mode="draw", winners=1, entry_minutes=10
+        )
+    with speaking(language):
+        text = refusal_text(exc.value)
+    assert "draw_outlives_voucher" not in text and "close_by" not in text
+    from bot.i18n import when
+
+    with speaking(language):
+        close_by = when(datetime.fromisoformat(exc.value.extra["close_by"]), "UTC")
+    assert close_by in text  # the moment entries must close by, on the shop's clock
+    assert "2" in text.replace(close_by, "")  # at most 2 minutes of entries
