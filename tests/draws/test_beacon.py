@@ -215,3 +215,45 @@ async def test_r_draw4_off_makes_seed_only_draws(db: Database, clock: FrozenCloc
     assert view.beacon is None and view.winner_ids == ["a"]
     verdict = verify(document(view))
     assert verdict.ok and any("seed-only" in n for n in verdict.notes)
+
+
+def test_r_draw4_second_worked_example_of_the_docs() -> None:
+    """docs/draws.md's second example (a beacon and a skip): its numbers come from this code,
+    and the document it shows verifies."""
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    seed = bytes.fromhex("3f1c9a0e5b7d2846a1c0f9e8d7b6a5948372615f4e3d2c1b0a99887766554433")
+    closes_at = datetime(2026, 9, 17, 15, 23, 36, tzinfo=UTC)
+    assert drand.round_for(closes_at) == ROUND
+    sig = RECORDED_ROUNDS[ROUND]
+    randomness = drand.randomness_of(sig)
+    key = drand.draw_key(seed, randomness)
+    entrants = [f"viewer-{i}" for i in range(1, 6)]
+    order = rules.draw_order(key, entrants)
+    assert order == ["viewer-2", "viewer-3", "viewer-4", "viewer-5", "viewer-1"]
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "draws.md").read_text()
+    for value in (randomness, key.hex(), drand.message(ROUND).hex(), sig):
+        assert value in docs
+    for buyer in entrants:
+        assert f"| {buyer} | `{rules.ticket(key, buyer)}` |" in docs
+    doc = {
+        "status": "drawn",
+        "entries": 5,
+        "winners": 2,
+        "commitment": rules.commitment_of(seed),
+        "seed": seed.hex(),
+        "beacon_round": {"chain_hash": drand.CHAIN_HASH, "round": ROUND},
+        "beacon": {
+            "chain_hash": drand.CHAIN_HASH,
+            "round": ROUND,
+            "signature": sig,
+            "randomness": randomness,
+        },
+        "skipped": [{"buyer_id": "viewer-2", "reason": "limit_reached"}],
+        "claims": [{"buyer_id": "viewer-3"}, {"buyer_id": "viewer-4"}],
+        "winner_ids": ["viewer-3", "viewer-4"],
+        "entrants": entrants,
+        "cancelled_draws": [],
+    }
+    assert verify(doc).ok
