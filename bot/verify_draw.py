@@ -184,14 +184,17 @@ def verify(draw: dict[str, Any], commitment_seen: str | None = None) -> Verdict:
 def _check_walk(draw: dict[str, Any], order: list[str], problems: list[str]) -> list[str]:
     """Replays the walk of the draw order: who must have won, given the skipped entrants."""
     skipped = draw.get("skipped", [])
-    reasons: dict[str, str] = {}
+    reasons: dict[Any, Any] = {}
     for s in skipped if isinstance(skipped, list) else []:
         buyer, reason = (s.get("buyer_id"), s.get("reason")) if isinstance(s, dict) else (s, s)
+        if not isinstance(buyer, str):
+            problems.append(f"{s!r} is not a skipped entrant ({{buyer_id, reason}})")
+            continue
         if reason not in SKIP_REASONS:
             problems.append(f"{reason!r} is not a documented skip reason {SKIP_REASONS}")
         if buyer in reasons:
             problems.append(f"{buyer!r} is skipped twice")
-        reasons[buyer] = reason  # type: ignore[index]
+        reasons[buyer] = reason
     position = {b: i for i, b in enumerate(order)}
     if any(b not in position for b in reasons):
         problems.append("a buyer reported as skipped did not enter")
