@@ -15,6 +15,7 @@ from bot.verify_draw import verify
 from core.errors import Conflict, ValidationFailed
 from core.rules import draws as rules
 from core.services import Services
+from storage import draw_queries as dq
 from tests.api.conftest import Api
 from tests.conftest import draft
 from tests.draws.helpers import live_voucher, open_draw
@@ -30,7 +31,12 @@ async def test_r_draw5_client_idempotency_key_cannot_hijack_a_winner(api: Api) -
     for b in buyers:
         await _enter(api, d, b)
     other = await api.voucher(name="Other", total_quantity=100, per_customer_limit=5)
-    for b in buyers[1:]:  # everyone but the attacker's favourite
+    # the attacker's favourite: the last in draw order (the test reads the seed), so that a
+    # successful hijack is never confused with luck
+    async with api.services.db.read() as session:
+        row = await dq.draw_of(session, d["id"])
+    favourite = rules.draw_order(bytes.fromhex(row.seed), buyers)[-1]  # type: ignore[union-attr]
+    for b in [b for b in buyers if b != favourite]:  # everyone but the favourite
         # (the service's own keys start with U+001F, which an HTTP header cannot carry and
         # the claim path refuses: test_r_draw5_service_key_mark_refused_from_clients)
         await api.ok(
@@ -45,7 +51,7 @@ async def test_r_draw5_client_idempotency_key_cannot_hijack_a_winner(api: Api) -
     draw = await api.ok("GET", f"/v1/distributions/{d['id']}/draw")
     assert draw["skipped"] == [] and len(draw["winner_ids"]) == 1
     order = rules.draw_order(bytes.fromhex(draw["seed"]), buyers)
-    assert draw["winner_ids"] == order[:1]
+    assert draw["winner_ids"] == order[:1] and order[0] != favourite
     assert verify(draw).ok
 
 
