@@ -257,3 +257,30 @@ def test_r_draw4_second_worked_example_of_the_docs() -> None:
         "cancelled_draws": [],
     }
     assert verify(doc).ok
+
+
+def test_r_draw4_panel_shows_the_code_and_the_wait() -> None:
+    """The host's panel (R-live5): each draw's fingerprint, and the wait for drand."""
+    from bot.telegram.live_panel import render
+    from core.services.live_panel import PanelDraw, PanelView
+
+    now = T0
+    view = PanelView(
+        session_id=3,
+        shop_id=1,
+        account_id=1,
+        host_role="seller",
+        host_chat_id=None,
+        currency="USD",
+        timezone="UTC",
+        started_at=now,
+        ended_at=None,
+        now=now,
+        draws=(
+            PanelDraw(7, "Live 5 off", 4, now + timedelta(minutes=2), "c358 b4fd"),
+            PanelDraw(8, "Live 9 off", 9, now, "1f2e 3d4c", waiting_for_beacon=True),
+        ),
+    )
+    text, _ = render(view)
+    assert "Live 5 off</b>: 4 entries · closes in 2 min · code c358 b4fd" in text
+    assert "Live 9 off</b>: 9 entries · waiting for drand" in text
