@@ -99,6 +99,7 @@ PROBLEM_CODES: dict[str, dict[int, tuple[str, ...]]] = {
         409: ("not_claimable", "draw_closed", "task_not_met", "limit_reached", "not_a_draw"),
     },
     "get_draw": {404: ("distribution_not_found", "draw_not_found")},
+    "verify_page": {},
     "draw_figures": {},
     "list_drops": _SESSION_404,
     "cancel_drop": {404: ("drop_not_found",), 409: ("drop_not_pending",)},
