@@ -1,6 +1,7 @@
-"""A lucky draw's life inside other services' transactions (R-draw1–R-draw5): opening it
-(LiveService.issue, a timed drop), cancelling it (a stop before the close), its lines on the
-host's live panel, and the service's own idempotency key of a winner's claim."""
+"""The pure parts of a lucky draw's life (R-draw1–R-draw5), beside core/services/draws.py:
+the service's own idempotency key of a winner's claim, the running draws on the host's live
+panel, what an entry gets (`verdict`), when a close is due (`due_at`), the verified beacon of
+a draw row, and the team's result message."""
 
 from __future__ import annotations
 
@@ -8,119 +9,30 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.notifications import draw_cancelled_text, draw_opened_text, notify
+from core.errors import ClaimRefused
+from core.notifications import DrawOutcome, Message, draw_result_text
 from core.rules import drand
 from core.rules import draws as rules
-from core.rules.live import Task, TaskType
+from core.rules.live import TaskType, missing_watch_seconds
+from core.rules.vouchers import Status, status_of
 from core.services.claims import service_key
+from core.services.draw_views import Skipped
 from core.services.live_panel import PanelDraw
 from storage import draw_queries as dq
 from storage import repositories as repo
-from storage.models import Account, Distribution, Draw, LiveSession, Shop, Voucher
+from storage.models import Draw, LiveSession, Voucher
 
 BEACON_PENDING = rules.BeaconStatus.PENDING
+BEACON_VERIFIED = rules.BeaconStatus.VERIFIED
+BEACON_MISSING = rules.BeaconStatus.MISSING
+# Mirrors publish a round a moment after its time: the first fetch waits this long.
+BEACON_LAG = timedelta(seconds=1)
 
 
 def idempotency_key(distribution_id: int, buyer_id: str) -> str:
     """A winner's claim key, in the service's own key space (R-draw5): no client's
     Idempotency-Key can take it before the close."""
     return service_key(f"draw:{distribution_id}:{buyer_id}")
-
-
-# --- used inside LiveService's transactions ---------------------------------------------------
-
-
-async def open_draw(
-    session: AsyncSession,
-    shop: Shop,
-    voucher: Voucher,
-    d: Distribution,
-    *,
-    winners: int,
-    entry_minutes: int,
-    host: Account | None,
-    now: datetime,
-    beacon: bool = False,
-    verify_base: str | None = None,
-) -> Draw:
-    """R-draw1/R-draw3: the draw row with its fresh seed; the team gets the commitment (as a
-    fingerprint and a link). R-draw4: with `beacon`, the drand round the order will also
-    depend on is fixed now: the first whose time is at least 3 s after `closes_at`."""
-    seed = rules.new_seed()
-    closes_at = now + timedelta(minutes=entry_minutes)
-    draw = Draw(
-        distribution_id=d.id,  # type: ignore[arg-type]
-        shop_id=shop.id,  # type: ignore[arg-type]
-        voucher_id=voucher.id,  # type: ignore[arg-type]
-        session_id=d.session_id,
-        winners=winners,
-        entry_minutes=entry_minutes,
-        opened_at=now,
-        closes_at=closes_at,
-        seed=seed.hex(),
-        commitment=rules.commitment_of(seed),
-        status=rules.OPEN,
-    )
-    if beacon:
-        draw.beacon_chain = drand.CHAIN_HASH
-        draw.beacon_round = drand.round_for(closes_at)
-        draw.beacon_status = BEACON_PENDING
-    session.add(draw)
-    await session.flush()
-    task = Task(TaskType(d.task_type), d.task_minutes)
-    await notify(
-        session,
-        shop,
-        event_key=f"draw:{d.id}:opened",
-        kind="draw_opened",
-        text=draw_opened_text(
-            host,
-            voucher,
-            d.session_id,
-            task,
-            winners=winners,
-            entry_minutes=entry_minutes,
-            fingerprint=rules.fingerprint(draw.commitment),
-            beacon=beacon,
-            verify_url=rules.verify_url(verify_base, draw.distribution_id, draw.commitment),
-        ),
-        now=now,
-    )
-    return draw
-
-
-async def cancel_draw(
-    session: AsyncSession,
-    shop: Shop,
-    d: Distribution,
-    now: datetime,
-    reason: str,
-    by: Account | None,
-    verify_base: str | None = None,
-) -> bool:
-    """R-draw2: a draw stopped before its close is cancelled and nobody wins. True when this
-    call cancelled one (the caller then says nothing more about the stop)."""
-    draw = await dq.cancel_open_draw(session, d.id, now, reason)  # type: ignore[arg-type]
-    if draw is None:
-        return False
-    voucher = await repo.get_voucher(session, shop.id, d.voucher_id)  # type: ignore[arg-type]
-    entries = await dq.count_entries(session, d.id)  # type: ignore[arg-type]
-    await notify(
-        session,
-        shop,
-        event_key=f"draw:{d.id}:cancelled",
-        kind="draw_cancelled",
-        text=draw_cancelled_text(
-            voucher,  # type: ignore[arg-type]
-            reason,
-            by,
-            entries,
-            rules.fingerprint(draw.commitment),
-            rules.verify_url(verify_base, draw.distribution_id, draw.commitment),
-        ),
-        now=now,
-    )
-    return True
 
 
 async def panel_draws(session: AsyncSession, live: LiveSession, now: datetime) -> list[PanelDraw]:
@@ -143,3 +55,107 @@ async def panel_draws(session: AsyncSession, live: LiveSession, now: datetime) -
         )
         for d in running
     ]
+
+
+def entry_verdict(
+    ctx: dq.EntryContext | None, now: datetime, task_met: bool = False
+) -> dq.EntryResult:
+    """R-draw1: what an entry gets, from everything it is checked against, in R-c1's order:
+    the voucher (not_claimable), a repeat (the first entry, whatever changed since), the
+    window (draw_closed), the task (`task`: the claim path's check decides), the limit."""
+    if ctx is None:
+        return dq.EntryResult("missing")
+    status = status_of(ctx.starts_at, ctx.ends_at, ctx.deactivated_at, now)
+    if status != Status.ONGOING:
+        return dq.EntryResult(
+            "refused",
+            error=ClaimRefused(
+                f"This voucher is {status.value}.", code="not_claimable", status=status.value
+            ),
+        )
+    if ctx.entered_at is not None:
+        return dq.EntryResult("repeat", ctx.entered_at)
+    if ctx.status != rules.OPEN or ctx.stopped_at is not None or now >= ctx.closes_at:
+        return dq.EntryResult("closed", status=ctx.status)
+    watch_met = ctx.task_type == TaskType.WATCH and not missing_watch_seconds(
+        ctx.task_minutes or 0, ctx.watched_seconds
+    )
+    if not task_met and ctx.task_type != TaskType.NONE and not watch_met:
+        return dq.EntryResult("task")
+    if ctx.buyer_claims >= ctx.per_customer_limit:
+        limit = ctx.per_customer_limit
+        times = "once" if limit == 1 else f"{limit} times"
+        return dq.EntryResult(
+            "refused",
+            error=ClaimRefused(
+                f"You have already claimed this voucher {times}.",
+                code="limit_reached",
+                limit=limit,
+            ),
+        )
+    return dq.EntryResult("enter")
+
+
+def entry_verdict_task_met(ctx: dq.EntryContext | None, now: datetime) -> dq.EntryResult:
+    return entry_verdict(ctx, now, task_met=True)
+
+
+def closed(status: str) -> ClaimRefused:
+    shown = rules.OPEN if status == rules.DRAWING else status
+    text = {
+        rules.CANCELLED: "This lucky draw was cancelled.",
+        rules.DRAWN: "This lucky draw is over.",
+    }.get(status, "Entries to this lucky draw have closed.")
+    # The draw's status, named for what it is (a voucher's `status` is `voucher_status`).
+    return ClaimRefused(text, code=rules.DrawCode.DRAW_CLOSED, draw_status=shown)
+
+
+def due_at(d: Draw) -> datetime:
+    """When the close of `d` is next due (R-s2, R-draw4)."""
+    at = d.closes_at
+    if d.beacon_status == BEACON_PENDING and d.beacon_round is not None:
+        at = max(at, drand.round_time(d.beacon_round) + BEACON_LAG)
+    for later in (d.beacon_retry_at, d.lease_until):
+        if later is not None:
+            at = max(at, later)
+    return at
+
+
+def beacon_of(draw: Draw) -> drand.BeaconRound | None:
+    if draw.beacon_status != BEACON_VERIFIED or draw.beacon_round is None:
+        return None
+    return drand.BeaconRound(
+        draw.beacon_chain or drand.CHAIN_HASH,
+        draw.beacon_round,
+        draw.beacon_signature or "",
+        draw.beacon_randomness or "",
+    )
+
+
+def result_text(
+    voucher: Voucher,
+    draw: Draw,
+    entries: int,
+    claims: int,
+    skipped: list[Skipped],
+    verify_url: str | None = None,
+) -> Message:
+    """The team's message at the close: entries, winners and claims made (R-draw3), what
+    decided it (R-draw4) and where to check it."""
+    reasons = {s.reason for s in skipped}
+    return draw_result_text(
+        voucher,
+        DrawOutcome(
+            session_id=draw.session_id,
+            prizes=draw.winners,
+            entries=entries,
+            claims=claims,
+            over_limit=sum(1 for s in skipped if s.reason == "limit_reached"),
+            sold_out="sold_out" in reasons,
+            not_claimable="not_claimable" in reasons,
+            fingerprint=rules.fingerprint(draw.commitment),
+            beacon=draw.beacon_status == BEACON_VERIFIED,
+            beacon_missing=draw.beacon_status == BEACON_MISSING,
+            verify_url=verify_url,
+        ),
+    )

@@ -37,22 +37,31 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import ClaimRefused, Conflict, NotFound
 from core.ids import check_platform_id
 from core.notifications import (
-    DrawOutcome,
-    Message,
     draw_beacon_wait_text,
-    draw_result_text,
+    draw_cancelled_text,
+    draw_opened_text,
     notify,
     notify_person,
 )
 from core.rules import drand
 from core.rules import draws as rules
-from core.rules.live import Task, TaskType, missing_watch_seconds
+from core.rules.live import Task, TaskType
 from core.rules.roles import Action, Actor
-from core.rules.vouchers import Status, status_of
 from core.services.base import Service, require
 from core.services.beacon import BeaconFetcher, fetch_verified
 from core.services.claims import ClaimService
-from core.services.draw_life import cancel_draw, idempotency_key, open_draw, panel_draws
+from core.services.draw_life import (
+    BEACON_PENDING,
+    BEACON_VERIFIED,
+    beacon_of,
+    closed,
+    due_at,
+    entry_verdict,
+    entry_verdict_task_met,
+    idempotency_key,
+    panel_draws,
+    result_text,
+)
 from core.services.draw_views import (
     BeaconPlan,
     CancelledDraw,
@@ -65,7 +74,7 @@ from core.services.draw_views import (
 from core.views import ClaimView
 from storage import draw_queries as dq
 from storage import repositories as repo
-from storage.models import Distribution, Draw, Voucher
+from storage.models import Account, Distribution, Draw, Shop, Voucher
 
 __all__ = [
     "DrawEvent",
@@ -80,15 +89,106 @@ __all__ = [
     "panel_draws",
 ]
 
-BEACON_PENDING = rules.BeaconStatus.PENDING
-BEACON_VERIFIED = rules.BeaconStatus.VERIFIED
-BEACON_MISSING = rules.BeaconStatus.MISSING
-# Mirrors publish a round a moment after its time: the first fetch waits this long.
-BEACON_LAG = timedelta(seconds=1)
 log = logging.getLogger(__name__)
 
 # How long one process may take to make a draw before another may resume it.
 DRAW_LEASE = timedelta(seconds=60)
+
+
+# --- used inside LiveService's transactions ---------------------------------------------------
+
+
+async def open_draw(
+    session: AsyncSession,
+    shop: Shop,
+    voucher: Voucher,
+    d: Distribution,
+    *,
+    winners: int,
+    entry_minutes: int,
+    host: Account | None,
+    now: datetime,
+    beacon: bool = False,
+    verify_base: str | None = None,
+) -> Draw:
+    """R-draw1/R-draw3: the draw row with its fresh seed; the team gets the commitment (as a
+    fingerprint and a link). R-draw4: with `beacon`, the drand round the order will also
+    depend on is fixed now: the first whose time is at least 3 s after `closes_at`."""
+    seed = rules.new_seed()
+    closes_at = now + timedelta(minutes=entry_minutes)
+    draw = Draw(
+        distribution_id=d.id,  # type: ignore[arg-type]
+        shop_id=shop.id,  # type: ignore[arg-type]
+        voucher_id=voucher.id,  # type: ignore[arg-type]
+        session_id=d.session_id,
+        winners=winners,
+        entry_minutes=entry_minutes,
+        opened_at=now,
+        closes_at=closes_at,
+        seed=seed.hex(),
+        commitment=rules.commitment_of(seed),
+        status=rules.OPEN,
+    )
+    if beacon:
+        draw.beacon_chain = drand.CHAIN_HASH
+        draw.beacon_round = drand.round_for(closes_at)
+        draw.beacon_status = BEACON_PENDING
+    session.add(draw)
+    await session.flush()
+    task = Task(TaskType(d.task_type), d.task_minutes)
+    await notify(
+        session,
+        shop,
+        event_key=f"draw:{d.id}:opened",
+        kind="draw_opened",
+        text=draw_opened_text(
+            host,
+            voucher,
+            d.session_id,
+            task,
+            winners=winners,
+            entry_minutes=entry_minutes,
+            fingerprint=rules.fingerprint(draw.commitment),
+            beacon=beacon,
+            verify_url=rules.verify_url(verify_base, draw.distribution_id, draw.commitment),
+        ),
+        now=now,
+    )
+    return draw
+
+
+async def cancel_draw(
+    session: AsyncSession,
+    shop: Shop,
+    d: Distribution,
+    now: datetime,
+    reason: str,
+    by: Account | None,
+    verify_base: str | None = None,
+) -> bool:
+    """R-draw2: a draw stopped before its close is cancelled and nobody wins. True when this
+    call cancelled one (the caller then says nothing more about the stop)."""
+    draw = await dq.cancel_open_draw(session, d.id, now, reason)  # type: ignore[arg-type]
+    if draw is None:
+        return False
+    voucher = await repo.get_voucher(session, shop.id, d.voucher_id)  # type: ignore[arg-type]
+    entries = await dq.count_entries(session, d.id)  # type: ignore[arg-type]
+    await notify(
+        session,
+        shop,
+        event_key=f"draw:{d.id}:cancelled",
+        kind="draw_cancelled",
+        text=draw_cancelled_text(
+            voucher,  # type: ignore[arg-type]
+            reason,
+            by,
+            entries,
+            rules.fingerprint(draw.commitment),
+            rules.verify_url(verify_base, draw.distribution_id, draw.commitment),
+        ),
+        now=now,
+    )
+    return True
 
 
 # --- the service ------------------------------------------------------------------------------
@@ -125,20 +225,20 @@ class DrawService(Service):
         now = self.clock.now()
         if self.writer.checks_in_batch:
             # PostgreSQL: the checks run inside the batch that writes the entries, one
-            # statement for the whole batch (`_verdict` decides each entry there).
-            request = dq.EntryRequest(distribution_id, buyer_id, now, shop_id, _verdict)
+            # statement for the whole batch (`entry_verdict` decides each entry there).
+            request = dq.EntryRequest(distribution_id, buyer_id, now, shop_id, entry_verdict)
             result = await self.writer.enter(request)
             if result.outcome == "task":  # the task needs the claim path's own check
                 await self._check_task(shop_id, distribution_id, buyer_id)
                 result = await self.writer.enter(
-                    dq.EntryRequest(distribution_id, buyer_id, now, shop_id, _verdict_task_met)
+                    dq.EntryRequest(distribution_id, buyer_id, now, shop_id, entry_verdict_task_met)
                 )
         else:
             ctx = await self.reader.read(shop_id, distribution_id, buyer_id)
-            verdict = _verdict(ctx, now)
+            verdict = entry_verdict(ctx, now)
             if verdict.outcome == "task":
                 await self._check_task(shop_id, distribution_id, buyer_id)
-                verdict = _verdict_task_met(ctx, now)
+                verdict = entry_verdict_task_met(ctx, now)
             result = verdict
             if verdict.outcome == "enter":
                 result = await self.writer.enter(dq.EntryRequest(distribution_id, buyer_id, now))
@@ -147,7 +247,7 @@ class DrawService(Service):
         if result.outcome == "refused":
             raise result.error  # type: ignore[misc]
         if result.outcome == "closed":
-            raise _closed(result.status or rules.CANCELLED)
+            raise closed(result.status or rules.CANCELLED)
         return EntryView(
             distribution_id,
             buyer_id,
@@ -213,16 +313,14 @@ class DrawService(Service):
         self, session: AsyncSession, draw: Draw, d: Distribution, *, with_entrants: bool
     ) -> DrawView:
         drawn = draw.status == rules.DRAWN
-        beacon = _beacon_of(draw) if drawn else None
+        beacon = beacon_of(draw) if drawn else None
         key = drand.draw_key(bytes.fromhex(draw.seed), beacon.randomness if beacon else None)
         claims: tuple[ClaimView, ...] = ()
         if drawn:
             now = self.clock.now()
             rows = await dq.claims_of_draw(session, draw.distribution_id)
             views = [ClaimView.of(c, now) for c in rows]
-            claims = tuple(
-                sorted(views, key=lambda c: (rules.ticket(key, c.buyer_id), c.buyer_id))
-            )
+            claims = tuple(sorted(views, key=lambda c: (rules.ticket(key, c.buyer_id), c.buyer_id)))
         entrant_list: tuple[str, ...] | None = None
         if with_entrants:
             entrant_list = tuple(
@@ -321,7 +419,7 @@ class DrawService(Service):
     async def pending_events(self) -> list[DrawEvent]:
         async with self.db.read() as session:
             rows = await dq.draws_owing_a_close(session)
-        return [DrawEvent(_due_at(d), d.distribution_id, d.shop_id) for d in rows]
+        return [DrawEvent(due_at(d), d.distribution_id, d.shop_id) for d in rows]
 
     async def apply(self, event: DrawEvent) -> bool:
         return await self.close(event.distribution_id)
@@ -482,105 +580,3 @@ class DrawService(Service):
             )
         except (ClaimRefused, Conflict) as refusal:
             return refusal.code
-
-
-def _verdict(ctx: dq.EntryContext | None, now: datetime, task_met: bool = False) -> dq.EntryResult:
-    """R-draw1: what an entry gets, from everything it is checked against, in R-c1's order:
-    the voucher (not_claimable), a repeat (the first entry, whatever changed since), the
-    window (draw_closed), the task (`task`: the claim path's check decides), the limit."""
-    if ctx is None:
-        return dq.EntryResult("missing")
-    status = status_of(ctx.starts_at, ctx.ends_at, ctx.deactivated_at, now)
-    if status != Status.ONGOING:
-        return dq.EntryResult(
-            "refused",
-            error=ClaimRefused(
-                f"This voucher is {status.value}.", code="not_claimable", status=status.value
-            ),
-        )
-    if ctx.entered_at is not None:
-        return dq.EntryResult("repeat", ctx.entered_at)
-    if ctx.status != rules.OPEN or ctx.stopped_at is not None or now >= ctx.closes_at:
-        return dq.EntryResult("closed", status=ctx.status)
-    watch_met = ctx.task_type == TaskType.WATCH and not missing_watch_seconds(
-        ctx.task_minutes or 0, ctx.watched_seconds
-    )
-    if not task_met and ctx.task_type != TaskType.NONE and not watch_met:
-        return dq.EntryResult("task")
-    if ctx.buyer_claims >= ctx.per_customer_limit:
-        limit = ctx.per_customer_limit
-        times = "once" if limit == 1 else f"{limit} times"
-        return dq.EntryResult(
-            "refused",
-            error=ClaimRefused(
-                f"You have already claimed this voucher {times}.",
-                code="limit_reached",
-                limit=limit,
-            ),
-        )
-    return dq.EntryResult("enter")
-
-
-def _verdict_task_met(ctx: dq.EntryContext | None, now: datetime) -> dq.EntryResult:
-    return _verdict(ctx, now, task_met=True)
-
-
-def _closed(status: str) -> ClaimRefused:
-    shown = rules.OPEN if status == rules.DRAWING else status
-    text = {
-        rules.CANCELLED: "This lucky draw was cancelled.",
-        rules.DRAWN: "This lucky draw is over.",
-    }.get(status, "Entries to this lucky draw have closed.")
-    # The draw's status, named for what it is (a voucher's `status` is `voucher_status`).
-    return ClaimRefused(text, code=rules.DrawCode.DRAW_CLOSED, draw_status=shown)
-
-
-def _due_at(d: Draw) -> datetime:
-    """When the close of `d` is next due (R-s2, R-draw4)."""
-    at = d.closes_at
-    if d.beacon_status == BEACON_PENDING and d.beacon_round is not None:
-        at = max(at, drand.round_time(d.beacon_round) + BEACON_LAG)
-    for later in (d.beacon_retry_at, d.lease_until):
-        if later is not None:
-            at = max(at, later)
-    return at
-
-
-def _beacon_of(draw: Draw) -> drand.BeaconRound | None:
-    if draw.beacon_status != BEACON_VERIFIED or draw.beacon_round is None:
-        return None
-    return drand.BeaconRound(
-        draw.beacon_chain or drand.CHAIN_HASH,
-        draw.beacon_round,
-        draw.beacon_signature or "",
-        draw.beacon_randomness or "",
-    )
-
-
-def result_text(
-    voucher: Voucher,
-    draw: Draw,
-    entries: int,
-    claims: int,
-    skipped: list[Skipped],
-    verify_url: str | None = None,
-) -> Message:
-    """The team's message at the close: entries, winners and claims made (R-draw3), what
-    decided it (R-draw4) and where to check it."""
-    reasons = {s.reason for s in skipped}
-    return draw_result_text(
-        voucher,
-        DrawOutcome(
-            session_id=draw.session_id,
-            prizes=draw.winners,
-            entries=entries,
-            claims=claims,
-            over_limit=sum(1 for s in skipped if s.reason == "limit_reached"),
-            sold_out="sold_out" in reasons,
-            not_claimable="not_claimable" in reasons,
-            fingerprint=rules.fingerprint(draw.commitment),
-            beacon=draw.beacon_status == BEACON_VERIFIED,
-            beacon_missing=draw.beacon_status == BEACON_MISSING,
-            verify_url=verify_url,
-        ),
-    )
