@@ -7,6 +7,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.db import default_database_url
 
+DEFAULT_DRAND_URLS = (
+    "https://api.drand.sh,https://api2.drand.sh,https://api3.drand.sh,https://drand.cloudflare.com"
+)
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -18,12 +22,16 @@ class Settings(BaseSettings):
     http_port: int = 8080
     webhook_url: str | None = None
     webhook_secret: str | None = None
-    public_base_url: str | None = None  # where Telegram reaches the service (the Mini App)
     default_currency: str = "USD"
     default_timezone: str = "UTC"
     log_level: str = "INFO"
     scheduler_enabled: bool = True
     metrics_enabled: bool = True
+    # R-draw4: drand quicknet mirrors, comma-separated; `off` makes seed-only lucky draws.
+    drand_urls: str = DEFAULT_DRAND_URLS
+    # Where people and platforms reach this service: the Mini App (/app/), /verify links in the
+    # draw notices, the overlay. Unset: no menu button and no links.
+    public_base_url: str | None = None
 
     @field_validator(
         "telegram_bot_token", "webhook_url", "webhook_secret", "public_base_url", mode="before"
@@ -35,3 +43,10 @@ class Settings(BaseSettings):
     @property
     def webhook_mode(self) -> bool:
         return bool(self.webhook_url)
+
+    @property
+    def drand_mirrors(self) -> list[str]:
+        """The drand mirrors lucky draws fetch their round from; [] for `off` (R-draw4)."""
+        if self.drand_urls.strip().lower() in ("", "off"):
+            return []
+        return [u.strip().rstrip("/") for u in self.drand_urls.split(",") if u.strip()]

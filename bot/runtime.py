@@ -31,6 +31,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from bot.config import Settings
+from bot.drand_client import build_beacon
 from bot.http.serve_api import freeze_startup_objects
 from bot.leader import Election, election_for
 from bot.scheduler import VoucherScheduler
@@ -138,7 +139,7 @@ class Runtime:
     async def run(self, stop: asyncio.Event) -> None:
         db = await open_database(self.settings.database_url)
         try:
-            self.services = services = await _open_services(db, self.clock)
+            self.services = services = await _open_services(db, self.clock, self.settings)
             db.on_dispose(_closer(services))
             runner = await self._start_http(services)
             try:
@@ -328,10 +329,20 @@ class Runtime:
 # --- the claim path's parts (R-scale1): built here, closed with the database ---------------
 
 
-async def _open_services(db: Database, clock: Clock) -> Services:
+async def _open_services(db: Database, clock: Clock, settings: Settings) -> Services:
     store, changes = build_claim_store(db), build_change_feed(db)
     await changes.start()  # listening before the first answer from a cache
-    return Services.build(db, clock, claim_store=store, changes=changes)
+    beacon = build_beacon(settings.drand_mirrors)  # R-draw4; None: DRAND_URLS=off
+    if beacon is not None:
+        db.on_dispose(beacon.close)
+    return Services.build(
+        db,
+        clock,
+        claim_store=store,
+        changes=changes,
+        beacon=beacon,
+        public_base_url=settings.public_base_url,
+    )
 
 
 def _closer(services: Services) -> Callable[[], Awaitable[None]]:

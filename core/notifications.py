@@ -576,6 +576,20 @@ async def announce_opened(session: AsyncSession, shop: Shop, v: Voucher, now: da
 # --- lucky draws (R-draw1–3) ----------------------------------------------------------------
 
 
+def _check_link(verify_url: str | None) -> Message:
+    """Where anyone checks the draw (the service's /verify page), or nothing without
+    PUBLIC_BASE_URL. Seeds and commitments reach people as a short fingerprint and this link,
+    never as 64 hex digits (R-draw5)."""
+    if not verify_url:
+        return html("")
+    return seq(
+        " — ",
+        html(f'<a href="{escape(verify_url, quote=True)}">'),
+        msg("check it"),
+        html("</a>"),
+    )
+
+
 def draw_opened_text(
     host: Account | None,
     voucher: Voucher,
@@ -584,29 +598,81 @@ def draw_opened_text(
     *,
     winners: int,
     entry_minutes: int,
-    commitment: str,
+    fingerprint: str,
+    beacon: bool,
+    verify_url: str | None = None,
 ) -> Message:
-    return msg(
-        "🎁 {account} opened a lucky draw of {voucher} in live session #{session}: {winners}, "
-        "entries for {minutes} ({task}).\nCommitment: {commitment}",
-        account=account_label(host),
-        voucher=html(voucher_label(voucher)),
-        session=str(session_id),
-        winners=msg_n("{n} winner", "{n} winners", winners),
-        minutes=msg_n("{n} minute", "{n} minutes", entry_minutes),
-        task=task_words(task),
-        commitment=html(f"<code>{escape(commitment)}</code>"),
+    """R-draw3/R-draw4: the commitment where the team (and, through the host, viewers) see
+    it before entering, in words: a fingerprint, whether a public random number decides too,
+    and the link to check it."""
+    fairness = (
+        msg(
+            "The winners are fixed by a secret code sealed now (fingerprint {fingerprint}) "
+            "and a public random number from drand drawn just after entries close: nobody, "
+            "not even us, can know them in advance.",
+            fingerprint=html(f"<code>{escape(fingerprint)}</code>"),
+        )
+        if beacon
+        else msg(
+            "The winners are fixed by a secret code sealed now (fingerprint {fingerprint}), "
+            "revealed when entries close.",
+            fingerprint=html(f"<code>{escape(fingerprint)}</code>"),
+        )
+    )
+    return seq(
+        msg(
+            "🎁 {account} opened a lucky draw of {voucher} in live session #{session}: "
+            "{winners}, entries for {minutes} ({task}).",
+            account=account_label(host),
+            voucher=html(voucher_label(voucher)),
+            session=str(session_id),
+            winners=msg_n("{n} winner", "{n} winners", winners),
+            minutes=msg_n("{n} minute", "{n} minutes", entry_minutes),
+            task=task_words(task),
+        ),
+        html("\n"),
+        fairness,
+        _check_link(verify_url),
     )
 
 
 def draw_cancelled_text(
-    voucher: Voucher, reason: str, by: Account | None, entries: int
+    voucher: Voucher,
+    reason: str,
+    by: Account | None,
+    entries: int,
+    fingerprint: str | None = None,
+    verify_url: str | None = None,
 ) -> Message:
-    return msg(
+    """R-draw5: a cancelled draw reveals its seed too (in the document; here its fingerprint)."""
+    text = msg(
         "🚫 Lucky draw of {voucher} cancelled {why} before it closed: nobody wins ({entries}).",
         voucher=html(voucher_label(voucher)),
         why=_stop_reason(reason, by),
         entries=msg_n("{n} entry", "{n} entries", entries),
+    )
+    if fingerprint is None:
+        return text
+    return seq(
+        text,
+        html("\n"),
+        msg(
+            "Its secret code is revealed (fingerprint {fingerprint}) and listed in the "
+            "session's next draws.",
+            fingerprint=html(f"<code>{escape(fingerprint)}</code>"),
+        ),
+        _check_link(verify_url),
+    )
+
+
+def draw_beacon_wait_text(voucher: Voucher, session_id: int) -> Message:
+    """R-draw4: no drand mirror answers; the draw waits up to 10 minutes, then goes on."""
+    return msg(
+        "⏳ Lucky draw of {voucher} (live session #{session}): the public random number from "
+        "drand is not available yet. The draw waits for it up to 10 minutes, then is made "
+        "from the sealed code alone.",
+        voucher=html(voucher_label(voucher)),
+        session=str(session_id),
     )
 
 
@@ -621,19 +687,43 @@ class DrawOutcome:
     over_limit: int  # winners passed over: already at their claim limit
     sold_out: bool
     not_claimable: bool
-    seed: str
+    fingerprint: str  # of the seed (core.rules.draws.fingerprint)
+    beacon: bool = False  # the order used a verified drand round
+    beacon_missing: bool = False  # a round was fixed, but no mirror answered in time
+    verify_url: str | None = None
+
+
+def _proof(r: DrawOutcome) -> Message:
+    """The line under a result: what decided it, in words, and the link to check it."""
+    fp = html(f"<code>{escape(r.fingerprint)}</code>")
+    if r.beacon:
+        words = msg(
+            "Decided by the sealed code (fingerprint {fingerprint}) and drand's public "
+            "random number.",
+            fingerprint=fp,
+        )
+    elif r.beacon_missing:
+        words = msg(
+            "drand did not answer within 10 minutes, so it was decided by the sealed code "
+            "alone (fingerprint {fingerprint}).",
+            fingerprint=fp,
+        )
+    else:
+        words = msg("Decided by the sealed code (fingerprint {fingerprint}).", fingerprint=fp)
+    return seq(html("\n"), words, _check_link(r.verify_url))
 
 
 def draw_result_text(voucher: Voucher, r: DrawOutcome) -> Message:
-    seed = html(f"<code>{escape(r.seed)}</code>")
     label = html(voucher_label(voucher))
     if r.entries == 0:
-        return msg(
-            "🎉 Lucky draw of {voucher} (live session #{session}) is drawn: nobody entered, so "
-            "nobody won.\nSeed: {seed}",
-            voucher=label,
-            session=str(r.session_id),
-            seed=seed,
+        return seq(
+            msg(
+                "🎉 Lucky draw of {voucher} (live session #{session}) is drawn: nobody "
+                "entered, so nobody won.",
+                voucher=label,
+                session=str(r.session_id),
+            ),
+            _proof(r),
         )
     notes: list[Message] = []
     if r.claims < r.prizes:
@@ -660,13 +750,15 @@ def draw_result_text(voucher: Voucher, r: DrawOutcome) -> Message:
         if notes
         else html("")
     )
-    return msg(
-        "🎉 Lucky draw of {voucher} (live session #{session}) is drawn: {entries}, {winners} "
-        "received the voucher{why}.\nSeed: {seed}",
-        voucher=label,
-        session=str(r.session_id),
-        entries=msg_n("{n} entry", "{n} entries", r.entries),
-        winners=msg_n("{n} winner", "{n} winners", r.claims),
-        why=why,
-        seed=seed,
+    return seq(
+        msg(
+            "🎉 Lucky draw of {voucher} (live session #{session}) is drawn: {entries}, "
+            "{winners} received the voucher{why}.",
+            voucher=label,
+            session=str(r.session_id),
+            entries=msg_n("{n} entry", "{n} entries", r.entries),
+            winners=msg_n("{n} winner", "{n} winners", r.claims),
+            why=why,
+        ),
+        _proof(r),
     )

@@ -408,6 +408,15 @@ class Draw(SQLModel, table=True):
     # JSON [{"buyer_id", "reason"}]: winners in draw order passed over (limit, sold out, …)
     skipped: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     cancel_reason: str | None = Field(default=None, max_length=32)
+    # R-draw4: the drand round fixed at open (None: a seed-only draw, DRAND_URLS=off) and, once
+    # fetched and verified, its signature and randomness. `beacon_status`: pending (not yet
+    # fetched) | verified | missing (no mirror answered in time: drawn from the seed alone).
+    beacon_chain: str | None = Field(default=None, max_length=64)
+    beacon_round: int | None = Field(default=None, sa_type=BigInteger)
+    beacon_status: str | None = Field(default=None, max_length=10)
+    beacon_signature: str | None = Field(default=None, max_length=96)
+    beacon_randomness: str | None = Field(default=None, max_length=64)
+    beacon_retry_at: datetime | None = _instant(nullable=True)
 
 
 class DrawEntry(SQLModel, table=True):

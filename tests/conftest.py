@@ -26,6 +26,9 @@ from storage.migrate import upgrade
 from tests.support.postgres import ThrowawayPostgres, pg_bindir
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+# Tests never reach the internet: processes a test starts make seed-only lucky draws unless
+# the test gives them a local drand stand-in (tests/support/drand_standin.py).
+os.environ["DRAND_URLS"] = "off"
 PG_ENV = "VOUCHERBOT_TEST_PG_URL"
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Literal
 
+from aiohttp import web
 from pydantic import Field
 
 from bot.http.inputs import DistributionPath, DrawFiguresQuery, DrawQuery, EntryIn
@@ -21,7 +23,34 @@ class EntryOut(Out):
 
 class SkippedOut(Out):
     buyer_id: str
-    reason: str = Field(description="R-c1's code: `limit_reached`, `sold_out`, …")
+    reason: str = Field(
+        description="`limit_reached`, `sold_out` or `not_claimable` (the walk stops at the "
+        "last two)"
+    )
+
+
+class BeaconRoundOut(Out):
+    chain_hash: str = Field(description="drand quicknet's chain hash")
+    round: int = Field(description="the first round at least 3 s after closes_at")
+    time: datetime = Field(description="the round's time: genesis + (round − 1) × 3 s")
+
+
+class BeaconOut(Out):
+    chain_hash: str
+    round: int
+    signature: str = Field(description="hex BLS signature (G1) of sha256(round, 8 bytes BE)")
+    randomness: str = Field(description="hex sha256(signature)")
+
+
+class CancelledDrawOut(Out):
+    distribution_id: int
+    voucher_id: int
+    opened_at: datetime
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+    commitment: str
+    seed: str = Field(description="revealed at the cancellation (R-draw5)")
+    entries: int
 
 
 class DrawOut(Out):
@@ -36,7 +65,20 @@ class DrawOut(Out):
     entries: int = Field(description="number of entrants")
     winners: int = Field(description="prizes: claims the draw gives at most")
     commitment: str = Field(description="hex sha256(seed), published when the draw opened")
-    seed: str | None = Field(description="hex 32-byte seed, revealed when drawn; null before")
+    seed: str | None = Field(
+        description="hex 32-byte seed, revealed when drawn or cancelled; null before"
+    )
+    beacon_round: BeaconRoundOut | None = Field(
+        description="the drand round fixed at open (R-draw4); null: a seed-only draw"
+    )
+    beacon: BeaconOut | None = Field(
+        description="the verified round the order is keyed with; null until drawn, and for a "
+        "draw made from the seed alone"
+    )
+    waiting_for_beacon: bool = Field(description="entries closed; the drand round is awaited")
+    cancelled_draws: list[CancelledDrawOut] = Field(
+        description="draws of the same live session cancelled before this one opened (R-draw5)"
+    )
     drawn_at: datetime | None
     cancel_reason: str | None
     claims: list[ClaimOut] = Field(description="the winners' claims, in draw order")
@@ -64,6 +106,19 @@ class DrawFiguresOut(Out):
 DrawFiguresPage = _page(DrawFiguresOut, "DrawFiguresPage")
 
 
+VERIFY_PAGE = Path(__file__).with_name("static") / "verify.html"
+
+
+async def verify_page(request: web.Request) -> web.StreamResponse:
+    """The third-party verifier (R-draw5): one static page, the same for everyone."""
+    return web.Response(
+        body=VERIFY_PAGE.read_bytes(),
+        content_type="text/html",
+        charset="utf-8",
+        headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
+    )
+
+
 def entry_out(e: EntryView) -> EntryOut:
     return EntryOut(distribution_id=e.distribution_id, buyer_id=e.buyer_id, entered_at=e.entered_at)
 
@@ -88,6 +143,39 @@ def draw_out(v: DrawView) -> DrawOut:
         winner_ids=v.winner_ids,
         skipped=[SkippedOut(buyer_id=s.buyer_id, reason=s.reason) for s in v.skipped],
         entrants=list(v.entrants) if v.entrants is not None else None,
+        beacon_round=(
+            BeaconRoundOut(
+                chain_hash=v.beacon_plan.chain_hash,
+                round=v.beacon_plan.round,
+                time=v.beacon_plan.at,
+            )
+            if v.beacon_plan
+            else None
+        ),
+        beacon=(
+            BeaconOut(
+                chain_hash=v.beacon.chain_hash,
+                round=v.beacon.round,
+                signature=v.beacon.signature,
+                randomness=v.beacon.randomness,
+            )
+            if v.beacon
+            else None
+        ),
+        waiting_for_beacon=v.waiting_for_beacon,
+        cancelled_draws=[
+            CancelledDrawOut(
+                distribution_id=c.distribution_id,
+                voucher_id=c.voucher_id,
+                opened_at=c.opened_at,
+                cancelled_at=c.cancelled_at,
+                cancel_reason=c.cancel_reason,
+                commitment=c.commitment,
+                seed=c.seed,
+                entries=c.entries,
+            )
+            for c in v.cancelled_earlier
+        ],
     )
 
 
@@ -146,8 +234,8 @@ ROUTES = [
         problems=(409,),
         description="R-draw1: one entry per buyer (201; a repeat answers the first entry with "
         "200). Refusals are 409 problems with R-c1's codes in R-c1's order: `not_claimable` "
-        "(with `status`), `draw_closed` (the window closed or the draw was cancelled, with "
-        "`status`), `task_not_met`, `limit_reached`; `not_a_draw` for a first-come "
+        "(with `voucher_status`), `draw_closed` (the window closed or the draw was cancelled, "
+        "with `draw_status`), `task_not_met`, `limit_reached`; `not_a_draw` for a first-come "
         "distribution; an unknown distribution is a 404 `distribution_not_found`.",
     ),
     Route(
@@ -159,9 +247,24 @@ ROUTES = [
         params=DistributionPath,
         query=DrawQuery,
         response=DrawOut,
-        description="R-draw3: `seed` is null until drawn; sha256(seed) equals `commitment`, and "
-        "the winners follow from `seed` and `entrants` (docs/draws.md; `python -m "
-        "bot.verify_draw` recomputes them).",
+        description="R-draw3–R-draw5: `seed` is null until drawn or cancelled; sha256(seed) "
+        "equals `commitment`; `beacon_round` is the drand quicknet round fixed at open and "
+        "`beacon` the verified round once drawn (null: drawn from the seed alone); the winners "
+        "follow from `seed`, `beacon` and `entrants`; `cancelled_draws` lists the session's "
+        "draws cancelled before this one opened (docs/draws.md; `voucherbot verify-draw` and "
+        "the /verify page recompute them).",
+    ),
+    Route(
+        "GET",
+        "/verify",
+        "A page that checks a lucky draw in the browser",
+        "draws",
+        raw=verify_page,
+        auth=False,
+        media_type="text/html",
+        description="R-draw5: static HTML and JavaScript (Web Crypto, no external resources) "
+        "that recomputes a draw from its pasted document; `?commitment=` fills in the "
+        "commitment seen at open.",
     ),
     Route(
         "GET",

@@ -163,8 +163,12 @@ def render(
             entries = ngettext("{n} entry", "{n} entries", draw.entries).format(
                 n=number(draw.entries)
             )
-            closes = _("closes {when}").format(when=_countdown(draw.closes_at, now))
-            lines.append(f"• <b>{esc(draw.voucher_name)}</b>: {entries} · {closes}")
+            if draw.waiting_for_beacon:
+                closes = _("waiting for drand's public random number (up to 10 min)")
+            else:
+                closes = _("closes {when}").format(when=_countdown(draw.closes_at, now))
+            code = _("code {fingerprint}").format(fingerprint=esc(draw.fingerprint))
+            lines.append(f"• <b>{esc(draw.voucher_name)}</b>: {entries} · {closes} · {code}")
     rows.append(
         [
             button(_("🎟 Issue"), *ISSUE_DATA.split(":")),

@@ -9,10 +9,11 @@ Each sentence is one gettext message (bot/locales/), with plural forms where a c
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from html import escape
 from typing import Any
 
-from bot.i18n import N_, _, money, ngettext, number
+from bot.i18n import N_, _, money, ngettext, number, when
 from core.errors import FieldError, Problem, ValidationFailed, VoucherbotError
 from core.money import MoneyInputError
 
@@ -201,6 +202,25 @@ def _currency_locked(p: Mapping[str, Any]) -> str:
     return text.format(currency=_e(p.get("currency", "")))
 
 
+def _draw_outlives_voucher(p: Mapping[str, Any]) -> str:
+    """R-draw5: the draw's entries would close too late for the voucher's claim period."""
+    close_by = p.get("close_by")
+    at = when(datetime.fromisoformat(close_by), p.get("timezone")) if close_by else "—"
+    longest = int(p.get("max_entry_minutes", 0))
+    if longest < 1:
+        return _(
+            "This voucher's claim period ends too soon for a lucky draw: entries would have to "
+            "close by {time}. Issue it first come, first served instead."
+        ).format(time=_e(at))
+    return ngettext(
+        "This voucher's claim period ends too soon for that: the draw's entries must close by "
+        "{time}. Choose at most {n} minute of entries.",
+        "This voucher's claim period ends too soon for that: the draw's entries must close by "
+        "{time}. Choose at most {n} minutes of entries.",
+        longest,
+    ).format(time=_e(at), n=number(longest))
+
+
 REFUSALS: dict[str, Words] = {
     "voucher_not_found": lambda p: _(
         "I can't find that voucher in your shop. /vouchers lists them."
@@ -241,6 +261,7 @@ REFUSALS: dict[str, Words] = {
     "seller_blocked_bot": lambda p: _(
         "The seller has blocked me, so I can't ask them. Ask them another way."
     ),
+    "draw_outlives_voucher": _draw_outlives_voucher,
 }
 # By class, when a code has no sentence of its own: still no internal words.
 _BY_KIND = {

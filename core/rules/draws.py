@@ -4,7 +4,9 @@ The draw order is the published algorithm (docs/draws.md), and `bot/verify_draw.
 with the standard library alone so anyone can check a draw:
 
 1. the entrants' `buyer_id`s, sorted by their UTF-8 bytes (each buyer once);
-2. for each, `ticket = HMAC-SHA256(key = seed, message = buyer_id as UTF-8)` in lowercase hex;
+2. for each, `ticket = HMAC-SHA256(key, message = buyer_id as UTF-8)` in lowercase hex, where
+   `key = sha256(seed ‖ beacon randomness)` when the draw has a drand round (R-draw4), and
+   `key = seed` for a seed-only draw (`beacon: null`);
 3. the order is the entrants sorted by `(ticket, buyer_id)`: the smallest ticket draws first
    (equal tickets would need a SHA-256 collision; the buyer id still breaks such a tie).
 
@@ -20,6 +22,8 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
+from datetime import datetime, timedelta
+from enum import StrEnum
 
 from core.errors import FieldError
 from core.values import is_whole_in
@@ -30,6 +34,47 @@ MODES = (MODE_FIRST_COME, MODE_DRAW)
 MIN_WINNERS, MAX_WINNERS = 1, 1_000
 MIN_ENTRY_MINUTES, MAX_ENTRY_MINUTES = 1, 30
 SEED_BYTES = 32
+
+# R-draw5: a draw's entries must close at least this long before the voucher's claim period
+# ends, so the close — which waits for the beacon round 3–6 s after `closes_at` — can still
+# give claims.
+CLOSE_MARGIN = timedelta(seconds=10)
+
+
+class DrawCode(StrEnum):
+    """The draws' own refusal codes (the claim rules' codes are core.rules.claim_outcomes')."""
+
+    DRAW_CLOSED = "draw_closed"
+    NOT_A_DRAW = "not_a_draw"
+    DRAW_NOT_FOUND = "draw_not_found"
+    DRAW_OUTLIVES_VOUCHER = "draw_outlives_voucher"  # params: close_by, max_entry_minutes
+
+
+class SkipReason(StrEnum):
+    """Why a drawn entrant received no claim (`skipped[].reason`, R-draw2): the only reasons a
+    draw document may give. After `sold_out` or `not_claimable` the walk stops."""
+
+    LIMIT_REACHED = "limit_reached"  # already at the voucher's claims-per-customer limit
+    SOLD_OUT = "sold_out"  # the voucher's quantity ran out
+    NOT_CLAIMABLE = "not_claimable"  # the voucher is no longer ongoing (ended, deactivated)
+
+
+ENDING_REASONS = (SkipReason.SOLD_OUT, SkipReason.NOT_CLAIMABLE)
+
+
+class BeaconStatus(StrEnum):
+    """R-draw4, per draw with a drand round: not fetched yet, fetched and verified, or given
+    up after 10 minutes without an answer (drawn from the seed alone, `beacon: null`)."""
+
+    PENDING = "pending"
+    VERIFIED = "verified"
+    MISSING = "missing"
+
+
+def draw_close_by(voucher_ends_at: datetime) -> datetime:
+    """R-draw5: the latest moment a draw's entries may close for this voucher."""
+    return voucher_ends_at - CLOSE_MARGIN
+
 
 # Status of a draw: open (taking entries), drawing (closed, claims being given), drawn (final),
 # cancelled (stopped before the close: nobody wins).
@@ -92,7 +137,23 @@ def entrants_in_order(buyer_ids: Iterable[str]) -> list[str]:
     return sorted(set(buyer_ids), key=str.encode)
 
 
-def draw_order(seed: bytes, buyer_ids: Iterable[str]) -> list[str]:
-    """Every entrant, in the order the draw offers them a claim (R-draw3)."""
+def draw_order(key: bytes, buyer_ids: Iterable[str]) -> list[str]:
+    """Every entrant, in the order the draw offers them a claim (R-draw3). `key` is the seed
+    for a seed-only draw, `sha256(seed ‖ beacon randomness)` otherwise (R-draw4,
+    core.rules.drand.draw_key)."""
     entrants = entrants_in_order(buyer_ids)
-    return sorted(entrants, key=lambda b: (ticket(seed, b), b.encode()))
+    return sorted(entrants, key=lambda b: (ticket(key, b), b.encode()))
+
+
+def fingerprint(commitment: str) -> str:
+    """How people see a draw's commitment (team chat, host, overlay): its first 8 hex digits
+    in two groups, `c358 b4fd`, never the 64 digits (R-draw5). The verify link and the
+    document carry the whole value."""
+    return f"{commitment[:4]} {commitment[4:8]}"
+
+
+def verify_url(base: str | None, distribution_id: int, commitment: str) -> str | None:
+    """The service's own /verify page for a draw, or None without PUBLIC_BASE_URL."""
+    if not base:
+        return None
+    return f"{base.rstrip('/')}/verify?draw={distribution_id}&commitment={commitment}"

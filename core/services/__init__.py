@@ -9,6 +9,7 @@ from core.services.accounts import AccountService
 from core.services.advice import AdviceService
 from core.services.analytics import AnalyticsService
 from core.services.api_keys import ApiKeyService
+from core.services.beacon import BeaconFetcher
 from core.services.checkout import CheckoutService
 from core.services.claim_cache import ClaimCache
 from core.services.claims import ClaimService
@@ -59,10 +60,14 @@ class Services:
         *,
         claim_store: ClaimStore | None = None,
         changes: ChangeFeed | None = None,
+        beacon: BeaconFetcher | None = None,
+        public_base_url: str | None = None,
     ) -> Services:
         """The composition root passes the claim store and the change feed it built (and
         closes them); without them (tests, the CLI) they are built on first use and closed
-        with the database."""
+        with the database. `beacon`: the drand mirrors lucky draws wait for (R-draw4); None
+        makes seed-only draws (`DRAND_URLS=off`, and tests that do not give one);
+        `public_base_url` makes the draw notices link to the service's /verify page."""
         clock = clock or SystemClock()
         install_publisher()  # every write tells the other processes what it changed
         if changes is None:
@@ -71,6 +76,8 @@ class Services:
         claim_cache = ClaimCache(fresh=changes.fresh)
         changes.subscribe(claim_cache.on_change)
         live = LiveService(db, clock)
+        live.beacon = beacon
+        live.verify_base = public_base_url
         forecast = ForecastService(db, clock)
         claims = ClaimService(db, clock, claim_cache, claim_store)
         panel = LivePanelService(db, clock, forecast)
@@ -94,6 +101,6 @@ class Services:
             panel=panel,
             changes=changes,
             languages=LanguageService(db, clock),
-            draws=DrawService(db, clock, claims),
+            draws=DrawService(db, clock, claims, beacon=beacon, verify_base=public_base_url),
             team_chats=TeamChatService(db, clock),
         )

@@ -39,6 +39,21 @@ from storage.models import Distribution
 
 CLAIM_STATUSES = ("claimed", "redeemed", "expired", "void")
 MAX_IDEMPOTENCY_KEY = 255
+# R-draw5: the service's own idempotency keys (a draw winner's claim) start with this mark, a
+# control character no client key may contain (an HTTP field value cannot carry one either),
+# so no client's Idempotency-Key can ever be one of the service's.
+SERVICE_KEY_MARK = "\x1f"
+
+
+def service_key(name: str) -> str:
+    """The service's own idempotency key `name`, apart from every client's (R-draw5)."""
+    return SERVICE_KEY_MARK + name
+
+
+def _client_key_ok(key: str) -> bool:
+    return 1 <= len(key) <= MAX_IDEMPOTENCY_KEY and all(
+        ch >= " " and ch != "\x7f" for ch in key
+    )
 # Above this quantity the buyers at their limit of a sold-out voucher are not kept in memory;
 # each refusal then reads the one buyer's counter instead.
 SOLD_OUT_SET_MAX = 100_000
@@ -73,8 +88,11 @@ class ClaimService(Service):
     ) -> ClaimView:
         check_platform_id(buyer_id, "buyer_id")
         if idempotency_key is not None:
-            if not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
-                raise invalid("Idempotency-Key", f"must be 1–{MAX_IDEMPOTENCY_KEY} characters")
+            if not _client_key_ok(idempotency_key):
+                raise invalid(
+                    "Idempotency-Key",
+                    f"must be 1–{MAX_IDEMPOTENCY_KEY} characters, none of them control characters",
+                )
             first = await self._replay(shop_id, idempotency_key, voucher_id, buyer_id)
             if first is not None:
                 return first
@@ -115,7 +133,10 @@ class ClaimService(Service):
         quota are checked here and again under the claim store's row locks. The claim is made
         without a distribution (the draw links it once the result is final); a repeat with the
         same key answers the first claim, so a resumed draw gives nobody a second one
-        (`replay=False` skips that look-up for a draw made for the first time)."""
+        (`replay=False` skips that look-up for a draw made for the first time). The key is
+        the service's own (`service_key`), never one a client could send (R-draw5)."""
+        if not idempotency_key.startswith(SERVICE_KEY_MARK):
+            raise ValueError("award takes a service key (service_key)")
         if replay:
             first = await self._replay(shop_id, idempotency_key, voucher_id, buyer_id)
             if first is not None:

@@ -1,4 +1,4 @@
-"""Lucky draws (R-draw1–R-draw3): entries, the verifiable draw at the close, cancellation.
+"""Lucky draws (R-draw1–R-draw5): entries, the verifiable draw at the close, cancellation.
 
 A draw is a distribution in `draw` mode with a `Draw` row beside it. Life of a draw:
 
@@ -6,14 +6,19 @@ A draw is a distribution in `draw` mode with a `Draw` row beside it. Life of a d
   stored, `sha256(seed)` is published, the team is told. Viewers who meet the task enter.
 - **cancelled**: the distribution stops before the close (host, session end, deactivation,
   end of the claim period; `cancel_draw` from `stop_distribution_row`): nobody wins.
-- **drawn**: at `closes_at` the scheduler calls `close`, once (R-s2):
+- **drawn**: at `closes_at` the scheduler calls `close`, once (R-s2). With a beacon (R-draw4)
+  the close is due at the drand round's time (3–6 s after `closes_at`; entries are refused from
+  `closes_at` on); `close` first fetches and verifies the round, and while no mirror answers it
+  retries every 5 s (the team is told once) for up to 10 minutes, then draws from the seed
+  alone (`beacon_status` = missing). Then:
   1. one transaction takes the draw (`open` → `drawing` with a lease): from then on the entrant
      set is frozen (see `storage.draw_queries`);
   2. the winners are walked in draw order (`core.rules.draws.draw_order`); each gets a claim
      through `ClaimService.award`, the claim store's path, so R-c1's status, limit and quota
      checks hold under its row locks. A winner refused (at the limit) is passed over for the
      next in order; when the voucher can give no more (sold out, not claimable), the walk stops.
-     Each claim carries the idempotency key `draw:<distribution id>:<buyer id>`, so a draw
+     Each claim carries the service's key `draw:<distribution id>:<buyer id>` (in the
+     service's own key space, R-draw5: no client can pre-use it), so a draw
      resumed after a crash (its lease ran out) gives nobody a second claim;
   3. one transaction finishes it (`drawing` → `drawn`, conditional, so only once): result,
      claims linked to the distribution, the distribution stopped, the team told.
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -31,109 +37,62 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import ClaimRefused, Conflict, NotFound
 from core.ids import check_platform_id
 from core.notifications import (
-    DrawOutcome,
-    Message,
+    draw_beacon_wait_text,
     draw_cancelled_text,
     draw_opened_text,
-    draw_result_text,
     notify,
     notify_person,
 )
+from core.rules import drand
 from core.rules import draws as rules
-from core.rules.live import Task, TaskType, missing_watch_seconds
+from core.rules.live import Task, TaskType
 from core.rules.roles import Action, Actor
-from core.rules.vouchers import Status, status_of
 from core.services.base import Service, require
+from core.services.beacon import BeaconFetcher, fetch_verified
 from core.services.claims import ClaimService
-from core.services.live_panel import PanelDraw
+from core.services.draw_life import (
+    BEACON_PENDING,
+    BEACON_VERIFIED,
+    beacon_of,
+    closed,
+    due_at,
+    entry_verdict,
+    entry_verdict_task_met,
+    idempotency_key,
+    panel_draws,
+    result_text,
+)
+from core.services.draw_views import (
+    BeaconPlan,
+    CancelledDraw,
+    DrawEvent,
+    DrawFigures,
+    DrawView,
+    EntryView,
+    Skipped,
+)
 from core.views import ClaimView
 from storage import draw_queries as dq
 from storage import repositories as repo
-from storage.models import Account, Distribution, Draw, LiveSession, Shop, Voucher
+from storage.models import Account, Distribution, Draw, Shop, Voucher
+
+__all__ = [
+    "DrawEvent",
+    "DrawFigures",
+    "DrawService",
+    "DrawView",
+    "EntryView",
+    "Skipped",
+    "cancel_draw",
+    "idempotency_key",
+    "open_draw",
+    "panel_draws",
+]
+
+log = logging.getLogger(__name__)
 
 # How long one process may take to make a draw before another may resume it.
 DRAW_LEASE = timedelta(seconds=60)
-
-
-def idempotency_key(distribution_id: int, buyer_id: str) -> str:
-    return f"draw:{distribution_id}:{buyer_id}"
-
-
-@dataclass(frozen=True)
-class DrawEvent:
-    """The close a draw still owes (R-s2): due at `closes_at`, or when a stalled draw's lease
-    runs out."""
-
-    at: datetime
-    distribution_id: int
-    shop_id: int
-
-    @property
-    def key(self) -> str:
-        return f"draw:{self.distribution_id}:closed"
-
-    def due(self, now: datetime) -> bool:
-        return now >= self.at
-
-
-@dataclass(frozen=True)
-class Skipped:
-    buyer_id: str
-    reason: str  # limit_reached | sold_out | not_claimable | …  (R-c1's code)
-
-
-@dataclass(frozen=True)
-class DrawView:
-    """What the API, the live panel and the verifier read. `status` is `open` until the
-    result is final (also while the close is being made), then `drawn` or `cancelled`;
-    `seed` is None until drawn."""
-
-    distribution_id: int
-    voucher_id: int
-    session_id: int
-    account_id: int
-    task: Task
-    status: str
-    winners: int
-    entry_minutes: int
-    opened_at: datetime
-    closes_at: datetime
-    entries: int
-    commitment: str
-    seed: str | None
-    drawn_at: datetime | None
-    cancel_reason: str | None
-    claims: tuple[ClaimView, ...] = ()  # in draw order
-    skipped: tuple[Skipped, ...] = ()
-    entrants: tuple[str, ...] | None = None  # sorted by buyer_id; when asked for
-
-    @property
-    def winner_ids(self) -> list[str]:
-        return [c.buyer_id for c in self.claims]
-
-
-
-@dataclass(frozen=True)
-class EntryView:
-    distribution_id: int
-    buyer_id: str
-    entered_at: datetime
-    created: bool  # False: a repeat, answered with the first entry
-
-
-@dataclass(frozen=True)
-class DrawFigures:
-    """Analytics: entries beside claims for one draw distribution."""
-
-    distribution_id: int
-    voucher_id: int
-    session_id: int
-    account_id: int
-    status: str
-    winners: int
-    entries: int
-    claims: int
-    closes_at: datetime
 
 
 # --- used inside LiveService's transactions ---------------------------------------------------
@@ -149,9 +108,14 @@ async def open_draw(
     entry_minutes: int,
     host: Account | None,
     now: datetime,
+    beacon: bool = False,
+    verify_base: str | None = None,
 ) -> Draw:
-    """R-draw1/R-draw3: the draw row with its fresh seed; the team gets the commitment."""
+    """R-draw1/R-draw3: the draw row with its fresh seed; the team gets the commitment (as a
+    fingerprint and a link). R-draw4: with `beacon`, the drand round the order will also
+    depend on is fixed now: the first whose time is at least 3 s after `closes_at`."""
     seed = rules.new_seed()
+    closes_at = now + timedelta(minutes=entry_minutes)
     draw = Draw(
         distribution_id=d.id,  # type: ignore[arg-type]
         shop_id=shop.id,  # type: ignore[arg-type]
@@ -160,11 +124,15 @@ async def open_draw(
         winners=winners,
         entry_minutes=entry_minutes,
         opened_at=now,
-        closes_at=now + timedelta(minutes=entry_minutes),
+        closes_at=closes_at,
         seed=seed.hex(),
         commitment=rules.commitment_of(seed),
         status=rules.OPEN,
     )
+    if beacon:
+        draw.beacon_chain = drand.CHAIN_HASH
+        draw.beacon_round = drand.round_for(closes_at)
+        draw.beacon_status = BEACON_PENDING
     session.add(draw)
     await session.flush()
     task = Task(TaskType(d.task_type), d.task_minutes)
@@ -180,7 +148,9 @@ async def open_draw(
             task,
             winners=winners,
             entry_minutes=entry_minutes,
-            commitment=draw.commitment,
+            fingerprint=rules.fingerprint(draw.commitment),
+            beacon=beacon,
+            verify_url=rules.verify_url(verify_base, draw.distribution_id, draw.commitment),
         ),
         now=now,
     )
@@ -194,6 +164,7 @@ async def cancel_draw(
     now: datetime,
     reason: str,
     by: Account | None,
+    verify_base: str | None = None,
 ) -> bool:
     """R-draw2: a draw stopped before its close is cancelled and nobody wins. True when this
     call cancelled one (the caller then says nothing more about the stop)."""
@@ -207,30 +178,17 @@ async def cancel_draw(
         shop,
         event_key=f"draw:{d.id}:cancelled",
         kind="draw_cancelled",
-        text=draw_cancelled_text(voucher, reason, by, entries),  # type: ignore[arg-type]
+        text=draw_cancelled_text(
+            voucher,  # type: ignore[arg-type]
+            reason,
+            by,
+            entries,
+            rules.fingerprint(draw.commitment),
+            rules.verify_url(verify_base, draw.distribution_id, draw.commitment),
+        ),
         now=now,
     )
     return True
-
-
-async def panel_draws(session: AsyncSession, live: LiveSession, now: datetime) -> list[PanelDraw]:
-    """The running draws of a live session, for the host's live panel (R-live5, R-draw1)."""
-    rows = await repo.active_distributions(session, session_ids=[live.id])  # type: ignore[list-item]
-    draws = await dq.draws_of(session, [d.id for d in rows])  # type: ignore[misc]
-    running = [d for d in rows if d.id in draws and draws[d.id].status == rules.OPEN]  # type: ignore[index]
-    if not running:
-        return []
-    entries = await dq.entry_counts(session, [d.id for d in running])  # type: ignore[misc]
-    vouchers = await repo.vouchers_by_ids(session, [d.voucher_id for d in running])
-    return [
-        PanelDraw(
-            d.id,  # type: ignore[arg-type]
-            vouchers[d.voucher_id].name if d.voucher_id in vouchers else "",
-            entries.get(d.id, 0),  # type: ignore[arg-type]
-            draws[d.id].closes_at,  # type: ignore[index]
-        )
-        for d in running
-    ]
 
 
 # --- the service ------------------------------------------------------------------------------
@@ -239,6 +197,8 @@ async def panel_draws(session: AsyncSession, live: LiveSession, now: datetime) -
 @dataclass
 class DrawService(Service):
     claims: ClaimService = field(default=None)  # type: ignore[assignment]
+    beacon: BeaconFetcher | None = None  # R-draw4: the drand mirrors; None: DRAND_URLS=off
+    verify_base: str | None = None  # PUBLIC_BASE_URL, for the links to /verify
     _writer: dq.EntryWriter | None = None
     _reader: dq.EntryContextReader | None = None
 
@@ -265,20 +225,20 @@ class DrawService(Service):
         now = self.clock.now()
         if self.writer.checks_in_batch:
             # PostgreSQL: the checks run inside the batch that writes the entries, one
-            # statement for the whole batch (`_verdict` decides each entry there).
-            request = dq.EntryRequest(distribution_id, buyer_id, now, shop_id, _verdict)
+            # statement for the whole batch (`entry_verdict` decides each entry there).
+            request = dq.EntryRequest(distribution_id, buyer_id, now, shop_id, entry_verdict)
             result = await self.writer.enter(request)
             if result.outcome == "task":  # the task needs the claim path's own check
                 await self._check_task(shop_id, distribution_id, buyer_id)
                 result = await self.writer.enter(
-                    dq.EntryRequest(distribution_id, buyer_id, now, shop_id, _verdict_task_met)
+                    dq.EntryRequest(distribution_id, buyer_id, now, shop_id, entry_verdict_task_met)
                 )
         else:
             ctx = await self.reader.read(shop_id, distribution_id, buyer_id)
-            verdict = _verdict(ctx, now)
+            verdict = entry_verdict(ctx, now)
             if verdict.outcome == "task":
                 await self._check_task(shop_id, distribution_id, buyer_id)
-                verdict = _verdict_task_met(ctx, now)
+                verdict = entry_verdict_task_met(ctx, now)
             result = verdict
             if verdict.outcome == "enter":
                 result = await self.writer.enter(dq.EntryRequest(distribution_id, buyer_id, now))
@@ -287,7 +247,7 @@ class DrawService(Service):
         if result.outcome == "refused":
             raise result.error  # type: ignore[misc]
         if result.outcome == "closed":
-            raise _closed(result.status or rules.CANCELLED)
+            raise closed(result.status or rules.CANCELLED)
         return EntryView(
             distribution_id,
             buyer_id,
@@ -353,15 +313,14 @@ class DrawService(Service):
         self, session: AsyncSession, draw: Draw, d: Distribution, *, with_entrants: bool
     ) -> DrawView:
         drawn = draw.status == rules.DRAWN
-        seed = bytes.fromhex(draw.seed)
+        beacon = beacon_of(draw) if drawn else None
+        key = drand.draw_key(bytes.fromhex(draw.seed), beacon.randomness if beacon else None)
         claims: tuple[ClaimView, ...] = ()
         if drawn:
             now = self.clock.now()
             rows = await dq.claims_of_draw(session, draw.distribution_id)
             views = [ClaimView.of(c, now) for c in rows]
-            claims = tuple(
-                sorted(views, key=lambda c: (rules.ticket(seed, c.buyer_id), c.buyer_id))
-            )
+            claims = tuple(sorted(views, key=lambda c: (rules.ticket(key, c.buyer_id), c.buyer_id)))
         entrant_list: tuple[str, ...] | None = None
         if with_entrants:
             entrant_list = tuple(
@@ -373,6 +332,16 @@ class DrawService(Service):
         else:
             entries = await dq.count_entries(session, draw.distribution_id)
         skipped = tuple(Skipped(**s) for s in json.loads(draw.skipped or "[]"))
+        earlier = await dq.cancelled_draws_before(session, draw)
+        counts = await dq.entry_counts(session, [c.distribution_id for c in earlier])
+        plan = None
+        if draw.beacon_round is not None:
+            plan = BeaconPlan(
+                draw.beacon_chain or drand.CHAIN_HASH,
+                draw.beacon_round,
+                drand.round_time(draw.beacon_round),
+            )
+        revealed = draw.status in (rules.DRAWN, rules.CANCELLED)
         return DrawView(
             distribution_id=draw.distribution_id,
             voucher_id=draw.voucher_id,
@@ -386,12 +355,28 @@ class DrawService(Service):
             closes_at=draw.closes_at,
             entries=entries,
             commitment=draw.commitment,
-            seed=draw.seed if drawn else None,
-            drawn_at=draw.drawn_at if draw.status in (rules.DRAWN, rules.CANCELLED) else None,
+            seed=draw.seed if revealed else None,
+            drawn_at=draw.drawn_at if revealed else None,
             cancel_reason=draw.cancel_reason,
             claims=claims,
             skipped=skipped,
             entrants=entrant_list,
+            beacon_plan=plan,
+            beacon=beacon,
+            waiting_for_beacon=draw.beacon_retry_at is not None and not revealed,
+            cancelled_earlier=tuple(
+                CancelledDraw(
+                    distribution_id=c.distribution_id,
+                    voucher_id=c.voucher_id,
+                    opened_at=c.opened_at,
+                    cancelled_at=c.drawn_at,
+                    cancel_reason=c.cancel_reason,
+                    commitment=c.commitment,
+                    seed=c.seed,
+                    entries=counts.get(c.distribution_id, 0),
+                )
+                for c in earlier
+            ),
         )
 
     async def figures(
@@ -434,14 +419,7 @@ class DrawService(Service):
     async def pending_events(self) -> list[DrawEvent]:
         async with self.db.read() as session:
             rows = await dq.draws_owing_a_close(session)
-        return [
-            DrawEvent(
-                max(d.closes_at, d.lease_until) if d.lease_until else d.closes_at,
-                d.distribution_id,
-                d.shop_id,
-            )
-            for d in rows
-        ]
+        return [DrawEvent(due_at(d), d.distribution_id, d.shop_id) for d in rows]
 
     async def apply(self, event: DrawEvent) -> bool:
         return await self.close(event.distribution_id)
@@ -449,6 +427,8 @@ class DrawService(Service):
     async def close(self, distribution_id: int) -> bool:
         """Makes the draw if its window closed and nobody made it; True when this call did."""
         now = self.clock.now()
+        if not await self._settle_beacon(distribution_id, now):
+            return False  # the round is awaited: the next try is `beacon_retry_at`
         async with self.db.write() as session:
             before = await dq.draw_of(session, distribution_id)
             resumed = before is not None and before.status == rules.DRAWING
@@ -458,7 +438,8 @@ class DrawService(Service):
             d = await session.get(Distribution, distribution_id)
         async with self.db.read() as session:
             entrants = await dq.entrants(session, distribution_id)
-        order = rules.draw_order(bytes.fromhex(draw.seed), entrants)
+        randomness = draw.beacon_randomness if draw.beacon_status == BEACON_VERIFIED else None
+        order = rules.draw_order(drand.draw_key(bytes.fromhex(draw.seed), randomness), entrants)
         claims, skipped = await self._award_in_order(draw, d, order, resumed)  # type: ignore[arg-type]
         done = self.clock.now()
         async with self.db.write() as session:
@@ -479,7 +460,14 @@ class DrawService(Service):
             await repo.stop_distribution(session, distribution_id, done, "drawn")
             shop = await self._shop(session, draw.shop_id)
             voucher = await repo.get_voucher(session, draw.shop_id, draw.voucher_id)
-            text = result_text(voucher, draw, len(order), len(claims), skipped)  # type: ignore[arg-type]
+            text = result_text(
+                voucher,  # type: ignore[arg-type]
+                draw,
+                len(order),
+                len(claims),
+                skipped,
+                rules.verify_url(self.verify_base, distribution_id, draw.commitment),
+            )
             await notify(
                 session,
                 shop,
@@ -502,6 +490,53 @@ class DrawService(Service):
                 )
         return True
 
+    async def _settle_beacon(self, distribution_id: int, now: datetime) -> bool:
+        """R-draw4: True when the close may go on — the draw's round is fetched and verified,
+        or it has none, or it was awaited for 10 minutes (then the draw is made from the seed
+        alone). False while the round is awaited: the next try is due in 5 s, and the team
+        hears once that the draw waits."""
+        async with self.db.read() as session:
+            draw = await dq.draw_of(session, distribution_id)
+        if (
+            draw is None
+            or draw.beacon_status != BEACON_PENDING
+            or draw.beacon_round is None
+            or draw.status not in (rules.OPEN, rules.DRAWING)
+            or now < draw.closes_at
+        ):
+            return True  # nothing to fetch: begin_draw decides
+        if now < drand.round_time(draw.beacon_round):
+            return False  # not published yet (the event is due at the round's time)
+        found = None
+        if self.beacon is not None:
+            try:
+                found = await fetch_verified(self.beacon, draw.beacon_round)
+            except Exception:  # a fetcher's failure is a mirror that did not answer
+                log.exception("drand round %d: fetch failed", draw.beacon_round)
+        gave_up = self.beacon is None or now >= drand.round_time(draw.beacon_round) + (
+            drand.WAIT_AT_MOST
+        )
+        async with self.db.write() as session:
+            if found is not None:
+                await dq.record_beacon(session, distribution_id, found.signature, found.randomness)
+                return True
+            if gave_up:
+                await dq.give_up_beacon(session, distribution_id)
+                return True
+            await dq.retry_beacon_at(session, distribution_id, now + drand.RETRY_EVERY)
+            if draw.beacon_retry_at is None:  # the first miss: the team hears it once
+                shop = await self._shop(session, draw.shop_id)
+                voucher = await repo.get_voucher(session, draw.shop_id, draw.voucher_id)
+                await notify(
+                    session,
+                    shop,
+                    event_key=f"draw:{distribution_id}:beacon_wait",
+                    kind="draw_beacon_wait",
+                    text=draw_beacon_wait_text(voucher, draw.session_id),  # type: ignore[arg-type]
+                    now=now,
+                )
+        return False
+
     async def _award_in_order(
         self, draw: Draw, d: Distribution, order: list[str], resumed: bool
     ) -> tuple[list[ClaimView], list[Skipped]]:
@@ -523,9 +558,9 @@ class DrawService(Service):
             for buyer, result in zip(batch, results, strict=True):
                 if isinstance(result, ClaimView):
                     claims.append(result)
-                else:
+                elif not stop:  # the walk ends at the first sold_out / not_claimable
                     skipped.append(Skipped(buyer, result))
-                    stop = stop or result in ("sold_out", "not_claimable", "voucher_not_found")
+                    stop = result in rules.ENDING_REASONS
             if stop:  # the voucher can give nobody a claim any more
                 break
         return claims, skipped
@@ -545,73 +580,3 @@ class DrawService(Service):
             )
         except (ClaimRefused, Conflict) as refusal:
             return refusal.code
-
-
-def _verdict(ctx: dq.EntryContext | None, now: datetime, task_met: bool = False) -> dq.EntryResult:
-    """R-draw1: what an entry gets, from everything it is checked against, in R-c1's order:
-    the voucher (not_claimable), a repeat (the first entry, whatever changed since), the
-    window (draw_closed), the task (`task`: the claim path's check decides), the limit."""
-    if ctx is None:
-        return dq.EntryResult("missing")
-    status = status_of(ctx.starts_at, ctx.ends_at, ctx.deactivated_at, now)
-    if status != Status.ONGOING:
-        return dq.EntryResult(
-            "refused",
-            error=ClaimRefused(
-                f"This voucher is {status.value}.", code="not_claimable", status=status.value
-            ),
-        )
-    if ctx.entered_at is not None:
-        return dq.EntryResult("repeat", ctx.entered_at)
-    if ctx.status != rules.OPEN or ctx.stopped_at is not None or now >= ctx.closes_at:
-        return dq.EntryResult("closed", status=ctx.status)
-    watch_met = ctx.task_type == TaskType.WATCH and not missing_watch_seconds(
-        ctx.task_minutes or 0, ctx.watched_seconds
-    )
-    if not task_met and ctx.task_type != TaskType.NONE and not watch_met:
-        return dq.EntryResult("task")
-    if ctx.buyer_claims >= ctx.per_customer_limit:
-        limit = ctx.per_customer_limit
-        times = "once" if limit == 1 else f"{limit} times"
-        return dq.EntryResult(
-            "refused",
-            error=ClaimRefused(
-                f"You have already claimed this voucher {times}.",
-                code="limit_reached",
-                limit=limit,
-            ),
-        )
-    return dq.EntryResult("enter")
-
-
-def _verdict_task_met(ctx: dq.EntryContext | None, now: datetime) -> dq.EntryResult:
-    return _verdict(ctx, now, task_met=True)
-
-
-def _closed(status: str) -> ClaimRefused:
-    shown = rules.OPEN if status == rules.DRAWING else status
-    text = {
-        rules.CANCELLED: "This lucky draw was cancelled.",
-        rules.DRAWN: "This lucky draw is over.",
-    }.get(status, "Entries to this lucky draw have closed.")
-    return ClaimRefused(text, code="draw_closed", status=shown)
-
-
-def result_text(
-    voucher: Voucher, draw: Draw, entries: int, claims: int, skipped: list[Skipped]
-) -> Message:
-    """The team's message at the close: entries, winners and claims made (R-draw3)."""
-    reasons = {s.reason for s in skipped}
-    return draw_result_text(
-        voucher,
-        DrawOutcome(
-            session_id=draw.session_id,
-            prizes=draw.winners,
-            entries=entries,
-            claims=claims,
-            over_limit=sum(1 for s in skipped if s.reason == "limit_reached"),
-            sold_out="sold_out" in reasons,
-            not_claimable="not_claimable" in reasons,
-            seed=draw.seed,
-        ),
-    )

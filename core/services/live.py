@@ -17,11 +17,12 @@ from core.notifications import (
     notify,
     session_ended_text,
 )
-from core.rules.draws import MODE_DRAW, validate_draw
+from core.rules.draws import MODE_DRAW, DrawCode, draw_close_by, validate_draw
 from core.rules.live import Task, TaskType, follow_counts_as_new, validate_task
 from core.rules.roles import Action, Actor
 from core.rules.vouchers import Kind, Status, Warning, status_of
 from core.services.base import Service, require
+from core.services.beacon import BeaconFetcher
 from core.services.draws import cancel_draw, open_draw
 from core.values import is_whole_in
 from core.views import DistributionView, SessionView
@@ -100,6 +101,10 @@ async def stop_account_activity(
 
 
 class LiveService(Service):
+    # R-draw4: the drand mirrors (None: seed-only draws); set by Services.build.
+    beacon: BeaconFetcher | None = None
+    verify_base: str | None = None  # PUBLIC_BASE_URL, for the draw notices' /verify links
+
     # --- sessions --------------------------------------------------------------------------
 
     async def start_session(self, actor: Actor, account_id: int | None = None) -> SessionView:
@@ -368,6 +373,18 @@ class LiveService(Service):
             raise ValidationFailed(
                 validate_draw(MODE_DRAW, draw_rule.winners, draw_rule.entry_minutes, remaining)
             )
+        if draw_rule is not None:
+            close_by = draw_close_by(voucher.ends_at)
+            if now + timedelta(minutes=draw_rule.entry_minutes) > close_by:
+                shop = await self._shop(session, actor.shop_id)
+                raise Conflict(
+                    "This draw's entries would close after the voucher's claim period can "
+                    f"still give its prizes: entries must close by {close_by.isoformat()}.",
+                    code=DrawCode.DRAW_OUTLIVES_VOUCHER,
+                    params={"timezone": shop.timezone},
+                    close_by=close_by.isoformat(),
+                    max_entry_minutes=max(int((close_by - now).total_seconds() // 60), 0),
+                )
         current = await repo.active_distribution_of_voucher(session, voucher_id)
         if current is not None:
             running = Task(TaskType(current.task_type), current.task_minutes)
@@ -402,6 +419,8 @@ class LiveService(Service):
                 entry_minutes=draw_rule.entry_minutes,
                 host=host,
                 now=now,
+                beacon=self.beacon is not None,
+                verify_base=self.verify_base,
             )
             return d, voucher, draw
         await notify(

@@ -66,6 +66,8 @@ class PanelDraw:
     voucher_name: str
     entries: int
     closes_at: datetime
+    fingerprint: str = ""  # of the commitment (core.rules.draws.fingerprint), R-draw5
+    waiting_for_beacon: bool = False  # entries closed, drand's round awaited (R-draw4)
 
 
 @dataclass(frozen=True)

@@ -117,10 +117,13 @@ async def test_r_draw2_exactly_winners_claims_all_among_entrants(services: Servi
     # the distribution is over: the voucher can be issued again
     assert (await services.live.get_session(seller, s.id)).distributions == ()
     [opened] = await outbox(services, "draw_opened")
-    assert view.commitment in opened.text and "3 winners" in opened.text
+    # R-draw5: people see a fingerprint of the commitment, never 64 hex digits
+    fingerprint = rules.fingerprint(view.commitment)
+    assert fingerprint in opened.text and "3 winners" in opened.text
+    assert view.commitment not in opened.text
     [result] = await outbox(services, "draw_result")
     assert "20 entries, 3 winners received the voucher" in result.text
-    assert view.seed in result.text  # type: ignore[operator]
+    assert fingerprint in result.text and view.seed not in result.text  # type: ignore[operator]
     assert await outbox(services, "distribution_started") == []
 
 
@@ -179,14 +182,17 @@ async def test_r_draw2_cancelled_draw_gives_nothing(services: Services, seller, 
     clock.advance(timedelta(minutes=3))
     assert not await services.draws.close(d.id)
     view = await services.draws.get(seller, d.id)
-    assert view.status == "cancelled" and view.claims == () and view.seed is None
+    # R-draw5: a cancelled draw reveals its seed too
+    assert view.status == "cancelled" and view.claims == () and view.seed is not None
+    assert rules.commitment_of(bytes.fromhex(view.seed)) == view.commitment
     assert (await services.vouchers.get(seller, v.id)).claimed == 0
     [note] = await outbox(services, "draw_cancelled")
     assert "nobody wins (2 entries)" in note.text
     assert await outbox(services, "distribution_stopped") == []
     with pytest.raises(ClaimRefused) as exc:
         await services.draws.enter(seller.shop_id, d.id, "c")
-    assert exc.value.code == "draw_closed" and exc.value.extra["status"] == "cancelled"
+    assert exc.value.code == "draw_closed" and exc.value.extra["draw_status"] == "cancelled"
+    assert "status" not in exc.value.extra  # never told as the voucher's status
 
 
 async def test_r_draw2_ending_session_cancels_and_stop_after_close_does_not(
@@ -235,7 +241,11 @@ async def test_r_draw2_resumed_draw_gives_nobody_a_second_claim(services: Servic
     from core.services.draws import idempotency_key
 
     await services.claims.award(
-        seller.shop_id, v.id, order[0], session_id=s.id, account_id=s.account_id,
+        seller.shop_id,
+        v.id,
+        order[0],
+        session_id=s.id,
+        account_id=s.account_id,
         idempotency_key=idempotency_key(d.id, order[0]),
     )
     assert not await services.draws.close(d.id)  # its lease still holds
@@ -271,15 +281,28 @@ async def test_r_draw_analytics_entries_beside_claims(services: Services, seller
     assert await services.draws.figures(seller, voucher_id=v.id + 100) == []
 
 
-async def test_r_draw2_claim_period_ending_or_deactivation_cancels(
+async def test_r_draw5_draw_outliving_the_claim_period_is_refused_at_issue(
     services: Services, seller, clock
 ):
-    v, s, d = await open_draw(services, seller, entry_minutes=5, ends_at=NOW + timedelta(minutes=2))
-    await services.draws.enter(seller.shop_id, d.id, "a")
-    clock.advance(timedelta(minutes=2))
-    assert await services.schedule.close_claim_period(v.id)
-    view = await services.draws.get(seller, d.id)
-    assert (view.status, view.cancel_reason) == ("cancelled", "claim_period_ended")
+    v = await live_voucher(services, seller, ends_at=NOW + timedelta(minutes=2))
+    s = await services.live.start_session(seller)
+    with pytest.raises(Conflict) as exc:
+        await services.live.issue(
+            seller, s.id, v.id, "none", mode="draw", winners=1, entry_minutes=5
+        )
+    assert exc.value.code == rules.DrawCode.DRAW_OUTLIVES_VOUCHER
+    close_by = NOW + timedelta(minutes=2) - rules.CLOSE_MARGIN
+    assert exc.value.extra["close_by"] == close_by.isoformat()
+    assert exc.value.extra["max_entry_minutes"] == 1
+    # one minute fits: accepted
+    d = await services.live.issue(
+        seller, s.id, v.id, "none", mode="draw", winners=1, entry_minutes=1
+    )
+    assert d.mode == "draw"
+
+
+async def test_r_draw2_deactivation_cancels(services: Services, seller, clock):
+    _v, s, _d = await open_draw(services, seller, entry_minutes=5)
     v2 = await live_voucher(services, seller, name="Second")
     d2 = await services.live.issue(
         seller, s.id, v2.id, "none", mode="draw", winners=1, entry_minutes=5
@@ -287,7 +310,7 @@ async def test_r_draw2_claim_period_ending_or_deactivation_cancels(
     await services.vouchers.deactivate(seller, v2.id)
     assert (await services.draws.get(seller, d2.id)).status == "cancelled"
     clock.advance(timedelta(minutes=5))
-    assert not await services.draws.close(d.id) and not await services.draws.close(d2.id)
+    assert not await services.draws.close(d2.id)
 
 
 async def test_r_draw1_follow_task_entry(services: Services, seller):
