@@ -15,20 +15,19 @@ from core.ids import check_platform_id, is_platform_id
 from core.rules.checkout import AOV_WINDOW, Line, Offer, Priced, price, price_all, subtotal
 from core.rules.roles import Action, Actor
 from core.services.base import Service, require
+from core.services.redemption import ClaimTaken as _ClaimTaken
+from core.services.redemption import redeem_with_limits
 from core.values import is_whole, is_whole_in
 from core.views import OrderView, PricedClaim, QuoteView, effective_claim_status
 from storage import analytics_queries as analytics_store
 from storage import repositories as repo
+from storage import targeting_queries
 from storage.models import Claim, OrderLine, ShopOrder, Voucher
 
 MAX_LINES = 500
 MAX_UNIT_PRICE = 10**12
 MAX_LINE_QUANTITY = 1_000_000
 MAX_SUBTOTAL = 10**15  # keeps order sums inside 64-bit columns
-
-
-class _ClaimTaken(Exception):
-    """Another order redeemed the chosen claim first: choose again."""
 
 
 def parse_lines(raw: Sequence[object]) -> list[Line]:
@@ -85,6 +84,14 @@ def _offer(claim: Claim, voucher: Voucher, product_ids: list[str], now: datetime
         max_discount=voucher.max_discount,
         min_spend=voucher.min_spend,
         product_ids=frozenset(product_ids) if voucher.scope == "products" else None,
+        redemption_full=(
+            voucher.redemption_limit is not None and voucher.redeemed >= voucher.redemption_limit
+        ),
+        budget_room=(
+            None
+            if voucher.budget is None
+            else voucher.budget - voucher.budget_spent - voucher.budget_reserved + claim.reserved
+        ),
     )
 
 
@@ -224,7 +231,7 @@ class CheckoutService(Service):
             if chosen is not None:
                 if not await repo.redeem_claim(session, chosen.offer.claim_id, order.id):  # type: ignore[arg-type]
                     raise _ClaimTaken
-                await repo.add_redeemed(session, chosen.offer.voucher_id, 1)
+                await redeem_with_limits(session, shop_id, chosen, now)
                 await analytics_store.record_order(session, order)
         return OrderView.of(order, tuple(lines))
 
@@ -259,13 +266,15 @@ class CheckoutService(Service):
                 order.status, order.cancelled_at = "cancelled", now
                 await analytics_store.cancel_order(session, order.id)  # type: ignore[arg-type]
                 if order.claim_id is not None:
-                    await self._release(session, actor.shop_id, order.claim_id, now)
+                    await self._release(
+                        session, actor.shop_id, order.claim_id, now, order.discount
+                    )
                 await session.flush()
             lines = await repo.order_lines(session, order.id)  # type: ignore[arg-type]
         return _order_view(order, lines)
 
     async def _release(
-        self, session: AsyncSession, shop_id: int, claim_id: int, now: datetime
+        self, session: AsyncSession, shop_id: int, claim_id: int, now: datetime, discount: int
     ) -> None:
         claim = await repo.get_claim(session, shop_id, claim_id)
         if claim is None or claim.status != "redeemed":
@@ -278,7 +287,10 @@ class CheckoutService(Service):
         else:
             status = "claimed"
         await repo.release_claim(session, claim_id, status)
-        await repo.add_redeemed(session, claim.voucher_id, -1)
+        # R-redeem frees a place; R-budget unspends the discount and holds again when usable.
+        await targeting_queries.unredeem(
+            session, claim.voucher_id, discount, claim_id, status == "claimed"
+        )
 
     async def get_order(self, actor: Actor, order_id: str) -> OrderView:
         require(actor, Action.READ)

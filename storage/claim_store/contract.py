@@ -60,6 +60,8 @@ class TakeResult:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     deactivated_at: datetime | None = None
+    # R-budget: the quota was there but the budget could not hold one more claim.
+    budget_spent: bool = False
     # Whether the prepared notice matching (claimed, total) was written with the claim.
     noticed: bool = False
 
