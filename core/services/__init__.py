@@ -84,7 +84,7 @@ class Services:
             vouchers=VoucherService(db, clock, claim_cache),
             live=live,
             claims=claims,
-            checkout=CheckoutService(db, clock),
+            checkout=CheckoutService(db, clock, claims),
             analytics=AnalyticsService(db, clock),
             advice=AdviceService(db, clock),
             forecast=forecast,

@@ -118,6 +118,32 @@ class ClaimService(Service):
         voucher_id = await voucher_of_code(self.db, self.clock, shop_id, code, buyer_id, key_id)
         return await self.claim(shop_id, voucher_id, buyer_id, idempotency_key=idempotency_key)
 
+    async def would_refuse(self, shop_id: int, voucher_id: int, buyer_id: str) -> str | None:
+        """R-c1's code for a claim of this voucher by this buyer now, read only (a quote with
+        a promo code, R-code), or None when a claim would be made."""
+        now = self.clock.now()
+        try:
+            target = await self._target(shop_id, voucher_id)
+            status = status_of(target.starts_at, target.ends_at, target.deactivated_at, now)
+            if status != Status.ONGOING:
+                return RefusalCode.NOT_CLAIMABLE
+            if target.segment != Segment.ALL:
+                await self._check_segment(target, buyer_id, now)
+        except ClaimRefused as exc:
+            return exc.code
+        async with self.db.read() as session:
+            held = await repo.buyer_claim_count(session, voucher_id, buyer_id)
+            v = await repo.get_voucher(session, shop_id, voucher_id)
+        if v is None:
+            return RefusalCode.VOUCHER_NOT_FOUND
+        if held >= v.per_customer_limit:
+            return RefusalCode.LIMIT_REACHED
+        if v.claimed >= v.total_quantity:
+            return RefusalCode.SOLD_OUT
+        if v.budget is not None and v.budget_spent + v.budget_reserved + v.budget_hold > v.budget:
+            return RefusalCode.BUDGET_SPENT
+        return None
+
     async def award(
         self,
         shop_id: int,
@@ -370,9 +396,7 @@ class ClaimService(Service):
             raise _not_claimable(status)
         self.cache.note_taken(vid, result.claimed or 0, result.total_quantity or 0)
         if result.budget_spent and (result.claimed or 0) < (result.total_quantity or 0):
-            raise ClaimRefused(
-                "This voucher's budget is spent.", code=RefusalCode.BUDGET_SPENT
-            )
+            raise ClaimRefused("This voucher's budget is spent.", code=RefusalCode.BUDGET_SPENT)
         raise ClaimRefused("This voucher is sold out.", code=RefusalCode.SOLD_OUT)
 
     # --- R-n1 --------------------------------------------------------------------------------

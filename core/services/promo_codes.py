@@ -24,9 +24,7 @@ class TooManyGuesses(VoucherbotError):
     code = "too_many_wrong_codes"
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(
-            "Too many wrong promo codes; try again later.", retry_after=retry_after
-        )
+        super().__init__("Too many wrong promo codes; try again later.", retry_after=retry_after)
         self.retry_after = retry_after
 
 
@@ -55,9 +53,8 @@ async def voucher_of_code(
     whos = [buyer_who] + ([key_who] if key_who else [])
     async with db.read() as session:
         wrong = await q.wrong_guesses(session, whos, minute)
-    if (
-        wrong.get(buyer_who, 0) >= WRONG_CODES_PER_BUYER
-        or (key_who is not None and wrong.get(key_who, 0) >= WRONG_CODES_PER_KEY)
+    if wrong.get(buyer_who, 0) >= WRONG_CODES_PER_BUYER or (
+        key_who is not None and wrong.get(key_who, 0) >= WRONG_CODES_PER_KEY
     ):
         raise TooManyGuesses(_seconds_left(now, minute))
     code = normal_code(raw_code)
