@@ -234,6 +234,7 @@ class VoucherService(Service):
         for d in await repo.active_distributions(session, voucher_id=voucher.id):
             await stop_distribution_row(session, shop, d, now, "deactivated", by)
         voided = await repo.void_claims_of_voucher(session, voucher.id)  # type: ignore[arg-type]
+        await session.refresh(voucher)  # the reservations they gave back (R-budget)
         await notify(
             session,
             shop,
