@@ -405,7 +405,7 @@ class DropView:
 
 @dataclass(frozen=True)
 class PricedClaim:
-    claim_id: int
+    claim_id: int | None  # None: a promo code's voucher priced as if claimed (R-code)
     voucher_id: int
     discount: int
     usable: bool

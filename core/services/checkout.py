@@ -109,7 +109,9 @@ def _offer(claim: Claim, voucher: Voucher, product_ids: list[str], now: datetime
 
 
 def _priced_view(p: Priced) -> PricedClaim:
-    return PricedClaim(p.offer.claim_id, p.offer.voucher_id, p.discount, p.usable, p.reason)
+    """Claim id 0 is a promo code's voucher not claimed yet (R-code): no claim id."""
+    claim_id = p.offer.claim_id or None
+    return PricedClaim(claim_id, p.offer.voucher_id, p.discount, p.usable, p.reason)
 
 
 @dataclass

@@ -44,9 +44,7 @@ async def _sums(services: Services, voucher_id: int) -> tuple[int, int, int]:
     return v.budget_spent, v.budget_reserved, int(held)
 
 
-async def test_r_budget_500_concurrent_claims_never_exceed_the_budget(
-    services: Services, seller
-):
+async def test_r_budget_500_concurrent_claims_never_exceed_the_budget(services: Services, seller):
     # 500 off each, a budget of 10,000: 20 claims, though the quantity allows 100.
     v = await services.vouchers.create(seller, draft(total_quantity=100, budget=10_000))
     outcomes = await rush(services, seller.shop_id, v.id, [f"b{i}" for i in range(500)])
@@ -99,9 +97,7 @@ async def test_r_budget_expiry_and_void_give_reservations_back(services: Service
     assert (await _sums(services, v.id)) == (0, 0, 0)
 
 
-async def test_r_budget_cancellation_unspends_and_holds_again(
-    services: Services, seller, platform
-):
+async def test_r_budget_cancellation_unspends_and_holds_again(services: Services, seller, platform):
     v = await services.vouchers.create(seller, percent_draft(budget=2_000))
     await services.claims.claim(seller.shop_id, v.id, "a")
     await services.checkout.place_order(platform, "o1", "a", LINE_2000)
