@@ -4,22 +4,42 @@ from __future__ import annotations
 
 from bot.http.inputs import OrderIn, OrderPath, QuoteIn
 from bot.http.outputs import OrderOut, QuoteOut, order_out, quote_out
+from bot.http.routes_claims import api_key_id, too_many_guesses
 from bot.http.routing import Call, Reply, Route
+from core.services.promo_codes import TooManyGuesses
 
 
 async def quote(call: Call[QuoteIn, None, None]) -> QuoteOut:
     b = call.body
-    view = await call.services.checkout.quote(
-        call.actor, b.buyer_id, [line.line() for line in b.lines]
-    )
+    try:
+        view = await call.services.checkout.quote(
+            call.actor,
+            b.buyer_id,
+            [line.line() for line in b.lines],
+            code=b.code,
+            key_id=api_key_id(call.request),
+        )
+    except TooManyGuesses as exc:
+        raise too_many_guesses(exc) from None
     return quote_out(view)
 
 
 async def place_order(call: Call[OrderIn, None, None]) -> Reply:
     b = call.body
-    order, created = await call.services.checkout.place_order(
-        call.actor, b.order_id, b.buyer_id, [line.line() for line in b.lines], b.claim_id
-    )
+    try:
+        order, created = await call.services.checkout.place_order(
+            call.actor,
+            b.order_id,
+            b.buyer_id,
+            [line.line() for line in b.lines],
+            b.claim_id,
+            code=b.code,
+            placed_at=b.placed_at,
+            status=b.status,
+            key_id=api_key_id(call.request),
+        )
+    except TooManyGuesses as exc:
+        raise too_many_guesses(exc) from None
     return Reply(order_out(order), 201 if created else 200)
 
 

@@ -42,6 +42,10 @@ def draft_of(body: VoucherIn) -> VoucherDraft:
         per_customer_limit=body.per_customer_limit,
         redeem_until=body.redeem_until,
         valid_days=body.valid_days,
+        segment=body.segment,
+        budget=body.budget,
+        code=body.code,
+        redemption_limit=body.redemption_limit,
         **_discount_fields(body.discount),
         **_scope_fields(body.scope),
     )
