@@ -11,7 +11,7 @@ from html import escape
 
 from bot.i18n import N_, _, ngettext, number, when
 from bot.i18n import money as _money
-from bot.telegram.wording import refusal_text
+from bot.telegram.wording import refusal_text, segment_label
 from core.errors import VoucherbotError
 from core.rules.advice import FOLLOW_MULTI_CLAIM, LIVE_LESS_ATTRACTIVE
 from core.rules.live import Task, TaskType
@@ -152,6 +152,15 @@ def voucher_details(v: VoucherView, shop: ShopView, *, draft: bool = False) -> s
     )
     if draft:
         quantity = _("Total quantity: {total}").format(total=number(v.total_quantity))
+    if v.budget is not None:  # R-budget: spent, reserved and left
+        quantity += "\n" + _(
+            "Budget: {spent} spent, {reserved} reserved, <b>{left}</b> of {budget} left"
+        ).format(
+            spent=money(v.budget_spent, shop),
+            reserved=money(v.budget_reserved, shop),
+            left=money(v.budget_left or 0, shop),
+            budget=money(v.budget, shop),
+        )
     lines = [
         f"🎟 <b>{esc(v.name)}</b>" + ("" if draft else f" (#{v.id})"),
         kind_label(v.kind) if draft else f"{kind_label(v.kind)} · {status_label(v)}",
@@ -166,9 +175,22 @@ def voucher_details(v: VoucherView, shop: ShopView, *, draft: bool = False) -> s
         _("Use until: {until}").format(until=use_until),
         _("Estimated spend: {amount}").format(amount=money(v.estimated_spend, shop)),
     ]
+    lines += _targeting_lines(v)
     if not draft:
         lines += [f"⚠️ {warning_text(w.code, w.data, shop)}" for w in v.warnings]
     return "\n".join(lines)
+
+
+def _targeting_lines(v: VoucherView) -> list[str]:
+    """R-seg, R-code, R-redeem on a voucher's card (the budget is beside the quantity)."""
+    lines = []
+    if v.segment != "all":
+        lines.append(_("Only for: {segment}").format(segment=segment_label(v.segment)))
+    if v.code:
+        lines.append(_("Promo code: <b>{code}</b>").format(code=esc(v.code)))
+    if v.redemption_limit is not None:
+        lines.append(_("Uses allowed: {n}").format(n=number(v.redemption_limit)))
+    return lines
 
 
 def warning_text(code: str, data: Mapping[str, int], shop: ShopView) -> str:

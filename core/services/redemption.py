@@ -12,12 +12,13 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from core.notifications import Message, html, money, msg, notify, voucher_label
+from core.budget_notifications import budget_text
+from core.notifications import notify
 from core.rules.checkout import Priced
 from core.rules.targeting import budget_crossings
 from storage import repositories as repo
 from storage import targeting_queries as q
-from storage.models import Claim, Shop, Voucher
+from storage.models import Claim
 
 
 class ClaimTaken(Exception):
@@ -53,22 +54,3 @@ async def redeem_with_limits(
             now=now,
         )
 
-
-def budget_text(shop: Shop, v: Voucher, kind: str, spent: int, budget: int) -> Message:
-    """R-budget's team notices: 80% of the budget spent, and the budget spent."""
-    label = html(voucher_label(v))
-    if kind == "budget_spent":
-        return msg(
-            "🔴 The budget of {voucher} is spent: {spent} of {budget}. No more claims can be "
-            "made; raise the budget to give more.",
-            voucher=label,
-            spent=money(spent, shop.currency),
-            budget=money(budget, shop.currency),
-        )
-    return msg(
-        "🟠 {percent}% of the budget of {voucher} is spent: {spent} of {budget}.",
-        voucher=label,
-        percent=spent * 100 // budget,
-        spent=money(spent, shop.currency),
-        budget=money(budget, shop.currency),
-    )
