@@ -317,14 +317,20 @@ class ClaimService(Service):
         takes its locks, from one indexed read: a claim changes neither the buyer's orders
         nor their follows, so nothing the store does can change the answer, and an order or
         a follow arriving meanwhile only moves the moment the segment was judged at."""
-        async with self.db.read() as session:
-            latest, kept = await targeting_queries.buyer_orders(session, target.shop_id, buyer_id)
-            follow = None
-            if target.segment == Segment.NEW_FOLLOWERS:
-                follow = await targeting_queries.latest_new_follow(
+        follows = target.segment == Segment.NEW_FOLLOWERS
+        read = await self.store.buyer_history(target.shop_id, buyer_id, follows)
+        if read is None:
+            async with self.db.read() as session:
+                latest, kept = await targeting_queries.buyer_orders(
                     session, target.shop_id, buyer_id
                 )
-        history = BuyerHistory(latest, kept, follow)
+                follow = None
+                if follows:
+                    follow = await targeting_queries.latest_new_follow(
+                        session, target.shop_id, buyer_id
+                    )
+            read = (latest, kept, follow)
+        history = BuyerHistory(*read)
         if not segment_met(target.segment, history, now, SegmentWindows(*target.windows)):
             raise ClaimRefused(
                 f"This voucher is only for {target.segment.replace('_', ' ')}.",

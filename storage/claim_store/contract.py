@@ -66,11 +66,21 @@ class TakeResult:
     noticed: bool = False
 
 
+# R-seg's reading of one buyer: (latest order, latest non-cancelled order, latest counted new
+# follow — None unless asked for).
+History = tuple[datetime | None, datetime | None, datetime | None]
+
+
 class ClaimStore(abc.ABC):
     """Built by the composition root (`build_claim_store`) and closed by it."""
 
     @abc.abstractmethod
     async def take(self, request: TakeRequest) -> TakeResult: ...
+
+    async def buyer_history(self, shop_id: int, buyer_id: str, follows: bool) -> History | None:
+        """R-seg's read on the store's own connections (no ORM session: a segment voucher's
+        claims cost one indexed read more, not a session); None: read it the ORM way."""
+        return None
 
     async def close(self) -> None:
         return None

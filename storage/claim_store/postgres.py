@@ -188,6 +188,15 @@ _NOTIFY = (
 )
 
 
+_HISTORY = """
+SELECT max(created_at) AS latest,
+       max(created_at) FILTER (WHERE status <> 'cancelled') AS kept,
+       CASE WHEN $3 THEN (SELECT max(at) FROM followevent
+                          WHERE shop_id = $1 AND buyer_id = $2 AND counted) END AS followed
+FROM shoporder WHERE shop_id = $1 AND buyer_id = $2
+"""
+
+
 async def _keep_session(_conn: asyncpg.Connection) -> None:
     """The pool's reset between batches: none. The default (`RESET ALL`, `UNLISTEN *`, …) is
     one more round trip per batch, and the store changes no session state (the pool still
@@ -212,6 +221,15 @@ class PostgresClaimStore(ClaimStore):
 
     async def take(self, request: TakeRequest) -> TakeResult:
         return await self._batches.submit(request.voucher_id, request)
+
+    async def buyer_history(
+        self, shop_id: int, buyer_id: str, follows: bool
+    ) -> tuple[Any, Any, Any]:
+        """R-seg's read in one round trip on the store's pool (outside any claim's lock)."""
+        pool = self._pool or await self._open()
+        async with pool.acquire() as conn:
+            row = await conn.fetchrow(_HISTORY, shop_id, buyer_id, follows)
+        return row["latest"], row["kept"], row["followed"]
 
     async def close(self) -> None:
         await self._batches.drain()

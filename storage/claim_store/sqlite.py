@@ -96,6 +96,13 @@ _NOTIFY = (
 )
 
 
+_HISTORY = (
+    "SELECT max(created_at), max(CASE WHEN status != 'cancelled' THEN created_at END) "
+    "FROM shoporder WHERE shop_id = ? AND buyer_id = ?"
+)
+_FOLLOWED = "SELECT max(at) FROM followevent WHERE shop_id = ? AND buyer_id = ? AND counted = 1"
+
+
 class SqliteClaimStore(ClaimStore):
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -108,6 +115,21 @@ class SqliteClaimStore(ClaimStore):
         self._checkpoint: asyncio.Future[None] | None = None
         self._batches = GroupCommit(self._write_batch, after_batch=self._checkpoint_now_and_then)
         self._bucket: tuple[str, str] = ("", "")  # (minute, its bucket) last written
+        self._reader: sqlite3.Connection | None = None  # R-seg's reads, on the loop's thread
+
+    async def buyer_history(
+        self, shop_id: int, buyer_id: str, follows: bool
+    ) -> tuple[datetime | None, datetime | None, datetime | None]:
+        """Two index-only reads on a connection of their own, on the event loop's thread
+        (WAL readers never wait for the writer; each read costs microseconds)."""
+        if self._reader is None:
+            self._reader = self._open()
+            self._reader.execute("PRAGMA query_only=ON")
+        latest, kept = self._reader.execute(_HISTORY, (shop_id, buyer_id)).fetchone()
+        followed = None
+        if follows:
+            followed = self._reader.execute(_FOLLOWED, (shop_id, buyer_id)).fetchone()[0]
+        return _parse_ts(latest), _parse_ts(kept), _parse_ts(followed)
 
     async def take(self, request: TakeRequest) -> TakeResult:
         return await self._batches.submit(0, request)
@@ -315,10 +337,10 @@ class SqliteClaimStore(ClaimStore):
         await self._batches.drain()
 
         def _close() -> None:
-            for conn in (self._conn, self._checkpointer):
+            for conn in (self._conn, self._checkpointer, self._reader):
                 if conn is not None:
                     conn.close()
-            self._conn = self._checkpointer = None
+            self._conn = self._checkpointer = self._reader = None
 
         await asyncio.get_running_loop().run_in_executor(self._executor, _close)
         self._executor.shutdown(wait=True)
