@@ -91,7 +91,8 @@ async def count_wrong_guess(session: AsyncSession, whos: list[str], minute: date
     for who in whos:
         stmt = _insert(session, CodeGuess).values(who=who, minute=minute, wrong=1)
         stmt = stmt.on_conflict_do_update(
-            index_elements=["who", "minute"], set_={"wrong": CodeGuess.__table__.c.wrong + 1}
+            index_elements=["who", "minute"],
+            set_={"wrong": CodeGuess.__table__.c.wrong + 1},  # type: ignore[attr-defined]
         )
         await session.execute(stmt)
 
@@ -126,7 +127,7 @@ async def redeem_against_voucher(
     """One redemption (R-redeem, R-budget): counts the order, spends the actual discount and
     gives back what the claim held, when the redemption limit and the budget allow it.
     Returns (spent after, budget, hold), or None when refused."""
-    v = Voucher.__table__.c
+    v = Voucher.__table__.c  # type: ignore[attr-defined]
     result = await session.execute(
         update(Voucher)
         .where(
@@ -154,7 +155,7 @@ async def unredeem(
     """A cancelled order (R-o5): one redemption fewer, its discount unspent, and when its claim
     is usable again the claim holds what it can of the budget again (at least the discount
     just unspent, so spent + reserved never grows past the budget)."""
-    v = Voucher.__table__.c
+    v = Voucher.__table__.c  # type: ignore[attr-defined]
     row = (
         await session.execute(
             update(Voucher)
@@ -179,7 +180,7 @@ async def unredeem(
 
 async def give_back(session: AsyncSession, held: dict[int, int]) -> None:
     """Expired or void claims give their reservations back (R-budget)."""
-    v = Voucher.__table__.c
+    v = Voucher.__table__.c  # type: ignore[attr-defined]
     for voucher_id, amount in held.items():
         if amount:
             await session.execute(
@@ -192,7 +193,7 @@ async def give_back(session: AsyncSession, held: dict[int, int]) -> None:
 async def end_claims(session: AsyncSession, where: list[Any], status: str) -> int:
     """Moves `claimed` claims matching `where` to `status` (expired, void) and gives their
     reservations back, from exactly the rows it changed."""
-    c = Claim.__table__.c
+    c = Claim.__table__.c  # type: ignore[attr-defined]
     result = await session.execute(
         update(Claim)
         .where(c.status == "claimed", *where)

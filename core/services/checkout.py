@@ -278,7 +278,7 @@ class CheckoutService(Service):
                 await session.flush()
                 session.add_all(
                     OrderLine(
-                        order_ref=order.id,
+                        order_ref=order.id,  # type: ignore[arg-type]
                         line_no=i,
                         product_id=line.product_id,
                         unit_price=line.unit_price,
