@@ -62,6 +62,18 @@ async def other_new_customers_voucher(
     return (await session.execute(stmt.limit(1))).scalar()
 
 
+async def last_claim_of_segment(
+    session: AsyncSession, shop_id: int, segment: str
+) -> datetime | None:
+    """When a buyer last claimed one of the shop's vouchers for this segment (R-adv2)."""
+    stmt = (
+        select(func.max(Claim.claimed_at))
+        .join(Voucher, col(Voucher.id) == col(Claim.voucher_id))
+        .where(Claim.shop_id == shop_id, Voucher.segment == segment)
+    )
+    return (await session.execute(stmt)).scalar()
+
+
 # --- R-code ----------------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from bot.telegram.wording import refusal_text, segment_label
 from core.errors import VoucherbotError
 from core.rules.advice import FOLLOW_MULTI_CLAIM, LIVE_LESS_ATTRACTIVE
 from core.rules.live import Task, TaskType
+from core.rules.targeting import BUDGET_LOW, NEW_CUSTOMERS_MIN_SPEND_ABOVE_AOV, SEGMENT_QUIET
 from core.rules.vouchers import LOW_MAX_DISCOUNT
 from core.views import ShopView, VoucherView
 
@@ -225,7 +226,38 @@ def warning_text(code: str, data: Mapping[str, int], shop: ShopView) -> str:
             "so viewers can't re-follow to claim again.",
             n,
         ).format(n=number(n))
+    targeting = _targeting_warning(code, data, shop)
+    if targeting is not None:
+        return targeting
     return _("Check this voucher's settings.")
+
+
+def _targeting_warning(code: str, data: Mapping[str, int], shop: ShopView) -> str | None:
+    """R-adv2's warnings about budgets and segments (R-budget, R-seg)."""
+    if code == BUDGET_LOW:
+        n = int(data.get("claims", 0))
+        return ngettext(
+            "The budget left ({left}) pays for only {n} more claim: raise it if you want the "
+            "voucher to keep giving.",
+            "The budget left ({left}) pays for only {n} more claims: raise it if you want the "
+            "voucher to keep giving.",
+            n,
+        ).format(left=money(data.get("left", 0), shop), n=number(n))
+    if code == NEW_CUSTOMERS_MIN_SPEND_ABOVE_AOV:
+        return _(
+            "The minimum spend ({min_spend}) is above your average order ({aov}): a high bar "
+            "for a first order."
+        ).format(
+            min_spend=money(data.get("min_spend", 0), shop), aov=money(data.get("aov", 0), shop)
+        )
+    if code == SEGMENT_QUIET:
+        n = int(data.get("days", 30))
+        return ngettext(
+            "No buyer of this group has claimed a voucher for it in the last {n} day.",
+            "No buyer of this group has claimed a voucher for it in the last {n} days.",
+            n,
+        ).format(n=number(n))
+    return None
 
 
 def low_discount_warning(data: dict[str, int], percent: int, shop: ShopView) -> str:

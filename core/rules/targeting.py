@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from core.errors import FieldError
 from core.errors import Problem as P
+from core.rules.vouchers import Warning
 from core.values import is_whole
 
 
@@ -171,3 +172,58 @@ def budget_crossings(budget: int, hold: int, spent_before: int, spent_after: int
     if budget - spent_before >= max(hold, 1) > budget - spent_after:
         crossed.append("budget_spent")
     return crossed
+
+
+# --- R-adv2 for the new fields ---------------------------------------------------------------
+
+BUDGET_LOW = "budget_low"
+NEW_CUSTOMERS_MIN_SPEND_ABOVE_AOV = "new_customers_min_spend_above_aov"
+SEGMENT_QUIET = "segment_quiet"
+BUDGET_LOW_CLAIMS = 10
+SEGMENT_QUIET_DAYS = 30
+
+
+def budget_low_warning(
+    budget: int | None, hold: int, spent: int = 0, reserved: int = 0
+) -> Warning | None:
+    """R-adv2: what is left of the budget pays for fewer than 10 claims."""
+    if budget is None or hold <= 0:
+        return None
+    left = max(0, budget - spent - reserved)
+    claims = left // hold
+    if claims >= BUDGET_LOW_CLAIMS:
+        return None
+    return Warning(
+        BUDGET_LOW,
+        f"The budget left pays for {claims} more claims (below {BUDGET_LOW_CLAIMS}).",
+        {"claims": claims, "left": left},
+    )
+
+
+def new_customers_min_spend_warning(
+    segment: str, min_spend: int, aov: int | None
+) -> Warning | None:
+    """R-adv2: a new-customer voucher whose minimum spend is above the shop's AOV."""
+    if segment != Segment.NEW_CUSTOMERS or not aov or min_spend <= aov:
+        return None
+    return Warning(
+        NEW_CUSTOMERS_MIN_SPEND_ABOVE_AOV,
+        "The minimum spend is above the shop's average order value, a high bar for a first "
+        "order.",
+        {"min_spend": min_spend, "aov": aov},
+    )
+
+
+def segment_quiet_warning(
+    segment: str, last_buyer_at: datetime | None, now: datetime
+) -> Warning | None:
+    """R-adv2: no buyer of this segment claimed any of the shop's vouchers for it in 30 days."""
+    if segment == Segment.ALL:
+        return None
+    if last_buyer_at is not None and last_buyer_at >= now - timedelta(days=SEGMENT_QUIET_DAYS):
+        return None
+    return Warning(
+        SEGMENT_QUIET,
+        f"No buyer of this segment has claimed in the last {SEGMENT_QUIET_DAYS} days.",
+        {"days": SEGMENT_QUIET_DAYS},
+    )
