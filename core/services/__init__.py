@@ -20,6 +20,7 @@ from core.services.live import LiveService
 from core.services.live_panel import LivePanelService
 from core.services.products import ProductService
 from core.services.schedule import ScheduleService
+from core.services.segment_analytics import SegmentAnalytics
 from core.services.shops import ShopService
 from core.services.vouchers import VoucherService
 from storage.changes import ChangeFeed, build_change_feed, install_publisher
@@ -48,6 +49,7 @@ class Services:
     changes: ChangeFeed
     languages: LanguageService  # R-l10n1
     draws: DrawService  # R-draw1–3
+    segments: SegmentAnalytics  # R-a7 split by segment (R-seg)
 
     @classmethod
     def build(
@@ -93,4 +95,5 @@ class Services:
             changes=changes,
             languages=LanguageService(db, clock),
             draws=DrawService(db, clock, claims),
+            segments=SegmentAnalytics(db, clock),
         )

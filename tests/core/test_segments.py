@@ -135,3 +135,17 @@ async def test_r_seg_unknown_segment_is_refused(services: Services, seller):
     with pytest.raises(ValidationFailed) as bad:
         await services.vouchers.create(seller, draft(segment="vip"))
     assert bad.value.errors[0].field == "segment"
+
+
+async def test_r_a7_claims_usage_and_revenue_split_by_segment(services: Services, seller, platform):
+    plain = await services.vouchers.create(seller, draft(name="Plain"))
+    new = await services.vouchers.create(seller, draft(name="New", segment="new_customers"))
+    await services.claims.claim(seller.shop_id, plain.id, "a")
+    await services.claims.claim(seller.shop_id, new.id, "b")
+    await services.claims.claim(seller.shop_id, new.id, "c")
+    await services.checkout.place_order(platform, "o1", "b", LINE, claim_id=None)
+    split = await services.segments.by_segment(seller)
+    assert (split["all"].claims, split["all"].usage) == (1, 0)
+    assert (split["new_customers"].claims, split["new_customers"].usage) == (2, 1)
+    assert split["new_customers"].revenue == 2500 and split["new_customers"].buyers == 1
+    assert split["repeat_customers"].claims == 0
