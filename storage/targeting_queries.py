@@ -99,14 +99,20 @@ async def wrong_guesses(session: AsyncSession, whos: list[str], minute: datetime
     return {who: wrong for who, wrong in (await session.execute(stmt)).all()}
 
 
-async def count_wrong_guess(session: AsyncSession, whos: list[str], minute: datetime) -> None:
+async def count_wrong_guess(
+    session: AsyncSession, whos: list[str], minute: datetime
+) -> dict[str, int]:
+    """One more wrong code for each `who` this minute; the counts after it (atomic: the
+    upsert's row lock orders concurrent guesses, so each gets its own count)."""
+    counts = {}
     for who in whos:
         stmt = _insert(session, CodeGuess).values(who=who, minute=minute, wrong=1)
         stmt = stmt.on_conflict_do_update(
             index_elements=["who", "minute"],
             set_={"wrong": CodeGuess.__table__.c.wrong + 1},  # type: ignore[attr-defined]
-        )
-        await session.execute(stmt)
+        ).returning(CodeGuess.__table__.c.wrong)  # type: ignore[attr-defined]
+        counts[who] = int((await session.execute(stmt)).scalar_one())
+    return counts
 
 
 async def forget_guesses_before(session: AsyncSession, whos: list[str], minute: datetime) -> None:

@@ -53,9 +53,7 @@ async def voucher_of_code(
     whos = [buyer_who] + ([key_who] if key_who else [])
     async with db.read() as session:
         wrong = await q.wrong_guesses(session, whos, minute)
-    if wrong.get(buyer_who, 0) >= WRONG_CODES_PER_BUYER or (
-        key_who is not None and wrong.get(key_who, 0) >= WRONG_CODES_PER_KEY
-    ):
+    if _over(wrong, buyer_who, key_who, 0):
         raise TooManyGuesses(_seconds_left(now, minute))
     code = normal_code(raw_code)
     if code is not None:
@@ -64,9 +62,20 @@ async def voucher_of_code(
         if voucher is not None and voucher.kind == "regular":
             return voucher.id  # type: ignore[return-value]
     async with db.write() as session:
-        await q.count_wrong_guess(session, whos, minute)
+        counted = await q.count_wrong_guess(session, whos, minute)
         await q.forget_guesses_before(session, whos, minute - timedelta(minutes=5))
+    # Counted first, judged after: of concurrent wrong guesses (in any process), exactly the
+    # first 10 of the minute answer code_not_found; the rest already answer 429.
+    if _over(counted, buyer_who, key_who, 1):
+        raise TooManyGuesses(_seconds_left(now, minute))
     raise NotFound("No voucher has this promo code.", code=RefusalCode.CODE_NOT_FOUND)
+
+
+def _over(counts: dict[str, int], buyer_who: str, key_who: str | None, this: int) -> bool:
+    """Whether the buyer or the key is past its allowance (`this`: the guess just counted)."""
+    return counts.get(buyer_who, 0) - this >= WRONG_CODES_PER_BUYER or (
+        key_who is not None and counts.get(key_who, 0) - this >= WRONG_CODES_PER_KEY
+    )
 
 
 def _seconds_left(now: datetime, minute: datetime) -> int:
