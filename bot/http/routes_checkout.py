@@ -56,6 +56,7 @@ ROUTES = [
         quote,
         body=QuoteIn,
         response=QuoteOut,
+        problems=(429,),
         description="R-o2/R-o3: every claim of the buyer priced, the best usable one first.",
     ),
     Route(
@@ -68,7 +69,7 @@ ROUTES = [
         response=OrderOut,
         status=201,
         other_responses={200: "A repeat with the same body: the order first recorded."},
-        problems=(409,),
+        problems=(409, 429),
         description="R-o4: once per `order_id`; a repeat with another body is a 409 "
         "`order_conflict`; a named claim that cannot be used is a 409 `claim_not_usable`.",
     ),

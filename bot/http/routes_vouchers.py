@@ -113,6 +113,7 @@ ROUTES = [
         response=VoucherOut,
         status=201,
         other_responses={200: "Dry run: the computed voucher, not saved."},
+        problems=(409,),
         description="R-v1…R-v8. The answer includes `estimated_spend` (R-v7) and `warnings`, "
         "such as `low_max_discount` (Maximum Discount Per Order is Low, R-v8); a voucher with "
         "warnings is still created exactly as configured.",
