@@ -11,6 +11,9 @@ aiohttp ClientSession with a connection limit), and measures in one run:
 - ceiling: a trivial aiohttp JSON handler (`bench/ceiling_server.py`), same server settings;
 - R1: successful claims/s (distinct buyers; the quantity never runs out);
 - R2: sold-out refusals/s; R3: over-the-limit refusals/s (the same buyer again);
+- R1-seg and R1-budget: R1 on a `new_customers` voucher (R-seg: one more indexed read per
+  claim) and on a budget-capped one (R-budget: the reservation in the quota's update), with
+  their ratio to the plain R1 (the issue's goal: within 10%);
 - the rush: quantity 1,000, 10,000 distinct claimers plus duplicates, concurrency 256.
 On PostgreSQL it then runs two API processes on the same database, the load split between
 them (R1 and a second rush): their aggregate claims/s beside one process's, and exactly the
@@ -76,6 +79,8 @@ class Seeded:
     r3_buyer: str
     rush: int
     rush2: int  # the two-process rush
+    r1_segment: int  # R-seg
+    r1_budget: int  # R-budget
 
 
 def _free_port() -> int:
@@ -84,9 +89,10 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _voucher(name: str, quantity: int, limit: int = 1) -> VoucherDraft:
+def _voucher(name: str, quantity: int, limit: int = 1, **targeting: Any) -> VoucherDraft:
     now = datetime.now(UTC)
     return VoucherDraft(
+        **targeting,
         name=name,
         kind="regular",
         discount_type="amount",
@@ -113,7 +119,23 @@ async def seed(url: str, size: Size) -> Seeded:
         await services.claims.claim(shop.id, r3.id, "greedy")  # type: ignore[arg-type]
         rush = await services.vouchers.create(actor, _voucher("Rush", size.rush_quantity))
         rush2 = await services.vouchers.create(actor, _voucher("Rush 2", size.rush_quantity))
-        return Seeded(key.secret, r1.id, r2.id, r3.id, "greedy", rush.id, rush2.id)  # type: ignore[arg-type]
+        segment = await services.vouchers.create(
+            actor, _voucher("R1 new customers", 1_000_000, segment="new_customers")
+        )
+        budget = await services.vouchers.create(
+            actor, _voucher("R1 budget", 1_000_000, budget=100 * 1_000_000)
+        )
+        return Seeded(
+            key.secret,
+            r1.id,  # type: ignore[arg-type]
+            r2.id,  # type: ignore[arg-type]
+            r3.id,  # type: ignore[arg-type]
+            "greedy",
+            rush.id,  # type: ignore[arg-type]
+            rush2.id,  # type: ignore[arg-type]
+            segment.id,  # type: ignore[arg-type]
+            budget.id,  # type: ignore[arg-type]
+        )
     finally:
         await db.dispose()
 
@@ -267,6 +289,16 @@ def _run(args: argparse.Namespace, database_url: str | None) -> int:
         }
         for name, r in results.items():
             print(_line(name, r, ceiling, GOALS[name]))
+        for name, vid in (("R1-seg", seeded.r1_segment), ("R1-budget", seeded.r1_budget)):
+            r = generate({**phase, "voucher_id": vid, "prefix": name.lower()}, api)
+            print(_line(name, r, ceiling, None))
+            plain = results["R1"]
+            print(
+                f"         {r['rate'] / plain['rate']:.2f}× plain R1 by rate, "
+                f"{plain['server_cpu_us'] / r['server_cpu_us']:.2f}× by server CPU "
+                f"(goal ≥ 0.90)"
+            )
+            results[name] = r
         buyers = [f"rush-{i}" for i in range(size.rush_claimers)]
         rng = random.Random(7)
         buyers += rng.choices(buyers, k=size.rush_duplicates)

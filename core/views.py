@@ -114,10 +114,23 @@ class VoucherView:
     warnings: tuple[Warning, ...]
     created_at: datetime | None
     deactivated_at: datetime | None
+    segment: str = "all"  # R-seg
+    budget: int | None = None  # R-budget
+    budget_spent: int = 0
+    budget_reserved: int = 0
+    code: str | None = None  # R-code
+    redemption_limit: int | None = None  # R-redeem
 
     @property
     def remaining(self) -> int:
         return max(0, self.total_quantity - self.claimed)
+
+    @property
+    def budget_left(self) -> int | None:
+        """R-budget: what neither redeemed nor open claims hold."""
+        if self.budget is None:
+            return None
+        return max(0, self.budget - self.budget_spent - self.budget_reserved)
 
     @property
     def effective_redeem_until(self) -> datetime | None:
@@ -143,6 +156,10 @@ class VoucherView:
             per_customer_limit=self.per_customer_limit,
             redeem_until=self.redeem_until,
             valid_days=self.valid_days,
+            segment=self.segment,
+            budget=self.budget,
+            code=self.code,
+            redemption_limit=self.redemption_limit,
         )
 
     @classmethod
@@ -179,6 +196,10 @@ class VoucherView:
             warnings=warnings,
             created_at=None,
             deactivated_at=None,
+            segment=draft.segment,
+            budget=draft.budget,
+            code=draft.code,
+            redemption_limit=draft.redemption_limit,
         )
 
     @classmethod
@@ -205,6 +226,10 @@ class VoucherView:
             per_customer_limit=v.per_customer_limit,
             redeem_until=v.redeem_until,
             valid_days=v.valid_days,
+            segment=v.segment,
+            budget=v.budget,
+            code=v.code,
+            redemption_limit=v.redemption_limit,
         )
         view = cls.of_draft(draft, shop_id=v.shop_id, now=now, warnings=warnings)
         return _replace(
@@ -215,6 +240,8 @@ class VoucherView:
             redeemed=v.redeemed,
             created_at=v.created_at,
             deactivated_at=v.deactivated_at,
+            budget_spent=v.budget_spent,
+            budget_reserved=v.budget_reserved,
         )
 
 
@@ -378,7 +405,7 @@ class DropView:
 
 @dataclass(frozen=True)
 class PricedClaim:
-    claim_id: int
+    claim_id: int | None  # None: a promo code's voucher priced as if claimed (R-code)
     voucher_id: int
     discount: int
     usable: bool

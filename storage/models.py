@@ -35,6 +35,11 @@ class Shop(SQLModel, table=True):
     team_thread_id: int | None = Field(default=None, sa_type=BigInteger)
     # Set while the bot is out of the team chat (left, removed): notices are kept, not sent.
     team_paused_at: datetime | None = _instant(nullable=True)
+    # R-seg: the segment windows, in days (shop settings; the defaults are the SPEC's).
+    repeat_days: int = 30  # repeat_customers: a non-cancelled order in the last N days
+    lapsed_active_days: int = 365  # lapsed_customers: an order in the last N days…
+    lapsed_quiet_days: int = 90  # …and none in the last M days
+    follower_days: int = 30  # new_followers: a counted new follow in the last N days
 
 
 class BlockedChat(SQLModel, table=True):
@@ -121,6 +126,7 @@ class Voucher(SQLModel, table=True):
     __table_args__ = (
         Index("ix_voucher_shop_starts", "shop_id", "starts_at"),
         Index("ix_voucher_ends", "ends_at"),
+        Index("ix_voucher_shop_code", "shop_id", "code"),  # R-code: claim by code
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -147,6 +153,16 @@ class Voucher(SQLModel, table=True):
     deactivated_at: datetime | None = _instant(nullable=True)
     deactivated_by_account_id: int | None = Field(default=None, foreign_key="account.id")
     updated_at: datetime = _instant()
+    # R-seg: all | new_customers | repeat_customers | lapsed_customers | new_followers
+    segment: str = Field(default="all", max_length=20)
+    code: str | None = Field(default=None, max_length=12)  # R-code, stored upper-case
+    # R-budget: the cap, what redeemed claims spent, what open claims hold, and what one
+    # claim holds (amount or max_discount; 0 without a budget). spent + reserved <= budget.
+    budget: int | None = Field(default=None, sa_type=BigInteger)
+    budget_hold: int = Field(default=0, sa_type=BigInteger)
+    budget_spent: int = Field(default=0, sa_type=BigInteger)
+    budget_reserved: int = Field(default=0, sa_type=BigInteger)
+    redemption_limit: int | None = None  # R-redeem: at most this many non-cancelled orders
 
 
 class VoucherProduct(SQLModel, table=True):
@@ -192,7 +208,10 @@ class WatchRecord(SQLModel, table=True):
 class FollowEvent(SQLModel, table=True):
     """Every follow/unfollow the platform reported; `counted` marks a new follow (R-live2)."""
 
-    __table_args__ = (Index("ix_follow_event_lookup", "shop_id", "host_handle", "buyer_id", "at"),)
+    __table_args__ = (
+        Index("ix_follow_event_lookup", "shop_id", "host_handle", "buyer_id", "at"),
+        Index("ix_follow_event_buyer", "shop_id", "buyer_id", "counted", "at"),  # R-seg
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     shop_id: int = Field(foreign_key="shop.id")
@@ -252,6 +271,8 @@ class Claim(SQLModel, table=True):
     status: str = Field(default="claimed", max_length=10)  # claimed|redeemed|expired|void
     order_ref: int | None = Field(default=None)  # ShopOrder.id while redeemed
     idempotency_key: str | None = Field(default=None, max_length=255)
+    # R-budget: what this claim holds of its voucher's budget while claimed.
+    reserved: int = Field(default=0, sa_type=BigInteger)
 
 
 class ShopOrder(SQLModel, table=True):
@@ -261,6 +282,8 @@ class ShopOrder(SQLModel, table=True):
         Index("ix_order_voucher", "voucher_id", "status"),
         # R-a6: the AOV reads only this index (shop, status, date, total), not the order rows.
         Index("ix_order_shop_status_created_total", "shop_id", "status", "created_at", "total"),
+        # R-seg: a buyer's orders in a shop, newest first, without reading the rows.
+        Index("ix_order_shop_buyer_created", "shop_id", "buyer_id", "created_at", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -425,3 +448,13 @@ class DrawEntry(SQLModel, table=True):
     distribution_id: int = Field(foreign_key="draw.distribution_id", primary_key=True)
     buyer_id: str = Field(max_length=64, primary_key=True)
     entered_at: datetime = _instant()
+
+
+
+class CodeGuess(SQLModel, table=True):
+    """Wrong promo codes (R-code) counted per minute and per who (a buyer of a shop, or an API
+    key), in the database so every process counts the same guesses."""
+
+    who: str = Field(max_length=120, primary_key=True)
+    minute: datetime = Field(sa_type=UTCDateTime, primary_key=True)
+    wrong: int = 0

@@ -236,14 +236,16 @@ async def claim_target(session: AsyncSession, voucher_id: int) -> dict[str, Any]
     if not _storable_id(voucher_id):
         return None
     stmt = (
-        select(Voucher, Shop.team_chat_id)
+        select(Voucher, Shop.team_chat_id, Shop)
         .join(Shop, col(Shop.id) == col(Voucher.shop_id))
         .where(Voucher.id == voucher_id)
     )
     row = (await session.execute(stmt)).first()
     if row is None:
         return None
-    v, team_chat_id = row
+    v, team_chat_id, shop = row
+    windows = (shop.repeat_days, shop.lapsed_active_days, shop.lapsed_quiet_days)
+    windows += (shop.follower_days,)
     return {
         "voucher_id": v.id,
         "shop_id": v.shop_id,
@@ -258,6 +260,8 @@ async def claim_target(session: AsyncSession, voucher_id: int) -> dict[str, Any]
         "redeem_until": v.redeem_until,
         "valid_days": v.valid_days,
         "team_chat_id": team_chat_id,
+        "segment": v.segment,
+        "windows": windows,
     }
 
 
@@ -362,12 +366,10 @@ async def add_redeemed(session: AsyncSession, voucher_id: int, delta: int) -> No
 
 
 async def void_claims_of_voucher(session: AsyncSession, voucher_id: int) -> int:
-    result = await session.execute(
-        update(Claim)
-        .where(col(Claim.voucher_id) == voucher_id, col(Claim.status) == "claimed")
-        .values(status="void")
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    """R-v11; the void claims give their budget reservations back (R-budget)."""
+    from storage.targeting_queries import end_claims
+
+    return await end_claims(session, [col(Claim.voucher_id) == voucher_id], "void")
 
 
 # --- live sessions, watch time, follows, distributions ------------------------------------
@@ -594,11 +596,13 @@ async def release_claim(session: AsyncSession, claim_id: int, status: str) -> No
 
 
 async def expire_claims(session: AsyncSession, now: datetime, voucher_id: int | None = None) -> int:
-    stmt = update(Claim).where(col(Claim.status) == "claimed", col(Claim.redeem_until) < now)
+    """R-c3 at redeem_until; the expired claims give their budget reservations back."""
+    from storage.targeting_queries import end_claims
+
+    where = [col(Claim.redeem_until) < now]
     if voucher_id is not None:
-        stmt = stmt.where(col(Claim.voucher_id) == voucher_id)
-    result = await session.execute(stmt.values(status="expired"))
-    return int(result.rowcount)  # type: ignore[attr-defined]
+        where.append(col(Claim.voucher_id) == voucher_id)
+    return await end_claims(session, where, "expired")
 
 
 async def get_order(session: AsyncSession, shop_id: int, order_id: str) -> ShopOrder | None:

@@ -68,6 +68,9 @@ ShortText = Annotated[str, Field(max_length=100), AfterValidator(_plain_text)]
 Handle = Annotated[str, Field(max_length=65), AfterValidator(_plain_text)]
 
 
+Segment = Literal["all", "new_customers", "repeat_customers", "lapsed_customers", "new_followers"]
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -176,6 +179,19 @@ class VoucherIn(Body):
     ends_at: Instant
     redeem_until: Instant | None = None
     valid_days: int | None = None
+    segment: Segment = Field(default="all", description="Who may claim it (R-seg).")
+    budget: int | None = Field(
+        default=None,
+        description="Budget cap in minor units, at least the largest single discount (R-budget).",
+    )
+    code: str | None = Field(
+        default=None,
+        description="Promo code for a regular voucher: 6–12 of A–Z 0–9, case-insensitive "
+        "(R-code).",
+    )
+    redemption_limit: int | None = Field(
+        default=None, description="At most this many non-cancelled orders redeem it (R-redeem)."
+    )
 
 
 class VoucherPatch(Body):
@@ -192,6 +208,12 @@ class VoucherPatch(Body):
     ends_at: Instant | None = None
     redeem_until: Instant | None = None
     valid_days: int | None = None
+    segment: Segment | None = None
+    budget: int | None = Field(
+        default=None, description="Upcoming: any; ongoing: only a larger budget (R-v10)."
+    )
+    code: str | None = None
+    redemption_limit: int | None = None
 
 
 class StartSessionIn(Body):
@@ -263,6 +285,11 @@ class LineIn(Body):
 class QuoteIn(Body):
     buyer_id: PlatformId
     lines: list[LineIn]
+    code: str | None = Field(
+        default=None,
+        description="A promo code: its voucher is priced as if claimed, nothing is claimed "
+        "(R-code).",
+    )
 
 
 class OrderIn(Body):
@@ -270,3 +297,19 @@ class OrderIn(Body):
     buyer_id: PlatformId
     lines: list[LineIn]
     claim_id: Id | None = Field(default=None, description="Use this claim instead of the best.")
+    code: str | None = Field(
+        default=None, description="A promo code: claimed and applied in one step (R-code)."
+    )
+    placed_at: Instant | None = Field(
+        default=None,
+        description="An imported past order (at most 3 years ago): it redeems no claim and "
+        "counts in segments and AOV by its time (R-seg).",
+    )
+    status: Literal["placed", "cancelled"] | None = Field(
+        default=None, description='"cancelled" imports a cancelled order (R-seg).'
+    )
+
+
+class CodeClaimIn(Body):
+    code: str = Field(description="The promo code, case-insensitive (R-code).")
+    buyer_id: PlatformId

@@ -47,6 +47,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "schedule_drop": {"voucher_id": 7, "task": {"type": "follow"}, "in_seconds": 300},
     "enter_draw": {"buyer_id": "buyer-42"},
     "claim_voucher": {"buyer_id": "buyer-42", "session_id": 3},
+    "claim_by_code": {"code": "SPRING26", "buyer_id": "buyer-42"},
     "quote": {"buyer_id": "buyer-42", "lines": _LINES},
     "place_order": {"order_id": "ORD-1001", "buyer_id": "buyer-42", "lines": _LINES},
 }
@@ -60,6 +61,10 @@ COMMON_CODES: dict[int, tuple[str, ...]] = {
     422: ("validation_failed",),
 }
 _VOUCHER_404 = {404: ("voucher_not_found",)}
+# R-seg, R-code: what creating or editing a voucher with a segment or a code may meet.
+_TARGETING_409 = ("code_taken", "new_customers_voucher_exists")
+# R-c1 for a claim by promo code (R-code), in R-c1's order.
+_CODE_CLAIM_409 = ("not_claimable", "segment_not_met", "limit_reached", "sold_out", "budget_spent")
 _SESSION_404 = {404: ("session_not_found",)}
 # The refusals of each operation beyond COMMON_CODES, by status, by operation id.
 PROBLEM_CODES: dict[str, dict[int, tuple[str, ...]]] = {
@@ -69,10 +74,10 @@ PROBLEM_CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "telegram_webhook": {403: ("forbidden",), 503: ("telegram_unavailable",)},
     "upsert_product": {},
     "search_products": {},
-    "create_voucher": {},
+    "create_voucher": {409: _TARGETING_409},
     "list_vouchers": {},
     "get_voucher": _VOUCHER_404,
-    "edit_voucher": {**_VOUCHER_404, 409: ("edit_not_allowed",)},
+    "edit_voucher": {**_VOUCHER_404, 409: ("edit_not_allowed", *_TARGETING_409)},
     "deactivate_voucher": {**_VOUCHER_404, 409: ("edit_not_allowed",)},
     "list_accounts": {},
     "start_session": {404: ("account_not_found",), 409: ("session_active",)},
@@ -109,18 +114,26 @@ PROBLEM_CODES: dict[str, dict[int, tuple[str, ...]]] = {
             "not_claimable",
             "no_active_distribution",
             "task_not_met",
+            "segment_not_met",
             "limit_reached",
             "sold_out",
+            "budget_spent",
             "draw_only",
             "idempotency_key_reused",
             "conflict",
         ),
     },
+    "claim_by_code": {
+        404: ("code_not_found",),
+        409: (*_CODE_CLAIM_409, "idempotency_key_reused", "conflict"),
+        429: ("too_many_wrong_codes",),
+    },
     "buyer_wallet": {},
-    "quote": {},
+    "quote": {404: ("code_not_found",), 429: ("too_many_wrong_codes",)},
     "place_order": {
-        404: ("claim_not_found",),
-        409: ("order_conflict", "claim_not_usable", "claim_contention"),
+        404: ("claim_not_found", "code_not_found"),
+        409: ("order_conflict", "claim_not_usable", "claim_contention", *_CODE_CLAIM_409),
+        429: ("too_many_wrong_codes",),
     },
     "cancel_order": {404: ("order_not_found",)},
     "analytics_summary": {},

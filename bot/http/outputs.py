@@ -58,6 +58,15 @@ class WarningOut(Out):
     )
 
 
+class BudgetOut(Out):
+    """R-budget: spent by redeemed claims, reserved by open ones, left for new claims."""
+
+    amount: int
+    spent: int
+    reserved: int
+    left: int
+
+
 class VoucherOut(Out):
     id: int | None = Field(description="null in a dry run")
     name: str
@@ -79,6 +88,12 @@ class VoucherOut(Out):
     warnings: list[WarningOut]
     created_at: datetime | None
     deactivated_at: datetime | None
+    segment: Literal[
+        "all", "new_customers", "repeat_customers", "lapsed_customers", "new_followers"
+    ] = Field(description="Who may claim it (R-seg)")
+    budget: BudgetOut | None = Field(description="null without a budget cap (R-budget)")
+    code: str | None = Field(description="The promo code, upper case (R-code)")
+    redemption_limit: int | None = Field(description="R-redeem")
 
 
 class ProductOut(Out):
@@ -169,13 +184,13 @@ class ClaimOut(Out):
 
 
 class BestOut(Out):
-    claim_id: int
+    claim_id: int | None = Field(description="null: a promo code's voucher not claimed yet")
     voucher_id: int
     discount: int
 
 
 class ConsideredOut(Out):
-    claim_id: int
+    claim_id: int | None = Field(description="null: a promo code's voucher not claimed yet")
     voucher_id: int
     discount: int
     usable: bool
@@ -277,6 +292,17 @@ def voucher_out(v: VoucherView) -> VoucherOut:
         warnings=[warning_out(w) for w in v.warnings],
         created_at=v.created_at,
         deactivated_at=v.deactivated_at,
+        segment=v.segment,  # type: ignore[arg-type]
+        budget=None
+        if v.budget is None
+        else BudgetOut(
+            amount=v.budget,
+            spent=v.budget_spent,
+            reserved=v.budget_reserved,
+            left=v.budget_left or 0,
+        ),
+        code=v.code,
+        redemption_limit=v.redemption_limit,
     )
 
 

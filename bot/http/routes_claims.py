@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from bot.http.inputs import BuyerPath, ClaimIn, VoucherPath, WalletQuery
+from aiohttp import web
+
+from bot.http.inputs import BuyerPath, ClaimIn, CodeClaimIn, VoucherPath, WalletQuery
 from bot.http.outputs import ClaimOut, ClaimPage, claim_out
+from bot.http.problems import HttpProblem
 from bot.http.routing import Call, Header, Route, decode_cursor, header_value, page
 from bot.metrics import record_claim
 from core.errors import ClaimRefused
+from core.services.api_keys import split_key
+from core.services.promo_codes import TooManyGuesses
 
 IDEMPOTENCY_KEY = Header(
     "Idempotency-Key",
@@ -29,6 +34,42 @@ async def claim_voucher(call: Call[ClaimIn, None, VoucherPath]) -> ClaimOut:
         raise
     record_claim("claimed")
     return claim_out(claim)  # answered with the route's status, 201
+
+
+def api_key_id(request: web.Request) -> str | None:
+    """The public part of the request's API key (R-code counts wrong codes per key)."""
+    _scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+    parts = split_key(key)
+    return parts[0] if parts else None
+
+
+def too_many_guesses(exc: TooManyGuesses) -> HttpProblem:
+    return HttpProblem(
+        429,
+        exc.code,
+        exc.detail,
+        headers={"Retry-After": str(exc.retry_after)},
+        extra={"retry_after": exc.retry_after},
+    )
+
+
+async def claim_by_code(call: Call[CodeClaimIn, None, None]) -> ClaimOut:
+    key = header_value(call.request, IDEMPOTENCY_KEY)
+    try:
+        claim = await call.services.claims.claim_by_code(
+            call.actor.shop_id,
+            call.body.code,
+            call.body.buyer_id,
+            key_id=api_key_id(call.request),
+            idempotency_key=key,
+        )
+    except TooManyGuesses as exc:
+        raise too_many_guesses(exc) from None
+    except ClaimRefused as refusal:
+        record_claim(refusal.code)
+        raise
+    record_claim("claimed")
+    return claim_out(claim)
 
 
 async def buyer_wallet(call: Call[None, WalletQuery, BuyerPath]) -> ClaimPage:
@@ -59,9 +100,26 @@ ROUTES = [
         problems=(409,),
         description="R-c1: a refusal is a 409 problem whose `code` names the first rule that "
         "failed: `not_claimable` (with `status`), `no_active_distribution`, `task_not_met` "
-        "(with `missing_seconds` or `needs_new_follow`), `limit_reached`, `sold_out`; an "
+        "(with `missing_seconds` or `needs_new_follow`), `segment_not_met` (with `segment`, "
+        "R-seg), `limit_reached`, `sold_out`, `budget_spent` (R-budget); an "
         "unknown voucher is a 404 `voucher_not_found`. A reused Idempotency-Key with another "
         "voucher or buyer is a 409 `idempotency_key_reused`.",
+    ),
+    Route(
+        "POST",
+        "/v1/claims",
+        "Claim a voucher by its promo code",
+        "claims",
+        claim_by_code,
+        body=CodeClaimIn,
+        headers=(IDEMPOTENCY_KEY,),
+        response=ClaimOut,
+        status=201,
+        problems=(409, 429),
+        description="R-code: the shop's upcoming or ongoing regular voucher with this code "
+        "(case-insensitive), then every R-c1 check as for a claim by id. A wrong code is a 404 "
+        "`code_not_found`; more than 10 wrong codes a minute from one buyer, or 300 from one "
+        "API key, answer 429 `too_many_wrong_codes` with `Retry-After` (seconds).",
     ),
     Route(
         "GET",

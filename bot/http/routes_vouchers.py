@@ -42,6 +42,10 @@ def draft_of(body: VoucherIn) -> VoucherDraft:
         per_customer_limit=body.per_customer_limit,
         redeem_until=body.redeem_until,
         valid_days=body.valid_days,
+        segment=body.segment,
+        budget=body.budget,
+        code=body.code,
+        redemption_limit=body.redemption_limit,
         **_discount_fields(body.discount),
         **_scope_fields(body.scope),
     )
@@ -109,6 +113,7 @@ ROUTES = [
         response=VoucherOut,
         status=201,
         other_responses={200: "Dry run: the computed voucher, not saved."},
+        problems=(409,),
         description="R-v1…R-v8. The answer includes `estimated_spend` (R-v7) and `warnings`, "
         "such as `low_max_discount` (Maximum Discount Per Order is Low, R-v8); a voucher with "
         "warnings is still created exactly as configured.",

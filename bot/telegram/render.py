@@ -11,10 +11,11 @@ from html import escape
 
 from bot.i18n import N_, _, ngettext, number, when
 from bot.i18n import money as _money
-from bot.telegram.wording import refusal_text
+from bot.telegram.wording import refusal_text, segment_label
 from core.errors import VoucherbotError
 from core.rules.advice import FOLLOW_MULTI_CLAIM, LIVE_LESS_ATTRACTIVE
 from core.rules.live import Task, TaskType
+from core.rules.targeting import BUDGET_LOW, NEW_CUSTOMERS_MIN_SPEND_ABOVE_AOV, SEGMENT_QUIET
 from core.rules.vouchers import LOW_MAX_DISCOUNT
 from core.views import ShopView, VoucherView
 
@@ -152,6 +153,15 @@ def voucher_details(v: VoucherView, shop: ShopView, *, draft: bool = False) -> s
     )
     if draft:
         quantity = _("Total quantity: {total}").format(total=number(v.total_quantity))
+    if v.budget is not None:  # R-budget: spent, reserved and left
+        quantity += "\n" + _(
+            "Budget: {spent} spent, {reserved} reserved, <b>{left}</b> of {budget} left"
+        ).format(
+            spent=money(v.budget_spent, shop),
+            reserved=money(v.budget_reserved, shop),
+            left=money(v.budget_left or 0, shop),
+            budget=money(v.budget, shop),
+        )
     lines = [
         f"🎟 <b>{esc(v.name)}</b>" + ("" if draft else f" (#{v.id})"),
         kind_label(v.kind) if draft else f"{kind_label(v.kind)} · {status_label(v)}",
@@ -166,9 +176,22 @@ def voucher_details(v: VoucherView, shop: ShopView, *, draft: bool = False) -> s
         _("Use until: {until}").format(until=use_until),
         _("Estimated spend: {amount}").format(amount=money(v.estimated_spend, shop)),
     ]
+    lines += _targeting_lines(v)
     if not draft:
         lines += [f"⚠️ {warning_text(w.code, w.data, shop)}" for w in v.warnings]
     return "\n".join(lines)
+
+
+def _targeting_lines(v: VoucherView) -> list[str]:
+    """R-seg, R-code, R-redeem on a voucher's card (the budget is beside the quantity)."""
+    lines = []
+    if v.segment != "all":
+        lines.append(_("Only for: {segment}").format(segment=segment_label(v.segment)))
+    if v.code:
+        lines.append(_("Promo code: <b>{code}</b>").format(code=esc(v.code)))
+    if v.redemption_limit is not None:
+        lines.append(_("Uses allowed: {n}").format(n=number(v.redemption_limit)))
+    return lines
 
 
 def warning_text(code: str, data: Mapping[str, int], shop: ShopView) -> str:
@@ -203,7 +226,38 @@ def warning_text(code: str, data: Mapping[str, int], shop: ShopView) -> str:
             "so viewers can't re-follow to claim again.",
             n,
         ).format(n=number(n))
+    targeting = _targeting_warning(code, data, shop)
+    if targeting is not None:
+        return targeting
     return _("Check this voucher's settings.")
+
+
+def _targeting_warning(code: str, data: Mapping[str, int], shop: ShopView) -> str | None:
+    """R-adv2's warnings about budgets and segments (R-budget, R-seg)."""
+    if code == BUDGET_LOW:
+        n = int(data.get("claims", 0))
+        return ngettext(
+            "The budget left ({left}) pays for only {n} more claim: raise it if you want the "
+            "voucher to keep giving.",
+            "The budget left ({left}) pays for only {n} more claims: raise it if you want the "
+            "voucher to keep giving.",
+            n,
+        ).format(left=money(data.get("left", 0), shop), n=number(n))
+    if code == NEW_CUSTOMERS_MIN_SPEND_ABOVE_AOV:
+        return _(
+            "The minimum spend ({min_spend}) is above your average order ({aov}): a high bar "
+            "for a first order."
+        ).format(
+            min_spend=money(data.get("min_spend", 0), shop), aov=money(data.get("aov", 0), shop)
+        )
+    if code == SEGMENT_QUIET:
+        n = int(data.get("days", 30))
+        return ngettext(
+            "No buyer of this group has claimed a voucher for it in the last {n} day.",
+            "No buyer of this group has claimed a voucher for it in the last {n} days.",
+            n,
+        ).format(n=number(n))
+    return None
 
 
 def low_discount_warning(data: dict[str, int], percent: int, shop: ShopView) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from bot.i18n import N_, _, money, ngettext, number, when
 from core.errors import FieldError, Problem, ValidationFailed, VoucherbotError
 from core.money import MoneyInputError
+from core.rules.targeting import BUDGET_BELOW_DISCOUNT, Segment, SegmentWindows
 
 
 def _e(value: object) -> str:
@@ -51,8 +52,12 @@ SUBJECT = {
     "task.type": N_("The task"),
     "task.minutes": N_("The watch time in minutes"),
     "language": N_("The language"),
+    "segment": N_("The buyers it is for"),
+    "budget": N_("The budget"),
+    "code": N_("The promo code"),
+    "redemption_limit": N_("The number of uses"),
 }
-MONEY_FIELDS = {"discount.amount", "discount.max_discount", "min_spend"}
+MONEY_FIELDS = {"discount.amount", "discount.max_discount", "min_spend", "budget"}
 
 
 def field_problem(error: FieldError, currency: str = "USD") -> str:
@@ -116,6 +121,10 @@ def field_problem(error: FieldError, currency: str = "USD") -> str:
         )
     if code == Problem.CANNOT_CHANGE:
         return _("{subject} can't be changed.").format(subject=subject)
+    if code == BUDGET_BELOW_DISCOUNT:
+        return _("The budget must cover at least one discount: {amount} or more.").format(
+            amount=_e(money(p.get("lo", 0), currency))
+        )
     fallback = _FIELD_FALLBACK.get(error.field)
     if fallback is not None:
         return _(fallback)
@@ -127,6 +136,7 @@ _FIELD_FALLBACK = {
     "task.minutes": N_("Minutes go with the watch task only."),
     "handle": N_("A platform handle is 1–64 letters, digits or _ . : - (like acme_live)."),
     "name": N_("The name must be 1–100 characters."),
+    "code": N_("A promo code is 6–12 letters A–Z and digits, for a Regular voucher."),
     "currency": N_("Choose a currency code such as USD or IDR."),
     "timezone": N_("Choose a time zone such as Asia/Jakarta."),
     "role": N_("An account is either official or marketing."),
@@ -262,6 +272,18 @@ REFUSALS: dict[str, Words] = {
         "The seller has blocked me, so I can't ask them. Ask them another way."
     ),
     "draw_outlives_voucher": _draw_outlives_voucher,
+    "budget_spent": lambda p: _("This voucher's budget is spent: raise the budget to give more."),
+    "segment_not_met": lambda p: _("This voucher is only for {segment}.").format(
+        segment=segment_label(str(p.get("segment", "")))
+    ),
+    "code_taken": lambda p: _(
+        "Another voucher, {voucher}, already uses this promo code. Choose another code."
+    ).format(voucher=_e(p.get("voucher_name", ""))),
+    "code_not_found": lambda p: _("No voucher has this promo code."),
+    "new_customers_voucher_exists": lambda p: _(
+        "Only one voucher for new customers can run at a time, and {voucher} already does in "
+        "this period."
+    ).format(voucher=_e(p.get("voucher_name", ""))),
 }
 # By class, when a code has no sentence of its own: still no internal words.
 _BY_KIND = {
@@ -318,3 +340,51 @@ def money_refusal(refusal: MoneyInputError) -> str:
             why=why, suggestion=_e(refusal.suggestion)
         )
     return _("{why} For example: {example}.").format(why=why, example=_e(refusal.example))
+
+
+# --- segments and promo codes (R-seg, R-code), for /newvoucher's steps -----------------------
+
+_SEGMENT_LABELS = {
+    Segment.ALL: N_("all buyers"),
+    Segment.NEW_CUSTOMERS: N_("new customers"),
+    Segment.REPEAT_CUSTOMERS: N_("repeat customers"),
+    Segment.LAPSED_CUSTOMERS: N_("lapsed customers"),
+    Segment.NEW_FOLLOWERS: N_("new followers"),
+}
+
+
+def segment_label(segment: str) -> str:
+    """A segment's short name, as it reads after "only for" (R-seg)."""
+    return _(_SEGMENT_LABELS.get(segment, N_("all buyers")))  # type: ignore[call-overload]
+
+
+def segment_meaning(segment: str, windows: SegmentWindows | None = None) -> str:
+    """What a segment means in one line, with the shop's windows (R-seg)."""
+    w = windows or SegmentWindows()
+    if segment == Segment.NEW_CUSTOMERS:
+        return _("Buyers who have never ordered from your shop.")
+    if segment == Segment.REPEAT_CUSTOMERS:
+        return ngettext(
+            "Buyers who ordered from your shop in the last {n} day.",
+            "Buyers who ordered from your shop in the last {n} days.",
+            w.repeat_days,
+        ).format(n=number(w.repeat_days))
+    if segment == Segment.LAPSED_CUSTOMERS:
+        return _(
+            "Buyers who ordered in the last {active} days but not in the last {quiet} days."
+        ).format(active=number(w.lapsed_active_days), quiet=number(w.lapsed_quiet_days))
+    if segment == Segment.NEW_FOLLOWERS:
+        return ngettext(
+            "Buyers who newly followed one of your hosts in the last {n} day.",
+            "Buyers who newly followed one of your hosts in the last {n} days.",
+            w.follower_days,
+        ).format(n=number(w.follower_days))
+    return _("Every buyer can claim it.")
+
+
+def code_share_text(code: str, voucher_name: str, discount_words: str) -> str:
+    """What the seller forwards to buyers for a promo code (R-code), HTML-escaped."""
+    return _(
+        "🎁 {discount} at our shop with the code <b>{code}</b> ({voucher}). Enter it at "
+        "checkout before it runs out!"
+    ).format(discount=discount_words, code=_e(code), voucher=_e(voucher_name))

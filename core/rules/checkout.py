@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from core.rules.vouchers import DiscountType
 
 # R-a6: the average order value is taken over the shop's orders of the last 30 days.
 AOV_WINDOW = timedelta(days=30)
+
+
+class LimitReason(StrEnum):
+    """Why a claim in the wallet cannot be used, from its voucher's limits."""
+
+    REDEMPTION_LIMIT_REACHED = "redemption_limit_reached"  # R-redeem
+    BUDGET_SPENT = "budget_spent"  # R-budget: the budget cannot pay this discount
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,8 @@ class Offer:
     max_discount: int | None
     min_spend: int
     product_ids: frozenset[str] | None  # None: the whole shop
+    redemption_full: bool = False  # R-redeem: the voucher's redemption limit is reached
+    budget_room: int | None = None  # R-budget: the most this claim may spend (None: no cap)
 
 
 @dataclass(frozen=True)
@@ -75,7 +85,12 @@ def price(offer: Offer, lines: Sequence[Line], now: datetime) -> Priced:
         return Priced(offer, 0, False, "no_eligible_items")
     if eligible < offer.min_spend:
         return Priced(offer, 0, False, "below_min_spend")
-    return Priced(offer, discount_for(offer, eligible), True, None)
+    if offer.redemption_full:
+        return Priced(offer, 0, False, LimitReason.REDEMPTION_LIMIT_REACHED)
+    discount = discount_for(offer, eligible)
+    if offer.budget_room is not None and discount > offer.budget_room:
+        return Priced(offer, 0, False, LimitReason.BUDGET_SPENT)
+    return Priced(offer, discount, True, None)
 
 
 def rank_key(priced: Priced) -> tuple[int, datetime, int]:

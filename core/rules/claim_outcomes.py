@@ -24,5 +24,8 @@ class RefusalCode(StrEnum):
     NOT_CLAIMABLE = "not_claimable"
     NO_ACTIVE_DISTRIBUTION = "no_active_distribution"
     TASK_NOT_MET = "task_not_met"
+    SEGMENT_NOT_MET = "segment_not_met"  # R-seg: names the segment
     LIMIT_REACHED = "limit_reached"
     SOLD_OUT = "sold_out"
+    BUDGET_SPENT = "budget_spent"  # R-budget: checked with the quota
+    CODE_NOT_FOUND = "code_not_found"  # R-code: no upcoming or ongoing voucher has this code

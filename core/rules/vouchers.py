@@ -55,7 +55,13 @@ EDITABLE_FIELDS = (
     "ends_at",
     "redeem_until",
     "valid_days",
+    "segment",
+    "budget",
+    "code",
+    "redemption_limit",
 )
+# What an ongoing voucher may still change, and only upwards (R-v10, R-budget).
+RAISABLE_FIELDS = ("total_quantity", "budget")
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,10 @@ class VoucherDraft:
     per_customer_limit: int = 1
     redeem_until: datetime | None = None
     valid_days: int | None = None
+    segment: str = "all"  # R-seg
+    budget: int | None = None  # R-budget
+    code: str | None = None  # R-code, upper case
+    redemption_limit: int | None = None  # R-redeem
 
     def with_changes(self, changes: Mapping[str, object]) -> VoucherDraft:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -128,7 +138,38 @@ def validate_draft(
             FieldError("per_customer_limit", "must not exceed total_quantity", P.ABOVE_TOTAL)
         )
     _validate_period(draft, now, errors)
+    _validate_targeting(draft, errors)
     return errors
+
+
+def _validate_targeting(draft: VoucherDraft, errors: list[FieldError]) -> None:
+    """R-seg, R-budget, R-code, R-redeem."""
+    from core.rules.targeting import (
+        Segment,
+        budget_errors,
+        normal_code,
+        redemption_limit_errors,
+    )
+
+    if draft.segment not in set(Segment):
+        errors.append(
+            FieldError(
+                "segment",
+                "must be one of " + ", ".join(s.value for s in Segment),
+                P.CHOICE,
+                {"choices": [s.value for s in Segment]},
+            )
+        )
+    cap = unit_discount_cap(draft)
+    errors.extend(budget_errors(draft.budget, cap if is_whole(cap) else 0))
+    errors.extend(redemption_limit_errors(draft.redemption_limit))
+    if draft.code is not None:
+        if draft.kind != Kind.REGULAR:
+            errors.append(
+                FieldError("code", "only a regular voucher has a promo code", P.NOT_APPLICABLE)
+            )
+        elif normal_code(draft.code) != draft.code:
+            errors.append(FieldError("code", "must be 6–12 characters of A–Z and 0–9", P.INVALID))
 
 
 def _validate_discount(draft: VoucherDraft, errors: list[FieldError]) -> None:
@@ -327,10 +368,10 @@ def edit_refusal(status: Status, changes: Mapping[str, object], total_quantity: 
     if status in (Status.ENDED, Status.DEACTIVATED):
         return f"an {status.value} voucher cannot change (R-v10)"
     if status == Status.ONGOING:
-        other = sorted(k for k in changes if k != "total_quantity")
+        other = sorted(k for k in changes if k not in RAISABLE_FIELDS)
         if other:
             return (
-                "an ongoing voucher only allows total_quantity to increase (R-v10); "
+                "an ongoing voucher only allows total_quantity and budget to increase (R-v10); "
                 f"refused: {', '.join(other)}"
             )
         new_qty = changes.get("total_quantity")

@@ -21,6 +21,7 @@ from core.services.live import LiveService
 from core.services.live_panel import LivePanelService
 from core.services.products import ProductService
 from core.services.schedule import ScheduleService
+from core.services.segment_analytics import SegmentAnalytics
 from core.services.shops import ShopService
 from core.services.team_chats import TeamChatService
 from core.services.vouchers import VoucherService
@@ -51,6 +52,7 @@ class Services:
     languages: LanguageService  # R-l10n1
     draws: DrawService  # R-draw1–3
     team_chats: TeamChatService  # issue 25: chats that move, close or block the bot
+    segments: SegmentAnalytics  # R-a7 split by segment (R-seg)
 
     @classmethod
     def build(
@@ -93,7 +95,7 @@ class Services:
             vouchers=VoucherService(db, clock, claim_cache),
             live=live,
             claims=claims,
-            checkout=CheckoutService(db, clock),
+            checkout=CheckoutService(db, clock, claims),
             analytics=AnalyticsService(db, clock),
             advice=AdviceService(db, clock),
             forecast=forecast,
@@ -103,4 +105,5 @@ class Services:
             languages=LanguageService(db, clock),
             draws=DrawService(db, clock, claims, beacon=beacon, verify_base=public_base_url),
             team_chats=TeamChatService(db, clock),
+            segments=SegmentAnalytics(db, clock),
         )

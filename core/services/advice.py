@@ -28,10 +28,16 @@ from core.rules.advice import (
 )
 from core.rules.checkout import AOV_WINDOW
 from core.rules.roles import Action, Actor
-from core.rules.vouchers import Status, VoucherDraft, Warning, status_of
+from core.rules.targeting import (
+    budget_low_warning,
+    new_customers_min_spend_warning,
+    segment_quiet_warning,
+)
+from core.rules.vouchers import Status, VoucherDraft, Warning, status_of, unit_discount_cap
 from core.services.base import Service, require
 from storage import analytics_queries as q
 from storage import repositories as repo
+from storage import targeting_queries
 from storage.models import Voucher
 
 
@@ -68,12 +74,16 @@ async def _regular_terms(session: AsyncSession, shop_id: int, now: datetime) -> 
 async def creation_warnings(
     session: AsyncSession, shop_id: int, draft: VoucherDraft, now: datetime, aov: int | None
 ) -> tuple[Warning, ...]:
-    """R-adv2 at creation: a LIVE draft less attractive than an ongoing Regular voucher."""
-    if draft.kind != "live":
-        return ()
-    regulars = await _regular_terms(session, shop_id, now)
-    warning = live_less_attractive_warning(Terms.of_draft(draft), regulars, aov)
-    return (warning,) if warning else ()
+    """R-adv2 at creation: a LIVE draft less attractive than an ongoing Regular voucher; a
+    budget worth fewer than 10 claims; a new-customer voucher above the AOV."""
+    found = [
+        budget_low_warning(draft.budget, unit_discount_cap(draft)),
+        new_customers_min_spend_warning(draft.segment, draft.min_spend, aov),
+    ]
+    if draft.kind == "live":
+        regulars = await _regular_terms(session, shop_id, now)
+        found.insert(0, live_less_attractive_warning(Terms.of_draft(draft), regulars, aov))
+    return tuple(w for w in found if w is not None)
 
 
 def _history_note(orders: int) -> str:
@@ -137,6 +147,8 @@ class AdviceService(Service):
                 w = live_less_attractive_warning(terms, regulars, aov)
                 if w is not None:
                     out.append(_named(w, v.id, v.name))  # type: ignore[arg-type]
+            if status in (Status.UPCOMING, Status.ONGOING):
+                out += await _targeting_advice(session, shop_id, v, aov, now)
             price = voucher_price.get(v.id) if v.scope == "products" else shop_price  # type: ignore[arg-type]
             low = low_redemption_advice(terms, v.claimed, usage.get(v.id, 0), aov, price)  # type: ignore[arg-type]
             if low is not None:
@@ -144,6 +156,21 @@ class AdviceService(Service):
                     replace(low, message=f"{v.name}: {low.message}", voucher_name=v.name)
                 )
         return tuple(out)
+
+
+async def _targeting_advice(
+    session: AsyncSession, shop_id: int, v: Voucher, aov: int | None, now: datetime
+) -> list[Advice]:
+    """R-adv2 for R-budget and R-seg on an upcoming or ongoing voucher."""
+    last = None
+    if v.segment != "all":
+        last = await targeting_queries.last_claim_of_segment(session, shop_id, v.segment)
+    found = (
+        budget_low_warning(v.budget, v.budget_hold, v.budget_spent, v.budget_reserved),
+        new_customers_min_spend_warning(v.segment, v.min_spend, aov),
+        segment_quiet_warning(v.segment, last, now),
+    )
+    return [_named(w, v.id, v.name) for w in found if w is not None]  # type: ignore[arg-type]
 
 
 def _named(w: Warning, voucher_id: int, name: str) -> Advice:

@@ -51,6 +51,9 @@ class ClaimTarget:
     redeem_until: datetime | None
     valid_days: int | None
     team_chat_id: int | None
+    segment: str = "all"  # R-seg
+    # The shop's segment windows (repeat, lapsed active, lapsed quiet, follower), in days.
+    windows: tuple[int, ...] = (30, 365, 90, 30)
 
     @property
     def sold_out(self) -> bool:

@@ -22,11 +22,13 @@ from core.notifications import notification_row, quota_text
 from core.rules.claim_outcomes import RefusalCode, TakeOutcome
 from core.rules.live import TaskType, follow_qualifies, missing_watch_seconds
 from core.rules.roles import Action, Actor
+from core.rules.targeting import BuyerHistory, Segment, SegmentWindows, segment_met
 from core.rules.vouchers import Kind, Status, claim_redeem_until, status_of
 from core.services.base import Service, require
 from core.services.claim_cache import ClaimCache, ClaimTarget
+from core.services.promo_codes import voucher_of_code
 from core.views import ClaimView, effective_claim_status
-from storage import draw_queries
+from storage import draw_queries, targeting_queries
 from storage import repositories as repo
 from storage.claim_store import (
     ClaimStore,
@@ -104,6 +106,8 @@ class ClaimService(Service):
         distribution = None
         if target.kind == Kind.LIVE:
             distribution = await self._live_check(target, buyer_id, session_id)
+        if target.segment != Segment.ALL:
+            await self._check_segment(target, buyer_id, now)
         await self._refuse_from_memory(target, buyer_id)
         request = self._request(
             target,
@@ -116,6 +120,47 @@ class ClaimService(Service):
         )
         result = await self.store.take(request)
         return await self._settle(target, request, result)
+
+    async def claim_by_code(
+        self,
+        shop_id: int,
+        code: object,
+        buyer_id: str,
+        *,
+        key_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> ClaimView:
+        """R-code: `POST /v1/claims {code, buyer_id}`; every R-c1 check applies after the
+        code names its voucher (`code_not_found` otherwise, guessing slowed down)."""
+        check_platform_id(buyer_id, "buyer_id")
+        voucher_id = await voucher_of_code(self.db, self.clock, shop_id, code, buyer_id, key_id)
+        return await self.claim(shop_id, voucher_id, buyer_id, idempotency_key=idempotency_key)
+
+    async def would_refuse(self, shop_id: int, voucher_id: int, buyer_id: str) -> str | None:
+        """R-c1's code for a claim of this voucher by this buyer now, read only (a quote with
+        a promo code, R-code), or None when a claim would be made."""
+        now = self.clock.now()
+        try:
+            target = await self._target(shop_id, voucher_id)
+            status = status_of(target.starts_at, target.ends_at, target.deactivated_at, now)
+            if status != Status.ONGOING:
+                return RefusalCode.NOT_CLAIMABLE
+            if target.segment != Segment.ALL:
+                await self._check_segment(target, buyer_id, now)
+        except ClaimRefused as exc:
+            return exc.code
+        async with self.db.read() as session:
+            held = await repo.buyer_claim_count(session, voucher_id, buyer_id)
+            v = await repo.get_voucher(session, shop_id, voucher_id)
+        if v is None:
+            return RefusalCode.VOUCHER_NOT_FOUND
+        if held >= v.per_customer_limit:
+            return RefusalCode.LIMIT_REACHED
+        if v.claimed >= v.total_quantity:
+            return RefusalCode.SOLD_OUT
+        if v.budget is not None and v.budget_spent + v.budget_reserved + v.budget_hold > v.budget:
+            return RefusalCode.BUDGET_SPENT
+        return None
 
     async def award(
         self,
@@ -146,6 +191,8 @@ class ClaimService(Service):
         status = status_of(target.starts_at, target.ends_at, target.deactivated_at, now)
         if status != Status.ONGOING:
             raise _not_claimable(status)
+        if target.segment != Segment.ALL:
+            await self._check_segment(target, buyer_id, now)
         await self._refuse_from_memory(target, buyer_id)
         request = self._request(
             target,
@@ -286,6 +333,32 @@ class ClaimService(Service):
                     needs_new_follow=True,
                 )
 
+    async def _check_segment(self, target: ClaimTarget, buyer_id: str, now: datetime) -> None:
+        """R-seg, after the task and before the limit. Judged here, before the claim store
+        takes its locks, from one indexed read: a claim changes neither the buyer's orders
+        nor their follows, so nothing the store does can change the answer, and an order or
+        a follow arriving meanwhile only moves the moment the segment was judged at."""
+        follows = target.segment == Segment.NEW_FOLLOWERS
+        read = await self.store.buyer_history(target.shop_id, buyer_id, follows)
+        if read is None:
+            async with self.db.read() as session:
+                latest, kept = await targeting_queries.buyer_orders(
+                    session, target.shop_id, buyer_id
+                )
+                follow = None
+                if follows:
+                    follow = await targeting_queries.latest_new_follow(
+                        session, target.shop_id, buyer_id
+                    )
+            read = (latest, kept, follow)
+        history = BuyerHistory(*read)
+        if not segment_met(target.segment, history, now, SegmentWindows(*target.windows)):
+            raise ClaimRefused(
+                f"This voucher is only for {target.segment.replace('_', ' ')}.",
+                code=RefusalCode.SEGMENT_NOT_MET,
+                segment=target.segment,
+            )
+
     async def _refuse_from_memory(self, target: ClaimTarget, buyer_id: str) -> None:
         """limit_reached, then sold_out, without a write (R-c1 names the limit first)."""
         vid = target.voucher_id
@@ -349,6 +422,8 @@ class ClaimService(Service):
             self.cache.forget(vid)
             raise _not_claimable(status)
         self.cache.note_taken(vid, result.claimed or 0, result.total_quantity or 0)
+        if result.budget_spent and (result.claimed or 0) < (result.total_quantity or 0):
+            raise ClaimRefused("This voucher's budget is spent.", code=RefusalCode.BUDGET_SPENT)
         raise ClaimRefused("This voucher is sold out.", code=RefusalCode.SOLD_OUT)
 
     # --- R-n1 --------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from zoneinfo import available_timezones
 
 from sqlalchemy.exc import IntegrityError
@@ -10,6 +11,7 @@ from core import team_chat
 from core.errors import Conflict, FieldError, ValidationFailed
 from core.money import is_currency
 from core.rules.roles import Action, Actor, Role
+from core.rules.targeting import SegmentWindows, window_errors
 from core.services.base import Service, require
 from core.views import AccountView, ShopView
 from storage import repositories as repo
@@ -120,3 +122,33 @@ class ShopService(Service):
                 await session.flush()
                 await team_chat.resume(session, shop, old_chat, self.clock.now())
             return ShopView.of(shop)
+
+    async def segment_windows(self, actor: Actor) -> SegmentWindows:
+        """R-seg: the shop's segment windows, in days."""
+        require(actor, Action.READ)
+        async with self.db.read() as session:
+            shop = await self._shop(session, actor.shop_id)
+        return _windows(shop)
+
+    async def set_segment_windows(self, actor: Actor, **changes: object) -> SegmentWindows:
+        """R-seg: the seller changes the windows (repeat_days, lapsed_active_days,
+        lapsed_quiet_days, follower_days); the claim path sees them at once (R-scale1)."""
+        require(actor, Action.MANAGE_SHOP)
+        unknown = sorted(set(changes) - set(SegmentWindows.__dataclass_fields__))
+        if unknown:
+            raise ValidationFailed([FieldError(unknown[0], "is not a segment window")])
+        async with self.db.write() as session:
+            shop = await self._shop(session, actor.shop_id, lock=True)
+            windows = replace(_windows(shop), **changes)  # type: ignore[arg-type]
+            errors = window_errors(windows)
+            if errors:
+                raise ValidationFailed(errors)
+            for name, value in changes.items():
+                setattr(shop, name, value)
+        return windows
+
+
+def _windows(shop: Shop) -> SegmentWindows:
+    return SegmentWindows(
+        shop.repeat_days, shop.lapsed_active_days, shop.lapsed_quiet_days, shop.follower_days
+    )

@@ -23,11 +23,13 @@ from core.rules.vouchers import (
     edit_refusal,
     low_max_discount_warning,
     status_of,
+    unit_discount_cap,
     validate_draft,
 )
 from core.services.base import Service, require
 from core.services.claim_cache import ClaimCache
 from core.services.live import stop_distribution_row
+from core.services.voucher_targeting import check_targeting, normal_draft, raise_budget
 from core.values import is_whole, is_whole_in
 from core.views import VoucherView
 from storage import repositories as repo
@@ -50,13 +52,19 @@ class VoucherService(Service):
     # --- computing -------------------------------------------------------------------------
 
     async def _check(
-        self, session: AsyncSession, shop_id: int, draft: VoucherDraft, now: datetime
+        self,
+        session: AsyncSession,
+        shop_id: int,
+        draft: VoucherDraft,
+        now: datetime,
+        voucher_id: int | None = None,
     ) -> tuple[Warning, ...]:
         """Validates a draft against the rules and the catalog; returns its warnings."""
         products = await repo.products_by_ids(session, shop_id, draft.product_ids)
         errors = validate_draft(draft, now, catalog=[p.product_id for p in products])
         if errors:
             raise ValidationFailed(errors)
+        await check_targeting(session, shop_id, draft, now, voucher_id)
         from core.services.advice import creation_warnings  # local: only _check needs it
 
         aov = await repo.average_order_value(session, shop_id, now - AOV_WINDOW)
@@ -68,6 +76,7 @@ class VoucherService(Service):
     async def preview(self, actor: Actor, draft: VoucherDraft) -> VoucherView:
         """Validation, estimated spend (R-v7) and warnings (R-v8), nothing saved."""
         require(actor, Action.MANAGE_VOUCHERS)
+        draft = normal_draft(draft)
         now = self.clock.now()
         async with self.db.read() as session:
             warnings = await self._check(session, actor.shop_id, draft, now)
@@ -84,8 +93,11 @@ class VoucherService(Service):
         low maximum discount not accepted is refused with LOW_DISCOUNT_UNACKNOWLEDGED and
         nothing is written — one check, in the transaction that saves."""
         require(actor, Action.MANAGE_VOUCHERS)
+        draft = normal_draft(draft)
         now = self.clock.now()
         async with self.db.write() as session:
+            if draft.code is not None or draft.segment == "new_customers":
+                await self._shop(session, actor.shop_id, lock=True)  # one such write at a time
             warnings = await self._check(session, actor.shop_id, draft, now)
             low = next((w for w in warnings if w.code == LOW_MAX_DISCOUNT), None)
             if low is not None and not low_discount_acknowledged:
@@ -136,12 +148,18 @@ class VoucherService(Service):
             if status == Status.ONGOING:
                 new_total = changes.get("total_quantity", voucher.total_quantity)
                 warnings = await self._raise_total(session, voucher, new_total, now)
+                if "budget" in changes:
+                    await raise_budget(session, voucher, changes["budget"], now)
             else:
                 current = VoucherView.of(voucher, product_ids, now).draft()
-                draft = current.with_changes(
-                    {k: tuple(v) if k == "product_ids" else v for k, v in changes.items()}
+                draft = normal_draft(
+                    current.with_changes(
+                        {k: tuple(v) if k == "product_ids" else v for k, v in changes.items()}
+                    )
                 )
-                warnings = await self._check(session, actor.shop_id, draft, now)
+                if draft.code is not None or draft.segment == "new_customers":
+                    await self._shop(session, actor.shop_id, lock=True)
+                warnings = await self._check(session, actor.shop_id, draft, now, voucher_id)
                 for key, value in _columns(draft).items():
                     setattr(voucher, key, value)
                 voucher.low_discount_warning = any(w.code == LOW_MAX_DISCOUNT for w in warnings)
@@ -216,6 +234,7 @@ class VoucherService(Service):
         for d in await repo.active_distributions(session, voucher_id=voucher.id):
             await stop_distribution_row(session, shop, d, now, "deactivated", by)
         voided = await repo.void_claims_of_voucher(session, voucher.id)  # type: ignore[arg-type]
+        await session.refresh(voucher)  # the reservations they gave back (R-budget)
         await notify(
             session,
             shop,
@@ -287,4 +306,10 @@ def _columns(draft: VoucherDraft) -> dict[str, Any]:
         "ends_at": draft.ends_at,
         "redeem_until": draft.redeem_until,
         "valid_days": draft.valid_days,
+        "segment": draft.segment,
+        "code": draft.code,
+        "budget": draft.budget,
+        # R-budget: what each claim holds of the budget (none without one).
+        "budget_hold": unit_discount_cap(draft) if draft.budget is not None else 0,
+        "redemption_limit": draft.redemption_limit,
     }

@@ -60,8 +60,15 @@ class TakeResult:
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     deactivated_at: datetime | None = None
+    # R-budget: the quota was there but the budget could not hold one more claim.
+    budget_spent: bool = False
     # Whether the prepared notice matching (claimed, total) was written with the claim.
     noticed: bool = False
+
+
+# R-seg's reading of one buyer: (latest order, latest non-cancelled order, latest counted new
+# follow — None unless asked for).
+History = tuple[datetime | None, datetime | None, datetime | None]
 
 
 class ClaimStore(abc.ABC):
@@ -69,6 +76,11 @@ class ClaimStore(abc.ABC):
 
     @abc.abstractmethod
     async def take(self, request: TakeRequest) -> TakeResult: ...
+
+    async def buyer_history(self, shop_id: int, buyer_id: str, follows: bool) -> History | None:
+        """R-seg's read on the store's own connections (no ORM session: a segment voucher's
+        claims cost one indexed read more, not a session); None: read it the ORM way."""
+        return None
 
     async def close(self) -> None:
         return None

@@ -40,7 +40,8 @@ _LOCK = "BEGIN; " + _LOCK_ROW
 
 _BATCH = """
 WITH v AS (
-    SELECT claimed, total_quantity, starts_at, ends_at, deactivated_at
+    SELECT claimed, total_quantity, starts_at, ends_at, deactivated_at,
+           budget, budget_hold, budget_spent, budget_reserved
     FROM voucher WHERE id = $1
 ), req AS (
     SELECT * FROM unnest($2::int[], $3::text[], $4::int[], $5::int[], $6::int[], $7::int[],
@@ -68,7 +69,10 @@ WITH v AS (
     FROM candidate c
 ), quota AS (
     SELECT e.*, ok AND count(*) FILTER (WHERE ok) OVER (ORDER BY ord)
-                       <= v.total_quantity - v.claimed AS taken
+                       <= v.total_quantity - v.claimed
+                AND (v.budget IS NULL  -- R-budget: each claim holds budget_hold, with the quota
+                     OR count(*) FILTER (WHERE ok) OVER (ORDER BY ord) * v.budget_hold
+                        <= v.budget - v.budget_spent - v.budget_reserved) AS taken
     FROM eligible e CROSS JOIN v
 ), outcome AS MATERIALIZED (
     SELECT q.*,
@@ -78,9 +82,10 @@ WITH v AS (
     FROM quota q
 ), made AS (
     INSERT INTO claim (id, shop_id, voucher_id, buyer_id, session_id, distribution_id,
-                       account_id, claimed_at, redeem_until, status, idempotency_key)
-    SELECT claim_id, $12, $1, buyer, sess, dist, acct, at, redeem_until, 'claimed', ikey
-    FROM outcome WHERE taken
+                       account_id, claimed_at, redeem_until, status, idempotency_key, reserved)
+    SELECT claim_id, $12, $1, buyer, sess, dist, acct, at, redeem_until, 'claimed', ikey,
+           v.budget_hold
+    FROM outcome CROSS JOIN v WHERE taken
     RETURNING 1
 ), bumped AS (
     INSERT INTO voucherbuyer (voucher_id, buyer_id, claims)
@@ -89,7 +94,8 @@ WITH v AS (
     DO UPDATE SET claims = voucherbuyer.claims + EXCLUDED.claims
     RETURNING 1
 ), took AS (
-    UPDATE voucher SET claimed = voucher.claimed + t.n
+    UPDATE voucher SET claimed = voucher.claimed + t.n,
+                       budget_reserved = voucher.budget_reserved + t.n * voucher.budget_hold
     FROM (SELECT count(*) AS n FROM outcome WHERE taken) t
     WHERE voucher.id = $1 AND t.n > 0
     RETURNING 1
@@ -118,7 +124,10 @@ WITH v AS (
 SELECT o.taken, o.claim_id, o.prior + o.buyer_taken AS buyer_claims, o.lim, o.live_ok,
        o.key_in_db, v.claimed + o.taken_so_far AS claimed_after,
        v.claimed + (SELECT count(*) FROM outcome WHERE taken) AS claimed_now,
-       v.total_quantity, v.starts_at, v.ends_at, v.deactivated_at
+       v.total_quantity, v.starts_at, v.ends_at, v.deactivated_at,
+       (v.budget IS NOT NULL AND v.budget_spent + v.budget_reserved
+        + ((SELECT count(*) FROM outcome WHERE taken) + 1) * v.budget_hold > v.budget)
+           AS budget_over
 FROM outcome o CROSS JOIN v
 ORDER BY o.ord
 """
@@ -136,16 +145,17 @@ WITH bump AS (
     SELECT 1 AS ok WHERE CAST($2 AS integer) IS NULL OR EXISTS (
         SELECT 1 FROM distribution WHERE id = $2 AND stopped_at IS NULL)
 ), take AS (
-    UPDATE voucher SET claimed = claimed + 1
+    UPDATE voucher SET claimed = claimed + 1, budget_reserved = budget_reserved + budget_hold
     WHERE id = $7 AND claimed < total_quantity AND deactivated_at IS NULL
+      AND (budget IS NULL OR budget_spent + budget_reserved + budget_hold <= budget)
       AND starts_at <= $13 AND ends_at > $13
       AND EXISTS (SELECT 1 FROM bump) AND EXISTS (SELECT 1 FROM live)
-    RETURNING claimed, total_quantity
+    RETURNING claimed, total_quantity, budget_hold
 ), made AS (
     INSERT INTO claim (shop_id, voucher_id, buyer_id, session_id, distribution_id, account_id,
-                       claimed_at, redeem_until, status, idempotency_key)
+                       claimed_at, redeem_until, status, idempotency_key, reserved)
     SELECT CAST($11 AS integer), $7, $10, CAST($8 AS integer), $2, CAST($9 AS integer), $13,
-           CAST($3 AS timestamptz), 'claimed', CAST($4 AS varchar)
+           CAST($3 AS timestamptz), 'claimed', CAST($4 AS varchar), budget_hold
     FROM take
     RETURNING id
 ), counted AS (
@@ -165,7 +175,9 @@ SELECT (SELECT claims FROM bump) AS buyer_claims,
        (SELECT count(*) FROM counted) AS counted
 """
 _VOUCHER_NOW = (
-    "SELECT claimed, total_quantity, starts_at, ends_at, deactivated_at FROM voucher WHERE id = $1"
+    "SELECT claimed, total_quantity, starts_at, ends_at, deactivated_at, "
+    "budget IS NOT NULL AND budget_spent + budget_reserved + budget_hold > budget AS budget_over "
+    "FROM voucher WHERE id = $1"
 )
 _UNBUMP_FIRST = "DELETE FROM voucherbuyer WHERE voucher_id = $1 AND buyer_id = $2"
 _UNBUMP = "UPDATE voucherbuyer SET claims = claims - 1 WHERE voucher_id = $1 AND buyer_id = $2"
@@ -174,6 +186,15 @@ _NOTIFY = (
     "next_attempt_at, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0) "
     "ON CONFLICT (event_key) DO NOTHING"
 )
+
+
+_HISTORY = """
+SELECT max(created_at) AS latest,
+       max(created_at) FILTER (WHERE status <> 'cancelled') AS kept,
+       CASE WHEN $3 THEN (SELECT max(at) FROM followevent
+                          WHERE shop_id = $1 AND buyer_id = $2 AND counted) END AS followed
+FROM shoporder WHERE shop_id = $1 AND buyer_id = $2
+"""
 
 
 async def _keep_session(_conn: asyncpg.Connection) -> None:
@@ -200,6 +221,15 @@ class PostgresClaimStore(ClaimStore):
 
     async def take(self, request: TakeRequest) -> TakeResult:
         return await self._batches.submit(request.voucher_id, request)
+
+    async def buyer_history(
+        self, shop_id: int, buyer_id: str, follows: bool
+    ) -> tuple[Any, Any, Any]:
+        """R-seg's read in one round trip on the store's pool (outside any claim's lock)."""
+        pool = self._pool or await self._open()
+        async with pool.acquire() as conn:
+            row = await conn.fetchrow(_HISTORY, shop_id, buyer_id, follows)
+        return row["latest"], row["kept"], row["followed"]
 
     async def close(self) -> None:
         await self._batches.drain()
@@ -317,6 +347,7 @@ def _results(
                     starts_at=row["starts_at"],
                     ends_at=row["ends_at"],
                     deactivated_at=row["deactivated_at"],
+                    budget_spent=bool(row["budget_over"]),
                 )
             )
     return results
@@ -365,6 +396,7 @@ async def _one(conn: Any, r: TakeRequest) -> TakeResult:
             starts_at=v["starts_at"],
             ends_at=v["ends_at"],
             deactivated_at=v["deactivated_at"],
+            budget_spent=bool(v["budget_over"]),
         )
     claimed, total = row["claimed"], row["total_quantity"]
     notice = r.notice_for(claimed, total)

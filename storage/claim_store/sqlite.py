@@ -60,20 +60,29 @@ _BUMP = (
 # Undoing a bump: the first claim inserted the buyer's row, a later one counted up.
 _UNBUMP_FIRST = "DELETE FROM voucherbuyer WHERE voucher_id = ? AND buyer_id = ?"
 _UNBUMP = "UPDATE voucherbuyer SET claims = claims - 1 WHERE voucher_id = ? AND buyer_id = ?"
+# R-v12 and R-budget in one conditional update: a unit of quota and the claim's reservation
+# (`budget_hold`, 0 without a budget) are taken together or not at all.
 _TAKE = (
-    "UPDATE voucher SET claimed = claimed + 1 WHERE id = ? AND claimed < total_quantity "
+    "UPDATE voucher SET claimed = claimed + 1, budget_reserved = budget_reserved + budget_hold "
+    "WHERE id = ? AND claimed < total_quantity "
+    "AND (budget IS NULL OR budget_spent + budget_reserved + budget_hold <= budget) "
     "AND deactivated_at IS NULL AND starts_at <= ? AND ends_at > ? "
-    "RETURNING claimed, total_quantity"
+    "RETURNING claimed, total_quantity, budget_hold"
 )
-_UNTAKE = "UPDATE voucher SET claimed = claimed - 1 WHERE id = ?"
+_UNTAKE = (
+    "UPDATE voucher SET claimed = claimed - 1, budget_reserved = budget_reserved - budget_hold "
+    "WHERE id = ?"
+)
 _VOUCHER_NOW = (
-    "SELECT claimed, total_quantity, starts_at, ends_at, deactivated_at FROM voucher WHERE id = ?"
+    "SELECT claimed, total_quantity, starts_at, ends_at, deactivated_at, "
+    "budget IS NOT NULL AND budget_spent + budget_reserved + budget_hold > budget "
+    "FROM voucher WHERE id = ?"
 )
 _DISTRIBUTION_STOPPED = "SELECT stopped_at FROM distribution WHERE id = ?"
 _INSERT_CLAIM = (
     "INSERT INTO claim (shop_id, voucher_id, buyer_id, session_id, distribution_id, account_id, "
-    "claimed_at, redeem_until, status, idempotency_key) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'claimed', ?) RETURNING id"
+    "claimed_at, redeem_until, status, idempotency_key, reserved) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'claimed', ?, ?) RETURNING id"
 )
 _COUNT_CLAIM = (
     "INSERT INTO claimbucket (voucher_id, session_key, account_key, bucket, shop_id, claims) "
@@ -85,6 +94,13 @@ _NOTIFY = (
     "next_attempt_at, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0) "
     "ON CONFLICT (event_key) DO NOTHING"
 )
+
+
+_HISTORY = (
+    "SELECT max(created_at), max(CASE WHEN status != 'cancelled' THEN created_at END) "
+    "FROM shoporder WHERE shop_id = ? AND buyer_id = ?"
+)
+_FOLLOWED = "SELECT max(at) FROM followevent WHERE shop_id = ? AND buyer_id = ? AND counted = 1"
 
 
 class SqliteClaimStore(ClaimStore):
@@ -99,6 +115,21 @@ class SqliteClaimStore(ClaimStore):
         self._checkpoint: asyncio.Future[None] | None = None
         self._batches = GroupCommit(self._write_batch, after_batch=self._checkpoint_now_and_then)
         self._bucket: tuple[str, str] = ("", "")  # (minute, its bucket) last written
+        self._reader: sqlite3.Connection | None = None  # R-seg's reads, on the loop's thread
+
+    async def buyer_history(
+        self, shop_id: int, buyer_id: str, follows: bool
+    ) -> tuple[datetime | None, datetime | None, datetime | None]:
+        """Two index-only reads on a connection of their own, on the event loop's thread
+        (WAL readers never wait for the writer; each read costs microseconds)."""
+        if self._reader is None:
+            self._reader = self._open()
+            self._reader.execute("PRAGMA query_only=ON")
+        latest, kept = self._reader.execute(_HISTORY, (shop_id, buyer_id)).fetchone()
+        followed = None
+        if follows:
+            followed = self._reader.execute(_FOLLOWED, (shop_id, buyer_id)).fetchone()[0]
+        return _parse_ts(latest), _parse_ts(kept), _parse_ts(followed)
 
     async def take(self, request: TakeRequest) -> TakeResult:
         return await self._batches.submit(0, request)
@@ -220,7 +251,7 @@ class SqliteClaimStore(ClaimStore):
         taken = cursor.execute(_TAKE, (r.voucher_id, now, now)).fetchone()
         if taken is None:
             self._unbump(cursor, r, bumped[0])
-            claimed, total, starts, ends, deactivated = cursor.execute(
+            claimed, total, starts, ends, deactivated, over = cursor.execute(
                 _VOUCHER_NOW, (r.voucher_id,)
             ).fetchone()
             return TakeResult(
@@ -230,6 +261,7 @@ class SqliteClaimStore(ClaimStore):
                 starts_at=_parse_ts(starts),
                 ends_at=_parse_ts(ends),
                 deactivated_at=_parse_ts(deactivated),
+                budget_spent=bool(over),
             )
         if r.distribution_id is not None:
             row = cursor.execute(_DISTRIBUTION_STOPPED, (r.distribution_id,)).fetchone()
@@ -249,6 +281,7 @@ class SqliteClaimStore(ClaimStore):
                     now,
                     _ts(r.redeem_until),
                     r.idempotency_key,
+                    taken[2],
                 ),
             ).fetchone()
         except sqlite3.IntegrityError:  # the key won a race; the failed insert left nothing
@@ -264,7 +297,7 @@ class SqliteClaimStore(ClaimStore):
                 r.shop_id,
             ),
         )
-        claimed, total = taken
+        claimed, total, _hold = taken
         notice = r.notice_for(claimed, total)
         if notice is not None:
             cursor.execute(
@@ -304,10 +337,10 @@ class SqliteClaimStore(ClaimStore):
         await self._batches.drain()
 
         def _close() -> None:
-            for conn in (self._conn, self._checkpointer):
+            for conn in (self._conn, self._checkpointer, self._reader):
                 if conn is not None:
                     conn.close()
-            self._conn = self._checkpointer = None
+            self._conn = self._checkpointer = self._reader = None
 
         await asyncio.get_running_loop().run_in_executor(self._executor, _close)
         self._executor.shutdown(wait=True)

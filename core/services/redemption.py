@@ -1,0 +1,56 @@
+"""An order's redemption against its voucher's limits (R-redeem, R-budget), in the order's
+transaction: one conditional update of the voucher row counts the order, spends the actual
+discount and gives back what the claim held, or refuses when the redemption limit is reached
+or the budget cannot pay the discount. The team hears at 80% of the budget and when it is
+spent (R-n1, through the outbox, once each)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from core.budget_notifications import budget_text
+from core.notifications import notify
+from core.rules.checkout import Priced
+from core.rules.targeting import budget_crossings
+from storage import repositories as repo
+from storage import targeting_queries as q
+from storage.models import Claim
+
+
+class ClaimTaken(Exception):
+    """Another order redeemed the chosen claim first, or took the voucher's last redemption
+    or budget meanwhile: choose again (the wallet is read afresh)."""
+
+
+async def redeem_with_limits(
+    session: AsyncSession, shop_id: int, chosen: Priced, now: datetime
+) -> None:
+    claim = await session.get(Claim, chosen.offer.claim_id)
+    held = claim.reserved if claim is not None else 0
+    done = await q.redeem_against_voucher(session, chosen.offer.voucher_id, chosen.discount, held)
+    if done is None:
+        raise ClaimTaken
+    await session.execute(
+        update(Claim).where(col(Claim.id) == chosen.offer.claim_id).values(reserved=0)
+    )
+    spent, budget, hold = done
+    if budget is None or chosen.discount == 0:
+        return
+    for kind in budget_crossings(budget, hold, spent - chosen.discount, spent):
+        shop = await repo.get_shop(session, shop_id)
+        voucher = await repo.get_voucher(session, shop_id, chosen.offer.voucher_id)
+        if shop is None or voucher is None:
+            return
+        await notify(
+            session,
+            shop,
+            event_key=f"voucher:{voucher.id}:{kind}:{budget}",
+            kind=kind,
+            text=budget_text(shop, voucher, kind, spent, budget),
+            now=now,
+        )
+
