@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CallbackQueryHandler
 
 from bot.charts import trend_png
 from bot.i18n import N_, _, babel_locale, ngettext, number
@@ -24,6 +24,7 @@ from bot.i18n import current as current_language
 from bot.i18n import percent as fmt_percent
 from bot.telegram.access import Ctx, member_only
 from bot.telegram.commands import Audience, CommandInfo
+from bot.telegram.features import Wiring, command
 from bot.telegram.keyboards import button, markup, pager
 from bot.telegram.render import (
     STATUS_LABELS,
@@ -37,7 +38,6 @@ from bot.telegram.render import (
 )
 from bot.telegram.replies import ack, notice, say, show, stale
 from bot.telegram.voucher_draft import tier_text
-from bot.telegram.vouchers import DETAIL_BUTTONS
 from bot.telegram.wording import status_word
 from core.reading import read_count
 from core.rules.advice import LOW_REDEMPTION, MIN_ORDERS_FOR_TIERS, Advice, Cause
@@ -349,8 +349,6 @@ def history_note(a: ShopAdvice) -> str:
     ).format(needed=MIN_ORDERS_FOR_TIERS, n=number(a.orders_30d))
 
 
-
-
 def advice_warning(w: Advice, shop: ShopView) -> str:
     """An R-adv2 warning worded from its code and values, after the voucher's name."""
     if w.code == LOW_REDEMPTION:
@@ -638,17 +636,18 @@ def stats_button(v: VoucherView, member: Membership) -> list[InlineKeyboardButto
     return [button(_("📊 Stats"), "sv", v.id)] if member.actor.may(Action.READ) else []
 
 
-def register(application: Application, services: Services) -> AnalyticsHandlers:
-    if stats_button not in DETAIL_BUTTONS:  # one process may build several Applications
-        DETAIL_BUTTONS.append(stats_button)
-    h = AnalyticsHandlers(services)
-    application.add_handler(CommandHandler("stats", h.stats))
-    application.add_handler(CommandHandler("export", h.export))
-    application.add_handler(CommandHandler("advice", h.advice))
+# Offered under a voucher's details (gathered by application.register_features).
+DETAIL_BUTTONS = (stats_button,)
+
+
+def register(application: Application, wiring: Wiring) -> None:
+    h = AnalyticsHandlers(wiring.services)
+    application.add_handler(command("stats", h.stats))
+    application.add_handler(command("export", h.export))
+    application.add_handler(command("advice", h.advice))
     application.add_handler(
         CallbackQueryHandler(h.stats_button, pattern=r"^st:\w+:\w+(:\d+)?(:c)?$")
     )
     application.add_handler(CallbackQueryHandler(h.voucher_button, pattern=r"^sv:\d+$"))
     application.add_handler(CallbackQueryHandler(h.add_offer, pattern=r"^v:\d+:addq$"))
     application.add_handler(CallbackQueryHandler(h.add_amount, pattern=r"^v:\d+:addq:\d+$"))
-    return h
