@@ -342,7 +342,7 @@ class AccountHandlers:
 
 def register(application: Application, wiring: Wiring) -> None:
     h = AccountHandlers(wiring.services, wiring.catalog)
-    application.add_handler(h.handle_runner.conversation("handle", [command("handle", h.handle)]))
+    h.handle_runner.install(application, "handle", [command("handle", h.handle)])
     application.add_handler(command("link", h.link))
     application.add_handler(command("accounts", h.accounts))
     application.add_handler(command("unlink", h.unlink))

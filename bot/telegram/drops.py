@@ -101,10 +101,8 @@ class DropHandlers:
 
 def register(application: Application, wiring: Wiring) -> None:
     h = DropHandlers(wiring.services)
-    application.add_handler(
-        h.runner.conversation(
-            "drop", [CallbackQueryHandler(h.start, pattern=rf"^{Flow.DROP}:{START}$")]
-        )
+    h.runner.install(
+        application, "drop", [CallbackQueryHandler(h.start, pattern=rf"^{Flow.DROP}:{START}$")]
     )
     application.add_handler(command("drops", h.list_drops))
     application.add_handler(CallbackQueryHandler(h.list_drops, pattern=rf"^{LIST}:list$"))

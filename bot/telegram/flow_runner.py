@@ -12,6 +12,7 @@ again, saying what is expected). The flow's state is a JSON-able dict in user_da
 from __future__ import annotations
 
 import logging
+import weakref
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
@@ -135,6 +136,10 @@ class FlowRunner:
         return await self._answer(update, context, member, flow, step, parser, parts[1])
 
     async def on_text(self, update: Update, context: Ctx) -> object:
+        other = self._other(context)
+        if other is not None:  # this flow was replaced by another one: the message is its
+            await other.on_text(update, context)
+            return flows.END
         flow = await flows.live_flow(update, context, self.key, self.services.clock, self._expired)
         if flow is None:
             return self._lost(context)
@@ -153,6 +158,10 @@ class FlowRunner:
     async def on_not_text(self, update: Update, context: Ctx) -> object:
         """A photo, a sticker, a voice note… in a step: the question again, with what it takes
         (issue 25)."""
+        other = self._other(context)
+        if other is not None:
+            await other.on_not_text(update, context)
+            return flows.END
         flow = await flows.live_flow(update, context, self.key, self.services.clock, self._expired)
         if flow is None:
             return self._lost(context)
@@ -175,6 +184,14 @@ class FlowRunner:
             flow["edit_noted"] = True
             await say(update, _("Edits are not applied; send a new message."))
         return None
+
+    def _other(self, context: Ctx) -> FlowRunner | None:
+        """The runner of the flow that replaced this one (a person is in one flow at a time;
+        the conversation of the replaced flow still holds a state until it sees an update)."""
+        key = flows.current_key(context)
+        if key is None or key == self.key:
+            return None
+        return _RUNNERS.get(context.application, {}).get(key)
 
     def _lost(self, context: Ctx) -> object:
         return None if flows.current(context, self.key) is not None else flows.END
@@ -326,15 +343,27 @@ class FlowRunner:
             MessageHandler(EDITED, self.on_edited),
         ]
 
-    def conversation(self, name: str, entry_points: list[BaseHandler[Any, Any, Any]]) -> Any:
+    def install(
+        self, application: Any, name: str, entry_points: list[BaseHandler[Any, Any, Any]]
+    ) -> None:
+        """Adds the flow's persistent ConversationHandler (`name`) to `application`: its entry
+        points, every step with the runner's handlers, /cancel and the timeout."""
         handlers = self.state_handlers()
-        return flows.conversation(
-            name,
-            entry_points,
-            {step: handlers for step in self.table.steps},
-            self.cancel,
-            self.timeout,
+        application.add_handler(
+            flows.conversation(
+                name,
+                entry_points,
+                {step: handlers for step in self.table.steps},
+                self.cancel,
+                self.timeout,
+            )
         )
+        _RUNNERS.setdefault(application, {})[self.key] = self
+
+
+# The runners of each Application by flow key: a message for a flow that replaced another one
+# may reach the replaced flow's conversation first, which hands it over.
+_RUNNERS: weakref.WeakKeyDictionary[Any, dict[str, FlowRunner]] = weakref.WeakKeyDictionary()
 
 
 class Redirect(Exception):

@@ -35,9 +35,18 @@ def _store(context: Ctx) -> dict[str, Any]:
 
 
 def begin(context: Ctx, key: str, clock: Clock, **values: Any) -> dict[str, Any]:
+    """Starts flow `key`; one guided flow at a time, so any other one ends here."""
+    store = _store(context)
+    for other in [k for k, v in store.items() if isinstance(v, dict) and "fid" in v]:
+        store.pop(other)
     flow = {"fid": secrets.token_hex(2), "at": clock.now().isoformat(), **values}
-    _store(context)[key] = flow
+    store[key] = flow
     return flow
+
+
+def current_key(context: Ctx) -> str | None:
+    """The key of the person's guided flow, if one is going on."""
+    return next((k for k, v in _store(context).items() if isinstance(v, dict) and "fid" in v), None)
 
 
 def current(context: Ctx, key: str) -> dict[str, Any] | None:

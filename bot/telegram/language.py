@@ -187,4 +187,4 @@ class LanguageHandlers:
 
 def register(application: Application, wiring: Wiring) -> None:
     h = LanguageHandlers(wiring.services, wiring.speaker, wiring.catalog)
-    application.add_handler(h.runner.conversation("language", [command("language", h.language)]))
+    h.runner.install(application, "language", [command("language", h.language)])

@@ -178,14 +178,13 @@ class LiveHandlers:
 
 def register(application: Application, wiring: Wiring) -> None:
     h = LiveHandlers(wiring.services)
-    application.add_handler(
-        h.runner.conversation(
-            "issue",
-            [
-                command("issue", h.issue),
-                CallbackQueryHandler(h.issue, pattern=rf"^{FLOW}:{START}(:\d+)?$"),
-            ],
-        )
+    h.runner.install(
+        application,
+        "issue",
+        [
+            command("issue", h.issue),
+            CallbackQueryHandler(h.issue, pattern=rf"^{FLOW}:{START}(:\d+)?$"),
+        ],
     )
     application.add_handler(command("live", h.live))
     application.add_handler(command("endlive", h.endlive))

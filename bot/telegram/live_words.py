@@ -10,6 +10,7 @@ from bot.i18n import N_, _, ngettext, number
 from bot.telegram.render import esc, task, task_words, warning_text
 from core.views import DistributionView, DropView, ShopView, VoucherView
 
+LATER_CHOICES = (1, 2, 5, 10, 15, 30)
 WHEN_HELP = N_(
     "Tap a button, or send a time in your shop's time zone like <code>14:30</code> or "
     "<code>2:30pm</code>, "

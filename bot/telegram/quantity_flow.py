@@ -155,13 +155,12 @@ class QuantityFlow:
 
 def register(application: Application, services: Services) -> QuantityFlow:
     flow = QuantityFlow(services)
-    application.add_handler(
-        flow.runner.conversation(
-            "addqty",
-            [
-                CommandHandler("addqty", flow.start, filters=NEW_MESSAGE),
-                CallbackQueryHandler(flow.start, pattern=rf"^{Button.VOUCHER}:\d+:add$"),
-            ],
-        )
+    flow.runner.install(
+        application,
+        "addqty",
+        [
+            CommandHandler("addqty", flow.start, filters=NEW_MESSAGE),
+            CallbackQueryHandler(flow.start, pattern=rf"^{Button.VOUCHER}:\d+:add$"),
+        ],
     )
     return flow

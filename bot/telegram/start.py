@@ -215,6 +215,6 @@ class StartHandlers:
 
 def register(application: Application, wiring: Wiring) -> None:
     h = StartHandlers(wiring)
-    application.add_handler(h.setup_runner.conversation("setup", [command("setup", h.setup)]))
+    h.setup_runner.install(application, "setup", [command("setup", h.setup)])
     application.add_handler(command("start", h.start))
     application.add_handler(command("help", h.help))

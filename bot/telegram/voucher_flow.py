@@ -311,14 +311,13 @@ class VoucherFlow:
 
 def register(application: Application, services: Services) -> VoucherFlow:
     flow = VoucherFlow(services)
-    application.add_handler(
-        flow.runner.conversation(
-            "newvoucher",
-            [
-                CommandHandler("newvoucher", flow.start, filters=NEW_MESSAGE),
-                CallbackQueryHandler(flow.start, pattern=rf"^{FLOW}:{NEW}$"),
-            ],
-        )
+    flow.runner.install(
+        application,
+        "newvoucher",
+        [
+            CommandHandler("newvoucher", flow.start, filters=NEW_MESSAGE),
+            CallbackQueryHandler(flow.start, pattern=rf"^{FLOW}:{NEW}$"),
+        ],
     )
     return flow
 

@@ -108,9 +108,9 @@ def test_r_b6_the_table_is_the_graph() -> None:
     ]
     assert all(s in TABLE.steps for s in TABLE.path(d))
     assert TABLE.back_of("kind", d, False) is None
-    assert TABLE.back_of("qty", d, False) == "products"
-    assert TABLE.back_of("qty", Draft(), False) == "scope"
-    assert TABLE.back_of("qty", d, True) == "summary"
+    assert TABLE.back_of("qty", d, False) == ("products", {})
+    assert TABLE.back_of("qty", Draft(), False) == ("scope", {})
+    assert TABLE.back_of("qty", d, True) == ("summary", {})
     assert TABLE.position("max", d) == (4, 11)
 
 
