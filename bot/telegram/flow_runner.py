@@ -84,10 +84,10 @@ class FlowRunner:
 
     async def cancel(self, update: Update, context: Ctx) -> object:
         """✖ Cancel or /cancel."""
-        flow = flows.current(context, self.key)
-        step = self.table.steps.get(flow.get("step", "")) if flow else None
+        flow = flows.current(context, self.key) or {}
+        draft = self.table.draft_of(flow.get("draft") or {})
         await ack(update, _("Cancelled."))
-        await show(update, _((step.cancelled if step else None) or self.table.cancelled))
+        await show(update, self.table.cancelled_text(flow.get("step"), draft))
         return flows.finish(context, self.key)
 
     async def timeout(self, update: object, context: Ctx) -> None:

@@ -146,12 +146,20 @@ class FlowTable(Generic[D]):
     path: Callable[[D], list[str]]  # the counted steps this draft goes through, in order
     next_step: Callable[[str, D, bool], str]  # (step answered, draft, editing) → next step
     expired: str  # N_(): said when the flow timed out
-    cancelled: str  # N_(): said when the flow is cancelled
+    cancelled: str | Callable[[D], str]  # N_(): said when the flow is cancelled (by draft)
     access: Action | None = None
     draft_of: Callable[[dict[str, Any]], D] = dict  # type: ignore[assignment]
     check: Callable[[str, dict[str, Any], StepContext[D]], Awaitable[str | None]] | None = None
     back: Callable[[str, D, bool], tuple[str, dict[str, Any]] | None] = _no_back
     refusal_ends: bool = False
+
+    def cancelled_text(self, key: str | None, draft: D) -> str:
+        """What ✖ Cancel or /cancel says at step `key` (translated)."""
+        step = self.steps.get(key or "")
+        if step is not None and step.cancelled:
+            return _(step.cancelled)
+        words = self.cancelled if isinstance(self.cancelled, str) else self.cancelled(draft)
+        return _(words)
 
     def position(self, key: str, draft: D) -> tuple[int, int] | None:
         path = self.path(draft)

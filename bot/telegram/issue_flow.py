@@ -394,7 +394,11 @@ ISSUE: FlowTable[Draft] = FlowTable(
     path=issue_path,
     next_step=_next,
     expired=N_("⏱ Issuing timed out after 30 minutes without an answer. Use /issue again."),
-    cancelled=N_("Cancelled: nothing was issued."),
+    cancelled=lambda draft: (
+        N_("Cancelled: no drop was scheduled.")
+        if draft.get("later")
+        else N_("Cancelled: nothing was issued.")
+    ),
     access=Action.RUN_LIVE,
     back=issue_back,
     refusal_ends=True,
