@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 LATEST := .venv-latest
 EXPORT_FLAGS := --frozen --extra dev --no-emit-project --format requirements-txt
 
-.PHONY: run test lint demo bench clean migrate lock test-latest i18n
+.PHONY: run test lint demo bench clean migrate lock test-latest i18n flows
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ demo: $(STAMP)
 
 migrate: $(STAMP)
 	$(BIN)/voucherbot migrate
+
+# docs/flows.md: the guided flows drawn from their tables (a test checks it is current).
+flows: $(STAMP)
+	$(BIN)/python -m bot.telegram.flow_diagrams > docs/flows.md
 
 lock: $(STAMP)
 	$(BIN)/uv lock --upgrade --index-url https://pypi.org/simple
