@@ -13,12 +13,12 @@ from bot.telegram.flow_table import END, Done, FlowTable, Outcome, Question, Ste
 from bot.telegram.render import esc
 
 Draft = dict[str, Any]
-CURRENCIES = ("USD", "IDR", "THB", "VND", "MYR", "PHP", "SGD", "EUR", "GBP", "JPY")
+CURRENCIES = ("USD", "IDR", "VND", "THB", "MYR", "PHP", "SGD", "EUR", "GBP")
 TIMEZONES = (
     "UTC",
     "Asia/Jakarta",
-    "Asia/Bangkok",
     "Asia/Ho_Chi_Minh",
+    "Asia/Bangkok",
     "Asia/Kuala_Lumpur",
     "Asia/Manila",
     "Asia/Singapore",

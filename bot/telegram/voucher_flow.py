@@ -174,7 +174,8 @@ async def created(
             button(_("➕ Create another"), FLOW, NEW),
         ]
     )
-    text = f"{_('✅ Voucher created.')}\n\n{voucher_details(view, member.shop)}\n\n{after}"
+    done = _("✅ Voucher created.")
+    text = f"{done}\n\n{voucher_details(view, member.shop)}\n\n{after}"
     return text, markup(*rows)
 
 
