@@ -39,8 +39,7 @@ from core.services.accounts import Membership
 
 _LOGGER = logging.getLogger(__name__)
 
-# Commands and a flow's steps take new messages only: an edit never acts (issue 25).
-NEW_MESSAGE = filters.UpdateType.MESSAGE
+# A flow's steps take new messages only: an edit never acts (issue 25).
 NEW_TEXT = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
 NOT_TEXT = filters.UpdateType.MESSAGE & ~filters.TEXT & ~filters.StatusUpdate.ALL
 EDITED = filters.UpdateType.EDITED_MESSAGE

@@ -18,6 +18,7 @@ from telegram.ext import (
     ContextTypes,
     ConversationHandler,
     TypeHandler,
+    filters,
 )
 from telegram.warnings import PTBUserWarning
 
@@ -92,12 +93,6 @@ async def live_flow(
     return flow
 
 
-def flow_args(update: Update) -> list[str]:
-    """The parts of a flow button's data after the prefix and the flow id."""
-    query = update.callback_query
-    return (query.data or "").split(":")[2:] if query is not None else []
-
-
 def conversation(
     name: str,
     entry_points: Sequence[BaseHandler[Any, Any, Any]],
@@ -111,7 +106,7 @@ def conversation(
         return ConversationHandler(
             entry_points=list(entry_points),
             states={**states, ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)]},
-            fallbacks=[CommandHandler("cancel", cancel)],
+            fallbacks=[CommandHandler("cancel", cancel, filters=filters.UpdateType.MESSAGE)],
             name=name,
             persistent=True,
             allow_reentry=True,

@@ -6,14 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CallbackQueryHandler
 
 from bot.i18n import N_, _, number
 from bot.i18n import current as current_language
 from bot.telegram import flows
 from bot.telegram.access import Ctx, member_only
 from bot.telegram.callbacks import Button, Flow
-from bot.telegram.flow_runner import NEW_MESSAGE, FlowRunner
+from bot.telegram.features import command
+from bot.telegram.flow_runner import FlowRunner
 from bot.telegram.flow_table import END, Done, FlowTable, Outcome, Question, Step, StepContext
 from bot.telegram.render import esc
 from bot.telegram.replies import ack, say, show
@@ -159,7 +160,7 @@ def register(application: Application, services: Services) -> QuantityFlow:
         application,
         "addqty",
         [
-            CommandHandler("addqty", flow.start, filters=NEW_MESSAGE),
+            command("addqty", flow.start),
             CallbackQueryHandler(flow.start, pattern=rf"^{Button.VOUCHER}:\d+:add$"),
         ],
     )

@@ -13,12 +13,13 @@ from dataclasses import asdict
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CallbackQueryHandler
 
 from bot.i18n import N_, _
 from bot.telegram.access import Ctx, member_only
 from bot.telegram.callbacks import NEW, Button, Flow
-from bot.telegram.flow_runner import NEW_MESSAGE, FlowRunner, Redirect
+from bot.telegram.features import command
+from bot.telegram.flow_runner import FlowRunner, Redirect
 from bot.telegram.flow_table import END, Done, FlowTable, Outcome, Question, Step, StepContext
 from bot.telegram.keyboards import button, markup
 from bot.telegram.render import low_discount_warning, voucher_details, warning_text
@@ -316,7 +317,7 @@ def register(application: Application, services: Services) -> VoucherFlow:
         application,
         "newvoucher",
         [
-            CommandHandler("newvoucher", flow.start, filters=NEW_MESSAGE),
+            command("newvoucher", flow.start),
             CallbackQueryHandler(flow.start, pattern=rf"^{FLOW}:{NEW}$"),
         ],
     )

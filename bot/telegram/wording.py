@@ -243,9 +243,7 @@ REFUSALS: dict[str, Words] = {
         "That drop isn't waiting any more: it was already issued or cancelled."
     ),
     "draw_not_found": lambda p: _("That distribution isn't a lucky draw."),
-    "not_a_draw": lambda p: _(
-        "That distribution is first come, first served, not a lucky draw."
-    ),
+    "not_a_draw": lambda p: _("That distribution is first come, first served, not a lucky draw."),
     "draw_closed": lambda p: _("Entries to this lucky draw have closed."),
     "not_claimable": lambda p: _("This voucher can't be claimed: it is {status}.").format(
         status=_status(p)
