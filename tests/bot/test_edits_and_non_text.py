@@ -83,7 +83,7 @@ async def test_issue25_an_edited_answer_is_not_taken_and_is_answered_once(
 async def test_issue25_an_edited_command_does_not_act_again(
     rig: BotRig, sally: Person, services: Services, seller: Actor
 ) -> None:
-    command, reply = await send(rig, sally, "/apikey")
+    command, _reply = await send(rig, sally, "/apikey")
     assert len(await services.api_keys.list(seller)) == 1
     await edit(rig, command, "/apikey ")
     _, later = await send(rig, sally, "/quota")  # handled after the edit, in order
