@@ -278,7 +278,7 @@ async def test_r_b5_sold_out_reads_as_sold_out(
 def test_r_b5_forecast_wording_agrees_with_its_rate() -> None:
     from datetime import timedelta
 
-    from bot.telegram.analytics import forecast_text
+    from bot.telegram.analytics_words import forecast_text
     from core.services.forecast import SelloutForecast
 
     f = SelloutForecast(1, 2, 3, 4, remaining=24, claims_per_minute=1.4, sellout_at=None)
