@@ -70,8 +70,8 @@ def _label(text: str) -> str:
 def diagram(drawn: Drawn) -> str:
     table = drawn.table
     lines = ["```mermaid", "flowchart TD"]
-    for number, (how, step) in enumerate(drawn.starts):
-        lines.append(f'    start{number}(["{_label(how)}"]) --> {step}')
+    for number, (how, first) in enumerate(drawn.starts):
+        lines.append(f'    start{number}(["{_label(how)}"]) --> {first}')
     for step in table.steps.values():
         counted = "" if step.counted else ", not counted"
         name = getattr(step.question, "__name__", "question")

@@ -27,7 +27,7 @@ class ProductData:
 def products_question(step: StepContext[Draft]) -> Question:
     data: ProductData = step.data
     pids = step.draft.pids
-    find = step.ui.get("find")
+    find = step.ui.get("find") or {}
     lines = [
         "<b>"
         + _("Specific products")
