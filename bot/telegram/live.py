@@ -115,11 +115,12 @@ class LiveHandlers:
                 update, _("You're not live right now: start your session with /live, then issue.")
             )
             return
-        d = await self.services.live.issue(member.actor, session.id, voucher_id, task_type, minutes)
-        v = await self.services.vouchers.get(member.actor, voucher_id)
-        await say(
-            update, issued_text(d, v, member.shop), markup([button(_("⏹ Stop"), Button.STOP, v.id)])
+        issued = await self.services.live.issue(
+            member.actor, session.id, voucher_id, task_type, minutes
         )
+        voucher = await self.services.vouchers.get(member.actor, voucher_id)
+        stop = markup([button(_("⏹ Stop"), Button.STOP, voucher.id)])
+        await say(update, issued_text(issued, voucher, member.shop), stop)
 
     # --- /stop ------------------------------------------------------------------------------
 
@@ -159,19 +160,19 @@ class LiveHandlers:
         await self._stop(update, member, voucher_id)
 
     async def _stop(self, update: Update, member: Membership, voucher_id: int) -> None:
-        d = await self.services.live.stop_voucher(member.actor, voucher_id)
-        v = await self.services.vouchers.get(member.actor, voucher_id)
+        stopped = await self.services.live.stop_voucher(member.actor, voucher_id)
+        voucher = await self.services.vouchers.get(member.actor, voucher_id)
         await show(
             update,
             _(
                 "⏹ Stopped <b>{name}</b> (#{id}) ({task}). Vouchers already claimed stay with the "
                 "viewers. {remaining} of {total} left."
             ).format(
-                name=esc(v.name),
-                id=v.id,
-                task=task(d.task),
-                remaining=number(v.remaining),
-                total=number(v.total_quantity),
+                name=esc(voucher.name),
+                id=voucher.id,
+                task=task(stopped.task),
+                remaining=number(voucher.remaining),
+                total=number(voucher.total_quantity),
             ),
         )
 

@@ -22,55 +22,60 @@ def in_minutes(n: int) -> str:
     return ngettext("in {n} min", "in {n} min", n).format(n=number(n))
 
 
-def drop_line(d: DropView, timezone: str, now: datetime, name: str) -> str:
-    minutes = max(1, int((d.at - now).total_seconds() + 59) // 60)
-    local = d.at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+def drop_line(drop: DropView, timezone: str, now: datetime, name: str) -> str:
+    minutes = max(1, int((drop.at - now).total_seconds() + 59) // 60)
+    local = drop.at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
     return (
-        f"⏰ {local} ({in_minutes(minutes)}): <b>{esc(name)}</b> (#{d.voucher_id}) · "
-        f"{esc(task_words(d.task))}"
+        f"⏰ {local} ({in_minutes(minutes)}): <b>{esc(name)}</b> (#{drop.voucher_id}) · "
+        f"{esc(task_words(drop.task))}"
     )
 
 
-def issued_text(d: DistributionView, v: VoucherView, shop: ShopView) -> str:
+def issued_text(distribution: DistributionView, voucher: VoucherView, shop: ShopView) -> str:
     lines = [
         _(
             "✅ Issued <b>{name}</b> (#{id}) in live session #{session}: <b>{task}</b>. "
             "{remaining} of {total} left."
         ).format(
-            name=esc(v.name),
-            id=v.id,
-            session=d.session_id,
-            task=task(d.task),
-            remaining=number(v.remaining),
-            total=number(v.total_quantity),
+            name=esc(voucher.name),
+            id=voucher.id,
+            session=distribution.session_id,
+            task=task(distribution.task),
+            remaining=number(voucher.remaining),
+            total=number(voucher.total_quantity),
         ),
         _("Stop it with /stop {id} (to change the task, stop it and issue it again).").format(
-            id=v.id
+            id=voucher.id
         ),
     ]
+    limit = {"per_customer_limit": voucher.per_customer_limit}
     lines += [
-        f"⚠️ {warning_text(w.code, {'per_customer_limit': v.per_customer_limit, **w.data}, shop)}"
-        for w in d.warnings
+        f"⚠️ {warning_text(warning.code, {**limit, **warning.data}, shop)}"
+        for warning in distribution.warnings
     ]
     return "\n".join(lines)
 
 
-def draw_opened_text(d: DistributionView, v: VoucherView, shop: ShopView) -> str:
+def draw_opened_text(distribution: DistributionView, voucher: VoucherView, shop: ShopView) -> str:
     """R-draw1: the host's confirmation, with when entries close in the shop's time."""
-    closes = d.closes_at.astimezone(ZoneInfo(shop.timezone)) if d.closes_at else None
+    closes = (
+        distribution.closes_at.astimezone(ZoneInfo(shop.timezone))
+        if distribution.closes_at
+        else None
+    )
     return "\n".join(
         [
             _(
                 "🎁 Lucky draw of <b>{name}</b> (#{id}) is open in live session #{session}: "
                 "{winners}, viewers enter by doing the task (<b>{task}</b>)."
             ).format(
-                name=esc(v.name),
-                id=v.id,
-                session=d.session_id,
-                winners=ngettext("{n} winner", "{n} winners", d.winners or 0).format(
-                    n=number(d.winners or 0)
+                name=esc(voucher.name),
+                id=voucher.id,
+                session=distribution.session_id,
+                winners=ngettext("{n} winner", "{n} winners", distribution.winners or 0).format(
+                    n=number(distribution.winners or 0)
                 ),
-                task=task(d.task),
+                task=task(distribution.task),
             ),
             _("Entries close at {time}; the winners get the voucher then.").format(
                 time=closes.strftime("%H:%M") if closes else "—"

@@ -80,8 +80,8 @@ async def amount_answered(step: StepContext[dict[str, Any]], text: str) -> Outco
         amount = read_count(text, current_language())
     except ValueError:
         return Outcome(problem=_("Send a whole number of at least 1, like 50."))
-    v = await step.services.vouchers.add_quantity(step.actor, step.draft["voucher"], amount)
-    return Outcome(done=Done(added_text(v, amount)))
+    voucher = await step.services.vouchers.add_quantity(step.actor, step.draft["voucher"], amount)
+    return Outcome(done=Done(added_text(voucher, amount)))
 
 
 def added_text(voucher: VoucherView, amount: int) -> str:
@@ -146,8 +146,8 @@ class QuantityFlow:
             )
             return flows.END
         if voucher_id is not None and amount is not None:
-            v = await self.services.vouchers.add_quantity(member.actor, voucher_id, amount)
-            await show(update, added_text(v, amount))
+            voucher = await self.services.vouchers.add_quantity(member.actor, voucher_id, amount)
+            await show(update, added_text(voucher, amount))
             return flows.END
         if voucher_id is None:
             return await self.runner.begin(update, context, member, "pick", {"picked": True})
