@@ -318,6 +318,9 @@ class FlowRunner:
                 data = await definition.load(self.context_of(update, context, member, flow))
             except Redirect as redirect:
                 return await self._apply(update, context, member, flow, step, redirect.outcome)
+            except VoucherbotError as exc:  # what the step needs is gone (a voucher deleted…)
+                currency = member.shop.currency if member else "USD"
+                return await self._finish(update, context, Done(f"⚠️ {refusal_text(exc, currency)}"))
         if isinstance(data, Done):  # nothing to ask (e.g. no voucher to pick): the flow ends
             return await self._finish(update, context, Done(prefix + data.text, data.keyboard))
         if step == "summary":

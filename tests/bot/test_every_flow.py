@@ -4,6 +4,8 @@ and Cancel says what did not happen (docs/flows.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from bot.i18n import _, speaking
@@ -52,6 +54,14 @@ class Walk:
         assert words(self.language, CANCEL_LABEL) in labels(message)
         gone = await self.someone.press(message, words(self.language, CANCEL_LABEL))
         assert words(self.language, said) in gone.content.plain_text
+
+
+@pytest.fixture(autouse=True)
+def answers_go_where_the_tables_say(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """The runner logs an answer that led to a step its table does not declare (`leads`)."""
+    yield
+    undeclared = [r.getMessage() for r in caplog.records if "not declared" in r.getMessage()]
+    assert undeclared == []
 
 
 @pytest.fixture(params=LANGUAGES)
