@@ -294,6 +294,7 @@ TABLE: FlowTable[Draft] = FlowTable(
     access=Action.MANAGE_VOUCHERS,
     draft_of=Draft.of,
     check=check_step,
+    back=lambda step, draft, editing: ("summary", {}) if step == "edit" else None,
 )
 STEP_KEYS = tuple(TABLE.steps)
 
