@@ -132,7 +132,8 @@ class FlowRunner:
         parser = self.table.steps[step].on_button
         if parser is None:
             return step
-        return await self._answer(update, context, member, flow, step, parser, parts[1])
+        answer = ":".join(parts[1:])
+        return await self._answer(update, context, member, flow, step, parser, answer)
 
     async def on_text(self, update: Update, context: Ctx) -> object:
         other = self._other(context)
