@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 LATEST := .venv-latest
 EXPORT_FLAGS := --frozen --extra dev --no-emit-project --format requirements-txt
 
-.PHONY: run test lint demo bench clean migrate lock test-latest i18n screenshots
+.PHONY: run test lint demo bench clean migrate lock test-latest i18n screenshots flows
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ screenshots: $(STAMP)
 
 migrate: $(STAMP)
 	$(BIN)/voucherbot migrate
+
+# docs/flows.md: the guided flows drawn from their tables (a test checks it is current).
+flows: $(STAMP)
+	$(BIN)/python -m bot.telegram.flow_diagrams > docs/flows.md
 
 lock: $(STAMP)
 	$(BIN)/uv lock --upgrade --index-url https://pypi.org/simple

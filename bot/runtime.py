@@ -300,7 +300,8 @@ class Runtime:
             sender = self.sender_factory(services, side.bot)
             await sender.start()
             stack.push_async_callback(sender.stop)
-            panels = _panel_refresher(services, side.bot)  # R-live5: only the leader edits
+            # R-live5: only the leader edits; the refresher the panel's buttons use, if any.
+            panels = getattr(side, "panels", None) or _panel_refresher(services, side.bot)
             await panels.start()
             stack.push_async_callback(panels.stop)
             log.info("Telegram side and notification sender running")

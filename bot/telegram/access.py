@@ -11,9 +11,8 @@ from telegram import Update
 from telegram.ext import ContextTypes, ConversationHandler
 
 from bot.i18n import N_, _
-from bot.telegram import flows
 from bot.telegram.render import error_text
-from bot.telegram.replies import notice, say
+from bot.telegram.replies import notice
 from core.errors import VoucherbotError
 from core.rules.roles import Action
 from core.services import Services
@@ -54,19 +53,6 @@ async def membership(services: Services, update: Update) -> Membership | None:
     if user is None:
         return None
     return await services.accounts.membership(user.id)
-
-
-async def flow_host(
-    services: Services, update: Update, context: ContextTypes.DEFAULT_TYPE, flow: str
-) -> Membership | None:
-    """Whoever is answering a live flow's step, or None — the flow then ends with a polite
-    refusal — when they may no longer run live sessions (unlinked mid-flow, R-acc3)."""
-    member = await membership(services, update)
-    if member is None or not member.actor.may(Action.RUN_LIVE):
-        flows.finish(context, flow)
-        await say(update, refusal(Action.RUN_LIVE))
-        return None
-    return member
 
 
 def member_only(action: Action | None = None, *, ends_flow: bool = False) -> Callable[[F], F]:

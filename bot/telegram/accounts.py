@@ -1,26 +1,26 @@
 """/link, /accounts, /unlink, /handle, /team and /apikey (R-acc1…R-acc4, R-n1).
 
 Buttons: `lk:<role>` create an invite, `ac:<id>:u` / `ac:<id>:u!` unlink and confirm,
-`ak:<key id>` / `ak:<key id>:!` revoke an API key and confirm, `hd:<flow id>:cx` cancel."""
+`ak:<key id>` / `ak:<key id>:!` revoke an API key and confirm; /handle's flow is HANDLE."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import Application, CallbackQueryHandler
 
 from bot.i18n import N_, _
 from bot.i18n import current as current_language
 from bot.telegram import flows
-from bot.telegram.access import Ctx, member_only, membership, refusal
+from bot.telegram.access import Ctx, member_only
+from bot.telegram.callbacks import Button, Flow
 from bot.telegram.commands import Audience, CommandInfo, publish_for_user
+from bot.telegram.features import Wiring, command
+from bot.telegram.flow_runner import FlowRunner
+from bot.telegram.flow_table import END, Done, FlowTable, Outcome, Question, Step, StepContext
 from bot.telegram.keyboards import button, markup
-from bot.telegram.render import error_text, esc, local, role_label
+from bot.telegram.render import esc, local, role_label
 from bot.telegram.replies import ack, say, show, stale
 from core.errors import VoucherbotError
 from core.reading import read_count
@@ -51,7 +51,6 @@ COMMANDS = [
         Audience.SELLER,
     ),
 ]
-HANDLE_FLOW = "hd"
 ASK_HANDLE = N_(
     "Send your platform handle — your LIVE host name on the platform, like "
     "<code>acme_live</code> (letters, digits, _ . : -) — or /cancel."
@@ -67,6 +66,7 @@ def _account_line(a: AccountView) -> str:
 
 class AccountHandlers:
     def __init__(self, services: Services, catalog: list[CommandInfo]) -> None:
+        self.handle_runner = FlowRunner(HANDLE, services)
         self.services = services
         self.catalog = catalog
 
@@ -86,10 +86,10 @@ class AccountHandlers:
                 ),
                 markup(
                     [
-                        button(_("Official account"), "lk", "official"),
-                        button(_("Marketing account"), "lk", "marketing"),
+                        button(_("Official account"), Button.LINK, "official"),
+                        button(_("Marketing account"), Button.LINK, "marketing"),
                     ],
-                    [button(_("✖ Cancel"), "cx")],
+                    [button(_("✖ Cancel"), Button.PICKER_CANCEL)],
                 ),
             )
             return
@@ -140,7 +140,7 @@ class AccountHandlers:
                     _("✂️ Unlink #{id} {name}").format(
                         id=a.id, name=(a.display_name or role_label(a.role))[:30]
                     ),
-                    "ac",
+                    Button.ACCOUNT,
                     a.id,
                     "u",
                 )
@@ -178,8 +178,8 @@ class AccountHandlers:
                 ).format(account=_account_line(a)),
                 markup(
                     [
-                        button(_("✂️ Yes, unlink"), "ac", a.id, "u!"),
-                        button(_("Keep"), "ac", a.id, "k"),
+                        button(_("✂️ Yes, unlink"), Button.ACCOUNT, a.id, "u!"),
+                        button(_("Keep"), Button.ACCOUNT, a.id, "k"),
                     ]
                 ),
             )
@@ -216,59 +216,11 @@ class AccountHandlers:
         if context.args:
             await self._set_handle(update, member, context.args[0])
             return flows.END
-        flow = flows.begin(context, HANDLE_FLOW, self.services.clock)
-        await say(
-            update, _(ASK_HANDLE), markup([button(_("✖ Cancel"), HANDLE_FLOW, flow["fid"], "cx")])
-        )
-        return "typing"
-
-    async def handle_text(self, update: Update, context: Ctx) -> object:
-        if (
-            await flows.live_flow(
-                update, context, HANDLE_FLOW, self.services.clock, _(HANDLE_EXPIRED)
-            )
-            is None
-        ):
-            return flows.END
-        member = await membership(self.services, update)
-        if member is None:
-            await say(update, refusal(Action.READ))
-            return flows.finish(context, HANDLE_FLOW)
-        try:
-            await self._set_handle(update, member, (update.effective_message.text or "").strip())  # type: ignore[union-attr]
-        except VoucherbotError as exc:
-            await say(update, f"⚠️ {error_text(exc)}\n\n{_(ASK_HANDLE)}")
-            return "typing"
-        return flows.finish(context, HANDLE_FLOW)
-
-    async def handle_button(self, update: Update, context: Ctx) -> object:
-        if (
-            await flows.live_flow(
-                update, context, HANDLE_FLOW, self.services.clock, _(HANDLE_EXPIRED)
-            )
-            is None
-        ):
-            return None if flows.current(context, HANDLE_FLOW) else flows.END
-        await ack(update)
-        await show(update, _("Cancelled: your handle did not change."))
-        return flows.finish(context, HANDLE_FLOW)
-
-    async def handle_cancel(self, update: Update, context: Ctx) -> int:
-        await say(update, _("Cancelled: your handle did not change."))
-        return flows.finish(context, HANDLE_FLOW)
-
-    async def handle_timeout(self, update: object, context: Ctx) -> None:
-        flows.finish(context, HANDLE_FLOW)
+        return await self.handle_runner.begin(update, context, member, "handle")
 
     async def _set_handle(self, update: Update, member: Membership, handle: str) -> None:
-        a = await self.services.accounts.set_handle(member.actor, handle)
-        await say(
-            update,
-            _(
-                "✅ Your platform handle is <b>@{handle}</b>: Follow LIVE Host tasks count new "
-                "followers of this handle."
-            ).format(handle=esc(a.platform_handle)),
-        )
+        account = await self.services.accounts.set_handle(member.actor, handle)
+        await say(update, handle_set_text(account))
 
     # --- /team -------------------------------------------------------------------------------
 
@@ -350,13 +302,13 @@ class AccountHandlers:
                     _("Revoke {key} (created {when})").format(
                         key=k.key_id, when=local(k.created_at, member.shop)
                     ),
-                    "ak",
+                    Button.API_KEY,
                     k.key_id,
                 )
             ]
             for k in keys[:30]
         ]
-        await show(update, title, markup(*rows, [button(_("✖ Cancel"), "cx")]))
+        await show(update, title, markup(*rows, [button(_("✖ Cancel"), Button.PICKER_CANCEL)]))
 
     @member_only(Action.MANAGE_SHOP)
     async def apikey_button(self, update: Update, context: Ctx, member: Membership) -> None:
@@ -369,7 +321,12 @@ class AccountHandlers:
                 _("Revoke API key <code>{key}</code>? Requests using it will fail at once.").format(
                     key=esc(key_id)
                 ),
-                markup([button(_("Yes, revoke"), "ak", key_id, "!"), button(_("✖ Cancel"), "cx")]),
+                markup(
+                    [
+                        button(_("Yes, revoke"), Button.API_KEY, key_id, "!"),
+                        button(_("✖ Cancel"), Button.PICKER_CANCEL),
+                    ]
+                ),
             )
             return
         keys = {k.key_id: k for k in await self.services.api_keys.list(member.actor)}
@@ -386,34 +343,53 @@ class AccountHandlers:
         )
 
 
-def register(
-    application: Application, services: Services, catalog: list[CommandInfo]
-) -> AccountHandlers:
-    h = AccountHandlers(services, catalog)
+def register(application: Application, wiring: Wiring) -> None:
+    h = AccountHandlers(wiring.services, wiring.catalog)
+    h.handle_runner.install(application, "handle", [command("handle", h.handle)])
+    application.add_handler(command("link", h.link))
+    application.add_handler(command("accounts", h.accounts))
+    application.add_handler(command("unlink", h.unlink))
+    application.add_handler(command("team", h.team))
+    application.add_handler(command("apikey", h.apikey))
     application.add_handler(
-        flows.conversation(
-            "handle",
-            [CommandHandler("handle", h.handle)],
-            {
-                "typing": [
-                    MessageHandler(filters.TEXT & ~filters.COMMAND, h.handle_text),
-                    CallbackQueryHandler(h.handle_button, pattern=rf"^{HANDLE_FLOW}:"),
-                ]
-            },
-            h.handle_cancel,
-            h.handle_timeout,
-        )
+        CallbackQueryHandler(h.link_button, pattern=rf"^{Button.LINK}:(official|marketing)$")
     )
-    application.add_handler(CommandHandler("link", h.link))
-    application.add_handler(CommandHandler("accounts", h.accounts))
-    application.add_handler(CommandHandler("unlink", h.unlink))
-    application.add_handler(CommandHandler("team", h.team))
-    application.add_handler(CommandHandler("apikey", h.apikey))
     application.add_handler(
-        CallbackQueryHandler(h.link_button, pattern=r"^lk:(official|marketing)$")
+        CallbackQueryHandler(h.unlink_button, pattern=rf"^{Button.ACCOUNT}:\d+:(u|u!|k)$")
     )
-    application.add_handler(CallbackQueryHandler(h.unlink_button, pattern=r"^ac:\d+:(u|u!|k)$"))
     application.add_handler(
-        CallbackQueryHandler(h.apikey_button, pattern=r"^ak:[A-Za-z0-9]+(:!)?$")
+        CallbackQueryHandler(h.apikey_button, pattern=rf"^{Button.API_KEY}:[A-Za-z0-9]+(:!)?$")
     )
-    return h
+
+
+# --- the /handle flow ---------------------------------------------------------------------------
+
+
+def handle_set_text(account: AccountView) -> str:
+    return _(
+        "✅ Your platform handle is <b>@{handle}</b>: Follow LIVE Host tasks count new "
+        "followers of this handle."
+    ).format(handle=esc(account.platform_handle))
+
+
+def handle_question(step: StepContext[dict[str, Any]]) -> Question:
+    return Question(_(ASK_HANDLE))
+
+
+async def handle_typed(step: StepContext[dict[str, Any]], text: str) -> Outcome:
+    account = await step.services.accounts.set_handle(step.actor, text)
+    return Outcome(done=Done(handle_set_text(account)))
+
+
+HANDLE: FlowTable[dict[str, Any]] = FlowTable(
+    prefix=Flow.HANDLE,
+    title=N_("🏷 Your platform handle"),
+    steps={
+        "handle": Step("handle", handle_question, on_text=handle_typed, leads={"a handle": END})
+    },
+    path=lambda draft: ["handle"],
+    next_step=lambda step, draft, editing: END,
+    expired=HANDLE_EXPIRED,
+    cancelled=N_("Cancelled: your handle did not change."),
+    access=Action.READ,
+)

@@ -19,6 +19,7 @@ from bot.telegram import (
     analytics,
     chat_membership,
     drops,
+    fallbacks,
     language,
     live,
     live_panel,
@@ -27,6 +28,8 @@ from bot.telegram import (
 )
 from bot.telegram.commands import CommandInfo, publish_defaults
 from bot.telegram.menu_button import configure as configure_menu_button
+from bot.telegram.features import Wiring
+from bot.telegram.live_panel import PanelRefresher
 from bot.telegram.persistence import DatabasePersistence
 from bot.telegram.replies import say
 from bot.telegram.webhook import make_secret, make_webhook_handler
@@ -38,10 +41,11 @@ _LOGGER = logging.getLogger(__name__)
 # line report in one line each (R-run1): its own report adds nothing but noise.
 logging.getLogger("telegram.request.BaseRequest").setLevel(logging.CRITICAL)
 RATE_LIMIT_RETRIES = 3
-# The bot's features, each a module with its `COMMANDS` and a `register` function: in the
-# order their commands appear in the menu and /help, and their handlers are registered
-# (`register_features`; earlier handlers win). A new feature joins the bot by being added
-# here and in `register_features` (a test checks that none is left out).
+# The bot's features, each a module with its `COMMANDS` and `register(application, wiring)`
+# (and, if it offers buttons under a voucher's details, `DETAIL_BUTTONS`): in the order their
+# commands appear in the menu and /help, and their handlers are registered (earlier handlers
+# win). A new feature joins the bot by one line here, before `fallbacks`, which takes what no
+# feature took and so stays last.
 FEATURES = (
     start,
     vouchers,
@@ -52,6 +56,7 @@ FEATURES = (
     drops,
     language,
     chat_membership,
+    fallbacks,
 )
 
 
@@ -61,6 +66,7 @@ class SpeakingApplication(Application):  # type: ignore[type-arg]
     tasks handlers start inherit it."""
 
     speaker: language.Speaker | None = None
+    panels: PanelRefresher | None = None  # the live panels' one refresher (R-live5)
 
     async def process_update(self, update: object) -> None:
         if self.speaker is not None:
@@ -107,9 +113,11 @@ def build_application(
         builder = builder.updater(None)
     application = builder.build()
     configure_menu_button(application.bot, settings.public_base_url)  # R-app1
+    speaker = language.Speaker(services)
+    wiring = register_features(application, services, settings, speaker)
     if isinstance(application, SpeakingApplication):
-        application.speaker = language.Speaker(services)
-    register_features(application, services, settings)
+        application.speaker = speaker
+        application.panels = wiring.panels
     application.add_error_handler(_on_error)
     return application
 
@@ -119,27 +127,26 @@ def command_catalog() -> list[CommandInfo]:
     return [command for feature in FEATURES for command in feature.COMMANDS]
 
 
-def register_features(application: Application, services: Services, settings: Settings) -> None:
-    """Registers every feature's handlers, in `FEATURES` order; `/start`'s catch-alls (the
-    leftovers) go last, so they only see what no feature took."""
-    catalog = command_catalog()
-    leftovers = start.register(
-        application,
-        services,
-        catalog,
-        currency=settings.default_currency,
-        timezone=settings.default_timezone,
+def register_features(
+    application: Application,
+    services: Services,
+    settings: Settings,
+    speaker: language.Speaker | None = None,
+) -> Wiring:
+    """Registers every feature of `FEATURES`, in that order, with one Wiring built here."""
+    wiring = Wiring(
+        services=services,
+        settings=settings,
+        catalog=command_catalog(),
+        speaker=speaker or language.Speaker(services),
+        detail_buttons=tuple(
+            offered for feature in FEATURES for offered in getattr(feature, "DETAIL_BUTTONS", ())
+        ),
+        panels=PanelRefresher(services, application.bot),
     )
-    vouchers.register(application, services)
-    live.register(application, services)
-    accounts.register(application, services, catalog)
-    analytics.register(application, services)
-    live_panel.register(application, services)
-    drops.register(application, services)
-    speaker = getattr(application, "speaker", None) or language.Speaker(services)
-    language.register(application, services, speaker, catalog)
-    chat_membership.register(application, services)
-    start.register_leftovers(application, leftovers)
+    for feature in FEATURES:
+        feature.register(application, wiring)
+    return wiring
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -188,6 +195,11 @@ class TelegramSide:
     @property
     def bot(self) -> Any:
         return self.application.bot
+
+    @property
+    def panels(self) -> PanelRefresher | None:
+        """The live panels' refresher the buttons use; the runtime runs its loop."""
+        return getattr(self.application, "panels", None)
 
     async def start(self) -> None:
         try:

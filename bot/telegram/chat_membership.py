@@ -25,6 +25,7 @@ from telegram.ext import Application, ChatMemberHandler, MessageHandler, filters
 from bot.i18n import _
 from bot.telegram.access import Ctx
 from bot.telegram.commands import CommandInfo
+from bot.telegram.features import Wiring
 from bot.telegram.replies import say
 from core.services import Services
 
@@ -89,8 +90,8 @@ class ChatMembershipHandlers:
             )
 
 
-def register(application: Application, services: Services) -> ChatMembershipHandlers:  # type: ignore[type-arg]
-    h = ChatMembershipHandlers(services)
+def register(application: Application, wiring: Wiring) -> ChatMembershipHandlers:  # type: ignore[type-arg]
+    h = ChatMembershipHandlers(wiring.services)
     application.add_handler(
         MessageHandler(filters.StatusUpdate.MIGRATE, h.migrated), group=HANDLER_GROUP
     )

@@ -18,6 +18,7 @@ from telegram.ext import (
     ContextTypes,
     ConversationHandler,
     TypeHandler,
+    filters,
 )
 from telegram.warnings import PTBUserWarning
 
@@ -35,9 +36,18 @@ def _store(context: Ctx) -> dict[str, Any]:
 
 
 def begin(context: Ctx, key: str, clock: Clock, **values: Any) -> dict[str, Any]:
+    """Starts flow `key`; one guided flow at a time, so any other one ends here."""
+    store = _store(context)
+    for other in [k for k, v in store.items() if isinstance(v, dict) and "fid" in v]:
+        store.pop(other)
     flow = {"fid": secrets.token_hex(2), "at": clock.now().isoformat(), **values}
-    _store(context)[key] = flow
+    store[key] = flow
     return flow
+
+
+def current_key(context: Ctx) -> str | None:
+    """The key of the person's guided flow, if one is going on."""
+    return next((k for k, v in _store(context).items() if isinstance(v, dict) and "fid" in v), None)
 
 
 def current(context: Ctx, key: str) -> dict[str, Any] | None:
@@ -83,12 +93,6 @@ async def live_flow(
     return flow
 
 
-def flow_args(update: Update) -> list[str]:
-    """The parts of a flow button's data after the prefix and the flow id."""
-    query = update.callback_query
-    return (query.data or "").split(":")[2:] if query is not None else []
-
-
 def conversation(
     name: str,
     entry_points: Sequence[BaseHandler[Any, Any, Any]],
@@ -102,7 +106,7 @@ def conversation(
         return ConversationHandler(
             entry_points=list(entry_points),
             states={**states, ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)]},
-            fallbacks=[CommandHandler("cancel", cancel)],
+            fallbacks=[CommandHandler("cancel", cancel, filters=filters.UpdateType.MESSAGE)],
             name=name,
             persistent=True,
             allow_reentry=True,

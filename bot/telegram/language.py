@@ -10,22 +10,25 @@ the leader runs the Telegram side (docs/scheduler.md); this module is where choi
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application
 
 from bot.i18n import DEFAULT, LANGUAGES, N_, _, pick, regional, remember_person, speaking
 from bot.telegram.access import Ctx, guarded, membership
+from bot.telegram.callbacks import Flow
 from bot.telegram.commands import Audience, CommandInfo, publish_for_user
-from bot.telegram.keyboards import button, grid, markup
+from bot.telegram.features import Wiring, command
+from bot.telegram.flow_runner import FlowRunner
+from bot.telegram.flow_table import END, Done, FlowTable, Outcome, Question, Step, StepContext
 from bot.telegram.render import esc
-from bot.telegram.replies import ack, show
 from core.rules.roles import Action
 from core.services import Services
 
 COMMANDS = [
     CommandInfo("language", "/language", N_("choose the language I speak"), Audience.ANYONE),
 ]
-PREFIX = "lang"
 
 
 class Speaker:
@@ -71,86 +74,117 @@ class Speaker:
         return await self.person(user.id, user.language_code)
 
 
-def _choices_keyboard(scope: str, chosen: str | None) -> object:
-    return grid(
-        (
-            button(("✔ " if code == chosen else "") + name, PREFIX, scope, code)
-            for code, name in LANGUAGES.items()
-        ),
-        2,
+# --- the /language flow: one step, the person's language and (for the seller) the shop's ------
+
+ME, SHOP, HEADER = "me", "shop", "noop"
+
+
+async def load_choices(step: StepContext[dict[str, Any]]) -> dict[str, Any]:
+    user = step.user
+    assert user is not None
+    speaker: Speaker = step.extras["speaker"]
+    member = step.member
+    seller = (
+        member is not None
+        and step.draft.get("private", False)
+        and member.actor.may(Action.MANAGE_SHOP)
     )
+    return {
+        "mine": await speaker.person(user.id, user.language_code),
+        "shop": member.shop.language if seller and member is not None else None,
+    }
+
+
+def choices_question(step: StepContext[dict[str, Any]]) -> Question:
+    mine, shop = step.data["mine"], step.data["shop"]
+
+    def choices(scope: str, chosen: str | None) -> list[list[tuple[str, str]]]:
+        labels = [
+            (("✔ " if code == chosen else "") + name, f"{scope}.{code}")
+            for code, name in LANGUAGES.items()
+        ]
+        return [labels[i : i + 2] for i in range(0, len(labels), 2)]
+
+    text = _("🌐 Which language should I speak with you?")
+    rows = choices(ME, mine)
+    if shop is not None:
+        text += "\n\n" + _(
+            "Your team chat is in {language}. Choose the shop's language below to change "
+            "it for the whole team."
+        ).format(language=esc(LANGUAGES.get(shop, shop)))
+        rows += [[(_("— Team chat language —"), HEADER)]]
+        rows += choices(SHOP, shop)
+    return Question(text, rows)
+
+
+async def language_tapped(step: StepContext[dict[str, Any]], arg: str) -> Outcome:
+    scope, _dot, code = arg.partition(".")
+    if scope == HEADER or code not in LANGUAGES:
+        return Outcome(stay=True)
+    user = step.user
+    assert user is not None
+    if scope == SHOP:
+        member = step.member
+        if member is None or not member.actor.may(Action.MANAGE_SHOP):
+            return Outcome(problem=_("Only the seller chooses the team chat's language."))
+        await step.services.languages.set_shop_language(member.actor, code)
+        with speaking(code):
+            # Said in the language chosen, so the seller sees what the team will read.
+            return Outcome(
+                done=Done(
+                    _("✅ Your team chat will now get my notifications in {language}.").format(
+                        language=esc(LANGUAGES[code])
+                    )
+                )
+            )
+    await step.services.languages.choose(user.id, code)
+    speaker: Speaker = step.extras["speaker"]
+    speaker.remember(user.id, code)
+    with speaking(code):
+        member = step.member
+        if step.bot is not None:
+            role = member.account.role if member else None
+            await publish_for_user(step.bot, step.extras["catalog"], user.id, role)
+        return Outcome(
+            done=Done(
+                _("✅ From now on I'll speak {language} with you.").format(
+                    language=esc(LANGUAGES[code])
+                )
+            )
+        )
+
+
+TABLE: FlowTable[dict[str, Any]] = FlowTable(
+    prefix=Flow.LANGUAGE,
+    title=N_("🌐 Language"),
+    steps={
+        "choose": Step(
+            "choose",
+            choices_question,
+            language_tapped,
+            load=load_choices,
+            leads={"a language (mine or the team chat's)": END},
+        )
+    },
+    path=lambda draft: ["choose"],
+    next_step=lambda step, draft, editing: END,
+    expired=N_("⏱ Choosing a language timed out. Use /language again."),
+    cancelled=N_("Cancelled: nothing changed."),
+)
 
 
 class LanguageHandlers:
     def __init__(self, services: Services, speaker: Speaker, catalog: list[CommandInfo]) -> None:
         self.services = services
-        self.speaker = speaker
-        self.catalog = catalog
+        self.runner = FlowRunner(TABLE, services, speaker=speaker, catalog=catalog)
 
     @guarded
-    async def language(self, update: Update, context: Ctx) -> None:
-        user = update.effective_user
-        if user is None:
-            return
-        current = await self.speaker.person(user.id, user.language_code)
-        rows = [*_choices_keyboard("me", current)]
-        text = _("🌐 Which language should I speak with you?")
+    async def language(self, update: Update, context: Ctx) -> object:
         member = await membership(self.services, update)
         private = update.effective_chat is not None and update.effective_chat.type == "private"
-        if member is not None and private and member.actor.may(Action.MANAGE_SHOP):
-            text += "\n\n" + _(
-                "Your team chat is in {language}. Choose the shop's language below to change "
-                "it for the whole team."
-            ).format(language=esc(LANGUAGES.get(member.shop.language, member.shop.language)))
-            rows += [[button(_("— Team chat language —"), PREFIX, "noop")]]
-            rows += _choices_keyboard("shop", member.shop.language)
-        await show(update, text, markup(*rows))
-
-    @guarded
-    async def chosen(self, update: Update, context: Ctx) -> None:
-        query = update.callback_query
-        user = update.effective_user
-        if query is None or user is None:
-            return
-        parts = (query.data or "").split(":")
-        scope = parts[1] if len(parts) > 1 else ""
-        code = parts[2] if len(parts) > 2 else ""
-        if scope == "noop" or code not in LANGUAGES:
-            await ack(update)
-            return
-        if scope == "shop":
-            member = await membership(self.services, update)
-            if member is None or not member.actor.may(Action.MANAGE_SHOP):
-                await ack(update, _("Only the seller chooses the team chat's language."))
-                return
-            await self.services.languages.set_shop_language(member.actor, code)
-            with speaking(code):
-                # Said in the language chosen, so the seller sees what the team will read.
-                text = _("✅ Your team chat will now get my notifications in {language}.").format(
-                    language=esc(LANGUAGES[code])
-                )
-            await ack(update)
-            await show(update, text)
-            return
-        await self.services.languages.choose(user.id, code)
-        self.speaker.remember(user.id, code)
-        with speaking(code):
-            await ack(update)
-            await show(
-                update,
-                _("✅ From now on I'll speak {language} with you.").format(
-                    language=esc(LANGUAGES[code])
-                ),
-            )
-            member = await membership(self.services, update)
-            await publish_for_user(
-                context.bot, self.catalog, user.id, member.account.role if member else None
-            )
+        return await self.runner.begin(update, context, member, "choose", {"private": private})
 
 
-def register(
-    application: Application, services: Services, speaker: Speaker, catalog: list[CommandInfo]
-) -> None:
-    h = LanguageHandlers(services, speaker, catalog)
-    application.add_handler(CommandHandler("language", h.language))
-    application.add_handler(CallbackQueryHandler(h.chosen, pattern=rf"^{PREFIX}:"))
+def register(application: Application, wiring: Wiring) -> None:
+    h = LanguageHandlers(wiring.services, wiring.speaker, wiring.catalog)
+    h.runner.install(application, "language", [command("language", h.language)])

@@ -33,9 +33,10 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.i18n import _, babel_locale, current, ngettext, number, person_language, speaking
-from bot.telegram import live as issue_flow
 from bot.telegram.access import Ctx, membership, refusal
+from bot.telegram.callbacks import START, Button, Flow
 from bot.telegram.commands import CommandInfo
+from bot.telegram.features import Wiring
 from bot.telegram.keyboards import button, data, markup
 from bot.telegram.render import clip, error_text, esc, task_words
 from bot.telegram.replies import ack
@@ -46,15 +47,16 @@ from core.services.live_panel import PanelDue, PanelRecord, PanelView
 
 log = logging.getLogger(__name__)
 
-PREFIX = "lp"
+PREFIX = Button.LIVE_PANEL
 MIN_EDIT_GAP = timedelta(seconds=3)
 TICK_SECONDS = 1.0
 REFUSED_PAUSE = timedelta(minutes=1)
 MAX_ROWS = 8  # distributions with their own buttons; the text lists them all
 # The one place that knows how to start the /issue flow and the drop flow from a button.
-ISSUE_DATA = data(issue_flow.FLOW, "start")
-DROP_DATA = data("dr", "start")
-TAKEOVER = r"^(is:start|v:\d+:add)$"  # flows that edit the pressed message
+ISSUE_DATA = data(Flow.ISSUE, START)
+DROP_DATA = data(Flow.DROP, START)
+# Flows that edit the pressed message (the panel then moves below).
+TAKEOVER = rf"^({Flow.ISSUE}:{START}|{Button.VOUCHER}:\d+:add)$"
 
 
 def _minutes(delta: timedelta) -> str:
@@ -349,14 +351,11 @@ class PanelRefresher:
 
 
 class PanelHandlers:
-    def __init__(self, services: Services, application: Application) -> None:
+    def __init__(self, services: Services, refresher: PanelRefresher) -> None:
         self.services = services
-        self.application = application
-
-    @property
-    def refresher(self) -> PanelRefresher:
-        # Stateless apart from the database: a button's refresh and the leader's loop agree.
-        return PanelRefresher(self.services, self.application.bot)
+        # The one refresher of this Application (built by register_features, run by the
+        # runtime's loop): its lock keeps a tick and a button from interleaving.
+        self.refresher = refresher
 
     async def on_button(self, update: Update, context: Ctx) -> None:
         query = update.callback_query
@@ -430,10 +429,10 @@ TAKEOVER_GROUP = 1
 COMMANDS: list[CommandInfo] = []
 
 
-def register(application: Application, services: Services) -> PanelHandlers:
-    h = PanelHandlers(services, application)
+def register(application: Application, wiring: Wiring) -> None:
+    assert wiring.panels is not None
+    h = PanelHandlers(wiring.services, wiring.panels)
     application.add_handler(CallbackQueryHandler(h.on_button, pattern=rf"^{PREFIX}:\d+:"))
     application.add_handler(
         CallbackQueryHandler(h.on_takeover, pattern=TAKEOVER), group=TAKEOVER_GROUP
     )
-    return h

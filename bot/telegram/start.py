@@ -5,24 +5,17 @@ from __future__ import annotations
 import re
 
 from telegram import Update
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import Application
 
 from bot.i18n import N_, _
-from bot.telegram import flows
+from bot.telegram import flows, setup_flow
 from bot.telegram.access import Ctx, guarded, membership
 from bot.telegram.commands import Audience, CommandInfo, help_text, publish_for_user
-from bot.telegram.keyboards import button, grid, markup
+from bot.telegram.features import Wiring, command
+from bot.telegram.flow_runner import FlowRunner
 from bot.telegram.render import esc, role_label
 from bot.telegram.replies import ack, say, show, stale
-from core.errors import VoucherbotError
-from core.rules.roles import Action, Role
-from core.services import Services
+from core.rules.roles import Role
 from core.services.accounts import Membership
 
 COMMANDS = [
@@ -38,24 +31,6 @@ COMMANDS = [
     CommandInfo("help", "/help", N_("what you can do here"), Audience.ANYONE),
     CommandInfo("cancel", "/cancel", N_("leave the current guided flow"), Audience.ANYONE),
 ]
-CURRENCIES = ("USD", "IDR", "VND", "THB", "MYR", "PHP", "SGD", "EUR", "GBP")
-TIMEZONES = (
-    "UTC",
-    "Asia/Jakarta",
-    "Asia/Ho_Chi_Minh",
-    "Asia/Bangkok",
-    "Asia/Kuala_Lumpur",
-    "Asia/Manila",
-    "Asia/Singapore",
-    "Europe/London",
-    "America/New_York",
-)
-FLOW = "setup"
-ASK_NAME = "setup:name"
-ASK_NAME_TEXT = N_("What's your shop's name? Send it as a message (1–100 characters).")
-EXPIRED = N_("The shop setup expired after 30 minutes without an answer. Start again with /setup.")
-
-
 _INVITE_LINK = re.compile(r"(?:https?://)?t(?:elegram)?\.me/[A-Za-z0-9_]+\?start=([A-Za-z0-9_-]+)")
 
 
@@ -66,33 +41,13 @@ def invite_token(text: str) -> str:
     return found.group(1) if found else text.strip()
 
 
-def settings_keyboard() -> object:
-    return markup(
-        *grid((button(c, "cur", c) for c in CURRENCIES), 5),
-        *grid((button(z.split("/")[-1].replace("_", " "), "tz", z) for z in TIMEZONES), 3),
-        [button(_("✔ Done"), "cx")],
-    )
-
-
-def _settings_text(name: str, currency: str, timezone: str) -> str:
-    return _(
-        "<b>{shop}</b> — currency <b>{currency}</b>, time zone <b>{timezone}</b>. "
-        "Tap to change them."
-    ).format(shop=esc(name), currency=currency, timezone=esc(timezone))
-
-
 class StartHandlers:
-    def __init__(
-        self,
-        services: Services,
-        catalog: list[CommandInfo],
-        default_currency: str,
-        default_timezone: str,
-    ) -> None:
-        self.services = services
-        self.catalog = catalog
-        self.currency = default_currency
-        self.timezone = default_timezone
+    def __init__(self, wiring: Wiring) -> None:
+        self.services = wiring.services
+        self.catalog = wiring.catalog
+        self.currency = wiring.settings.default_currency
+        self.timezone = wiring.settings.default_timezone
+        self.setup_runner = FlowRunner(setup_flow.TABLE, self.services, catalog=self.catalog)
 
     async def _publish(self, context: Ctx, user_id: int, member: Membership | None) -> None:
         await publish_for_user(
@@ -155,60 +110,35 @@ class StartHandlers:
     async def cancel(self, update: Update, context: Ctx) -> None:
         await say(update, _("Nothing to cancel: you're not in a guided flow."))
 
-    # --- /setup --------------------------------------------------------------------------
+    # --- /setup (setup_flow.py) ------------------------------------------------------------
 
     @guarded
     async def setup(self, update: Update, context: Ctx) -> object:
         member = await membership(self.services, update)
         args = context.args or []
         if member is not None:
-            return await self._settings(update, member, args)
+            return await self._settings(update, context, member, args)
         if not args:
-            flow = flows.begin(context, FLOW, self.services.clock)
-            await say(
-                update, _(ASK_NAME_TEXT), markup([button(_("✖ Cancel"), FLOW, flow["fid"], "cx")])
-            )
-            return ASK_NAME
-        await self._create(update, context, " ".join(args))
-        return flows.END
-
-    async def setup_name(self, update: Update, context: Ctx) -> object:
-        if await flows.live_flow(update, context, FLOW, self.services.clock, _(EXPIRED)) is None:
-            return flows.END
-        text = (update.effective_message.text or "").strip() if update.effective_message else ""
-        try:
-            await self._create(update, context, text)
-        except VoucherbotError as exc:
-            from bot.telegram.render import error_text
-
-            await say(update, f"⚠️ {error_text(exc)}\n\n{_(ASK_NAME_TEXT)}")
-            return ASK_NAME
-        return flows.finish(context, FLOW)
-
-    async def _create(self, update: Update, context: Ctx, name: str) -> None:
+            draft = {"currency": self.currency, "timezone": self.timezone}
+            return await self.setup_runner.begin(update, context, None, "name", draft)
         user = update.effective_user
         assert user is not None
-        shop, _owner = await self.services.shops.create(
-            name,
+        await self.services.shops.create(
+            " ".join(args),
             owner_telegram_user_id=user.id,
             owner_name=user.full_name,
             currency=self.currency,
             timezone=self.timezone,
         )
-        await self._publish(context, user.id, await membership(self.services, update))
-        await say(
-            update,
-            _(
-                "✅ Your shop <b>{shop}</b> is ready and you're its seller.\n"
-                "Currency: <b>{currency}</b> · Time zone: <b>{timezone}</b> — tap to change them "
-                "(or <code>/setup currency IDR</code>, <code>/setup timezone Asia/Jakarta</code>)."
-                "\nNext: /newvoucher to create a voucher, /link to invite your hosts, and /team "
-                "in your team group. /language sets the language your team chat gets."
-            ).format(shop=esc(shop.name), currency=shop.currency, timezone=esc(shop.timezone)),
-            settings_keyboard(),  # type: ignore[arg-type]
+        member = await membership(self.services, update)
+        await self._publish(context, user.id, member)
+        return await self.setup_runner.begin(
+            update, context, member, "settings", {"intro": "created"}
         )
 
-    async def _settings(self, update: Update, member: Membership, args: list[str]) -> object:
+    async def _settings(
+        self, update: Update, context: Ctx, member: Membership, args: list[str]
+    ) -> object:
         if member.account.role != Role.SELLER:
             await say(
                 update,
@@ -217,23 +147,6 @@ class StartHandlers:
                     "Telegram account belongs to one shop. To create a shop of your own, ask "
                     "your seller to unlink you first. /help lists what you can do."
                 ).format(shop=esc(member.shop.name), role=role_label(member.account.role)),
-            )
-            return flows.END
-        if args and args[0].lower() not in ("currency", "timezone"):
-            # `/setup Another Name` by a seller: one shop per account; show what can change.
-            await say(
-                update,
-                _(
-                    "You already run <b>{shop}</b>: a Telegram account runs one shop, so I "
-                    "didn't create “{name}”. You can change its currency (<b>{currency}</b>) "
-                    "and time zone (<b>{timezone}</b>) here:"
-                ).format(
-                    shop=esc(member.shop.name),
-                    name=esc(" ".join(args)[:100]),
-                    currency=member.shop.currency,
-                    timezone=esc(member.shop.timezone),
-                ),
-                settings_keyboard(),  # type: ignore[arg-type]
             )
             return flows.END
         if len(args) == 2 and args[0].lower() in ("currency", "timezone"):
@@ -247,41 +160,11 @@ class StartHandlers:
                 ),
             )
             return flows.END
-        await say(
-            update,
-            _settings_text(member.shop.name, member.shop.currency, member.shop.timezone),
-            settings_keyboard(),  # type: ignore[arg-type]
-        )
-        return flows.END
-
-    @guarded
-    async def setting_button(self, update: Update, context: Ctx) -> None:
-        member = await membership(self.services, update)
-        if member is None or not member.actor.may(Action.MANAGE_SHOP):
-            await ack(update, _("Only the shop's seller can change its settings."))
-            return
-        field, value = (update.callback_query.data or "").split(":", 1)  # type: ignore[union-attr]
-        changes = {"currency": value} if field == "cur" else {"timezone": value}
-        shop = await self.services.shops.update_settings(member.actor, **changes)
-        await ack(update, _("Saved."))
-        await show(
-            update,
-            _settings_text(shop.name, shop.currency, shop.timezone),
-            settings_keyboard(),  # type: ignore[arg-type]
-        )
-
-    async def setup_timeout(self, update: object, context: Ctx) -> None:
-        flows.finish(context, FLOW)
-
-    async def setup_cancel(self, update: Update, context: Ctx) -> int:
-        await ack(update, _("Cancelled."))
-        await show(update, _("Cancelled: no shop was created."))
-        return flows.finish(context, FLOW)
-
-    async def setup_button(self, update: Update, context: Ctx) -> object:
-        if await flows.live_flow(update, context, FLOW, self.services.clock, _(EXPIRED)) is None:
-            return flows.END
-        return await self.setup_cancel(update, context)
+        # `/setup Another Name` by a seller: one shop per account; show what can change.
+        draft: dict[str, object] = {"seller": True}
+        if args and args[0].lower() not in ("currency", "timezone"):
+            draft.update(intro="attempted", attempted=" ".join(args))
+        return await self.setup_runner.begin(update, context, member, "settings", draft)
 
     # --- anything left over ---------------------------------------------------------------
 
@@ -330,41 +213,8 @@ class StartHandlers:
         await show(update, _("Cancelled: nothing changed."))
 
 
-def register(
-    application: Application,
-    services: Services,
-    catalog: list[CommandInfo],
-    *,
-    currency: str,
-    timezone: str,
-) -> StartHandlers:
-    h = StartHandlers(services, catalog, currency, timezone)
-    application.add_handler(
-        flows.conversation(
-            "setup",
-            [CommandHandler("setup", h.setup)],
-            {
-                ASK_NAME: [
-                    MessageHandler(filters.TEXT & ~filters.COMMAND, h.setup_name),
-                    CallbackQueryHandler(h.setup_button, pattern=rf"^{FLOW}:[0-9a-f]{{4}}:cx$"),
-                ]
-            },
-            h.setup_cancel,
-            h.setup_timeout,
-        )
-    )
-    application.add_handler(CommandHandler("start", h.start))
-    application.add_handler(CommandHandler("help", h.help))
-    application.add_handler(CallbackQueryHandler(h.setting_button, pattern=r"^(cur|tz):"))
-    return h
-
-
-def register_leftovers(application: Application, h: StartHandlers) -> None:
-    """Last in line: /cancel outside a flow, old buttons, and stray private text."""
-    application.add_handler(CommandHandler("cancel", h.cancel))
-    application.add_handler(CallbackQueryHandler(h.picker_cancel, pattern=r"^cx$"))
-    application.add_handler(CallbackQueryHandler(h.old_button))
-    application.add_handler(MessageHandler(filters.COMMAND, h.unknown_command))
-    application.add_handler(
-        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, h.unknown_text)
-    )
+def register(application: Application, wiring: Wiring) -> None:
+    h = StartHandlers(wiring)
+    h.setup_runner.install(application, "setup", [command("setup", h.setup)])
+    application.add_handler(command("start", h.start))
+    application.add_handler(command("help", h.help))

@@ -1,27 +1,25 @@
 """/vouchers, /voucher, /addqty, /deactivate and /quota (the /newvoucher flow is in
 voucher_flow.py). Buttons: `vl:<status>:<page>` list pages, `vp:<page>` picker pages,
-`v:<id>` details, `v:<id>:dx` / `v:<id>:dx!` deactivate and confirm, `aq:…` add quantity."""
+`v:<id>` details, `v:<id>:dx` / `v:<id>:dx!` deactivate and confirm (/addqty: quantity_flow.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
     filters,
 )
 
 from bot.i18n import N_, _, ngettext, number
 from bot.i18n import current as current_language
-from bot.telegram import flows, voucher_flow
-from bot.telegram.access import Ctx, member_only, membership, refusal
+from bot.telegram import quantity_flow, voucher_flow
+from bot.telegram.access import Ctx, member_only
+from bot.telegram.callbacks import Button
 from bot.telegram.commands import Audience, CommandInfo
-from bot.telegram.flow_table import BACK, CANCEL, FlowTable, Question, Step, button_parts
+from bot.telegram.features import DetailButtons, Wiring, command, new_messages
 from bot.telegram.keyboards import button, grid, markup, pager
 from bot.telegram.render import (
     STATUS_LABELS,
@@ -36,7 +34,6 @@ from bot.telegram.render import (
 )
 from bot.telegram.replies import ack, say, show, stale
 from bot.telegram.wording import status_word
-from core.errors import VoucherbotError
 from core.reading import read_count
 from core.rules.roles import Action
 from core.services import Services
@@ -66,15 +63,6 @@ COMMANDS = [
 ]
 LIST_PAGE = 8
 PICK_PAGE = 8
-ADD_FLOW = "aq"
-ADD_CHOICES = (10, 50, 100, 500, 1000)
-ADD_EXPIRED = N_(
-    "⏱ Adding quantity timed out after 30 minutes. Nothing changed; use /addqty again."
-)
-
-# Extra buttons under a voucher's details (analytics adds "Stats" here).
-DetailButtons = Callable[[VoucherView, Membership], list[InlineKeyboardButton]]
-DETAIL_BUTTONS: list[DetailButtons] = []
 
 
 def _manage_buttons(v: VoucherView, member: Membership) -> list[InlineKeyboardButton]:
@@ -86,52 +74,11 @@ def _manage_buttons(v: VoucherView, member: Membership) -> list[InlineKeyboardBu
     ]
 
 
-def detail_keyboard(v: VoucherView, member: Membership) -> InlineKeyboardMarkup | None:
-    extra = [b for make in DETAIL_BUTTONS for b in make(v, member)]
+def detail_keyboard(
+    v: VoucherView, member: Membership, extras: Sequence[DetailButtons] = ()
+) -> InlineKeyboardMarkup | None:
+    extra = [b for make in extras for b in make(v, member)]
     return markup(_manage_buttons(v, member), extra, [button(_("🔄 Refresh"), "v", v.id)])
-
-
-def pick_question(vouchers: list[VoucherView]) -> Question:
-    if not vouchers:
-        return Question(_("No upcoming or ongoing voucher to add quantity to."))
-    rows = [
-        [
-            (
-                f"#{v.id} {v.name[:30]} · "
-                + _("{total} total").format(total=number(v.total_quantity)),
-                str(v.id),
-            )
-        ]
-        for v in vouchers
-    ]
-    return Question(_("Add quantity to which voucher?"), rows)
-
-
-def amount_question(v: VoucherView) -> Question:
-    return Question(
-        _(
-            "Add how many to <b>{name}</b> (#{id})? It has {total} in total, {remaining} left. "
-            "Tap, or send a whole number."
-        ).format(
-            name=esc(v.name),
-            id=v.id,
-            total=number(v.total_quantity),
-            remaining=number(v.remaining),
-        ),
-        [[(f"+{number(n)}", str(n)) for n in ADD_CHOICES]],
-    )
-
-
-ADD: FlowTable[dict[str, Any]] = FlowTable(
-    prefix=ADD_FLOW,
-    title=N_("➕ Add quantity"),
-    steps={
-        "pick": Step("pick", lambda c: Question("")),  # questions need the voucher: see above
-        "amount": Step("amount", lambda c: Question("")),
-    },
-    path=lambda d: [*(["pick"] if d.get("picked") else []), "amount"],
-    next_step=lambda step, d, editing: "amount",
-)
 
 
 def _voucher_id(text: str) -> int:
@@ -139,8 +86,9 @@ def _voucher_id(text: str) -> int:
 
 
 class VoucherHandlers:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, detail_buttons: Sequence[DetailButtons] = ()) -> None:
         self.services = services
+        self.detail_buttons = tuple(detail_buttons)
 
     async def _all(self, member: Membership, status: str | None = None) -> list[VoucherView]:
         """Every voucher of the shop (pages of 50 from the core), newest first."""
@@ -254,7 +202,9 @@ class VoucherHandlers:
 
     async def _details(self, update: Update, member: Membership, voucher_id: int) -> None:
         v = await self.services.vouchers.get(member.actor, voucher_id)
-        await show(update, voucher_details(v, member.shop), detail_keyboard(v, member))
+        await show(
+            update, voucher_details(v, member.shop), detail_keyboard(v, member, self.detail_buttons)
+        )
 
     @member_only(Action.READ)
     async def pick_button(self, update: Update, context: Ctx, member: Membership) -> None:
@@ -293,7 +243,9 @@ class VoucherHandlers:
             ]
             for v in chosen
         ]
-        keyboard = markup(*rows, pager(page, pages, "vp", action), [button(_("✖ Cancel"), "cx")])
+        keyboard = markup(
+            *rows, pager(page, pages, "vp", action), [button(_("✖ Cancel"), Button.PICKER_CANCEL)]
+        )
         of = (
             " (" + _("page {page} of {pages}").format(page=page + 1, pages=pages) + ")"
             if pages > 1
@@ -387,129 +339,6 @@ class VoucherHandlers:
             ),
         )
 
-    # --- /addqty --------------------------------------------------------------------------
-
-    @member_only(Action.MANAGE_VOUCHERS, ends_flow=True)
-    async def add_start(self, update: Update, context: Ctx, member: Membership) -> object:
-        args = context.args or []
-        query = update.callback_query
-        if query is not None:  # "Add quantity" under a voucher's details
-            await ack(update)
-            args = [(query.data or "").split(":")[1]]
-        try:
-            voucher_id = _voucher_id(args[0]) if args else None
-            amount = read_count(args[1], current_language()) if len(args) > 1 else None
-        except ValueError:
-            await say(
-                update,
-                _(
-                    "Use <code>/addqty &lt;id&gt; &lt;n&gt;</code>, like "
-                    "<code>/addqty 12 50</code>, or /addqty to pick."
-                ),
-            )
-            return flows.END
-        if voucher_id is not None and amount is not None:
-            await self._add(update, member, voucher_id, amount)
-            return flows.END
-        flow = flows.begin(context, ADD_FLOW, self.services.clock, voucher=voucher_id)
-        return await self._add_ask(update, member, flow)
-
-    async def _add_ask(
-        self, update: Update, member: Membership, flow: dict[str, Any], problem: str = ""
-    ) -> str:
-        """A step of ADD (pick → amount) with its heading, Back and Cancel from the table."""
-        if flow.get("voucher") is None:
-            flow["picked"] = True  # the voucher is a step of this flow: Back can return to it
-            vouchers = [v for v in await self._all(member) if v.status in ("upcoming", "ongoing")]
-            step, question = "pick", pick_question(vouchers[:30])
-        else:
-            v = await self.services.vouchers.get(member.actor, flow["voucher"])
-            step, question = "amount", amount_question(v)
-        flow["step"] = step
-        keyboard = ADD.keyboard(flow["fid"], step, question, flow, False)
-        text = f"{ADD.heading(step, flow)}\n{question.text}"
-        full = f"⚠️ {problem}\n\n{text}" if problem else text
-        if problem and update.callback_query is None:
-            await say(update, full, keyboard)
-        else:
-            await show(update, full, keyboard)
-        return step
-
-    async def add_button(self, update: Update, context: Ctx) -> object:
-        flow = await flows.live_flow(update, context, ADD_FLOW, self.services.clock, _(ADD_EXPIRED))
-        if flow is None:
-            return None if flows.current(context, ADD_FLOW) else flows.END
-        member = await membership(self.services, update)
-        if member is None or not member.actor.may(Action.MANAGE_VOUCHERS):
-            await say(update, refusal(Action.MANAGE_VOUCHERS))
-            return flows.finish(context, ADD_FLOW)
-        args = button_parts(update)
-        await ack(update)
-        if args[:1] == [CANCEL]:
-            await show(update, _("Cancelled: the quantity did not change."))
-            return flows.finish(context, ADD_FLOW)
-        if args[:1] == [BACK]:
-            if ADD.back_of(flow.get("step", "amount"), flow, False) == "pick":
-                flow["voucher"] = None
-            return await self._add_ask(update, member, flow)
-        if len(args) < 2 or args[0] != flow.get("step"):
-            return flow.get("step")
-        if args[0] == "pick":
-            flow["voucher"] = int(args[1])
-            return await self._add_ask(update, member, flow)
-        return await self._add_amount(update, context, member, flow, int(args[1]))
-
-    async def add_text(self, update: Update, context: Ctx) -> object:
-        flow = await flows.live_flow(update, context, ADD_FLOW, self.services.clock, _(ADD_EXPIRED))
-        if flow is None:
-            return flows.END
-        member = await membership(self.services, update)
-        if member is None or not member.actor.may(Action.MANAGE_VOUCHERS):
-            await say(update, refusal(Action.MANAGE_VOUCHERS))
-            return flows.finish(context, ADD_FLOW)
-        if flow.get("voucher") is None:
-            return await self._add_ask(update, member, flow, _("Tap one of the vouchers below."))
-        try:
-            amount = read_count(update.effective_message.text or "", current_language())  # type: ignore[union-attr]
-        except ValueError:
-            return await self._add_ask(
-                update, member, flow, _("Send a whole number of at least 1, like 50.")
-            )
-        return await self._add_amount(update, context, member, flow, amount)
-
-    async def _add_amount(
-        self, update: Update, context: Ctx, member: Membership, flow: dict[str, Any], amount: int
-    ) -> object:
-        try:
-            await self._add(update, member, flow["voucher"], amount)
-        except VoucherbotError as exc:
-            from bot.telegram.render import error_text
-
-            return await self._add_ask(update, member, flow, error_text(exc))
-        return flows.finish(context, ADD_FLOW)
-
-    async def _add(self, update: Update, member: Membership, voucher_id: int, amount: int) -> None:
-        v = await self.services.vouchers.add_quantity(member.actor, voucher_id, amount)
-        await show(
-            update,
-            _(
-                "✅ Added {amount} to <b>{name}</b> (#{id}): {total} in total, {remaining} left."
-            ).format(
-                amount=number(amount),
-                name=esc(v.name),
-                id=v.id,
-                total=number(v.total_quantity),
-                remaining=number(v.remaining),
-            ),
-        )
-
-    async def add_cancel(self, update: Update, context: Ctx) -> int:
-        await say(update, _("Cancelled: the quantity did not change."))
-        return flows.finish(context, ADD_FLOW)
-
-    async def add_timeout(self, update: object, context: Ctx) -> None:
-        flows.finish(context, ADD_FLOW)
-
     # --- /quota ----------------------------------------------------------------------------
 
     @member_only(Action.READ)
@@ -553,36 +382,19 @@ def _status_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(grid(buttons, 5))
 
 
-def register(application: Application, services: Services) -> VoucherHandlers:
+def register(application: Application, wiring: Wiring) -> None:
+    services = wiring.services
     voucher_flow.register(application, services)
-    h = VoucherHandlers(services)
+    quantity_flow.register(application, services)
+    h = VoucherHandlers(services, wiring.detail_buttons)
+    application.add_handler(command("vouchers", h.list_vouchers))
+    application.add_handler(command("voucher", h.show_voucher))
+    application.add_handler(command("deactivate", h.deactivate))
+    application.add_handler(command("quota", h.quota))
     application.add_handler(
-        flows.conversation(
-            "addqty",
-            [
-                CommandHandler("addqty", h.add_start),
-                CallbackQueryHandler(h.add_start, pattern=r"^v:\d+:add$"),
-            ],
-            {
-                state: [
-                    CallbackQueryHandler(h.add_button, pattern=rf"^{ADD_FLOW}:"),
-                    MessageHandler(filters.TEXT & ~filters.COMMAND, h.add_text),
-                ]
-                for state in ("pick", "amount")
-            },
-            h.add_cancel,
-            h.add_timeout,
-        )
-    )
-    application.add_handler(CommandHandler("vouchers", h.list_vouchers))
-    application.add_handler(CommandHandler("voucher", h.show_voucher))
-    application.add_handler(CommandHandler("deactivate", h.deactivate))
-    application.add_handler(CommandHandler("quota", h.quota))
-    application.add_handler(
-        MessageHandler(filters.Regex(r"^/v_\d{1,9}(@\w+)?(\s|$)"), h.tapped_voucher)
+        new_messages(filters.Regex(r"^/v_\d{1,9}(@\w+)?(\s|$)"), h.tapped_voucher)
     )
     application.add_handler(CallbackQueryHandler(h.list_button, pattern=r"^vl:\w+:\d+$"))
     application.add_handler(CallbackQueryHandler(h.pick_button, pattern=r"^vp:\w+:\d+$"))
     application.add_handler(CallbackQueryHandler(h.deactivate_button, pattern=r"^v:\d+:dx!?$"))
     application.add_handler(CallbackQueryHandler(h.details_button, pattern=r"^v:\d+$"))
-    return h

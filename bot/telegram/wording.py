@@ -249,7 +249,10 @@ REFUSALS: dict[str, Words] = {
     "edit_not_allowed": lambda p: _(
         "This voucher is {status}: it can't be changed any more."
     ).format(status=_status(p)),
-    "quantity_not_raised": lambda p: _("The total quantity can only go up."),
+    "low_discount_unacknowledged": lambda p: _(
+        "The maximum discount is low for this percentage: check the summary and tap Continue "
+        "to keep it."
+    ),
     "session_active": lambda p: _("You're already live. End that session with /endlive first."),
     "session_not_found": lambda p: _("I can't find that live session."),
     "no_active_session": lambda p: _("You're not live right now. Start a session with /live."),
@@ -265,6 +268,20 @@ REFUSALS: dict[str, Words] = {
     "distribution_not_found": lambda p: _("That distribution is over."),
     "no_active_distribution": lambda p: _("This voucher is not being distributed right now."),
     "forbidden": lambda p: _("You may not do that in this shop."),
+    "drop_not_found": lambda p: _("I can't find that drop. /drops lists the ones waiting."),
+    "drop_not_pending": lambda p: _(
+        "That drop isn't waiting any more: it was already issued or cancelled."
+    ),
+    "draw_not_found": lambda p: _("That distribution isn't a lucky draw."),
+    "not_a_draw": lambda p: _("That distribution is first come, first served, not a lucky draw."),
+    "draw_closed": lambda p: _("Entries to this lucky draw have closed."),
+    "not_claimable": lambda p: _("This voucher can't be claimed: it is {status}.").format(
+        status=_status(p)
+    ),
+    "limit_reached": lambda p: _("That viewer already has as many of this voucher as allowed."),
+    "no_seller_chat": lambda p: _(
+        "The seller hasn't opened a chat with me yet: ask them to send me /start."
+    ),
     "api_key_not_found": lambda p: _("I can't find that API key. /apikey revoke lists the keys."),
     "currency_locked": _currency_locked,
     "no_seller_chat": lambda p: _("The seller hasn't opened a chat with me, so I can't ask them."),

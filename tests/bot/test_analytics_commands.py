@@ -13,7 +13,7 @@ from datetime import timedelta
 from PIL import Image
 
 from bot.charts import chart_data
-from bot.telegram.analytics import csv_headers
+from bot.telegram.analytics_words import csv_headers
 from bot.telegram.outbox_sender import OutboxSender, TelegramLimits
 from bot.telegram_standin import RecordedMessage
 from core.clock import FrozenClock

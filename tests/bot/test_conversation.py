@@ -108,9 +108,9 @@ def test_r_b6_the_table_is_the_graph() -> None:
     ]
     assert all(s in TABLE.steps for s in TABLE.path(d))
     assert TABLE.back_of("kind", d, False) is None
-    assert TABLE.back_of("qty", d, False) == "products"
-    assert TABLE.back_of("qty", Draft(), False) == "scope"
-    assert TABLE.back_of("qty", d, True) == "summary"
+    assert TABLE.back_of("qty", d, False) == ("products", {})
+    assert TABLE.back_of("qty", Draft(), False) == ("scope", {})
+    assert TABLE.back_of("qty", d, True) == ("summary", {})
     assert TABLE.position("max", d) == (4, 11)
 
 
@@ -278,7 +278,7 @@ async def test_r_b5_sold_out_reads_as_sold_out(
 def test_r_b5_forecast_wording_agrees_with_its_rate() -> None:
     from datetime import timedelta
 
-    from bot.telegram.analytics import forecast_text
+    from bot.telegram.analytics_words import forecast_text
     from core.services.forecast import SelloutForecast
 
     f = SelloutForecast(1, 2, 3, 4, remaining=24, claims_per_minute=1.4, sellout_at=None)

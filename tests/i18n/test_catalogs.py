@@ -109,14 +109,14 @@ def test_r_l10n2_compiled_catalogs_are_rebuilt_when_missing_or_stale(
     first = mo.stat().st_mtime
     # The .po changes (a fixed translation) after the .mo was built.
     text = po.read_text(encoding="utf-8").replace(
-        'msgstr "Tersimpan."', 'msgstr "Sudah tersimpan."'
+        'msgstr "Dibatalkan."', 'msgstr "Sudah dibatalkan."'
     )
     po.write_text(text, encoding="utf-8")
     os.utime(po, (first + 10, first + 10))
     i18n.compile_catalog("id")
     assert mo.stat().st_mtime >= first
     with mo.open("rb") as handle:
-        assert gettext.GNUTranslations(handle).gettext("Saved.") == "Sudah tersimpan."
+        assert gettext.GNUTranslations(handle).gettext("Cancelled.") == "Sudah dibatalkan."
     # A missing .mo is built again.
     mo.unlink()
     assert i18n.compile_catalog("id") == mo and mo.exists()

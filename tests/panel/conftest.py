@@ -14,7 +14,9 @@ from tests.conftest import draft
 
 @pytest.fixture
 def panels(rig: BotRig) -> PanelRefresher:  # noqa: F811
-    return PanelRefresher(rig.services, rig.side.bot)
+    """The Application's one refresher, the one the panel's buttons use (R-live5)."""
+    assert rig.side.panels is not None
+    return rig.side.panels
 
 
 @pytest.fixture

@@ -66,11 +66,49 @@ def test_features_register_in_the_listed_order(monkeypatch: pytest.MonkeyPatch) 
     for feature in application.FEATURES:
         name = feature.__name__.rpartition(".")[2]
         monkeypatch.setattr(feature, "register", recorder(name))
-    monkeypatch.setattr(application.start, "register_leftovers", recorder("leftovers"))
     settings: Any = type("S", (), {"default_currency": "USD", "default_timezone": "UTC"})()
-    application.register_features(object(), object(), settings)  # type: ignore[arg-type]
+    app: Any = type("A", (), {"bot": None})()
+    wiring = application.register_features(app, object(), settings)  # type: ignore[arg-type]
     listed = [m.__name__.rpartition(".")[2] for m in application.FEATURES]
-    assert calls == [*listed, "leftovers"]
+    assert calls == listed  # exactly FEATURES, nothing beside it
+    assert listed[-1] == "fallbacks"  # what no feature took, last
+    # Buttons under a voucher's details are what the features declare, gathered once.
+    offered = [b for f in application.FEATURES for b in getattr(f, "DETAIL_BUTTONS", ())]
+    assert list(wiring.detail_buttons) == offered and offered
+
+
+def test_no_module_adds_to_another_modules_list() -> None:
+    """Registration is explicit: nothing appends to (or extends) a list imported from another
+    module of the bot."""
+    for path in Path(bot.telegram.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {
+            alias.asname or alias.name
+            for node in tree.body
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bot.")
+            for alias in node.names
+        }
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("append", "extend", "insert")
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in imported
+            ):
+                raise AssertionError(f"{path.name} adds to {node.func.value.id}")
+
+
+def test_the_live_panel_buttons_and_loop_share_one_refresher() -> None:
+    """R-live5: the panel's buttons and the leader's tick use one PanelRefresher, so its lock
+    keeps a tick and a button from interleaving."""
+    from bot.telegram.live_panel import PanelHandlers
+
+    settings: Any = type("S", (), {"default_currency": "USD", "default_timezone": "UTC"})()
+    app: Any = type("A", (), {"bot": None, "add_handler": lambda *a, **k: None})()
+    wiring = application.register_features(app, object(), settings)  # type: ignore[arg-type]
+    handlers = PanelHandlers(object(), wiring.panels)  # type: ignore[arg-type]
+    assert handlers.refresher is handlers.refresher is wiring.panels
 
 
 def test_command_catalog_follows_the_features() -> None:
