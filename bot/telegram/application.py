@@ -27,9 +27,9 @@ from bot.telegram import (
     vouchers,
 )
 from bot.telegram.commands import CommandInfo, publish_defaults
-from bot.telegram.menu_button import configure as configure_menu_button
 from bot.telegram.features import Wiring
 from bot.telegram.live_panel import PanelRefresher
+from bot.telegram.menu_button import configure as configure_menu_button
 from bot.telegram.persistence import DatabasePersistence
 from bot.telegram.replies import say
 from bot.telegram.webhook import make_secret, make_webhook_handler

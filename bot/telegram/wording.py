@@ -284,7 +284,6 @@ REFUSALS: dict[str, Words] = {
     ),
     "api_key_not_found": lambda p: _("I can't find that API key. /apikey revoke lists the keys."),
     "currency_locked": _currency_locked,
-    "no_seller_chat": lambda p: _("The seller hasn't opened a chat with me, so I can't ask them."),
     "seller_blocked_bot": lambda p: _(
         "The seller has blocked me, so I can't ask them. Ask them another way."
     ),
