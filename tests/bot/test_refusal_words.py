@@ -19,7 +19,11 @@ from core.errors import NotFound, VoucherbotError
 CORE = Path(__file__).resolve().parents[2] / "core"
 # Refused to buyers through the platform's API only (checkout and claims): the bot never calls
 # these services, so their codes never reach a chat.
-BUYER_SIDE = {"core/services/checkout.py", "core/services/claims.py"}
+BUYER_SIDE = {
+    "core/services/checkout.py",
+    "core/services/claims.py",
+    "core/services/promo_codes.py",
+}
 # Worded by kind or by field, not by code (wording._BY_KIND, field_problem, money_refusal).
 GENERIC = {"not_found", "forbidden", "conflict", "error", "validation_failed"}
 FIELD_CALLS = {"invalid", "FieldError", "MoneyInputError"}
@@ -68,9 +72,12 @@ def raised_codes() -> dict[str, set[str]]:
                     continue
                 value = keyword.value
                 if isinstance(value, ast.Constant):
-                    code = str(value.value)
+                    code = "" if value.value is None else str(value.value)
                 else:
-                    code = constants.get(ast.unparse(value), "")
+                    # `rules.DrawCode.DRAW_CLOSED` is known as `DrawCode.DRAW_CLOSED`
+                    dotted = ast.unparse(value).split(".")
+                    names = (".".join(dotted[i:]) for i in range(max(1, len(dotted) - 1)))
+                    code = next((constants[n] for n in names if n in constants), "")
                 if code:
                     codes.setdefault(code, set()).add(module)
     return codes
