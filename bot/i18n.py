@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_datetime
 from babel.numbers import format_decimal, format_percent
+from babel.units import format_unit
 
 from core.money import format_money
 from core.notifications import Words
@@ -239,6 +240,17 @@ def percent(fraction: float) -> str:
 def money(minor: int, currency: str) -> str:
     """The shop's currency in the person's conventions: `Rp10.000`, `฿1,000.00`, `10,00 €`."""
     return format_money(minor, currency, babel_locale())
+
+
+def duration(minutes: int) -> str:
+    """`45 menit`, `1 jam 30 menit`, `2 ชั่วโมง`: CLDR's unit words; read back by
+    core.reading.read_duration (R-l10n4)."""
+    loc = babel_locale()
+    hours, rest = divmod(minutes, 60)
+    parts = [format_unit(hours, "duration-hour", length="long", locale=loc)] if hours else []
+    if rest or not hours:
+        parts.append(format_unit(rest, "duration-minute", length="long", locale=loc))
+    return " ".join(parts)
 
 
 def words() -> Words:

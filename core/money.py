@@ -116,7 +116,7 @@ def format_money(minor: int, currency: str, locale: Locale | str | None = None) 
     )
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class MoneyInputError(ValueError):
     """A typed amount that is refused (R-money-in). The bot words `code`; never reinterpreted.
 

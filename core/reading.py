@@ -86,7 +86,7 @@ def read_amount(text: str, currency: str, language: str, *, allow_zero: bool = T
     times = 1
     words = multipliers(language)
     pattern = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    found = re.fullmatch(r"(.*\d)\s*(" + pattern + r")\.?(\s*\D*)", body)
+    found = re.fullmatch(r"(.*\d)\s*(" + pattern + r")(?![^\W\d_])\.?(\s*\D*)", body)
     if found and not re.search(r"\d", found.group(3)):
         body, times = (found.group(1) + found.group(3)).strip(), words[found.group(2)]
     return parse_money(

@@ -34,7 +34,7 @@ class ReadProblem(StrEnum):
     MINUTES_MISSING = "minutes_missing"
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class ReadingError(ValueError):
     """Typed text refused (R-l10n4). `suggestion`, when set, is what the person probably meant,
     already written in their language (`1.000`); it is offered, never taken."""

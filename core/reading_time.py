@@ -221,7 +221,7 @@ def _minutes(body: str, language: str, *, clock_units: bool) -> int | None:
             total += value * 60
         else:
             total += value
-    if total != total.to_integral_value() or not 0 < total <= MAX_MINUTES:
+    if total != total.to_integral_value() or not 0 <= total <= MAX_MINUTES:
         return None
     return int(total)
 
