@@ -13,7 +13,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.i18n import N_, _
+from bot.i18n import N_, _, activate, current, pick
 from bot.telegram import flows
 from bot.telegram.access import Ctx, guarded, membership
 from bot.telegram.commands import Audience, CommandInfo, help_text, publish_for_user
@@ -24,6 +24,7 @@ from core.errors import VoucherbotError
 from core.rules.roles import Action, Role
 from core.services import Services
 from core.services.accounts import Membership
+from core.services.languages import market, opening_settings, suggested_first
 
 COMMANDS = [
     CommandInfo(
@@ -67,9 +68,16 @@ def invite_token(text: str) -> str:
 
 
 def settings_keyboard() -> object:
+    first = market(current())  # R-l10n5: the seller's market first
     return markup(
-        *grid((button(c, "cur", c) for c in CURRENCIES), 5),
-        *grid((button(z.split("/")[-1].replace("_", " "), "tz", z) for z in TIMEZONES), 3),
+        *grid((button(c, "cur", c) for c in suggested_first(CURRENCIES, first.currencies)), 5),
+        *grid(
+            (
+                button(z.split("/")[-1].replace("_", " "), "tz", z)
+                for z in suggested_first(TIMEZONES, first.zones)
+            ),
+            3,
+        ),
         [button(_("✔ Done"), "cx")],
     )
 
@@ -109,6 +117,12 @@ class StartHandlers:
         token = invite_token(context.args[0]) if context.args else None
         if token:
             member = await self.services.accounts.accept_invite(token, user.id, user.full_name)
+            # R-l10n5: greeted in their own language, else the shop's.
+            activate(
+                await self.services.languages.for_member(
+                    user.id, pick(user.language_code), member.shop.language
+                )
+            )
             await self._publish(context, user.id, member)
             await say(
                 update,
@@ -188,12 +202,14 @@ class StartHandlers:
     async def _create(self, update: Update, context: Ctx, name: str) -> None:
         user = update.effective_user
         assert user is not None
+        currency, timezone = opening_settings(current(), self.currency, self.timezone)  # R-l10n5
         shop, _owner = await self.services.shops.create(
             name,
             owner_telegram_user_id=user.id,
             owner_name=user.full_name,
-            currency=self.currency,
-            timezone=self.timezone,
+            currency=currency,
+            timezone=timezone,
+            language=current(),
         )
         await self._publish(context, user.id, await membership(self.services, update))
         await say(
