@@ -584,20 +584,18 @@ def draw_opened_text(
 ) -> Message:
     return msg(
         "🎁 {account} opened a lucky draw of {voucher} in live session #{session}: {winners}, "
-        "entries for {minutes} ({task}).\nCommitment: {commitment}",
+        "entries for {minutes} ({task}).\n{check}",
         account=account_label(host),
         voucher=html(voucher_label(voucher)),
         session=str(session_id),
         winners=msg_n("{n} winner", "{n} winners", winners),
         minutes=msg_n("{n} minute", "{n} minutes", entry_minutes),
         task=task_words(task),
-        commitment=html(f"<code>{escape(commitment)}</code>"),
+        check=fairness_line(commitment),
     )
 
 
-def draw_cancelled_text(
-    voucher: Voucher, reason: str, by: Account | None, entries: int
-) -> Message:
+def draw_cancelled_text(voucher: Voucher, reason: str, by: Account | None, entries: int) -> Message:
     return msg(
         "🚫 Lucky draw of {voucher} cancelled {why} before it closed: nobody wins ({entries}).",
         voucher=html(voucher_label(voucher)),
@@ -620,13 +618,27 @@ class DrawOutcome:
     seed: str
 
 
+def fingerprint(hex_value: str) -> str:
+    """`5CE2-5D1A`: the first 32 bits of a draw's commitment or seed — what the team compares
+    with the verifier's output (`python -m bot.verify_draw`), never 64 hex digits (R-l10n4)."""
+    head = hex_value[:8].upper()
+    return f"{head[:4]}-{head[4:]}"
+
+
+def fairness_line(hex_value: str) -> Message:
+    return msg(
+        "🔐 Fairness check code: {code}",
+        code=html(f"<code>{escape(fingerprint(hex_value))}</code>"),
+    )
+
+
 def draw_result_text(voucher: Voucher, r: DrawOutcome) -> Message:
-    seed = html(f"<code>{escape(r.seed)}</code>")
+    seed = fairness_line(r.seed)
     label = html(voucher_label(voucher))
     if r.entries == 0:
         return msg(
             "🎉 Lucky draw of {voucher} (live session #{session}) is drawn: nobody entered, so "
-            "nobody won.\nSeed: {seed}",
+            "nobody won.\n{seed}",
             voucher=label,
             session=str(r.session_id),
             seed=seed,
@@ -658,7 +670,7 @@ def draw_result_text(voucher: Voucher, r: DrawOutcome) -> Message:
     )
     return msg(
         "🎉 Lucky draw of {voucher} (live session #{session}) is drawn: {entries}, {winners} "
-        "received the voucher{why}.\nSeed: {seed}",
+        "received the voucher{why}.\n{seed}",
         voucher=label,
         session=str(r.session_id),
         entries=msg_n("{n} entry", "{n} entries", r.entries),
