@@ -67,6 +67,11 @@ def when(at: datetime, timezone: str) -> Message:
     return {"at": [at.isoformat(), timezone]}
 
 
+def tenths(value: int) -> Message:
+    """A number with one decimal (`25` → 2.5 in English, 2,5 in Indonesian), R-l10n1."""
+    return {"#": [value, 1]}
+
+
 def label(text: str) -> str:
     """A button label (a gettext id too: the sender translates it)."""
     return text
@@ -132,6 +137,15 @@ class Words:
         if "$" in message:
             minor, currency = message["$"]
             return escape(format_money(int(minor), str(currency), self.locale), quote=False)
+        if "#" in message:
+            from decimal import Decimal
+
+            from babel.numbers import format_decimal
+
+            value, places = message["#"]
+            number = Decimal(int(value)).scaleb(-int(places))
+            pattern = "#,##0." + "0" * int(places)
+            return format_decimal(number, format=pattern, locale=self.locale or "en_US")
         if "at" in message:
             return escape(self._time(datetime.fromisoformat(message["at"][0]), message["at"][1]))
         params = {k: self._value(v) for k, v in dict(message.get("p", {})).items()}
@@ -521,7 +535,7 @@ def sellout_text(
         "claims/min, {remaining} left) in live session #{session} of {account}.",
         voucher=html(voucher_label(v)),
         minutes=minutes,
-        rate=html(f"{rate_tenths // 10}.{rate_tenths % 10}"),
+        rate=tenths(rate_tenths),
         remaining=remaining,
         session=str(session_id),
         account=account_label(host),

@@ -145,3 +145,10 @@ def test_r_l10n4_the_stop_list_catches_english() -> None:
     with speaking("en"):
         rendered = words().render(every_notification()["sellout"])
     assert english_words(rendered)  # the English text itself is caught
+
+
+def test_r_l10n1_rates_use_the_languages_decimal_mark() -> None:
+    v = _voucher()
+    with speaking("id"):
+        assert "2,5" in words().render(n.sellout_text(v, 4, 25, 20, 3, HOST))
+    assert "2.5" in n.ENGLISH.render(n.sellout_text(v, 4, 25, 20, 3, HOST))
