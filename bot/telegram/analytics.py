@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.charts import trend_png
+from bot.exports import send_export
 from bot.i18n import N_, _, babel_locale, ngettext, number
 from bot.i18n import current as current_language
 from bot.i18n import percent as fmt_percent
@@ -349,8 +349,6 @@ def history_note(a: ShopAdvice) -> str:
     ).format(needed=MIN_ORDERS_FOR_TIERS, n=number(a.orders_30d))
 
 
-
-
 def advice_warning(w: Advice, shop: ShopView) -> str:
     """An R-adv2 warning worded from its code and values, after the voucher's name."""
     if w.code == LOW_REDEMPTION:
@@ -544,26 +542,18 @@ class AnalyticsHandlers:
         key, sort = parsed if context.args else ("all", "r")
         now = self.services.clock.now()
         start, end = period_bounds(key, now)
-        text = await self.services.analytics.export_csv(
-            member.actor, SORT_ARG[sort], start, end, headers=csv_headers()
-        )
         chat = update.effective_chat
-        if chat is None:
-            return
-        day = now.astimezone(ZoneInfo(member.shop.timezone)).date().isoformat()
-        rows = max(0, len(text.splitlines()) - 1)
-        caption = _(
-            "📄 Promotion list — {period}, by {sort}: {vouchers}. Money columns are in minor "
-            "units of {currency}."
-        ).format(
-            period=_(PERIODS[key][0]),
-            sort=_(SORTS[sort]),
-            vouchers=ngettext("{n} voucher", "{n} vouchers", rows).format(n=number(rows)),
-            currency=esc(member.shop.currency),
-        )
-        await chat.send_document(
-            text.encode("utf-8"), caption=caption, filename=f"promotions-{day}.csv"
-        )
+        if chat is not None:  # R-l10n4: the .xlsx beside the CSV, in the seller's language
+            await send_export(
+                chat,
+                self.services,
+                member,
+                sort=SORT_ARG[sort],
+                start=start,
+                end=end,
+                period_words=_(PERIODS[key][0]),
+                sort_words=_(SORTS[sort]),
+            )
 
     # --- /advice ------------------------------------------------------------------------------
 
