@@ -264,6 +264,29 @@ def words() -> Words:
     )
 
 
+# The time of day within each DATE_FORMATS entry: the one way a language writes a clock time
+# (`14.00` in Indonesian, `2:00 PTG` in Malay), in the team chat, the live panel and the drops.
+TIME_FORMATS: dict[str, str] = {
+    "en": "HH:mm",
+    "id": "HH.mm",
+    "th": "HH:mm",
+    "vi": "HH:mm",
+    "ms": "h:mm a",
+    "es": "H:mm",
+}
+
+
+def clock(at: datetime, timezone: str | None = None) -> str:
+    """A time of day on the shop's clock (or, without a zone, on `at`'s own), written as the
+    language writes it in `when()`."""
+    zone = at.tzinfo if timezone is None and at.tzinfo is not None else ZoneInfo("UTC")
+    if timezone:
+        with contextlib.suppress(KeyError, ValueError):
+            zone = ZoneInfo(timezone)
+    pattern = TIME_FORMATS.get(current(), TIME_FORMATS[DEFAULT])
+    return format_datetime(at, pattern, tzinfo=zone, locale=babel_locale())
+
+
 def when(at: datetime, timezone: str | None = None) -> str:
     """An instant on the shop's clock in the language's one date format."""
     zone = "UTC"

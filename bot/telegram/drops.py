@@ -10,17 +10,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.i18n import N_, _, ngettext, number
+from bot.i18n import N_, _, clock, ngettext, number
 from bot.i18n import current as current_language
 from bot.telegram import flows
 from bot.telegram.access import Ctx, flow_host, member_only
 from bot.telegram.commands import Audience, CommandInfo
-from bot.telegram.keyboards import button, markup
+from bot.telegram.keyboards import button, fit, markup
 from bot.telegram.render import error_text, esc, task_words
 from bot.telegram.replies import ack, say, show
 from core.errors import ValidationFailed, VoucherbotError
@@ -46,13 +45,15 @@ WHEN_HELP = N_(
     "<code>2:30pm</code>, "
     "or <code>in 45 min</code>: from 1 minute to 6 hours from now."
 )
+
+
 def in_minutes(n: int) -> str:
     return ngettext("in {n} min", "in {n} min", n).format(n=number(n))
 
 
 def drop_line(d: DropView, timezone: str, now: datetime, name: str) -> str:
     minutes = max(1, int((d.at - now).total_seconds() + 59) // 60)
-    local = d.at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+    local = clock(d.at, timezone)  # one way to write a time per language (R-l10n1)
     return (
         f"⏰ {local} ({in_minutes(minutes)}): <b>{esc(name)}</b> (#{d.voucher_id}) · "
         f"{esc(task_words(d.task))}"
@@ -107,7 +108,7 @@ class DropHandlers:
         rows = [
             [
                 button(
-                    f"#{v.id} {v.name[:28]} · "
+                    f"#{v.id} {fit(v.name, 28)} · "
                     + _("{remaining} left").format(remaining=number(v.remaining)),
                     FLOW,
                     flow["fid"],

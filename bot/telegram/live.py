@@ -24,13 +24,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot.i18n import N_, _, ngettext, number
+from bot.i18n import N_, _, clock, ngettext, number
 from bot.i18n import current as current_language
 from bot.telegram import drops, flows
 from bot.telegram.access import Ctx, flow_host, member_only
 from bot.telegram.commands import Audience, CommandInfo
 from bot.telegram.flow_table import BACK, CANCEL, FlowTable, Question, Step, button_parts
-from bot.telegram.keyboards import button, markup
+from bot.telegram.keyboards import button, fit, markup
 from bot.telegram.render import error_text, esc, task, task_words, warning_text
 from bot.telegram.replies import ack, say, show
 from core.errors import VoucherbotError
@@ -128,7 +128,7 @@ def draw_opened_text(d: DistributionView, v: VoucherView, shop: ShopView) -> str
                 task=task(d.task),
             ),
             _("Entries close at {time}; the winners get the voucher then.").format(
-                time=closes.strftime("%H:%M") if closes else "—"
+                time=clock(closes, shop.timezone) if closes else "—"
             ),
             _("Stopping it before then cancels the draw: nobody wins."),
         ]
@@ -141,7 +141,7 @@ def voucher_question(vouchers: list[VoucherView], running: dict[int, Distributio
         d = running.get(v.id)  # type: ignore[arg-type]
         state = f" · ▶ {task_words(d.task)}" if d else ""
         left = _("{remaining} left").format(remaining=number(v.remaining))
-        rows.append([(f"#{v.id} {v.name[:28]} · {left}{state}", str(v.id))])
+        rows.append([(f"#{v.id} {fit(v.name, 28)} · {left}{state}", str(v.id))])
     return Question(_("Which LIVE voucher?"), rows)
 
 

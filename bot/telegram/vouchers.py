@@ -22,7 +22,7 @@ from bot.telegram import flows, voucher_flow
 from bot.telegram.access import Ctx, member_only, membership, refusal
 from bot.telegram.commands import Audience, CommandInfo
 from bot.telegram.flow_table import BACK, CANCEL, FlowTable, Question, Step, button_parts
-from bot.telegram.keyboards import button, grid, markup, pager
+from bot.telegram.keyboards import button, fit, grid, markup, pager
 from bot.telegram.render import (
     STATUS_LABELS,
     STATUS_ORDER,
@@ -97,7 +97,7 @@ def pick_question(vouchers: list[VoucherView]) -> Question:
     rows = [
         [
             (
-                f"#{v.id} {v.name[:30]} · "
+                f"#{v.id} {fit(v.name, 30)} · "
                 + _("{total} total").format(total=number(v.total_quantity)),
                 str(v.id),
             )
@@ -284,7 +284,7 @@ class VoucherHandlers:
         rows = [
             [
                 button(
-                    f"#{v.id} {v.name[:30]} · "
+                    f"#{v.id} {fit(v.name, 30)} · "
                     + _("{remaining} left").format(remaining=number(v.remaining)),
                     "v",
                     v.id,
