@@ -95,8 +95,8 @@ def _cell(text: str) -> str:
 
 def _words(row: PromotionRow) -> tuple[str, str]:
     kind = KIND_WORDS.get(row.kind)
-    status = STATUS_WORDS.get(row.status)
-    return (_(kind) if kind else row.kind), (_(status) if status else row.status)
+    status = STATUS_WORDS.get(row.shown_status)
+    return (_(kind) if kind else row.kind), (_(status) if status else row.shown_status)
 
 
 def _csv_number(value: Decimal | float | None, places: int, decimal: str) -> str:

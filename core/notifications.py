@@ -471,6 +471,16 @@ def session_ended_text(session_id: int, by: Account | None, minutes: int, claims
     )
 
 
+def drops_cancelled_text(session_id: int, cancelled: int) -> Message:
+    """R-drop1: a session that ends cancels its pending drops — the host and the team hear it."""
+    return msg_n(
+        "⏰ Live session #{session} ended, so its {n} pending drop was cancelled.",
+        "⏰ Live session #{session} ended, so its {n} pending drops were cancelled.",
+        cancelled,
+        session=str(session_id),
+    )
+
+
 def drop_reason(code: str | None) -> Message:
     """Why a drop failed, for a host (keys are the refusal codes of an immediate issue)."""
     if code == "session_ended":

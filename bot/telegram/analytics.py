@@ -110,6 +110,8 @@ def figures_line(f: Figures, shop: ShopView) -> str:
 
 
 def _status(status: str) -> str:
+    if status == "sold_out":  # as /quota says it
+        return _("🔴 Sold out")
     return _(STATUS_LABELS[status]) if status in STATUS_LABELS else esc(status)
 
 
@@ -117,7 +119,7 @@ def promotion_line(rank: int, r: PromotionRow, shop: ShopView) -> str:
     f = r.figures
     return (
         f"{rank}. /v_{r.voucher_id} <b>{esc(r.name)}</b> · {kind_short(r.kind)} · "
-        f"{_status(r.status)} — "
+        f"{_status(r.shown_status)} — "
         + " · ".join(
             (
                 _("revenue {amount}").format(amount=money(f.revenue, shop)),
@@ -240,7 +242,8 @@ def forecast_text(f: SelloutForecast | None, now: datetime) -> str | None:
 def voucher_text(r: PromotionRow, v: VoucherView, forecast: str | None, shop: ShopView) -> str:
     f = r.figures
     lines = [
-        f"📊 <b>{esc(r.name)}</b> (#{r.voucher_id}) · {kind_short(r.kind)} · {_status(r.status)}",
+        f"📊 <b>{esc(r.name)}</b> (#{r.voucher_id}) · {kind_short(r.kind)} · "
+        f"{_status(r.shown_status)}",
         _("Claims: {claims} · Usage: {usage} · Redemption rate: {rate}").format(
             claims=number(f.claims), usage=number(f.usage), rate=percent(f.redemption_rate)
         ),

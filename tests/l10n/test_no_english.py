@@ -79,6 +79,7 @@ def every_notification() -> dict[str, n.Message]:
         "drop_fired": n.drop_settled_text("Promo", 3, watch, "fired", None),
         "sellout": n.sellout_text(v, 4, 25, 20, 3, HOST),
         "ask_more": n.ask_more_text(HOST, "Promo", 12, 20, 100),
+        "drops_cancelled": n.drops_cancelled_text(3, 2),
         "draw_opened": n.draw_opened_text(
             HOST, v, 3, Task(TaskType.FOLLOW), winners=3, entry_minutes=5, commitment="ab" * 32
         ),
