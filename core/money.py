@@ -237,7 +237,7 @@ def parse_money(
     if read == "grouping":
         group = loc.number_symbols["latn"]["group"]
         raise refuse("grouping", _suggest(body, currency, group))
-    if read == "decimals":
+    if not isinstance(read, Decimal):
         raise refuse("too_many_decimals")
     value = read * times
     if -min(0, int(value.normalize().as_tuple().exponent)) > digits:

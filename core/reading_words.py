@@ -9,6 +9,7 @@ words are understood in every language (commands are documented with them: `/iss
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -143,7 +144,7 @@ _PERCENT = {
 THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 
 
-def _with_english(table: dict[str, tuple[str, ...]], language: str) -> tuple[str, ...]:
+def _with_english(table: Mapping[str, tuple[str, ...]], language: str) -> tuple[str, ...]:
     own = table.get(language, ())
     extra = table["en"] if language != "en" else ()
     return tuple(dict.fromkeys(own + extra))
