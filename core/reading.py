@@ -80,9 +80,13 @@ def read_percent(text: str, language: str) -> int:
 
 def read_amount(text: str, currency: str, language: str, *, allow_zero: bool = True) -> int:
     """Money in minor units of `currency` (R-money-in, R-l10n4), read in the person's locale:
-    `Rp. 10.000`, `Rp 25.000,00`, `10rb`, `10 ribu`, `1,5jt`, `10k`, `2,000 บาท`. Refusals are
+    `Rp. 10.000`, `Rp 25.000,00`, `10rb`, `10 ribu`, `1,5jt`, `10k`, `2,000 บาท`; `tanpa` / `none`
+    is zero (no minimum spend). Refusals are
     `core.money.MoneyInputError` (signs, exponents, malformed grouping, too many decimals)."""
     body = normalize(text)
+    if read_keyword(body, language) is Keyword.NONE:
+        # `tanpa` (no minimum spend) is zero: accepted where zero is, refused as zero elsewhere.
+        return parse_money("0", currency, allow_zero=allow_zero, locale=locale_of(language))
     times = 1
     words = multipliers(language)
     pattern = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))

@@ -160,6 +160,7 @@ def read_instant(text: str, language: str, zone: str, now: datetime) -> datetime
     date, rest = _take_date(body, language)
     if date is None:
         raise ReadingError(ReadProblem.NOT_A_TIME)
+    rest = re.sub(r"\([\w/+\-]+\)", " ", rest)  # `(Asia/Jakarta)` as the team chat writes it
     rest = " ".join(rest.replace(",", " ").split())
     rest = re.sub(r"^(?:at|pukul|jam|pkl\.?|lúc|a las|las|pada|เวลา)\s+", "", rest)
     hour, minute = _clock(rest, language)

@@ -231,3 +231,16 @@ def test_r_l10n4_keywords_and_durations() -> None:
     assert read_duration("2 ชั่วโมง", "th") == timedelta(hours=2)
     with pytest.raises(ReadingError):
         read_duration("20.00", "en")  # a time, not twenty minutes
+
+
+def test_r_l10n4_no_minimum_in_words() -> None:
+    assert read_amount("tanpa", "IDR", "id") == 0
+    assert read_amount("ไม่มี", "THB", "th") == 0
+    with pytest.raises(MoneyInputError) as caught:
+        read_amount("tanpa", "IDR", "id", allow_zero=False)
+    assert caught.value.code == "zero"
+
+
+def test_r_l10n4_a_time_copied_from_the_team_chat_is_read() -> None:
+    at = read_when("7 Des 2026 20.00 (Asia/Jakarta)", "id", "Asia/Jakarta", NOW)
+    assert at == datetime(2026, 12, 7, 20, 0, tzinfo=JKT)
