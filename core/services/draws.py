@@ -112,6 +112,7 @@ class DrawView:
         return [c.buyer_id for c in self.claims]
 
 
+
 @dataclass(frozen=True)
 class EntryView:
     distribution_id: int

@@ -57,7 +57,6 @@ MAX_PENDING = 20
 # that from being refused as under a minute.
 AT_SLACK = timedelta(seconds=2)
 
-
 @dataclass(frozen=True)
 class OwedDrop:
     """A pending drop as the scheduler sees it."""
