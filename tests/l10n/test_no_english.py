@@ -153,3 +153,13 @@ def test_r_l10n1_rates_use_the_languages_decimal_mark() -> None:
     with speaking("id"):
         assert "2,5" in words().render(n.sellout_text(v, 4, 25, 20, 3, HOST))
     assert "2.5" in n.ENGLISH.render(n.sellout_text(v, 4, 25, 20, 3, HOST))
+
+
+def test_every_notification_builder_is_rendered_above() -> None:
+    """A new `*_text` builder in core/notifications.py must join `every_notification`."""
+    import inspect
+
+    source = inspect.getsource(every_notification)
+    builders = {name for name in dir(n) if name.endswith("_text") and callable(getattr(n, name))}
+    builders -= {"discount_text"}  # a part of opened_text, rendered there
+    assert {b for b in builders if f"n.{b}(" not in source} == set()
