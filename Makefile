@@ -28,8 +28,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# `make demo LANG=id` (or th, vi, ms, es; DEMO_LANG too): the tour in that language and its
+# market. A system LANG such as en_US.UTF-8 is not one of ours and is ignored.
+DEMO_LANG ?= $(filter en id th vi ms es,$(LANG))
 demo: $(STAMP)
-	$(BIN)/voucherbot demo
+	$(BIN)/voucherbot demo $(if $(DEMO_LANG),--lang $(DEMO_LANG))
 
 # The dashboard's screenshots in docs/dashboard/ (Debian's Chromium; docs/dashboard.md).
 screenshots: $(STAMP)

@@ -21,7 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from bot.i18n import N_, _, babel_locale
+from bot.i18n import N_, _, babel_locale, clock
 from bot.i18n import money as format_money_here
 from core.services.analytics import Trend
 
@@ -40,7 +40,7 @@ def _labels(trend: Trend) -> list[str]:
         from babel.dates import format_date
 
         return [format_date(p.start, "d MMM", locale=babel_locale()) for p in trend.points]
-    return [p.start.strftime("%H:%M") for p in trend.points]
+    return [clock(p.start) for p in trend.points]
 
 
 def chart_data(trend: Trend) -> dict[str, Any]:

@@ -17,10 +17,11 @@ import argparse
 import logging
 import tempfile
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import Settings
-from bot.i18n import LANGUAGES, _, activate, money
+from bot.i18n import LANGUAGES, N_, _, activate, money
 from bot.telegram.application import TelegramSide
 from bot.telegram.live_panel import PanelRefresher
 from bot.telegram.outbox_sender import OutboxSender, TelegramLimits
@@ -33,6 +34,36 @@ from storage.db import Database
 from storage.migrate import upgrade
 
 SELLER, HOST, TEAM = 1001, 2002, -100_1234
+
+
+@dataclass(frozen=True)
+class Market:
+    """The tour in a seller's market (R-l10n5): the shop starts in the language's currency, so
+    prices scale from the US tour's cents, and the amounts are typed as that market writes them
+    (R-l10n4): `5rb` in Indonesian, `125k` in Vietnamese."""
+
+    scale: int  # minor units of the currency per US cent
+    typed: tuple[str, str, str]  # the regular discount, its minimum spend, the LIVE cap
+
+
+MARKETS = {
+    "USD": Market(1, ("5", "20", "1")),
+    "IDR": Market(1_000, ("5rb", "20.000", "1rb")),
+    "THB": Market(30, ("150", "600 บาท", "30")),
+    "VND": Market(250, ("125k", "500.000", "25k")),
+    "MYR": Market(4, ("20", "RM80", "4")),
+    "EUR": Market(1, ("5", "20 €", "1")),
+}
+# Why a claim was refused, for the narration (the API's codes stay English, R-l10n3).
+REFUSALS = {
+    "voucher_not_found": N_("the voucher doesn't exist"),
+    "not_claimable": N_("the voucher can't be claimed now"),
+    "no_active_distribution": N_("nobody is issuing the voucher now"),
+    "task_not_met": N_("the task isn't done yet"),
+    "limit_reached": N_("already claimed"),
+    "sold_out": N_("sold out"),
+}
+REFUSED = N_("refused")
 WAIT = 10.0
 
 
@@ -90,6 +121,7 @@ class Tour:
         lang: str = "en",
     ) -> None:
         self.services, self.standin, self.ansi, self.lang = services, standin, ansi, lang
+        self.currency, self.market = "USD", MARKETS["USD"]
         self.panels = panels  # R-live5: the host's live panel, refreshed as the leader would
         self.sally = Player(
             standin, standin.user(SELLER, "Sally", "sally_shop", language_code=lang)
@@ -117,6 +149,8 @@ class Tour:
         await self.team.say("/team")
         member = await self.services.accounts.membership(SELLER)
         assert member is not None
+        if member.shop.currency in MARKETS:
+            self.currency, self.market = member.shop.currency, MARKETS[member.shop.currency]
         platform = Actor.platform(member.shop.id)
         for pid, name, category, price in (
             ("LIP-01", "Velvet lipstick", "Beauty", 10_000),
@@ -124,19 +158,23 @@ class Tour:
             ("KTL-03", "Travel kettle", "Home", 4_000),
         ):
             await self.services.products.upsert(
-                platform, pid, name=name, category=category, price=price
+                platform, pid, name=name, category=category, price=price * self.market.scale
             )
         return member.actor
 
     async def regular_voucher(self) -> None:
+        amount, minimum = (money(n * self.market.scale, self.currency) for n in (500, 2000))
         self.chapter(
-            _("2. A Regular voucher: $5 off over $20"), _("the platform synced 3 products")
+            _("2. A Regular voucher: {amount} off over {minimum}").format(
+                amount=amount, minimum=minimum
+            ),
+            _("the platform synced 3 products"),
         )
         m = await self.sally.say("/newvoucher")
         m = await self.sally.press(m, _("Regular"))
         m = await self.sally.press(m, _("Amount off"))
-        m = await self.sally.say("5")
-        m = await self.sally.say("20")
+        m = await self.sally.say(self.market.typed[0])
+        m = await self.sally.say(self.market.typed[1])
         m = await self.sally.press(m, _("Entire shop"))
         m = await self.sally.press(m, "100")
         m = await self.sally.press(m, "1")
@@ -145,12 +183,17 @@ class Tour:
         await self.sally.press(m, _("✅ Submit"))
 
     async def live_voucher(self) -> None:
-        self.chapter(_("3. A LIVE voucher: 20% off, max $1 — the low maximum discount warning"))
+        cap = money(100 * self.market.scale, self.currency)
+        self.chapter(
+            _("3. A LIVE voucher: 20% off, max {cap} — the low maximum discount warning").format(
+                cap=cap
+            )
+        )
         m = await self.sally.say("/newvoucher")
         m = await self.sally.press(m, _("LIVE Interactive"))
         m = await self.sally.press(m, _("Percentage off"))
         m = await self.sally.press(m, "20%")
-        m = await self.sally.say("1")
+        m = await self.sally.say(self.market.typed[2])
         m = await self.sally.press(m, _("No minimum"))
         m = await self.sally.press(m, _("Specific products"))
         m = await self.sally.press(m, "Beauty")
@@ -205,7 +248,9 @@ class Tour:
                 print(
                     "  "
                     + _("{buyer} watched {seconds}s → refused: {code}").format(
-                        buyer=buyer, seconds=watched, code=refused.code
+                        buyer=buyer,
+                        seconds=watched,
+                        code=_(REFUSALS.get(refused.code, REFUSED)),
                     )
                 )
         await self.panels.refresh_now(session_id)  # the host's panel shows the claims
@@ -224,8 +269,9 @@ class Tour:
             _("orders arrive through the core, as the platform's API calls would"),
         )
         platform = Actor.platform(shop_id)
-        lipstick = [{"product_id": "LIP-01", "unit_price": 10_000, "quantity": 1}]
-        kettle = [{"product_id": "KTL-03", "unit_price": 4_000, "quantity": 1}]
+        scale = self.market.scale
+        lipstick = [{"product_id": "LIP-01", "unit_price": 10_000 * scale, "quantity": 1}]
+        kettle = [{"product_id": "KTL-03", "unit_price": 4_000 * scale, "quantity": 1}]
         for n in range(1, 11):
             # Viewers 1–4 use their LIVE voucher (the best usable claim); 5–10 have none.
             lines = lipstick if n <= 4 else kettle
@@ -240,7 +286,7 @@ class Tour:
             print(
                 "  "
                 + _("{buyer} ordered, total {total} ({used})").format(
-                    buyer=f"viewer-{n}", total=money(order.total, "USD"), used=used
+                    buyer=f"viewer-{n}", total=money(order.total, self.currency), used=used
                 )
             )
         mark = self.standin.mark()

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_datetime
 from babel.numbers import format_decimal, format_percent
+from babel.units import format_unit
 
 from core.money import format_money
 from core.notifications import Words
@@ -241,6 +242,17 @@ def money(minor: int, currency: str) -> str:
     return format_money(minor, currency, babel_locale())
 
 
+def duration(minutes: int) -> str:
+    """`45 menit`, `1 jam 30 menit`, `2 ชั่วโมง`: CLDR's unit words; read back by
+    core.reading.read_duration (R-l10n4)."""
+    loc = babel_locale()
+    hours, rest = divmod(minutes, 60)
+    parts = [format_unit(hours, "duration-hour", length="long", locale=loc)] if hours else []
+    if rest or not hours:
+        parts.append(format_unit(rest, "duration-minute", length="long", locale=loc))
+    return " ".join(parts)
+
+
 def words() -> Words:
     """core/notifications' renderer in the language in force (team notices, R-l10n1)."""
     language = current()
@@ -250,6 +262,29 @@ def words() -> Words:
         locale=str(babel_locale()),
         date_pattern=DATE_FORMATS.get(language, DATE_FORMATS[DEFAULT]),
     )
+
+
+# The time of day within each DATE_FORMATS entry: the one way a language writes a clock time
+# (`14.00` in Indonesian, `2:00 PTG` in Malay), in the team chat, the live panel and the drops.
+TIME_FORMATS: dict[str, str] = {
+    "en": "HH:mm",
+    "id": "HH.mm",
+    "th": "HH:mm",
+    "vi": "HH:mm",
+    "ms": "h:mm a",
+    "es": "H:mm",
+}
+
+
+def clock(at: datetime, timezone: str | None = None) -> str:
+    """A time of day on the shop's clock (or, without a zone, on `at`'s own), written as the
+    language writes it in `when()`."""
+    zone = at.tzinfo if timezone is None and at.tzinfo is not None else ZoneInfo("UTC")
+    if timezone:
+        with contextlib.suppress(KeyError, ValueError):
+            zone = ZoneInfo(timezone)
+    pattern = TIME_FORMATS.get(current(), TIME_FORMATS[DEFAULT])
+    return format_datetime(at, pattern, tzinfo=zone, locale=babel_locale())
 
 
 def when(at: datetime, timezone: str | None = None) -> str:

@@ -68,6 +68,13 @@ class PromotionRow:
     kind: str
     status: str
     figures: Figures
+    # Every voucher claimed: an ongoing one is shown as sold out, as /quota shows it.
+    sold_out: bool = False
+
+    @property
+    def shown_status(self) -> str:
+        """The status a person reads: `sold_out` for an ongoing voucher with nothing left."""
+        return "sold_out" if self.status == "ongoing" and self.sold_out else self.status
 
     def as_dict(self) -> dict[str, Any]:
         """The API's promotion-list row (docs/api.md)."""

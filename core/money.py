@@ -116,7 +116,7 @@ def format_money(minor: int, currency: str, locale: Locale | str | None = None) 
     )
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class MoneyInputError(ValueError):
     """A typed amount that is refused (R-money-in). The bot words `code`; never reinterpreted.
 
@@ -158,58 +158,89 @@ def example_amount(currency: str) -> int:
     return major * 10 ** minor_digits(currency)
 
 
+# Words people write beside an amount besides the symbols and the ISO code (R-l10n4).
+_CURRENCY_WORDS = MappingProxyType(
+    {
+        "IDR": ("rp.", "rp", "rupiah"),
+        "THB": ("บาท", "baht", "฿"),
+        "VND": ("₫", "đ", "vnđ", "vnd", "đồng", "dong"),
+        "MYR": ("rm", "ringgit"),
+        "EUR": ("€", "eur", "euro", "euros"),
+        "USD": ("us$", "$", "dollar", "dollars", "dólar", "dólares"),
+    }
+)
+
+
 def _strip_currency(text: str, currency: str, locale: Locale) -> str:
-    marks = {currency, currency.lower(), get_currency_symbol(currency, locale)}
+    marks = {currency, get_currency_symbol(currency, locale)}
     marks |= {get_currency_symbol(currency, "en_US")}
+    marks |= {get_currency_symbol(currency, currency_locale(currency))}
+    marks = {mark.lower() for mark in marks} | set(_CURRENCY_WORDS.get(currency, ()))
+    lowered = text.lower()
     for mark in sorted(marks, key=len, reverse=True):
-        if text.startswith(mark):
+        if lowered.startswith(mark):
             return text[len(mark) :].strip()
-        if text.endswith(mark):
+        if lowered.endswith(mark):
             return text[: -len(mark)].strip()
     return text
 
 
-def parse_money(text: str, currency: str, *, allow_zero: bool = True) -> int:
-    """Read what a person typed, in the currency's locale, into minor units — or refuse.
+def parse_money(
+    text: str,
+    currency: str,
+    *,
+    allow_zero: bool = True,
+    locale: Locale | str | None = None,
+    times: int = 1,
+) -> int:
+    """Read what a person typed, in their locale (default: the currency's), into minor units.
 
-    Accepted: digits, the locale's grouping and decimal separators, an optional currency symbol
-    or code; `.` as the decimal separator where it cannot be a grouping one (`5.50` in a EUR shop).
-    Refused, never reinterpreted: signs, exponents, malformed grouping (`5,50` in USD), more
-    decimals than the currency shows (`5.5` in IDR), zero where not allowed, absurd sizes.
+    Accepted: digits, the locale's grouping and decimal separators, an optional currency symbol,
+    code or word; `.` as the decimal separator where it cannot be a grouping one (`5.50` in a
+    EUR shop); decimals that are all zero in the locale's own decimal separator (`Rp 25.000,00`).
+    For a currency without shown decimals, a number the person's locale cannot read as one is
+    read in the currency's home locale (`Rp10.000` typed in English). `times` is a multiplier
+    the reader found (`10rb`). Refused, never reinterpreted: signs, exponents, malformed
+    grouping (`5,50` in USD), more decimals than the currency shows (`5.5` in IDR), zero where
+    not allowed, absurd sizes.
     """
-    locale = currency_locale(currency)
+    home = currency_locale(currency)
+    loc = Locale.parse(locale) if locale is not None else home
     digits = shown_digits(currency)
-    example = format_money(example_amount(currency), currency)
+    example = format_money(example_amount(currency), currency, loc)
 
     def refuse(code: str, suggestion: int | None = None) -> MoneyInputError:
         return MoneyInputError(
             code=code,
             currency=currency,
             example=example,
-            suggestion=format_money(suggestion, currency) if suggestion is not None else None,
+            suggestion=format_money(suggestion, currency, loc) if suggestion is not None else None,
             decimals=digits,
         )
 
     raw = " ".join((text or "").split())
     if not raw:
         raise refuse("empty")
-    body = _strip_currency(raw, currency, locale)
+    body = _strip_currency(raw, currency, loc)
     if body[:1] in {"-", "−", "–"} or body.endswith("-"):
         raise refuse("negative")
     if re.search(r"\d[eE][+-]?\d", body):
         raise refuse("exponent")
-    symbols = locale.number_symbols["latn"]
-    group, decimal = symbols["group"], symbols["decimal"]
-    body = body.replace("\u202f", "\xa0") if group == "\xa0" else body
-    allowed = set("0123456789") | {group, decimal, "."}
-    if not body or any(ch not in allowed for ch in body) or not body[0].isdigit():
-        raise refuse("not_a_number")
-
-    read = _read_number(body, locale, group, decimal)
+    read = _read_in(body, loc, currency, times == 1)
+    if read is None or read == "decimals":
+        fallback = (
+            _read_in(body, home, currency, times == 1) if digits == 0 and loc != home else None
+        )
+        read = fallback if isinstance(fallback, Decimal) else read
     if read is None:
+        raise refuse("not_a_number")
+    if read == "grouping":
+        group = loc.number_symbols["latn"]["group"]
         raise refuse("grouping", _suggest(body, currency, group))
-    value, typed_decimals = read
-    if typed_decimals > digits:
+    if not isinstance(read, Decimal):
+        raise refuse("too_many_decimals")
+    value = read * times
+    if -min(0, int(value.normalize().as_tuple().exponent)) > digits:
         raise refuse("too_many_decimals")
     minor = int(value.scaleb(minor_digits(currency)))
     if minor == 0 and not allow_zero:
@@ -219,20 +250,45 @@ def parse_money(text: str, currency: str, *, allow_zero: bool = True) -> int:
     return minor
 
 
-def _read_number(body: str, locale: Locale, group: str, decimal: str) -> tuple[Decimal, int] | None:
-    """Babel's strict parse, and how many decimals were typed; `None` when it is malformed.
+def _read_in(
+    body: str, locale: Locale, currency: str, check_decimals: bool = True
+) -> Decimal | str | None:
+    """The number in `locale`, or why not: None (not a number), "grouping", "decimals"."""
+    symbols = locale.number_symbols["latn"]
+    group, decimal = symbols["group"], symbols["decimal"]
+    body = body.replace("\u202f", "\xa0") if group == "\xa0" else body
+    allowed = set("0123456789") | {group, decimal, "."}
+    if not body or any(ch not in allowed for ch in body) or not body[0].isdigit():
+        return None
+    read = _read_number(body, locale, group, decimal)
+    if read is None:
+        return "grouping"
+    value, typed_decimals, own_separator = read
+    if check_decimals and typed_decimals > shown_digits(currency):
+        zero_tail = value == value.to_integral_value() and own_separator
+        if not (zero_tail and typed_decimals <= max(minor_digits(currency), 2)):
+            return "decimals"
+    return value
+
+
+def _read_number(
+    body: str, locale: Locale, group: str, decimal: str
+) -> tuple[Decimal, int, bool] | None:
+    """Babel's strict parse, how many decimals were typed, and whether they were typed with the
+    locale's own decimal separator; `None` when it is malformed.
 
     `.` is read as the decimal separator where the locale groups with `.` but this `.` cannot be
     a grouping one (`5.50` in a EUR shop).
     """
+    own = True
     if decimal != "." and "." in body and decimal not in body and _dot_is_decimal(body):
-        body = body.replace(".", decimal)
+        body, own = body.replace(".", decimal), False
     try:
         value = parse_decimal(body, locale=locale, strict=True)
     except NumberFormatError:
         return None
     typed = len(body.rsplit(decimal, 1)[1]) if decimal in body else 0
-    return value, typed
+    return value, typed, own
 
 
 def _dot_is_decimal(body: str) -> bool:

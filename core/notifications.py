@@ -68,6 +68,11 @@ def when(at: datetime, timezone: str) -> Message:
     return {"at": [at.isoformat(), timezone]}
 
 
+def tenths(value: int) -> Message:
+    """A number with one decimal (`25` → 2.5 in English, 2,5 in Indonesian), R-l10n1."""
+    return {"#": [value, 1]}
+
+
 def label(text: str) -> str:
     """A button label (a gettext id too: the sender translates it)."""
     return text
@@ -133,6 +138,15 @@ class Words:
         if "$" in message:
             minor, currency = message["$"]
             return escape(format_money(int(minor), str(currency), self.locale), quote=False)
+        if "#" in message:
+            from decimal import Decimal
+
+            from babel.numbers import format_decimal
+
+            value, places = message["#"]
+            number = Decimal(int(value)).scaleb(-int(places))
+            pattern = "#,##0." + "0" * int(places)
+            return format_decimal(number, format=pattern, locale=self.locale or "en_US")
         if "at" in message:
             return escape(self._time(datetime.fromisoformat(message["at"][0]), message["at"][1]))
         params = {k: self._value(v) for k, v in dict(message.get("p", {})).items()}
@@ -461,6 +475,16 @@ def session_ended_text(session_id: int, by: Account | None, minutes: int, claims
     )
 
 
+def drops_cancelled_text(session_id: int, cancelled: int) -> Message:
+    """R-drop1: a session that ends cancels its pending drops — the host and the team hear it."""
+    return msg_n(
+        "⏰ Live session #{session} ended, so its {n} pending drop was cancelled.",
+        "⏰ Live session #{session} ended, so its {n} pending drops were cancelled.",
+        cancelled,
+        session=str(session_id),
+    )
+
+
 def drop_reason(code: str | None) -> Message:
     """Why a drop failed, for a host (keys are the refusal codes of an immediate issue)."""
     if code == "session_ended":
@@ -525,7 +549,7 @@ def sellout_text(
         "claims/min, {remaining} left) in live session #{session} of {account}.",
         voucher=html(voucher_label(v)),
         minutes=minutes,
-        rate=html(f"{rate_tenths // 10}.{rate_tenths % 10}"),
+        rate=tenths(rate_tenths),
         remaining=remaining,
         session=str(session_id),
         account=account_label(host),

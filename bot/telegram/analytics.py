@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.charts import trend_png
-from bot.i18n import N_, _, ngettext, number
+from bot.exports import send_export
+from bot.i18n import N_, _, number
 from bot.telegram.access import Ctx, member_only
 from bot.telegram.analytics_words import (
     ADD_CHOICES,
@@ -30,7 +30,6 @@ from bot.telegram.analytics_words import (
     advice_text,
     chart_span,
     claims_text,
-    csv_headers,
     forecast_text,
     host_figures,
     parse_period,
@@ -206,26 +205,18 @@ class AnalyticsHandlers:
         key, sort = parsed if context.args else ("all", "r")
         now = self.services.clock.now()
         start, end = period_bounds(key, now)
-        text = await self.services.analytics.export_csv(
-            member.actor, SORT_ARG[sort], start, end, headers=csv_headers()
-        )
         chat = update.effective_chat
-        if chat is None:
-            return
-        day = now.astimezone(ZoneInfo(member.shop.timezone)).date().isoformat()
-        rows = max(0, len(text.splitlines()) - 1)
-        caption = _(
-            "📄 Promotion list — {period}, by {sort}: {vouchers}. Money columns are in minor "
-            "units of {currency}."
-        ).format(
-            period=_(PERIODS[key][0]),
-            sort=_(SORTS[sort]),
-            vouchers=ngettext("{n} voucher", "{n} vouchers", rows).format(n=number(rows)),
-            currency=esc(member.shop.currency),
-        )
-        await chat.send_document(
-            text.encode("utf-8"), caption=caption, filename=f"promotions-{day}.csv"
-        )
+        if chat is not None:  # R-l10n4: the .xlsx beside the CSV, in the seller's language
+            await send_export(
+                chat,
+                self.services,
+                member,
+                sort=SORT_ARG[sort],
+                start=start,
+                end=end,
+                period_words=_(PERIODS[key][0]),
+                sort_words=_(SORTS[sort]),
+            )
 
     # --- /advice ------------------------------------------------------------------------------
 

@@ -88,6 +88,8 @@ def figures_line(f: Figures, shop: ShopView) -> str:
 
 
 def _status(status: str) -> str:
+    if status == "sold_out":  # as /quota says it
+        return _("🔴 Sold out")
     return _(STATUS_LABELS[status]) if status in STATUS_LABELS else esc(status)
 
 
@@ -95,7 +97,7 @@ def promotion_line(rank: int, r: PromotionRow, shop: ShopView) -> str:
     f = r.figures
     return (
         f"{rank}. /v_{r.voucher_id} <b>{esc(r.name)}</b> · {kind_short(r.kind)} · "
-        f"{_status(r.status)} — "
+        f"{_status(r.shown_status)} — "
         + " · ".join(
             (
                 _("revenue {amount}").format(amount=money(f.revenue, shop)),
@@ -218,7 +220,8 @@ def forecast_text(f: SelloutForecast | None, now: datetime) -> str | None:
 def voucher_text(r: PromotionRow, v: VoucherView, forecast: str | None, shop: ShopView) -> str:
     f = r.figures
     lines = [
-        f"📊 <b>{esc(r.name)}</b> (#{r.voucher_id}) · {kind_short(r.kind)} · {_status(r.status)}",
+        f"📊 <b>{esc(r.name)}</b> (#{r.voucher_id}) · {kind_short(r.kind)} · "
+        f"{_status(r.shown_status)}",
         _("Claims: {claims} · Usage: {usage} · Redemption rate: {rate}").format(
             claims=number(f.claims), usage=number(f.usage), rate=percent(f.redemption_rate)
         ),
@@ -295,25 +298,6 @@ def host_label(label: str) -> str:
     """Core's `name (role)` with the role in the reader's language."""
     found = _HOST.match(label)
     return f"{esc(found[1])} ({role_label(found[2])})" if found else esc(label)
-
-
-def csv_headers() -> list[str]:
-    """/export's header row in the reader's language, column for column (core's HEADER)."""
-    return [
-        _("Voucher ID"),
-        _("Voucher name"),
-        _("Kind"),
-        _("Status"),
-        _("Claims"),
-        _("Usage"),
-        _("Redemption rate"),
-        _("Revenue (minor units)"),
-        _("Orders"),
-        _("Buyers"),
-        _("Discount cost (minor units)"),
-        _("ROI"),
-        _("Currency"),
-    ]
 
 
 def history_note(a: ShopAdvice) -> str:

@@ -16,7 +16,7 @@ from bot.i18n import N_, _, ngettext, number
 from bot.i18n import current as current_language
 from bot.telegram.callbacks import Button, Flow
 from bot.telegram.flow_table import END, Done, FlowTable, Outcome, Question, Step, StepContext
-from bot.telegram.keyboards import button, markup
+from bot.telegram.keyboards import button, fit, markup
 from bot.telegram.live_words import (
     LATER_CHOICES,
     WHEN_HELP,
@@ -77,7 +77,7 @@ def voucher_question(step: StepContext[Draft]) -> Question:
         distribution = running.get(voucher.id)  # type: ignore[arg-type]
         state = f" · ▶ {task_words(distribution.task)}" if distribution else ""
         left = _("{remaining} left").format(remaining=number(voucher.remaining))
-        rows.append([(f"#{voucher.id} {voucher.name[:28]} · {left}{state}", str(voucher.id))])
+        rows.append([(f"#{voucher.id} {fit(voucher.name, 28)} · {left}{state}", str(voucher.id))])
     text = _("Which LIVE voucher?")
     if step.draft.get("went_live"):
         went_live = _("🔴 You're live (session #{session}).").format(

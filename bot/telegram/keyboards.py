@@ -17,6 +17,18 @@ def data(*parts: object) -> str:
     return text
 
 
+def fit(text: str, limit: int) -> str:
+    """`text` within `limit` characters, cut at a word and marked with `…` when cut, so a cut
+    label never reads as another value (`min. belanja Rp200.` for Rp200.000)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    if " " in head and not text[limit - 1].isspace():
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ·,.:;-") + "…"
+
+
 def button(text: str, *parts: object) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=data(*parts))
 

@@ -48,7 +48,10 @@ class Speaker:
         remember_person(user_id, language)
 
     async def person(self, user_id: int, language_code: str | None) -> str:
-        language = await self.choice(user_id) or pick(language_code) or DEFAULT
+        language = await self.choice(user_id) or pick(language_code)
+        if language is None:  # R-l10n5: a linked account without a language of its own
+            member = await self.services.accounts.membership(user_id)
+            language = member.shop.language if member is not None else DEFAULT
         remember_person(user_id, language)
         return language
 

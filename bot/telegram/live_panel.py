@@ -25,14 +25,13 @@ import hashlib
 import logging
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.numbers import format_decimal
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.i18n import _, babel_locale, current, ngettext, number, person_language, speaking
+from bot.i18n import _, babel_locale, clock, current, ngettext, number, person_language, speaking
 from bot.telegram.access import Ctx, membership, refusal
 from bot.telegram.callbacks import START, Button, Flow
 from bot.telegram.commands import CommandInfo
@@ -79,10 +78,7 @@ def _countdown(at: datetime, now: datetime) -> str:
 
 
 def _clock(at: datetime, timezone: str) -> str:
-    try:
-        return at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
-    except (KeyError, ValueError):
-        return at.strftime("%H:%M UTC")
+    return clock(at, timezone)  # as the team chat writes it (R-l10n1)
 
 
 def render(
@@ -115,8 +111,11 @@ def render(
                     rate=format_decimal(d.claims_per_minute, "0.0", locale=babel_locale())
                 )
                 if d.sellout_at is not None:
-                    pace += " · " + _("sells out in about {duration}").format(
-                        duration=_minutes(d.sellout_at - now)
+                    left = d.sellout_at - now
+                    pace += " · " + (
+                        _("sells out in under a minute")
+                        if left < timedelta(minutes=1)
+                        else _("sells out in about {duration}").format(duration=_minutes(left))
                     )
                 lines.append(pace)
         for d in view.distributions[:MAX_ROWS]:

@@ -4,9 +4,8 @@ drop flow and /drops: the confirmation of an issue or a lucky draw (R-draw1) and
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from bot.i18n import N_, _, ngettext, number
+from bot.i18n import N_, _, clock, ngettext, number
 from bot.telegram.render import esc, task, task_words, warning_text
 from core.views import DistributionView, DropView, ShopView, VoucherView
 
@@ -24,7 +23,7 @@ def in_minutes(n: int) -> str:
 
 def drop_line(drop: DropView, timezone: str, now: datetime, name: str) -> str:
     minutes = max(1, int((drop.at - now).total_seconds() + 59) // 60)
-    local = drop.at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+    local = clock(drop.at, timezone)  # one way to write a time per language (R-l10n1)
     return (
         f"⏰ {local} ({in_minutes(minutes)}): <b>{esc(name)}</b> (#{drop.voucher_id}) · "
         f"{esc(task_words(drop.task))}"
@@ -58,11 +57,7 @@ def issued_text(distribution: DistributionView, voucher: VoucherView, shop: Shop
 
 def draw_opened_text(distribution: DistributionView, voucher: VoucherView, shop: ShopView) -> str:
     """R-draw1: the host's confirmation, with when entries close in the shop's time."""
-    closes = (
-        distribution.closes_at.astimezone(ZoneInfo(shop.timezone))
-        if distribution.closes_at
-        else None
-    )
+    closes = distribution.closes_at
     return "\n".join(
         [
             _(
@@ -78,7 +73,7 @@ def draw_opened_text(distribution: DistributionView, voucher: VoucherView, shop:
                 task=task(distribution.task),
             ),
             _("Entries close at {time}; the winners get the voucher then.").format(
-                time=closes.strftime("%H:%M") if closes else "—"
+                time=clock(closes, shop.timezone) if closes else "—"
             ),
             _("Stopping it before then cancels the draw: nobody wins."),
         ]

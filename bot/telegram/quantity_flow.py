@@ -16,6 +16,7 @@ from bot.telegram.callbacks import Button, Flow
 from bot.telegram.features import command
 from bot.telegram.flow_runner import FlowRunner
 from bot.telegram.flow_table import END, Done, FlowTable, Outcome, Question, Step, StepContext
+from bot.telegram.keyboards import fit
 from bot.telegram.render import esc
 from bot.telegram.replies import ack, say, show
 from core.reading import read_count
@@ -41,7 +42,7 @@ def pick_question(step: StepContext[dict[str, Any]]) -> Question:
     rows = [
         [
             (
-                f"#{v.id} {v.name[:30]} · "
+                f"#{v.id} {fit(v.name, 30)} · "
                 + _("{total} total").format(total=number(v.total_quantity)),
                 str(v.id),
             )

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.i18n import N_, _
+from bot.i18n import N_, _, current
 from bot.telegram.callbacks import Flow
 from bot.telegram.commands import publish_for_user
 from bot.telegram.flow_table import END, Done, FlowTable, Outcome, Question, Step, StepContext
 from bot.telegram.render import esc
+from core.services.languages import market, opening_settings, suggested_first
 
 Draft = dict[str, Any]
 CURRENCIES = ("USD", "IDR", "VND", "THB", "MYR", "PHP", "SGD", "EUR", "GBP")
@@ -36,12 +37,16 @@ def name_question(step: StepContext[Draft]) -> Question:
 async def name_typed(step: StepContext[Draft], text: str) -> Outcome:
     user = step.user
     assert user is not None
+    # R-l10n5: a seller speaking a language starts in that market's currency and zone, and
+    # the team chat in that language.
+    currency, timezone = opening_settings(current(), step.draft["currency"], step.draft["timezone"])
     shop, _owner = await step.services.shops.create(
         text,
         owner_telegram_user_id=user.id,
         owner_name=user.full_name,
-        currency=step.draft["currency"],
-        timezone=step.draft["timezone"],
+        currency=currency,
+        timezone=timezone,
+        language=current(),
     )
     member = await step.services.accounts.membership(user.id)
     if step.bot is not None:
@@ -88,8 +93,14 @@ def settings_question(step: StepContext[Draft]) -> Question:
         )
     else:
         text = settings_text(shop.name, shop.currency, shop.timezone)
-    currencies = [(c, f"{CURRENCY}.{c}") for c in CURRENCIES]
-    zones = [(z.split("/")[-1].replace("_", " "), f"{ZONE}.{z}") for z in TIMEZONES]
+    first = market(current())  # R-l10n5: the seller's market first
+    currencies = [
+        (c, f"{CURRENCY}.{c}") for c in suggested_first(CURRENCIES, first.currencies)
+    ]
+    zones = [
+        (z.split("/")[-1].replace("_", " "), f"{ZONE}.{z}")
+        for z in suggested_first(TIMEZONES, first.zones)
+    ]
     rows = [currencies[i : i + 5] for i in range(0, len(currencies), 5)]
     rows += [zones[i : i + 3] for i in range(0, len(zones), 3)]
     rows.append([(_("✔ Done"), DONE)])

@@ -7,7 +7,7 @@ import re
 from telegram import Update
 from telegram.ext import Application
 
-from bot.i18n import N_, _
+from bot.i18n import N_, _, activate, current, pick
 from bot.telegram import flows, setup_flow
 from bot.telegram.access import Ctx, guarded, membership
 from bot.telegram.commands import Audience, CommandInfo, help_text, publish_for_user
@@ -17,6 +17,7 @@ from bot.telegram.render import esc, role_label
 from bot.telegram.replies import ack, say, show, stale
 from core.rules.roles import Role
 from core.services.accounts import Membership
+from core.services.languages import opening_settings
 
 COMMANDS = [
     CommandInfo(
@@ -64,6 +65,12 @@ class StartHandlers:
         token = invite_token(context.args[0]) if context.args else None
         if token:
             member = await self.services.accounts.accept_invite(token, user.id, user.full_name)
+            # R-l10n5: greeted in their own language, else the shop's.
+            activate(
+                await self.services.languages.for_member(
+                    user.id, pick(user.language_code), member.shop.language
+                )
+            )
             await self._publish(context, user.id, member)
             await say(
                 update,
@@ -123,12 +130,14 @@ class StartHandlers:
             return await self.setup_runner.begin(update, context, None, "name", draft)
         user = update.effective_user
         assert user is not None
+        currency, timezone = opening_settings(current(), self.currency, self.timezone)  # R-l10n5
         await self.services.shops.create(
             " ".join(args),
             owner_telegram_user_id=user.id,
             owner_name=user.full_name,
-            currency=self.currency,
-            timezone=self.timezone,
+            currency=currency,
+            timezone=timezone,
+            language=current(),
         )
         member = await membership(self.services, update)
         await self._publish(context, user.id, member)

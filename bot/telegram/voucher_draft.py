@@ -9,6 +9,7 @@ from html import escape
 from typing import Any
 
 from bot.i18n import _, money
+from bot.telegram.keyboards import fit
 from core.errors import FieldError
 from core.rules.advice import Tier
 from core.rules.vouchers import VoucherDraft, validate_draft
@@ -89,7 +90,7 @@ def auto_name(state: dict[str, Any], currency: str) -> str:
         off = _("{discount} over {minimum}").format(discount=off, minimum=money(minimum, currency))
     if state.get("kind") == "live":
         off = _("LIVE {discount}").format(discount=off)
-    return off[:100]
+    return fit(off[:1].upper() + off[1:], 100)  # a name starts with a capital, in every language
 
 
 def tier_text(t: Tier, currency: str) -> str:

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 from bot.i18n import _, ngettext, number
 from bot.i18n import money as fmt_money
 from bot.telegram.flow_table import Outcome, Question, StepContext
+from bot.telegram.keyboards import fit
 from bot.telegram.render import esc
 from bot.telegram.voucher_steps import PRODUCT_PAGE, Draft
 from core.errors import NotFound, ValidationFailed
@@ -173,6 +174,6 @@ def toggled(draft: Draft, product_id: str) -> Draft:
 def _product_label(product: ProductView, selected: bool, currency: str) -> str:
     mark = "✅" if selected else "▫️"
     return (
-        f"{mark} {product.name[:40]} · {fmt_money(product.price, currency)} · "
+        f"{mark} {fit(product.name, 40)} · {fmt_money(product.price, currency)} · "
         f"{product.product_id[:20]}"
     )

@@ -20,7 +20,7 @@ from bot.telegram.access import Ctx, member_only
 from bot.telegram.callbacks import Button
 from bot.telegram.commands import Audience, CommandInfo
 from bot.telegram.features import DetailButtons, Wiring, command, new_messages
-from bot.telegram.keyboards import button, grid, markup, pager
+from bot.telegram.keyboards import button, fit, grid, markup, pager
 from bot.telegram.render import (
     STATUS_LABELS,
     STATUS_ORDER,
@@ -234,7 +234,7 @@ class VoucherHandlers:
         rows = [
             [
                 button(
-                    f"#{v.id} {v.name[:30]} · "
+                    f"#{v.id} {fit(v.name, 30)} · "
                     + _("{remaining} left").format(remaining=number(v.remaining)),
                     "v",
                     v.id,

@@ -175,6 +175,7 @@ class AnalyticsService(Service):
                 v.kind,
                 status_of(v.starts_at, v.ends_at, v.deactivated_at, now).value,
                 Figures.of(claims.get((v.id,), 0), orders.get((v.id,))),
+                sold_out=v.claimed >= v.total_quantity,
             )
             for v in vouchers
         ]

@@ -14,7 +14,9 @@ from core.notifications import (
     announce_opened,
     distribution_started_text,
     distribution_stopped_text,
+    drops_cancelled_text,
     notify,
+    notify_person,
     session_ended_text,
 )
 from core.rules.draws import MODE_DRAW, DrawCode, draw_close_by, validate_draw
@@ -159,7 +161,9 @@ class LiveService(Service):
                 by = await repo.get_account(session, actor.shop_id, live.account_id)
                 # R-drop1: pending drops first; one firing right now (its row locked) is
                 # waited for, and the distribution it made is stopped with the others.
-                await repo.cancel_pending_drops(session, session_id, now, "session_ended")
+                cancelled = await repo.cancel_pending_drops(
+                    session, session_id, now, "session_ended"
+                )
                 for d in await repo.active_distributions(session, session_ids=[session_id]):
                     await stop_distribution_row(session, shop, d, now, "session_ended", by)
                 await repo.end_session(session, session_id, now)
@@ -174,6 +178,8 @@ class LiveService(Service):
                     text=session_ended_text(session_id, by, minutes, claims),
                     now=now,
                 )
+                if cancelled:
+                    await _tell_drops_cancelled(session, shop, session_id, by, len(cancelled), now)
             else:
                 claims = await repo.claims_in_session(session, session_id)
             return SessionView.of(live, claims=claims)
@@ -466,3 +472,30 @@ class LiveService(Service):
         async with self.db.read() as session:
             rows = await repo.active_distributions(session, shop_id=actor.shop_id)
         return [DistributionView.of(d) for d in rows]
+
+
+async def _tell_drops_cancelled(
+    session: AsyncSession,
+    shop: Shop,
+    session_id: int,
+    host: Account | None,
+    cancelled: int,
+    now: datetime,
+) -> None:
+    """R-drop1: the team and the session's host hear that its pending drops were cancelled."""
+    text = drops_cancelled_text(session_id, cancelled)
+    key = f"session:{session_id}:drops_cancelled"
+    await notify(session, shop, event_key=key, kind="drops_cancelled", text=text, now=now)
+    if host is None or host.telegram_user_id is None or host.unlinked_at is not None:
+        return
+    if host.telegram_user_id == shop.team_chat_id:
+        return
+    await notify_person(
+        session,
+        shop,
+        host.telegram_user_id,
+        event_key=f"{key}:host",
+        kind="drops_cancelled",
+        text=text,
+        now=now,
+    )

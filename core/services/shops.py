@@ -13,6 +13,7 @@ from core.money import is_currency
 from core.rules.roles import Action, Actor, Role
 from core.rules.targeting import SegmentWindows, window_errors
 from core.services.base import Service, require
+from core.services.languages import SUPPORTED
 from core.views import AccountView, ShopView
 from storage import repositories as repo
 from storage.models import Account, Shop
@@ -39,9 +40,14 @@ class ShopService(Service):
         handle: str | None = None,
         currency: str = "USD",
         timezone: str = "UTC",
+        language: str | None = None,
     ) -> tuple[ShopView, AccountView]:
+        """A shop and its seller. `language` is the seller's (R-l10n5): the team chat starts in
+        it (`opening_settings` gives the currency and zone its market suggests first)."""
         name = (name or "").strip()
         errors = check_settings(currency, timezone)
+        if language is not None and language not in SUPPORTED:
+            errors.append(FieldError("language", f"must be one of {', '.join(SUPPORTED)}"))
         if not name or len(name) > 100:
             errors.insert(0, FieldError("name", "must be 1–100 characters"))
         if handle is not None:
@@ -60,7 +66,13 @@ class ShopService(Service):
                     session, owner_telegram_user_id
                 ):
                     raise Conflict("You already belong to a shop.", code="already_in_shop")
-                shop = Shop(name=name, currency=currency, timezone=timezone, created_at=now)
+                shop = Shop(
+                    name=name,
+                    currency=currency,
+                    timezone=timezone,
+                    language=language or "en",
+                    created_at=now,
+                )
                 session.add(shop)
                 await session.flush()
                 seller = Account(

@@ -13,7 +13,6 @@ from datetime import timedelta
 from PIL import Image
 
 from bot.charts import chart_data
-from bot.telegram.analytics_words import csv_headers
 from bot.telegram.outbox_sender import OutboxSender, TelegramLimits
 from bot.telegram_standin import RecordedMessage
 from core.clock import FrozenClock
@@ -152,14 +151,26 @@ async def test_export_sends_the_promotion_list_as_csv(
     m = await sally.say("/export")
     assert m.kind == "document" and m.file is not None
     assert m.file.filename == "promotions-2026-06-01.csv"
-    assert "2 vouchers" in (m.content.plain_text or "")
-    rows = list(csv.reader(io.StringIO(m.file.data.decode("utf-8"))))
-    # The header row is in the reader's language (R-l10n1), one per column of the API's HEADER.
-    assert rows[0] == csv_headers() and len(rows[0]) == len(HEADER)
-    assert rows[0][:2] == ["Voucher ID", "Voucher name"]
+    rows = list(csv.reader(io.StringIO(m.file.data.decode("utf-8-sig"))))
+    # R-l10n4: the header row is in the reader's language; money in major units.
+    assert rows[0][:2] == ["Voucher ID", "Voucher name"] and len(rows[0]) == len(HEADER) - 1
     assert sorted(int(r[0]) for r in rows[1:]) == [shop.regular_id, shop.live_id]
-    by_id = {int(r[0]): dict(zip(HEADER, r, strict=True)) for r in rows[1:]}
-    assert by_id[shop.live_id]["revenue_minor"] == "6300"
+    by_id = {int(r[0]): r for r in rows[1:]}
+    assert by_id[shop.live_id][7] == "63.00"  # 6300 minor units of USD
+    book = await rig.standin.wait_for(
+        lambda: next(
+            (
+                x
+                for x in rig.standin.messages(sally.chat)
+                if x.kind == "document" and x.message_id > m.message_id
+            ),
+            None,
+        ),
+        TIMEOUT,
+        describe="the workbook",
+    )
+    assert book.file is not None and book.file.filename == "promotions-2026-06-01.xlsx"
+    assert "2 vouchers" in (book.content.plain_text or "")
     assert "Use <code>/export</code>" in (await sally.say("/export later")).content.text  # type: ignore[operator]
 
 

@@ -21,7 +21,7 @@ async def test_demo_tour(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
         "Sally> /setup Acme Beauty",
         "Maximum Discount Per Order is Low",
         'Hank> [pressed "Watch 1 min"]',
-        "refused: task_not_met",
+        "refused: the task isn't done yet",  # the narration words the API's code
         "80% claimed",  # the team chat got the quota notice through the outbox sender
         "Live session #1 ended",
         "Sally> /stats",  # the tour ends with analytics and its chart

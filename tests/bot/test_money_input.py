@@ -36,7 +36,8 @@ async def test_r_money_in_idr_shop_refuses_decimals_and_reads_grouping(
     await services.shops.update_settings(seller, currency="IDR")
     await start_amount_voucher(sally)
     m = await sally.say("5.5")
-    assert "no decimals" in m.content.plain_text and "Rp10.000" in m.content.plain_text
+    # R-l10n4: the example is in the English chat's writing, as the question shows it
+    assert "no decimals" in m.content.plain_text and "Rp10,000" in m.content.plain_text
     m = await sally.say("Rp10.000")
     assert "Minimum spend?" in m.content.plain_text
 

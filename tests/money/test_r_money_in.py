@@ -52,7 +52,7 @@ def test_r_money_in_accepts_the_locales_forms(text: str, currency: str, minor: i
         ("5.555", "USD", "too_many_decimals", "at most 2 decimals", None),
         ("10,5", "VND", "too_many_decimals", "no decimals", None),
         ("five", "USD", "not_a_number", "isn't an amount", None),
-        ("5 dollars", "USD", "not_a_number", "isn't an amount", None),
+        ("5 pesos", "USD", "not_a_number", "isn't an amount", None),
         ("€5", "USD", "not_a_number", "isn't an amount", None),
         (".5", "USD", "not_a_number", "isn't an amount", None),
         ("99999999999999999", "USD", "too_large", "too large", None),
