@@ -81,8 +81,27 @@ def every_notification() -> dict[str, n.Message]:
         "ask_more": n.ask_more_text(HOST, "Promo", 12, 20, 100),
         "drops_cancelled": n.drops_cancelled_text(3, 2),
         "draw_opened": n.draw_opened_text(
-            HOST, v, 3, Task(TaskType.FOLLOW), winners=3, entry_minutes=5, commitment="ab" * 32
+            HOST,
+            v,
+            3,
+            Task(TaskType.FOLLOW),
+            winners=3,
+            entry_minutes=5,
+            fingerprint="ABCD-1234",
+            beacon=True,
+            verify_url="https://shop.example/verify",
         ),
+        "draw_opened_seed_only": n.draw_opened_text(
+            HOST,
+            v,
+            3,
+            Task(TaskType.FOLLOW),
+            winners=3,
+            entry_minutes=5,
+            fingerprint="ABCD-1234",
+            beacon=False,
+        ),
+        "draw_beacon_wait": n.draw_beacon_wait_text(v, 3),
         "draw_cancelled": n.draw_cancelled_text(v, "session_ended", HOST, 4),
     }
     for reason in ("stopped", "session_ended", "deactivated", "account_unlinked", "x"):
@@ -99,13 +118,15 @@ def every_notification() -> dict[str, n.Message]:
         None,
     ):
         found[f"drop_failed_{code}"] = n.drop_settled_text("Promo", 3, watch, "failed", code)
-    for entries, claims, over, sold, gone in [
-        (0, 0, 0, False, False),
-        (9, 3, 0, False, False),
-        (9, 1, 1, True, True),
-        (2, 2, 0, False, False),
+    for entries, claims, over, sold, gone, beacon, missing in [
+        (0, 0, 0, False, False, False, False),
+        (9, 3, 0, False, False, True, False),
+        (9, 1, 1, True, True, False, True),
+        (2, 2, 0, False, False, False, False),
     ]:
-        outcome = n.DrawOutcome(3, 3, entries, claims, over, sold, gone, "cd" * 32)
+        outcome = n.DrawOutcome(
+            3, 3, entries, claims, over, sold, gone, "CDCD-CDCD", beacon, missing
+        )
         found[f"draw_result_{entries}_{claims}"] = n.draw_result_text(v, outcome)
     return found
 
