@@ -13,6 +13,7 @@ from aiohttp.web_urldispatcher import AbstractResource
 
 from bot.config import Settings
 from bot.http import (
+    request_ids,
     routes_accounts,
     routes_analytics,
     routes_checkout,
@@ -25,6 +26,7 @@ from bot.http import (
     routes_vouchers,
 )
 from bot.http.auth import ApiKeyCache
+from bot.http.contention import busy_problem, contention_of
 from bot.http.openapi import build_openapi
 from bot.http.problems import HttpProblem, from_core
 from bot.http.routing import (
@@ -88,6 +90,11 @@ def _problem_of(request: web.Request, exc: Exception) -> web.Response:
         code = _HTTP_CODES.get(exc.status, "http_error")
         headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
         return HttpProblem(exc.status, code, exc.reason, headers=headers).response()
+    contention = contention_of(exc)
+    if contention is not None:
+        # R-api1: busy, not broken: the transaction rolled back; the client retries.
+        log.warning("%s %s answered 503 (%s): %s", request.method, request.path, contention, exc)
+        return busy_problem(contention).response()
     log.exception("unexpected error answering %s %s", request.method, request.path, exc_info=exc)
     return HttpProblem(500, "internal_error", "Something went wrong on our side.").response()
 
@@ -104,6 +111,9 @@ def answering() -> Middleware:
     async def observe(request: web.Request, handler: _Next) -> web.StreamResponse:
         started = time.perf_counter()
         status = 500
+        request_id = request_ids.request_id_of(request.headers.get(request_ids.HEADER))
+        request[REQUEST_ID] = request_id
+        request_ids.current.set(request_id)
         try:
             try:
                 response = await handler(request)
@@ -128,13 +138,25 @@ def answering() -> Middleware:
     return observe
 
 
+REQUEST_ID = web.RequestKey("request_id", str)
+
+
+async def _stamp_request_id(request: web.Request, response: web.StreamResponse) -> None:
+    """R-api1: `X-Request-Id` on every answer, streams and problems included."""
+    request_id = request.get(REQUEST_ID)
+    if request_id is not None:
+        response.headers[request_ids.HEADER] = request_id
+
+
 def create_app(
     services: Services,
     settings: Settings,
     *,
     telegram_webhook: WebhookHandler | None = None,
 ) -> web.Application:
+    request_ids.install_log_field()
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[answering()])
+    app.on_response_prepare.append(_stamp_request_id)
     routes = [r for r in all_routes() if r.enabled(settings)]
     app[SERVICES] = services
     app[SETTINGS] = settings
