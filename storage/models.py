@@ -15,6 +15,7 @@ from sqlmodel import Field, SQLModel
 
 # Imported for its tables: every table is registered on SQLModel.metadata with these.
 from storage.analytics_models import ClaimBucket, OrderFact  # noqa: F401
+from storage.api_models import IdempotencyRecord, RateWindow  # noqa: F401
 from storage.types import UTCDateTime
 
 

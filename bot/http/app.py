@@ -31,6 +31,7 @@ from bot.http.openapi import build_openapi
 from bot.http.problems import HttpProblem, from_core
 from bot.http.routing import (
     API_KEYS,
+    IDEMPOTENCY,
     MAX_BODY_BYTES,
     OPENAPI_DOCUMENT,
     SERVICES,
@@ -42,6 +43,7 @@ from bot.http.routing import (
 from bot.metrics import RouteMetrics
 from core.errors import VoucherbotError
 from core.services import Services
+from core.services.idempotency import IdempotencyService
 
 log = logging.getLogger(__name__)
 API_TITLE = "Voucherbot API"
@@ -161,6 +163,7 @@ def create_app(
     app[SERVICES] = services
     app[SETTINGS] = settings
     app[API_KEYS] = ApiKeyCache(services.api_keys, changes=services.changes)
+    app[IDEMPOTENCY] = IdempotencyService(services.db, services.clock)
     app[TELEGRAM_WEBHOOK] = telegram_webhook
     document = build_openapi(routes, title=API_TITLE, version=API_VERSION)
     app[OPENAPI_DOCUMENT] = json.dumps(document).encode()

@@ -207,7 +207,7 @@ def _operation(r: Route, refs: dict[tuple[type[BaseModel], Mode], Any]) -> dict[
                 "description": h.description,
                 "schema": {"type": "string", "minLength": 1, "maxLength": h.max_length},
             }
-            for h in r.headers
+            for h in r.all_headers
         ],
         "responses": responses,
         "security": [{"bearerAuth": []}] if r.auth else [],

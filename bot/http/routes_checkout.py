@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.http.inputs import OrderIn, OrderPath, QuoteIn
 from bot.http.outputs import OrderOut, QuoteOut, order_out, quote_out
+from bot.http.idempotency import REPLAYED
 from bot.http.routing import Call, Reply, Route
 
 
@@ -20,7 +21,7 @@ async def place_order(call: Call[OrderIn, None, None]) -> Reply:
     order, created = await call.services.checkout.place_order(
         call.actor, b.order_id, b.buyer_id, [line.line() for line in b.lines], b.claim_id
     )
-    return Reply(order_out(order), 201 if created else 200)
+    return Reply(order_out(order), 201) if created else Reply(order_out(order), 200, REPLAYED)
 
 
 async def cancel_order(call: Call[None, None, OrderPath]) -> OrderOut:

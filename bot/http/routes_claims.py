@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.http.inputs import BuyerPath, ClaimIn, VoucherPath, WalletQuery
 from bot.http.outputs import ClaimOut, ClaimPage, claim_out
-from bot.http.routing import Call, Header, Route, decode_cursor, header_value, page
+from bot.http.idempotency import REPLAYED
+from bot.http.routing import Call, Header, Reply, Route, decode_cursor, header_value, page
 from bot.metrics import record_claim
 from core.errors import ClaimRefused
 
@@ -14,7 +15,7 @@ IDEMPOTENCY_KEY = Header(
 )
 
 
-async def claim_voucher(call: Call[ClaimIn, None, VoucherPath]) -> ClaimOut:
+async def claim_voucher(call: Call[ClaimIn, None, VoucherPath]) -> Reply:
     key = header_value(call.request, IDEMPOTENCY_KEY)
     try:
         claim = await call.services.claims.claim(
@@ -27,8 +28,10 @@ async def claim_voucher(call: Call[ClaimIn, None, VoucherPath]) -> ClaimOut:
     except ClaimRefused as refusal:
         record_claim(refusal.code)
         raise
+    if claim.replayed:
+        return Reply(claim_out(claim), 201, REPLAYED)
     record_claim("claimed")
-    return claim_out(claim)  # answered with the route's status, 201
+    return Reply(claim_out(claim), 201)
 
 
 async def buyer_wallet(call: Call[None, WalletQuery, BuyerPath]) -> ClaimPage:

@@ -149,6 +149,7 @@ ROUTES = [
         "(with `status`), `draw_closed` (the window closed or the draw was cancelled, with "
         "`status`), `task_not_met`, `limit_reached`; `not_a_draw` for a first-come "
         "distribution; an unknown distribution is a 404 `distribution_not_found`.",
+        idempotent=True,
     ),
     Route(
         "GET",

@@ -116,6 +116,7 @@ ROUTES = [
             "otherwise). At that second the scheduler makes every check of an immediate "
             "distribution; a drop that fails gets `status: failed` and a `reason`."
         ),
+        idempotent=True,
     ),
     Route(
         "GET",

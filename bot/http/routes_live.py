@@ -94,6 +94,7 @@ ROUTES = [
         status=201,
         problems=(409,),
         description="R-live1: an account has at most one active session (409 `session_active`).",
+        idempotent=True,
     ),
     Route(
         "POST",
@@ -157,6 +158,7 @@ ROUTES = [
         description="R-live2/R-live3: one ongoing LIVE voucher, one task at a time. With "
         "`mode: draw`, `winners` and `entry_minutes` it is a lucky draw (R-draw1): see "
         "`/v1/distributions/{distribution_id}/draw`.",
+        idempotent=True,
     ),
     Route(
         "POST",

@@ -16,12 +16,14 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from bot.config import Settings
+from bot.http import idempotency
 from bot.http.auth import ApiKeyCache, authenticate
 from bot.http.inputs import MAX_ID
 from bot.http.problems import HttpProblem, validation_problem
 from core.errors import FieldError
 from core.rules.roles import Actor
 from core.services import Services
+from core.services.idempotency import IdempotencyService
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_KNOWN_PATHS = 4096  # validated path parameters kept per route
@@ -33,6 +35,7 @@ SETTINGS = web.AppKey("settings", Settings)
 API_KEYS = web.AppKey("api_keys", ApiKeyCache)
 TELEGRAM_WEBHOOK: web.AppKey[RawHandler | None] = web.AppKey("telegram_webhook")
 OPENAPI_DOCUMENT = web.AppKey("openapi_document", bytes)
+IDEMPOTENCY = web.AppKey("idempotency", IdempotencyService)
 
 B = TypeVar("B")
 Q = TypeVar("Q")
@@ -67,6 +70,12 @@ class Header:
 
 Handler = Callable[[Call[Any, Any, Any]], Awaitable[Reply | BaseModel]]
 
+IDEMPOTENCY_KEY = Header(
+    "Idempotency-Key",
+    "R-c2: a repeat with the same key and the same request answers the first answer (with "
+    "`Idempotent-Replayed: true`); with another request, a 409 `idempotency_key_reused`.",
+)
+
 
 @dataclass(frozen=True)
 class Route:
@@ -88,6 +97,12 @@ class Route:
     other_responses: Mapping[int, str] = field(default_factory=dict)  # same model, other status
     media_type: str = "application/json"
     enabled: Callable[[Settings], bool] = lambda _settings: True
+    # R-c2: a create that takes an Idempotency-Key (`bot/http/idempotency.py`)
+    idempotent: bool = False
+
+    @property
+    def all_headers(self) -> tuple[Header, ...]:
+        return (*self.headers, IDEMPOTENCY_KEY) if self.idempotent else self.headers
 
     @property
     def operation_id(self) -> str:
@@ -255,7 +270,17 @@ def aiohttp_handler(route: Route) -> RawHandler:
         query = parse_params(route.query, request.query) if route.query else None
         body = await parse_body(route.body, request) if route.body else None
         call = Call(request, services, actor, body, query, path)  # type: ignore[arg-type]
-        return _render(await handler(call), route.status)
+        key = header_value(request, IDEMPOTENCY_KEY) if route.idempotent else None
+        if key is None or actor is None:
+            return _render(await handler(call), route.status)
+
+        async def answer() -> web.Response:
+            return _render(await handler(call), route.status)
+
+        print_ = idempotency.fingerprint(request, body)
+        return await idempotency.once(
+            request.app[IDEMPOTENCY], actor.shop_id, key, print_, answer
+        )
 
     handle.__name__ = handler.__name__
     return handle

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import Conflict, NotFound, PermissionDenied, invalid
-from core.ids import check_platform_id
+from core.ids import normalize_handle
 from core.notifications import linked_text, notify, unlinked_text
 from core.rules.roles import LINKABLE_ROLES, ROLE_LIMITS, Action, Actor, Role
 from core.services.base import Service, require
@@ -163,9 +163,7 @@ class AccountService(Service):
     ) -> AccountView:
         """R-acc2: the platform handle matches follow events to this host."""
         require(actor, Action.READ)
-        handle = check_platform_id(
-            handle.lstrip("@") if isinstance(handle, str) else handle, "platform_handle"
-        )
+        handle = normalize_handle(handle, "platform_handle")
         target = account_id if account_id is not None else actor.account_id
         if target != actor.account_id:
             require(actor, Action.MANAGE_SHOP)

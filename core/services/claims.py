@@ -189,7 +189,8 @@ class ClaimService(Service):
             raise Conflict(
                 "This Idempotency-Key was used for another claim.", code="idempotency_key_reused"
             )
-        return replace(first, status=effective_claim_status(first, self.clock.now()))
+        status = effective_claim_status(first, self.clock.now())
+        return replace(first, status=status, replayed=True)
 
     # --- R-c1, in order ----------------------------------------------------------------------
 

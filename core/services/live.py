@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
-from core.ids import check_platform_id
+from core.ids import check_platform_id, normalize_handle
 from core.notifications import (
     announce_opened,
     distribution_started_text,
@@ -257,9 +257,7 @@ class LiveService(Service):
         at: datetime | None = None,
     ) -> FollowResult:
         check_platform_id(buyer_id, "buyer_id")
-        host = check_platform_id(
-            host_handle.lstrip("@") if isinstance(host_handle, str) else host_handle, "host_handle"
-        )
+        host = normalize_handle(host_handle, "host_handle")
         if action not in ("follow", "unfollow"):
             raise invalid("action", "must be 'follow' or 'unfollow'")
         now = self.clock.now()
@@ -269,6 +267,9 @@ class LiveService(Service):
         if at > now + FUTURE_SKEW:
             raise invalid("at", "must not be in the future")
         async with self.db.write() as session:
+            if await repo.account_by_handle(session, shop_id, host) is None:
+                # R-api2: a follow of nobody in this shop counts nothing.
+                raise NotFound(f"No account has the handle {host}.", code="account_not_found")
             counted = False
             if action == "follow":
                 last = await repo.last_counted_follow(session, shop_id, host, buyer_id, before=at)
