@@ -13,6 +13,8 @@ class Settings(BaseSettings):
 
     telegram_bot_token: str | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
+    # The bot's @username without "@", for invite links the API hands out (R-api3).
+    telegram_bot_username: str | None = None
     database_url: str = Field(default_factory=default_database_url)
     http_host: str = "127.0.0.1"
     http_port: int = 8080
@@ -24,7 +26,13 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = True
     metrics_enabled: bool = True
 
-    @field_validator("telegram_bot_token", "webhook_url", "webhook_secret", mode="before")
+    @field_validator(
+        "telegram_bot_token",
+        "telegram_bot_username",
+        "webhook_url",
+        "webhook_secret",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

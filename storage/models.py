@@ -79,6 +79,8 @@ class Invite(SQLModel, table=True):
     expires_at: datetime = _instant()
     used_at: datetime | None = _instant(nullable=True)
     used_by_account_id: int | None = Field(default=None, foreign_key="account.id")
+    # R-api3: an invite to an account the platform provisioned (None: a new account on accept)
+    account_id: int | None = None
 
 
 class ApiKey(SQLModel, table=True):

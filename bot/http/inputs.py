@@ -65,7 +65,9 @@ Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text), AfterValidato
 
 Name = Annotated[str, Field(max_length=200), AfterValidator(_plain_text)]
 ShortText = Annotated[str, Field(max_length=100), AfterValidator(_plain_text)]
-Handle = Annotated[str, Field(max_length=65), AfterValidator(_plain_text)]
+# R-api2: a platform handle, with or without one leading `@` (stored without it, lowercase).
+HANDLE_PATTERN = r"^@?[A-Za-z0-9_.:-]{1,64}$"
+Handle = Annotated[str, Field(pattern=HANDLE_PATTERN, min_length=1, max_length=65)]
 
 
 class Body(BaseModel):
@@ -73,9 +75,10 @@ class Body(BaseModel):
 
 
 class Params(BaseModel):
-    """Path parameters and query strings: text converted to the declared types."""
+    """Path parameters and query strings: text converted to the declared types; an unknown
+    query parameter is refused like an unknown body field (R-api5)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
 
 # --- path parameters -----------------------------------------------------------------------
@@ -103,6 +106,10 @@ class BuyerPath(Params):
 
 class OrderPath(Params):
     order_id: PlatformId
+
+
+class AccountPath(Params):
+    account_id: Id
 
 
 # --- query strings -------------------------------------------------------------------------
@@ -270,3 +277,17 @@ class OrderIn(Body):
     buyer_id: PlatformId
     lines: list[LineIn]
     claim_id: Id | None = Field(default=None, description="Use this claim instead of the best.")
+
+
+# --- provisioning (R-api3) -----------------------------------------------------------------
+
+
+class AccountIn(Body):
+    role: Literal["official", "marketing"] = Field(
+        description="R-acc2: one official account, up to four marketing accounts."
+    )
+    platform_handle: Handle
+
+
+class AccountPatch(Body):
+    platform_handle: Handle

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.http.idempotency import REPLAYED
 from bot.http.inputs import OrderIn, OrderPath, QuoteIn
 from bot.http.outputs import OrderOut, QuoteOut, order_out, quote_out
-from bot.http.idempotency import REPLAYED
 from bot.http.routing import Call, Reply, Route
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.http.idempotency import REPLAYED
 from bot.http.inputs import BuyerPath, ClaimIn, VoucherPath, WalletQuery
 from bot.http.outputs import ClaimOut, ClaimPage, claim_out
-from bot.http.idempotency import REPLAYED
 from bot.http.routing import Call, Header, Reply, Route, decode_cursor, header_value, page
 from bot.metrics import record_claim
 from core.errors import ClaimRefused

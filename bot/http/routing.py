@@ -6,8 +6,6 @@ A feature module (`routes_*.py`) exposes `ROUTES: list[Route]`; `app.py` collect
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -16,9 +14,8 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from bot.config import Settings
-from bot.http import idempotency
+from bot.http import idempotency, paging
 from bot.http.auth import ApiKeyCache, authenticate
-from bot.http.inputs import MAX_ID
 from bot.http.problems import HttpProblem, validation_problem
 from core.errors import FieldError
 from core.rules.roles import Actor
@@ -207,36 +204,11 @@ def header_value(request: web.Request, header: Header) -> str | None:
     return value
 
 
-# --- cursors -------------------------------------------------------------------------------
+# --- cursors (R-api5, `paging.py`) -------------------------------------------------------
 
-
-def encode_cursor(last_id: int | None) -> str | None:
-    if last_id is None:
-        return None
-    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> int | None:
-    """The id after which the next page starts; a cursor is opaque to clients."""
-    if cursor is None:
-        return None
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, _, value = text.partition(":")
-        last_id = int(value)
-        if kind != "id" or not 0 <= last_id <= MAX_ID:
-            raise ValueError
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise validation_problem([FieldError("cursor", "is not a cursor from this API")]) from None
-    return last_id
-
-
-def page(items: list[Any], limit: int, id_of: Callable[[Any], int]) -> tuple[list[Any], str | None]:
-    """Trims a `limit + 1` fetch to one page and the cursor of the next (None at the end)."""
-    if len(items) <= limit:
-        return items, None
-    items = items[:limit]
-    return items, encode_cursor(id_of(items[-1]))
+decode_cursor = paging.decode_cursor
+encode_cursor = paging.encode_cursor
+page = paging.page
 
 
 # --- the aiohttp handler of a declared route -----------------------------------------------
@@ -262,12 +234,19 @@ def aiohttp_handler(route: Route) -> RawHandler:
     assert handler is not None, f"{route.method} {route.path} has no handler"
 
     paths: dict[tuple[Any, ...], BaseModel] = {}
+    route_key = f"{route.method} {route.path}"
 
     async def handle(request: web.Request) -> web.StreamResponse:
         services = request.app[SERVICES]
         actor = await authenticate(request, request.app[API_KEYS]) if route.auth else None
         path = parse_path(route.params, request.match_info, paths) if route.params else None
         query = parse_params(route.query, request.query) if route.query else None
+        if route.query is None and request.query:
+            raise validation_problem(
+                [FieldError(name, "is not a known query parameter") for name in request.query]
+            )
+        if route.query is not None:
+            paging.scoped(paging.scope_of(route_key, request.match_info, request.query))
         body = await parse_body(route.body, request) if route.body else None
         call = Call(request, services, actor, body, query, path)  # type: ignore[arg-type]
         key = header_value(request, IDEMPOTENCY_KEY) if route.idempotent else None
@@ -278,9 +257,7 @@ def aiohttp_handler(route: Route) -> RawHandler:
             return _render(await handler(call), route.status)
 
         print_ = idempotency.fingerprint(request, body)
-        return await idempotency.once(
-            request.app[IDEMPOTENCY], actor.shop_id, key, print_, answer
-        )
+        return await idempotency.once(request.app[IDEMPOTENCY], actor.shop_id, key, print_, answer)
 
     handle.__name__ = handler.__name__
     return handle

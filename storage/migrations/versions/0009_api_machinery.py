@@ -41,11 +41,15 @@ def upgrade() -> None:
         sa.Column("used", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("bucket", "window"),
     )
+    with op.batch_alter_table("invite", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("account_id", sa.Integer(), nullable=True))
     # R-api2: handles compared case-insensitively and without a leading "@", stored so.
     op.execute("UPDATE account SET platform_handle = lower(ltrim(platform_handle, '@'))")
     op.execute("UPDATE followevent SET host_handle = lower(ltrim(host_handle, '@'))")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("invite", schema=None) as batch_op:
+        batch_op.drop_column("account_id")
     op.drop_table("ratewindow")
     op.drop_table("idempotencyrecord")
