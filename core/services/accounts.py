@@ -88,7 +88,8 @@ class AccountService(Service):
                 f"The shop already has {limit} {role.value} account{'s' if limit > 1 else ''}: "
                 "unlink one first.",
                 code="role_full",
-                params={"limit": limit, "role": role.value},
+                limit=limit,
+                role=role.value,
             )
 
     async def accept_invite(
