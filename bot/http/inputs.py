@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from core.rules.checkout import Line
+from core.services.products import MAX_BATCH, MAX_PRICE
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
 PLATFORM_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
@@ -112,6 +113,10 @@ class AccountPath(Params):
     account_id: Id
 
 
+class ClaimPath(Params):
+    claim_id: Id
+
+
 # --- query strings -------------------------------------------------------------------------
 
 
@@ -152,7 +157,17 @@ class CreateVoucherQuery(Params):
 class ProductIn(Body):
     name: Name
     category: ShortText = ""
-    price: int = Field(description="Minor units (cents).")
+    price: int = Field(ge=0, le=MAX_PRICE, description="Minor units (cents), ≥ 0.")
+
+
+class ProductItemIn(ProductIn):
+    product_id: PlatformId
+
+
+class ProductBatchIn(Body):
+    items: list[ProductItemIn] = Field(
+        min_length=1, max_length=MAX_BATCH, description="1–500 products, upserted together."
+    )
 
 
 class DiscountIn(Body):

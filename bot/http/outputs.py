@@ -140,7 +140,9 @@ class SessionOut(Out):
     drops: list[SessionDropOut] = Field(
         default_factory=list, description="the pending timed drops, soonest first (R-drop1)"
     )
-    claims: int | None = Field(default=None, description="claims made, when the session ended")
+    claims: int | None = Field(
+        default=None, description="claims made in the session; kept once it ends (R-api4)"
+    )
 
 
 class WatchOut(Out):
@@ -314,7 +316,7 @@ def session_out(s: SessionView) -> SessionOut:
         started_at=s.started_at,
         ended_at=s.ended_at,
         distributions=[distribution_out(d) for d in s.distributions],
-        claims=s.claims,
+        claims=s.claims or 0,
         drops=[
             SessionDropOut(
                 id=d.id,

@@ -28,6 +28,10 @@ async def cancel_order(call: Call[None, None, OrderPath]) -> OrderOut:
     return order_out(await call.services.checkout.cancel_order(call.actor, call.path.order_id))
 
 
+async def get_order(call: Call[None, None, OrderPath]) -> OrderOut:
+    return order_out(await call.services.checkout.get_order(call.actor, call.path.order_id))
+
+
 ROUTES = [
     Route(
         "POST",
@@ -59,6 +63,15 @@ ROUTES = [
         "Cancel an order (releases its claim)",
         "checkout",
         cancel_order,
+        params=OrderPath,
+        response=OrderOut,
+    ),
+    Route(
+        "GET",
+        "/v1/orders/{order_id}",
+        "Read an order",
+        "checkout",
+        get_order,
         params=OrderPath,
         response=OrderOut,
     ),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.http.idempotency import REPLAYED
-from bot.http.inputs import BuyerPath, ClaimIn, VoucherPath, WalletQuery
+from bot.http.inputs import BuyerPath, ClaimIn, ClaimPath, VoucherPath, WalletQuery
 from bot.http.outputs import ClaimOut, ClaimPage, claim_out
 from bot.http.routing import Call, Header, Reply, Route, decode_cursor, header_value, page
 from bot.metrics import record_claim
@@ -47,6 +47,10 @@ async def buyer_wallet(call: Call[None, WalletQuery, BuyerPath]) -> ClaimPage:
     return ClaimPage(items=[claim_out(c) for c in items], next_cursor=cursor)
 
 
+async def get_claim(call: Call[None, None, ClaimPath]) -> ClaimOut:
+    return claim_out(await call.services.claims.get(call.actor, call.path.claim_id))
+
+
 ROUTES = [
     Route(
         "POST",
@@ -75,5 +79,14 @@ ROUTES = [
         params=BuyerPath,
         query=WalletQuery,
         response=ClaimPage,
+    ),
+    Route(
+        "GET",
+        "/v1/claims/{claim_id}",
+        "Read a claim",
+        "claims",
+        get_claim,
+        params=ClaimPath,
+        response=ClaimOut,
     ),
 ]

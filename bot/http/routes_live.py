@@ -82,6 +82,11 @@ async def stop_distribution(call: Call[None, None, DistributionPath]) -> Distrib
     return distribution_out(view)
 
 
+async def get_distribution(call: Call[None, None, DistributionPath]) -> DistributionOut:
+    view = await call.services.live.get_distribution(call.actor, call.path.distribution_id)
+    return distribution_out(view)
+
+
 ROUTES = [
     Route(
         "POST",
@@ -166,6 +171,15 @@ ROUTES = [
         "Stop a distribution",
         "live",
         stop_distribution,
+        params=DistributionPath,
+        response=DistributionOut,
+    ),
+    Route(
+        "GET",
+        "/v1/distributions/{distribution_id}",
+        "Read a distribution (stopped ones too)",
+        "live",
+        get_distribution,
         params=DistributionPath,
         response=DistributionOut,
     ),

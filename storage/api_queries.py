@@ -1,0 +1,58 @@
+"""Queries of the API's read-backs and catalog upkeep (R-api4)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from storage.models import Claim, Product, Voucher, VoucherProduct
+
+
+async def claims_per_session(session: AsyncSession, session_ids: Iterable[int]) -> dict[int, int]:
+    ids = list(session_ids)
+    if not ids:
+        return {}
+    stmt = (
+        select(Claim.session_id, func.count())
+        .where(col(Claim.session_id).in_(ids))
+        .group_by(Claim.session_id)
+    )
+    counts = {int(sid): int(n) for sid, n in (await session.execute(stmt)).all()}
+    return {sid: counts.get(sid, 0) for sid in ids}
+
+
+async def voucher_scoping(
+    session: AsyncSession, shop_id: int, product_id: str, now: datetime
+) -> int | None:
+    """A voucher of the shop that scopes this product and can still be claimed or redeemed
+    (not deactivated; not ended, or its claims not yet past a fixed `redeem_until`)."""
+    stmt = (
+        select(Voucher.id)
+        .join(VoucherProduct, col(VoucherProduct.voucher_id) == col(Voucher.id))
+        .where(
+            Voucher.shop_id == shop_id,
+            VoucherProduct.product_id == product_id,
+            col(Voucher.deactivated_at).is_(None),
+            or_(
+                col(Voucher.ends_at) > now,
+                col(Voucher.redeem_until).is_(None),
+                col(Voucher.redeem_until) > now,
+            ),
+        )
+        .order_by(col(Voucher.id))
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar()
+
+
+async def delete_product(session: AsyncSession, shop_id: int, product_id: str) -> bool:
+    result = await session.execute(
+        delete(Product).where(
+            col(Product.shop_id) == shop_id, col(Product.product_id) == product_id
+        )
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
