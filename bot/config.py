@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     scheduler_enabled: bool = True
     metrics_enabled: bool = True
+    # R-api6: requests per API key per minute, by route class (docs/api.md "Rate limits").
+    rate_limits_enabled: bool = True
+    rate_limit_viewers_per_minute: int = Field(default=300_000, ge=1)
+    rate_limit_writes_per_minute: int = Field(default=1_200, ge=1)
+    rate_limit_reads_per_minute: int = Field(default=6_000, ge=1)
 
     @field_validator(
         "telegram_bot_token",

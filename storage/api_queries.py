@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from storage.api_models import RateWindow
 from storage.models import Claim, Product, Voucher, VoucherProduct
 
 
@@ -56,3 +57,19 @@ async def delete_product(session: AsyncSession, shop_id: int, product_id: str) -
         )
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def lease_rate(session: AsyncSession, bucket: str, window: int, n: int) -> int:
+    """R-api6: adds `n` to a window's count, atomically across processes; the new count."""
+    from storage.repositories import _insert
+
+    table = RateWindow.__table__  # type: ignore[attr-defined]
+    stmt = _insert(session, table).values(bucket=bucket, window=window, used=n)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["bucket", "window"], set_={"used": table.c.used + n}
+    ).returning(table.c.used)
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def purge_rate_windows(session: AsyncSession, before: int) -> None:
+    await session.execute(delete(RateWindow).where(col(RateWindow.window) < before))

@@ -29,11 +29,14 @@ from bot.http.auth import ApiKeyCache
 from bot.http.contention import busy_problem, contention_of
 from bot.http.openapi import build_openapi
 from bot.http.problems import HttpProblem, from_core
+from bot.http.rate_limits import RateClass, RateLimiter
 from bot.http.routing import (
     API_KEYS,
+    EXTRA_HEADERS,
     IDEMPOTENCY,
     MAX_BODY_BYTES,
     OPENAPI_DOCUMENT,
+    RATE_LIMITER,
     SERVICES,
     SETTINGS,
     TELEGRAM_WEBHOOK,
@@ -44,6 +47,7 @@ from bot.metrics import RouteMetrics
 from core.errors import VoucherbotError
 from core.services import Services
 from core.services.idempotency import IdempotencyService
+from core.services.rate_windows import RateWindowService
 
 log = logging.getLogger(__name__)
 API_TITLE = "Voucherbot API"
@@ -144,10 +148,26 @@ REQUEST_ID = web.RequestKey("request_id", str)
 
 
 async def _stamp_request_id(request: web.Request, response: web.StreamResponse) -> None:
-    """R-api1: `X-Request-Id` on every answer, streams and problems included."""
+    """R-api1: `X-Request-Id` on every answer, streams and problems included; and the
+    request's RateLimit headers (R-api6)."""
     request_id = request.get(REQUEST_ID)
     if request_id is not None:
         response.headers[request_ids.HEADER] = request_id
+    extra = request.get(EXTRA_HEADERS)
+    if extra:
+        for name, value in extra.items():
+            response.headers.setdefault(name, value)
+
+
+def rate_limiter(services: Services, settings: Settings) -> RateLimiter | None:
+    if not settings.rate_limits_enabled:
+        return None
+    quotas = {
+        RateClass.VIEWERS: settings.rate_limit_viewers_per_minute,
+        RateClass.WRITES: settings.rate_limit_writes_per_minute,
+        RateClass.READS: settings.rate_limit_reads_per_minute,
+    }
+    return RateLimiter(RateWindowService(services.db, services.clock), quotas)
 
 
 def create_app(
@@ -164,6 +184,7 @@ def create_app(
     app[SETTINGS] = settings
     app[API_KEYS] = ApiKeyCache(services.api_keys, changes=services.changes)
     app[IDEMPOTENCY] = IdempotencyService(services.db, services.clock)
+    app[RATE_LIMITER] = rate_limiter(services, settings)
     app[TELEGRAM_WEBHOOK] = telegram_webhook
     document = build_openapi(routes, title=API_TITLE, version=API_VERSION)
     app[OPENAPI_DOCUMENT] = json.dumps(document).encode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.http.idempotency import REPLAYED
 from bot.http.inputs import BuyerPath, ClaimIn, ClaimPath, VoucherPath, WalletQuery
 from bot.http.outputs import ClaimOut, ClaimPage, claim_out
+from bot.http.rate_limits import RateClass
 from bot.http.routing import Call, Header, Reply, Route, decode_cursor, header_value, page
 from bot.metrics import record_claim
 from core.errors import ClaimRefused
@@ -69,6 +70,7 @@ ROUTES = [
         "(with `missing_seconds` or `needs_new_follow`), `limit_reached`, `sold_out`; an "
         "unknown voucher is a 404 `voucher_not_found`. A reused Idempotency-Key with another "
         "voucher or buyer is a 409 `idempotency_key_reused`.",
+        rate=RateClass.VIEWERS,
     ),
     Route(
         "GET",

@@ -21,6 +21,7 @@ from bot.http.outputs import (
     follow_out,
     session_out,
 )
+from bot.http.rate_limits import RateClass
 from bot.http.routing import Call, Reply, Route, decode_cursor, page
 
 
@@ -138,6 +139,7 @@ ROUTES = [
         body=WatchIn,
         response=WatchOut,
         description="Kept as the maximum reported; answers the watch time now on record.",
+        rate=RateClass.VIEWERS,
     ),
     Route(
         "POST",
@@ -148,6 +150,7 @@ ROUTES = [
         body=FollowIn,
         response=FollowOut,
         description="R-live2: `counted` tells whether this follow counts as a new follow.",
+        rate=RateClass.VIEWERS,
     ),
     Route(
         "POST",

@@ -17,9 +17,11 @@ from bot.config import Settings
 from bot.http import idempotency, paging
 from bot.http.auth import ApiKeyCache, authenticate
 from bot.http.problems import HttpProblem, validation_problem
+from bot.http.rate_limits import RateClass, RateLimiter, too_many
 from core.errors import FieldError
 from core.rules.roles import Actor
 from core.services import Services
+from core.services.api_keys import split_key
 from core.services.idempotency import IdempotencyService
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -33,6 +35,9 @@ API_KEYS = web.AppKey("api_keys", ApiKeyCache)
 TELEGRAM_WEBHOOK: web.AppKey[RawHandler | None] = web.AppKey("telegram_webhook")
 OPENAPI_DOCUMENT = web.AppKey("openapi_document", bytes)
 IDEMPOTENCY = web.AppKey("idempotency", IdempotencyService)
+RATE_LIMITER: web.AppKey[RateLimiter | None] = web.AppKey("rate_limiter")
+# Headers every answer to this request carries (RateLimit…), stamped by `app.py`.
+EXTRA_HEADERS = web.RequestKey("extra_headers", dict)
 
 B = TypeVar("B")
 Q = TypeVar("Q")
@@ -96,6 +101,14 @@ class Route:
     enabled: Callable[[Settings], bool] = lambda _settings: True
     # R-c2: a create that takes an Idempotency-Key (`bot/http/idempotency.py`)
     idempotent: bool = False
+    # R-api6: its quota (`rate_limits.py`); None: reads for GET, writes otherwise
+    rate: RateClass | None = None
+
+    @property
+    def rate_class(self) -> RateClass:
+        if self.rate is not None:
+            return self.rate
+        return RateClass.READS if self.method == "GET" else RateClass.WRITES
 
     @property
     def all_headers(self) -> tuple[Header, ...]:
@@ -227,6 +240,12 @@ def _render(reply: Reply | BaseModel, default_status: int) -> web.Response:
     return web.Response(status=status, body=model.model_dump_json().encode(), headers=headers)
 
 
+def _key_id(request: web.Request, shop_id: int) -> str:
+    """The API key's public id (its bucket for R-api6), from the authenticated header."""
+    parts = split_key(request.headers.get("Authorization", "").partition(" ")[2])
+    return parts[0] if parts else f"shop-{shop_id}"
+
+
 def aiohttp_handler(route: Route) -> RawHandler:
     if route.raw is not None:
         return route.raw
@@ -235,10 +254,17 @@ def aiohttp_handler(route: Route) -> RawHandler:
 
     paths: dict[tuple[Any, ...], BaseModel] = {}
     route_key = f"{route.method} {route.path}"
+    rate_class = route.rate_class
 
     async def handle(request: web.Request) -> web.StreamResponse:
         services = request.app[SERVICES]
         actor = await authenticate(request, request.app[API_KEYS]) if route.auth else None
+        limiter = request.app[RATE_LIMITER]
+        if limiter is not None and actor is not None:
+            verdict = await limiter.take(_key_id(request, actor.shop_id), rate_class)
+            if not verdict.allowed:
+                raise too_many(verdict)
+            request[EXTRA_HEADERS] = verdict.headers()
         path = parse_path(route.params, request.match_info, paths) if route.params else None
         query = parse_params(route.query, request.query) if route.query else None
         if route.query is None and request.query:
