@@ -3,7 +3,6 @@ problem documents for every error, and request metrics."""
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -27,7 +26,7 @@ from bot.http import (
 )
 from bot.http.auth import ApiKeyCache
 from bot.http.contention import busy_problem, contention_of
-from bot.http.openapi import build_openapi
+from bot.http.openapi import ServedDocument
 from bot.http.problems import HttpProblem, from_core
 from bot.http.rate_limits import RateClass, RateLimiter
 from bot.http.routing import (
@@ -186,8 +185,8 @@ def create_app(
     app[IDEMPOTENCY] = IdempotencyService(services.db, services.clock)
     app[RATE_LIMITER] = rate_limiter(services, settings)
     app[TELEGRAM_WEBHOOK] = telegram_webhook
-    document = build_openapi(routes, title=API_TITLE, version=API_VERSION)
-    app[OPENAPI_DOCUMENT] = json.dumps(document).encode()
+    document = ServedDocument(routes, services.clock.now, title=API_TITLE, version=API_VERSION)
+    app[OPENAPI_DOCUMENT] = document.body
     for route in routes:
         app.router.add_route(route.method, route.path, aiohttp_handler(route))
     return app

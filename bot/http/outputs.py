@@ -223,6 +223,41 @@ class Problem(BaseModel):
     detail: str
     code: str = Field(description="stable machine-readable code")
     errors: list[FieldErrorOut] | None = None
+    # The facts some refusals add (docs/api.md lists which code adds which).
+    missing_seconds: int | None = Field(
+        default=None, description="`task_not_met` (watch): watch time still missing"
+    )
+    watched_seconds: int | None = Field(
+        default=None, description="`task_not_met` (watch): on record"
+    )
+    task: str | None = Field(default=None, description="`task_not_met`: `watch` or `follow`")
+    needs_new_follow: bool | None = Field(
+        default=None, description="`task_not_met` (follow): a new follow is needed"
+    )
+    distribution_id: int | None = Field(
+        default=None, description="`no_active_distribution`: the voucher's distribution elsewhere"
+    )
+    limit: int | None = Field(
+        default=None, description="`limit_reached`, `role_full`, `rate_limited`: the limit"
+    )
+    voucher_status: str | None = Field(
+        default=None, description="`not_claimable`, `edit_not_allowed`: the voucher's status"
+    )
+    session_id: int | None = Field(
+        default=None, description="`session_active`: the account's live session"
+    )
+    reason: str | None = Field(
+        default=None,
+        description="`claim_not_usable`: why (as `considered[].reason`); `busy`: "
+        "`lock_timeout`, `serialization_failure`, `deadlock`, `pool_exhausted`",
+    )
+    account_id: int | None = Field(default=None, description="`handle_taken`: its holder")
+    voucher_id: int | None = Field(
+        default=None, description="`product_in_use`: a voucher that applies to the product"
+    )
+    route_class: str | None = Field(
+        default=None, description="`rate_limited`: `viewers`, `writes` or `reads`"
+    )
 
 
 def _page(item: type[Out], name: str) -> type[Out]:

@@ -4,8 +4,8 @@ with `Retry-After` and the IETF `RateLimit-Policy` / `RateLimit` headers.
 Fixed windows of `WINDOW_SECONDS` (wall-clock aligned, so every process agrees on them). A
 process leases a share of a window's quota from the database at a time (`RateWindowService`)
 and spends it in memory: the claim path costs one shared write per share, not per request.
-Shares leased but not spent when the window ends are lost, so a key may be refused a little
-before its quota across several processes, never admitted beyond it.
+Shares (1% of the quota) leased but not spent when the window ends are lost, so a key may be
+refused up to 1% per process before its quota, never admitted beyond it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from bot.http.problems import HttpProblem
 from core.services.rate_windows import RateWindowService
 
 WINDOW_SECONDS = 60
-MAX_SHARE = 100  # requests leased at once
+SHARE_DIVISOR = 100  # a process leases 1% of a window's quota at a time
 
 
 class RateClass(StrEnum):
@@ -98,7 +98,7 @@ class RateLimiter:
         return Verdict(False, rate, quota, 0, reset)
 
     async def _lease(self, bucket: _Bucket, name: str, window: int, quota: int) -> None:
-        share = min(max(1, quota // 20), MAX_SHARE)
+        share = max(1, quota // SHARE_DIVISOR)
         if window != self._purged_window:
             self._purged_window = window
             await self._leases.purge(window)

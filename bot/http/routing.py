@@ -33,7 +33,7 @@ SERVICES = web.AppKey("services", Services)
 SETTINGS = web.AppKey("settings", Settings)
 API_KEYS = web.AppKey("api_keys", ApiKeyCache)
 TELEGRAM_WEBHOOK: web.AppKey[RawHandler | None] = web.AppKey("telegram_webhook")
-OPENAPI_DOCUMENT = web.AppKey("openapi_document", bytes)
+OPENAPI_DOCUMENT: web.AppKey[Callable[[], bytes]] = web.AppKey("openapi_document")
 IDEMPOTENCY = web.AppKey("idempotency", IdempotencyService)
 RATE_LIMITER: web.AppKey[RateLimiter | None] = web.AppKey("rate_limiter")
 # Headers every answer to this request carries (RateLimit…), stamped by `app.py`.
@@ -140,6 +140,14 @@ _MESSAGES = {
 }
 
 
+_BOUNDS = {
+    "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}",
+    "too_short": "must have at least {min_length} item(s)",
+    "too_long": "must have at most {max_length} items",
+}
+
+
 def _field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
     errors = []
     for e in exc.errors(include_url=False):
@@ -147,6 +155,9 @@ def _field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
         message = _MESSAGES.get(e["type"]) or _lower_first(e["msg"])
         if e["type"] == "value_error":
             message = str(e.get("ctx", {}).get("error", message))
+        ctx = e.get("ctx", {})
+        if e["type"] in _BOUNDS:
+            message = _BOUNDS[e["type"]].format(**ctx)
         errors.append(FieldError(path or prefix or "body", message))
     return errors
 
