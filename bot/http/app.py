@@ -50,7 +50,7 @@ from core.services.rate_windows import RateWindowService
 
 log = logging.getLogger(__name__)
 API_TITLE = "Voucherbot API"
-API_VERSION = "1.0.0"
+API_VERSION = "1.1.0"
 
 WebhookHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _Next = Callable[[web.Request], Awaitable[web.StreamResponse]]
