@@ -11,6 +11,7 @@ refused up to 1% per process before its quota, never admitted beyond it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -41,9 +42,14 @@ class Verdict:
 
     def headers(self) -> dict[str, str]:
         return {
-            "RateLimit-Policy": f'"{self.rate}";q={self.quota};w={WINDOW_SECONDS}',
+            "RateLimit-Policy": _policy(self.rate, self.quota),
             "RateLimit": f'"{self.rate}";r={self.remaining};t={self.reset}',
         }
+
+
+@functools.lru_cache(maxsize=64)
+def _policy(rate: RateClass, quota: int) -> str:
+    return f'"{rate}";q={quota};w={WINDOW_SECONDS}'
 
 
 @dataclass
@@ -73,7 +79,28 @@ class RateLimiter:
     def quota(self, rate: RateClass) -> int:
         return self._quotas[rate]
 
+    def take_now(self, key_id: str, rate: RateClass) -> Verdict | None:
+        """The verdict when this process can give it from memory (the hot path: no await);
+        None when a share must be leased first (`take`)."""
+        now = self._wall()
+        window = int(now // WINDOW_SECONDS) * WINDOW_SECONDS
+        bucket = self._buckets.get(f"{key_id}:{rate}")
+        if bucket is None or bucket.window != window:
+            return None
+        quota = self._quotas[rate]
+        reset = max(1, window + WINDOW_SECONDS - int(now))
+        if bucket.spent < bucket.granted:
+            bucket.spent += 1
+            left = max(0, quota - bucket.seen + bucket.granted - bucket.spent)
+            return Verdict(True, rate, quota, left, reset)
+        if bucket.exhausted:
+            return Verdict(False, rate, quota, 0, reset)
+        return None
+
     async def take(self, key_id: str, rate: RateClass) -> Verdict:
+        verdict = self.take_now(key_id, rate)
+        if verdict is not None:
+            return verdict
         now = self._wall()
         window = int(now // WINDOW_SECONDS) * WINDOW_SECONDS
         reset = max(1, window + WINDOW_SECONDS - int(now))

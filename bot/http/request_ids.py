@@ -5,6 +5,7 @@ while answering it carries the same id (`%(request_id)s`, see `bot/logs.py`)."""
 from __future__ import annotations
 
 import contextvars
+import itertools
 import logging
 import re
 import secrets
@@ -18,11 +19,16 @@ NO_REQUEST = "-"
 current: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default=NO_REQUEST)
 
 
+_PROCESS = "req_" + secrets.token_hex(6) + "_"  # this process's prefix
+_counter = itertools.count(1)
+
+
 def request_id_of(sent: str | None) -> str:
-    """The client's id when it is valid; otherwise a fresh one (an id never refuses a request)."""
+    """The client's id when it is valid; otherwise a fresh one, unique across processes
+    (a random prefix per process and a counter). An id never refuses a request."""
     if sent is not None and _VALID.fullmatch(sent):
         return sent
-    return "req_" + secrets.token_hex(12)
+    return f"{_PROCESS}{next(_counter)}"
 
 
 _installed = False

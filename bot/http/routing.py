@@ -251,10 +251,20 @@ def _render(reply: Reply | BaseModel, default_status: int) -> web.Response:
     return web.Response(status=status, body=model.model_dump_json().encode(), headers=headers)
 
 
+_KEY_IDS: dict[str, str] = {}
+
+
 def _key_id(request: web.Request, shop_id: int) -> str:
     """The API key's public id (its bucket for R-api6), from the authenticated header."""
-    parts = split_key(request.headers.get("Authorization", "").partition(" ")[2])
-    return parts[0] if parts else f"shop-{shop_id}"
+    header = request.headers.get("Authorization", "")
+    key_id = _KEY_IDS.get(header)
+    if key_id is None:
+        parts = split_key(header.partition(" ")[2])
+        key_id = parts[0] if parts else f"shop-{shop_id}"
+        if len(_KEY_IDS) >= MAX_KNOWN_PATHS:
+            _KEY_IDS.clear()
+        _KEY_IDS[header] = key_id
+    return key_id
 
 
 def aiohttp_handler(route: Route) -> RawHandler:
@@ -272,7 +282,8 @@ def aiohttp_handler(route: Route) -> RawHandler:
         actor = await authenticate(request, request.app[API_KEYS]) if route.auth else None
         limiter = request.app[RATE_LIMITER]
         if limiter is not None and actor is not None:
-            verdict = await limiter.take(_key_id(request, actor.shop_id), rate_class)
+            key_id = _key_id(request, actor.shop_id)
+            verdict = limiter.take_now(key_id, rate_class) or await limiter.take(key_id, rate_class)
             if not verdict.allowed:
                 raise too_many(verdict)
             request[EXTRA_HEADERS] = verdict.headers()
