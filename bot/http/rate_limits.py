@@ -40,6 +40,12 @@ class Verdict:
     remaining: int
     reset: int  # seconds until the window ends
 
+    @property
+    def told(self) -> bool:
+        """Whether the answer carries the RateLimit headers: always, except on the claim
+        path's class while more than half its quota is left (the rush stays cheap)."""
+        return self.rate != RateClass.VIEWERS or self.remaining * 2 < self.quota
+
     def headers(self) -> dict[str, str]:
         return {
             "RateLimit-Policy": _policy(self.rate, self.quota),

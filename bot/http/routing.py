@@ -286,7 +286,8 @@ def aiohttp_handler(route: Route) -> RawHandler:
             verdict = limiter.take_now(key_id, rate_class) or await limiter.take(key_id, rate_class)
             if not verdict.allowed:
                 raise too_many(verdict)
-            request[EXTRA_HEADERS] = verdict.headers()
+            if verdict.told:
+                request[EXTRA_HEADERS] = verdict.headers()
         path = parse_path(route.params, request.match_info, paths) if route.params else None
         query = parse_params(route.query, request.query) if route.query else None
         if route.query is None and request.query:

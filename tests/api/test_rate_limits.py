@@ -56,6 +56,8 @@ async def test_r_api6_writes_limited_across_processes_with_headers(api: Api) -> 
             f"/v1/vouchers/{voucher.id}/claims", json={"buyer_id": "b1"}, headers=api.auth
         )
         assert claim.status == 201
+        # Far from its quota, the claim path's class does not spend time on the headers.
+        assert "RateLimit" not in claim.headers
     finally:
         await one.close()
         await two.close()
@@ -82,8 +84,11 @@ async def test_r_api6_quota_is_exact_under_concurrency(api: Api) -> None:
     )
     allowed = sum(v.allowed for v in verdicts)
     assert 200 <= allowed <= 250
+    refused = next(v for v in verdicts if not v.allowed)
+    assert refused.told and refused.headers()["RateLimit"].startswith('"viewers";r=0;')
     clock[0] += 60  # the next window starts over
-    assert (await limiters[0].take("k1", RateClass.VIEWERS)).allowed
+    fresh = await limiters[0].take("k1", RateClass.VIEWERS)
+    assert fresh.allowed and not fresh.told
 
 
 async def test_r_api6_defaults_documented(api: Api) -> None:
