@@ -181,7 +181,13 @@ class ConsideredOut(Out):
     voucher_id: int
     discount: int
     usable: bool
-    reason: str | None
+    reason: (
+        Literal["redeemed", "expired", "void", "no_eligible_items", "below_min_spend"] | None
+    ) = Field(
+        description="null when usable; else why not: `redeemed` (used by another order), "
+        "`expired` (past redeem_until), `void` (voucher deactivated), `no_eligible_items` "
+        "(nothing in scope), `below_min_spend` (eligible subtotal under min_spend)"
+    )
 
 
 class QuoteOut(Out):
