@@ -18,9 +18,9 @@ async def claims_per_session(session: AsyncSession, session_ids: Iterable[int]) 
     if not ids:
         return {}
     stmt = (
-        select(Claim.session_id, func.count())
+        select(col(Claim.session_id), func.count())
         .where(col(Claim.session_id).in_(ids))
-        .group_by(Claim.session_id)
+        .group_by(col(Claim.session_id))
     )
     counts = {int(sid): int(n) for sid, n in (await session.execute(stmt)).all()}
     return {sid: counts.get(sid, 0) for sid in ids}
@@ -32,11 +32,11 @@ async def voucher_scoping(
     """A voucher of the shop that scopes this product and can still be claimed or redeemed
     (not deactivated; not ended, or its claims not yet past a fixed `redeem_until`)."""
     stmt = (
-        select(Voucher.id)
+        select(col(Voucher.id))
         .join(VoucherProduct, col(VoucherProduct.voucher_id) == col(Voucher.id))
         .where(
-            Voucher.shop_id == shop_id,
-            VoucherProduct.product_id == product_id,
+            col(Voucher.shop_id) == shop_id,
+            col(VoucherProduct.product_id) == product_id,
             col(Voucher.deactivated_at).is_(None),
             or_(
                 col(Voucher.ends_at) > now,

@@ -397,7 +397,7 @@ def _considered(p: PricedClaim) -> ConsideredOut:
         voucher_id=p.voucher_id,
         discount=p.discount,
         usable=p.usable,
-        reason=p.reason,
+        reason=p.reason,  # type: ignore[arg-type]  # validated against the Literal
     )
 
 

@@ -50,8 +50,8 @@ class ProductService(Service):
         if errors:
             raise ValidationFailed(errors)
         return {
-            "name": name.strip(),  # type: ignore[union-attr]
-            "category": category.strip(),  # type: ignore[union-attr]
+            "name": str(name).strip(),
+            "category": str(category).strip(),
             "price": price,
             "updated_at": self.clock.now(),
         }
