@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NamedTuple
 
 from bot.http.problems import HttpProblem
 from core.services.rate_windows import RateWindowService
@@ -32,8 +33,9 @@ class RateClass(StrEnum):
     READS = "reads"  # GET
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
+    """A request's standing against its quota (a tuple: made on every request)."""
+
     allowed: bool
     rate: RateClass
     quota: int
@@ -44,18 +46,18 @@ class Verdict:
     def told(self) -> bool:
         """Whether the answer carries the RateLimit headers: always, except on the claim
         path's class while more than half its quota is left (the rush stays cheap)."""
-        return self.rate != RateClass.VIEWERS or self.remaining * 2 < self.quota
+        return self.rate is not RateClass.VIEWERS or self.remaining * 2 < self.quota
 
     def headers(self) -> dict[str, str]:
         return {
             "RateLimit-Policy": _policy(self.rate, self.quota),
-            "RateLimit": f'"{self.rate}";r={self.remaining};t={self.reset}',
+            "RateLimit": f'"{self.rate.value}";r={self.remaining};t={self.reset}',
         }
 
 
 @functools.lru_cache(maxsize=64)
 def _policy(rate: RateClass, quota: int) -> str:
-    return f'"{rate}";q={quota};w={WINDOW_SECONDS}'
+    return f'"{rate.value}";q={quota};w={WINDOW_SECONDS}'
 
 
 @dataclass
@@ -79,7 +81,7 @@ class RateLimiter:
         self._leases = leases
         self._quotas = dict(quotas)
         self._wall = wall
-        self._buckets: dict[str, _Bucket] = {}
+        self._buckets: dict[tuple[str, RateClass], _Bucket] = {}
         self._purged_window = -1
 
     def quota(self, rate: RateClass) -> int:
@@ -90,7 +92,7 @@ class RateLimiter:
         None when a share must be leased first (`take`)."""
         now = self._wall()
         window = int(now // WINDOW_SECONDS) * WINDOW_SECONDS
-        bucket = self._buckets.get(f"{key_id}:{rate}")
+        bucket = self._buckets.get((key_id, rate))
         if bucket is None or bucket.window != window:
             return None
         quota = self._quotas[rate]
@@ -111,12 +113,12 @@ class RateLimiter:
         window = int(now // WINDOW_SECONDS) * WINDOW_SECONDS
         reset = max(1, window + WINDOW_SECONDS - int(now))
         quota = self._quotas[rate]
-        name = f"{key_id}:{rate}"
-        bucket = self._buckets.get(name)
+        name = f"{key_id}:{rate.value}"
+        bucket = self._buckets.get((key_id, rate))
         if bucket is None:
             if len(self._buckets) > 10_000:
                 self._buckets.clear()
-            bucket = self._buckets[name] = _Bucket()
+            bucket = self._buckets[(key_id, rate)] = _Bucket()
         if bucket.window != window:
             bucket.window, bucket.granted, bucket.spent = window, 0, 0
             bucket.seen, bucket.exhausted = 0, False
