@@ -69,7 +69,8 @@ ROUTES = [
         "failed: `not_claimable` (with `status`), `no_active_distribution`, `task_not_met` "
         "(with `missing_seconds` or `needs_new_follow`), `limit_reached`, `sold_out`; an "
         "unknown voucher is a 404 `voucher_not_found`. A reused Idempotency-Key with another "
-        "voucher or buyer is a 409 `idempotency_key_reused`.",
+        "voucher, buyer or session_id is a 409 `idempotency_key_reused`; a replay carries "
+        "`Idempotent-Replayed: true`.",
         rate=RateClass.VIEWERS,
     ),
     Route(

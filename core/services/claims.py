@@ -75,7 +75,9 @@ class ClaimService(Service):
         if idempotency_key is not None:
             if not 1 <= len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
                 raise invalid("Idempotency-Key", f"must be 1–{MAX_IDEMPOTENCY_KEY} characters")
-            first = await self._replay(shop_id, idempotency_key, voucher_id, buyer_id)
+            first = await self._replay(
+                shop_id, idempotency_key, voucher_id, buyer_id, session_id=session_id
+            )
             if first is not None:
                 return first
         target = await self._target(shop_id, voucher_id)
@@ -175,9 +177,16 @@ class ClaimService(Service):
     # --- R-c2 ------------------------------------------------------------------------------
 
     async def _replay(
-        self, shop_id: int, key: str, voucher_id: int, buyer_id: str
+        self,
+        shop_id: int,
+        key: str,
+        voucher_id: int,
+        buyer_id: str,
+        *,
+        session_id: int | None = None,
     ) -> ClaimView | None:
-        """The first result of a key, or None when the key is new."""
+        """The first result of a key, or None when the key is new. A repeat naming another
+        voucher, buyer or live session is another request (R-c2: 409)."""
         first = self.cache.replay(shop_id, key)
         if not isinstance(first, ClaimView):
             async with self.db.read() as session:
@@ -185,7 +194,8 @@ class ClaimService(Service):
             if row is None:
                 return None
             first = ClaimView.of(row, self.clock.now())
-        if first.voucher_id != voucher_id or first.buyer_id != buyer_id:
+        other_session = session_id is not None and first.session_id != session_id
+        if first.voucher_id != voucher_id or first.buyer_id != buyer_id or other_session:
             raise Conflict(
                 "This Idempotency-Key was used for another claim.", code="idempotency_key_reused"
             )

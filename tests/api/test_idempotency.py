@@ -91,6 +91,9 @@ async def test_r_api1_claim_replay_is_marked(api: Api) -> None:
     assert status == 201 and "Idempotent-Replayed" not in headers
     status, again, headers = await _post(api, path, {"buyer_id": "b1"}, "c-1")
     assert (status, again, headers["Idempotent-Replayed"]) == (201, first, "true")
+    # Another body (here another live session named) with the same key: 409.
+    status, problem, _ = await _post(api, path, {"buyer_id": "b1", "session_id": 9}, "c-1")
+    assert (status, problem["code"]) == (409, "idempotency_key_reused")
 
 
 async def test_r_api1_order_replay_is_marked(api: Api) -> None:
