@@ -17,6 +17,8 @@ class Settings(BaseSettings):
 
     telegram_bot_token: str | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
+    # The bot's @username without "@", for invite links the API hands out (R-api3).
+    telegram_bot_username: str | None = None
     database_url: str = Field(default_factory=default_database_url)
     http_host: str = "127.0.0.1"
     http_port: int = 8080
@@ -32,9 +34,19 @@ class Settings(BaseSettings):
     # Where people and platforms reach this service: the Mini App (/app/), /verify links in the
     # draw notices, the overlay. Unset: no menu button and no links.
     public_base_url: str | None = None
+    # R-api6: requests per API key per minute, by route class (docs/api.md "Rate limits").
+    rate_limits_enabled: bool = True
+    rate_limit_viewers_per_minute: int = Field(default=300_000, ge=1)
+    rate_limit_writes_per_minute: int = Field(default=1_200, ge=1)
+    rate_limit_reads_per_minute: int = Field(default=6_000, ge=1)
 
     @field_validator(
-        "telegram_bot_token", "webhook_url", "webhook_secret", "public_base_url", mode="before"
+        "telegram_bot_token",
+        "telegram_bot_username",
+        "webhook_url",
+        "webhook_secret",
+        "public_base_url",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:

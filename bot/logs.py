@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# `request_id` is the HTTP request being answered (`-` outside one; bot/http/request_ids.py).
+FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
 # Per-request and per-tick INFO lines: the access log, PTB's HTTP client, APScheduler's job
 # runs (the resync job fires every second).
 CHATTY = ("aiohttp.access", "httpx", "httpcore", "apscheduler.executors", "apscheduler.scheduler")
@@ -19,6 +20,9 @@ CHATTY = ("aiohttp.access", "httpx", "httpcore", "apscheduler.executors", "apsch
 def configure_logging(
     level_name: str, *, chat_in_terminal: bool = False, log_file: Path = Path("data/voucherbot.log")
 ) -> None:
+    from bot.http.request_ids import install_log_field
+
+    install_log_field()
     level = getattr(logging, level_name.upper(), logging.INFO)
     root = logging.getLogger()
     root.handlers.clear()

@@ -17,3 +17,11 @@ def check_platform_id(value: object, field_name: str) -> str:
     if not is_platform_id(value):
         raise invalid(field_name, "must be 1–64 characters of A-Z a-z 0-9 _ . : -", "id_format")
     return value  # type: ignore[return-value]
+
+
+def normalize_handle(value: object, field_name: str) -> str:
+    """R-api2: a platform handle in its one stored form — without a leading `@`, lowercase —
+    so `@Lily.Live`, `lily.live` and `LILY.LIVE` name the same host everywhere (the bot's
+    /handle, the API's accounts and follows)."""
+    raw = value.lstrip("@") if isinstance(value, str) else value
+    return check_platform_id(raw, field_name).lower()

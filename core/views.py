@@ -277,6 +277,8 @@ class ClaimView:
     claimed_at: datetime
     redeem_until: datetime
     status: str
+    # R-c2: this is the first answer of an Idempotency-Key, told again (not a new claim)
+    replayed: bool = field(default=False, compare=False)
 
     @classmethod
     def of(cls, c: Claim, now: datetime) -> ClaimView:

@@ -61,7 +61,11 @@ def _sqlite_engine(url: URL, *, begin: str, pool_size: int) -> AsyncEngine:
 class Database:
     """Owns the engines; hands out read and write sessions."""
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 10, lock_timeout_ms: int | None = None
+    ) -> None:
+        """`lock_timeout_ms` (PostgreSQL): how long a statement waits for a row lock before
+        failing with `lock_not_available` (answered 503 by the API, R-api1); None: forever."""
         self.url = make_url(url)
         self.dialect = self.url.get_backend_name()
         if self.dialect == "sqlite":
@@ -72,8 +76,15 @@ class Database:
             self.read_engine = _sqlite_engine(self.url, begin="BEGIN", pool_size=pool_size)
             self._write_lock: asyncio.Lock | None = asyncio.Lock()
         elif self.dialect == "postgresql":
+            connect_args: dict[str, Any] = {}
+            if lock_timeout_ms is not None:
+                connect_args["server_settings"] = {"lock_timeout": str(lock_timeout_ms)}
             self.write_engine = create_async_engine(
-                self.url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True
+                self.url,
+                pool_size=pool_size,
+                max_overflow=pool_size * 2,
+                pool_pre_ping=True,
+                connect_args=connect_args,
             )
             self.read_engine = self.write_engine
             self._write_lock = None

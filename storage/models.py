@@ -15,6 +15,7 @@ from sqlmodel import Field, SQLModel
 
 # Imported for its tables: every table is registered on SQLModel.metadata with these.
 from storage.analytics_models import ClaimBucket, OrderFact  # noqa: F401
+from storage.api_models import IdempotencyRecord, RateWindow  # noqa: F401
 from storage.types import UTCDateTime
 
 
@@ -96,6 +97,8 @@ class Invite(SQLModel, table=True):
     expires_at: datetime = _instant()
     used_at: datetime | None = _instant(nullable=True)
     used_by_account_id: int | None = Field(default=None, foreign_key="account.id")
+    # R-api3: an invite to an account the platform provisioned (None: a new account on accept)
+    account_id: int | None = None
 
 
 class ApiKey(SQLModel, table=True):

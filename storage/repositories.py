@@ -100,6 +100,21 @@ async def active_accounts(session: AsyncSession, shop_id: int) -> list[Account]:
     )
 
 
+async def account_by_handle(session: AsyncSession, shop_id: int, handle: str) -> Account | None:
+    """The active account with this (normalised, R-api2) platform handle."""
+    return await _first(
+        session,
+        select(Account)
+        .where(
+            Account.shop_id == shop_id,
+            Account.platform_handle == handle,
+            col(Account.unlinked_at).is_(None),
+        )
+        .order_by(col(Account.id))
+        .limit(1),
+    )
+
+
 async def count_active_role(session: AsyncSession, shop_id: int, role: str) -> int:
     stmt = select(func.count()).where(
         Account.shop_id == shop_id, Account.role == role, col(Account.unlinked_at).is_(None)

@@ -3,7 +3,6 @@ problem documents for every error, and request metrics."""
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -14,6 +13,7 @@ from aiohttp.web_urldispatcher import AbstractResource
 from bot import webapp
 from bot.config import Settings
 from bot.http import (
+    request_ids,
     routes_accounts,
     routes_analytics,
     routes_checkout,
@@ -26,12 +26,17 @@ from bot.http import (
     routes_vouchers,
 )
 from bot.http.auth import ApiKeyCache
-from bot.http.openapi import build_openapi
+from bot.http.contention import busy_problem, contention_of
+from bot.http.openapi import ServedDocument
 from bot.http.problems import HttpProblem, from_core
+from bot.http.rate_limits import RateClass, RateLimiter
 from bot.http.routing import (
     API_KEYS,
+    EXTRA_HEADERS,
+    IDEMPOTENCY,
     MAX_BODY_BYTES,
     OPENAPI_DOCUMENT,
+    RATE_LIMITER,
     SERVICES,
     SETTINGS,
     TELEGRAM_WEBHOOK,
@@ -41,10 +46,12 @@ from bot.http.routing import (
 from bot.metrics import RouteMetrics
 from core.errors import VoucherbotError
 from core.services import Services
+from core.services.idempotency import IdempotencyService
+from core.services.rate_windows import RateWindowService
 
 log = logging.getLogger(__name__)
 API_TITLE = "Voucherbot API"
-API_VERSION = "1.0.0"
+API_VERSION = "1.1.0"
 
 WebhookHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _Next = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -89,6 +96,11 @@ def _problem_of(request: web.Request, exc: Exception) -> web.Response:
         code = _HTTP_CODES.get(exc.status, "http_error")
         headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
         return HttpProblem(exc.status, code, exc.reason, headers=headers).response()
+    contention = contention_of(exc)
+    if contention is not None:
+        # R-api1: busy, not broken: the transaction rolled back; the client retries.
+        log.warning("%s %s answered 503 (%s): %s", request.method, request.path, contention, exc)
+        return busy_problem(contention).response()
     log.exception("unexpected error answering %s %s", request.method, request.path, exc_info=exc)
     return HttpProblem(500, "internal_error", "Something went wrong on our side.").response()
 
@@ -105,6 +117,9 @@ def answering() -> Middleware:
     async def observe(request: web.Request, handler: _Next) -> web.StreamResponse:
         started = time.perf_counter()
         status = 500
+        request_id = request_ids.request_id_of(request.headers.get(request_ids.HEADER))
+        request[REQUEST_ID] = request_id
+        request_ids.current.set(request_id)
         try:
             try:
                 response = await handler(request)
@@ -129,20 +144,50 @@ def answering() -> Middleware:
     return observe
 
 
+REQUEST_ID = web.RequestKey("request_id", str)
+
+
+async def _stamp_request_id(request: web.Request, response: web.StreamResponse) -> None:
+    """R-api1: `X-Request-Id` on every answer, streams and problems included; and the
+    request's RateLimit headers (R-api6)."""
+    request_id = request.get(REQUEST_ID)
+    if request_id is not None:
+        response.headers[request_ids.HEADER] = request_id
+    extra = request.get(EXTRA_HEADERS)
+    if extra:
+        for name, value in extra.items():
+            response.headers.setdefault(name, value)
+
+
+def rate_limiter(services: Services, settings: Settings) -> RateLimiter | None:
+    if not settings.rate_limits_enabled:
+        return None
+    quotas = {
+        RateClass.VIEWERS: settings.rate_limit_viewers_per_minute,
+        RateClass.WRITES: settings.rate_limit_writes_per_minute,
+        RateClass.READS: settings.rate_limit_reads_per_minute,
+    }
+    return RateLimiter(RateWindowService(services.db, services.clock), quotas)
+
+
 def create_app(
     services: Services,
     settings: Settings,
     *,
     telegram_webhook: WebhookHandler | None = None,
 ) -> web.Application:
+    request_ids.install_log_field()
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[answering()])
+    app.on_response_prepare.append(_stamp_request_id)
     routes = [r for r in all_routes() if r.enabled(settings)]
     app[SERVICES] = services
     app[SETTINGS] = settings
     app[API_KEYS] = ApiKeyCache(services.api_keys, changes=services.changes)
+    app[IDEMPOTENCY] = IdempotencyService(services.db, services.clock)
+    app[RATE_LIMITER] = rate_limiter(services, settings)
     app[TELEGRAM_WEBHOOK] = telegram_webhook
-    document = build_openapi(routes, title=API_TITLE, version=API_VERSION)
-    app[OPENAPI_DOCUMENT] = json.dumps(document).encode()
+    document = ServedDocument(routes, services.clock.now, title=API_TITLE, version=API_VERSION)
+    app[OPENAPI_DOCUMENT] = document.body
     for route in routes:
         app.router.add_route(route.method, route.path, aiohttp_handler(route))
     webapp.register(app)  # the Mini App under /app/ (R-app1, bot/webapp/)

@@ -16,6 +16,16 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from core.rules.checkout import Line
+from core.rules.draws import MAX_ENTRY_MINUTES, MAX_WINNERS, MIN_ENTRY_MINUTES, MIN_WINNERS
+from core.rules.live import MAX_WATCH_MINUTES
+from core.rules.vouchers import MAX_PER_CUSTOMER, MAX_QUANTITY, MAX_VALID_DAYS
+from core.services.checkout import MAX_LINE_QUANTITY, MAX_LINES, MAX_UNIT_PRICE
+from core.services.live import MAX_WATCH_SECONDS
+from core.services.products import MAX_BATCH, MAX_PRICE
+
+# R-api7: the bounds below are core's own (the same constants its validators use), so the
+# OpenAPI document states exactly what the server enforces.
+MAX_MONEY = 10**12
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
 PLATFORM_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
@@ -65,7 +75,9 @@ Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text), AfterValidato
 
 Name = Annotated[str, Field(max_length=200), AfterValidator(_plain_text)]
 ShortText = Annotated[str, Field(max_length=100), AfterValidator(_plain_text)]
-Handle = Annotated[str, Field(max_length=65), AfterValidator(_plain_text)]
+# R-api2: a platform handle, with or without one leading `@` (stored without it, lowercase).
+HANDLE_PATTERN = r"^@?[A-Za-z0-9_.:-]{1,64}$"
+Handle = Annotated[str, Field(pattern=HANDLE_PATTERN, min_length=1, max_length=65)]
 
 
 Segment = Literal["all", "new_customers", "repeat_customers", "lapsed_customers", "new_followers"]
@@ -76,9 +88,10 @@ class Body(BaseModel):
 
 
 class Params(BaseModel):
-    """Path parameters and query strings: text converted to the declared types."""
+    """Path parameters and query strings: text converted to the declared types; an unknown
+    query parameter is refused like an unknown body field (R-api5)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
 
 # --- path parameters -----------------------------------------------------------------------
@@ -106,6 +119,14 @@ class BuyerPath(Params):
 
 class OrderPath(Params):
     order_id: PlatformId
+
+
+class AccountPath(Params):
+    account_id: Id
+
+
+class ClaimPath(Params):
+    claim_id: Id
 
 
 # --- query strings -------------------------------------------------------------------------
@@ -148,16 +169,30 @@ class CreateVoucherQuery(Params):
 class ProductIn(Body):
     name: Name
     category: ShortText = ""
-    price: int = Field(description="Minor units (cents).")
+    price: int = Field(ge=0, le=MAX_PRICE, description="Minor units (cents), ≥ 0.")
+
+
+class ProductItemIn(ProductIn):
+    product_id: PlatformId
+
+
+class ProductBatchIn(Body):
+    items: list[ProductItemIn] = Field(
+        min_length=1, max_length=MAX_BATCH, description="1–500 products, upserted together."
+    )
 
 
 class DiscountIn(Body):
     """`{type: amount, amount}` or `{type: percent, percent, max_discount}` (R-v2)."""
 
     type: Literal["amount", "percent"]
-    amount: int | None = Field(default=None, description="Amount off, minor units.")
-    percent: int | None = Field(default=None, description="Whole percent 1–99.")
-    max_discount: int | None = Field(default=None, description="Cap per order, minor units.")
+    amount: int | None = Field(
+        default=None, ge=1, le=MAX_MONEY, description="Amount off, minor units."
+    )
+    percent: int | None = Field(default=None, ge=1, le=99, description="Whole percent 1–99.")
+    max_discount: int | None = Field(
+        default=None, ge=1, le=MAX_MONEY, description="Cap per order, minor units."
+    )
 
 
 class ScopeIn(Body):
@@ -171,14 +206,14 @@ class VoucherIn(Body):
     name: ShortText
     kind: Literal["regular", "live"]
     discount: DiscountIn
-    min_spend: int = 0
+    min_spend: int = Field(default=0, ge=0, le=MAX_MONEY)
     scope: ScopeIn = Field(default_factory=lambda: ScopeIn(type="shop"))
-    total_quantity: int
-    per_customer_limit: int = 1
+    total_quantity: int = Field(ge=1, le=MAX_QUANTITY)
+    per_customer_limit: int = Field(default=1, ge=1, le=MAX_PER_CUSTOMER)
     starts_at: Instant
     ends_at: Instant
     redeem_until: Instant | None = None
-    valid_days: int | None = None
+    valid_days: int | None = Field(default=None, ge=1, le=MAX_VALID_DAYS)
     segment: Segment = Field(default="all", description="Who may claim it (R-seg).")
     budget: int | None = Field(
         default=None,
@@ -200,14 +235,14 @@ class VoucherPatch(Body):
     name: ShortText | None = None
     kind: Literal["regular", "live"] | None = None
     discount: DiscountIn | None = None
-    min_spend: int | None = None
+    min_spend: int | None = Field(default=None, ge=0, le=MAX_MONEY)
     scope: ScopeIn | None = None
-    total_quantity: int | None = None
-    per_customer_limit: int | None = None
+    total_quantity: int | None = Field(default=None, ge=1, le=MAX_QUANTITY)
+    per_customer_limit: int | None = Field(default=None, ge=1, le=MAX_PER_CUSTOMER)
     starts_at: Instant | None = None
     ends_at: Instant | None = None
     redeem_until: Instant | None = None
-    valid_days: int | None = None
+    valid_days: int | None = Field(default=None, ge=1, le=MAX_VALID_DAYS)
     segment: Segment | None = None
     budget: int | None = Field(
         default=None, description="Upcoming: any; ongoing: only a larger budget (R-v10)."
@@ -222,7 +257,9 @@ class StartSessionIn(Body):
 
 class WatchIn(Body):
     buyer_id: PlatformId
-    watched_seconds: int = Field(description="Cumulative watch time in this session.")
+    watched_seconds: int = Field(
+        ge=0, le=MAX_WATCH_SECONDS, description="Cumulative watch time in this session."
+    )
 
 
 class FollowIn(Body):
@@ -234,7 +271,9 @@ class FollowIn(Body):
 
 class TaskIn(Body):
     type: Literal["watch", "follow", "none"]
-    minutes: int | None = Field(default=None, description="For `watch`: 1–60.")
+    minutes: int | None = Field(
+        default=None, ge=1, le=MAX_WATCH_MINUTES, description="For `watch`: 1–60."
+    )
 
 
 class DistributionIn(Body):
@@ -244,9 +283,14 @@ class DistributionIn(Body):
         default=None, description="`draw` makes it a lucky draw (R-draw1); default first come."
     )
     winners: int | None = Field(
-        default=None, description="For a draw: 1–1,000, at most the remaining quota."
+        default=None,
+        ge=MIN_WINNERS,
+        le=MAX_WINNERS,
+        description="For a draw: 1–1,000, at most the remaining quota.",
     )
-    entry_minutes: int | None = Field(default=None, description="For a draw: 1–30.")
+    entry_minutes: int | None = Field(
+        default=None, ge=MIN_ENTRY_MINUTES, le=MAX_ENTRY_MINUTES, description="For a draw: 1–30."
+    )
 
 
 class EntryIn(Body):
@@ -275,8 +319,10 @@ class ClaimIn(Body):
 
 class LineIn(Body):
     product_id: PlatformId
-    unit_price: int = Field(description="After product discounts, minor units.")
-    quantity: int
+    unit_price: int = Field(
+        ge=0, le=MAX_UNIT_PRICE, description="After product discounts, minor units."
+    )
+    quantity: int = Field(ge=1, le=MAX_LINE_QUANTITY)
 
     def line(self) -> Line:
         return Line(self.product_id, self.unit_price, self.quantity)
@@ -284,7 +330,7 @@ class LineIn(Body):
 
 class QuoteIn(Body):
     buyer_id: PlatformId
-    lines: list[LineIn]
+    lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
     code: str | None = Field(
         default=None,
         description="A promo code: its voucher is priced as if claimed, nothing is claimed "
@@ -295,7 +341,7 @@ class QuoteIn(Body):
 class OrderIn(Body):
     order_id: PlatformId
     buyer_id: PlatformId
-    lines: list[LineIn]
+    lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
     claim_id: Id | None = Field(default=None, description="Use this claim instead of the best.")
     code: str | None = Field(
         default=None, description="A promo code: claimed and applied in one step (R-code)."
@@ -313,3 +359,17 @@ class OrderIn(Body):
 class CodeClaimIn(Body):
     code: str = Field(description="The promo code, case-insensitive (R-code).")
     buyer_id: PlatformId
+
+
+# --- provisioning (R-api3) -----------------------------------------------------------------
+
+
+class AccountIn(Body):
+    role: Literal["official", "marketing"] = Field(
+        description="R-acc2: one official account, up to four marketing accounts."
+    )
+    platform_handle: Handle
+
+
+class AccountPatch(Body):
+    platform_handle: Handle

@@ -155,7 +155,9 @@ class SessionOut(Out):
     drops: list[SessionDropOut] = Field(
         default_factory=list, description="the pending timed drops, soonest first (R-drop1)"
     )
-    claims: int | None = Field(default=None, description="claims made, when the session ended")
+    claims: int | None = Field(
+        default=None, description="claims made in the session; kept once it ends (R-api4)"
+    )
 
 
 class WatchOut(Out):
@@ -194,7 +196,13 @@ class ConsideredOut(Out):
     voucher_id: int
     discount: int
     usable: bool
-    reason: str | None
+    reason: (
+        Literal["redeemed", "expired", "void", "no_eligible_items", "below_min_spend"] | None
+    ) = Field(
+        description="null when usable; else why not: `redeemed` (used by another order), "
+        "`expired` (past redeem_until), `void` (voucher deactivated), `no_eligible_items` "
+        "(nothing in scope), `below_min_spend` (eligible subtotal under min_spend)"
+    )
 
 
 class QuoteOut(Out):
@@ -236,6 +244,41 @@ class Problem(BaseModel):
     detail: str
     code: str = Field(description="stable machine-readable code")
     errors: list[FieldErrorOut] | None = None
+    # The facts some refusals add (docs/api.md lists which code adds which).
+    missing_seconds: int | None = Field(
+        default=None, description="`task_not_met` (watch): watch time still missing"
+    )
+    watched_seconds: int | None = Field(
+        default=None, description="`task_not_met` (watch): on record"
+    )
+    task: str | None = Field(default=None, description="`task_not_met`: `watch` or `follow`")
+    needs_new_follow: bool | None = Field(
+        default=None, description="`task_not_met` (follow): a new follow is needed"
+    )
+    distribution_id: int | None = Field(
+        default=None, description="`no_active_distribution`: the voucher's distribution elsewhere"
+    )
+    limit: int | None = Field(
+        default=None, description="`limit_reached`, `role_full`, `rate_limited`: the limit"
+    )
+    voucher_status: str | None = Field(
+        default=None, description="`not_claimable`, `edit_not_allowed`: the voucher's status"
+    )
+    session_id: int | None = Field(
+        default=None, description="`session_active`: the account's live session"
+    )
+    reason: str | None = Field(
+        default=None,
+        description="`claim_not_usable`: why (as `considered[].reason`); `busy`: "
+        "`lock_timeout`, `serialization_failure`, `deadlock`, `pool_exhausted`",
+    )
+    account_id: int | None = Field(default=None, description="`handle_taken`: its holder")
+    voucher_id: int | None = Field(
+        default=None, description="`product_in_use`: a voucher that applies to the product"
+    )
+    route_class: str | None = Field(
+        default=None, description="`rate_limited`: `viewers`, `writes` or `reads`"
+    )
 
 
 def _page(item: type[Out], name: str) -> type[Out]:
@@ -340,7 +383,7 @@ def session_out(s: SessionView) -> SessionOut:
         started_at=s.started_at,
         ended_at=s.ended_at,
         distributions=[distribution_out(d) for d in s.distributions],
-        claims=s.claims,
+        claims=s.claims or 0,
         drops=[
             SessionDropOut(
                 id=d.id,
@@ -380,7 +423,7 @@ def _considered(p: PricedClaim) -> ConsideredOut:
         voucher_id=p.voucher_id,
         discount=p.discount,
         usable=p.usable,
-        reason=p.reason,
+        reason=p.reason,  # type: ignore[arg-type]  # validated against the Literal
     )
 
 

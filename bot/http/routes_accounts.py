@@ -1,23 +1,119 @@
-"""The shop's accounts: the seller and the linked official and marketing accounts."""
+"""The shop and its accounts: the seller and the official and marketing hosts, provisioned
+by the platform (R-api3) or linked in Telegram."""
 
 from __future__ import annotations
 
-from bot.http.outputs import AccountPage, account_out
-from bot.http.routing import Call, Route
+from bot.http.inputs import AccountIn, AccountPatch, AccountPath, PageQuery
+from bot.http.outputs import AccountOut, AccountPage, account_out
+from bot.http.outputs_accounts import InviteOut, ProvisionedOut, ShopOut
+from bot.http.paging import page_of
+from bot.http.routing import SETTINGS, Call, Reply, Route
+from core.money import minor_digits
 
 
-async def list_accounts(call: Call[None, None, None]) -> AccountPage:
+async def get_shop(call: Call[None, None, None]) -> ShopOut:
+    shop = await call.services.shops.get(call.actor.shop_id)
+    return ShopOut(
+        id=shop.id,
+        name=shop.name,
+        currency=shop.currency,
+        exponent=minor_digits(shop.currency),
+        timezone=shop.timezone,
+        language=shop.language,
+        team_chat_set=shop.team_chat_id is not None,
+    )
+
+
+async def list_accounts(call: Call[None, PageQuery, None]) -> AccountPage:
     accounts = await call.services.accounts.list(call.actor)
-    return AccountPage(items=[account_out(a) for a in accounts], next_cursor=None)
+    items, cursor = page_of(call, [a for a in accounts], lambda a: a.id)
+    return AccountPage(items=[account_out(a) for a in items], next_cursor=cursor)
+
+
+async def create_account(call: Call[AccountIn, None, None]) -> Reply:
+    account, invite = await call.services.accounts.provision(
+        call.actor, call.body.role, call.body.platform_handle
+    )
+    username = call.request.app[SETTINGS].telegram_bot_username
+    out = ProvisionedOut(
+        account=account_out(account),
+        invite=InviteOut(
+            token=invite.token,
+            expires_at=invite.expires_at,
+            link=invite.deep_link(username) if username else None,
+        ),
+    )
+    return Reply(out, 201)
+
+
+async def update_account(call: Call[AccountPatch, None, AccountPath]) -> AccountOut:
+    view = await call.services.accounts.set_handle(
+        call.actor, call.body.platform_handle, call.path.account_id
+    )
+    return account_out(view)
+
+
+async def unlink_account(call: Call[None, None, AccountPath]) -> AccountOut:
+    return account_out(await call.services.accounts.unlink(call.actor, call.path.account_id))
 
 
 ROUTES = [
+    Route(
+        "GET",
+        "/v1/shop",
+        "The shop: currency and its exponent, time zone, language, team chat",
+        "accounts",
+        get_shop,
+        response=ShopOut,
+    ),
     Route(
         "GET",
         "/v1/accounts",
         "List the shop's accounts (seller and linked ones)",
         "accounts",
         list_accounts,
+        query=PageQuery,
         response=AccountPage,
+    ),
+    Route(
+        "POST",
+        "/v1/accounts",
+        "Add an official or marketing account with its handle, and its Telegram invite",
+        "accounts",
+        create_account,
+        body=AccountIn,
+        response=ProvisionedOut,
+        status=201,
+        problems=(409,),
+        idempotent=True,
+        description="R-api3: the account is usable at once (its id starts live sessions); the "
+        "person opens `invite.link` (or sends `/start <token>` to the bot) within 24 hours "
+        "to take it in Telegram. R-acc2's limits: a 409 `role_full` (with `limit`); a handle "
+        "another account has is a 409 `handle_taken` (with `account_id`).",
+    ),
+    Route(
+        "PATCH",
+        "/v1/accounts/{account_id}",
+        "Set an account's platform handle",
+        "accounts",
+        update_account,
+        params=AccountPath,
+        body=AccountPatch,
+        response=AccountOut,
+        problems=(409,),
+        description="R-api2: stored lowercase without a leading `@`; a handle another account "
+        "has is a 409 `handle_taken`.",
+    ),
+    Route(
+        "DELETE",
+        "/v1/accounts/{account_id}",
+        "Unlink an account (ends its live session, stops its distributions)",
+        "accounts",
+        unlink_account,
+        params=AccountPath,
+        response=AccountOut,
+        problems=(403,),
+        description="R-acc3: immediate. The seller's own account cannot be unlinked (403 "
+        "`cannot_unlink_seller`).",
     ),
 ]

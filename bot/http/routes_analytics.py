@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import Field
@@ -77,7 +77,9 @@ class PromotionPage(Out):
 
 
 class TrendPointOut(Out):
-    start: datetime = Field(description="start of the local day or hour")
+    start: datetime = Field(
+        description="start of the shop's local day or hour (`timezone`), as a UTC instant"
+    )
     claims: int
     usage: int
     revenue: int
@@ -109,18 +111,24 @@ def row_out(r: PromotionRow) -> PromotionRowOut:
     return PromotionRowOut(**r.as_dict())
 
 
+def _utc(at: datetime) -> datetime:
+    """Answers are in UTC (docs/api.md): local buckets are told as the UTC instant they
+    start at, the zone beside them."""
+    return at.astimezone(UTC)
+
+
 def trend_out(t: Trend) -> TrendOut:
     claims, usage, revenue = t.totals
     return TrendOut(
         bucket=t.bucket,  # type: ignore[arg-type]
         timezone=t.timezone,
         currency=t.currency,
-        start=t.start,
-        end=t.end,
+        start=_utc(t.start),
+        end=_utc(t.end),
         voucher_id=t.voucher_id,
         session_id=t.session_id,
         points=[
-            TrendPointOut(start=p.start, claims=p.claims, usage=p.usage, revenue=p.revenue)
+            TrendPointOut(start=_utc(p.start), claims=p.claims, usage=p.usage, revenue=p.revenue)
             for p in t.points
         ],
         totals=TrendTotalsOut(claims=claims, usage=usage, revenue=revenue),

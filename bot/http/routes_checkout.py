@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.http.idempotency import REPLAYED
 from bot.http.inputs import OrderIn, OrderPath, QuoteIn
 from bot.http.outputs import OrderOut, QuoteOut, order_out, quote_out
 from bot.http.routes_claims import api_key_id, too_many_guesses
@@ -40,11 +41,15 @@ async def place_order(call: Call[OrderIn, None, None]) -> Reply:
         )
     except TooManyGuesses as exc:
         raise too_many_guesses(exc) from None
-    return Reply(order_out(order), 201 if created else 200)
+    return Reply(order_out(order), 201) if created else Reply(order_out(order), 200, REPLAYED)
 
 
 async def cancel_order(call: Call[None, None, OrderPath]) -> OrderOut:
     return order_out(await call.services.checkout.cancel_order(call.actor, call.path.order_id))
+
+
+async def get_order(call: Call[None, None, OrderPath]) -> OrderOut:
+    return order_out(await call.services.checkout.get_order(call.actor, call.path.order_id))
 
 
 ROUTES = [
@@ -79,6 +84,15 @@ ROUTES = [
         "Cancel an order (releases its claim)",
         "checkout",
         cancel_order,
+        params=OrderPath,
+        response=OrderOut,
+    ),
+    Route(
+        "GET",
+        "/v1/orders/{order_id}",
+        "Read an order",
+        "checkout",
+        get_order,
         params=OrderPath,
         response=OrderOut,
     ),

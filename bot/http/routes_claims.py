@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.http.inputs import BuyerPath, ClaimIn, CodeClaimIn, VoucherPath, WalletQuery
+from bot.http.idempotency import REPLAYED
+from bot.http.inputs import BuyerPath, ClaimIn, ClaimPath, CodeClaimIn, VoucherPath, WalletQuery
 from bot.http.outputs import ClaimOut, ClaimPage, claim_out
 from bot.http.problems import HttpProblem
-from bot.http.routing import Call, Header, Route, decode_cursor, header_value, page
+from bot.http.rate_limits import RateClass
+from bot.http.routing import Call, Header, Reply, Route, decode_cursor, header_value, page
 from bot.metrics import record_claim
 from core.errors import ClaimRefused
 from core.services.api_keys import split_key
@@ -19,7 +21,7 @@ IDEMPOTENCY_KEY = Header(
 )
 
 
-async def claim_voucher(call: Call[ClaimIn, None, VoucherPath]) -> ClaimOut:
+async def claim_voucher(call: Call[ClaimIn, None, VoucherPath]) -> Reply:
     key = header_value(call.request, IDEMPOTENCY_KEY)
     try:
         claim = await call.services.claims.claim(
@@ -32,8 +34,10 @@ async def claim_voucher(call: Call[ClaimIn, None, VoucherPath]) -> ClaimOut:
     except ClaimRefused as refusal:
         record_claim(refusal.code)
         raise
+    if claim.replayed:
+        return Reply(claim_out(claim), 201, REPLAYED)
     record_claim("claimed")
-    return claim_out(claim)  # answered with the route's status, 201
+    return Reply(claim_out(claim), 201)
 
 
 def api_key_id(request: web.Request) -> str | None:
@@ -53,7 +57,7 @@ def too_many_guesses(exc: TooManyGuesses) -> HttpProblem:
     )
 
 
-async def claim_by_code(call: Call[CodeClaimIn, None, None]) -> ClaimOut:
+async def claim_by_code(call: Call[CodeClaimIn, None, None]) -> Reply:
     key = header_value(call.request, IDEMPOTENCY_KEY)
     try:
         claim = await call.services.claims.claim_by_code(
@@ -68,8 +72,10 @@ async def claim_by_code(call: Call[CodeClaimIn, None, None]) -> ClaimOut:
     except ClaimRefused as refusal:
         record_claim(refusal.code)
         raise
+    if claim.replayed:
+        return Reply(claim_out(claim), 201, REPLAYED)
     record_claim("claimed")
-    return claim_out(claim)
+    return Reply(claim_out(claim), 201)
 
 
 async def buyer_wallet(call: Call[None, WalletQuery, BuyerPath]) -> ClaimPage:
@@ -83,6 +89,10 @@ async def buyer_wallet(call: Call[None, WalletQuery, BuyerPath]) -> ClaimPage:
     )
     items, cursor = page(rows, q.limit, lambda c: c.id)
     return ClaimPage(items=[claim_out(c) for c in items], next_cursor=cursor)
+
+
+async def get_claim(call: Call[None, None, ClaimPath]) -> ClaimOut:
+    return claim_out(await call.services.claims.get(call.actor, call.path.claim_id))
 
 
 ROUTES = [
@@ -103,7 +113,9 @@ ROUTES = [
         "(with `missing_seconds` or `needs_new_follow`), `segment_not_met` (with `segment`, "
         "R-seg), `limit_reached`, `sold_out`, `budget_spent` (R-budget); an "
         "unknown voucher is a 404 `voucher_not_found`. A reused Idempotency-Key with another "
-        "voucher or buyer is a 409 `idempotency_key_reused`.",
+        "voucher, buyer or session_id is a 409 `idempotency_key_reused`; a replay carries "
+        "`Idempotent-Replayed: true`.",
+        rate=RateClass.VIEWERS,
     ),
     Route(
         "POST",
@@ -120,6 +132,7 @@ ROUTES = [
         "(case-insensitive), then every R-c1 check as for a claim by id. A wrong code is a 404 "
         "`code_not_found`; more than 10 wrong codes a minute from one buyer, or 300 from one "
         "API key, answer 429 `too_many_wrong_codes` with `Retry-After` (seconds).",
+        rate=RateClass.VIEWERS,
     ),
     Route(
         "GET",
@@ -130,5 +143,14 @@ ROUTES = [
         params=BuyerPath,
         query=WalletQuery,
         response=ClaimPage,
+    ),
+    Route(
+        "GET",
+        "/v1/claims/{claim_id}",
+        "Read a claim",
+        "claims",
+        get_claim,
+        params=ClaimPath,
+        response=ClaimOut,
     ),
 ]

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from bot.http.inputs import DistributionPath, DrawFiguresQuery, DrawQuery, EntryIn
 from bot.http.outputs import ClaimOut, Out, TaskOut, _page, claim_out
+from bot.http.rate_limits import RateClass
 from bot.http.routing import Call, Reply, Route, decode_cursor, page
 from core.services.draws import DrawFigures, DrawView, EntryView
 
@@ -237,6 +238,8 @@ ROUTES = [
         "(with `voucher_status`), `draw_closed` (the window closed or the draw was cancelled, "
         "with `draw_status`), `task_not_met`, `limit_reached`; `not_a_draw` for a first-come "
         "distribution; an unknown distribution is a 404 `distribution_not_found`.",
+        idempotent=True,
+        rate=RateClass.VIEWERS,
     ),
     Route(
         "GET",

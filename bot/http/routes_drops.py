@@ -9,8 +9,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from bot.http.inputs import Body, Id, Instant, Params, SessionPath, TaskIn
+from bot.http.inputs import Body, Id, Instant, PageQuery, Params, SessionPath, TaskIn
 from bot.http.outputs import Out, TaskOut
+from bot.http.paging import page_of
 from bot.http.routing import Call, Reply, Route
 from core.views import DropView
 
@@ -53,7 +54,7 @@ class DropOut(Out):
 
 class DropPage(Out):
     items: list[DropOut]
-    next_cursor: str | None = Field(default=None, description="always null: one page")
+    next_cursor: str | None = Field(default=None, description="null on the last page")
 
 
 def drop_out(d: DropView) -> DropOut:
@@ -89,9 +90,10 @@ async def schedule_drop(call: Call[DropIn, None, SessionPath]) -> Reply:
     return Reply(drop_out(view), 201)
 
 
-async def list_drops(call: Call[None, None, SessionPath]) -> DropPage:
+async def list_drops(call: Call[None, PageQuery, SessionPath]) -> DropPage:
     views = await call.services.drops.list(call.actor, call.path.session_id)
-    return DropPage(items=[drop_out(v) for v in views], next_cursor=None)
+    items, cursor = page_of(call, views, lambda d: d.id)
+    return DropPage(items=[drop_out(v) for v in items], next_cursor=cursor)
 
 
 async def cancel_drop(call: Call[None, None, DropPath]) -> DropOut:
@@ -116,6 +118,7 @@ ROUTES = [
             "otherwise). At that second the scheduler makes every check of an immediate "
             "distribution; a drop that fails gets `status: failed` and a `reason`."
         ),
+        idempotent=True,
     ),
     Route(
         "GET",
@@ -123,6 +126,7 @@ ROUTES = [
         "A live session's drops, pending and past",
         "live",
         list_drops,
+        query=PageQuery,
         params=SessionPath,
         response=DropPage,
     ),

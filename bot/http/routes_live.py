@@ -21,6 +21,7 @@ from bot.http.outputs import (
     follow_out,
     session_out,
 )
+from bot.http.rate_limits import RateClass
 from bot.http.routing import Call, Reply, Route, decode_cursor, page
 
 
@@ -82,6 +83,11 @@ async def stop_distribution(call: Call[None, None, DistributionPath]) -> Distrib
     return distribution_out(view)
 
 
+async def get_distribution(call: Call[None, None, DistributionPath]) -> DistributionOut:
+    view = await call.services.live.get_distribution(call.actor, call.path.distribution_id)
+    return distribution_out(view)
+
+
 ROUTES = [
     Route(
         "POST",
@@ -94,6 +100,7 @@ ROUTES = [
         status=201,
         problems=(409,),
         description="R-live1: an account has at most one active session (409 `session_active`).",
+        idempotent=True,
     ),
     Route(
         "POST",
@@ -132,6 +139,7 @@ ROUTES = [
         body=WatchIn,
         response=WatchOut,
         description="Kept as the maximum reported; answers the watch time now on record.",
+        rate=RateClass.VIEWERS,
     ),
     Route(
         "POST",
@@ -142,6 +150,7 @@ ROUTES = [
         body=FollowIn,
         response=FollowOut,
         description="R-live2: `counted` tells whether this follow counts as a new follow.",
+        rate=RateClass.VIEWERS,
     ),
     Route(
         "POST",
@@ -157,6 +166,7 @@ ROUTES = [
         description="R-live2/R-live3: one ongoing LIVE voucher, one task at a time. With "
         "`mode: draw`, `winners` and `entry_minutes` it is a lucky draw (R-draw1): see "
         "`/v1/distributions/{distribution_id}/draw`.",
+        idempotent=True,
     ),
     Route(
         "POST",
@@ -164,6 +174,15 @@ ROUTES = [
         "Stop a distribution",
         "live",
         stop_distribution,
+        params=DistributionPath,
+        response=DistributionOut,
+    ),
+    Route(
+        "GET",
+        "/v1/distributions/{distribution_id}",
+        "Read a distribution (stopped ones too)",
+        "live",
+        get_distribution,
         params=DistributionPath,
         response=DistributionOut,
     ),

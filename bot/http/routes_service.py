@@ -36,7 +36,7 @@ async def metrics(request: web.Request) -> web.StreamResponse:
 
 
 async def openapi_document(request: web.Request) -> web.StreamResponse:
-    return web.Response(body=request.app[OPENAPI_DOCUMENT], content_type="application/json")
+    return web.Response(body=request.app[OPENAPI_DOCUMENT](), content_type="application/json")
 
 
 async def telegram_webhook(request: web.Request) -> web.StreamResponse:

@@ -117,6 +117,7 @@ ROUTES = [
         description="R-v1…R-v8. The answer includes `estimated_spend` (R-v7) and `warnings`, "
         "such as `low_max_discount` (Maximum Discount Per Order is Low, R-v8); a voucher with "
         "warnings is still created exactly as configured.",
+        idempotent=True,
     ),
     Route(
         "GET",

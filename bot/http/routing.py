@@ -6,8 +6,6 @@ A feature module (`routes_*.py`) exposes `ROUTES: list[Route]`; `app.py` collect
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -16,12 +14,15 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from bot.config import Settings
+from bot.http import idempotency, paging
 from bot.http.auth import ApiKeyCache, authenticate
-from bot.http.inputs import MAX_ID
 from bot.http.problems import HttpProblem, validation_problem
+from bot.http.rate_limits import RateClass, RateLimiter, too_many
 from core.errors import FieldError
 from core.rules.roles import Actor
 from core.services import Services
+from core.services.api_keys import split_key
+from core.services.idempotency import IdempotencyService
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_KNOWN_PATHS = 4096  # validated path parameters kept per route
@@ -32,7 +33,11 @@ SERVICES = web.AppKey("services", Services)
 SETTINGS = web.AppKey("settings", Settings)
 API_KEYS = web.AppKey("api_keys", ApiKeyCache)
 TELEGRAM_WEBHOOK: web.AppKey[RawHandler | None] = web.AppKey("telegram_webhook")
-OPENAPI_DOCUMENT = web.AppKey("openapi_document", bytes)
+OPENAPI_DOCUMENT: web.AppKey[Callable[[], bytes]] = web.AppKey("openapi_document")
+IDEMPOTENCY = web.AppKey("idempotency", IdempotencyService)
+RATE_LIMITER: web.AppKey[RateLimiter | None] = web.AppKey("rate_limiter")
+# Headers every answer to this request carries (RateLimit…), stamped by `app.py`.
+EXTRA_HEADERS = web.RequestKey("extra_headers", dict)
 
 B = TypeVar("B")
 Q = TypeVar("Q")
@@ -67,6 +72,12 @@ class Header:
 
 Handler = Callable[[Call[Any, Any, Any]], Awaitable[Reply | BaseModel]]
 
+IDEMPOTENCY_KEY = Header(
+    "Idempotency-Key",
+    "R-c2: a repeat with the same key and the same request answers the first answer (with "
+    "`Idempotent-Replayed: true`); with another request, a 409 `idempotency_key_reused`.",
+)
+
 
 @dataclass(frozen=True)
 class Route:
@@ -88,6 +99,20 @@ class Route:
     other_responses: Mapping[int, str] = field(default_factory=dict)  # same model, other status
     media_type: str = "application/json"
     enabled: Callable[[Settings], bool] = lambda _settings: True
+    # R-c2: a create that takes an Idempotency-Key (`bot/http/idempotency.py`)
+    idempotent: bool = False
+    # R-api6: its quota (`rate_limits.py`); None: reads for GET, writes otherwise
+    rate: RateClass | None = None
+
+    @property
+    def rate_class(self) -> RateClass:
+        if self.rate is not None:
+            return self.rate
+        return RateClass.READS if self.method == "GET" else RateClass.WRITES
+
+    @property
+    def all_headers(self) -> tuple[Header, ...]:
+        return (*self.headers, IDEMPOTENCY_KEY) if self.idempotent else self.headers
 
     @property
     def operation_id(self) -> str:
@@ -115,6 +140,14 @@ _MESSAGES = {
 }
 
 
+_BOUNDS = {
+    "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}",
+    "too_short": "must have at least {min_length} item(s)",
+    "too_long": "must have at most {max_length} items",
+}
+
+
 def _field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
     errors = []
     for e in exc.errors(include_url=False):
@@ -122,6 +155,9 @@ def _field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
         message = _MESSAGES.get(e["type"]) or _lower_first(e["msg"])
         if e["type"] == "value_error":
             message = str(e.get("ctx", {}).get("error", message))
+        ctx = e.get("ctx", {})
+        if e["type"] in _BOUNDS:
+            message = _BOUNDS[e["type"]].format(**ctx)
         errors.append(FieldError(path or prefix or "body", message))
     return errors
 
@@ -192,36 +228,11 @@ def header_value(request: web.Request, header: Header) -> str | None:
     return value
 
 
-# --- cursors -------------------------------------------------------------------------------
+# --- cursors (R-api5, `paging.py`) -------------------------------------------------------
 
-
-def encode_cursor(last_id: int | None) -> str | None:
-    if last_id is None:
-        return None
-    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> int | None:
-    """The id after which the next page starts; a cursor is opaque to clients."""
-    if cursor is None:
-        return None
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        kind, _, value = text.partition(":")
-        last_id = int(value)
-        if kind != "id" or not 0 <= last_id <= MAX_ID:
-            raise ValueError
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise validation_problem([FieldError("cursor", "is not a cursor from this API")]) from None
-    return last_id
-
-
-def page(items: list[Any], limit: int, id_of: Callable[[Any], int]) -> tuple[list[Any], str | None]:
-    """Trims a `limit + 1` fetch to one page and the cursor of the next (None at the end)."""
-    if len(items) <= limit:
-        return items, None
-    items = items[:limit]
-    return items, encode_cursor(id_of(items[-1]))
+decode_cursor = paging.decode_cursor
+encode_cursor = paging.encode_cursor
+page = paging.page
 
 
 # --- the aiohttp handler of a declared route -----------------------------------------------
@@ -240,6 +251,22 @@ def _render(reply: Reply | BaseModel, default_status: int) -> web.Response:
     return web.Response(status=status, body=model.model_dump_json().encode(), headers=headers)
 
 
+_KEY_IDS: dict[str, str] = {}
+
+
+def _key_id(request: web.Request, shop_id: int) -> str:
+    """The API key's public id (its bucket for R-api6), from the authenticated header."""
+    header = request.headers.get("Authorization", "")
+    key_id = _KEY_IDS.get(header)
+    if key_id is None:
+        parts = split_key(header.partition(" ")[2])
+        key_id = parts[0] if parts else f"shop-{shop_id}"
+        if len(_KEY_IDS) >= MAX_KNOWN_PATHS:
+            _KEY_IDS.clear()
+        _KEY_IDS[header] = key_id
+    return key_id
+
+
 def aiohttp_handler(route: Route) -> RawHandler:
     if route.raw is not None:
         return route.raw
@@ -247,15 +274,39 @@ def aiohttp_handler(route: Route) -> RawHandler:
     assert handler is not None, f"{route.method} {route.path} has no handler"
 
     paths: dict[tuple[Any, ...], BaseModel] = {}
+    route_key = f"{route.method} {route.path}"
+    rate_class = route.rate_class
 
     async def handle(request: web.Request) -> web.StreamResponse:
         services = request.app[SERVICES]
         actor = await authenticate(request, request.app[API_KEYS]) if route.auth else None
+        limiter = request.app[RATE_LIMITER]
+        if limiter is not None and actor is not None:
+            key_id = _key_id(request, actor.shop_id)
+            verdict = limiter.take_now(key_id, rate_class) or await limiter.take(key_id, rate_class)
+            if not verdict.allowed:
+                raise too_many(verdict)
+            if verdict.told:
+                request[EXTRA_HEADERS] = verdict.headers()
         path = parse_path(route.params, request.match_info, paths) if route.params else None
         query = parse_params(route.query, request.query) if route.query else None
+        if route.query is None and request.query:
+            raise validation_problem(
+                [FieldError(name, "is not a known query parameter") for name in request.query]
+            )
+        if route.query is not None:
+            paging.scoped(paging.scope_of(route_key, request.match_info, request.query))
         body = await parse_body(route.body, request) if route.body else None
         call = Call(request, services, actor, body, query, path)  # type: ignore[arg-type]
-        return _render(await handler(call), route.status)
+        key = header_value(request, IDEMPOTENCY_KEY) if route.idempotent else None
+        if key is None or actor is None:
+            return _render(await handler(call), route.status)
+
+        async def answer() -> web.Response:
+            return _render(await handler(call), route.status)
+
+        print_ = idempotency.fingerprint(request, body)
+        return await idempotency.once(request.app[IDEMPOTENCY], actor.shop_id, key, print_, answer)
 
     handle.__name__ = handler.__name__
     return handle

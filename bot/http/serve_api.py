@@ -18,6 +18,8 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.http.app import create_app
+from bot.http.request_ids import install_log_field
+from bot.logs import FORMAT as LOG_FORMAT
 from bot.startup import StartupFailure, listen_failure, open_database
 from core.clock import SystemClock
 from core.services import Services
@@ -90,7 +92,10 @@ def main(argv: list[str] | None = None) -> None:
         if v is not None
     }
     settings = Settings(**overrides)
-    logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO))
+    install_log_field()
+    logging.basicConfig(
+        level=getattr(logging, settings.log_level.upper(), logging.INFO), format=LOG_FORMAT
+    )
     try:
         asyncio.run(serve(settings, pool_size=args.pool_size))
     except StartupFailure as failure:

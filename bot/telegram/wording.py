@@ -246,6 +246,10 @@ REFUSALS: dict[str, Words] = {
     "already_in_shop": lambda p: _("You already belong to a shop."),
     "role_full": _role_full,
     "cannot_unlink_seller": lambda p: _("The seller's own account can't be unlinked."),
+    "handle_taken": lambda p: _(
+        "Another account in your shop already uses this handle. Check the spelling, or ask "
+        "your seller to change theirs first."
+    ),
     "edit_not_allowed": lambda p: _(
         "This voucher is {status}: it can't be changed any more."
     ).format(status=_status(p)),

@@ -22,11 +22,12 @@ class Action(StrEnum):
     MANAGE_SHOP = "manage_shop"  # accounts, invites, API keys, team chat, shop settings
     RUN_LIVE = "run_live"  # own sessions, issue and stop distributions
     READ = "read"  # vouchers, quota, analytics
+    PROVISION_HOSTS = "provision_hosts"  # R-api3: add official/marketing hosts, handles, unlink
 
 
 _ALLOWED = {
     Role.SELLER: set(Action),
-    Role.PLATFORM: {Action.MANAGE_VOUCHERS, Action.RUN_LIVE, Action.READ},
+    Role.PLATFORM: {Action.MANAGE_VOUCHERS, Action.RUN_LIVE, Action.READ, Action.PROVISION_HOSTS},
     Role.OFFICIAL: {Action.RUN_LIVE, Action.READ},
     Role.MARKETING: {Action.RUN_LIVE, Action.READ},
 }

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 
 from core.errors import Conflict, NotFound, PermissionDenied, invalid
-from core.ids import check_platform_id
+from core.ids import normalize_handle
 from core.notifications import linked_text, notify, unlinked_text
 from core.rules.roles import LINKABLE_ROLES, ROLE_LIMITS, Action, Actor, Role
 from core.services.base import Service, require
@@ -88,7 +88,8 @@ class AccountService(Service):
                 f"The shop already has {limit} {role.value} account{'s' if limit > 1 else ''}: "
                 "unlink one first.",
                 code="role_full",
-                params={"limit": limit, "role": role.value},
+                limit=limit,
+                role=role.value,
             )
 
     async def accept_invite(
@@ -108,15 +109,21 @@ class AccountService(Service):
                     raise Conflict("You already belong to a shop.", code="already_in_shop")
                 # Locking the shop row serialises concurrent acceptances for the same role.
                 shop = await self._shop(session, invite.shop_id, lock=True)
-                await self._check_room(session, shop.id, Role(invite.role))  # type: ignore[arg-type]
-                account = Account(
-                    shop_id=shop.id,  # type: ignore[arg-type]
-                    role=invite.role,
-                    telegram_user_id=telegram_user_id,
-                    display_name=display_name,
-                    linked_at=now,
-                )
-                session.add(account)
+                if invite.account_id is not None:
+                    # R-api3: the person takes the account the platform provisioned.
+                    account = await self._provisioned(session, invite.shop_id, invite.account_id)
+                    account.telegram_user_id = telegram_user_id
+                    account.display_name = display_name
+                else:
+                    await self._check_room(session, shop.id, Role(invite.role))  # type: ignore[arg-type]
+                    account = Account(
+                        shop_id=shop.id,  # type: ignore[arg-type]
+                        role=invite.role,
+                        telegram_user_id=telegram_user_id,
+                        display_name=display_name,
+                        linked_at=now,
+                    )
+                    session.add(account)
                 await session.flush()
                 if not await repo.use_invite(session, invite.id, account.id, now):  # type: ignore[arg-type]
                     raise Conflict("This invite link was already used.", code="invite_used")
@@ -135,7 +142,7 @@ class AccountService(Service):
 
     async def unlink(self, actor: Actor, account_id: int) -> AccountView:
         """R-acc3: immediate; its sessions end and its distributions stop in the same commit."""
-        require(actor, Action.MANAGE_SHOP)
+        require(actor, Action.PROVISION_HOSTS)
         now = self.clock.now()
         async with self.db.write() as session:
             account = await repo.get_account(session, actor.shop_id, account_id)
@@ -163,15 +170,70 @@ class AccountService(Service):
     ) -> AccountView:
         """R-acc2: the platform handle matches follow events to this host."""
         require(actor, Action.READ)
-        handle = check_platform_id(
-            handle.lstrip("@") if isinstance(handle, str) else handle, "platform_handle"
-        )
+        handle = normalize_handle(handle, "platform_handle")
         target = account_id if account_id is not None else actor.account_id
         if target != actor.account_id:
-            require(actor, Action.MANAGE_SHOP)
+            require(actor, Action.PROVISION_HOSTS)
         async with self.db.write() as session:
             account = await repo.get_account(session, actor.shop_id, target)  # type: ignore[arg-type]
             if account is None or account.unlinked_at is not None:
                 raise NotFound(f"account {target} not found", code="account_not_found")
+            await _check_handle_free(session, actor.shop_id, handle, account.id)
             account.platform_handle = handle
             return AccountView.of(account)
+
+    # --- R-api3: provisioning by the platform ---------------------------------------------
+
+    async def provision(
+        self, actor: Actor, role: str, handle: str
+    ) -> tuple[AccountView, InviteView]:
+        """An official or marketing account with its platform handle, usable at once (its
+        id starts sessions), and an invite for the person's Telegram to take it (R-acc2's
+        limits count it from now)."""
+        require(actor, Action.PROVISION_HOSTS)
+        if role not in LINKABLE_ROLES:
+            raise invalid("role", "must be 'official' or 'marketing'")
+        handle = normalize_handle(handle, "platform_handle")
+        now = self.clock.now()
+        async with self.db.write() as session:
+            await self._shop(session, actor.shop_id, lock=True)  # one provisioning at a time
+            await self._check_room(session, actor.shop_id, Role(role))
+            await _check_handle_free(session, actor.shop_id, handle, None)
+            seller = next(
+                a for a in await repo.active_accounts(session, actor.shop_id) if a.role == "seller"
+            )
+            account = Account(
+                shop_id=actor.shop_id, role=role, platform_handle=handle, linked_at=now
+            )
+            session.add(account)
+            await session.flush()
+            invite = Invite(
+                shop_id=actor.shop_id,
+                role=role,
+                token=secrets.token_urlsafe(16),
+                created_by_account_id=actor.account_id or seller.id,  # type: ignore[arg-type]
+                created_at=now,
+                expires_at=now + INVITE_TTL,
+                account_id=account.id,
+            )
+            session.add(invite)
+        return AccountView.of(account), InviteView(invite.token, role, invite.expires_at)
+
+    async def _provisioned(self, session, shop_id: int, account_id: int) -> Account:  # type: ignore[no-untyped-def]
+        account = await repo.get_account(session, shop_id, account_id)
+        if account is None or account.unlinked_at is not None:
+            raise NotFound("This invite link is not valid.", code="invite_not_found")
+        if account.telegram_user_id is not None:
+            raise Conflict("This invite link was already used.", code="invite_used")
+        return account
+
+
+async def _check_handle_free(session, shop_id: int, handle: str, account_id: int | None) -> None:  # type: ignore[no-untyped-def]
+    """R-api2: one active account per handle, so a follow names one host."""
+    holder = await repo.account_by_handle(session, shop_id, handle)
+    if holder is not None and holder.id != account_id:
+        raise Conflict(
+            f"Account {holder.id} already has the handle {handle}.",
+            code="handle_taken",
+            account_id=holder.id,
+        )

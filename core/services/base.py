@@ -18,6 +18,7 @@ REFUSALS = {
     Action.MANAGE_SHOP: "Only the seller can manage accounts, API keys and the team chat.",
     Action.RUN_LIVE: "Only the shop's linked accounts can run live sessions.",
     Action.READ: "Only the shop's linked accounts can see this.",
+    Action.PROVISION_HOSTS: "Only the seller can add, rename or unlink accounts.",
 }
 
 

@@ -95,7 +95,9 @@ class ClaimService(Service):
                     "Idempotency-Key",
                     f"must be 1–{MAX_IDEMPOTENCY_KEY} characters, none of them control characters",
                 )
-            first = await self._replay(shop_id, idempotency_key, voucher_id, buyer_id)
+            first = await self._replay(
+                shop_id, idempotency_key, voucher_id, buyer_id, session_id=session_id
+            )
             if first is not None:
                 return first
         target = await self._target(shop_id, voucher_id)
@@ -243,9 +245,16 @@ class ClaimService(Service):
     # --- R-c2 ------------------------------------------------------------------------------
 
     async def _replay(
-        self, shop_id: int, key: str, voucher_id: int, buyer_id: str
+        self,
+        shop_id: int,
+        key: str,
+        voucher_id: int,
+        buyer_id: str,
+        *,
+        session_id: int | None = None,
     ) -> ClaimView | None:
-        """The first result of a key, or None when the key is new."""
+        """The first result of a key, or None when the key is new. A repeat naming another
+        voucher, buyer or live session is another request (R-c2: 409)."""
         first = self.cache.replay(shop_id, key)
         if not isinstance(first, ClaimView):
             async with self.db.read() as session:
@@ -253,11 +262,13 @@ class ClaimService(Service):
             if row is None:
                 return None
             first = ClaimView.of(row, self.clock.now())
-        if first.voucher_id != voucher_id or first.buyer_id != buyer_id:
+        other_session = session_id is not None and first.session_id != session_id
+        if first.voucher_id != voucher_id or first.buyer_id != buyer_id or other_session:
             raise Conflict(
                 "This Idempotency-Key was used for another claim.", code="idempotency_key_reused"
             )
-        return replace(first, status=effective_claim_status(first, self.clock.now()))
+        status = effective_claim_status(first, self.clock.now())
+        return replace(first, status=status, replayed=True)
 
     # --- R-c1, in order ----------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
-from core.ids import check_platform_id
+from core.ids import check_platform_id, normalize_handle
 from core.notifications import (
     announce_opened,
     distribution_started_text,
@@ -28,6 +28,7 @@ from core.services.beacon import BeaconFetcher
 from core.services.draws import cancel_draw, open_draw
 from core.values import is_whole_in
 from core.views import DistributionView, SessionView
+from storage import api_queries
 from storage import draw_queries as dq
 from storage import repositories as repo
 from storage.models import (
@@ -215,7 +216,8 @@ class LiveService(Service):
             dists = await repo.active_distributions(session, session_ids=[session_id])
             drops = await repo.drops_of_session(session, [session_id], pending_only=True)
             draws = await dq.draws_of(session, [d.id for d in dists])  # type: ignore[misc]
-        return SessionView.of(live, dists, drops=drops, draws=draws)
+            claims = await repo.claims_in_session(session, session_id)
+        return SessionView.of(live, dists, claims=claims, drops=drops, draws=draws)
 
     async def list_sessions(
         self,
@@ -233,6 +235,7 @@ class LiveService(Service):
             dists = await repo.active_distributions(session, session_ids=[s.id for s in rows])  # type: ignore[misc]
             drops = await repo.drops_of_session(session, [s.id for s in rows], pending_only=True)  # type: ignore[misc]
             draws = await dq.draws_of(session, [d.id for d in dists])  # type: ignore[misc]
+            claims = await api_queries.claims_per_session(session, [s.id for s in rows])  # type: ignore[misc]
         by_session: dict[int, list[Distribution]] = {}
         for d in dists:
             by_session.setdefault(d.session_id, []).append(d)
@@ -240,7 +243,13 @@ class LiveService(Service):
         for dr in drops:
             drops_by.setdefault(dr.session_id, []).append(dr)
         return [
-            SessionView.of(s, by_session.get(s.id, []), drops=drops_by.get(s.id, []), draws=draws)  # type: ignore[arg-type]
+            SessionView.of(
+                s,
+                by_session.get(s.id, []),  # type: ignore[arg-type]
+                claims=claims.get(s.id, 0),  # type: ignore[arg-type]
+                drops=drops_by.get(s.id, []),  # type: ignore[arg-type]
+                draws=draws,
+            )
             for s in rows
         ]
 
@@ -268,9 +277,7 @@ class LiveService(Service):
         at: datetime | None = None,
     ) -> FollowResult:
         check_platform_id(buyer_id, "buyer_id")
-        host = check_platform_id(
-            host_handle.lstrip("@") if isinstance(host_handle, str) else host_handle, "host_handle"
-        )
+        host = normalize_handle(host_handle, "host_handle")
         if action not in ("follow", "unfollow"):
             raise invalid("action", "must be 'follow' or 'unfollow'")
         now = self.clock.now()
@@ -280,6 +287,9 @@ class LiveService(Service):
         if at > now + FUTURE_SKEW:
             raise invalid("at", "must not be in the future")
         async with self.db.write() as session:
+            if await repo.account_by_handle(session, shop_id, host) is None:
+                # R-api2: a follow of nobody in this shop counts nothing.
+                raise NotFound(f"No account has the handle {host}.", code="account_not_found")
             counted = False
             if action == "follow":
                 last = await repo.last_counted_follow(session, shop_id, host, buyer_id, before=at)
@@ -465,6 +475,17 @@ class LiveService(Service):
         if d is None:
             raise NotFound("This voucher is not being distributed.", code="no_active_distribution")
         return await self.stop(actor, d.id)  # type: ignore[arg-type]
+
+    async def get_distribution(self, actor: Actor, distribution_id: int) -> DistributionView:
+        """R-api4: a distribution, stopped ones too."""
+        require(actor, Action.READ)
+        async with self.db.read() as session:
+            d = await repo.get_distribution(session, actor.shop_id, distribution_id)
+            if d is None:
+                raise NotFound(
+                    f"distribution {distribution_id} not found", code="distribution_not_found"
+                )
+            return DistributionView.of(d, draw=await dq.draw_of(session, distribution_id))
 
     async def distributions(self, actor: Actor) -> list[DistributionView]:
         """The shop's active distributions."""

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from core.errors import FieldError, NotFound, ValidationFailed
+from dataclasses import dataclass
+from typing import Any
+
+from core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from core.ids import check_platform_id
 from core.rules.roles import Action, Actor
 from core.services.base import Service, require
 from core.values import is_whole_in
 from core.views import ProductView
+from storage import api_queries
 from storage import repositories as repo
 
 MAX_PRICE = 10**12
+MAX_BATCH = 500  # R-api4: products per batch upsert
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One product of a batch upsert, and whether it was new."""
+
+    product: ProductView
+    created: bool
 
 
 class ProductService(Service):
@@ -19,24 +32,79 @@ class ProductService(Service):
     ) -> ProductView:
         require(actor, Action.MANAGE_VOUCHERS)
         check_platform_id(product_id, "product_id")
+        values = self._values(name, category, price)
+        async with self.db.write() as session:
+            await repo.upsert_product(session, actor.shop_id, product_id, values)
+        return ProductView(product_id, values["name"], values["category"], price)
+
+    def _values(
+        self, name: object, category: object, price: object, at: str = ""
+    ) -> dict[str, Any]:
         errors = []
         if not isinstance(name, str) or not name.strip() or len(name) > 200:
-            errors.append(FieldError("name", "must be 1–200 characters"))
+            errors.append(FieldError(f"{at}name", "must be 1–200 characters"))
         if not isinstance(category, str) or len(category) > 100:
-            errors.append(FieldError("category", "must be at most 100 characters"))
+            errors.append(FieldError(f"{at}category", "must be at most 100 characters"))
         if not is_whole_in(price, 0, MAX_PRICE):
-            errors.append(FieldError("price", "must be a whole number of minor units ≥ 0"))
+            errors.append(FieldError(f"{at}price", "must be a whole number of minor units ≥ 0"))
         if errors:
             raise ValidationFailed(errors)
-        values = {
-            "name": name.strip(),
-            "category": category.strip(),
+        return {
+            "name": str(name).strip(),
+            "category": str(category).strip(),
             "price": price,
             "updated_at": self.clock.now(),
         }
+
+    async def upsert_many(
+        self, actor: Actor, items: list[tuple[str, str, str, int]]
+    ) -> list[BatchItem]:
+        """R-api4: up to 500 `(product_id, name, category, price)` in one transaction; any
+        invalid item refuses the whole batch (each error names `items.<n>.<field>`)."""
+        require(actor, Action.MANAGE_VOUCHERS)
+        if not 1 <= len(items) <= MAX_BATCH:
+            raise ValidationFailed([FieldError("items", f"must hold 1–{MAX_BATCH} products")])
+        errors: list[FieldError] = []
+        rows: list[tuple[str, dict[str, Any]]] = []
+        seen: set[str] = set()
+        for n, (product_id, name, category, price) in enumerate(items):
+            try:
+                check_platform_id(product_id, f"items.{n}.product_id")
+                if product_id in seen:
+                    raise ValidationFailed(
+                        [FieldError(f"items.{n}.product_id", "appears twice in the batch")]
+                    )
+                seen.add(product_id)
+                rows.append((product_id, self._values(name, category, price, f"items.{n}.")))
+            except ValidationFailed as exc:
+                errors.extend(exc.errors)
+        if errors:
+            raise ValidationFailed(errors)
         async with self.db.write() as session:
-            await repo.upsert_product(session, actor.shop_id, product_id, values)
-        return ProductView(product_id, values["name"], values["category"], price)  # type: ignore[arg-type]
+            known = {p.product_id for p in await repo.products_by_ids(session, actor.shop_id, seen)}
+            for product_id, values in rows:
+                await repo.upsert_product(session, actor.shop_id, product_id, values)
+        return [
+            BatchItem(ProductView(pid, v["name"], v["category"], v["price"]), pid not in known)
+            for pid, v in rows
+        ]
+
+    async def delete(self, actor: Actor, product_id: str) -> None:
+        """R-api4: refused (409 `product_in_use`) while a voucher scopes the product."""
+        require(actor, Action.MANAGE_VOUCHERS)
+        check_platform_id(product_id, "product_id")
+        async with self.db.write() as session:
+            voucher_id = await api_queries.voucher_scoping(
+                session, actor.shop_id, product_id, self.clock.now()
+            )
+            if voucher_id is not None:
+                raise Conflict(
+                    f"Voucher {voucher_id} applies to this product: deactivate it first.",
+                    code="product_in_use",
+                    voucher_id=voucher_id,
+                )
+            if not await api_queries.delete_product(session, actor.shop_id, product_id):
+                raise NotFound(f"product {product_id} not found", code="product_not_found")
 
     async def get(self, actor: Actor, product_id: str) -> ProductView:
         require(actor, Action.READ)

@@ -53,6 +53,7 @@ class ShopService(Service):
         if handle is not None:
             from core.ids import is_platform_id
 
+            handle = handle.lstrip("@").lower()  # R-api2: one stored form
             if not is_platform_id(handle):
                 errors.append(
                     FieldError("handle", "must be 1–64 characters of A-Z a-z 0-9 _ . : -")

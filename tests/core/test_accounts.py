@@ -68,7 +68,7 @@ async def test_r_acc2_invite_single_use_deep_link_expires_after_24h(
 async def test_r_acc2_platform_handle(services: Services, seller):
     host = await link(services, seller, "official", 2001, handle="@Acme.Live")
     view = await services.accounts.get(seller, host.account_id)  # type: ignore[arg-type]
-    assert view.platform_handle == "Acme.Live"
+    assert view.platform_handle == "acme.live"  # R-api2: one normal form
 
 
 async def test_r_acc3_unlink_is_immediate_and_stops_distributions(services: Services, seller):

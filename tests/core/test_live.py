@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from core.errors import ClaimRefused, Conflict, PermissionDenied, ValidationFailed
+from core.errors import ClaimRefused, Conflict, NotFound, PermissionDenied, ValidationFailed
 from core.services import Services
 from tests.conftest import NOW, draft
 from tests.core.helpers import link, outbox, with_team
@@ -111,7 +111,8 @@ async def test_r_live2_follow_must_still_be_following(services: Services, seller
 
 async def test_r_live2_follow_of_another_host_does_not_count(services: Services, seller):
     v, _ = await follow_setup(services, seller)
-    await services.live.record_follow(seller.shop_id, "b1", "someone_else", "follow")
+    with pytest.raises(NotFound):  # R-api2: a handle no account has counts nothing
+        await services.live.record_follow(seller.shop_id, "b1", "someone_else", "follow")
     with pytest.raises(ClaimRefused):
         await services.claims.claim(seller.shop_id, v.id, "b1")
 
@@ -249,3 +250,12 @@ async def test_r_live_claims_in_another_session_refused(services: Services, sell
     with pytest.raises(ClaimRefused) as exc:
         await services.claims.claim(seller.shop_id, v.id, "b1", session_id=s2.id)
     assert exc.value.code == "no_active_distribution"
+
+
+async def test_r_api2_handles_match_case_insensitively_without_at(services: Services, seller):
+    """The bot's /handle and the API's follows share one normal form: lowercase, no `@`."""
+    v, _ = await follow_setup(services, seller)
+    await services.accounts.set_handle(seller, "@Acme_Official")
+    r = await services.live.record_follow(seller.shop_id, "b1", "@ACME_OFFICIAL", "follow")
+    assert (r.host_handle, r.counted) == ("acme_official", True)
+    assert (await services.claims.claim(seller.shop_id, v.id, "b1")).status == "claimed"

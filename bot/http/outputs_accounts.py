@@ -1,0 +1,34 @@
+"""What the provisioning routes answer (R-api3): the shop, and a provisioned account with its
+invite."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from bot.http.outputs import AccountOut, Out
+
+
+class ShopOut(Out):
+    id: int
+    name: str
+    currency: str = Field(description="ISO 4217 code; every amount is in its minor units.")
+    exponent: int = Field(description="Minor units per major unit, as a power of ten.")
+    timezone: str = Field(description="IANA time zone: how people in the shop read times.")
+    language: str = Field(description="The team chat's language.")
+    team_chat_set: bool
+
+
+class InviteOut(Out):
+    token: str = Field(description="Sent to the bot as `/start <token>` by the person.")
+    expires_at: datetime
+    link: str | None = Field(
+        description="`https://t.me/<bot>?start=<token>` for the person to open; null when the "
+        "server does not know the bot's username (TELEGRAM_BOT_USERNAME): send the token."
+    )
+
+
+class ProvisionedOut(Out):
+    account: AccountOut
+    invite: InviteOut
