@@ -197,11 +197,28 @@ class ConsideredOut(Out):
     discount: int
     usable: bool
     reason: (
-        Literal["redeemed", "expired", "void", "no_eligible_items", "below_min_spend"] | None
+        Literal[
+            "redeemed",
+            "expired",
+            "void",
+            "no_eligible_items",
+            "below_min_spend",
+            "redemption_limit_reached",
+            "budget_spent",
+            "not_claimable",
+            "segment_not_met",
+            "limit_reached",
+            "sold_out",
+            "voucher_not_found",
+        ]
+        | None
     ) = Field(
         description="null when usable; else why not: `redeemed` (used by another order), "
         "`expired` (past redeem_until), `void` (voucher deactivated), `no_eligible_items` "
-        "(nothing in scope), `below_min_spend` (eligible subtotal under min_spend)"
+        "(nothing in scope), `below_min_spend` (eligible subtotal under min_spend), "
+        "`redemption_limit_reached` (R-redeem), `budget_spent` (R-budget); for a promo code's "
+        "voucher (`claim_id: null`), R-c1's code of the claim that would be refused "
+        "(`not_claimable`, `segment_not_met`, `limit_reached`, `sold_out`, `budget_spent`)"
     )
 
 

@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 import storage.changes
 import storage.claim_store.sqlite
 import storage.db
-import storage.draw_queries
+import storage.draw_entries
 from bot.config import Settings
 from bot.http import create_app
 from bot.http.contention import ContentionCode, contention_of
@@ -34,7 +34,7 @@ async def busy_client(
     db_url: str, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[tuple[TestClient, dict[str, str], str, Services]]:
     """An app whose database gives up on a held lock after SHORT_MS (instead of 30 s)."""
-    for module in (storage.db, storage.claim_store.sqlite, storage.changes, storage.draw_queries):
+    for module in (storage.db, storage.claim_store.sqlite, storage.changes, storage.draw_entries):
         monkeypatch.setattr(module, "SQLITE_BUSY_TIMEOUT_MS", SHORT_MS)
     db = Database(db_url, lock_timeout_ms=SHORT_MS)
     if db.dialect == "postgresql":
