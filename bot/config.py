@@ -23,8 +23,16 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     scheduler_enabled: bool = True
     metrics_enabled: bool = True
+    # R-ev4: links the bot hands out (the overlay) are built from it; None: said when asked.
+    public_base_url: str | None = None
+    # R-ev2: allow http:// and private or loopback webhook addresses (local receivers, tests).
+    webhook_allow_private: bool = False
+    # R-ev1: days the event log keeps an event.
+    event_retention_days: int = Field(default=30, ge=1, le=3650)
 
-    @field_validator("telegram_bot_token", "webhook_url", "webhook_secret", mode="before")
+    @field_validator(
+        "telegram_bot_token", "webhook_url", "webhook_secret", "public_base_url", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

@@ -558,6 +558,15 @@ async def announce_opened(session: AsyncSession, shop: Shop, v: Voucher, now: da
     key = effect_key(v.id, "opened")  # type: ignore[arg-type]
     if not await repo.record_effect(session, key, now):
         return False
+    from core import events  # R-ev1 (events builds on the same rows)
+
+    await events.emit(
+        session,
+        shop.id,  # type: ignore[arg-type]
+        events.EventType.VOUCHER_CLAIM_PERIOD_OPENED,
+        events.voucher_data(v),
+        now,
+    )
     await notify(
         session,
         shop,

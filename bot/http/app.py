@@ -19,6 +19,7 @@ from bot.http import (
     routes_claims,
     routes_draws,
     routes_drops,
+    routes_events,
     routes_live,
     routes_products,
     routes_service,
@@ -63,6 +64,7 @@ ROUTE_MODULES = (
     routes_claims,
     routes_checkout,
     routes_analytics,
+    routes_events,  # R-ev1
 )
 
 

@@ -14,6 +14,7 @@ from core.services.claim_cache import ClaimCache
 from core.services.claims import ClaimService
 from core.services.draws import DrawService, panel_draws
 from core.services.drops import DropService
+from core.services.events import EventService
 from core.services.forecast import ForecastService
 from core.services.languages import LanguageService
 from core.services.live import LiveService
@@ -48,6 +49,7 @@ class Services:
     changes: ChangeFeed
     languages: LanguageService  # R-l10n1
     draws: DrawService  # R-draw1–3
+    events: EventService  # R-ev1
 
     @classmethod
     def build(
@@ -93,4 +95,5 @@ class Services:
             changes=changes,
             languages=LanguageService(db, clock),
             draws=DrawService(db, clock, claims),
+            events=EventService(db, clock),
         )
