@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from core.errors import VoucherbotError
 from core.events import EventType
 from core.rules.roles import Actor
 from core.services import Services
@@ -97,7 +98,7 @@ async def test_r_ev1_a_refused_change_writes_no_event_and_leaves_no_gap(
 ) -> None:
     v = await live_voucher(services, seller)
     s = await services.live.start_session(seller)
-    with pytest.raises(Exception):
+    with pytest.raises(VoucherbotError):
         await services.live.issue(seller, s.id, v.id, "watch", 999)  # refused: no event
     await services.live.issue(seller, s.id, v.id, "none")
     events = await _log(services, seller.shop_id)
