@@ -99,9 +99,7 @@ async def entrants(session: AsyncSession, distribution_id: int) -> list[str]:
     return [row[0] for row in (await session.execute(stmt)).all()]
 
 
-async def get_entry(
-    session: AsyncSession, distribution_id: int, buyer_id: str
-) -> DrawEntry | None:
+async def get_entry(session: AsyncSession, distribution_id: int, buyer_id: str) -> DrawEntry | None:
     return await session.get(DrawEntry, (distribution_id, buyer_id))
 
 
@@ -432,9 +430,7 @@ class EntryWriter:
         buyers = list(dict.fromkeys(requests[i].buyer_id for i in positions))
         per_buyer: dict[str, tuple[Any, Any, Any]] = {}
         if base is not None:
-            rows = await raw.fetch(
-                _BUYER_CONTEXT_PG, distribution_id, base[1], base[0], buyers
-            )
+            rows = await raw.fetch(_BUYER_CONTEXT_PG, distribution_id, base[1], base[0], buyers)
             per_buyer = {row[0]: (row[1], row[2], row[3]) for row in rows}
         fresh: dict[str, datetime] = {}
         first_of: dict[str, int] = {}

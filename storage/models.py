@@ -459,8 +459,9 @@ class WebhookEndpoint(SQLModel, table=True):
 
 class WebhookDelivery(SQLModel, table=True):
     """One event to one endpoint (R-ev2). Due while `delivered_at` and `failed_at` are NULL
-    and `next_attempt_at` has come; a lease moves `next_attempt_at` past the attempt's
-    timeout, so no two attempts of it are ever in flight, across processes and restarts."""
+    and `next_attempt_at` has come and no lease runs; a lease (`lease_until`, past the
+    attempt's timeout) is taken by a conditional UPDATE before an attempt, so no two attempts
+    of it are ever in flight, across processes and restarts."""
 
     __table_args__ = (
         UniqueConstraint("endpoint_id", "event_id", name="ux_webhook_delivery"),
@@ -473,6 +474,7 @@ class WebhookDelivery(SQLModel, table=True):
     event_id: int = Field(foreign_key="event.id")
     attempts: int = 0
     next_attempt_at: datetime = _instant()
+    lease_until: datetime | None = _instant(nullable=True)  # an attempt is in flight until
     delivered_at: datetime | None = _instant(nullable=True)
     failed_at: datetime | None = _instant(nullable=True)
     created_at: datetime = _instant()

@@ -24,6 +24,7 @@ from bot.http import (
     routes_products,
     routes_service,
     routes_vouchers,
+    routes_webhooks,
 )
 from bot.http.auth import ApiKeyCache
 from bot.http.openapi import build_openapi
@@ -65,6 +66,7 @@ ROUTE_MODULES = (
     routes_checkout,
     routes_analytics,
     routes_events,  # R-ev1
+    routes_webhooks,  # R-ev2
 )
 
 

@@ -23,6 +23,7 @@ from core.services.products import ProductService
 from core.services.schedule import ScheduleService
 from core.services.shops import ShopService
 from core.services.vouchers import VoucherService
+from core.services.webhooks import WebhookService
 from storage.changes import ChangeFeed, build_change_feed, install_publisher
 from storage.claim_store import ClaimStore
 from storage.db import Database
@@ -50,6 +51,7 @@ class Services:
     languages: LanguageService  # R-l10n1
     draws: DrawService  # R-draw1–3
     events: EventService  # R-ev1
+    webhooks: WebhookService  # R-ev2
 
     @classmethod
     def build(
@@ -96,4 +98,5 @@ class Services:
             languages=LanguageService(db, clock),
             draws=DrawService(db, clock, claims),
             events=EventService(db, clock),
+            webhooks=WebhookService(db, clock),
         )

@@ -106,6 +106,7 @@ def upgrade() -> None:
     sa.Column('event_id', sa.Integer(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('lease_until', storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('delivered_at', storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('failed_at', storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
