@@ -675,3 +675,14 @@ def draw_result_text(voucher: Voucher, r: DrawOutcome) -> Message:
         why=why,
         seed=seed,
     )
+
+
+# --- webhooks (R-ev2) ------------------------------------------------------------------------
+
+
+def webhook_disabled_text(url: str) -> Message:
+    return msg(
+        "⚠️ Webhooks to {url} are paused: that address has not accepted them for 3 days. "
+        "Your platform team can fix the receiver and turn it back on.",
+        url=url,
+    )

@@ -17,7 +17,7 @@ from typing import Any
 
 from core.errors import NotFound, PermissionDenied, invalid
 from core.events import EVENT_TYPES
-from core.notifications import msg, notify, notify_person
+from core.notifications import notify, notify_person, webhook_disabled_text
 from core.rules.roles import Action, Actor
 from core.rules.webhook_urls import check_shape, literal_address, not_public, refused_addresses
 from core.services.base import Service, require
@@ -372,11 +372,7 @@ class WebhookService(Service):
         shop = await repo.get_shop(session, endpoint.shop_id)
         if shop is None:
             return
-        text = msg(
-            "⚠️ Webhooks to {url} are paused: the address has not accepted them for 3 days. "
-            "Your platform team can fix the receiver and turn it back on.",
-            url=endpoint.url,
-        )
+        text = webhook_disabled_text(endpoint.url)
         key = f"webhook:{endpoint.id}:disabled:{int(now.timestamp())}"
         await notify(session, shop, event_key=key, kind="webhook_disabled", text=text, now=now)
         seller = await repo.seller_of_shop(session, shop.id)  # type: ignore[arg-type]
