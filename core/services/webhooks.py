@@ -160,6 +160,7 @@ class WebhookService(Service):
         now = self.clock.now()
         secret = new_secret()
         async with self.db.write() as session:
+            await self._shop(session, actor.shop_id)
             if len(await store.list_endpoints(session, actor.shop_id)) >= MAX_ENDPOINTS:
                 raise invalid("url", f"a shop has at most {MAX_ENDPOINTS} endpoints", "too_many")
             endpoint = await store.add_endpoint(
