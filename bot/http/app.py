@@ -23,6 +23,7 @@ from bot.http import (
     routes_live,
     routes_products,
     routes_service,
+    routes_streams,
     routes_vouchers,
     routes_webhooks,
 )
@@ -67,6 +68,7 @@ ROUTE_MODULES = (
     routes_analytics,
     routes_events,  # R-ev1
     routes_webhooks,  # R-ev2
+    routes_streams,  # R-ev3
 )
 
 
@@ -148,4 +150,5 @@ def create_app(
     app[OPENAPI_DOCUMENT] = json.dumps(document).encode()
     for route in routes:
         app.router.add_route(route.method, route.path, aiohttp_handler(route))
+    routes_streams.install(app)  # R-ev3: the process's live-stream hub
     return app

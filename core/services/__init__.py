@@ -22,6 +22,7 @@ from core.services.live_panel import LivePanelService
 from core.services.products import ProductService
 from core.services.schedule import ScheduleService
 from core.services.shops import ShopService
+from core.services.streams import StreamService
 from core.services.vouchers import VoucherService
 from core.services.webhooks import WebhookService
 from storage.changes import ChangeFeed, build_change_feed, install_publisher
@@ -52,6 +53,7 @@ class Services:
     draws: DrawService  # R-draw1–3
     events: EventService  # R-ev1
     webhooks: WebhookService  # R-ev2
+    streams: StreamService  # R-ev3, R-ev4
 
     @classmethod
     def build(
@@ -99,4 +101,5 @@ class Services:
             draws=DrawService(db, clock, claims),
             events=EventService(db, clock),
             webhooks=WebhookService(db, clock),
+            streams=StreamService(db, clock),
         )

@@ -14,7 +14,6 @@ from core.rules.roles import Actor
 from core.services import Services
 from storage import events as store
 from tests.draws.helpers import live_voucher
-from tests.events.conftest import api  # noqa: F401  (fixture)
 
 
 async def _log(services: Services, shop_id: int) -> list[store.StoredEvent]:
@@ -118,7 +117,7 @@ async def test_r_ev1_seq_has_no_gaps_under_concurrent_writers(
     assert [e.seq for e in await _log(services, other.id)] == [1]  # per shop
 
 
-async def test_r_ev1_get_events_lists_in_order_with_after_types_and_limit(api) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+async def test_r_ev1_get_events_lists_in_order_with_after_types_and_limit(api) -> None:  # type: ignore[no-untyped-def]
     for i in range(3):
         await api.voucher(name=f"V{i}")
     page = await api.ok("GET", "/v1/events?limit=2")

@@ -17,7 +17,6 @@ from core.errors import ValidationFailed
 from core.rules.roles import Actor
 from core.services import Services
 from storage.models import Notification, WebhookDelivery
-from tests.events.conftest import api  # noqa: F401  (fixture)
 from tests.events.receivers import Receiver, an_event, receiver
 from tests.support.waiting import eventually
 
@@ -282,7 +281,7 @@ async def test_r_ev2_ssrf_guard_runs_again_at_delivery_after_dns(
         assert attempt.status is None and "not an allowed" in (attempt.error or "")
 
 
-async def test_r_ev2_endpoint_api_crud_attempts_and_redeliver(api) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+async def test_r_ev2_endpoint_api_crud_attempts_and_redeliver(api) -> None:  # type: ignore[no-untyped-def]
     api.services.webhooks.allow_private = True
     async with receiver(Receiver()) as r:
         created = await api.ok(
