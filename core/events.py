@@ -138,6 +138,7 @@ def distribution_data(
         "remaining": max(voucher.total_quantity - voucher.claimed, 0) if voucher else None,
         "total_quantity": voucher.total_quantity if voucher is not None else None,
         "started_at": instant(d.started_at),
+        "voucher": voucher_data(voucher)["voucher"] if voucher is not None else None,
     }
     if draw is not None:
         data.update(draw_fields(draw))

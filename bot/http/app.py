@@ -21,6 +21,7 @@ from bot.http import (
     routes_drops,
     routes_events,
     routes_live,
+    routes_overlay,
     routes_products,
     routes_service,
     routes_streams,
@@ -69,6 +70,7 @@ ROUTE_MODULES = (
     routes_events,  # R-ev1
     routes_webhooks,  # R-ev2
     routes_streams,  # R-ev3
+    routes_overlay,  # R-ev4
 )
 
 

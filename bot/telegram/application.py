@@ -14,7 +14,17 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot.config import Settings
 from bot.i18n import _, activate
-from bot.telegram import accounts, analytics, drops, language, live, live_panel, start, vouchers
+from bot.telegram import (
+    accounts,
+    analytics,
+    drops,
+    language,
+    live,
+    live_panel,
+    overlay,
+    start,
+    vouchers,
+)
 from bot.telegram.commands import CommandInfo, publish_defaults
 from bot.telegram.persistence import DatabasePersistence
 from bot.telegram.replies import say
@@ -31,7 +41,7 @@ RATE_LIMIT_RETRIES = 3
 # order their commands appear in the menu and /help, and their handlers are registered
 # (`register_features`; earlier handlers win). A new feature joins the bot by being added
 # here and in `register_features` (a test checks that none is left out).
-FEATURES = (start, vouchers, live, accounts, analytics, live_panel, drops, language)
+FEATURES = (start, vouchers, live, accounts, analytics, live_panel, drops, language, overlay)
 
 
 class SpeakingApplication(Application):  # type: ignore[type-arg]
@@ -116,6 +126,7 @@ def register_features(application: Application, services: Services, settings: Se
     drops.register(application, services)
     speaker = getattr(application, "speaker", None) or language.Speaker(services)
     language.register(application, services, speaker, catalog)
+    overlay.register(application, services, settings)  # R-ev4
     start.register_leftovers(application, leftovers)
 
 
