@@ -27,7 +27,7 @@ from standardwebhooks.webhooks import Webhook
 from core.errors import VoucherbotError
 from core.rules.webhook_urls import check_shape, refused_addresses
 from core.services import Services
-from core.services.webhooks import ATTEMPT_TIMEOUT, Outgoing
+from core.services.webhooks import ATTEMPT_TIMEOUT, Attempt, Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,7 @@ class WebhookSender:
         self.poll_every = poll_every
         self.timeout = timeout
         self._in_flight: Counter[int] = Counter()
+        self._outcomes: list[Attempt] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
@@ -120,6 +121,10 @@ class WebhookSender:
             for task in pending:  # their leases expire: another attempt follows later
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        try:
+            await self._record()
+        except Exception:
+            log.exception("recording the last webhook attempts failed (their leases expire)")
         if self._http is not None:
             await self._http.close()
             self._http = None
@@ -131,6 +136,7 @@ class WebhookSender:
         pruned_at = float("-inf")
         while not self._stop.is_set():
             try:
+                await self._record()
                 await self.services.webhooks.fan_out()
                 await self._start_due()
                 if time.monotonic() - pruned_at >= PRUNE_EVERY:
@@ -167,12 +173,15 @@ class WebhookSender:
         status, error = await self._post(out)
         latency_ms = int((time.perf_counter() - started) * 1000)
         self.sent += 1
-        try:
-            await self.services.webhooks.settle(
-                out, status=status, latency_ms=latency_ms, error=error
-            )
-        except Exception:
-            log.exception("recording a webhook attempt failed (its lease expires: retried)")
+        self._outcomes.append(Attempt(out, status, latency_ms, error))
+        self._wake.set()
+
+    async def _record(self) -> None:
+        """The attempts finished since the last pass, recorded in one transaction (an
+        unrecorded attempt's lease expires, so it is tried again: at least once)."""
+        outcomes, self._outcomes = self._outcomes, []
+        if outcomes:
+            await self.services.webhooks.settle_many(outcomes)
 
     async def _post(self, out: Outgoing) -> tuple[int | None, str | None]:
         """(HTTP status or None, error or None) of one POST."""

@@ -119,7 +119,7 @@ async def append(
     return StoredEvent(pk, public_id, shop_id, seq, type_, live_session_id, now, data)
 
 
-def _stored(row: Event) -> StoredEvent:
+def stored(row: Event) -> StoredEvent:
     return StoredEvent(
         row.id,  # type: ignore[arg-type]
         row.public_id,
@@ -148,7 +148,7 @@ async def list_after(
     if live_session_id is not None:
         stmt = stmt.where(Event.live_session_id == live_session_id)  # type: ignore[arg-type]
     stmt = stmt.order_by(Event.seq).limit(limit)  # type: ignore[arg-type]
-    return [_stored(row) for row in (await session.execute(stmt)).scalars()]
+    return [stored(row) for row in (await session.execute(stmt)).scalars()]
 
 
 async def get_by_public_id(
@@ -156,12 +156,12 @@ async def get_by_public_id(
 ) -> StoredEvent | None:
     stmt = select(Event).where(Event.shop_id == shop_id, Event.public_id == public_id)  # type: ignore[arg-type]
     row = (await session.execute(stmt)).scalar_one_or_none()
-    return _stored(row) if row is not None else None
+    return stored(row) if row is not None else None
 
 
 async def get_by_pk(session: AsyncSession, pk: int) -> StoredEvent | None:
     row = await session.get(Event, pk)
-    return _stored(row) if row is not None else None
+    return stored(row) if row is not None else None
 
 
 async def last_seq(session: AsyncSession, shop_id: int) -> int:

@@ -278,3 +278,39 @@ async def pending_count(session: AsyncSession) -> int:
 
     stmt = select(func.count()).select_from(WebhookDelivery).where(_pending())  # type: ignore[arg-type]
     return int((await session.execute(stmt)).scalar_one())
+
+
+async def lease_many(
+    session: AsyncSession, ids: Collection[int], now: datetime, until: datetime
+) -> dict[int, int]:
+    """`lease` for several deliveries in one statement: {id: attempts} of those won."""
+    if not ids:
+        return {}
+    result = await session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.id.in_(list(ids)),  # type: ignore[union-attr]
+            _pending(),  # type: ignore[arg-type]
+            WebhookDelivery.next_attempt_at <= now,  # type: ignore[arg-type]
+            _free(now),  # type: ignore[arg-type]
+        )
+        .values(lease_until=until, attempts=WebhookDelivery.attempts + 1)
+        .returning(WebhookDelivery.id, WebhookDelivery.attempts)
+    )
+    return {int(i): int(a) for i, a in result.all()}
+
+
+async def endpoints_by_ids(
+    session: AsyncSession, ids: Collection[int]
+) -> dict[int, WebhookEndpoint]:
+    if not ids:
+        return {}
+    stmt = select(WebhookEndpoint).where(WebhookEndpoint.id.in_(list(ids)))  # type: ignore[union-attr]
+    return {e.id: e for e in (await session.execute(stmt)).scalars()}  # type: ignore[misc]
+
+
+async def events_by_ids(session: AsyncSession, ids: Collection[int]) -> dict[int, Event]:
+    if not ids:
+        return {}
+    stmt = select(Event).where(Event.id.in_(list(ids)))  # type: ignore[union-attr]
+    return {e.id: e for e in (await session.execute(stmt)).scalars()}  # type: ignore[misc]

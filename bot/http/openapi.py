@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from bot.http import openapi_events
 from bot.http.outputs import Problem
 from bot.http.problems import PROBLEM_TYPE, TITLES
 from bot.http.routing import Route
@@ -50,6 +51,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     "quote": {"buyer_id": "buyer-42", "lines": _LINES},
     "place_order": {"order_id": "ORD-1001", "buyer_id": "buyer-42", "lines": _LINES},
 }
+
+EXAMPLES.update(openapi_events.EXAMPLES)  # R-ev1–R-ev4
 
 # Codes every operation of a kind may answer with (see `_problem_statuses`).
 COMMON_CODES: dict[int, tuple[str, ...]] = {
@@ -125,6 +128,7 @@ PROBLEM_CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "analytics_vouchers": {},
     "analytics_trend": {404: ("voucher_not_found", "session_not_found")},
 }
+PROBLEM_CODES.update(openapi_events.PROBLEM_CODES)  # R-ev1–R-ev4
 
 
 def _models(routes: Sequence[Route]) -> list[tuple[type[BaseModel], Mode]]:

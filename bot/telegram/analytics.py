@@ -349,8 +349,6 @@ def history_note(a: ShopAdvice) -> str:
     ).format(needed=MIN_ORDERS_FOR_TIERS, n=number(a.orders_30d))
 
 
-
-
 def advice_warning(w: Advice, shop: ShopView) -> str:
     """An R-adv2 warning worded from its code and values, after the voucher's name."""
     if w.code == LOW_REDEMPTION:

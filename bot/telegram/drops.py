@@ -46,6 +46,8 @@ WHEN_HELP = N_(
     "<code>2:30pm</code>, "
     "or <code>in 45 min</code>: from 1 minute to 6 hours from now."
 )
+
+
 def in_minutes(n: int) -> str:
     return ngettext("in {n} min", "in {n} min", n).format(n=number(n))
 

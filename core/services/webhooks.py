@@ -112,6 +112,16 @@ class Outgoing:
     secrets: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """How one attempt went: the HTTP status (None: no answer), its latency, the error."""
+
+    out: Outgoing
+    status: int | None
+    latency_ms: int
+    error: str | None
+
+
 async def resolve(host: str, port: int) -> list[str]:
     loop = asyncio.get_running_loop()
     infos = await loop.getaddrinfo(host, port)
@@ -296,18 +306,24 @@ class WebhookService(Service):
         busy = {e for e, n in counts.items() if n >= per_endpoint}
         async with self.db.read() as session:
             due = await store.due(session, now, limit=limit, exclude_endpoints=busy)
-        taken: list[Outgoing] = []
+        chosen = []
         for d in due:
             if counts.get(d.endpoint_id, 0) >= per_endpoint:
                 continue
-            async with self.db.write() as session:
-                if not await store.lease(session, d.id, now, now + LEASE):
-                    continue
-                endpoint = await session.get(WebhookEndpoint, d.endpoint_id)
-                event = await event_store.get_by_pk(session, d.event_id)
-            if endpoint is None or event is None:
-                continue
             counts[d.endpoint_id] = counts.get(d.endpoint_id, 0) + 1
+            chosen.append(d)
+        if not chosen:
+            return []
+        async with self.db.write() as session:  # one lease statement for the whole batch
+            won = await store.lease_many(session, [d.id for d in chosen], now, now + LEASE)
+            endpoints = await store.endpoints_by_ids(session, {d.endpoint_id for d in chosen})
+            events = await store.events_by_ids(session, {d.event_id for d in chosen})
+        taken: list[Outgoing] = []
+        for d in chosen:
+            endpoint, row = endpoints.get(d.endpoint_id), events.get(d.event_id)
+            if d.id not in won or endpoint is None or row is None:
+                continue
+            event = event_store.stored(row)
             signing = [endpoint.secret]
             if (
                 endpoint.old_secret
@@ -321,7 +337,7 @@ class WebhookService(Service):
                     d.id,
                     d.endpoint_id,
                     d.event_id,
-                    d.attempts + 1,
+                    won[d.id],
                     endpoint.url,
                     event.id,
                     body.encode(),
@@ -333,40 +349,51 @@ class WebhookService(Service):
     async def settle(
         self, out: Outgoing, *, status: int | None, latency_ms: int, error: str | None
     ) -> bool:
-        """Records an attempt; a 2xx delivers it, anything else schedules the next attempt or
-        gives up. An endpoint failing for 3 days is disabled, and the seller and the team are
-        told (R-ev2). True when the attempt succeeded."""
+        """Records one attempt (see `settle_many`); True when it succeeded."""
+        return (await self.settle_many([Attempt(out, status, latency_ms, error)]))[0]
+
+    async def settle_many(self, attempts: list[Attempt]) -> list[bool]:
+        """Records attempts, in one transaction: a 2xx delivers one, anything else schedules
+        its next attempt or gives up. An endpoint failing for 3 days is disabled, and the
+        seller and the team are told (R-ev2). Whether each succeeded."""
         now = self.clock.now()
-        ok = status is not None and 200 <= status < 300
+        results = []
         async with self.db.write() as session:
-            await store.record_attempt(
-                session,
-                endpoint_id=out.endpoint_id,
-                event_id=out.event_pk,
-                at=now,
-                status=status,
-                latency_ms=latency_ms,
-                error=error,
-            )
-            endpoint = await session.get(WebhookEndpoint, out.endpoint_id)
-            if ok:
-                await store.delivered(session, out.delivery_id, now)
-                if endpoint is not None and endpoint.failing_since is not None:
-                    endpoint.failing_since = None
-                return True
-            delay = retry_delay(out.attempts)
-            if delay is None:
-                await store.give_up(session, out.delivery_id, now)
-            else:
-                await store.retry_at(session, out.delivery_id, now + delay)
-            if endpoint is None or endpoint.disabled_at is not None:
-                return False
-            if endpoint.failing_since is None:
-                endpoint.failing_since = now
-            elif now - endpoint.failing_since >= DISABLE_AFTER:
-                endpoint.disabled_at, endpoint.disabled_reason = now, "failing"
-                endpoint.updated_at = now
-                await self._tell_disabled(session, endpoint, now)
+            for a in attempts:
+                results.append(await self._settle(session, a, now))
+        return results
+
+    async def _settle(self, session: Any, a: Attempt, now: datetime) -> bool:
+        out = a.out
+        ok = a.status is not None and 200 <= a.status < 300
+        await store.record_attempt(
+            session,
+            endpoint_id=out.endpoint_id,
+            event_id=out.event_pk,
+            at=now,
+            status=a.status,
+            latency_ms=a.latency_ms,
+            error=a.error,
+        )
+        endpoint = await session.get(WebhookEndpoint, out.endpoint_id)
+        if ok:
+            await store.delivered(session, out.delivery_id, now)
+            if endpoint is not None and endpoint.failing_since is not None:
+                endpoint.failing_since = None
+            return True
+        delay = retry_delay(out.attempts)
+        if delay is None:
+            await store.give_up(session, out.delivery_id, now)
+        else:
+            await store.retry_at(session, out.delivery_id, now + delay)
+        if endpoint is None or endpoint.disabled_at is not None:
+            return False
+        if endpoint.failing_since is None:
+            endpoint.failing_since = now
+        elif now - endpoint.failing_since >= DISABLE_AFTER:
+            endpoint.disabled_at, endpoint.disabled_reason = now, "failing"
+            endpoint.updated_at = now
+            await self._tell_disabled(session, endpoint, now)
         return False
 
     async def _tell_disabled(self, session: Any, endpoint: WebhookEndpoint, now: datetime) -> None:
