@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import socket
 import time
@@ -159,9 +160,9 @@ class WebhookSender:
             self._in_flight[out.endpoint_id] += 1
             task = asyncio.create_task(self._attempt(out))
             self._tasks.add(task)
-            task.add_done_callback(lambda t, e=out.endpoint_id: self._done(t, e))
+            task.add_done_callback(functools.partial(self._done, endpoint_id=out.endpoint_id))
 
-    def _done(self, task: asyncio.Task[None], endpoint_id: int) -> None:
+    def _done(self, task: asyncio.Task[None], *, endpoint_id: int) -> None:
         self._tasks.discard(task)
         self._in_flight[endpoint_id] -= 1
         if self._in_flight[endpoint_id] <= 0:

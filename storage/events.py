@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from storage.changes import announce
 from storage.models import Event, EventCounter, TimedDrop, WebhookAttempt, WebhookDelivery
@@ -57,9 +58,9 @@ def new_event_id() -> str:
 async def _next_seq(session: AsyncSession, shop_id: int) -> int:
     bump = (
         update(EventCounter)
-        .where(EventCounter.shop_id == shop_id)  # type: ignore[arg-type]
-        .values(last_seq=EventCounter.last_seq + 1)
-        .returning(EventCounter.last_seq)
+        .where(col(EventCounter.shop_id) == shop_id)
+        .values(last_seq=col(EventCounter.last_seq) + 1)
+        .returning(col(EventCounter.last_seq))
     )
     seq = (await session.execute(bump)).scalar_one_or_none()
     if seq is not None:
@@ -81,7 +82,7 @@ async def _next_seq(session: AsyncSession, shop_id: int) -> int:
 
 
 async def once_recorded(session: AsyncSession, once_key: str) -> bool:
-    stmt = select(Event.id).where(Event.once_key == once_key)  # type: ignore[arg-type]
+    stmt = select(col(Event.id)).where(col(Event.once_key) == once_key)
     return (await session.execute(stmt)).first() is not None
 
 
@@ -112,9 +113,9 @@ async def append(
             created_at=now,
             data=json.dumps(data, ensure_ascii=False, separators=(",", ":")),
         )
-        .returning(Event.id)
+        .returning(col(Event.id))
     )
-    pk = int((await session.execute(stmt)).scalar_one())
+    pk = int((await session.execute(stmt)).scalar_one() or 0)
     announce(session.sync_session, f"{EVENT_TOPIC}:{shop_id}")
     return StoredEvent(pk, public_id, shop_id, seq, type_, live_session_id, now, data)
 
@@ -142,19 +143,19 @@ async def list_after(
     live_session_id: int | None = None,
 ) -> list[StoredEvent]:
     """The shop's events with seq > after, in seq order."""
-    stmt = select(Event).where(Event.shop_id == shop_id, Event.seq > after)  # type: ignore[arg-type]
+    stmt = select(Event).where(col(Event.shop_id) == shop_id, col(Event.seq) > after)
     if types:
-        stmt = stmt.where(Event.type.in_(list(types)))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Event.type).in_(list(types)))
     if live_session_id is not None:
-        stmt = stmt.where(Event.live_session_id == live_session_id)  # type: ignore[arg-type]
-    stmt = stmt.order_by(Event.seq).limit(limit)  # type: ignore[arg-type]
+        stmt = stmt.where(col(Event.live_session_id) == live_session_id)
+    stmt = stmt.order_by(col(Event.seq)).limit(limit)
     return [stored(row) for row in (await session.execute(stmt)).scalars()]
 
 
 async def get_by_public_id(
     session: AsyncSession, shop_id: int, public_id: str
 ) -> StoredEvent | None:
-    stmt = select(Event).where(Event.shop_id == shop_id, Event.public_id == public_id)  # type: ignore[arg-type]
+    stmt = select(Event).where(col(Event.shop_id) == shop_id, col(Event.public_id) == public_id)
     row = (await session.execute(stmt)).scalar_one_or_none()
     return stored(row) if row is not None else None
 
@@ -165,29 +166,34 @@ async def get_by_pk(session: AsyncSession, pk: int) -> StoredEvent | None:
 
 
 async def last_seq(session: AsyncSession, shop_id: int) -> int:
-    stmt = select(EventCounter.last_seq).where(EventCounter.shop_id == shop_id)  # type: ignore[arg-type]
+    stmt = select(col(EventCounter.last_seq)).where(col(EventCounter.shop_id) == shop_id)
     return int((await session.execute(stmt)).scalar_one_or_none() or 0)
 
 
 async def max_pk(session: AsyncSession) -> int:
-    return int((await session.execute(select(func.max(Event.id)))).scalar_one() or 0)
+    return int((await session.execute(select(func.max(col(Event.id))))).scalar_one() or 0)
 
 
 async def prune(session: AsyncSession, before: datetime, *, batch: int = 5000) -> int:
     """Deletes up to `batch` events older than `before` (with their deliveries and attempts);
     the counters stay, so `seq` keeps rising."""
-    old = select(Event.id).where(Event.created_at < before).order_by(Event.id).limit(batch)  # type: ignore[arg-type]
-    ids = [int(i) for i in (await session.execute(old)).scalars()]
+    old = (
+        select(col(Event.id))
+        .where(col(Event.created_at) < before)
+        .order_by(col(Event.id))
+        .limit(batch)
+    )
+    ids = [int(i or 0) for i in (await session.execute(old)).scalars()]
     if not ids:
         return 0
-    await session.execute(delete(WebhookAttempt).where(WebhookAttempt.event_id.in_(ids)))  # type: ignore[attr-defined]
-    await session.execute(delete(WebhookDelivery).where(WebhookDelivery.event_id.in_(ids)))  # type: ignore[attr-defined]
-    await session.execute(delete(Event).where(Event.id.in_(ids)))  # type: ignore[union-attr]
+    await session.execute(delete(WebhookAttempt).where(col(WebhookAttempt.event_id).in_(ids)))
+    await session.execute(delete(WebhookDelivery).where(col(WebhookDelivery.event_id).in_(ids)))
+    await session.execute(delete(Event).where(col(Event.id).in_(ids)))
     return len(ids)
 
 
 async def drops_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[TimedDrop]:
     if not ids:
         return []
-    stmt = select(TimedDrop).where(TimedDrop.id.in_(list(ids))).order_by(TimedDrop.id)  # type: ignore[union-attr]
+    stmt = select(TimedDrop).where(col(TimedDrop.id).in_(list(ids))).order_by(col(TimedDrop.id))
     return list((await session.execute(stmt)).scalars())

@@ -6,14 +6,15 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from storage.models import OverlayToken
 
 
 async def active_token(session: AsyncSession, account_id: int) -> str | None:
-    stmt = select(OverlayToken.token).where(
-        OverlayToken.account_id == account_id,  # type: ignore[arg-type]
-        OverlayToken.revoked_at.is_(None),  # type: ignore[union-attr]
+    stmt = select(col(OverlayToken.token)).where(
+        col(OverlayToken.account_id) == account_id,
+        col(OverlayToken.revoked_at).is_(None),
     )
     return (await session.execute(stmt)).scalars().first()
 
@@ -29,8 +30,8 @@ async def revoke(session: AsyncSession, account_id: int, now: datetime) -> int:
     result = await session.execute(
         update(OverlayToken)
         .where(
-            OverlayToken.account_id == account_id,  # type: ignore[arg-type]
-            OverlayToken.revoked_at.is_(None),  # type: ignore[union-attr]
+            col(OverlayToken.account_id) == account_id,
+            col(OverlayToken.revoked_at).is_(None),
         )
         .values(revoked_at=now)
     )
@@ -39,9 +40,9 @@ async def revoke(session: AsyncSession, account_id: int, now: datetime) -> int:
 
 async def lookup(session: AsyncSession, token: str) -> tuple[int, int] | None:
     """(shop id, account id) of a token that is not revoked."""
-    stmt = select(OverlayToken.shop_id, OverlayToken.account_id).where(
-        OverlayToken.token == token,  # type: ignore[arg-type]
-        OverlayToken.revoked_at.is_(None),  # type: ignore[union-attr]
+    stmt = select(col(OverlayToken.shop_id), col(OverlayToken.account_id)).where(
+        col(OverlayToken.token) == token,
+        col(OverlayToken.revoked_at).is_(None),
     )
     row = (await session.execute(stmt)).first()
     return (int(row[0]), int(row[1])) if row is not None else None

@@ -18,8 +18,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from storage.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -39,8 +40,8 @@ async def get_endpoint(
     session: AsyncSession, shop_id: int, endpoint_id: int, *, lock: bool = False
 ) -> WebhookEndpoint | None:
     stmt = select(WebhookEndpoint).where(
-        WebhookEndpoint.id == endpoint_id,  # type: ignore[arg-type]
-        WebhookEndpoint.shop_id == shop_id,  # type: ignore[arg-type]
+        col(WebhookEndpoint.id) == endpoint_id,
+        col(WebhookEndpoint.shop_id) == shop_id,
     )
     if lock:
         stmt = stmt.with_for_update()
@@ -50,8 +51,8 @@ async def get_endpoint(
 async def list_endpoints(session: AsyncSession, shop_id: int) -> list[WebhookEndpoint]:
     stmt = (
         select(WebhookEndpoint)
-        .where(WebhookEndpoint.shop_id == shop_id)  # type: ignore[arg-type]
-        .order_by(WebhookEndpoint.id)  # type: ignore[arg-type]
+        .where(col(WebhookEndpoint.shop_id) == shop_id)
+        .order_by(col(WebhookEndpoint.id))
     )
     return list((await session.execute(stmt)).scalars())
 
@@ -59,16 +60,20 @@ async def list_endpoints(session: AsyncSession, shop_id: int) -> list[WebhookEnd
 async def enabled_endpoints(session: AsyncSession) -> list[WebhookEndpoint]:
     stmt = (
         select(WebhookEndpoint)
-        .where(WebhookEndpoint.disabled_at.is_(None))  # type: ignore[union-attr]
-        .order_by(WebhookEndpoint.id)  # type: ignore[arg-type]
+        .where(col(WebhookEndpoint.disabled_at).is_(None))
+        .order_by(col(WebhookEndpoint.id))
     )
     return list((await session.execute(stmt)).scalars())
 
 
 async def delete_endpoint(session: AsyncSession, endpoint_id: int) -> None:
-    for table in (WebhookAttempt, WebhookDelivery):
-        await session.execute(delete(table).where(table.endpoint_id == endpoint_id))  # type: ignore[attr-defined]
-    await session.execute(delete(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id))  # type: ignore[arg-type]
+    await session.execute(
+        delete(WebhookAttempt).where(col(WebhookAttempt.endpoint_id) == endpoint_id)
+    )
+    await session.execute(
+        delete(WebhookDelivery).where(col(WebhookDelivery.endpoint_id) == endpoint_id)
+    )
+    await session.execute(delete(WebhookEndpoint).where(col(WebhookEndpoint.id) == endpoint_id))
 
 
 def wants(endpoint: WebhookEndpoint, event_type: str) -> bool:
@@ -84,9 +89,9 @@ async def fan_out(
 ) -> int:
     """Deliveries for the endpoint's events after its cursor; how many events were passed."""
     stmt = (
-        select(Event.id, Event.seq, Event.type)
-        .where(Event.shop_id == endpoint.shop_id, Event.seq > endpoint.cursor_seq)  # type: ignore[arg-type]
-        .order_by(Event.seq)  # type: ignore[arg-type]
+        select(col(Event.id), col(Event.seq), col(Event.type))
+        .where(col(Event.shop_id) == endpoint.shop_id, col(Event.seq) > endpoint.cursor_seq)
+        .order_by(col(Event.seq))
         .limit(batch)
     )
     rows = (await session.execute(stmt)).all()
@@ -95,8 +100,8 @@ async def fan_out(
     moved = await session.execute(
         update(WebhookEndpoint)
         .where(
-            WebhookEndpoint.id == endpoint.id,  # type: ignore[arg-type]
-            WebhookEndpoint.cursor_seq == endpoint.cursor_seq,  # type: ignore[arg-type]
+            col(WebhookEndpoint.id) == endpoint.id,
+            col(WebhookEndpoint.cursor_seq) == endpoint.cursor_seq,
         )
         .values(cursor_seq=rows[-1].seq)
     )
@@ -131,15 +136,15 @@ class DueDelivery:
     attempts: int
 
 
-def _pending() -> object:
+def _pending() -> ColumnElement[bool]:
     return and_(
-        WebhookDelivery.delivered_at.is_(None),  # type: ignore[union-attr]
-        WebhookDelivery.failed_at.is_(None),  # type: ignore[union-attr]
+        col(WebhookDelivery.delivered_at).is_(None),
+        col(WebhookDelivery.failed_at).is_(None),
     )
 
 
-def _free(now: datetime) -> object:
-    return or_(WebhookDelivery.lease_until.is_(None), WebhookDelivery.lease_until <= now)  # type: ignore[union-attr, operator]
+def _free(now: datetime) -> ColumnElement[bool]:
+    return or_(col(WebhookDelivery.lease_until).is_(None), col(WebhookDelivery.lease_until) <= now)
 
 
 async def due(
@@ -152,23 +157,23 @@ async def due(
     """Due deliveries of enabled endpoints, the longest-waiting first."""
     stmt = (
         select(
-            WebhookDelivery.id,
-            WebhookDelivery.endpoint_id,
-            WebhookDelivery.event_id,
-            WebhookDelivery.attempts,
+            col(WebhookDelivery.id),
+            col(WebhookDelivery.endpoint_id),
+            col(WebhookDelivery.event_id),
+            col(WebhookDelivery.attempts),
         )
-        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)  # type: ignore[arg-type]
+        .join(WebhookEndpoint, col(WebhookEndpoint.id) == col(WebhookDelivery.endpoint_id))
         .where(
-            _pending(),  # type: ignore[arg-type]
-            WebhookDelivery.next_attempt_at <= now,  # type: ignore[arg-type]
-            _free(now),  # type: ignore[arg-type]
-            WebhookEndpoint.disabled_at.is_(None),  # type: ignore[union-attr]
+            _pending(),
+            col(WebhookDelivery.next_attempt_at) <= now,
+            _free(now),
+            col(WebhookEndpoint.disabled_at).is_(None),
         )
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)  # type: ignore[arg-type]
+        .order_by(col(WebhookDelivery.next_attempt_at), col(WebhookDelivery.id))
         .limit(limit)
     )
     if exclude_endpoints:
-        stmt = stmt.where(WebhookDelivery.endpoint_id.not_in(list(exclude_endpoints)))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(WebhookDelivery.endpoint_id).not_in(list(exclude_endpoints)))
     return [DueDelivery(*row) for row in (await session.execute(stmt)).all()]
 
 
@@ -177,12 +182,12 @@ async def lease(session: AsyncSession, delivery_id: int, now: datetime, until: d
     result = await session.execute(
         update(WebhookDelivery)
         .where(
-            WebhookDelivery.id == delivery_id,  # type: ignore[arg-type]
-            _pending(),  # type: ignore[arg-type]
-            WebhookDelivery.next_attempt_at <= now,  # type: ignore[arg-type]
-            _free(now),  # type: ignore[arg-type]
+            col(WebhookDelivery.id) == delivery_id,
+            _pending(),
+            col(WebhookDelivery.next_attempt_at) <= now,
+            _free(now),
         )
-        .values(lease_until=until, attempts=WebhookDelivery.attempts + 1)
+        .values(lease_until=until, attempts=col(WebhookDelivery.attempts) + 1)
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
 
@@ -212,7 +217,7 @@ async def record_attempt(
 async def delivered(session: AsyncSession, delivery_id: int, now: datetime) -> None:
     await session.execute(
         update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id)  # type: ignore[arg-type]
+        .where(col(WebhookDelivery.id) == delivery_id)
         .values(delivered_at=now, lease_until=None)
     )
 
@@ -220,7 +225,7 @@ async def delivered(session: AsyncSession, delivery_id: int, now: datetime) -> N
 async def retry_at(session: AsyncSession, delivery_id: int, at: datetime) -> None:
     await session.execute(
         update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id)  # type: ignore[arg-type]
+        .where(col(WebhookDelivery.id) == delivery_id)
         .values(next_attempt_at=at, lease_until=None)
     )
 
@@ -228,7 +233,7 @@ async def retry_at(session: AsyncSession, delivery_id: int, at: datetime) -> Non
 async def give_up(session: AsyncSession, delivery_id: int, now: datetime) -> None:
     await session.execute(
         update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id)  # type: ignore[arg-type]
+        .where(col(WebhookDelivery.id) == delivery_id)
         .values(failed_at=now, lease_until=None)
     )
 
@@ -240,8 +245,8 @@ async def redeliver(
     reopened = await session.execute(
         update(WebhookDelivery)
         .where(
-            WebhookDelivery.endpoint_id == endpoint.id,  # type: ignore[arg-type]
-            WebhookDelivery.event_id == event_id,  # type: ignore[arg-type]
+            col(WebhookDelivery.endpoint_id) == endpoint.id,
+            col(WebhookDelivery.event_id) == event_id,
         )
         .values(delivered_at=None, failed_at=None, next_attempt_at=now, attempts=0)
     )
@@ -262,21 +267,21 @@ async def attempts(
 ) -> list[tuple[WebhookAttempt, str, str]]:
     """The endpoint's attempts, newest first, with their event's id and type."""
     stmt = (
-        select(WebhookAttempt, Event.public_id, Event.type)
-        .join(Event, Event.id == WebhookAttempt.event_id)  # type: ignore[arg-type]
-        .where(WebhookAttempt.endpoint_id == endpoint_id)  # type: ignore[arg-type]
-        .order_by(WebhookAttempt.id.desc())  # type: ignore[union-attr]
+        select(WebhookAttempt, col(Event.public_id), col(Event.type))
+        .join(Event, col(Event.id) == col(WebhookAttempt.event_id))
+        .where(col(WebhookAttempt.endpoint_id) == endpoint_id)
+        .order_by(col(WebhookAttempt.id).desc())
         .limit(limit)
     )
     if before_id is not None:
-        stmt = stmt.where(WebhookAttempt.id < before_id)  # type: ignore[operator]
+        stmt = stmt.where(col(WebhookAttempt.id) < before_id)
     return [(a, pid, t) for a, pid, t in (await session.execute(stmt)).all()]
 
 
 async def pending_count(session: AsyncSession) -> int:
     from sqlalchemy import func
 
-    stmt = select(func.count()).select_from(WebhookDelivery).where(_pending())  # type: ignore[arg-type]
+    stmt = select(func.count()).select_from(WebhookDelivery).where(_pending())
     return int((await session.execute(stmt)).scalar_one())
 
 
@@ -289,13 +294,13 @@ async def lease_many(
     result = await session.execute(
         update(WebhookDelivery)
         .where(
-            WebhookDelivery.id.in_(list(ids)),  # type: ignore[union-attr]
-            _pending(),  # type: ignore[arg-type]
-            WebhookDelivery.next_attempt_at <= now,  # type: ignore[arg-type]
-            _free(now),  # type: ignore[arg-type]
+            col(WebhookDelivery.id).in_(list(ids)),
+            _pending(),
+            col(WebhookDelivery.next_attempt_at) <= now,
+            _free(now),
         )
-        .values(lease_until=until, attempts=WebhookDelivery.attempts + 1)
-        .returning(WebhookDelivery.id, WebhookDelivery.attempts)
+        .values(lease_until=until, attempts=col(WebhookDelivery.attempts) + 1)
+        .returning(col(WebhookDelivery.id), col(WebhookDelivery.attempts))
     )
     return {int(i): int(a) for i, a in result.all()}
 
@@ -305,12 +310,12 @@ async def endpoints_by_ids(
 ) -> dict[int, WebhookEndpoint]:
     if not ids:
         return {}
-    stmt = select(WebhookEndpoint).where(WebhookEndpoint.id.in_(list(ids)))  # type: ignore[union-attr]
+    stmt = select(WebhookEndpoint).where(col(WebhookEndpoint.id).in_(list(ids)))
     return {e.id: e for e in (await session.execute(stmt)).scalars()}  # type: ignore[misc]
 
 
 async def events_by_ids(session: AsyncSession, ids: Collection[int]) -> dict[int, Event]:
     if not ids:
         return {}
-    stmt = select(Event).where(Event.id.in_(list(ids)))  # type: ignore[union-attr]
+    stmt = select(Event).where(col(Event.id).in_(list(ids)))
     return {e.id: e for e in (await session.execute(stmt)).scalars()}  # type: ignore[misc]

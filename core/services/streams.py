@@ -117,7 +117,7 @@ class StreamService(Service):
             vouchers = await repo.vouchers_by_ids(session, {d.voucher_id for d in dists})
         return [
             Progress(
-                d.id,
+                d.id or 0,
                 d.session_id,
                 d.voucher_id,
                 vouchers[d.voucher_id].claimed,

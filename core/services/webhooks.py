@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import builtins
 import json
 import secrets
 from collections.abc import Mapping
@@ -197,7 +198,7 @@ class WebhookService(Service):
             raise NotFound(f"webhook endpoint {endpoint_id} not found", code="endpoint_not_found")
         return endpoint
 
-    async def list(self, actor: Actor) -> list[EndpointView]:
+    async def list(self, actor: Actor) -> builtins.list[EndpointView]:
         require(actor, Action.READ)
         async with self.db.read() as session:
             return [EndpointView.of(e) for e in await store.list_endpoints(session, actor.shop_id)]
@@ -250,7 +251,7 @@ class WebhookService(Service):
 
     async def attempts(
         self, actor: Actor, endpoint_id: int, *, limit: int = 50, before_id: int | None = None
-    ) -> list[tuple[int, AttemptView]]:
+    ) -> builtins.list[tuple[int, AttemptView]]:
         require(actor, Action.READ)
         if not 1 <= limit <= 200:
             raise invalid("limit", "must be from 1 to 200", "out_of_range", lo=1, hi=200)
@@ -298,7 +299,7 @@ class WebhookService(Service):
 
     async def take_due(
         self, limit: int, in_flight: Mapping[int, int] | None = None, per_endpoint: int = 4
-    ) -> list[Outgoing]:
+    ) -> builtins.list[Outgoing]:
         """Leases up to `limit` due deliveries, at most `per_endpoint` in flight to one
         endpoint (counting `in_flight`, the caller's), and prepares them."""
         now = self.clock.now()
@@ -318,7 +319,7 @@ class WebhookService(Service):
             won = await store.lease_many(session, [d.id for d in chosen], now, now + LEASE)
             endpoints = await store.endpoints_by_ids(session, {d.endpoint_id for d in chosen})
             events = await store.events_by_ids(session, {d.event_id for d in chosen})
-        taken: list[Outgoing] = []
+        taken: builtins.list[Outgoing] = []
         for d in chosen:
             endpoint, row = endpoints.get(d.endpoint_id), events.get(d.event_id)
             if d.id not in won or endpoint is None or row is None:
@@ -352,7 +353,7 @@ class WebhookService(Service):
         """Records one attempt (see `settle_many`); True when it succeeded."""
         return (await self.settle_many([Attempt(out, status, latency_ms, error)]))[0]
 
-    async def settle_many(self, attempts: list[Attempt]) -> list[bool]:
+    async def settle_many(self, attempts: builtins.list[Attempt]) -> builtins.list[bool]:
         """Records attempts, in one transaction: a 2xx delivers one, anything else schedules
         its next attempt or gives up. An endpoint failing for 3 days is disabled, and the
         seller and the team are told (R-ev2). Whether each succeeded."""
