@@ -9,6 +9,8 @@ and instants only, so a platform renders it in its own words.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -60,7 +62,12 @@ async def emit(
     once_key: str | None = None,
 ) -> bool:
     """R-ev1: records one event in the caller's transaction (it commits or rolls back with the
-    change). `once_key` makes an event once-only (False when it was recorded already)."""
+    change). `once_key` makes an event once-only (False when it was recorded already).
+    Inside `deferred(session)` it is written when that block ends."""
+    queue = session.info.get(_DEFERRED)
+    if queue is not None:
+        queue.append((shop_id, type_, data, now, live_session_id, once_key))
+        return True
     stored = await store.append(
         session,
         shop_id,
@@ -71,6 +78,31 @@ async def emit(
         once_key=once_key,
     )
     return stored is not None
+
+
+_DEFERRED = "voucherbot_deferred_events"
+
+
+@asynccontextmanager
+async def deferred(session: AsyncSession) -> AsyncIterator[None]:
+    """Events emitted inside the block are written when it ends, so the shop's event counter
+    (a row lock on PostgreSQL) is taken after every other row lock the block takes: a block
+    that stops several distributions (and cancels their draws) and a draw closing at the same
+    moment then lock in the same order, never in a deadlock."""
+    if _DEFERRED in session.info:
+        yield
+        return
+    session.info[_DEFERRED] = []
+    try:
+        yield
+        queue = session.info.pop(_DEFERRED)
+        for shop_id, type_, data, now, live_session_id, once_key in queue:
+            await emit(
+                session, shop_id, type_, data, now, live_session_id=live_session_id,
+                once_key=once_key,
+            )  # fmt: skip
+    finally:
+        session.info.pop(_DEFERRED, None)
 
 
 def instant(at: datetime | None) -> str | None:

@@ -99,6 +99,13 @@ async def stop_account_activity(
     session: AsyncSession, shop: Shop, account: Account, now: datetime, *, reason: str
 ) -> None:
     """R-acc3: an unlinked account's sessions end and its distributions stop."""
+    async with events.deferred(session):  # R-ev1: the event counter is locked last
+        await _stop_account_activity(session, shop, account, now, reason=reason)
+
+
+async def _stop_account_activity(
+    session: AsyncSession, shop: Shop, account: Account, now: datetime, *, reason: str
+) -> None:
     live = await repo.active_session_of_account(session, account.id)  # type: ignore[arg-type]
     if live is not None:  # R-drop1: first, so a drop firing meanwhile is stopped below
         cancelled = await repo.cancel_pending_drops(session, live.id, now, "session_ended")  # type: ignore[arg-type]
@@ -177,35 +184,36 @@ class LiveService(Service):
             live = await self._session_for(session, actor, session_id)
             shop = await self._shop(session, actor.shop_id)
             if live.ended_at is None:
-                by = await repo.get_account(session, actor.shop_id, live.account_id)
-                # R-drop1: pending drops first; one firing right now (its row locked) is
-                # waited for, and the distribution it made is stopped with the others.
-                cancelled = await repo.cancel_pending_drops(
-                    session, session_id, now, "session_ended"
-                )
-                await events.emit_drops_cancelled(session, actor.shop_id, cancelled, now)
-                for d in await repo.active_distributions(session, session_ids=[session_id]):
-                    await stop_distribution_row(session, shop, d, now, "session_ended", by)
-                await repo.end_session(session, session_id, now)
-                live.ended_at = now
-                claims = await repo.claims_in_session(session, session_id)
-                minutes = int((now - live.started_at).total_seconds() // 60)
-                await events.emit(  # R-ev1
-                    session,
-                    actor.shop_id,
-                    events.EventType.LIVE_SESSION_ENDED,
-                    events.session_data(live, claims=claims),
-                    now,
-                    live_session_id=session_id,
-                )
-                await notify(
-                    session,
-                    shop,
-                    event_key=f"session:{session_id}:ended",
-                    kind="session_ended",
-                    text=session_ended_text(session_id, by, minutes, claims),
-                    now=now,
-                )
+                async with events.deferred(session):  # R-ev1: the counter is locked last
+                    by = await repo.get_account(session, actor.shop_id, live.account_id)
+                    # R-drop1: pending drops first; one firing right now (its row locked) is
+                    # waited for, and the distribution it made is stopped with the others.
+                    cancelled = await repo.cancel_pending_drops(
+                        session, session_id, now, "session_ended"
+                    )
+                    await events.emit_drops_cancelled(session, actor.shop_id, cancelled, now)
+                    for d in await repo.active_distributions(session, session_ids=[session_id]):
+                        await stop_distribution_row(session, shop, d, now, "session_ended", by)
+                    await repo.end_session(session, session_id, now)
+                    live.ended_at = now
+                    claims = await repo.claims_in_session(session, session_id)
+                    minutes = int((now - live.started_at).total_seconds() // 60)
+                    await events.emit(  # R-ev1
+                        session,
+                        actor.shop_id,
+                        events.EventType.LIVE_SESSION_ENDED,
+                        events.session_data(live, claims=claims),
+                        now,
+                        live_session_id=session_id,
+                    )
+                    await notify(
+                        session,
+                        shop,
+                        event_key=f"session:{session_id}:ended",
+                        kind="session_ended",
+                        text=session_ended_text(session_id, by, minutes, claims),
+                        now=now,
+                    )
             else:
                 claims = await repo.claims_in_session(session, session_id)
             return SessionView.of(live, claims=claims)

@@ -134,8 +134,9 @@ class ScheduleService(Service):
             if voucher is None:
                 return False
             shop = await self._shop(session, voucher.shop_id)
-            for d in await repo.active_distributions(session, voucher_id=voucher_id):
-                await stop_distribution_row(session, shop, d, now, "claim_period_ended", None)
+            async with events.deferred(session):  # R-ev1: the event counter is locked last
+                for d in await repo.active_distributions(session, voucher_id=voucher_id):
+                    await stop_distribution_row(session, shop, d, now, "claim_period_ended", None)
             await events.emit(  # R-ev1
                 session,
                 voucher.shop_id,

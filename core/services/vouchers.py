@@ -228,8 +228,9 @@ class VoucherService(Service):
         await session.flush()
         shop: Shop = await self._shop(session, actor.shop_id)
         by = await self._account(session, actor)
-        for d in await repo.active_distributions(session, voucher_id=voucher.id):
-            await stop_distribution_row(session, shop, d, now, "deactivated", by)
+        async with events.deferred(session):  # R-ev1: the event counter is locked last
+            for d in await repo.active_distributions(session, voucher_id=voucher.id):
+                await stop_distribution_row(session, shop, d, now, "deactivated", by)
         voided = await repo.void_claims_of_voucher(session, voucher.id)  # type: ignore[arg-type]
         await events.emit(  # R-ev1
             session,
