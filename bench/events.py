@@ -55,7 +55,7 @@ class Size:
     endpoints: int = 20
 
 
-FULL = Size(subscribers=1000, rounds=5, events=2000)
+FULL = Size(subscribers=1000, rounds=5, events=500)
 SMOKE = Size(subscribers=50, rounds=2, events=100)
 
 

@@ -214,27 +214,24 @@ async def record_attempt(
     )
 
 
-async def delivered(session: AsyncSession, delivery_id: int, now: datetime) -> None:
+async def finish(
+    session: AsyncSession, delivery_id: int, attempts: int, **outcome: datetime | None
+) -> None:
+    """Ends the attempt numbered `attempts`: its outcome (`delivered_at`, `next_attempt_at` or
+    `failed_at`) applies only if the delivery was not reopened meanwhile (a redelivery resets
+    `attempts`); the lease is released either way, so a reopened one goes out next."""
     await session.execute(
         update(WebhookDelivery)
-        .where(col(WebhookDelivery.id) == delivery_id)
-        .values(delivered_at=now, lease_until=None)
+        .where(
+            col(WebhookDelivery.id) == delivery_id,
+            col(WebhookDelivery.attempts) == attempts,
+        )
+        .values(**outcome)
     )
-
-
-async def retry_at(session: AsyncSession, delivery_id: int, at: datetime) -> None:
     await session.execute(
         update(WebhookDelivery)
         .where(col(WebhookDelivery.id) == delivery_id)
-        .values(next_attempt_at=at, lease_until=None)
-    )
-
-
-async def give_up(session: AsyncSession, delivery_id: int, now: datetime) -> None:
-    await session.execute(
-        update(WebhookDelivery)
-        .where(col(WebhookDelivery.id) == delivery_id)
-        .values(failed_at=now, lease_until=None)
+        .values(lease_until=None)
     )
 
 

@@ -378,15 +378,15 @@ class WebhookService(Service):
         )
         endpoint = await session.get(WebhookEndpoint, out.endpoint_id)
         if ok:
-            await store.delivered(session, out.delivery_id, now)
+            await store.finish(session, out.delivery_id, out.attempts, delivered_at=now)
             if endpoint is not None and endpoint.failing_since is not None:
                 endpoint.failing_since = None
             return True
         delay = retry_delay(out.attempts)
         if delay is None:
-            await store.give_up(session, out.delivery_id, now)
+            await store.finish(session, out.delivery_id, out.attempts, failed_at=now)
         else:
-            await store.retry_at(session, out.delivery_id, now + delay)
+            await store.finish(session, out.delivery_id, out.attempts, next_attempt_at=now + delay)
         if endpoint is None or endpoint.disabled_at is not None:
             return False
         if endpoint.failing_since is None:
