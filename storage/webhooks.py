@@ -17,8 +17,9 @@ import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -192,28 +193,6 @@ async def lease(session: AsyncSession, delivery_id: int, now: datetime, until: d
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-async def record_attempt(
-    session: AsyncSession,
-    *,
-    endpoint_id: int,
-    event_id: int,
-    at: datetime,
-    status: int | None,
-    latency_ms: int,
-    error: str | None,
-) -> None:
-    session.add(
-        WebhookAttempt(
-            endpoint_id=endpoint_id,
-            event_id=event_id,
-            at=at,
-            status=status,
-            latency_ms=latency_ms,
-            error=error[:ERROR_LIMIT] if error else None,
-        )
-    )
-
-
 async def finish(
     session: AsyncSession, delivery_id: int, attempts: int, **outcome: datetime | None
 ) -> None:
@@ -316,3 +295,49 @@ async def events_by_ids(session: AsyncSession, ids: Collection[int]) -> dict[int
         return {}
     stmt = select(Event).where(col(Event.id).in_(list(ids)))
     return {e.id: e for e in (await session.execute(stmt)).scalars()}  # type: ignore[misc]
+
+
+async def record_attempts(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(WebhookAttempt), rows)
+
+
+async def finish_delivered(
+    session: AsyncSession, done: list[tuple[int, int]], now: datetime
+) -> None:
+    """`finish` with `delivered_at` for a batch of (delivery id, attempt number)."""
+    if not done:
+        return
+    await session.execute(
+        update(WebhookDelivery)
+        .where(
+            or_(
+                *(
+                    and_(col(WebhookDelivery.id) == i, col(WebhookDelivery.attempts) == n)
+                    for i, n in done
+                )
+            )
+        )
+        .values(delivered_at=now)
+    )
+
+
+async def release(session: AsyncSession, ids: list[int]) -> None:
+    """Ends the leases of attempts that are over."""
+    if ids:
+        await session.execute(
+            update(WebhookDelivery).where(col(WebhookDelivery.id).in_(ids)).values(lease_until=None)
+        )
+
+
+async def clear_failing(session: AsyncSession, endpoint_ids: Collection[int]) -> None:
+    """Endpoints that just accepted a delivery are no longer failing."""
+    if endpoint_ids:
+        await session.execute(
+            update(WebhookEndpoint)
+            .where(
+                col(WebhookEndpoint.id).in_(list(endpoint_ids)),
+                col(WebhookEndpoint.failing_since).is_not(None),
+            )
+            .values(failing_since=None)
+        )
