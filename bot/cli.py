@@ -87,6 +87,12 @@ async def cmd_apikey_revoke(args: argparse.Namespace, settings: Settings) -> int
     return await _with_services(settings, work)
 
 
+async def cmd_webhooks(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli_webhooks import run
+
+    return await _with_services(settings, lambda services: run(args, settings, services))
+
+
 async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.runtime import serve
 
@@ -153,6 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
     key_revoke = apikey.add_parser("revoke", help="revoke an API key")
     key_revoke.add_argument("key", help="the key id or the whole key")
     key_revoke.set_defaults(handler=cmd_apikey_revoke)
+
+    webhooks = sub.add_parser("webhooks", help="manage a shop's webhook endpoints (R-ev2)")
+    _extend("bot.cli_webhooks", webhooks)
+    webhooks.set_defaults(handler=cmd_webhooks)
 
     demo = sub.add_parser(
         "demo", help="an offline tour of the whole product against a local Telegram stand-in"

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     rate_limit_viewers_per_minute: int = Field(default=300_000, ge=1)
     rate_limit_writes_per_minute: int = Field(default=1_200, ge=1)
     rate_limit_reads_per_minute: int = Field(default=6_000, ge=1)
+    # R-ev2: allow http:// and private or loopback webhook addresses (local receivers, tests).
+    webhook_allow_private: bool = False
+    # R-ev1: days the event log keeps an event.
+    event_retention_days: int = Field(default=30, ge=1, le=3650)
 
     @field_validator(
         "telegram_bot_token",

@@ -9,8 +9,9 @@ Built in this order, and closed in the reverse one:
 1. the database (`bot.startup.open_database`: URL check, connect, migrations);
 2. the services over it;
 3. the HTTP API, listening (every process);
-4. the leader's work, while this process holds the lock: the scheduler, then the Telegram
-   side (the stand-in first when there is no token), then the notification sender.
+4. the leader's work, while this process holds the lock: the scheduler, then the webhook
+   sender (R-ev2, which also prunes the event log), then the Telegram side (the stand-in
+   first when there is no token), then the notification sender.
 
 Stopping (SIGINT, SIGTERM, `/quit` in the terminal chat, or losing the lock) never cancels
 the Telegram side half-way: it is told to end (`_lead_over`) and closes its own parts in
@@ -111,6 +112,7 @@ class Runtime:
         scheduler_factory: SchedulerFactory | None = None,
         election_factory: ElectionFactory | None = None,
         app_factory: AppFactory | None = None,
+        webhook_sender_factory: Callable[[Services, Settings], Component] | None = None,
         interactive: bool | None = None,
         on_role: Callable[[str], None] | None = None,
         telegram_retry: tuple[float, float] = (TELEGRAM_RETRY_FIRST, TELEGRAM_RETRY_MAX),
@@ -122,6 +124,7 @@ class Runtime:
         self.scheduler_factory = scheduler_factory or VoucherScheduler
         self.election_factory = election_factory or (lambda s: election_for(s.database_url))
         self.app_factory = app_factory or _real_app
+        self.webhook_sender_factory = webhook_sender_factory or _real_webhook_sender
         # The terminal chat needs a person: only when stdin is a terminal.
         self.interactive = sys.stdin.isatty() if interactive is None else interactive
         self.role = ROLE_STOPPED
@@ -140,6 +143,7 @@ class Runtime:
         db = await open_database(self.settings.database_url)
         try:
             self.services = services = await _open_services(db, self.clock, self.settings)
+            configure_events(services, self.settings)
             db.on_dispose(_closer(services))
             runner = await self._start_http(services)
             try:
@@ -224,6 +228,8 @@ class Runtime:
             await election.resign()
             await _first_of(asyncio.sleep(TELEGRAM_RETRY_FIRST), stop)
             return
+        webhooks = self.webhook_sender_factory(services, self.settings)
+        await webhooks.start()
         lead_over = asyncio.Event()
         telegram = asyncio.create_task(
             self._run_telegram(services, stop, lead_over), name="telegram-side"
@@ -242,6 +248,7 @@ class Runtime:
                 telegram.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await telegram
+            await webhooks.stop()
             await scheduler.stop()
             await election.resign()
 
@@ -361,6 +368,18 @@ def _real_telegram_side(services: Services, settings: Settings, **kwargs: Any) -
     from bot.telegram.application import TelegramSide
 
     return TelegramSide(services, settings, **kwargs)
+
+
+def configure_events(services: Services, settings: Settings) -> None:
+    """The event log's retention and the webhook guard's setting (R-ev1, R-ev2)."""
+    services.events.retention_days = settings.event_retention_days
+    services.webhooks.allow_private = settings.webhook_allow_private
+
+
+def _real_webhook_sender(services: Services, settings: Settings) -> Component:
+    from bot.webhook_sender import WebhookSender
+
+    return WebhookSender(services, allow_private=settings.webhook_allow_private)
 
 
 def _real_sender(services: Services, bot: Any) -> Any:

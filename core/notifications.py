@@ -586,6 +586,15 @@ async def announce_opened(session: AsyncSession, shop: Shop, v: Voucher, now: da
     key = effect_key(v.id, "opened")  # type: ignore[arg-type]
     if not await repo.record_effect(session, key, now):
         return False
+    from core import events  # R-ev1 (events builds on the same rows)
+
+    await events.emit(
+        session,
+        shop.id,  # type: ignore[arg-type]
+        events.EventType.VOUCHER_CLAIM_PERIOD_OPENED,
+        events.voucher_data(v),
+        now,
+    )
     await notify(
         session,
         shop,
@@ -785,4 +794,15 @@ def draw_result_text(voucher: Voucher, r: DrawOutcome) -> Message:
             why=why,
         ),
         _proof(r),
+    )
+
+
+# --- webhooks (R-ev2) ------------------------------------------------------------------------
+
+
+def webhook_disabled_text(url: str) -> Message:
+    return msg(
+        "⚠️ Webhooks to {url} are paused: that address has not accepted them for 3 days. "
+        "Your platform team can fix the receiver and turn it back on.",
+        url=url,
     )

@@ -88,6 +88,14 @@ def _publish(session: Session) -> None:
         conn.exec_driver_sql(f"PRAGMA user_version = {(int(counter) + 1) % 2**31:d}")
 
 
+def announce(session: Session, topic: str) -> None:
+    """Announces a topic with this write on PostgreSQL (e.g. `event:3`, a shop's new event
+    for the streams of every process, R-ev3). SQLite's readers poll instead, so nothing is
+    announced there (a counter change would drop every cache)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.info.setdefault(_PENDING, set()).add(topic)
+
+
 def _discard(session: Session, *_: Any) -> None:
     session.info.pop(_PENDING, None)
 

@@ -453,7 +453,6 @@ class DrawEntry(SQLModel, table=True):
     entered_at: datetime = _instant()
 
 
-
 class CodeGuess(SQLModel, table=True):
     """Wrong promo codes (R-code) counted per minute and per who (a buyer of a shop, or an API
     key), in the database so every process counts the same guesses."""
@@ -461,3 +460,102 @@ class CodeGuess(SQLModel, table=True):
     who: str = Field(max_length=120, primary_key=True)
     minute: datetime = Field(sa_type=UTCDateTime, primary_key=True)
     wrong: int = 0
+
+
+# --- events, webhooks and the overlay (R-ev1–R-ev4) -----------------------------------------
+
+
+class EventCounter(SQLModel, table=True):
+    """The last `seq` given to an event of a shop (R-ev1). Taken by an UPDATE in the
+    transaction of the change: the row lock orders the shop's writers on PostgreSQL (SQLite
+    has one writer), and a rollback gives the number back, so `seq` has no gaps."""
+
+    shop_id: int = Field(foreign_key="shop.id", primary_key=True)
+    last_seq: int = Field(default=0, sa_type=BigInteger)
+
+
+class Event(SQLModel, table=True):
+    """One event of the log (R-ev1): the envelope `{id, seq, type, created_at, data}`."""
+
+    __table_args__ = (
+        UniqueConstraint("shop_id", "seq", name="ux_event_shop_seq"),
+        Index("ix_event_session_seq", "live_session_id", "seq"),
+        Index("ix_event_created", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(max_length=40, unique=True)  # evt_…
+    shop_id: int = Field(foreign_key="shop.id")
+    seq: int = Field(sa_type=BigInteger)
+    type: str = Field(max_length=40)
+    live_session_id: int | None = None  # the live session it belongs to, for streams (R-ev3)
+    once_key: str | None = Field(default=None, max_length=200, unique=True)
+    created_at: datetime = _instant()
+    data: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class WebhookEndpoint(SQLModel, table=True):
+    """A platform's webhook receiver (R-ev2). `cursor_seq` is the last event of the shop
+    fanned out to it; `old_secret` keeps signing until `old_secret_until` after a rotation."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shop.id", index=True)
+    url: str = Field(max_length=2000)
+    description: str | None = Field(default=None, max_length=200)
+    types: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON list
+    secret: str = Field(max_length=100)
+    old_secret: str | None = Field(default=None, max_length=100)
+    old_secret_until: datetime | None = _instant(nullable=True)
+    disabled_at: datetime | None = _instant(nullable=True)
+    disabled_reason: str | None = Field(default=None, max_length=16)  # manual | failing
+    failing_since: datetime | None = _instant(nullable=True)
+    cursor_seq: int = Field(default=0, sa_type=BigInteger)
+    created_at: datetime = _instant()
+    updated_at: datetime = _instant()
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event to one endpoint (R-ev2). Due while `delivered_at` and `failed_at` are NULL
+    and `next_attempt_at` has come and no lease runs; a lease (`lease_until`, past the
+    attempt's timeout) is taken by a conditional UPDATE before an attempt, so no two attempts
+    of it are ever in flight, across processes and restarts."""
+
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "event_id", name="ux_webhook_delivery"),
+        Index("ix_webhook_delivery_due", "delivered_at", "failed_at", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: int = Field(foreign_key="shop.id")
+    endpoint_id: int = Field(foreign_key="webhookendpoint.id")
+    event_id: int = Field(foreign_key="event.id")
+    attempts: int = 0
+    next_attempt_at: datetime = _instant()
+    lease_until: datetime | None = _instant(nullable=True)  # an attempt is in flight until
+    delivered_at: datetime | None = _instant(nullable=True)
+    failed_at: datetime | None = _instant(nullable=True)
+    created_at: datetime = _instant()
+
+
+class WebhookAttempt(SQLModel, table=True):
+    """The attempts log of an endpoint (R-ev2)."""
+
+    __table_args__ = (Index("ix_webhook_attempt_endpoint", "endpoint_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    endpoint_id: int = Field(foreign_key="webhookendpoint.id")
+    event_id: int = Field(foreign_key="event.id")
+    at: datetime = _instant()
+    status: int | None = None  # the HTTP status, None when no answer came
+    latency_ms: int = 0
+    error: str | None = Field(default=None, max_length=300)
+
+
+class OverlayToken(SQLModel, table=True):
+    """A read-only link to an account's live sessions for a stream overlay (R-ev4)."""
+
+    token: str = Field(max_length=64, primary_key=True)
+    shop_id: int = Field(foreign_key="shop.id")
+    account_id: int = Field(foreign_key="account.id", index=True)
+    created_at: datetime = _instant()
+    revoked_at: datetime | None = _instant(nullable=True)

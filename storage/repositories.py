@@ -841,8 +841,12 @@ async def set_user_language(
 ) -> None:
     """One row per person: a later choice replaces the earlier one (an upsert, no race)."""
     values = {"telegram_user_id": telegram_user_id, "language": language, "updated_at": now}
-    stmt = _insert(session, UserLanguage).values(**values).on_conflict_do_update(
-        index_elements=["telegram_user_id"],
-        set_={"language": language, "updated_at": now},
+    stmt = (
+        _insert(session, UserLanguage)
+        .values(**values)
+        .on_conflict_do_update(
+            index_elements=["telegram_user_id"],
+            set_={"language": language, "updated_at": now},
+        )
     )
     await session.execute(stmt)

@@ -20,10 +20,14 @@ from bot.http import (
     routes_claims,
     routes_draws,
     routes_drops,
+    routes_events,
     routes_live,
+    routes_overlay,
     routes_products,
     routes_service,
+    routes_streams,
     routes_vouchers,
+    routes_webhooks,
 )
 from bot.http.auth import ApiKeyCache
 from bot.http.contention import busy_problem, contention_of
@@ -71,6 +75,10 @@ ROUTE_MODULES = (
     routes_claims,
     routes_checkout,
     routes_analytics,
+    routes_events,  # R-ev1
+    routes_webhooks,  # R-ev2
+    routes_streams,  # R-ev3
+    routes_overlay,  # R-ev4
 )
 
 
@@ -191,4 +199,5 @@ def create_app(
     for route in routes:
         app.router.add_route(route.method, route.path, aiohttp_handler(route))
     webapp.register(app)  # the Mini App under /app/ (R-app1, bot/webapp/)
+    routes_streams.install(app)  # R-ev3: the process's live-stream hub
     return app

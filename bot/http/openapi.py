@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from bot.http import openapi_events
 from bot.http.outputs import Problem
 from bot.http.problems import PROBLEM_TYPE, TITLES
 from bot.http.routing import Header, Route
@@ -79,6 +80,8 @@ def examples(now: datetime) -> dict[str, dict[str, Any]]:
 
 
 EXAMPLES = examples(datetime.now(UTC))
+
+EXAMPLES.update(openapi_events.EXAMPLES)  # R-ev1–R-ev4
 
 # Codes every operation of a kind may answer with (see `_problem_statuses`).
 COMMON_CODES: dict[int, tuple[str, ...]] = {
@@ -184,6 +187,7 @@ PROBLEM_CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "analytics_vouchers": {},
     "analytics_trend": {404: ("voucher_not_found", "session_not_found")},
 }
+PROBLEM_CODES.update(openapi_events.PROBLEM_CODES)  # R-ev1–R-ev4
 
 
 def _models(routes: Sequence[Route]) -> list[tuple[type[BaseModel], Mode]]:

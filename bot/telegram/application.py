@@ -23,6 +23,7 @@ from bot.telegram import (
     language,
     live,
     live_panel,
+    overlay,
     start,
     vouchers,
 )
@@ -56,6 +57,7 @@ FEATURES = (
     drops,
     language,
     chat_membership,
+    overlay,
     fallbacks,
 )
 

@@ -33,6 +33,7 @@ class Button(StrEnum):
     ACCOUNT = "ac"  # ac:<account id>:u|u!|k
     API_KEY = "ak"  # ak:<key id>[:!]
     LIVE_PANEL = "lp"  # lp:<session id>:…
+    OVERLAY = "ov"  # ov:link (the live panel's 🎥 Overlay)
     PICKER_CANCEL = "cx"  # ✖ Cancel under a picker that is not a flow
 
 

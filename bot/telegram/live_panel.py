@@ -174,6 +174,7 @@ def render(
         [
             button(_("🎟 Issue"), *ISSUE_DATA.split(":")),
             button(_("⏰ Schedule a drop"), *DROP_DATA.split(":")),
+            button(_("🎥 Overlay"), Button.OVERLAY, "link"),  # R-ev4 (bot/telegram/overlay.py)
         ]
     )
     if confirm_end:

@@ -102,9 +102,7 @@ def validate_draw(
             FieldError("winners", f"must be a whole number {MIN_WINNERS}–{MAX_WINNERS:,}")
         )
     elif remaining is not None and winners > remaining:  # type: ignore[operator]
-        errors.append(
-            FieldError("winners", f"must be at most the remaining quota ({remaining:,})")
-        )
+        errors.append(FieldError("winners", f"must be at most the remaining quota ({remaining:,})"))
     if entry_minutes is None:
         errors.append(FieldError("entry_minutes", "is required for a draw"))
     elif not is_whole_in(entry_minutes, MIN_ENTRY_MINUTES, MAX_ENTRY_MINUTES):

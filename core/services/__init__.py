@@ -15,6 +15,7 @@ from core.services.claim_cache import ClaimCache
 from core.services.claims import ClaimService
 from core.services.draws import DrawService, panel_draws
 from core.services.drops import DropService
+from core.services.events import EventService
 from core.services.forecast import ForecastService
 from core.services.languages import LanguageService
 from core.services.live import LiveService
@@ -23,8 +24,10 @@ from core.services.products import ProductService
 from core.services.schedule import ScheduleService
 from core.services.segment_analytics import SegmentAnalytics
 from core.services.shops import ShopService
+from core.services.streams import StreamService
 from core.services.team_chats import TeamChatService
 from core.services.vouchers import VoucherService
+from core.services.webhooks import WebhookService
 from storage.changes import ChangeFeed, build_change_feed, install_publisher
 from storage.claim_store import ClaimStore
 from storage.db import Database
@@ -53,6 +56,9 @@ class Services:
     draws: DrawService  # R-draw1–3
     team_chats: TeamChatService  # issue 25: chats that move, close or block the bot
     segments: SegmentAnalytics  # R-a7 split by segment (R-seg)
+    events: EventService  # R-ev1
+    webhooks: WebhookService  # R-ev2
+    streams: StreamService  # R-ev3, R-ev4
 
     @classmethod
     def build(
@@ -106,4 +112,7 @@ class Services:
             draws=DrawService(db, clock, claims, beacon=beacon, verify_base=public_base_url),
             team_chats=TeamChatService(db, clock),
             segments=SegmentAnalytics(db, clock),
+            events=EventService(db, clock),
+            webhooks=WebhookService(db, clock),
+            streams=StreamService(db, clock),
         )

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import events
 from core.errors import ClaimRefused, Conflict, NotFound, invalid
 from core.ids import check_platform_id
 from core.notifications import notification_row, quota_text
@@ -397,6 +398,7 @@ class ClaimService(Service):
         if result.outcome == TakeOutcome.TAKEN:
             if not result.noticed:
                 await self._late_notice(target, r, result)
+            await self._quota_event(target, r, result)
             self.cache.note_taken(vid, result.claimed or 0, result.total_quantity or 0)
             if (result.buyer_claims or 0) >= target.per_customer_limit:
                 self.cache.mark_at_limit(vid, r.buyer_id)
@@ -456,6 +458,25 @@ class ClaimService(Service):
             if notice.claimed == claimed:
                 async with self.db.write() as session:
                     await repo.add_notification(session, notice.row)
+
+    async def _quota_event(self, target: ClaimTarget, r: TakeRequest, result: TakeResult) -> None:
+        """R-ev1: the claim that crosses 80% records `voucher.quota_low`, the one that sells out
+        `voucher.sold_out` (once per total, like their notices). Only that one claim writes it,
+        in a short transaction right after its own, so the claim store's path stays as it is."""
+        claimed, total = result.claimed or 0, result.total_quantity or 0
+        kind = events.quota_event(claimed, total)
+        if kind is None:
+            return
+        async with self.db.write() as session:
+            await events.emit(
+                session,
+                target.shop_id,
+                kind,
+                events.quota_data(target.voucher_id, target.name, claimed, total),
+                r.now,
+                live_session_id=r.session_id,
+                once_key=f"shop:{target.shop_id}:voucher:{target.voucher_id}:{kind}:{total}",
+            )
 
     async def wallet(
         self,

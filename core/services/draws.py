@@ -34,6 +34,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import events
 from core.errors import ClaimRefused, Conflict, NotFound
 from core.ids import check_platform_id
 from core.notifications import (
@@ -135,6 +136,14 @@ async def open_draw(
         draw.beacon_status = BEACON_PENDING
     session.add(draw)
     await session.flush()
+    await events.emit(  # R-ev1
+        session,
+        shop.id,
+        events.EventType.DRAW_OPENED,
+        events.draw_data(draw),
+        now,  # type: ignore[arg-type]
+        live_session_id=d.session_id,
+    )
     task = Task(TaskType(d.task_type), d.task_minutes)
     await notify(
         session,
@@ -173,6 +182,14 @@ async def cancel_draw(
         return False
     voucher = await repo.get_voucher(session, shop.id, d.voucher_id)  # type: ignore[arg-type]
     entries = await dq.count_entries(session, d.id)  # type: ignore[arg-type]
+    await events.emit(  # R-ev1: the seed is public once the draw is over
+        session,
+        shop.id,
+        events.EventType.DRAW_CANCELLED,  # type: ignore[arg-type]
+        events.draw_data(draw, seed=draw.seed, reason=reason, entries=entries),
+        now,
+        live_session_id=d.session_id,
+    )
     await notify(
         session,
         shop,
@@ -467,6 +484,21 @@ class DrawService(Service):
                 len(claims),
                 skipped,
                 rules.verify_url(self.verify_base, distribution_id, draw.commitment),
+            )
+            await events.emit(  # R-ev1
+                session,
+                draw.shop_id,
+                events.EventType.DRAW_CLOSED,
+                events.draw_data(
+                    draw,
+                    seed=draw.seed,
+                    entries=len(order),
+                    claims=len(claims),
+                    winners_awarded=[{"buyer_id": c.buyer_id, "claim_id": c.id} for c in claims],
+                    passed_over=[{"buyer_id": s.buyer_id, "reason": s.reason} for s in skipped],
+                ),
+                done,
+                live_session_id=draw.session_id,
             )
             await notify(
                 session,

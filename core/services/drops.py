@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import events
 from core.clock import Clock
 from core.errors import (
     Conflict,
@@ -56,6 +57,7 @@ MAX_PENDING = 20
 # An `at` computed by a client as "now + 1 min" arrives a moment later: a little slack keeps
 # that from being refused as under a minute.
 AT_SLACK = timedelta(seconds=2)
+
 
 @dataclass(frozen=True)
 class OwedDrop:
@@ -130,6 +132,14 @@ class DropService(Service):
             )
             session.add(drop)
             await session.flush()
+            await events.emit(  # R-ev1
+                session,
+                actor.shop_id,
+                events.EventType.DROP_SCHEDULED,
+                events.drop_data(drop),
+                now,
+                live_session_id=session_id,
+            )
             shop = await self._shop(session, actor.shop_id)
             by = await self._account(session, actor)
             await notify(
@@ -227,6 +237,14 @@ class DropService(Service):
                 )
             if await repo.settle_drop(session, drop_id, "cancelled", now, reason="cancelled"):
                 drop.status, drop.reason, drop.settled_at = "cancelled", "cancelled", now
+                await events.emit(  # R-ev1
+                    session,
+                    actor.shop_id,
+                    events.EventType.DROP_CANCELLED,
+                    events.drop_data(drop),
+                    now,
+                    live_session_id=drop.session_id,
+                )
         return DropView.of(drop)
 
     # --- firing (the leader's scheduler) ---------------------------------------------------
@@ -281,6 +299,7 @@ class DropService(Service):
             await repo.settle_drop(
                 session, drop_id, status, now, reason=reason, distribution_id=distribution_id
             )
+            drop.distribution_id = distribution_id  # what settle_drop wrote (for the event)
             await self._tell(session, shop, drop, owner, status, reason, now)
         return True
 
@@ -304,6 +323,14 @@ class DropService(Service):
         )
         task = Task(TaskType(drop.task_type), drop.task_minutes)
         text = drop_settled_text(voucher_html, drop.session_id, task, status, reason)
+        await events.emit(  # R-ev1
+            session,
+            drop.shop_id,
+            events.EventType.DROP_FIRED if status == "fired" else events.EventType.DROP_FAILED,
+            events.drop_data(drop, status=status, reason=reason),
+            now,
+            live_session_id=drop.session_id,
+        )
         await notify(
             session,
             shop,

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import events
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
 from core.ids import check_platform_id, normalize_handle
 from core.notifications import (
@@ -74,6 +75,14 @@ async def stop_distribution_row(
     """Stops one distribution and tells the team; False when it was already stopped."""
     if not await repo.stop_distribution(session, d.id, now, reason):  # type: ignore[arg-type]
         return False
+    await events.emit(  # R-ev1
+        session,
+        shop.id,
+        events.EventType.DISTRIBUTION_STOPPED,  # type: ignore[arg-type]
+        events.stopped_data(d, reason),
+        now,
+        live_session_id=d.session_id,
+    )
     # R-draw2: a draw stopped before its close is cancelled; its own message says it all.
     if await cancel_draw(session, shop, d, now, reason, by):
         return True
@@ -94,13 +103,29 @@ async def stop_account_activity(
     session: AsyncSession, shop: Shop, account: Account, now: datetime, *, reason: str
 ) -> None:
     """R-acc3: an unlinked account's sessions end and its distributions stop."""
+    async with events.deferred(session):  # R-ev1: the event counter is locked last
+        await _stop_account_activity(session, shop, account, now, reason=reason)
+
+
+async def _stop_account_activity(
+    session: AsyncSession, shop: Shop, account: Account, now: datetime, *, reason: str
+) -> None:
     live = await repo.active_session_of_account(session, account.id)  # type: ignore[arg-type]
     if live is not None:  # R-drop1: first, so a drop firing meanwhile is stopped below
-        await repo.cancel_pending_drops(session, live.id, now, "session_ended")  # type: ignore[arg-type]
+        cancelled = await repo.cancel_pending_drops(session, live.id, now, "session_ended")  # type: ignore[arg-type]
+        await events.emit_drops_cancelled(session, shop.id, cancelled, now)  # type: ignore[arg-type]
     for d in await repo.active_distributions(session, account_id=account.id):
         await stop_distribution_row(session, shop, d, now, reason, account)
-    if live is not None:
-        await repo.end_session(session, live.id, now)  # type: ignore[arg-type]
+    if live is not None and await repo.end_session(session, live.id, now):  # type: ignore[arg-type]
+        live.ended_at = now
+        await events.emit(  # R-ev1
+            session,
+            shop.id,
+            events.EventType.LIVE_SESSION_ENDED,  # type: ignore[arg-type]
+            events.session_data(live),
+            now,
+            live_session_id=live.id,
+        )
 
 
 class LiveService(Service):
@@ -133,6 +158,14 @@ class LiveService(Service):
                 live = LiveSession(shop_id=actor.shop_id, account_id=target, started_at=now)
                 session.add(live)
                 await session.flush()
+                await events.emit(  # R-ev1
+                    session,
+                    actor.shop_id,
+                    events.EventType.LIVE_SESSION_STARTED,
+                    events.session_data(live),
+                    now,
+                    live_session_id=live.id,
+                )
         except IntegrityError as exc:  # two starts raced: the index keeps one
             raise Conflict(
                 "A live session is already active for this account.", code="session_active"
@@ -159,28 +192,40 @@ class LiveService(Service):
             live = await self._session_for(session, actor, session_id)
             shop = await self._shop(session, actor.shop_id)
             if live.ended_at is None:
-                by = await repo.get_account(session, actor.shop_id, live.account_id)
-                # R-drop1: pending drops first; one firing right now (its row locked) is
-                # waited for, and the distribution it made is stopped with the others.
-                cancelled = await repo.cancel_pending_drops(
-                    session, session_id, now, "session_ended"
-                )
-                for d in await repo.active_distributions(session, session_ids=[session_id]):
-                    await stop_distribution_row(session, shop, d, now, "session_ended", by)
-                await repo.end_session(session, session_id, now)
-                live.ended_at = now
-                claims = await repo.claims_in_session(session, session_id)
-                minutes = int((now - live.started_at).total_seconds() // 60)
-                await notify(
-                    session,
-                    shop,
-                    event_key=f"session:{session_id}:ended",
-                    kind="session_ended",
-                    text=session_ended_text(session_id, by, minutes, claims),
-                    now=now,
-                )
-                if cancelled:
-                    await _tell_drops_cancelled(session, shop, session_id, by, len(cancelled), now)
+                async with events.deferred(session):  # R-ev1: the counter is locked last
+                    by = await repo.get_account(session, actor.shop_id, live.account_id)
+                    # R-drop1: pending drops first; one firing right now (its row locked) is
+                    # waited for, and the distribution it made is stopped with the others.
+                    cancelled = await repo.cancel_pending_drops(
+                        session, session_id, now, "session_ended"
+                    )
+                    await events.emit_drops_cancelled(session, actor.shop_id, cancelled, now)
+                    for d in await repo.active_distributions(session, session_ids=[session_id]):
+                        await stop_distribution_row(session, shop, d, now, "session_ended", by)
+                    await repo.end_session(session, session_id, now)
+                    live.ended_at = now
+                    claims = await repo.claims_in_session(session, session_id)
+                    minutes = int((now - live.started_at).total_seconds() // 60)
+                    await events.emit(  # R-ev1
+                        session,
+                        actor.shop_id,
+                        events.EventType.LIVE_SESSION_ENDED,
+                        events.session_data(live, claims=claims),
+                        now,
+                        live_session_id=session_id,
+                    )
+                    await notify(
+                        session,
+                        shop,
+                        event_key=f"session:{session_id}:ended",
+                        kind="session_ended",
+                        text=session_ended_text(session_id, by, minutes, claims),
+                        now=now,
+                    )
+                    if cancelled:
+                        await _tell_drops_cancelled(
+                            session, shop, session_id, by, len(cancelled), now
+                        )
             else:
                 claims = await repo.claims_in_session(session, session_id)
             return SessionView.of(live, claims=claims)
@@ -438,7 +483,23 @@ class LiveService(Service):
                 beacon=self.beacon is not None,
                 verify_base=self.verify_base,
             )
+            await events.emit(  # R-ev1
+                session,
+                actor.shop_id,
+                events.EventType.DISTRIBUTION_STARTED,
+                events.distribution_data(d, voucher, draw=draw),
+                now,
+                live_session_id=session_id,
+            )
             return d, voucher, draw
+        await events.emit(  # R-ev1
+            session,
+            actor.shop_id,
+            events.EventType.DISTRIBUTION_STARTED,
+            events.distribution_data(d, voucher),
+            now,
+            live_session_id=session_id,
+        )
         await notify(
             session,
             shop,

@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import events
 from core.notifications import closed_text, notify, opened_text
 from core.services.base import Service
 from core.services.live import stop_distribution_row
@@ -108,6 +109,13 @@ class ScheduleService(Service):
                 return False
             if now < voucher.ends_at:
                 shop = await self._shop(session, voucher.shop_id)
+                await events.emit(  # R-ev1
+                    session,
+                    voucher.shop_id,
+                    events.EventType.VOUCHER_CLAIM_PERIOD_OPENED,
+                    events.voucher_data(voucher),
+                    now,
+                )
                 await notify(
                     session,
                     shop,
@@ -126,8 +134,16 @@ class ScheduleService(Service):
             if voucher is None:
                 return False
             shop = await self._shop(session, voucher.shop_id)
-            for d in await repo.active_distributions(session, voucher_id=voucher_id):
-                await stop_distribution_row(session, shop, d, now, "claim_period_ended", None)
+            async with events.deferred(session):  # R-ev1: the event counter is locked last
+                for d in await repo.active_distributions(session, voucher_id=voucher_id):
+                    await stop_distribution_row(session, shop, d, now, "claim_period_ended", None)
+            await events.emit(  # R-ev1
+                session,
+                voucher.shop_id,
+                events.EventType.VOUCHER_CLAIM_PERIOD_CLOSED,
+                events.voucher_data(voucher),
+                now,
+            )
             await notify(
                 session,
                 shop,

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import events
 from core.errors import Conflict, ValidationFailed, invalid
 from core.notifications import deactivated_text, low_discount_text, notify
 from core.rules.checkout import AOV_WINDOW
@@ -117,6 +118,13 @@ class VoucherService(Service):
             session.add(voucher)
             await session.flush()
             await repo.replace_voucher_products(session, voucher.id, draft.product_ids)  # type: ignore[arg-type]
+            await events.emit(  # R-ev1
+                session,
+                actor.shop_id,
+                events.EventType.VOUCHER_CREATED,
+                events.voucher_data(voucher),
+                now,
+            )
             if low is not None:
                 shop = await self._shop(session, actor.shop_id)
                 by = await self._account(session, actor)
@@ -167,6 +175,13 @@ class VoucherService(Service):
                 await repo.replace_voucher_products(session, voucher_id, draft.product_ids)
                 product_ids = list(draft.product_ids)
             await session.flush()
+            await events.emit(  # R-ev1
+                session,
+                actor.shop_id,
+                events.EventType.VOUCHER_UPDATED,
+                {**events.voucher_data(voucher), "changed": sorted(changes)},
+                now,
+            )
         self._changed(voucher_id)
         return VoucherView.of(voucher, product_ids, now, warnings)
 
@@ -231,10 +246,18 @@ class VoucherService(Service):
         await session.flush()
         shop: Shop = await self._shop(session, actor.shop_id)
         by = await self._account(session, actor)
-        for d in await repo.active_distributions(session, voucher_id=voucher.id):
-            await stop_distribution_row(session, shop, d, now, "deactivated", by)
+        async with events.deferred(session):  # R-ev1: the event counter is locked last
+            for d in await repo.active_distributions(session, voucher_id=voucher.id):
+                await stop_distribution_row(session, shop, d, now, "deactivated", by)
         voided = await repo.void_claims_of_voucher(session, voucher.id)  # type: ignore[arg-type]
         await session.refresh(voucher)  # the reservations they gave back (R-budget)
+        await events.emit(  # R-ev1
+            session,
+            actor.shop_id,
+            events.EventType.VOUCHER_DEACTIVATED,
+            {**events.voucher_data(voucher), "voided_claims": voided},
+            now,
+        )
         await notify(
             session,
             shop,

@@ -1,7 +1,7 @@
 """team chat state: the forum topic of the team chat, its pause while the bot is out of it, and
 the people who blocked the bot (issue 25)
 
-Revision ID: 0010
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-06 04:20:00.000000
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0010"
+revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,8 +1,8 @@
 """draw beacon and integrity (R-draw4, R-draw5): the drand round of each draw; the service's
 own idempotency keys moved to their namespace
 
-Revision ID: 0008
-Revises: 0010
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-06 04:30:00.000000
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0008"
-down_revision: str | None = "0010"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,272 @@
+"""Events benchmark (R-ev2, R-ev3): live-stream subscribers and webhook deliveries.
+
+    python -m bench.events                  # SQLite, full size (1,000 subscribers)
+    python -m bench.events --database-url postgresql+asyncpg://…
+    python -m bench.events --smoke          # CI size, well under a minute
+
+1. Streams: the API runs as its own process (`python -m bot.http.serve_api`); this process
+   opens N subscribers to one live session's stream, reads the server's memory before and after
+   (VmRSS / N: memory per idle subscriber), then issues distributions through its own services
+   (so the event crosses processes: NOTIFY on PostgreSQL, the log poll on SQLite) and measures
+   from each commit to each subscriber receiving it (p50/p99/max; goal p99 ≤ 250 ms).
+2. Webhooks: 20 local receivers (3 answer 500 to every first attempt, 1 never answers, the
+   others 200), E events, the leader's sender in this process: every event must reach every
+   answering endpoint (no loss), never two attempts of one event to one endpoint in flight
+   (no duplicates), and the hanging one must not hold up the others (throughput printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+if __package__ in (None, ""):  # run as `python bench/events.py`, as .ci/run runs benches
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.claim_rush import Server, _free_port
+from bot.webhook_sender import WebhookSender
+from core.clock import SystemClock
+from core.events import EventType, emit
+from core.rules.roles import Actor
+from core.rules.vouchers import VoucherDraft
+from core.services import Services
+from storage.db import Database
+from storage.migrate import upgrade
+
+P99_GOAL_MS = 250.0
+IDLE_GOAL_KIB = 50.0
+
+
+@dataclass(frozen=True)
+class Size:
+    subscribers: int
+    rounds: int
+    events: int
+    endpoints: int = 20
+
+
+FULL = Size(subscribers=1000, rounds=5, events=500)
+SMOKE = Size(subscribers=50, rounds=2, events=100)
+
+
+def _rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _draft(name: str) -> VoucherDraft:
+    now = datetime.now(UTC)
+    return VoucherDraft(
+        name=name, kind="live", discount_type="amount", amount=500, min_spend=0,
+        total_quantity=1000, per_customer_limit=1, starts_at=now, ends_at=now + timedelta(days=1),
+    )  # fmt: skip
+
+
+# --- streams ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Receipts:
+    ready: int = 0  # subscribers past their snapshot
+    times: list[float] = field(default_factory=list)  # receive instants of the current round
+
+
+async def _subscriber(http: aiohttp.ClientSession, url: str, key: str, r: Receipts) -> None:
+    async with http.get(url, headers={"Authorization": f"Bearer {key}"}) as response:
+        event = None
+        async for raw in response.content:
+            line = raw.decode().rstrip("\r\n")
+            if line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:") and event == "snapshot":
+                r.ready += 1
+            elif line.startswith("data:") and event == "distribution.started":
+                r.times.append(time.perf_counter())
+
+
+async def streams(
+    services: Services, seller: Actor, server: Server, key: str, size: Size
+) -> dict[str, Any]:
+    session = await services.live.start_session(seller)
+    url = f"{server.base_url}/v1/live/sessions/{session.id}/stream"
+    rss_before = _rss_kib(server.process.pid)
+    r = Receipts()
+    latencies: list[float] = []
+    connector = aiohttp.TCPConnector(limit=0)
+    timeout = aiohttp.ClientTimeout(total=None)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
+        tasks = [
+            asyncio.create_task(_subscriber(http, url, key, r)) for _ in range(size.subscribers)
+        ]
+        deadline = time.monotonic() + 120
+        while r.ready < size.subscribers and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(1.0)  # let the server settle before reading its memory
+        rss_after = _rss_kib(server.process.pid)
+        for n in range(size.rounds):
+            v = await services.vouchers.create(seller, _draft(f"Round {n}"))
+            r.times.clear()
+            d = await services.live.issue(seller, session.id, v.id, "none")
+            committed = time.perf_counter()  # the issue's transaction has committed
+            while len(r.times) < r.ready and time.perf_counter() - committed < 10:  # noqa: ASYNC110
+                await asyncio.sleep(0.002)
+            latencies += [t - committed for t in r.times]
+            await services.live.stop(seller, d.id)
+            await asyncio.sleep(0.3)
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    latencies.sort()
+
+    def ms(q: float) -> float:
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
+
+    return {
+        "subscribers": r.ready,
+        "samples": len(latencies),
+        "p50_ms": ms(0.50) if latencies else 0.0,
+        "p99_ms": ms(0.99) if latencies else 0.0,
+        "max_ms": latencies[-1] * 1000 if latencies else 0.0,
+        "idle_kib": (rss_after - rss_before) / max(r.ready, 1),
+    }
+
+
+# --- webhooks --------------------------------------------------------------------------------
+
+
+@dataclass
+class Receiver:
+    mode: str  # ok | fail_first | hang
+    seen: dict[str, int] = field(default_factory=dict)
+    in_flight: dict[str, int] = field(default_factory=dict)
+    most_in_flight: int = 0
+    delivered: set[str] = field(default_factory=set)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        await request.read()
+        mid = request.headers["webhook-id"]
+        self.in_flight[mid] = self.in_flight.get(mid, 0) + 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight[mid])
+        try:
+            self.seen[mid] = self.seen.get(mid, 0) + 1
+            if self.mode == "hang":
+                await asyncio.sleep(3600)
+            if self.mode == "fail_first" and self.seen[mid] == 1:
+                return web.Response(status=500)
+            self.delivered.add(mid)
+            return web.Response(status=204)
+        finally:
+            self.in_flight[mid] -= 1
+
+
+async def webhooks(services: Services, seller: Actor, size: Size) -> dict[str, Any]:
+    services.webhooks.allow_private = True
+    modes = ["hang"] + ["fail_first"] * 3 + ["ok"] * (size.endpoints - 4)
+    receivers = [Receiver(m) for m in modes]
+    runners = []
+    for r in receivers:
+        app = web.Application()
+        app.router.add_post("/hook", r.handle)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+        await runner.setup()
+        port = _free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        runners.append(runner)
+        await services.webhooks.create(seller, f"http://127.0.0.1:{port}/hook")
+    started = time.perf_counter()
+    async with services.db.write() as session:
+        for i in range(size.events):
+            await emit(
+                session, seller.shop_id, EventType.DROP_FIRED, {"drop_id": i}, services.clock.now()
+            )
+    sender = WebhookSender(services, allow_private=True, timeout=2.0, poll_every=0.05)
+    await sender.start()
+    answering = [r for r in receivers if r.mode != "hang"]
+    try:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            if all(len(r.delivered) >= size.events for r in answering):
+                break
+            await asyncio.sleep(0.1)
+        elapsed = time.perf_counter() - started
+    finally:
+        await sender.stop()
+        for runner in runners:
+            await runner.cleanup()
+    delivered = sum(len(r.delivered) for r in answering)
+    return {
+        "events": size.events,
+        "endpoints": len(receivers),
+        "delivered": delivered,
+        "expected": size.events * len(answering),
+        "lost": size.events * len(answering) - delivered,
+        # (the hanging receiver never learns that an attempt timed out: not counted)
+        "most_in_flight": max(r.most_in_flight for r in answering),
+        "hanging_attempts": sum(receivers[0].seen.values()),
+        "seconds": elapsed,
+        "rate": delivered / elapsed if elapsed else 0.0,
+    }
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+async def run(url: str, size: Size) -> int:
+    db = Database(url)
+    await upgrade(db)
+    services = Services.build(db, SystemClock())
+    shop, account = await services.shops.create("Bench", owner_telegram_user_id=int(time.time()))
+    seller = Actor(shop_id=shop.id, role="seller", account_id=account.id)  # type: ignore[arg-type]
+    key = await services.api_keys.create_for_shop(shop.id)  # type: ignore[arg-type]
+    port = _free_port()
+    server = Server(["-m", "bot.http.serve_api", "--database-url", url, "--port", str(port)], port)
+    failed = False
+    try:
+        s = await streams(services, seller, server, key.secret, size)
+    finally:
+        server.stop()
+    verdict = "ok" if s["p99_ms"] <= P99_GOAL_MS else f"ABOVE the {P99_GOAL_MS:g} ms goal"
+    print(
+        f"streams: {s['subscribers']:,} subscribers, {s['samples']:,} receipts: commit→receive "
+        f"p50 {s['p50_ms']:.0f} ms, p99 {s['p99_ms']:.0f} ms ({verdict}), "
+        f"max {s['max_ms']:.0f} ms; "
+        f"memory per idle subscriber {s['idle_kib']:.1f} KiB (goal ≤ {IDLE_GOAL_KIB:g})"
+    )
+    failed |= s["subscribers"] < size.subscribers or s["samples"] < size.subscribers * size.rounds
+    w = await webhooks(services, seller, size)
+    print(
+        f"webhooks: {w['events']:,} events × {w['endpoints']} endpoints (1 hanging, 3 failing "
+        f"first): {w['delivered']:,}/{w['expected']:,} delivered, lost {w['lost']}, most "
+        f"attempts of one event in flight at one endpoint {w['most_in_flight']}, "
+        f"{w['rate']:,.0f} deliveries/s over {w['seconds']:.1f} s"
+    )
+    failed |= w["lost"] != 0 or w["most_in_flight"] > 1
+    await db.dispose()
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument("--smoke", action="store_true", help="CI size")
+    args = parser.parse_args(argv)
+    size = SMOKE if args.smoke else FULL
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+        return asyncio.run(run(url, size))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
