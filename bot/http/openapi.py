@@ -76,12 +76,11 @@ def examples(now: datetime) -> dict[str, dict[str, Any]]:
         "claim_by_code": {"code": "SPRING26", "buyer_id": "buyer-42"},
         "quote": {"buyer_id": "buyer-42", "lines": _LINES},
         "place_order": {"order_id": "ORD-1001", "buyer_id": "buyer-42", "lines": _LINES},
+        **openapi_events.EXAMPLES,  # R-ev1–R-ev4
     }
 
 
 EXAMPLES = examples(datetime.now(UTC))
-
-EXAMPLES.update(openapi_events.EXAMPLES)  # R-ev1–R-ev4
 
 # Codes every operation of a kind may answer with (see `_problem_statuses`).
 COMMON_CODES: dict[int, tuple[str, ...]] = {

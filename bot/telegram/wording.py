@@ -300,6 +300,14 @@ REFUSALS: dict[str, Words] = {
         "Another voucher, {voucher}, already uses this promo code. Choose another code."
     ).format(voucher=_e(p.get("voucher_name", ""))),
     "code_not_found": lambda p: _("No voucher has this promo code."),
+    "product_in_use": lambda p: _(
+        "A voucher that can still be claimed or used applies to this product, so it stays."
+    ),
+    "endpoint_not_found": lambda p: _("I can't find that webhook address."),
+    "event_not_found": lambda p: _("I can't find that event."),
+    "overlay_not_found": lambda p: _(
+        "That overlay link no longer works. /overlay gives you a new one."
+    ),
     "new_customers_voucher_exists": lambda p: _(
         "Only one voucher for new customers can run at a time, and {voucher} already does in "
         "this period."

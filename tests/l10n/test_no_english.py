@@ -102,6 +102,7 @@ def every_notification() -> dict[str, n.Message]:
             beacon=False,
         ),
         "draw_beacon_wait": n.draw_beacon_wait_text(v, 3),
+        "webhook_disabled": n.webhook_disabled_text("https://hooks.example.com/vb"),
         "draw_cancelled": n.draw_cancelled_text(v, "session_ended", HOST, 4),
     }
     for reason in ("stopped", "session_ended", "deactivated", "account_unlinked", "x"):
