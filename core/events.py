@@ -145,6 +145,28 @@ def quota_data(voucher_id: int, name: str, claimed: int, total: int) -> dict[str
     }
 
 
+def budget_data(
+    voucher_id: int, name: str, budget: int, spent: int, reserved: int
+) -> dict[str, Any]:
+    """`voucher.budget_low` / `voucher.budget_spent` (R-budget): money in minor units."""
+    return {
+        "voucher_id": voucher_id,
+        "name": name,
+        "budget": budget,
+        "spent": spent,
+        "reserved": reserved,
+        "left": max(budget - spent - reserved, 0),
+    }
+
+
+def budget_event(notice_kind: str) -> EventType | None:
+    """The event of one of R-budget's team notices (`budget_80`, `budget_spent`)."""
+    return {
+        "budget_80": EventType.VOUCHER_BUDGET_LOW,
+        "budget_spent": EventType.VOUCHER_BUDGET_SPENT,
+    }.get(notice_kind)
+
+
 def session_data(live: LiveSession, *, claims: int | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "session_id": live.id,
