@@ -71,4 +71,3 @@ async def redeem_with_limits(
                 now,
                 once_key=f"shop:{shop_id}:voucher:{voucher.id}:{event}:{budget}",
             )
-
