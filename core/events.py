@@ -113,6 +113,13 @@ def task_data(task_type: str, minutes: int | None) -> dict[str, Any]:
     return {"type": task_type, "minutes": minutes}
 
 
+def budget_left(v: Voucher) -> int | None:
+    """R-budget: what neither redemptions nor open claims hold; None without a budget."""
+    if v.budget is None:
+        return None
+    return max(v.budget - v.budget_spent - v.budget_reserved, 0)
+
+
 def voucher_data(v: Voucher) -> dict[str, Any]:
     """The voucher as a platform shows it (its figures at the moment of the event)."""
     return {
@@ -128,6 +135,9 @@ def voucher_data(v: Voucher) -> dict[str, Any]:
             "total_quantity": v.total_quantity,
             "claimed": v.claimed,
             "remaining": max(v.total_quantity - v.claimed, 0),
+            "segment": v.segment,
+            "budget": v.budget,
+            "budget_left": budget_left(v),
             "starts_at": instant(v.starts_at),
             "ends_at": instant(v.ends_at),
             "deactivated_at": instant(v.deactivated_at),
