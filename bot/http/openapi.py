@@ -76,6 +76,12 @@ def examples(now: datetime) -> dict[str, dict[str, Any]]:
         "claim_by_code": {"code": "SPRING26", "buyer_id": "buyer-42"},
         "quote": {"buyer_id": "buyer-42", "lines": _LINES},
         "place_order": {"order_id": "ORD-1001", "buyer_id": "buyer-42", "lines": _LINES},
+        "create_endpoint": {
+            "url": "https://hooks.example.com/voucherbot",
+            "types": ["distribution.started", "voucher.sold_out"],
+            "description": "our platform",
+        },
+        "update_endpoint": {"disabled": True},
     }
 
 
