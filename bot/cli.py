@@ -118,6 +118,15 @@ async def cmd_verify_draw(args: argparse.Namespace, settings: Settings) -> int:
     return run(args)
 
 
+def settings_epilog() -> str:
+    """`run --help` names every setting, read from `Settings` so the list stays true."""
+    names = ", ".join(name.upper() for name in Settings.model_fields)
+    return (
+        f"Settings, from the environment or .env (each described in .env.example and "
+        f"docs/operations.md): {names}."
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="voucherbot",
@@ -131,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the bot, the HTTP API and the scheduler (applies pending migrations first)",
         description="Runs the bot, the HTTP API and the scheduler. Without TELEGRAM_BOT_TOKEN "
         "it starts a local Telegram stand-in and lets you chat with the bot in this terminal.",
+        epilog=settings_epilog(),
     )
     run.set_defaults(handler=cmd_run)
 

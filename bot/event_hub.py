@@ -189,6 +189,7 @@ class EventHub:
                     "voucher_id": p.voucher_id,
                     "claimed": p.claimed,
                     "remaining": max(p.total - p.claimed, 0),
+                    "budget_left": p.budget_left,
                     "claims_per_minute": round((p.claimed - first_claimed) * 60 / span, 1),
                 },
             }

@@ -113,6 +113,13 @@ def task_data(task_type: str, minutes: int | None) -> dict[str, Any]:
     return {"type": task_type, "minutes": minutes}
 
 
+def budget_left(v: Voucher) -> int | None:
+    """R-budget: what neither redemptions nor open claims hold; None without a budget."""
+    if v.budget is None:
+        return None
+    return max(v.budget - v.budget_spent - v.budget_reserved, 0)
+
+
 def voucher_data(v: Voucher) -> dict[str, Any]:
     """The voucher as a platform shows it (its figures at the moment of the event)."""
     return {
@@ -128,6 +135,9 @@ def voucher_data(v: Voucher) -> dict[str, Any]:
             "total_quantity": v.total_quantity,
             "claimed": v.claimed,
             "remaining": max(v.total_quantity - v.claimed, 0),
+            "segment": v.segment,
+            "budget": v.budget,
+            "budget_left": budget_left(v),
             "starts_at": instant(v.starts_at),
             "ends_at": instant(v.ends_at),
             "deactivated_at": instant(v.deactivated_at),
@@ -143,6 +153,28 @@ def quota_data(voucher_id: int, name: str, claimed: int, total: int) -> dict[str
         "total_quantity": total,
         "remaining": max(total - claimed, 0),
     }
+
+
+def budget_data(
+    voucher_id: int, name: str, budget: int, spent: int, reserved: int
+) -> dict[str, Any]:
+    """`voucher.budget_low` / `voucher.budget_spent` (R-budget): money in minor units."""
+    return {
+        "voucher_id": voucher_id,
+        "name": name,
+        "budget": budget,
+        "spent": spent,
+        "reserved": reserved,
+        "left": max(budget - spent - reserved, 0),
+    }
+
+
+def budget_event(notice_kind: str) -> EventType | None:
+    """The event of one of R-budget's team notices (`budget_80`, `budget_spent`)."""
+    return {
+        "budget_80": EventType.VOUCHER_BUDGET_LOW,
+        "budget_spent": EventType.VOUCHER_BUDGET_SPENT,
+    }.get(notice_kind)
 
 
 def session_data(live: LiveSession, *, claims: int | None = None) -> dict[str, Any]:

@@ -36,7 +36,9 @@ class NoticeKind(StrEnum):
     DRAW_CANCELLED = "draw_cancelled"
     DRAW_RESULT = "draw_result"
     DRAW_RESULT_HOST = "draw_result_host"
+    BUDGET_80 = "budget_80"
     BUDGET_SPENT = "budget_spent"
+    WEBHOOK_DISABLED = "webhook_disabled"
     ASK_MORE = "ask_more"
     TEAM_CHAT_PAUSED = "team_chat_paused"
     SUMMARY = "summary"
@@ -51,6 +53,7 @@ URGENT = frozenset(
         NoticeKind.DRAW_RESULT,
         NoticeKind.DRAW_RESULT_HOST,
         NoticeKind.BUDGET_SPENT,
+        NoticeKind.WEBHOOK_DISABLED,
     }
 )
 

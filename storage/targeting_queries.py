@@ -141,10 +141,10 @@ async def raise_budget(session: AsyncSession, voucher_id: int, new_budget: int) 
 
 async def redeem_against_voucher(
     session: AsyncSession, voucher_id: int, discount: int, reserved: int
-) -> tuple[int, int | None, int] | None:
+) -> tuple[int, int | None, int, int] | None:
     """One redemption (R-redeem, R-budget): counts the order, spends the actual discount and
     gives back what the claim held, when the redemption limit and the budget allow it.
-    Returns (spent after, budget, hold), or None when refused."""
+    Returns (spent after, budget, hold, reserved after), or None when refused."""
     v = Voucher.__table__.c  # type: ignore[attr-defined]
     result = await session.execute(
         update(Voucher)
@@ -161,10 +161,10 @@ async def redeem_against_voucher(
             budget_spent=v.budget_spent + discount,
             budget_reserved=v.budget_reserved - reserved,
         )
-        .returning(v.budget_spent, v.budget, v.budget_hold)
+        .returning(v.budget_spent, v.budget, v.budget_hold, v.budget_reserved)
     )
     row = result.first()
-    return None if row is None else (row[0], row[1], row[2])
+    return None if row is None else (row[0], row[1], row[2], row[3])
 
 
 async def unredeem(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from aiohttp import web
 
@@ -14,6 +15,7 @@ from bot.http.routes_streams import TokenPath
 from bot.http.routing import SERVICES, Route
 from bot.i18n import _, speaking
 from core.events import EVENT_TYPES
+from core.rules.targeting import Segment
 
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
@@ -30,7 +32,7 @@ def _files() -> tuple[str, str, str]:
     )
 
 
-def page_text() -> dict[str, str]:
+def page_text() -> dict[str, Any]:
     """What the page says, in the active language (its placeholders are filled in the page)."""
     return {
         "claim_now": _("Claim now"),
@@ -49,6 +51,14 @@ def page_text() -> dict[str, str]:
         "drop_in": _("Next voucher in {time}"),
         "waiting": _("Waiting for the live session…"),
         "reconnecting": _("Reconnecting…"),
+        "budget_left": _("Budget left: {left}"),
+        "only_for": _("Only for: {segment}"),
+        "segments": {  # R-seg, as the bot names them after "Only for:"
+            Segment.NEW_CUSTOMERS.value: _("new customers"),
+            Segment.REPEAT_CUSTOMERS.value: _("repeat customers"),
+            Segment.LAPSED_CUSTOMERS.value: _("lapsed customers"),
+            Segment.NEW_FOLLOWERS.value: _("new followers"),
+        },
     }
 
 

@@ -181,8 +181,10 @@ ROUTES = [
         description=(
             "R-ev2: events from now on are POSTed to `url` as the Standard Webhooks "
             "specification says (`webhook-id`, `webhook-timestamp`, `webhook-signature`). "
-            "The answer holds the signing `secret` (`whsec_…`), shown this once."
+            "The answer holds the signing `secret` (`whsec_…`), shown this once (a replay "
+            "of the same request with its Idempotency-Key answers it again, R-c2)."
         ),
+        idempotent=True,
     ),
     Route(
         "GET", _BASE, "List webhook endpoints", "webhooks", list_endpoints, response=EndpointPage

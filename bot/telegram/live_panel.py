@@ -31,7 +31,17 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.i18n import _, babel_locale, clock, current, ngettext, number, person_language, speaking
+from bot.i18n import (
+    _,
+    babel_locale,
+    clock,
+    current,
+    money,
+    ngettext,
+    number,
+    person_language,
+    speaking,
+)
 from bot.telegram.access import Ctx, membership, refusal
 from bot.telegram.callbacks import START, Button, Flow
 from bot.telegram.commands import CommandInfo
@@ -39,6 +49,7 @@ from bot.telegram.features import Wiring
 from bot.telegram.keyboards import button, data, markup
 from bot.telegram.render import clip, error_text, esc, task_words
 from bot.telegram.replies import ack
+from bot.telegram.wording import segment_label
 from core.errors import VoucherbotError
 from core.rules.roles import Action
 from core.services import Services
@@ -104,6 +115,15 @@ def render(
                 remaining=number(d.remaining), total=number(d.total)
             )
             lines.append(f"    {claims} · {left}")
+            extra = []  # R-seg, R-budget: who may claim it, what its budget has left
+            if d.segment != "all":
+                extra.append(_("Only for: {segment}").format(segment=segment_label(d.segment)))
+            if d.budget_left is not None:
+                extra.append(
+                    _("Budget left: {left}").format(left=esc(money(d.budget_left, view.currency)))
+                )
+            if extra:
+                lines.append("    " + " · ".join(extra))
             if d.remaining == 0:
                 lines.append("    " + _("🔴 Sold out"))
             elif d.claims_per_minute is not None:

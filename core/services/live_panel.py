@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.errors import Conflict, NotFound
+from core.events import budget_left
 from core.notifications import ask_more_text, label, notify_person
 from core.rules.live import Task, TaskType
 from core.rules.roles import Action, Actor
@@ -47,6 +48,8 @@ class PanelDistribution:
     total: int
     claims_per_minute: float | None  # None: too little history (R-adv3)
     sellout_at: datetime | None
+    segment: str = "all"  # R-seg: who may claim it
+    budget_left: int | None = None  # R-budget: None for a voucher without a budget
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,8 @@ class LivePanelService(Service):
                         v.total_quantity,
                         f.claims_per_minute,
                         f.sellout_at,
+                        v.segment,
+                        budget_left(v),
                     )
                 )
             pending = tuple(

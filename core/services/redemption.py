@@ -2,7 +2,8 @@
 transaction: one conditional update of the voucher row counts the order, spends the actual
 discount and gives back what the claim held, or refuses when the redemption limit is reached
 or the budget cannot pay the discount. The team hears at 80% of the budget and when it is
-spent (R-n1, through the outbox, once each)."""
+spent (R-n1, through the outbox, once each), and the event log records `voucher.budget_low`
+and `voucher.budget_spent` in the same transaction (R-ev1)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from core import events
 from core.budget_notifications import budget_text
 from core.notifications import notify
 from core.rules.checkout import Priced
@@ -37,7 +39,7 @@ async def redeem_with_limits(
     await session.execute(
         update(Claim).where(col(Claim.id) == chosen.offer.claim_id).values(reserved=0)
     )
-    spent, budget, hold = done
+    spent, budget, hold, reserved = done
     if budget is None or chosen.discount == 0:
         return
     for kind in budget_crossings(budget, hold, spent - chosen.discount, spent):
@@ -53,4 +55,19 @@ async def redeem_with_limits(
             text=budget_text(shop, voucher, kind, spent, budget),
             now=now,
         )
-
+        event = events.budget_event(kind)
+        if event is not None:
+            await events.emit(
+                session,
+                shop_id,
+                event,
+                events.budget_data(
+                    voucher.id,  # type: ignore[arg-type]
+                    voucher.name,
+                    budget,
+                    spent,
+                    reserved,
+                ),
+                now,
+                once_key=f"shop:{shop_id}:voucher:{voucher.id}:{event}:{budget}",
+            )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.errors import NotFound
-from core.events import instant
+from core.events import budget_left, instant
 from core.rules.roles import Action, Actor, Role
 from core.services.base import Service, require
 from core.views import SessionView
@@ -35,6 +35,7 @@ class Progress:
     voucher_id: int
     claimed: int
     total: int
+    budget_left: int | None = None  # R-budget: None without a budget
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ class StreamService(Service):
                 d.voucher_id,
                 vouchers[d.voucher_id].claimed,
                 vouchers[d.voucher_id].total_quantity,
+                budget_left(vouchers[d.voucher_id]),
             )  # type: ignore[arg-type]
             for d in dists
             if d.voucher_id in vouchers
@@ -178,4 +180,7 @@ def _voucher(v: Any) -> dict[str, Any]:
         "total_quantity": v.total_quantity,
         "claimed": v.claimed,
         "remaining": max(v.total_quantity - v.claimed, 0),
+        "segment": v.segment,  # R-seg
+        "budget": v.budget,  # R-budget
+        "budget_left": budget_left(v),
     }

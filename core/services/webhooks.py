@@ -18,6 +18,7 @@ from typing import Any
 
 from core.errors import NotFound, PermissionDenied, invalid
 from core.events import EVENT_TYPES
+from core.notice_kinds import NoticeKind
 from core.notifications import notify, notify_person, webhook_disabled_text
 from core.rules.roles import Action, Actor
 from core.rules.webhook_urls import check_shape, literal_address, not_public, refused_addresses
@@ -411,7 +412,9 @@ class WebhookService(Service):
             return
         text = webhook_disabled_text(endpoint.url)
         key = f"webhook:{endpoint.id}:disabled:{int(now.timestamp())}"
-        await notify(session, shop, event_key=key, kind="webhook_disabled", text=text, now=now)
+        await notify(
+            session, shop, event_key=key, kind=NoticeKind.WEBHOOK_DISABLED, text=text, now=now
+        )
         seller = await repo.seller_of_shop(session, shop.id)  # type: ignore[arg-type]
         if seller is not None and seller.telegram_user_id not in (None, shop.team_chat_id):
             await notify_person(
@@ -419,7 +422,7 @@ class WebhookService(Service):
                 shop,
                 seller.telegram_user_id,  # type: ignore[arg-type]
                 event_key=key + ":seller",
-                kind="webhook_disabled",
+                kind=NoticeKind.WEBHOOK_DISABLED,
                 text=text,
                 now=now,
             )

@@ -15,6 +15,7 @@ CREATES = {
     ("POST", "/v1/live/sessions/{session_id}/distributions"),
     ("POST", "/v1/live/sessions/{session_id}/drops"),
     ("POST", "/v1/distributions/{distribution_id}/entries"),
+    ("POST", "/v1/webhook-endpoints"),
 }
 
 
@@ -47,6 +48,20 @@ async def test_r_c2_another_body_with_the_same_key_is_409(api: Api) -> None:
     # Another route with the key: another request too.
     status, problem, _ = await _post(api, "/v1/live/sessions", {"account_id": 1}, "v-2")
     assert (status, problem["code"]) == (409, "idempotency_key_reused")
+
+
+async def test_r_c2_webhook_endpoint_create_replays_and_refuses_another_body(api: Api) -> None:
+    api.services.webhooks.allow_private = True  # a local URL (WEBHOOK_ALLOW_PRIVATE=true)
+    body = {"url": "http://127.0.0.1:9/hook", "types": ["voucher.created"]}
+    status, first, headers = await _post(api, "/v1/webhook-endpoints", body, "w-1")
+    assert status == 201 and "Idempotent-Replayed" not in headers
+    status, again, headers = await _post(api, "/v1/webhook-endpoints", body, "w-1")
+    assert (status, again, headers["Idempotent-Replayed"]) == (201, first, "true")
+    other = {**body, "description": "another"}
+    status, problem, _ = await _post(api, "/v1/webhook-endpoints", other, "w-1")
+    assert (status, problem["code"]) == (409, "idempotency_key_reused")
+    listed = await api.ok("GET", "/v1/webhook-endpoints")
+    assert [e["id"] for e in listed["items"]] == [first["id"]]
 
 
 async def test_r_c2_a_refused_request_releases_its_key(api: Api) -> None:

@@ -61,6 +61,12 @@
         bar.appendChild(fill);
         card.appendChild(bar);
       }
+      if (v.segment && v.segment !== "all" && t.segments[v.segment]) {  // R-seg
+        card.appendChild(el("div", "segment meta", fmt(t.only_for, { segment: t.segments[v.segment] })));
+      }
+      if (v.budget_left !== null && v.budget_left !== undefined && state.shop) {  // R-budget
+        card.appendChild(el("div", "budget meta", fmt(t.budget_left, { left: money(v.budget_left, state.shop.currency) })));
+      }
       if (c.result) {
         card.appendChild(el("div", "cta", fmt(t.drawn, { winners: number(c.result.claims) })));
         card.appendChild(el("div", "meta", fmt(t.verify, { seed: c.result.seed.slice(0, 12) })));
@@ -114,6 +120,11 @@
         var v = state.cards[id].voucher;
         if (v && v.id === d.voucher_id) v.remaining = d.remaining;
       });
+    } else if (type === "voucher.budget_low" || type === "voucher.budget_spent") {
+      Object.keys(state.cards).forEach(function (id) {
+        var v = state.cards[id].voucher;
+        if (v && v.id === d.voucher_id) v.budget_left = d.left;
+      });
     } else if (type === "live_session.ended") {
       state.cards = {}; state.drops = []; state.session = null;
     }
@@ -128,7 +139,11 @@
     });
     source.addEventListener("distribution.progress", function (m) {
       var p = JSON.parse(m.data).data, c = state.cards[p.distribution_id];
-      if (c && c.voucher) { c.voucher.remaining = p.remaining; render(); }
+      if (c && c.voucher) {
+        c.voucher.remaining = p.remaining;
+        if (p.budget_left !== null && p.budget_left !== undefined) c.voucher.budget_left = p.budget_left;
+        render();
+      }
     });
     source.onerror = function () {
       if (state.open) state.confirmedAt = Date.now();

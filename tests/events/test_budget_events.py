@@ -1,0 +1,77 @@
+"""R-ev1 for R-budget: `voucher.budget_low` (80% of the budget spent) and
+`voucher.budget_spent` are written in the order's transaction, with the team notices, once each."""
+
+from __future__ import annotations
+
+from core.events import EventType
+from core.rules.roles import Actor
+from core.services import Services
+from storage import events as store
+from tests.conftest import draft
+from tests.core.helpers import outbox, with_team
+
+LINE_2000 = [{"product_id": "x", "unit_price": 2000, "quantity": 1}]  # 500 off each
+
+
+async def _budget_events(services: Services, shop_id: int) -> list[store.StoredEvent]:
+    async with services.db.read() as session:
+        log = await store.list_after(session, shop_id, 0, limit=1000)
+    return [e for e in log if e.type.startswith("voucher.budget_")]
+
+
+async def test_r_ev1_budget_low_and_spent_written_with_their_notices(
+    services: Services, seller: Actor, platform: Actor
+) -> None:
+    await with_team(services, seller)
+    v = await services.vouchers.create(seller, draft(budget=1_000, per_customer_limit=1))
+    for b in ("a", "b"):
+        await services.claims.claim(seller.shop_id, v.id, b)
+    await services.checkout.place_order(platform, "o1", "a", LINE_2000)
+    assert await _budget_events(services, seller.shop_id) == []
+    await services.checkout.place_order(platform, "o2", "b", LINE_2000)
+    events = await _budget_events(services, seller.shop_id)
+    assert [e.type for e in events] == [
+        EventType.VOUCHER_BUDGET_LOW.value,
+        EventType.VOUCHER_BUDGET_SPENT.value,
+    ]
+    assert events[1].data == {
+        "voucher_id": v.id,
+        "name": v.name,
+        "budget": 1_000,
+        "spent": 1_000,
+        "reserved": 0,
+        "left": 0,
+    }
+    assert len(await outbox(services, "budget_80")) == 1
+    assert len(await outbox(services, "budget_spent")) == 1
+
+
+async def test_r_ev1_budget_events_written_without_a_team_chat_and_only_once(
+    services: Services, seller: Actor, platform: Actor
+) -> None:
+    v = await services.vouchers.create(seller, draft(budget=1_000, per_customer_limit=1))
+    for b in ("a", "b"):
+        await services.claims.claim(seller.shop_id, v.id, b)
+    await services.checkout.place_order(platform, "o1", "a", LINE_2000)
+    await services.checkout.place_order(platform, "o2", "b", LINE_2000)
+    await services.checkout.place_order(platform, "o2", "b", LINE_2000)  # a replay
+    types = [e.type for e in await _budget_events(services, seller.shop_id)]
+    assert types == ["voucher.budget_low", "voucher.budget_spent"]
+
+
+async def test_r_ev1_a_budget_without_the_crossing_writes_no_budget_event(
+    services: Services, seller: Actor, platform: Actor
+) -> None:
+    v = await services.vouchers.create(seller, draft(budget=10_000, per_customer_limit=1))
+    await services.claims.claim(seller.shop_id, v.id, "a")
+    await services.checkout.place_order(platform, "o1", "a", LINE_2000)
+    assert await _budget_events(services, seller.shop_id) == []
+
+
+def test_r_ev2_webhook_disabled_and_budget_spent_are_urgent_team_notices() -> None:
+    from core.notice_kinds import NoticeKind, is_urgent
+
+    assert is_urgent(NoticeKind.WEBHOOK_DISABLED) and is_urgent("webhook_disabled")
+    assert is_urgent(NoticeKind.BUDGET_SPENT) and is_urgent("budget_spent")
+    assert is_urgent("drop_failed") and is_urgent("draw_result")
+    assert not is_urgent(NoticeKind.BUDGET_80)
