@@ -1,11 +1,13 @@
-"""The claim store on PostgreSQL: a whole batch of one voucher's claims in one statement.
+"""The claim store on PostgreSQL: a whole batch of one voucher's claims in one statement,
+its voucher row held for less than a commit.
 
 A batch is one transaction of three round trips, whatever its size:
 
-1. `BEGIN` and `SELECT … FOR UPDATE` of the voucher row (one simple-protocol message). Every
-   claim writer of a voucher takes this lock first, so they are serialised per voucher and
-   across processes, and the next statement's snapshot (READ COMMITTED takes one per
-   statement) sees every claim committed before the lock was granted.
+1. `BEGIN`, `SET LOCAL synchronous_commit TO off` and `SELECT … FOR UPDATE` of the voucher
+   row (one simple-protocol message). Every claim writer of a voucher takes this lock first,
+   so they are serialised per voucher and across processes, and the next statement's snapshot
+   (READ COMMITTED takes one per statement) sees every claim committed before the lock was
+   granted.
 2. `_BATCH`: the claims arrive as arrays (`unnest`); window functions decide, in arrival order,
    which are taken — a buyer's k-th claim passes while their counter plus k is within the
    limit, and quota goes to the first eligible claims — then data-modifying CTEs insert the
@@ -13,11 +15,21 @@ A batch is one transaction of three round trips, whatever its size:
    buyers' counters, take the quota once for the batch, count the analytics buckets and
    write the quota notices core prepared (R-n1). Nothing is written for a refused claim, so
    there is nothing to undo.
-3. `COMMIT`.
+3. `COMMIT`, asynchronous: the commit record goes into the WAL and the row lock is released
+   at once, without waiting for the WAL to reach the disk. The next batch of the voucher
+   starts while this one's WAL is still being flushed.
+
+**No answer before the disk.** The batch's answers are handed back only after a *durability
+barrier* (`WalBarrier`): a small transaction that writes one WAL record and commits
+synchronously, started after the batch's commit. PostgreSQL flushes the WAL in order, so when
+the barrier's commit is on disk, so is every commit before it — the batch's included. One
+barrier at a time per process covers every batch committed before it began (group commit of
+the flushes). Why this is as safe as a synchronous commit per batch is written in
+`docs/scale-out.md` ("The voucher row for less than a commit").
 
 An Idempotency-Key that another transaction inserted meanwhile (R-c2) makes the statement
 fail on the unique index; the batch is then redone claim by claim, each in a savepoint, the
-sure way (`_one`).
+sure way (`_one`), in an ordinary synchronous transaction.
 """
 
 from __future__ import annotations
@@ -31,12 +43,23 @@ from core.rules.claim_outcomes import TakeOutcome
 from storage.analytics_queries import bucket_start
 from storage.claim_store.batcher import GroupCommit
 from storage.claim_store.contract import ClaimStore, TakeRequest, TakeResult
+from storage.claim_store.durability import WalBarrier
 from storage.db import Database
 
-POOL_SIZE = 10
+POOL_SIZE = 12
 
 _LOCK_ROW = "SELECT 1 FROM voucher WHERE id = {voucher_id:d} FOR UPDATE"
-_LOCK = "BEGIN; " + _LOCK_ROW
+# The batch commits without waiting for the disk; its answers wait for the barrier instead.
+_LOCK = "BEGIN; SET LOCAL synchronous_commit TO off; " + _LOCK_ROW
+# One WAL record (a transactional logical message: any role may write one, at any
+# wal_level) and a synchronous commit: it returns once the WAL up to it is flushed.
+_BARRIER = (
+    "BEGIN; SET LOCAL synchronous_commit TO {level}; "
+    "SELECT pg_logical_emit_message(true, 'voucherbot', 'claims durable'); COMMIT"
+)
+# What the barrier's commit waits for: the server's own setting, unless that is `off` (then
+# a local flush: an answer is never given before the claim is on disk).
+_SYNC_LEVELS = {"local", "on", "remote_write", "remote_apply"}
 
 _BATCH = """
 WITH v AS (
@@ -209,7 +232,8 @@ def asyncpg_dsn(db: Database) -> str:
 
 
 class PostgresClaimStore(ClaimStore):
-    """Group commit per voucher (`GroupCommit`) on a pool of its own asyncpg connections."""
+    """Group commit per voucher (`GroupCommit`) on a pool of its own asyncpg connections;
+    the batches commit asynchronously and every answer waits for the `WalBarrier`."""
 
     def __init__(self, db: Database, *, pool_size: int = POOL_SIZE) -> None:
         self.db = db
@@ -218,9 +242,20 @@ class PostgresClaimStore(ClaimStore):
         self._opening: asyncio.Lock | None = None
         self._batch_sql: str | None = None
         self._batches: GroupCommit[int, TakeRequest, TakeResult] = GroupCommit(self._write)
+        self._barrier_sql = _BARRIER.format(level="on")
+        self.durable = WalBarrier(self._flush)
 
     async def take(self, request: TakeRequest) -> TakeResult:
-        return await self._batches.submit(request.voucher_id, request)
+        result = await self._batches.submit(request.voucher_id, request)
+        # The batch has committed (asynchronously); nothing is answered before it is on disk,
+        # refusals included (they may rest on claims of batches still being flushed).
+        await self.durable.wait()
+        return result
+
+    async def _flush(self) -> None:
+        pool = self._pool or await self._open()
+        async with pool.acquire() as conn:
+            await conn.execute(self._barrier_sql)
 
     async def buyer_history(
         self, shop_id: int, buyer_id: str, follows: bool
@@ -233,6 +268,7 @@ class PostgresClaimStore(ClaimStore):
 
     async def close(self) -> None:
         await self._batches.drain()
+        await self.durable.drain()
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
@@ -254,6 +290,8 @@ class PostgresClaimStore(ClaimStore):
                 )
                 async with pool.acquire() as conn:
                     seq = await conn.fetchval("SELECT pg_get_serial_sequence('claim', 'id')")
+                    level = await conn.fetchval("SHOW synchronous_commit")
+                self._barrier_sql = _BARRIER.format(level=level if level in _SYNC_LEVELS else "on")
                 self._batch_sql = _BATCH.replace("{claim_seq}", seq.replace("'", "''"))
                 self._pool = pool
         return self._pool
