@@ -1,0 +1,229 @@
+"""Issue 22: PostgreSQL's claim batches hold the voucher row for less than a commit (they
+commit asynchronously) and every answer waits for a WAL flush that began after the commit
+(`WalBarrier`). These tests pin that down: the barrier's ordering, an answer never given
+before its barrier, and the rules of a rush (R-v12, R-v5, R-n1, R-v10) with many batches of one
+voucher in flight, on both databases."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select
+
+from core.errors import ClaimRefused
+from core.rules.claim_outcomes import TakeOutcome
+from core.services import Services
+from storage.analytics_models import ClaimBucket
+from storage.claim_store.durability import WalBarrier
+from storage.models import Claim, Notification, VoucherBuyer
+from tests.conftest import draft
+from tests.core.test_claim_store import request
+from tests.support.waiting import eventually
+
+
+class GatedFlush:
+    """A flush that runs only when the test lets it, recording what each flush saw."""
+
+    def __init__(self) -> None:
+        self.started = 0
+        self.gates: list[asyncio.Event] = []
+        self.fail_next = False
+
+    async def __call__(self) -> None:
+        gate = asyncio.Event()
+        self.gates.append(gate)
+        self.started += 1
+        await gate.wait()
+        if self.fail_next:
+            self.fail_next = False
+            raise ConnectionError("the flush failed")
+
+
+async def test_a_wait_is_met_only_by_a_flush_that_began_after_it() -> None:
+    flush = GatedFlush()
+    barrier = WalBarrier(flush)
+    first = asyncio.ensure_future(barrier.wait())
+    await eventually(lambda: flush.started == 1, "the first flush")
+    # Asked while the first flush runs: that flush may predate this commit, so it waits
+    # for the next one; the two asks made meanwhile share it.
+    second = asyncio.ensure_future(barrier.wait())
+    third = asyncio.ensure_future(barrier.wait())
+    await asyncio.sleep(0)
+    flush.gates[0].set()
+    await first
+    await eventually(lambda: flush.started == 2, "the second flush")
+    assert not second.done() and not third.done()
+    flush.gates[1].set()
+    await asyncio.gather(second, third)
+    assert flush.started == barrier.flushes == 2
+
+
+async def test_a_failed_flush_fails_its_waits_and_the_next_one_runs() -> None:
+    flush = GatedFlush()
+    barrier = WalBarrier(flush)
+    flush.fail_next = True
+    failing = asyncio.ensure_future(barrier.wait())
+    await eventually(lambda: flush.started == 1, "the flush")
+    flush.gates[0].set()
+    with pytest.raises(ConnectionError):
+        await failing
+    after = asyncio.ensure_future(barrier.wait())
+    await eventually(lambda: flush.started == 2, "the next flush")
+    flush.gates[1].set()
+    await after
+
+
+async def test_a_cancelled_wait_does_not_cancel_the_flush_others_wait_for() -> None:
+    flush = GatedFlush()
+    barrier = WalBarrier(flush)
+    gives_up = asyncio.ensure_future(barrier.wait())
+    stays = asyncio.ensure_future(barrier.wait())
+    await eventually(lambda: flush.started == 1, "the flush")
+    gives_up.cancel()
+    flush.gates[0].set()
+    await stays
+
+
+async def test_r_v12_no_claim_is_answered_before_its_barrier(services: Services, seller):
+    """PostgreSQL: the batch is committed (another connection sees the claim) while the
+    answer still waits for the flush; it is given once the flush is done."""
+    if services.db.dialect != "postgresql":
+        pytest.skip("SQLite commits synchronously; there is no barrier")
+    store = services.claims.store
+    flush = GatedFlush()
+    store.durable = WalBarrier(flush)  # type: ignore[attr-defined]
+    v = await services.vouchers.create(seller, draft(total_quantity=5))
+    answer = asyncio.ensure_future(store.take(request(v.id, seller.shop_id, "a")))
+
+    async def committed() -> bool:
+        async with services.db.read() as session:
+            n = await session.scalar(select(func.count()).where(Claim.voucher_id == v.id))
+        return n == 1
+
+    await eventually(committed, "the batch's commit")
+    await eventually(lambda: flush.started == 1, "the barrier")
+    assert not answer.done()
+    flush.gates[0].set()
+    assert (await answer).outcome == TakeOutcome.TAKEN
+
+
+async def test_the_batch_commits_asynchronously_and_the_barrier_on_disk(services: Services):
+    if services.db.dialect != "postgresql":
+        pytest.skip("PostgreSQL's store only")
+    from storage.claim_store import postgres
+
+    store = services.claims.store
+    await store._open()  # type: ignore[attr-defined]
+    assert "SET LOCAL synchronous_commit TO off" in postgres._LOCK
+    # The test server runs with synchronous_commit=off: the barrier still waits for a flush.
+    assert "synchronous_commit TO on" in store._barrier_sql  # type: ignore[attr-defined]
+    assert "pg_logical_emit_message(true" in store._barrier_sql  # type: ignore[attr-defined]
+
+
+async def rush(services: Services, shop_id: int, voucher_id: int, buyers: list[str]) -> Counter:
+    outcomes: Counter[str] = Counter()
+
+    async def one(buyer: str) -> None:
+        try:
+            await services.claims.claim(shop_id, voucher_id, buyer)
+            outcomes["claimed"] += 1
+        except ClaimRefused as exc:
+            outcomes[exc.code] += 1
+
+    await asyncio.gather(*(one(b) for b in buyers))
+    return outcomes
+
+
+async def stored(services: Services, voucher_id: int) -> dict[str, int]:
+    """What the database holds of the voucher: claims, counters, buckets, notices."""
+    async with services.db.read() as session:
+        claims = await session.scalar(select(func.count()).where(Claim.voucher_id == voucher_id))
+        buyers = await session.scalar(
+            select(func.coalesce(func.sum(VoucherBuyer.claims), 0)).where(
+                VoucherBuyer.voucher_id == voucher_id
+            )
+        )
+        most = await session.scalar(
+            select(func.coalesce(func.max(VoucherBuyer.claims), 0)).where(
+                VoucherBuyer.voucher_id == voucher_id
+            )
+        )
+        buckets = await session.scalar(
+            select(func.coalesce(func.sum(ClaimBucket.claims), 0)).where(
+                ClaimBucket.voucher_id == voucher_id
+            )
+        )
+        kinds = (
+            await session.execute(
+                select(Notification.kind).where(
+                    Notification.event_key.contains(f":voucher:{voucher_id}:")
+                )
+            )
+        ).scalars()
+        notices = Counter(kinds)
+    return {
+        "claims": claims or 0,
+        "counters": int(buyers or 0),
+        "most": int(most or 0),
+        "buckets": int(buckets or 0),
+        **{f"notice:{k}": n for k, n in notices.items()},
+    }
+
+
+async def test_r_v12_many_batches_of_one_voucher_in_flight(services: Services, seller):
+    """1,500 claims of 1,000 buyers (limit 2) for 400: batches follow each other while the
+    earlier ones are still being flushed; exactly 400 are taken, no buyer passes 2, every
+    counter, bucket and the two quota notices agree (R-v12, R-v5, R-n1)."""
+    await services.shops.set_team_chat(seller, -100)
+    v = await services.vouchers.create(seller, draft(total_quantity=400, per_customer_limit=2))
+    buyers = [f"b{i % 1000}" for i in range(1500)]
+    outcomes = await rush(services, seller.shop_id, v.id, buyers)
+    assert outcomes["claimed"] == 400
+    assert set(outcomes) <= {"claimed", "sold_out", "limit_reached"}
+    view = await services.vouchers.get(seller, v.id)
+    assert (view.claimed, view.remaining) == (400, 0)
+    held = await stored(services, v.id)
+    assert (held["claims"], held["counters"], held["buckets"]) == (400, 400, 400)
+    assert held["most"] <= 2
+    assert (held.get("notice:quota_80"), held.get("notice:sold_out")) == (1, 1)
+
+
+async def test_r_v10_quantity_raised_during_a_rush_is_claimed_exactly(services: Services, seller):
+    """The quantity is raised while batches are in flight: every unit of the new total is
+    claimed, never one more, and sold out is answered only once nothing is left."""
+    v = await services.vouchers.create(seller, draft(total_quantity=100))
+    first = asyncio.ensure_future(
+        rush(services, seller.shop_id, v.id, [f"a{i}" for i in range(400)])
+    )
+
+    async def some_taken() -> bool:
+        return (await services.vouchers.get(seller, v.id)).claimed >= 20
+
+    await eventually(some_taken, "the rush under way", interval=0.001)
+    await services.vouchers.add_quantity(seller, v.id, 150)
+    outcomes = await first
+    view = await services.vouchers.get(seller, v.id)
+    assert view.claimed == outcomes["claimed"] <= 250
+    # Whatever the first rush left, a second one takes exactly that and no more.
+    more = await rush(services, seller.shop_id, v.id, [f"c{i}" for i in range(300)])
+    assert outcomes["claimed"] + more["claimed"] == 250
+    assert more["sold_out"] == 300 - more["claimed"]
+    view = await services.vouchers.get(seller, v.id)
+    assert (view.claimed, view.remaining) == (250, 0)
+    assert (await stored(services, v.id))["claims"] == 250
+
+
+async def test_r_v12_ten_vouchers_at_once(services: Services, seller):
+    """Batches of ten vouchers in flight together: each gets exactly its quantity."""
+    vouchers = [await services.vouchers.create(seller, draft(total_quantity=30)) for _ in range(10)]
+    results = await asyncio.gather(
+        *(
+            rush(services, seller.shop_id, v.id, [f"v{v.id}-{i}" for i in range(60)])
+            for v in vouchers
+        )
+    )
+    assert [r["claimed"] for r in results] == [30] * 10
+    for v in vouchers:
+        assert (await stored(services, v.id))["claims"] == 30
