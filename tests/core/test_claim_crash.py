@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from core.clock import SystemClock
 from core.errors import ClaimRefused
@@ -46,7 +47,7 @@ async def seed(url: str) -> tuple[Actor, int]:
             seller,
             draft(total_quantity=QUANTITY, starts_at=start, ends_at=start + timedelta(days=1)),
         )
-        return seller, v.id
+        return seller, v.id  # type: ignore[return-value]
     finally:
         await db.dispose()
 
@@ -103,17 +104,19 @@ async def test_r_v12_a_crash_mid_rush_loses_no_acknowledged_claim(victim: str) -
             async with db.read() as session:
                 rows = (
                     await session.execute(
-                        select(Claim.id, Claim.buyer_id).where(Claim.voucher_id == voucher_id)
+                        select(col(Claim.id), col(Claim.buyer_id)).where(
+                            col(Claim.voucher_id) == voucher_id
+                        )
                     )
                 ).all()
                 counters = await session.scalar(
                     select(func.coalesce(func.sum(VoucherBuyer.claims), 0)).where(
-                        VoucherBuyer.voucher_id == voucher_id
+                        col(VoucherBuyer.voucher_id) == voucher_id
                     )
                 )
                 buckets = await session.scalar(
                     select(func.coalesce(func.sum(ClaimBucket.claims), 0)).where(
-                        ClaimBucket.voucher_id == voucher_id
+                        col(ClaimBucket.voucher_id) == voucher_id
                     )
                 )
             stored = {buyer: claim_id for claim_id, buyer in rows}

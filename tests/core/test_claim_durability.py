@@ -11,6 +11,7 @@ from collections import Counter
 
 import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from core.errors import ClaimRefused
 from core.rules.claim_outcomes import TakeOutcome
@@ -95,14 +96,14 @@ async def test_r_v12_no_claim_is_answered_before_its_barrier(services: Services,
     flush = GatedFlush()
     store.durable = WalBarrier(flush)  # type: ignore[attr-defined]
     v = await services.vouchers.create(seller, draft(total_quantity=5))
-    answer = asyncio.ensure_future(store.take(request(v.id, seller.shop_id, "a")))
+    answer = asyncio.ensure_future(store.take(request(v.id, seller.shop_id, "a")))  # type: ignore[arg-type]
 
     async def committed() -> bool:
         async with services.db.read() as session:
-            n = await session.scalar(select(func.count()).where(Claim.voucher_id == v.id))
+            n = await session.scalar(select(func.count()).where(col(Claim.voucher_id) == v.id))
         return n == 1
 
-    await eventually(committed, "the batch's commit")
+    await eventually(committed, "the batch's commit")  # type: ignore[arg-type]
     await eventually(lambda: flush.started == 1, "the barrier")
     assert not answer.done()
     flush.gates[0].set()
@@ -139,26 +140,28 @@ async def rush(services: Services, shop_id: int, voucher_id: int, buyers: list[s
 async def stored(services: Services, voucher_id: int) -> dict[str, int]:
     """What the database holds of the voucher: claims, counters, buckets, notices."""
     async with services.db.read() as session:
-        claims = await session.scalar(select(func.count()).where(Claim.voucher_id == voucher_id))
+        claims = await session.scalar(
+            select(func.count()).where(col(Claim.voucher_id) == voucher_id)
+        )
         buyers = await session.scalar(
             select(func.coalesce(func.sum(VoucherBuyer.claims), 0)).where(
-                VoucherBuyer.voucher_id == voucher_id
+                col(VoucherBuyer.voucher_id) == voucher_id
             )
         )
         most = await session.scalar(
             select(func.coalesce(func.max(VoucherBuyer.claims), 0)).where(
-                VoucherBuyer.voucher_id == voucher_id
+                col(VoucherBuyer.voucher_id) == voucher_id
             )
         )
         buckets = await session.scalar(
             select(func.coalesce(func.sum(ClaimBucket.claims), 0)).where(
-                ClaimBucket.voucher_id == voucher_id
+                col(ClaimBucket.voucher_id) == voucher_id
             )
         )
         kinds = (
             await session.execute(
-                select(Notification.kind).where(
-                    Notification.event_key.contains(f":voucher:{voucher_id}:")
+                select(col(Notification.kind)).where(
+                    col(Notification.event_key).contains(f":voucher:{voucher_id}:")
                 )
             )
         ).scalars()
