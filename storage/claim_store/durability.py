@@ -51,3 +51,37 @@ class WalBarrier:
             if pending is not None:
                 with suppress(BaseException):
                     await pending
+
+
+class CommitPace:
+    """Chooses, batch by batch, how a claim batch reaches the disk.
+
+    - *Synchronous*: the batch's own `COMMIT` waits for the flush, under the voucher's row
+      lock. Best when a flush is cheap (a fast disk's `fsync` costs a fraction of a
+      millisecond: a barrier would only add a transaction).
+    - *Asynchronous*: the `COMMIT` returns at once and the answers wait for the `WalBarrier`.
+      Best when a flush is slow (milliseconds): the voucher's next batch runs during the flush.
+
+    Both are durable before any answer. The choice follows the flush time observed (a moving
+    average of the synchronous commits that wrote claims, and of the barriers): asynchronous
+    from `SLOW_MS` up, synchronous again from `FAST_MS` down. `fixed` pins it (tests).
+    """
+
+    SLOW_MS = 1.5
+    FAST_MS = 0.75
+    WEIGHT = 0.1
+
+    def __init__(self, fixed: bool | None = None) -> None:
+        self.fixed = fixed
+        self.asynchronous = bool(fixed)
+        self.flush_ms = 0.0
+
+    def observe(self, seconds: float) -> None:
+        """A flush (a synchronous commit that wrote, or a barrier) took this long."""
+        self.flush_ms += self.WEIGHT * (seconds * 1000 - self.flush_ms)
+        if self.fixed is not None:
+            return
+        if self.flush_ms >= self.SLOW_MS:
+            self.asynchronous = True
+        elif self.flush_ms <= self.FAST_MS:
+            self.asynchronous = False

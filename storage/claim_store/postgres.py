@@ -35,6 +35,7 @@ sure way (`_one`), in an ordinary synchronous transaction.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import asyncpg
@@ -43,22 +44,25 @@ from core.rules.claim_outcomes import TakeOutcome
 from storage.analytics_queries import bucket_start
 from storage.claim_store.batcher import GroupCommit
 from storage.claim_store.contract import ClaimStore, TakeRequest, TakeResult
-from storage.claim_store.durability import WalBarrier
+from storage.claim_store.durability import CommitPace, WalBarrier
 from storage.db import Database
 
 POOL_SIZE = 12
 
 _LOCK_ROW = "SELECT 1 FROM voucher WHERE id = {voucher_id:d} FOR UPDATE"
 # The batch commits without waiting for the disk; its answers wait for the barrier instead.
-_LOCK = "BEGIN; SET LOCAL synchronous_commit TO off; " + _LOCK_ROW
+# `{level}`: `off` for an asynchronous batch (its answers wait for the barrier), else the
+# level a synchronous commit waits for (below).
+_SET_LEVEL = "SET LOCAL synchronous_commit TO {level}; "
+_LOCK = "BEGIN; " + _SET_LEVEL + _LOCK_ROW
 # One WAL record (a transactional logical message: any role may write one, at any
 # wal_level) and a synchronous commit: it returns once the WAL up to it is flushed.
 _BARRIER = (
-    "BEGIN; SET LOCAL synchronous_commit TO {level}; "
-    "SELECT pg_logical_emit_message(true, 'voucherbot', 'claims durable'); COMMIT"
+    "BEGIN; " + _SET_LEVEL + "SELECT pg_logical_emit_message(true, 'voucherbot', 'durable'); COMMIT"
 )
-# What the barrier's commit waits for: the server's own setting, unless that is `off` (then
-# a local flush: an answer is never given before the claim is on disk).
+# What a synchronous batch's commit and the barrier's wait for: the server's own setting,
+# unless that is `off` (then a local flush: an answer is never given before the claim is on
+# disk, whatever the server's default).
 _SYNC_LEVELS = {"local", "on", "remote_write", "remote_apply"}
 
 _BATCH = """
@@ -241,21 +245,29 @@ class PostgresClaimStore(ClaimStore):
         self._pool: asyncpg.Pool | None = None
         self._opening: asyncio.Lock | None = None
         self._batch_sql: str | None = None
-        self._batches: GroupCommit[int, TakeRequest, TakeResult] = GroupCommit(self._write)
-        self._barrier_sql = _BARRIER.format(level="on")
+        # Each answer comes with whether it still needs the barrier before it is given.
+        self._batches: GroupCommit[int, TakeRequest, tuple[TakeResult, bool]] = GroupCommit(
+            self._write
+        )
+        self._level = "on"
+        self._barrier_sql = _BARRIER.format(level=self._level)
         self.durable = WalBarrier(self._flush)
+        self.pace = CommitPace()
 
     async def take(self, request: TakeRequest) -> TakeResult:
-        result = await self._batches.submit(request.voucher_id, request)
-        # The batch has committed (asynchronously); nothing is answered before it is on disk,
-        # refusals included (they may rest on claims of batches still being flushed).
-        await self.durable.wait()
+        result, unflushed = await self._batches.submit(request.voucher_id, request)
+        if unflushed:
+            # The batch committed asynchronously, or wrote nothing (a refusal may rest on
+            # another batch's asynchronous commit): nothing is answered before it is on disk.
+            await self.durable.wait()
         return result
 
     async def _flush(self) -> None:
         pool = self._pool or await self._open()
         async with pool.acquire() as conn:
+            started = time.perf_counter()
             await conn.execute(self._barrier_sql)
+            self.pace.observe(time.perf_counter() - started)
 
     async def buyer_history(
         self, shop_id: int, buyer_id: str, follows: bool
@@ -291,24 +303,37 @@ class PostgresClaimStore(ClaimStore):
                 async with pool.acquire() as conn:
                     seq = await conn.fetchval("SELECT pg_get_serial_sequence('claim', 'id')")
                     level = await conn.fetchval("SHOW synchronous_commit")
-                self._barrier_sql = _BARRIER.format(level=level if level in _SYNC_LEVELS else "on")
+                self._level = level if level in _SYNC_LEVELS else "on"
+                self._barrier_sql = _BARRIER.format(level=self._level)
                 self._batch_sql = _BATCH.replace("{claim_seq}", seq.replace("'", "''"))
                 self._pool = pool
         return self._pool
 
-    async def _write(self, voucher_id: int, requests: list[TakeRequest]) -> list[TakeResult]:
+    async def _write(
+        self, voucher_id: int, requests: list[TakeRequest]
+    ) -> list[tuple[TakeResult, bool]]:
         pool = self._pool or await self._open()
         async with pool.acquire() as conn:
+            asynchronous = self.pace.asynchronous
             try:
-                return await self._batch(conn, voucher_id, requests)
+                results = await self._batch(conn, voucher_id, requests, asynchronous)
             except asyncpg.UniqueViolationError:
-                pass  # rolled back below the raise: redo the sure way
+                pass  # rolled back below the raise: redo the sure way (synchronously)
+            else:
+                return _flagged(results, asynchronous)
             async with conn.transaction():
-                await conn.execute(_LOCK_ROW.format(voucher_id=voucher_id))
-                return [await _one_in_savepoint(conn, r) for r in requests]
+                await conn.execute(
+                    (_SET_LEVEL + _LOCK_ROW).format(level=self._level, voucher_id=voucher_id)
+                )
+                results = [await _one_in_savepoint(conn, r) for r in requests]
+            return _flagged(results, False)
 
     async def _batch(
-        self, conn: asyncpg.Connection, voucher_id: int, requests: list[TakeRequest]
+        self,
+        conn: asyncpg.Connection,
+        voucher_id: int,
+        requests: list[TakeRequest],
+        asynchronous: bool = False,
     ) -> list[TakeResult]:
         notices = {n.row["event_key"]: n for r in requests for n in r.notices}.values()
         args = (
@@ -335,16 +360,29 @@ class PostgresClaimStore(ClaimStore):
             [n.row["created_at"] for n in notices],
             [n.row["next_attempt_at"] for n in notices],
         )
-        await conn.execute(_LOCK.format(voucher_id=voucher_id))
+        level = "off" if asynchronous else self._level
+        await conn.execute(_LOCK.format(level=level, voucher_id=voucher_id))
         try:
             rows = await conn.fetch(self._batch_sql or "", *args)
+            started = time.perf_counter()
             await conn.execute("COMMIT")
+            if not asynchronous and any(row["taken"] for row in rows):
+                self.pace.observe(time.perf_counter() - started)
         except BaseException:
             if conn.is_in_transaction():
                 await conn.execute("ROLLBACK")
             raise
         noticed = {(n.claimed, n.total) for n in notices}
         return _results(requests, rows, noticed)
+
+
+def _flagged(results: list[TakeResult], asynchronous: bool) -> list[tuple[TakeResult, bool]]:
+    """Whether each answer must wait for the barrier: all of an asynchronous batch's; of a
+    synchronous one, all when it took nothing (its commit wrote nothing, so flushed nothing,
+    and a refusal may rest on a claim another process committed asynchronously)."""
+    wrote = any(r.outcome == TakeOutcome.TAKEN for r in results)
+    unflushed = asynchronous or not wrote
+    return [(r, unflushed) for r in results]
 
 
 def _results(

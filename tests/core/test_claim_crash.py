@@ -52,8 +52,11 @@ async def seed(url: str) -> tuple[Actor, int]:
         await db.dispose()
 
 
+@pytest.mark.parametrize("pace", ["adaptive", "asynchronous"])
 @pytest.mark.parametrize("victim", ["api", "database"])
-async def test_r_v12_a_crash_mid_rush_loses_no_acknowledged_claim(victim: str) -> None:
+async def test_r_v12_a_crash_mid_rush_loses_no_acknowledged_claim(victim: str, pace: str) -> None:
+    """`pace`: the store as it runs (on this fast test server: synchronous batches), and
+    pinned to asynchronous batches answered after the barrier."""
     if pg_bindir() is None:
         pytest.skip("PostgreSQL binaries not found")
     server = ThrowawayPostgres()
@@ -69,6 +72,7 @@ async def test_r_v12_a_crash_mid_rush_loses_no_acknowledged_claim(victim: str) -
             str(voucher_id),
             "w",
             str(QUANTITY * 2),
+            pace,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             env={**os.environ, "PYTHONPATH": str(ROOT)},

@@ -17,7 +17,7 @@ from core.errors import ClaimRefused
 from core.rules.claim_outcomes import TakeOutcome
 from core.services import Services
 from storage.analytics_models import ClaimBucket
-from storage.claim_store.durability import WalBarrier
+from storage.claim_store.durability import CommitPace, WalBarrier
 from storage.models import Claim, Notification, VoucherBuyer
 from tests.conftest import draft
 from tests.core.test_claim_store import request
@@ -95,6 +95,7 @@ async def test_r_v12_no_claim_is_answered_before_its_barrier(services: Services,
     store = services.claims.store
     flush = GatedFlush()
     store.durable = WalBarrier(flush)  # type: ignore[attr-defined]
+    store.pace = CommitPace(fixed=True)  # type: ignore[attr-defined]
     v = await services.vouchers.create(seller, draft(total_quantity=5))
     answer = asyncio.ensure_future(store.take(request(v.id, seller.shop_id, "a")))  # type: ignore[arg-type]
 
@@ -110,17 +111,59 @@ async def test_r_v12_no_claim_is_answered_before_its_barrier(services: Services,
     assert (await answer).outcome == TakeOutcome.TAKEN
 
 
-async def test_the_batch_commits_asynchronously_and_the_barrier_on_disk(services: Services):
+async def test_every_commit_level_waits_for_the_disk(services: Services):
+    """An asynchronous batch says `off` (its answers wait for the barrier); a synchronous
+    batch and the barrier wait for a flush even on a server set to `off` (the tests' one)."""
     if services.db.dialect != "postgresql":
         pytest.skip("PostgreSQL's store only")
-    from storage.claim_store import postgres
-
     store = services.claims.store
     await store._open()  # type: ignore[attr-defined]
-    assert "SET LOCAL synchronous_commit TO off" in postgres._LOCK
-    # The test server runs with synchronous_commit=off: the barrier still waits for a flush.
+    assert store._level == "on"  # type: ignore[attr-defined]
     assert "synchronous_commit TO on" in store._barrier_sql  # type: ignore[attr-defined]
     assert "pg_logical_emit_message(true" in store._barrier_sql  # type: ignore[attr-defined]
+
+
+def test_the_pace_turns_asynchronous_when_flushes_are_slow_and_back_when_fast() -> None:
+    pace = CommitPace()
+    assert not pace.asynchronous
+    for _ in range(5):
+        pace.observe(0.0003)  # a fast disk: 0.3 ms a flush
+    assert not pace.asynchronous
+    for _ in range(30):
+        pace.observe(0.008)  # 8 ms a flush
+    assert pace.asynchronous
+    for _ in range(60):
+        pace.observe(0.0003)
+    assert not pace.asynchronous
+    pinned = CommitPace(fixed=True)
+    for _ in range(60):
+        pinned.observe(0.0001)
+    assert pinned.asynchronous
+
+
+@pytest.mark.parametrize("asynchronous", [True, False], ids=["asynchronous", "synchronous"])
+def test_which_answers_wait_for_the_barrier(asynchronous: bool) -> None:
+    """An asynchronous batch's answers all wait; a synchronous batch's wait only when it
+    took nothing (its commit flushed nothing, and a refusal may rest on a claim another
+    process committed asynchronously)."""
+    from storage.claim_store.contract import TakeResult
+    from storage.claim_store.postgres import _flagged
+
+    taken, refused = TakeResult(TakeOutcome.TAKEN), TakeResult(TakeOutcome.NOT_TAKEN)
+    mixed = _flagged([taken, refused], asynchronous)
+    assert [wait for _, wait in mixed] == [asynchronous, asynchronous]
+    assert [wait for _, wait in _flagged([refused, refused], asynchronous)] == [True, True]
+
+
+@pytest.fixture(params=["adaptive", "asynchronous"])
+def paced(request: pytest.FixtureRequest, services: Services) -> Services:
+    """The PostgreSQL store as it runs (adaptive; the tests' server flushes fast, so
+    synchronous) and pinned asynchronous (every answer through the barrier)."""
+    if request.param == "asynchronous":
+        if services.db.dialect != "postgresql":
+            pytest.skip("SQLite has no asynchronous commit here")
+        services.claims.store.pace = CommitPace(fixed=True)  # type: ignore[attr-defined]
+    return services
 
 
 async def rush(services: Services, shop_id: int, voucher_id: int, buyers: list[str]) -> Counter:
@@ -175,7 +218,8 @@ async def stored(services: Services, voucher_id: int) -> dict[str, int]:
     }
 
 
-async def test_r_v12_many_batches_of_one_voucher_in_flight(services: Services, seller):
+async def test_r_v12_many_batches_of_one_voucher_in_flight(paced: Services, seller):
+    services = paced
     """1,500 claims of 1,000 buyers (limit 2) for 400: batches follow each other while the
     earlier ones are still being flushed; exactly 400 are taken, no buyer passes 2, every
     counter, bucket and the two quota notices agree (R-v12, R-v5, R-n1)."""
@@ -193,7 +237,8 @@ async def test_r_v12_many_batches_of_one_voucher_in_flight(services: Services, s
     assert (held.get("notice:quota_80"), held.get("notice:sold_out")) == (1, 1)
 
 
-async def test_r_v10_quantity_raised_during_a_rush_is_claimed_exactly(services: Services, seller):
+async def test_r_v10_quantity_raised_during_a_rush_is_claimed_exactly(paced: Services, seller):
+    services = paced
     """The quantity is raised while batches are in flight: every unit of the new total is
     claimed, never one more, and sold out is answered only once nothing is left."""
     v = await services.vouchers.create(seller, draft(total_quantity=100))
@@ -218,7 +263,8 @@ async def test_r_v10_quantity_raised_during_a_rush_is_claimed_exactly(services: 
     assert (await stored(services, v.id))["claims"] == 250
 
 
-async def test_r_v12_ten_vouchers_at_once(services: Services, seller):
+async def test_r_v12_ten_vouchers_at_once(paced: Services, seller):
+    services = paced
     """Batches of ten vouchers in flight together: each gets exactly its quantity."""
     vouchers = [await services.vouchers.create(seller, draft(total_quantity=30)) for _ in range(10)]
     results = await asyncio.gather(
