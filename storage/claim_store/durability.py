@@ -62,26 +62,36 @@ class CommitPace:
     - *Asynchronous*: the `COMMIT` returns at once and the answers wait for the `WalBarrier`.
       Best when a flush is slow (milliseconds): the voucher's next batch runs during the flush.
 
-    Both are durable before any answer. The choice follows the flush time observed (a moving
-    average of the synchronous commits that wrote claims, and of the barriers): asynchronous
-    from `SLOW_MS` up, synchronous again from `FAST_MS` down. `fixed` pins it (tests).
+    Both are durable before any answer. The choice follows what a synchronous commit costs (a
+    moving average over the synchronous commits that wrote claims): asynchronous from
+    `SLOW_MS` up, synchronous again from `FAST_MS` down. While asynchronous, one batch in
+    `PROBE_EVERY` still commits synchronously, to keep measuring. (The barrier's own duration is
+    no measure: under load it includes waiting for the CPU and for other flushes.) `fixed`
+    pins the choice (tests).
     """
 
-    SLOW_MS = 1.5
-    FAST_MS = 0.75
-    WEIGHT = 0.1
+    SLOW_MS = 2.0
+    FAST_MS = 1.0
+    WEIGHT = 0.2
+    PROBE_EVERY = 8
 
     def __init__(self, fixed: bool | None = None) -> None:
         self.fixed = fixed
         self.asynchronous = bool(fixed)
-        self.flush_ms = 0.0
+        self.commit_ms = 0.0
+        self._batches = 0
+
+    def next_asynchronous(self) -> bool:
+        """Whether the next batch commits asynchronously."""
+        self._batches += 1
+        if self.fixed is not None:
+            return self.fixed
+        return self.asynchronous and self._batches % self.PROBE_EVERY != 0
 
     def observe(self, seconds: float) -> None:
-        """A flush (a synchronous commit that wrote, or a barrier) took this long."""
-        self.flush_ms += self.WEIGHT * (seconds * 1000 - self.flush_ms)
-        if self.fixed is not None:
-            return
-        if self.flush_ms >= self.SLOW_MS:
+        """A synchronous commit that wrote claims took this long."""
+        self.commit_ms += self.WEIGHT * (seconds * 1000 - self.commit_ms)
+        if self.commit_ms >= self.SLOW_MS:
             self.asynchronous = True
-        elif self.flush_ms <= self.FAST_MS:
+        elif self.commit_ms <= self.FAST_MS:
             self.asynchronous = False

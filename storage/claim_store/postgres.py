@@ -47,7 +47,7 @@ from storage.claim_store.contract import ClaimStore, TakeRequest, TakeResult
 from storage.claim_store.durability import CommitPace, WalBarrier
 from storage.db import Database
 
-POOL_SIZE = 12
+POOL_SIZE = 16
 
 _LOCK_ROW = "SELECT 1 FROM voucher WHERE id = {voucher_id:d} FOR UPDATE"
 # The batch commits without waiting for the disk; its answers wait for the barrier instead.
@@ -265,9 +265,7 @@ class PostgresClaimStore(ClaimStore):
     async def _flush(self) -> None:
         pool = self._pool or await self._open()
         async with pool.acquire() as conn:
-            started = time.perf_counter()
             await conn.execute(self._barrier_sql)
-            self.pace.observe(time.perf_counter() - started)
 
     async def buyer_history(
         self, shop_id: int, buyer_id: str, follows: bool
@@ -314,7 +312,7 @@ class PostgresClaimStore(ClaimStore):
     ) -> list[tuple[TakeResult, bool]]:
         pool = self._pool or await self._open()
         async with pool.acquire() as conn:
-            asynchronous = self.pace.asynchronous
+            asynchronous = self.pace.next_asynchronous()
             try:
                 results = await self._batch(conn, voucher_id, requests, asynchronous)
             except asyncpg.UniqueViolationError:

@@ -123,22 +123,23 @@ async def test_every_commit_level_waits_for_the_disk(services: Services):
     assert "pg_logical_emit_message(true" in store._barrier_sql  # type: ignore[attr-defined]
 
 
-def test_the_pace_turns_asynchronous_when_flushes_are_slow_and_back_when_fast() -> None:
+def test_the_pace_turns_asynchronous_when_commits_are_slow_and_back_when_fast() -> None:
     pace = CommitPace()
-    assert not pace.asynchronous
+    assert not any(pace.next_asynchronous() for _ in range(20))
     for _ in range(5):
-        pace.observe(0.0003)  # a fast disk: 0.3 ms a flush
-    assert not pace.asynchronous
-    for _ in range(30):
-        pace.observe(0.008)  # 8 ms a flush
-    assert pace.asynchronous
-    for _ in range(60):
+        pace.observe(0.0003)  # a fast disk: 0.3 ms a synchronous commit
+    assert not pace.next_asynchronous()
+    for _ in range(10):
+        pace.observe(0.008)  # 8 ms
+    choices = [pace.next_asynchronous() for _ in range(8 * CommitPace.PROBE_EVERY)]
+    # Asynchronous, but one batch in PROBE_EVERY commits synchronously to keep measuring.
+    assert choices.count(False) == 8
+    for _ in range(20):
         pace.observe(0.0003)
-    assert not pace.asynchronous
+    assert not any(pace.next_asynchronous() for _ in range(20))
     pinned = CommitPace(fixed=True)
-    for _ in range(60):
-        pinned.observe(0.0001)
-    assert pinned.asynchronous
+    pinned.observe(0.0001)
+    assert all(pinned.next_asynchronous() for _ in range(20))
 
 
 @pytest.mark.parametrize("asynchronous", [True, False], ids=["asynchronous", "synchronous"])
