@@ -3,8 +3,8 @@ its voucher row held for less than a commit.
 
 A batch is one transaction of three round trips, whatever its size:
 
-1. `BEGIN`, `SET LOCAL synchronous_commit TO off` and `SELECT … FOR UPDATE` of the voucher
-   row (one simple-protocol message). Every claim writer of a voucher takes this lock first,
+1. `BEGIN`, `SET LOCAL synchronous_commit TO <off or on>` and `SELECT … FOR UPDATE` of the
+   voucher row (one simple-protocol message). Every claim writer of a voucher takes this lock first,
    so they are serialised per voucher and across processes, and the next statement's snapshot
    (READ COMMITTED takes one per statement) sees every claim committed before the lock was
    granted.
@@ -15,17 +15,20 @@ A batch is one transaction of three round trips, whatever its size:
    buyers' counters, take the quota once for the batch, count the analytics buckets and
    write the quota notices core prepared (R-n1). Nothing is written for a refused claim, so
    there is nothing to undo.
-3. `COMMIT`, asynchronous: the commit record goes into the WAL and the row lock is released
-   at once, without waiting for the WAL to reach the disk. The next batch of the voucher
-   starts while this one's WAL is still being flushed.
+3. `COMMIT`, synchronous or asynchronous as `CommitPace` chooses (durability.py): while a
+   synchronous commit is cheap (a fast disk) the batch waits for its own flush under the lock;
+   once it is slow (milliseconds), the commit returns at once — the commit record is in the
+   WAL, the row lock released — and the voucher's next batch runs during the flush.
 
-**No answer before the disk.** The batch's answers are handed back only after a *durability
-barrier* (`WalBarrier`): a small transaction that writes one WAL record and commits
-synchronously, started after the batch's commit. PostgreSQL flushes the WAL in order, so when
-the barrier's commit is on disk, so is every commit before it — the batch's included. One
-barrier at a time per process covers every batch committed before it began (group commit of
-the flushes). Why this is as safe as a synchronous commit per batch is written in
-`docs/scale-out.md` ("The voucher row for less than a commit").
+**No answer before the disk.** An asynchronous batch's answers are handed back only after a
+*durability barrier* (`WalBarrier`): a small transaction that writes one WAL record and
+commits synchronously, started after the batch's commit. PostgreSQL flushes the WAL in order,
+so when the barrier's commit is on disk, so is every commit before it — the batch's included.
+One barrier at a time per process covers every batch committed before it began (group commit
+of the flushes). A synchronous batch that took nothing also waits for a barrier (its commit
+flushed nothing, and a refusal may rest on another process's asynchronous claims). Why this
+is as safe as a synchronous commit per batch is written in `docs/scale-out.md` ("Why the
+barrier is as safe as a synchronous commit").
 
 An Idempotency-Key that another transaction inserted meanwhile (R-c2) makes the statement
 fail on the unique index; the batch is then redone claim by claim, each in a savepoint, the
@@ -50,7 +53,6 @@ from storage.db import Database
 POOL_SIZE = 16
 
 _LOCK_ROW = "SELECT 1 FROM voucher WHERE id = {voucher_id:d} FOR UPDATE"
-# The batch commits without waiting for the disk; its answers wait for the barrier instead.
 # `{level}`: `off` for an asynchronous batch (its answers wait for the barrier), else the
 # level a synchronous commit waits for (below).
 _SET_LEVEL = "SET LOCAL synchronous_commit TO {level}; "
