@@ -280,6 +280,10 @@ class PostgresClaimStore(ClaimStore):
 
     async def close(self) -> None:
         await self._batches.drain()
+        # The last batches' callers resume on the next turns of the loop and ask for their
+        # barrier then: let them ask before the barrier is drained and the pool closed.
+        for _ in range(2):
+            await asyncio.sleep(0)
         await self.durable.drain()
         if self._pool is not None:
             await self._pool.close()
