@@ -4,10 +4,10 @@ its voucher row held for less than a commit.
 A batch is one transaction of three round trips, whatever its size:
 
 1. `BEGIN`, `SET LOCAL synchronous_commit TO <off or on>` and `SELECT … FOR UPDATE` of the
-   voucher row (one simple-protocol message). Every claim writer of a voucher takes this lock first,
-   so they are serialised per voucher and across processes, and the next statement's snapshot
-   (READ COMMITTED takes one per statement) sees every claim committed before the lock was
-   granted.
+   voucher row (one simple-protocol message). Every claim writer of a voucher takes this lock
+   first, so they are serialised per voucher and across processes, and the next statement's
+   snapshot (READ COMMITTED takes one per statement) sees every claim committed before the
+   lock was granted.
 2. `_BATCH`: the claims arrive as arrays (`unnest`); window functions decide, in arrival order,
    which are taken — a buyer's k-th claim passes while their counter plus k is within the
    limit, and quota goes to the first eligible claims — then data-modifying CTEs insert the
@@ -239,7 +239,8 @@ def asyncpg_dsn(db: Database) -> str:
 
 class PostgresClaimStore(ClaimStore):
     """Group commit per voucher (`GroupCommit`) on a pool of its own asyncpg connections;
-    the batches commit asynchronously and every answer waits for the `WalBarrier`."""
+    batches commit synchronously or asynchronously (`pace`), and the answers of an
+    asynchronous batch wait for the `WalBarrier` (`durable`)."""
 
     def __init__(self, db: Database, *, pool_size: int = POOL_SIZE) -> None:
         self.db = db
