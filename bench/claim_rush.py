@@ -11,14 +11,16 @@ aiohttp ClientSession with a connection limit), and measures in one run:
 - ceiling: a trivial aiohttp JSON handler (`bench/ceiling_server.py`), same server settings;
 - R1: successful claims/s (distinct buyers; the quantity never runs out);
 - R2: sold-out refusals/s; R3: over-the-limit refusals/s (the same buyer again);
+- R1 10v: R1 with the load dealt round-robin over ten vouchers at once;
 - R1-seg and R1-budget: R1 on a `new_customers` voucher (R-seg: one more indexed read per
   claim) and on a budget-capped one (R-budget: the reservation in the quota's update), with
   their ratio to the plain R1 (the issue's goal: within 10%);
 - the rush: quantity 1,000, 10,000 distinct claimers plus duplicates, concurrency 256.
 On PostgreSQL it then runs two API processes on the same database, the load split between
-them (R1 and a second rush): their aggregate claims/s beside one process's, and exactly the
-quantity claimed. Each figure is printed with its ratio to the ceiling and the generator's CPU
-use (a ceiling the generator itself cannot exceed would be worthless, so watch that figure).
+them (R1 on one voucher and on ten, and a second rush): their aggregate claims/s beside one
+process's, and exactly the quantity claimed. Each figure is printed with its ratio to the
+ceiling and the generator's CPU use (a ceiling the generator itself cannot exceed would be
+worthless, so watch that figure).
 The database's durability settings are printed with the figures: PostgreSQL figures are only
 worth comparing with fsync and synchronous_commit on, which `--postgres` gives.
 """
@@ -81,6 +83,7 @@ class Seeded:
     rush2: int  # the two-process rush
     r1_segment: int  # R-seg
     r1_budget: int  # R-budget
+    r1_ten: tuple[int, ...]  # R1 over ten vouchers at once
 
 
 def _free_port() -> int:
@@ -125,6 +128,10 @@ async def seed(url: str, size: Size) -> Seeded:
         budget = await services.vouchers.create(
             actor, _voucher("R1 budget", 1_000_000, budget=100 * 1_000_000)
         )
+        ten = [
+            await services.vouchers.create(actor, _voucher(f"R1 ten #{n}", 1_000_000))
+            for n in range(10)
+        ]
         return Seeded(
             key.secret,
             r1.id,  # type: ignore[arg-type]
@@ -135,6 +142,7 @@ async def seed(url: str, size: Size) -> Seeded:
             rush2.id,  # type: ignore[arg-type]
             segment.id,  # type: ignore[arg-type]
             budget.id,  # type: ignore[arg-type]
+            tuple(v.id for v in ten),  # type: ignore[misc]
         )
     finally:
         await db.dispose()
@@ -289,6 +297,9 @@ def _run(args: argparse.Namespace, database_url: str | None) -> int:
         }
         for name, r in results.items():
             print(_line(name, r, ceiling, GOALS[name]))
+        ten = generate({**phase, "voucher_ids": list(seeded.r1_ten), "prefix": "r1-ten"}, api)
+        print(_line("R1 10v", ten, ceiling, GOALS["R1"]))
+        print("         R1 with the load dealt over ten vouchers at once")
         for name, vid in (("R1-seg", seeded.r1_segment), ("R1-budget", seeded.r1_budget)):
             r = generate({**phase, "voucher_id": vid, "prefix": name.lower()}, api)
             print(_line(name, r, ceiling, None))
@@ -325,7 +336,7 @@ def _run(args: argparse.Namespace, database_url: str | None) -> int:
         f"{rush['sold_out_after_s']:.2f} s"
     )
     server_errors = sum(v for k, v in rush["statuses"].items() if k.startswith("5"))
-    for r in (*results.values(), rush):
+    for r in (*results.values(), ten, rush):
         server_errors += sum(v for k, v in r["statuses"].items() if k.startswith("5"))
     locked = sum(r["codes"].get("database is locked", 0) for r in (*results.values(), rush))
     if claimed != size.rush_quantity or rush["claims"] != size.rush_quantity:
@@ -376,6 +387,22 @@ def two_processes(
         print(
             f"         aggregate {r1['rate']:,.0f} claims/s beside one process's {one['rate']:,.0f}"
         )
+        ten = generate_each(
+            [
+                {
+                    "base_url": s.base_url,
+                    "key": seeded.key,
+                    "concurrency": half,
+                    "duration": size.duration,
+                    "voucher_ids": list(seeded.r1_ten),
+                    "prefix": f"r1-ten-p{n}",
+                }
+                for n, s in enumerate(servers)
+            ],
+            servers,
+        )
+        print(_line("R1 10v×2", ten, ceiling, GOALS["R1"]))
+        print("         ten vouchers at once, the load split over both processes")
         buyers = [f"rush2-{i}" for i in range(size.rush_claimers)]
         rng = random.Random(11)
         buyers += rng.choices(buyers, k=size.rush_duplicates)
@@ -409,7 +436,7 @@ def two_processes(
             f"two-process rush claimed {claimed} (answers {rush['claims']}), "
             f"not {size.rush_quantity}"
         )
-    errors = sum(v for r in (r1, rush) for k, v in r["statuses"].items() if k.startswith("5"))
+    errors = sum(v for r in (r1, ten, rush) for k, v in r["statuses"].items() if k.startswith("5"))
     if errors:
         failures.append(f"{errors} server errors with two processes")
     return failures

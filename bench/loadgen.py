@@ -52,8 +52,10 @@ def _percentile(sorted_values: list[float], q: float) -> float:
 
 async def _play(phase: dict[str, Any]) -> dict[str, Any]:
     # `path`: another endpoint that takes `{"buyer_id"}` (draw entries, bench/draw_entries.py).
-    path = phase.get("path") or f"/v1/vouchers/{phase['voucher_id']}/claims"
-    url = f"{phase['base_url']}{path}"
+    # `voucher_ids`: several vouchers at once, the requests dealt round-robin over them.
+    ids = phase.get("voucher_ids") or [phase.get("voucher_id")]
+    paths = [phase.get("path") or f"/v1/vouchers/{vid}/claims" for vid in ids]
+    urls = [f"{phase['base_url']}{path}" for path in paths]
     headers = {"Authorization": f"Bearer {phase['key']}", "Content-Type": "application/json"}
     concurrency = phase["concurrency"]
     buyers: list[str] | None = phase.get("buyers")
@@ -80,7 +82,7 @@ async def _play(phase: dict[str, Any]) -> dict[str, Any]:
                     buyer = fixed or f"{prefix}-{n}"
                 body = b'{"buyer_id": "' + buyer.encode() + b'"}'
                 sent = time.perf_counter()
-                async with http.post(url, data=body) as response:
+                async with http.post(urls[n % len(urls)], data=body) as response:
                     answer = await response.read()
                     status = response.status
                 done = time.perf_counter()

@@ -1,11 +1,13 @@
-"""The claim store on PostgreSQL: a whole batch of one voucher's claims in one statement.
+"""The claim store on PostgreSQL: a whole batch of one voucher's claims in one statement,
+its voucher row held for less than a commit.
 
 A batch is one transaction of three round trips, whatever its size:
 
-1. `BEGIN` and `SELECT … FOR UPDATE` of the voucher row (one simple-protocol message). Every
-   claim writer of a voucher takes this lock first, so they are serialised per voucher and
-   across processes, and the next statement's snapshot (READ COMMITTED takes one per
-   statement) sees every claim committed before the lock was granted.
+1. `BEGIN`, `SET LOCAL synchronous_commit TO <off or on>` and `SELECT … FOR UPDATE` of the
+   voucher row (one simple-protocol message). Every claim writer of a voucher takes this lock
+   first, so they are serialised per voucher and across processes, and the next statement's
+   snapshot (READ COMMITTED takes one per statement) sees every claim committed before the
+   lock was granted.
 2. `_BATCH`: the claims arrive as arrays (`unnest`); window functions decide, in arrival order,
    which are taken — a buyer's k-th claim passes while their counter plus k is within the
    limit, and quota goes to the first eligible claims — then data-modifying CTEs insert the
@@ -13,16 +15,30 @@ A batch is one transaction of three round trips, whatever its size:
    buyers' counters, take the quota once for the batch, count the analytics buckets and
    write the quota notices core prepared (R-n1). Nothing is written for a refused claim, so
    there is nothing to undo.
-3. `COMMIT`.
+3. `COMMIT`, synchronous or asynchronous as `CommitPace` chooses (durability.py): while a
+   synchronous commit is cheap (a fast disk) the batch waits for its own flush under the lock;
+   once it is slow (milliseconds), the commit returns at once — the commit record is in the
+   WAL, the row lock released — and the voucher's next batch runs during the flush.
+
+**No answer before the disk.** An asynchronous batch's answers are handed back only after a
+*durability barrier* (`WalBarrier`): a small transaction that writes one WAL record and
+commits synchronously, started after the batch's commit. PostgreSQL flushes the WAL in order,
+so when the barrier's commit is on disk, so is every commit before it — the batch's included.
+One barrier at a time per process covers every batch committed before it began (group commit
+of the flushes). A synchronous batch that took nothing also waits for a barrier (its commit
+flushed nothing, and a refusal may rest on another process's asynchronous claims). Why this
+is as safe as a synchronous commit per batch is written in `docs/scale-out.md` ("Why the
+barrier is as safe as a synchronous commit").
 
 An Idempotency-Key that another transaction inserted meanwhile (R-c2) makes the statement
 fail on the unique index; the batch is then redone claim by claim, each in a savepoint, the
-sure way (`_one`).
+sure way (`_one`), in an ordinary synchronous transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import asyncpg
@@ -31,12 +47,25 @@ from core.rules.claim_outcomes import TakeOutcome
 from storage.analytics_queries import bucket_start
 from storage.claim_store.batcher import GroupCommit
 from storage.claim_store.contract import ClaimStore, TakeRequest, TakeResult
+from storage.claim_store.durability import CommitPace, WalBarrier
 from storage.db import Database
 
-POOL_SIZE = 10
+POOL_SIZE = 16
 
 _LOCK_ROW = "SELECT 1 FROM voucher WHERE id = {voucher_id:d} FOR UPDATE"
-_LOCK = "BEGIN; " + _LOCK_ROW
+# `{level}`: `off` for an asynchronous batch (its answers wait for the barrier), else the
+# level a synchronous commit waits for (below).
+_SET_LEVEL = "SET LOCAL synchronous_commit TO {level}; "
+_LOCK = "BEGIN; " + _SET_LEVEL + _LOCK_ROW
+# One WAL record (a transactional logical message: any role may write one, at any
+# wal_level) and a synchronous commit: it returns once the WAL up to it is flushed.
+_BARRIER = (
+    "BEGIN; " + _SET_LEVEL + "SELECT pg_logical_emit_message(true, 'voucherbot', 'durable'); COMMIT"
+)
+# What a synchronous batch's commit and the barrier's wait for: the server's own setting,
+# unless that is `off` (then a local flush: an answer is never given before the claim is on
+# disk, whatever the server's default).
+_SYNC_LEVELS = {"local", "on", "remote_write", "remote_apply"}
 
 _BATCH = """
 WITH v AS (
@@ -209,7 +238,9 @@ def asyncpg_dsn(db: Database) -> str:
 
 
 class PostgresClaimStore(ClaimStore):
-    """Group commit per voucher (`GroupCommit`) on a pool of its own asyncpg connections."""
+    """Group commit per voucher (`GroupCommit`) on a pool of its own asyncpg connections;
+    batches commit synchronously or asynchronously (`pace`), and the answers of an
+    asynchronous batch wait for the `WalBarrier` (`durable`)."""
 
     def __init__(self, db: Database, *, pool_size: int = POOL_SIZE) -> None:
         self.db = db
@@ -217,10 +248,27 @@ class PostgresClaimStore(ClaimStore):
         self._pool: asyncpg.Pool | None = None
         self._opening: asyncio.Lock | None = None
         self._batch_sql: str | None = None
-        self._batches: GroupCommit[int, TakeRequest, TakeResult] = GroupCommit(self._write)
+        # Each answer comes with whether it still needs the barrier before it is given.
+        self._batches: GroupCommit[int, TakeRequest, tuple[TakeResult, bool]] = GroupCommit(
+            self._write
+        )
+        self._level = "on"
+        self._barrier_sql = _BARRIER.format(level=self._level)
+        self.durable = WalBarrier(self._flush)
+        self.pace = CommitPace()
 
     async def take(self, request: TakeRequest) -> TakeResult:
-        return await self._batches.submit(request.voucher_id, request)
+        result, unflushed = await self._batches.submit(request.voucher_id, request)
+        if unflushed:
+            # The batch committed asynchronously, or wrote nothing (a refusal may rest on
+            # another batch's asynchronous commit): nothing is answered before it is on disk.
+            await self.durable.wait()
+        return result
+
+    async def _flush(self) -> None:
+        pool = self._pool or await self._open()
+        async with pool.acquire() as conn:
+            await conn.execute(self._barrier_sql)
 
     async def buyer_history(
         self, shop_id: int, buyer_id: str, follows: bool
@@ -233,6 +281,11 @@ class PostgresClaimStore(ClaimStore):
 
     async def close(self) -> None:
         await self._batches.drain()
+        # The last batches' callers resume on the next turns of the loop and ask for their
+        # barrier then: let them ask before the barrier is drained and the pool closed.
+        for _ in range(2):
+            await asyncio.sleep(0)
+        await self.durable.drain()
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
@@ -254,23 +307,38 @@ class PostgresClaimStore(ClaimStore):
                 )
                 async with pool.acquire() as conn:
                     seq = await conn.fetchval("SELECT pg_get_serial_sequence('claim', 'id')")
+                    level = await conn.fetchval("SHOW synchronous_commit")
+                self._level = level if level in _SYNC_LEVELS else "on"
+                self._barrier_sql = _BARRIER.format(level=self._level)
                 self._batch_sql = _BATCH.replace("{claim_seq}", seq.replace("'", "''"))
                 self._pool = pool
         return self._pool
 
-    async def _write(self, voucher_id: int, requests: list[TakeRequest]) -> list[TakeResult]:
+    async def _write(
+        self, voucher_id: int, requests: list[TakeRequest]
+    ) -> list[tuple[TakeResult, bool]]:
         pool = self._pool or await self._open()
         async with pool.acquire() as conn:
+            asynchronous = self.pace.next_asynchronous()
             try:
-                return await self._batch(conn, voucher_id, requests)
+                results = await self._batch(conn, voucher_id, requests, asynchronous)
             except asyncpg.UniqueViolationError:
-                pass  # rolled back below the raise: redo the sure way
+                pass  # rolled back below the raise: redo the sure way (synchronously)
+            else:
+                return _flagged(results, asynchronous)
             async with conn.transaction():
-                await conn.execute(_LOCK_ROW.format(voucher_id=voucher_id))
-                return [await _one_in_savepoint(conn, r) for r in requests]
+                await conn.execute(
+                    (_SET_LEVEL + _LOCK_ROW).format(level=self._level, voucher_id=voucher_id)
+                )
+                results = [await _one_in_savepoint(conn, r) for r in requests]
+            return _flagged(results, False)
 
     async def _batch(
-        self, conn: asyncpg.Connection, voucher_id: int, requests: list[TakeRequest]
+        self,
+        conn: asyncpg.Connection,
+        voucher_id: int,
+        requests: list[TakeRequest],
+        asynchronous: bool = False,
     ) -> list[TakeResult]:
         notices = {n.row["event_key"]: n for r in requests for n in r.notices}.values()
         args = (
@@ -297,16 +365,29 @@ class PostgresClaimStore(ClaimStore):
             [n.row["created_at"] for n in notices],
             [n.row["next_attempt_at"] for n in notices],
         )
-        await conn.execute(_LOCK.format(voucher_id=voucher_id))
+        level = "off" if asynchronous else self._level
+        await conn.execute(_LOCK.format(level=level, voucher_id=voucher_id))
         try:
             rows = await conn.fetch(self._batch_sql or "", *args)
+            started = time.perf_counter()
             await conn.execute("COMMIT")
+            if not asynchronous and any(row["taken"] for row in rows):
+                self.pace.observe(time.perf_counter() - started)
         except BaseException:
             if conn.is_in_transaction():
                 await conn.execute("ROLLBACK")
             raise
         noticed = {(n.claimed, n.total) for n in notices}
         return _results(requests, rows, noticed)
+
+
+def _flagged(results: list[TakeResult], asynchronous: bool) -> list[tuple[TakeResult, bool]]:
+    """Whether each answer must wait for the barrier: all of an asynchronous batch's; of a
+    synchronous one, all when it took nothing (its commit wrote nothing, so flushed nothing,
+    and a refusal may rest on a claim another process committed asynchronously)."""
+    wrote = any(r.outcome == TakeOutcome.TAKEN for r in results)
+    unflushed = asynchronous or not wrote
+    return [(r, unflushed) for r in results]
 
 
 def _results(

@@ -77,6 +77,12 @@ class ThrowawayPostgres:
             check=True,
             capture_output=True,
         )
+        self._launch()
+        (self.dir / "port").write_text(str(self.port))
+        return self.url
+
+    def _launch(self) -> None:
+        data = self.dir / "data"
         options = (
             f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=300"
         )
@@ -99,8 +105,22 @@ class ThrowawayPostgres:
             check=True,
             capture_output=True,
         )
-        (self.dir / "port").write_text(str(self.port))
-        return self.url
+
+    def crash(self) -> None:
+        """Stops the server the way a crash would (`immediate`: no checkpoint, nothing more
+        written; the WAL is replayed at the next start). The data directory stays."""
+        data = self.dir / "data"
+        subprocess.run(
+            _as_postgres(
+                [str(self.bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
+            ),
+            check=True,
+            capture_output=True,
+        )
+
+    def restart(self) -> None:
+        """Starts the server again on its data directory (after `crash`)."""
+        self._launch()
 
     def stop(self) -> None:
         data = self.dir / "data"
