@@ -93,7 +93,7 @@ class Services:
         return cls(
             db=db,
             clock=clock,
-            shops=ShopService(db, clock),
+            shops=ShopService(db, clock, claim_cache),
             accounts=AccountService(db, clock),
             api_keys=ApiKeyService(db, clock),
             products=ProductService(db, clock),

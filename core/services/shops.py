@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from zoneinfo import available_timezones
 
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +13,7 @@ from core.money import is_currency
 from core.rules.roles import Action, Actor, Role
 from core.rules.targeting import SegmentWindows, window_errors
 from core.services.base import Service, require
+from core.services.claim_cache import ClaimCache
 from core.services.languages import SUPPORTED
 from core.views import AccountView, ShopView
 from storage import repositories as repo
@@ -30,7 +31,12 @@ def check_settings(currency: str | None, timezone: str | None) -> list[FieldErro
     return errors
 
 
+@dataclass
 class ShopService(Service):
+    # The segment windows are part of every claim target of the shop (R-seg): a change must
+    # reach this process's claim path at once; other processes learn it from the change feed.
+    claim_cache: ClaimCache | None = None
+
     async def create(
         self,
         name: str,
@@ -158,6 +164,8 @@ class ShopService(Service):
                 raise ValidationFailed(errors)
             for name, value in changes.items():
                 setattr(shop, name, value)
+        if self.claim_cache is not None:
+            self.claim_cache.forget_all()  # R-scale1: the next claim reads the new windows
         return windows
 
 
