@@ -75,7 +75,11 @@ def voucher_question(step: StepContext[Draft]) -> Question:
     rows = []
     for voucher in vouchers:
         distribution = running.get(voucher.id)  # type: ignore[arg-type]
-        state = f" · ▶ {task_words(distribution.task)}" if distribution else ""
+        state = (
+            " · " + _("▶ handed out: {task}").format(task=task_words(distribution.task))
+            if distribution
+            else ""
+        )
         left = _("{remaining} left").format(remaining=number(voucher.remaining))
         rows.append([(f"#{voucher.id} {fit(voucher.name, 28)} · {left}{state}", str(voucher.id))])
     text = _("Which LIVE voucher?")
@@ -88,7 +92,21 @@ def voucher_question(step: StepContext[Draft]) -> Question:
 
 
 async def voucher_picked(step: StepContext[Draft], arg: str) -> Outcome:
-    return Outcome({"voucher": int(arg), "draw": False, "other": False, "later": False})
+    """A voucher already being handed out is not issued again: the answer offers ⏹ Stop
+    instead of a dead end (issue 20)."""
+    voucher_id = int(arg)
+    if not step.draft.get("drop_only"):
+        running = {d.voucher_id: d for d in await step.services.live.distributions(step.actor)}
+        current = running.get(voucher_id)
+        if current is not None:
+            voucher = await step.services.vouchers.get(step.actor, voucher_id)
+            text = _(
+                "<b>{name}</b> (#{id}) is already being handed out ({task}). Stop it first "
+                "to hand it out with another task."
+            ).format(name=esc(voucher.name), id=voucher_id, task=task_words(current.task))
+            stop = markup([button(_("⏹ Stop"), Button.STOP, voucher_id)])
+            return Outcome(done=Done(text, stop))
+    return Outcome({"voucher": voucher_id, "draw": False, "other": False, "later": False})
 
 
 # --- going live first -----------------------------------------------------------------------

@@ -113,3 +113,27 @@ async def test_no_live_vouchers_and_the_team_hears_of_distributions(
     async with services.db.read() as session:
         kinds = [n.kind for n in (await session.execute(select(Notification))).scalars()]
     assert "distribution_started" in kinds
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+async def test_issue_marks_a_handed_out_voucher_and_offers_stop(
+    rig: BotRig, services: Services, seller: Actor, live_voucher: int, language: str
+) -> None:
+    """Issue 20: /issue marks a voucher already handed out, and choosing it gives ⏹ Stop
+    instead of the dead end "stop it first with /stop"."""
+    invite = await services.accounts.create_invite(seller, "official")
+    await services.accounts.accept_invite(invite.token, 2003, "Hana")
+    user = rig.standin.user(2003, "Hana", "hana", language_code=language)
+    rig.people[2003] = Person(rig.standin, user)
+    host = rig.people[2003]
+    await host.say("/live")
+    await host.say(f"/issue {live_voucher} watch 3")
+    m = await host.say("/issue")
+    [row] = [label for label in labels(m) if label.startswith(f"#{live_voucher} ")]
+    assert "▶" in row
+    m = await host.press(m, f"#{live_voucher} ")
+    [stop] = labels(m)
+    assert stop.startswith("⏹") and "/stop" not in m.content.plain_text
+    m = await host.press(m, stop)
+    assert f"#{live_voucher}" in m.content.plain_text
+    assert await services.live.distributions(seller) == []
