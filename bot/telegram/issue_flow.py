@@ -9,7 +9,8 @@ upcoming LIVE vouchers.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.i18n import N_, _, ngettext, number
@@ -25,6 +26,7 @@ from bot.telegram.live_words import (
     in_minutes,
     issued_text,
 )
+from bot.telegram.read_back import read_back, reading_refusal
 from bot.telegram.render import esc, task_words
 from core.errors import ValidationFailed
 from core.reading import read_count, read_when
@@ -196,17 +198,25 @@ def minutes_question(step: StepContext[Draft]) -> Question:
 
 
 async def minutes_typed(step: StepContext[Draft], text: str) -> Outcome:
+    hint = _("Send a whole number of minutes from 1 to {max}, like 5.").format(
+        max=MAX_WATCH_MINUTES
+    )
     try:
         minutes = read_count(text, current_language())
-    except ValueError:
-        minutes = 0
+    except ValueError as exc:
+        refusal = reading_refusal(exc, text)
+        return Outcome(problem=f"{refusal}\n{hint}" if refusal else hint)
     if not 1 <= minutes <= MAX_WATCH_MINUTES:
-        return Outcome(
-            problem=_("Send a whole number of minutes from 1 to {max}, like 5.").format(
-                max=MAX_WATCH_MINUTES
-            )
-        )
-    return await task_chosen(step, TaskType.WATCH.value, minutes)
+        return Outcome(problem=hint)
+    outcome = await task_chosen(step, TaskType.WATCH.value, minutes)
+    return echoed(outcome, read_back(timedelta(minutes=minutes)))
+
+
+def echoed(outcome: Outcome, line: str) -> Outcome:
+    """R-l10n4: what was read, above the flow's last message."""
+    if outcome.done is not None:
+        outcome.done = replace(outcome.done, text=f"{line}\n{outcome.done.text}")
+    return outcome
 
 
 async def task_chosen(step: StepContext[Draft], task_type: str, minutes: int | None) -> Outcome:
@@ -295,9 +305,11 @@ async def when_tapped(step: StepContext[Draft], arg: str) -> Outcome:
 async def when_typed(step: StepContext[Draft], text: str) -> Outcome:
     try:
         at = read_when(text, current_language(), step.timezone, step.now)
-    except ValueError:
-        return Outcome(problem=_("I couldn't read that time."))
-    return await schedule(step, at=at)
+    except ValueError as exc:
+        hint = _("I couldn't read that time.")
+        refusal = reading_refusal(exc, text)
+        return Outcome(problem=f"{refusal}\n{hint}" if refusal else hint)
+    return echoed(await schedule(step, at=at), read_back(at, zone=step.timezone))
 
 
 async def schedule(
