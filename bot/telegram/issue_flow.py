@@ -9,7 +9,8 @@ upcoming LIVE vouchers.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.i18n import N_, _, ngettext, number
@@ -25,6 +26,7 @@ from bot.telegram.live_words import (
     in_minutes,
     issued_text,
 )
+from bot.telegram.read_back import read_back, reading_refusal
 from bot.telegram.render import esc, task_words
 from core.errors import ValidationFailed
 from core.reading import read_count, read_when
@@ -75,7 +77,11 @@ def voucher_question(step: StepContext[Draft]) -> Question:
     rows = []
     for voucher in vouchers:
         distribution = running.get(voucher.id)  # type: ignore[arg-type]
-        state = f" · ▶ {task_words(distribution.task)}" if distribution else ""
+        state = (
+            " · " + _("▶ handed out: {task}").format(task=task_words(distribution.task))
+            if distribution
+            else ""
+        )
         left = _("{remaining} left").format(remaining=number(voucher.remaining))
         rows.append([(f"#{voucher.id} {fit(voucher.name, 28)} · {left}{state}", str(voucher.id))])
     text = _("Which LIVE voucher?")
@@ -88,7 +94,21 @@ def voucher_question(step: StepContext[Draft]) -> Question:
 
 
 async def voucher_picked(step: StepContext[Draft], arg: str) -> Outcome:
-    return Outcome({"voucher": int(arg), "draw": False, "other": False, "later": False})
+    """A voucher already being handed out is not issued again: the answer offers ⏹ Stop
+    instead of a dead end (issue 20)."""
+    voucher_id = int(arg)
+    if not step.draft.get("drop_only"):
+        running = {d.voucher_id: d for d in await step.services.live.distributions(step.actor)}
+        current = running.get(voucher_id)
+        if current is not None:
+            voucher = await step.services.vouchers.get(step.actor, voucher_id)
+            text = _(
+                "<b>{name}</b> (#{id}) is already being handed out ({task}). Stop it first "
+                "to hand it out with another task."
+            ).format(name=esc(voucher.name), id=voucher_id, task=task_words(current.task))
+            stop = markup([button(_("⏹ Stop"), Button.STOP, voucher_id)])
+            return Outcome(done=Done(text, stop))
+    return Outcome({"voucher": voucher_id, "draw": False, "other": False, "later": False})
 
 
 # --- going live first -----------------------------------------------------------------------
@@ -178,17 +198,25 @@ def minutes_question(step: StepContext[Draft]) -> Question:
 
 
 async def minutes_typed(step: StepContext[Draft], text: str) -> Outcome:
+    hint = _("Send a whole number of minutes from 1 to {max}, like 5.").format(
+        max=MAX_WATCH_MINUTES
+    )
     try:
         minutes = read_count(text, current_language())
-    except ValueError:
-        minutes = 0
+    except ValueError as exc:
+        refusal = reading_refusal(exc, text)
+        return Outcome(problem=f"{refusal}\n{hint}" if refusal else hint)
     if not 1 <= minutes <= MAX_WATCH_MINUTES:
-        return Outcome(
-            problem=_("Send a whole number of minutes from 1 to {max}, like 5.").format(
-                max=MAX_WATCH_MINUTES
-            )
-        )
-    return await task_chosen(step, TaskType.WATCH.value, minutes)
+        return Outcome(problem=hint)
+    outcome = await task_chosen(step, TaskType.WATCH.value, minutes)
+    return echoed(outcome, read_back(timedelta(minutes=minutes)))
+
+
+def echoed(outcome: Outcome, line: str) -> Outcome:
+    """R-l10n4: what was read, above the flow's last message."""
+    if outcome.done is not None:
+        outcome.done = replace(outcome.done, text=f"{line}\n{outcome.done.text}")
+    return outcome
 
 
 async def task_chosen(step: StepContext[Draft], task_type: str, minutes: int | None) -> Outcome:
@@ -277,9 +305,11 @@ async def when_tapped(step: StepContext[Draft], arg: str) -> Outcome:
 async def when_typed(step: StepContext[Draft], text: str) -> Outcome:
     try:
         at = read_when(text, current_language(), step.timezone, step.now)
-    except ValueError:
-        return Outcome(problem=_("I couldn't read that time."))
-    return await schedule(step, at=at)
+    except ValueError as exc:
+        hint = _("I couldn't read that time.")
+        refusal = reading_refusal(exc, text)
+        return Outcome(problem=f"{refusal}\n{hint}" if refusal else hint)
+    return echoed(await schedule(step, at=at), read_back(at, zone=step.timezone))
 
 
 async def schedule(

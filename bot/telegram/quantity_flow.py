@@ -17,6 +17,7 @@ from bot.telegram.features import command
 from bot.telegram.flow_runner import FlowRunner
 from bot.telegram.flow_table import END, Done, FlowTable, Outcome, Question, Step, StepContext
 from bot.telegram.keyboards import fit
+from bot.telegram.read_back import read_back, reading_refusal
 from bot.telegram.render import esc
 from bot.telegram.replies import ack, say, show
 from core.reading import read_count
@@ -77,12 +78,14 @@ def amount_question(step: StepContext[dict[str, Any]]) -> Question:
 
 
 async def amount_answered(step: StepContext[dict[str, Any]], text: str) -> Outcome:
+    hint = _("Send a whole number of at least 1, like 50.")
     try:
         amount = read_count(text, current_language())
-    except ValueError:
-        return Outcome(problem=_("Send a whole number of at least 1, like 50."))
+    except ValueError as exc:
+        refusal = reading_refusal(exc, text)
+        return Outcome(problem=f"{refusal}\n{hint}" if refusal else hint)
     voucher = await step.services.vouchers.add_quantity(step.actor, step.draft["voucher"], amount)
-    return Outcome(done=Done(added_text(voucher, amount)))
+    return Outcome(done=Done(f"{read_back(amount)}\n{added_text(voucher, amount)}"))
 
 
 def added_text(voucher: VoucherView, amount: int) -> str:
@@ -148,7 +151,7 @@ class QuantityFlow:
             return flows.END
         if voucher_id is not None and amount is not None:
             voucher = await self.services.vouchers.add_quantity(member.actor, voucher_id, amount)
-            await show(update, added_text(voucher, amount))
+            await show(update, f"{read_back(amount)}\n{added_text(voucher, amount)}")
             return flows.END
         if voucher_id is None:
             return await self.runner.begin(update, context, member, "pick", {"picked": True})

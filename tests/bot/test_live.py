@@ -113,3 +113,66 @@ async def test_no_live_vouchers_and_the_team_hears_of_distributions(
     async with services.db.read() as session:
         kinds = [n.kind for n in (await session.execute(select(Notification))).scalars()]
     assert "distribution_started" in kinds
+
+
+@pytest.mark.parametrize("language", ["en", "id"])
+async def test_issue_marks_a_handed_out_voucher_and_offers_stop(
+    rig: BotRig, services: Services, seller: Actor, live_voucher: int, language: str
+) -> None:
+    """Issue 20: /issue marks a voucher already handed out, and choosing it gives ⏹ Stop
+    instead of the dead end "stop it first with /stop"."""
+    invite = await services.accounts.create_invite(seller, "official")
+    await services.accounts.accept_invite(invite.token, 2003, "Hana")
+    user = rig.standin.user(2003, "Hana", "hana", language_code=language)
+    rig.people[2003] = Person(rig.standin, user)
+    host = rig.people[2003]
+    await host.say("/live")
+    await host.say(f"/issue {live_voucher} watch 3")
+    m = await host.say("/issue")
+    [row] = [label for label in labels(m) if label.startswith(f"#{live_voucher} ")]
+    assert "▶" in row
+    m = await host.press(m, f"#{live_voucher} ")
+    [stop] = labels(m)
+    assert stop.startswith("⏹") and "/stop" not in m.content.plain_text
+    m = await host.press(m, stop)
+    assert f"#{live_voucher}" in m.content.plain_text
+    assert await services.live.distributions(seller) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "typed_minutes", "typed_when"),
+    [("en", "7", "in 45 min"), ("id", "7", "45 menit lagi")],
+)
+async def test_r_l10n4_issue_and_drop_echo_what_was_read(
+    rig: BotRig,
+    services: Services,
+    seller: Actor,
+    live_voucher: int,
+    language: str,
+    typed_minutes: str,
+    typed_when: str,
+) -> None:
+    """R-l10n4: a typed watch time and a typed drop time are echoed ("✏️ …") with the result;
+    a count typed the Indonesian way with a decimal comma is refused, never read as 55."""
+    invite = await services.accounts.create_invite(seller, "official")
+    await services.accounts.accept_invite(invite.token, 2004, "Ika")
+    user = rig.standin.user(2004, "Ika", "ika", language_code=language)
+    rig.people[2004] = Person(rig.standin, user)
+    host = rig.people[2004]
+    await host.say("/live")
+    m = await host.say("/issue")
+    m = await host.press(m, f"#{live_voucher} ")
+    m = await host.press(m, "⏰")  # Later…
+    m = await host.press(m, labels(m)[0])  # watch 1 min
+    m = await host.say(typed_when)
+    assert m.content.plain_text.startswith("✏️") and "✅" in m.content.plain_text
+    m = await host.say("/issue")
+    m = await host.press(m, f"#{live_voucher} ")
+    m = await host.press(m, labels(m)[6])  # Other watch time…
+    m = await host.say("5,5")
+    assert "✏️" not in m.content.plain_text and "5,5" in m.content.plain_text
+    assert await services.live.distributions(seller) == []
+    m = await host.say(typed_minutes)
+    assert m.content.plain_text.startswith("✏️") and "7" in m.content.plain_text
+    [d] = await services.live.distributions(seller)
+    assert d.task.minutes == 7

@@ -96,3 +96,22 @@ async def test_voucher_by_buttons_and_quota(
     assert "9 of 10 left" in q.content.plain_text
     assert "can't find that voucher" in (await sally.say("/voucher 999")).content.plain_text
     assert "Send a voucher id" in (await sally.say("/voucher abc")).content.plain_text
+
+
+async def test_r_l10n4_addqty_echoes_what_was_read_in_indonesian(
+    rig: BotRig, services: Services, seller: Actor
+) -> None:
+    """R-l10n4: `/addqty 12 1.000` typed the Indonesian way is read as one thousand and echoed;
+    `5,5` is refused with its reason, never read as 55."""
+    v = await services.vouchers.create(seller, draft(total_quantity=100))
+    user = rig.standin.user(1001, "Sally", "sally", language_code="id")
+    sally = Person(rig.standin, user)
+    m = await sally.say(f"/addqty {v.id} 1.000")
+    assert m.content.plain_text.startswith("✏️") and "1.000" in m.content.plain_text
+    assert (await services.vouchers.get(seller, v.id)).total_quantity == 1100  # type: ignore[arg-type]
+    m = await sally.say(f"/addqty {v.id}")
+    m = await sally.say("5,5")
+    assert "5,5" in m.content.plain_text and "✏️" not in m.content.plain_text
+    m = await sally.say("10")
+    assert m.content.plain_text.startswith("✏️")
+    assert (await services.vouchers.get(seller, v.id)).total_quantity == 1110  # type: ignore[arg-type]
