@@ -27,10 +27,10 @@ from typing import Any
 
 import asyncpg
 
-from core.rules.claim_outcomes import TakeOutcome
 from storage.analytics_queries import bucket_start
 from storage.claim_store.batcher import GroupCommit
 from storage.claim_store.contract import ClaimStore, TakeRequest, TakeResult
+from storage.claim_store.outcomes import TakeOutcome
 from storage.db import Database
 
 POOL_SIZE = 10
