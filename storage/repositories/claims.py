@@ -59,7 +59,7 @@ async def vouchers_by_ids(session: AsyncSession, ids: Iterable[int]) -> dict[int
     if not wanted:
         return {}
     rows = await _all(session, select(Voucher).where(col(Voucher.id).in_(wanted)))
-    return {v.id: v for v in rows}  # type: ignore[misc]
+    return {v.id: v for v in rows}
 
 
 async def redeem_claim(session: AsyncSession, claim_id: int, order_ref: int) -> bool:

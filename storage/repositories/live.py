@@ -79,7 +79,7 @@ async def record_watch(
         index_elements=["session_id", "buyer_id"],
         set_={
             "watched_seconds": func.max(table.c.watched_seconds, excluded.watched_seconds)
-            if session.bind.dialect.name == "sqlite"  # type: ignore[union-attr]
+            if session.bind.dialect.name == "sqlite"
             else func.greatest(table.c.watched_seconds, excluded.watched_seconds),
             "updated_at": now,
         },
