@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 # Ids are 32-bit integer columns: a larger number names no row (and PostgreSQL would refuse
 # to compare with it), so lookups answer "not found" without asking.
@@ -24,7 +25,10 @@ def _insert(session: AsyncSession, table: Any) -> Any:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
-async def _first(session: AsyncSession, stmt: Select[Any]) -> Any:
+T = TypeVar("T")
+
+
+async def _first(session: AsyncSession, stmt: SelectOfScalar[T]) -> T | None:
     return (await session.execute(stmt)).scalars().first()
 
 
