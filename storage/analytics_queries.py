@@ -67,7 +67,7 @@ def _ceil_bucket(at: datetime) -> datetime:
 
 
 def _upsert(session: AsyncSession, table: Any) -> Any:
-    dialect = session.bind.dialect.name  # type: ignore[union-attr]
+    dialect = session.bind.dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
@@ -285,7 +285,7 @@ async def order_totals(
         stmt = stmt.where(col(OrderFact.voucher_id).in_(list(voucher_ids)))
     for d in ("session", "account"):
         if d in by:
-            stmt = stmt.where(_ORDER_DIMENSIONS[d].is_not(None))  # type: ignore[attr-defined]
+            stmt = stmt.where(_ORDER_DIMENSIONS[d].is_not(None))
     if dims:
         stmt = stmt.group_by(*dims)
     out: dict[Key, OrderTotals] = {}

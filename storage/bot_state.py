@@ -11,13 +11,13 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from storage.models import BotConversation, BotData
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
-    dialect = session.bind.dialect.name  # type: ignore[union-attr]
+    dialect = session.bind.dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
@@ -39,7 +39,9 @@ async def save_conversation(
 
 async def drop_conversation(session: AsyncSession, name: str, key: str) -> None:
     await session.execute(
-        delete(BotConversation).where(BotConversation.name == name, BotConversation.key == key)
+        delete(BotConversation).where(
+            col(BotConversation.name) == name, col(BotConversation.key) == key
+        )
     )
 
 
@@ -56,4 +58,4 @@ async def save_data(session: AsyncSession, kind: str, ref: str, data: str, now: 
 
 
 async def drop_data(session: AsyncSession, kind: str, ref: str) -> None:
-    await session.execute(delete(BotData).where(BotData.kind == kind, BotData.ref == ref))
+    await session.execute(delete(BotData).where(col(BotData.kind) == kind, col(BotData.ref) == ref))

@@ -238,7 +238,7 @@ class PostgresChangeFeed(ChangeFeed):
             try:
                 conn = await asyncpg.connect(self._dsn)
                 lost = asyncio.Event()
-                conn.add_termination_listener(lambda _c, lost=lost: lost.set())  # type: ignore[misc]
+                conn.add_termination_listener(lambda _c, lost=lost: lost.set())
                 await conn.add_listener(CHANNEL, self._on_notify)
                 # Whatever changed before this point was not heard: start from the database.
                 self._emit(None, None)

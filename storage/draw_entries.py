@@ -268,7 +268,7 @@ class EntryWriter:
             if base is not None:
                 entered, watched, claims = per_buyer.get(r.buyer_id, (None, None, None))
                 ctx = EntryContext(
-                    *base,  # type: ignore[arg-type]
+                    *base,
                     entered_at=entered,
                     watched_seconds=int(watched or 0),
                     buyer_claims=int(claims or 0),

@@ -66,7 +66,7 @@ async def _next_seq(session: AsyncSession, shop_id: int) -> int:
     if seq is not None:
         return int(seq)
     # The shop's first event: make its counter (a racing first writer is met by the UPDATE).
-    if session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
+    if session.bind.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         await session.execute(

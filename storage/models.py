@@ -9,6 +9,7 @@ per-customer checks are single conditional updates instead of counts.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import BigInteger, Column, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -19,7 +20,9 @@ from storage.api_models import IdempotencyRecord, RateWindow  # noqa: F401
 from storage.types import UTCDateTime
 
 
-def _instant(*, nullable: bool = False, index: bool = False) -> datetime | None:
+def _instant(*, nullable: bool = False, index: bool = False) -> Any:
+    """A UTC instant column. `Any`, like `sqlmodel.Field` itself, so it fits both the
+    `datetime` and the `datetime | None` fields it declares."""
     return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
 
 

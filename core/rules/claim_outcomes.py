@@ -6,15 +6,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from storage.claim_store.outcomes import TakeOutcome
 
-class TakeOutcome(StrEnum):
-    """What the claim store did with one claim (storage's answer to core)."""
-
-    TAKEN = "taken"
-    LIMIT_REACHED = "limit_reached"  # the buyer's counter is at the per-customer limit
-    NOT_TAKEN = "not_taken"  # no quota: sold out, or the voucher is not ongoing
-    DISTRIBUTION_STOPPED = "distribution_stopped"
-    DUPLICATE_KEY = "duplicate_key"  # the Idempotency-Key won a race elsewhere
+__all__ = ["RefusalCode", "TakeOutcome"]
 
 
 class RefusalCode(StrEnum):

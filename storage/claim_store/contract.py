@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from core.rules.claim_outcomes import TakeOutcome
+from storage.claim_store.outcomes import TakeOutcome
 
 
 @dataclass(frozen=True)

@@ -43,11 +43,11 @@ from typing import Any
 
 import asyncpg
 
-from core.rules.claim_outcomes import TakeOutcome
 from storage.analytics_queries import bucket_start
 from storage.claim_store.batcher import GroupCommit
 from storage.claim_store.contract import ClaimStore, TakeRequest, TakeResult
 from storage.claim_store.durability import CommitPace, WalBarrier
+from storage.claim_store.outcomes import TakeOutcome
 from storage.db import Database
 
 POOL_SIZE = 16

@@ -16,10 +16,10 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from core.rules.claim_outcomes import TakeOutcome
 from storage.analytics_queries import bucket_start
 from storage.claim_store.batcher import GroupCommit
 from storage.claim_store.contract import ClaimStore, TakeRequest, TakeResult
+from storage.claim_store.outcomes import TakeOutcome
 from storage.db import SQLITE_BUSY_TIMEOUT_MS, Database
 
 log = logging.getLogger(__name__)
