@@ -12,280 +12,111 @@ bot's catalogs (bot/locales/) say it in each language. A plain string is sent as
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from html import escape
-from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.money import format_money
-from core.rules.live import Task, TaskType
+from core.draw_notices import (
+    DrawOutcome as DrawOutcome,
+)
+from core.draw_notices import (
+    _check_link as _check_link,
+)
+from core.draw_notices import (
+    _proof as _proof,
+)
+from core.draw_notices import (
+    draw_beacon_wait_text as draw_beacon_wait_text,
+)
+from core.draw_notices import (
+    draw_cancelled_text as draw_cancelled_text,
+)
+from core.draw_notices import (
+    draw_opened_text as draw_opened_text,
+)
+from core.draw_notices import (
+    draw_result_text as draw_result_text,
+)
+from core.notice_base import (
+    ENGLISH as ENGLISH,
+)
+from core.notice_base import (
+    MARK as MARK,
+)
+from core.notice_base import (  # re-exported: the public surface of notifications
+    Message as Message,
+)
+from core.notice_base import (
+    Words as Words,
+)
+from core.notice_base import (
+    _english_plural as _english_plural,
+)
+from core.notice_base import (
+    _stop_reason as _stop_reason,
+)
+from core.notice_base import (
+    account_label as account_label,
+)
+from core.notice_base import (
+    html as html,
+)
+from core.notice_base import (
+    label as label,
+)
+from core.notice_base import (
+    local_time as local_time,
+)
+from core.notice_base import (
+    money as money,
+)
+from core.notice_base import (
+    msg as msg,
+)
+from core.notice_base import (
+    msg_n as msg_n,
+)
+from core.notice_base import (
+    named_voucher as named_voucher,
+)
+from core.notice_base import (
+    notification_row as notification_row,
+)
+from core.notice_base import (
+    notify as notify,
+)
+from core.notice_base import (
+    notify_person as notify_person,
+)
+from core.notice_base import (
+    pack as pack,
+)
+from core.notice_base import (
+    role_words as role_words,
+)
+from core.notice_base import (
+    seq as seq,
+)
+from core.notice_base import (
+    task_words as task_words,
+)
+from core.notice_base import (
+    tenths as tenths,
+)
+from core.notice_base import (
+    unpack as unpack,
+)
+from core.notice_base import (
+    voucher_label as voucher_label,
+)
+from core.notice_base import (
+    when as when,
+)
+from core.rules.live import Task
 from core.rules.vouchers import DiscountType, Kind, Warning
 from storage import repositories as repo
-from storage import team_chats
 from storage.models import Account, Shop, Voucher
 from storage.schedule_queries import effect_key
-
-Message = dict[str, Any]
-# Between the English text and the message (a word joiner: invisible if ever shown).
-MARK = "\n\u2060voucherbot-message:"
-
-
-# --- composing -------------------------------------------------------------------------------
-
-
-def msg(message_id: str, **params: Any) -> Message:
-    """A sentence: its gettext id (English, with `{name}` placeholders) and parameters. A
-    `str` parameter is data (escaped when shown), an `int` a number (grouped per language), a
-    dict another message or a value below."""
-    return {"m": message_id, "p": params}
-
-
-def msg_n(singular: str, plural: str, n: int, **params: Any) -> Message:
-    """A sentence whose form depends on the count `n` (also available as `{n}`)."""
-    return {"m": singular, "pl": plural, "n": n, "p": params}
-
-
-def seq(*parts: Message | str, sep: str = "") -> Message:
-    """Messages (or markup) one after another."""
-    return {"j": [html(p) if isinstance(p, str) else p for p in parts], "sep": sep}
-
-
-def html(markup: str) -> Message:
-    """Markup already escaped (a voucher's label)."""
-    return {"h": markup}
-
-
-def money(minor: int, currency: str) -> Message:
-    return {"$": [minor, currency]}
-
-
-def when(at: datetime, timezone: str) -> Message:
-    return {"at": [at.isoformat(), timezone]}
-
-
-def tenths(value: int) -> Message:
-    """A number with one decimal (`25` → 2.5 in English, 2,5 in Indonesian), R-l10n1."""
-    return {"#": [value, 1]}
-
-
-def label(text: str) -> str:
-    """A button label (a gettext id too: the sender translates it)."""
-    return text
-
-
-def role_words(role: str) -> Message:
-    if role == "seller":
-        return msg("seller")
-    if role == "official":
-        return msg("official")
-    if role == "marketing":
-        return msg("marketing")
-    return html(escape(role))
-
-
-def task_words(task: Task) -> Message:
-    if task.type == TaskType.WATCH:
-        return msg("watch {minutes} min", minutes=task.minutes or 0)
-    if task.type == TaskType.FOLLOW:
-        return msg("follow the host")
-    return msg("no task")
-
-
-def voucher_label(v: Voucher) -> str:
-    return named_voucher(v.name, v.id)  # type: ignore[arg-type]
-
-
-def named_voucher(name: str, voucher_id: int) -> str:
-    return f"<b>{escape(name)}</b> (#{voucher_id})"
-
-
-def account_label(a: Account | None) -> Message:
-    if a is None:
-        return msg("the platform")
-    name = a.display_name or (f"@{a.platform_handle}" if a.platform_handle else f"#{a.id}")
-    return msg("{name} ({role}, account #{id})", name=name, role=role_words(a.role), id=str(a.id))
-
-
-# --- rendering -------------------------------------------------------------------------------
-
-
-def _english_plural(singular: str, plural: str, n: int) -> str:
-    return singular if n == 1 else plural
-
-
-@dataclass(frozen=True)
-class Words:
-    """Renders a message: in English by default; the bot passes a language's catalog, its
-    Babel locale and its date pattern."""
-
-    gettext: Callable[[str], str] = str
-    ngettext: Callable[[str, str, int], str] = _english_plural
-    locale: str | None = None  # None: each currency's own conventions, English dates
-    date_pattern: str | None = None
-
-    def render(self, message: Message | str) -> str:
-        if isinstance(message, str):
-            return message
-        if "h" in message:
-            return str(message["h"])
-        if "j" in message:
-            return str(message.get("sep", "")).join(self.render(p) for p in message["j"])
-        if "$" in message:
-            minor, currency = message["$"]
-            return escape(format_money(int(minor), str(currency), self.locale), quote=False)
-        if "#" in message:
-            from decimal import Decimal
-
-            from babel.numbers import format_decimal
-
-            value, places = message["#"]
-            number = Decimal(int(value)).scaleb(-int(places))
-            pattern = "#,##0." + "0" * int(places)
-            return format_decimal(number, format=pattern, locale=self.locale or "en_US")
-        if "at" in message:
-            return escape(self._time(datetime.fromisoformat(message["at"][0]), message["at"][1]))
-        params = {k: self._value(v) for k, v in dict(message.get("p", {})).items()}
-        if "pl" in message:
-            n = int(message["n"])
-            template = self.ngettext(str(message["m"]), str(message["pl"]), n)
-            params.setdefault("n", self._value(n))
-        else:
-            template = self.gettext(str(message["m"]))
-        return template.format(**params)
-
-    def _value(self, value: Any) -> str:
-        if isinstance(value, bool) or value is None:
-            return escape(str(value))
-        if isinstance(value, int):
-            if self.locale is None:
-                return f"{value:,}"
-            from babel.numbers import format_decimal
-
-            return format_decimal(value, locale=self.locale)
-        if isinstance(value, dict):
-            return self.render(value)
-        return escape(str(value), quote=False)
-
-    def _time(self, at: datetime, timezone: str) -> str:
-        try:
-            zone = ZoneInfo(timezone)
-        except (KeyError, ValueError):
-            zone, timezone = ZoneInfo("UTC"), "UTC"
-        if self.date_pattern is None or self.locale is None:
-            return local_time(at, timezone)
-        from babel.dates import format_datetime
-
-        shown = format_datetime(at, self.date_pattern, tzinfo=zone, locale=self.locale)
-        return f"{shown} ({timezone})"
-
-
-ENGLISH = Words()
-
-
-def pack(message: Message | str, shop_id: int, language: str | None) -> str:
-    """The outbox text: English, then the message for the sender to render."""
-    if isinstance(message, str):
-        return message
-    envelope = {"shop": shop_id, "lang": language, "msg": message}
-    return ENGLISH.render(message) + MARK + json.dumps(envelope, ensure_ascii=False)
-
-
-def unpack(text: str) -> tuple[str, dict[str, Any] | None]:
-    """(English text, envelope or None) of an outbox text."""
-    english, found, rest = text.partition(MARK)
-    if not found:
-        return text, None
-    try:
-        return english, json.loads(rest)
-    except ValueError:
-        return english, None
-
-
-def notification_row(
-    shop_id: int,
-    chat_id: int,
-    *,
-    event_key: str,
-    kind: str,
-    text: Message | str,
-    now: datetime,
-    buttons: list[list[tuple[str, str]]] | None = None,
-    language: str | None = None,
-) -> dict[str, object]:
-    """One outbox row; the event key is unique per shop, so an event is queued once."""
-    return {
-        "shop_id": shop_id,
-        "event_key": f"shop:{shop_id}:{event_key}",
-        "kind": kind,
-        "chat_id": chat_id,
-        "text": pack(text, shop_id, language),
-        "buttons": json.dumps(buttons) if buttons else None,
-        "created_at": now,
-        "next_attempt_at": now,
-    }
-
-
-async def notify(
-    session: AsyncSession,
-    shop: Shop,
-    *,
-    event_key: str,
-    kind: str,
-    text: Message | str,
-    now: datetime,
-    buttons: list[list[tuple[str, str]]] | None = None,
-) -> bool:
-    """Queue one message for the team chat. Without a team chat there is nobody to tell, so
-    nothing is queued (a chat chosen later does not receive old news)."""
-    if shop.team_chat_id is None:
-        return False
-    return await notify_person(
-        session,
-        shop,
-        shop.team_chat_id,
-        event_key=event_key,
-        kind=kind,
-        text=text,
-        now=now,
-        buttons=buttons,
-    )
-
-
-async def notify_person(
-    session: AsyncSession,
-    shop: Shop,
-    chat_id: int,
-    *,
-    event_key: str,
-    kind: str,
-    text: Message | str,
-    now: datetime,
-    buttons: list[list[tuple[str, str]]] | None = None,
-) -> bool:
-    """Queue one message for a chat: a person's private chat (rendered in their language) or,
-    through `notify`, the team chat (in the shop's language). Nothing is queued for a person
-    who blocked the bot (issue 25): it could only be refused."""
-    if chat_id > 0 and await team_chats.is_blocked(session, chat_id):
-        return False
-    row = notification_row(
-        shop.id,  # type: ignore[arg-type]
-        chat_id,
-        event_key=event_key,
-        kind=kind,
-        text=text,
-        now=now,
-        buttons=buttons,
-        language=shop.language,
-    )
-    return await repo.add_notification(session, row)
-
-
-# --- what each event says (R-n1) ------------------------------------------------------------
 
 
 def low_discount_text(shop: Shop, v: Voucher, warning: Warning, by: Account | None) -> Message:
@@ -417,20 +248,6 @@ def deactivated_text(v: Voucher, by: Account | None, voided: int) -> Message:
         ),
         sep=" ",
     )
-
-
-def _stop_reason(reason: str, by: Account | None) -> Message:
-    if reason == "stopped":
-        return msg("by {account}", account=account_label(by))
-    if reason == "session_ended":
-        return msg("because the live session ended")
-    if reason == "deactivated":
-        return msg("because the voucher was deactivated")
-    if reason == "account_unlinked":
-        return msg("because the host account was unlinked")
-    if reason == "claim_period_ended":
-        return msg("because the claim period ended")
-    return html(escape(reason))
 
 
 def distribution_stopped_text(
@@ -568,15 +385,6 @@ def ask_more_text(
     )
 
 
-def local_time(at: datetime, timezone: str) -> str:
-    """`8 Jun 2026 14:00 (Europe/Berlin)`: the shop's own clock (R-time)."""
-    try:
-        local = at.astimezone(ZoneInfo(timezone))
-    except (KeyError, ValueError):
-        local, timezone = at, "UTC"
-    return f"{local.day} {local:%b %Y %H:%M} ({timezone})"
-
-
 async def announce_opened(session: AsyncSession, shop: Shop, v: Voucher, now: datetime) -> bool:
     """R-s1's "Claim period opened", now, if the schedule has not announced it yet: whatever
     happens to an ongoing voucher first (a distribution, R-n1) must not reach the team before
@@ -607,197 +415,6 @@ async def announce_opened(session: AsyncSession, shop: Shop, v: Voucher, now: da
 
 
 # --- lucky draws (R-draw1–3) ----------------------------------------------------------------
-
-
-def _check_link(verify_url: str | None) -> Message:
-    """Where anyone checks the draw (the service's /verify page), or nothing without
-    PUBLIC_BASE_URL. Seeds and commitments reach people as a short fingerprint and this link,
-    never as 64 hex digits (R-draw5)."""
-    if not verify_url:
-        return html("")
-    return seq(
-        " — ",
-        html(f'<a href="{escape(verify_url, quote=True)}">'),
-        msg("check it"),
-        html("</a>"),
-    )
-
-
-def draw_opened_text(
-    host: Account | None,
-    voucher: Voucher,
-    session_id: int,
-    task: Task,
-    *,
-    winners: int,
-    entry_minutes: int,
-    fingerprint: str,
-    beacon: bool,
-    verify_url: str | None = None,
-) -> Message:
-    """R-draw3/R-draw4: the commitment where the team (and, through the host, viewers) see
-    it before entering, in words: a fingerprint, whether a public random number decides too,
-    and the link to check it."""
-    fairness = (
-        msg(
-            "The winners are fixed by a secret code sealed now (fingerprint {fingerprint}) "
-            "and a public random number from drand drawn just after entries close: nobody, "
-            "not even us, can know them in advance.",
-            fingerprint=html(f"<code>{escape(fingerprint)}</code>"),
-        )
-        if beacon
-        else msg(
-            "The winners are fixed by a secret code sealed now (fingerprint {fingerprint}), "
-            "revealed when entries close.",
-            fingerprint=html(f"<code>{escape(fingerprint)}</code>"),
-        )
-    )
-    return seq(
-        msg(
-            "🎁 {account} opened a lucky draw of {voucher} in live session #{session}: "
-            "{winners}, entries for {minutes} ({task}).",
-            account=account_label(host),
-            voucher=html(voucher_label(voucher)),
-            session=str(session_id),
-            winners=msg_n("{n} winner", "{n} winners", winners),
-            minutes=msg_n("{n} minute", "{n} minutes", entry_minutes),
-            task=task_words(task),
-        ),
-        html("\n"),
-        fairness,
-        _check_link(verify_url),
-    )
-
-
-def draw_cancelled_text(
-    voucher: Voucher,
-    reason: str,
-    by: Account | None,
-    entries: int,
-    fingerprint: str | None = None,
-    verify_url: str | None = None,
-) -> Message:
-    """R-draw5: a cancelled draw reveals its seed too (in the document; here its fingerprint)."""
-    text = msg(
-        "🚫 Lucky draw of {voucher} cancelled {why} before it closed: nobody wins ({entries}).",
-        voucher=html(voucher_label(voucher)),
-        why=_stop_reason(reason, by),
-        entries=msg_n("{n} entry", "{n} entries", entries),
-    )
-    if fingerprint is None:
-        return text
-    return seq(
-        text,
-        html("\n"),
-        msg(
-            "Its secret code is revealed (fingerprint {fingerprint}) and listed in the "
-            "session's next draws.",
-            fingerprint=html(f"<code>{escape(fingerprint)}</code>"),
-        ),
-        _check_link(verify_url),
-    )
-
-
-def draw_beacon_wait_text(voucher: Voucher, session_id: int) -> Message:
-    """R-draw4: no drand mirror answers; the draw waits up to 10 minutes, then goes on."""
-    return msg(
-        "⏳ Lucky draw of {voucher} (live session #{session}): the public random number from "
-        "drand is not available yet. The draw waits for it up to 10 minutes, then is made "
-        "from the sealed code alone.",
-        voucher=html(voucher_label(voucher)),
-        session=str(session_id),
-    )
-
-
-@dataclass(frozen=True)
-class DrawOutcome:
-    """What the team reads at a draw's close (R-draw2, R-draw3)."""
-
-    session_id: int
-    prizes: int
-    entries: int
-    claims: int
-    over_limit: int  # winners passed over: already at their claim limit
-    sold_out: bool
-    not_claimable: bool
-    fingerprint: str  # of the seed (core.rules.draws.fingerprint)
-    beacon: bool = False  # the order used a verified drand round
-    beacon_missing: bool = False  # a round was fixed, but no mirror answered in time
-    verify_url: str | None = None
-
-
-def _proof(r: DrawOutcome) -> Message:
-    """The line under a result: what decided it, in words, and the link to check it."""
-    fp = html(f"<code>{escape(r.fingerprint)}</code>")
-    if r.beacon:
-        words = msg(
-            "Decided by the sealed code (fingerprint {fingerprint}) and drand's public "
-            "random number.",
-            fingerprint=fp,
-        )
-    elif r.beacon_missing:
-        words = msg(
-            "drand did not answer within 10 minutes, so it was decided by the sealed code "
-            "alone (fingerprint {fingerprint}).",
-            fingerprint=fp,
-        )
-    else:
-        words = msg("Decided by the sealed code (fingerprint {fingerprint}).", fingerprint=fp)
-    return seq(html("\n"), words, _check_link(r.verify_url))
-
-
-def draw_result_text(voucher: Voucher, r: DrawOutcome) -> Message:
-    label = html(voucher_label(voucher))
-    if r.entries == 0:
-        return seq(
-            msg(
-                "🎉 Lucky draw of {voucher} (live session #{session}) is drawn: nobody "
-                "entered, so nobody won.",
-                voucher=label,
-                session=str(r.session_id),
-            ),
-            _proof(r),
-        )
-    notes: list[Message] = []
-    if r.claims < r.prizes:
-        if r.over_limit:
-            notes.append(
-                msg_n(
-                    "{n} winner had already claimed it",
-                    "{n} winners had already claimed it",
-                    r.over_limit,
-                )
-            )
-        if r.sold_out:
-            notes.append(msg("the voucher sold out"))
-        if r.not_claimable:
-            notes.append(msg("the voucher is no longer claimable"))
-        if not notes:
-            notes.append(msg("fewer viewers entered than there were prizes"))
-    why = (
-        msg(
-            " (of {prizes}; {notes})",
-            prizes=msg_n("{n} prize", "{n} prizes", r.prizes),
-            notes=seq(*notes, sep=", "),
-        )
-        if notes
-        else html("")
-    )
-    return seq(
-        msg(
-            "🎉 Lucky draw of {voucher} (live session #{session}) is drawn: {entries}, "
-            "{winners} received the voucher{why}.",
-            voucher=label,
-            session=str(r.session_id),
-            entries=msg_n("{n} entry", "{n} entries", r.entries),
-            winners=msg_n("{n} winner", "{n} winners", r.claims),
-            why=why,
-        ),
-        _proof(r),
-    )
-
-
-# --- webhooks (R-ev2) ------------------------------------------------------------------------
 
 
 def webhook_disabled_text(url: str) -> Message:

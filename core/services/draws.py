@@ -39,8 +39,6 @@ from core.errors import ClaimRefused, Conflict, NotFound
 from core.ids import check_platform_id
 from core.notifications import (
     draw_beacon_wait_text,
-    draw_cancelled_text,
-    draw_opened_text,
     notify,
     notify_person,
 )
@@ -63,6 +61,8 @@ from core.services.draw_life import (
     panel_draws,
     result_text,
 )
+from core.services.draw_opening import cancel_draw as cancel_draw
+from core.services.draw_opening import open_draw as open_draw
 from core.services.draw_views import (
     BeaconPlan,
     CancelledDraw,
@@ -75,7 +75,7 @@ from core.services.draw_views import (
 from core.views import ClaimView
 from storage import draw_queries as dq
 from storage import repositories as repo
-from storage.models import Account, Distribution, Draw, Shop, Voucher
+from storage.models import Distribution, Draw, Voucher
 
 __all__ = [
     "DrawEvent",
@@ -94,121 +94,6 @@ log = logging.getLogger(__name__)
 
 # How long one process may take to make a draw before another may resume it.
 DRAW_LEASE = timedelta(seconds=60)
-
-
-# --- used inside LiveService's transactions ---------------------------------------------------
-
-
-async def open_draw(
-    session: AsyncSession,
-    shop: Shop,
-    voucher: Voucher,
-    d: Distribution,
-    *,
-    winners: int,
-    entry_minutes: int,
-    host: Account | None,
-    now: datetime,
-    beacon: bool = False,
-    verify_base: str | None = None,
-) -> Draw:
-    """R-draw1/R-draw3: the draw row with its fresh seed; the team gets the commitment (as a
-    fingerprint and a link). R-draw4: with `beacon`, the drand round the order will also
-    depend on is fixed now: the first whose time is at least 3 s after `closes_at`."""
-    seed = rules.new_seed()
-    closes_at = now + timedelta(minutes=entry_minutes)
-    draw = Draw(
-        distribution_id=d.id,  # type: ignore[arg-type]
-        shop_id=shop.id,  # type: ignore[arg-type]
-        voucher_id=voucher.id,  # type: ignore[arg-type]
-        session_id=d.session_id,
-        winners=winners,
-        entry_minutes=entry_minutes,
-        opened_at=now,
-        closes_at=closes_at,
-        seed=seed.hex(),
-        commitment=rules.commitment_of(seed),
-        status=rules.OPEN,
-    )
-    if beacon:
-        draw.beacon_chain = drand.CHAIN_HASH
-        draw.beacon_round = drand.round_for(closes_at)
-        draw.beacon_status = BEACON_PENDING
-    session.add(draw)
-    await session.flush()
-    await events.emit(  # R-ev1
-        session,
-        shop.id,
-        events.EventType.DRAW_OPENED,
-        events.draw_data(draw),
-        now,  # type: ignore[arg-type]
-        live_session_id=d.session_id,
-    )
-    task = Task(TaskType(d.task_type), d.task_minutes)
-    await notify(
-        session,
-        shop,
-        event_key=f"draw:{d.id}:opened",
-        kind="draw_opened",
-        text=draw_opened_text(
-            host,
-            voucher,
-            d.session_id,
-            task,
-            winners=winners,
-            entry_minutes=entry_minutes,
-            fingerprint=rules.fingerprint(draw.commitment),
-            beacon=beacon,
-            verify_url=rules.verify_url(verify_base, draw.distribution_id, draw.commitment),
-        ),
-        now=now,
-    )
-    return draw
-
-
-async def cancel_draw(
-    session: AsyncSession,
-    shop: Shop,
-    d: Distribution,
-    now: datetime,
-    reason: str,
-    by: Account | None,
-    verify_base: str | None = None,
-) -> bool:
-    """R-draw2: a draw stopped before its close is cancelled and nobody wins. True when this
-    call cancelled one (the caller then says nothing more about the stop)."""
-    draw = await dq.cancel_open_draw(session, d.id, now, reason)  # type: ignore[arg-type]
-    if draw is None:
-        return False
-    voucher = await repo.get_voucher(session, shop.id, d.voucher_id)  # type: ignore[arg-type]
-    entries = await dq.count_entries(session, d.id)  # type: ignore[arg-type]
-    await events.emit(  # R-ev1: the seed is public once the draw is over
-        session,
-        shop.id,
-        events.EventType.DRAW_CANCELLED,  # type: ignore[arg-type]
-        events.draw_data(draw, seed=draw.seed, reason=reason, entries=entries),
-        now,
-        live_session_id=d.session_id,
-    )
-    await notify(
-        session,
-        shop,
-        event_key=f"draw:{d.id}:cancelled",
-        kind="draw_cancelled",
-        text=draw_cancelled_text(
-            voucher,  # type: ignore[arg-type]
-            reason,
-            by,
-            entries,
-            rules.fingerprint(draw.commitment),
-            rules.verify_url(verify_base, draw.distribution_id, draw.commitment),
-        ),
-        now=now,
-    )
-    return True
-
-
-# --- the service ------------------------------------------------------------------------------
 
 
 @dataclass
