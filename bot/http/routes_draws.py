@@ -131,7 +131,7 @@ def draw_out(v: DrawView) -> DrawOut:
         session_id=v.session_id,
         account_id=v.account_id,
         task=TaskOut.of(v.task),
-        status=v.status,  # type: ignore[arg-type]
+        status=v.status,
         opened_at=v.opened_at,
         closes_at=v.closes_at,
         entries=v.entries,
@@ -186,7 +186,7 @@ def figures_out(f: DrawFigures) -> DrawFiguresOut:
         voucher_id=f.voucher_id,
         session_id=f.session_id,
         account_id=f.account_id,
-        status=f.status,  # type: ignore[arg-type]
+        status=f.status,
         winners=f.winners,
         entries=f.entries,
         claims=f.claims,

@@ -100,7 +100,7 @@ class AccountHandlers:
         await ack(update)
         await self._invite(
             update, context, member, (update.callback_query.data or "").split(":")[1]
-        )  # type: ignore[union-attr]
+        )
 
     async def _invite(self, update: Update, context: Ctx, member: Membership, role: str) -> None:
         invite = await self.services.accounts.create_invite(member.actor, role)

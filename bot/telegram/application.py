@@ -216,7 +216,7 @@ class TelegramSide:
         await publish_defaults(self.application.bot, command_catalog())
         if self.webhook_mode:
             await self.application.bot.set_webhook(
-                self.settings.webhook_url,  # type: ignore[arg-type]
+                self.settings.webhook_url,
                 secret_token=self.secret,
                 allowed_updates=Update.ALL_TYPES,
             )
