@@ -8,12 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
 from bot.i18n import N_, _
 from bot.i18n import current as current_language
 from bot.telegram import flows
-from bot.telegram.access import Ctx, member_only
+from bot.telegram.access import App, Ctx, member_only
 from bot.telegram.callbacks import Button, Flow
 from bot.telegram.commands import Audience, CommandInfo, publish_for_user
 from bot.telegram.features import Wiring, command
@@ -343,7 +343,7 @@ class AccountHandlers:
         )
 
 
-def register(application: Application, wiring: Wiring) -> None:
+def register(application: App, wiring: Wiring) -> None:
     h = AccountHandlers(wiring.services, wiring.catalog)
     h.handle_runner.install(application, "handle", [command("handle", h.handle)])
     application.add_handler(command("link", h.link))

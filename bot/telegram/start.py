@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 
 from telegram import Update
-from telegram.ext import Application
 
 from bot.i18n import N_, _, activate, current, pick
 from bot.telegram import flows, setup_flow
-from bot.telegram.access import Ctx, guarded, membership
+from bot.telegram.access import App, Ctx, guarded, membership
 from bot.telegram.commands import Audience, CommandInfo, help_text, publish_for_user
 from bot.telegram.features import Wiring, command
 from bot.telegram.flow_runner import FlowRunner
@@ -222,7 +221,7 @@ class StartHandlers:
         await show(update, _("Cancelled: nothing changed."))
 
 
-def register(application: Application, wiring: Wiring) -> None:
+def register(application: App, wiring: Wiring) -> None:
     h = StartHandlers(wiring)
     h.setup_runner.install(application, "setup", [command("setup", h.setup)])
     application.add_handler(command("start", h.start))
