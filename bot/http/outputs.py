@@ -4,7 +4,7 @@ their construction from core's views."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -298,21 +298,33 @@ class Problem(BaseModel):
     )
 
 
-def _page(item: type[Out], name: str) -> type[Out]:
-    fields: dict[str, Any] = {
-        "items": (list[item], ...),  # type: ignore[valid-type]
-        "next_cursor": (str | None, Field(description="null on the last page")),
-    }
-    from pydantic import create_model
-
-    return create_model(name, __base__=Out, **fields)
+# The list pages: one item list and a cursor (the class name is the schema's name).
+NEXT_CURSOR = Field(description="null on the last page")
 
 
-VoucherPage = _page(VoucherOut, "VoucherPage")
-ProductPage = _page(ProductOut, "ProductPage")
-AccountPage = _page(AccountOut, "AccountPage")
-SessionPage = _page(SessionOut, "SessionPage")
-ClaimPage = _page(ClaimOut, "ClaimPage")
+class VoucherPage(Out):
+    items: list[VoucherOut]
+    next_cursor: str | None = NEXT_CURSOR
+
+
+class ProductPage(Out):
+    items: list[ProductOut]
+    next_cursor: str | None = NEXT_CURSOR
+
+
+class AccountPage(Out):
+    items: list[AccountOut]
+    next_cursor: str | None = NEXT_CURSOR
+
+
+class SessionPage(Out):
+    items: list[SessionOut]
+    next_cursor: str | None = NEXT_CURSOR
+
+
+class ClaimPage(Out):
+    items: list[ClaimOut]
+    next_cursor: str | None = NEXT_CURSOR
 
 
 # --- from core's views ---------------------------------------------------------------------

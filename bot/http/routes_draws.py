@@ -10,7 +10,7 @@ from aiohttp import web
 from pydantic import Field
 
 from bot.http.inputs import DistributionPath, DrawFiguresQuery, DrawQuery, EntryIn
-from bot.http.outputs import ClaimOut, Out, TaskOut, _page, claim_out
+from bot.http.outputs import NEXT_CURSOR, ClaimOut, Out, TaskOut, claim_out
 from bot.http.rate_limits import RateClass
 from bot.http.routing import Call, Reply, Route, decode_cursor, page
 from core.services.draws import DrawFigures, DrawView, EntryView
@@ -104,7 +104,9 @@ class DrawFiguresOut(Out):
     closes_at: datetime
 
 
-DrawFiguresPage = _page(DrawFiguresOut, "DrawFiguresPage")
+class DrawFiguresPage(Out):
+    items: list[DrawFiguresOut]
+    next_cursor: str | None = NEXT_CURSOR
 
 
 VERIFY_PAGE = Path(__file__).with_name("static") / "verify.html"

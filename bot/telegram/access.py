@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from functools import wraps
 from typing import Any, Protocol, TypeAlias, TypeVar
 
@@ -53,7 +53,7 @@ class HoldsServices(Protocol):
 S = TypeVar("S", bound=HoldsServices)
 MemberHandler = Callable[[S, Update, Ctx, Membership], Awaitable[Any]]
 """A handler method that gets the caller's Membership as 4th argument."""
-BoundHandler = Callable[[S, Update, Ctx], Awaitable[Any]]
+BoundHandler = Callable[[S, Update, Ctx], Coroutine[Any, Any, Any]]
 """What PTB calls: the method once `member_only` has resolved the Membership."""
 
 

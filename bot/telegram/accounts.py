@@ -98,9 +98,8 @@ class AccountHandlers:
     @member_only(Action.MANAGE_SHOP)
     async def link_button(self, update: Update, context: Ctx, member: Membership) -> None:
         await ack(update)
-        await self._invite(
-            update, context, member, (update.callback_query.data or "").split(":")[1]
-        )
+        data = update.callback_query.data if update.callback_query else None
+        await self._invite(update, context, member, (data or "").split(":")[1])
 
     async def _invite(self, update: Update, context: Ctx, member: Membership, role: str) -> None:
         invite = await self.services.accounts.create_invite(member.actor, role)

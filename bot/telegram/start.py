@@ -63,21 +63,21 @@ class StartHandlers:
             return
         token = invite_token(context.args[0]) if context.args else None
         if token:
-            member = await self.services.accounts.accept_invite(token, user.id, user.full_name)
+            joined = await self.services.accounts.accept_invite(token, user.id, user.full_name)
             # R-l10n5: greeted in their own language, else the shop's.
             activate(
                 await self.services.languages.for_member(
-                    user.id, pick(user.language_code), member.shop.language
+                    user.id, pick(user.language_code), joined.shop.language
                 )
             )
-            await self._publish(context, user.id, member)
+            await self._publish(context, user.id, joined)
             await say(
                 update,
                 _(
                     "🔗 You're now linked to <b>{shop}</b> as its <b>{role}</b> account.\n"
                     "Record your platform handle (your LIVE host name) with /handle so Follow "
                     "tasks recognise your followers. Go live with /live, then /issue vouchers."
-                ).format(shop=esc(member.shop.name), role=role_label(member.account.role)),
+                ).format(shop=esc(joined.shop.name), role=role_label(joined.account.role)),
             )
             return
         member = await membership(self.services, update)

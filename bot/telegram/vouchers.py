@@ -107,7 +107,7 @@ class VoucherHandlers:
 
     @member_only(Action.READ)
     async def list_vouchers(self, update: Update, context: Ctx, member: Membership) -> None:
-        status = (context.args or [None])[0]
+        status = context.args[0] if context.args else None
         if status is not None and status.lower() not in VOUCHER_STATUSES:
             await say(
                 update,
