@@ -350,7 +350,7 @@ async def _tour(
 ) -> None:
     clock = SystemClock()
     services = Services.build(db, clock)
-    settings = Settings(_env_file=None, database_url=url, webhook_url=None)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=url, webhook_url=None)
     print(_("Voucherbot demo: a seller, a host and viewers, against a local Telegram stand-in."))
     async with TelegramStandIn() as standin:
         side = TelegramSide(

@@ -168,7 +168,7 @@ class EventHub:
     async def _progress(self, now: float) -> None:
         """`distribution.progress` for each watched distribution whose claims moved."""
         sessions = {s.session_id for subs in self._subs.values() for s in subs if s.session_id}
-        rows = await self.services.streams.progress(sorted(sessions))  # type: ignore[arg-type]
+        rows = await self.services.streams.progress(sorted(sessions))
         seen = set()
         for p in rows:
             seen.add(p.distribution_id)

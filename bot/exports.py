@@ -21,9 +21,9 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from babel.numbers import get_currency_symbol
-from openpyxl import Workbook  # type: ignore[import-untyped]
-from openpyxl.styles import Font  # type: ignore[import-untyped]
-from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from telegram import Chat
 
 from bot.i18n import N_, _, babel_locale, ngettext, number

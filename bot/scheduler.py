@@ -245,12 +245,12 @@ class VoucherScheduler:
         async def run(*args: object) -> None:
             task = asyncio.current_task()
             if task is not None:
-                self._running.add(task)  # type: ignore[arg-type]
+                self._running.add(task)
             try:
                 await work(*args)
             finally:
                 if task is not None:
-                    self._running.discard(task)  # type: ignore[arg-type]
+                    self._running.discard(task)
 
         run.__name__ = getattr(work, "__name__", "job")
         return run

@@ -4,7 +4,7 @@ their construction from core's views."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -116,7 +116,7 @@ class TaskOut(Out):
 
     @classmethod
     def of(cls, task: Task) -> TaskOut:
-        return cls(type=task.type.value, minutes=task.minutes)  # type: ignore[arg-type]
+        return cls(type=task.type.value, minutes=task.minutes)
 
 
 class DistributionOut(Out):
@@ -298,21 +298,33 @@ class Problem(BaseModel):
     )
 
 
-def _page(item: type[Out], name: str) -> type[Out]:
-    fields: dict[str, Any] = {
-        "items": (list[item], ...),  # type: ignore[valid-type]
-        "next_cursor": (str | None, Field(description="null on the last page")),
-    }
-    from pydantic import create_model
-
-    return create_model(name, __base__=Out, **fields)
+# The list pages: one item list and a cursor (the class name is the schema's name).
+NEXT_CURSOR = Field(description="null on the last page")
 
 
-VoucherPage = _page(VoucherOut, "VoucherPage")
-ProductPage = _page(ProductOut, "ProductPage")
-AccountPage = _page(AccountOut, "AccountPage")
-SessionPage = _page(SessionOut, "SessionPage")
-ClaimPage = _page(ClaimOut, "ClaimPage")
+class VoucherPage(Out):
+    items: list[VoucherOut]
+    next_cursor: str | None = NEXT_CURSOR
+
+
+class ProductPage(Out):
+    items: list[ProductOut]
+    next_cursor: str | None = NEXT_CURSOR
+
+
+class AccountPage(Out):
+    items: list[AccountOut]
+    next_cursor: str | None = NEXT_CURSOR
+
+
+class SessionPage(Out):
+    items: list[SessionOut]
+    next_cursor: str | None = NEXT_CURSOR
+
+
+class ClaimPage(Out):
+    items: list[ClaimOut]
+    next_cursor: str | None = NEXT_CURSOR
 
 
 # --- from core's views ---------------------------------------------------------------------
@@ -334,7 +346,7 @@ def voucher_out(v: VoucherView) -> VoucherOut:
     return VoucherOut(
         id=v.id,
         name=v.name,
-        kind=v.kind,  # type: ignore[arg-type]
+        kind=v.kind,
         discount=discount,
         min_spend=v.min_spend,
         scope=scope,
@@ -344,7 +356,7 @@ def voucher_out(v: VoucherView) -> VoucherOut:
         ends_at=v.ends_at,
         redeem_until=v.effective_redeem_until,
         valid_days=v.valid_days,
-        status=v.status,  # type: ignore[arg-type]
+        status=v.status,
         claimed=v.claimed,
         redeemed=v.redeemed,
         remaining=v.remaining,
@@ -352,7 +364,7 @@ def voucher_out(v: VoucherView) -> VoucherOut:
         warnings=[warning_out(w) for w in v.warnings],
         created_at=v.created_at,
         deactivated_at=v.deactivated_at,
-        segment=v.segment,  # type: ignore[arg-type]
+        segment=v.segment,
         budget=None
         if v.budget is None
         else BudgetOut(
@@ -387,7 +399,7 @@ def distribution_out(d: DistributionView) -> DistributionOut:
         stopped_at=d.stopped_at,
         stop_reason=d.stop_reason,
         warnings=[warning_out(w) for w in d.warnings],
-        mode=d.mode,  # type: ignore[arg-type]
+        mode=d.mode,
         winners=d.winners,
         closes_at=d.closes_at,
     )
@@ -407,7 +419,7 @@ def session_out(s: SessionView) -> SessionOut:
                 voucher_id=d.voucher_id,
                 task=TaskOut.of(d.task),
                 at=d.at,
-                status=d.status,  # type: ignore[arg-type]
+                status=d.status,
             )
             for d in s.drops
         ],
@@ -430,7 +442,7 @@ def claim_out(c: ClaimView) -> ClaimOut:
         account_id=c.account_id,
         claimed_at=c.claimed_at,
         redeem_until=c.redeem_until,
-        status=c.status,  # type: ignore[arg-type]
+        status=c.status,
     )
 
 
@@ -440,7 +452,7 @@ def _considered(p: PricedClaim) -> ConsideredOut:
         voucher_id=p.voucher_id,
         discount=p.discount,
         usable=p.usable,
-        reason=p.reason,  # type: ignore[arg-type]  # validated against the Literal
+        reason=p.reason,
     )
 
 
@@ -465,6 +477,6 @@ def order_out(o: OrderView) -> OrderOut:
         claim_id=o.claim_id,
         discount=o.discount,
         total=o.total,
-        status=o.status,  # type: ignore[arg-type]
+        status=o.status,
         created_at=o.created_at,
     )

@@ -120,7 +120,7 @@ def _utc(at: datetime) -> datetime:
 def trend_out(t: Trend) -> TrendOut:
     claims, usage, revenue = t.totals
     return TrendOut(
-        bucket=t.bucket,  # type: ignore[arg-type]
+        bucket=t.bucket,
         timezone=t.timezone,
         currency=t.currency,
         start=_utc(t.start),

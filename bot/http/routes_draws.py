@@ -10,7 +10,7 @@ from aiohttp import web
 from pydantic import Field
 
 from bot.http.inputs import DistributionPath, DrawFiguresQuery, DrawQuery, EntryIn
-from bot.http.outputs import ClaimOut, Out, TaskOut, _page, claim_out
+from bot.http.outputs import NEXT_CURSOR, ClaimOut, Out, TaskOut, claim_out
 from bot.http.rate_limits import RateClass
 from bot.http.routing import Call, Reply, Route, decode_cursor, page
 from core.services.draws import DrawFigures, DrawView, EntryView
@@ -104,7 +104,9 @@ class DrawFiguresOut(Out):
     closes_at: datetime
 
 
-DrawFiguresPage = _page(DrawFiguresOut, "DrawFiguresPage")
+class DrawFiguresPage(Out):
+    items: list[DrawFiguresOut]
+    next_cursor: str | None = NEXT_CURSOR
 
 
 VERIFY_PAGE = Path(__file__).with_name("static") / "verify.html"
@@ -131,7 +133,7 @@ def draw_out(v: DrawView) -> DrawOut:
         session_id=v.session_id,
         account_id=v.account_id,
         task=TaskOut.of(v.task),
-        status=v.status,  # type: ignore[arg-type]
+        status=v.status,
         opened_at=v.opened_at,
         closes_at=v.closes_at,
         entries=v.entries,
@@ -186,7 +188,7 @@ def figures_out(f: DrawFigures) -> DrawFiguresOut:
         voucher_id=f.voucher_id,
         session_id=f.session_id,
         account_id=f.account_id,
-        status=f.status,  # type: ignore[arg-type]
+        status=f.status,
         winners=f.winners,
         entries=f.entries,
         claims=f.claims,

@@ -63,11 +63,11 @@ def drop_out(d: DropView) -> DropOut:
         session_id=d.session_id,
         voucher_id=d.voucher_id,
         task=TaskOut.of(d.task),
-        mode=d.mode,  # type: ignore[arg-type]
+        mode=d.mode,
         winners=d.winners,
         entry_minutes=d.entry_minutes,
         at=d.at,
-        status=d.status,  # type: ignore[arg-type]
+        status=d.status,
         distribution_id=d.distribution_id,
         reason=d.reason,
     )

@@ -152,7 +152,7 @@ ROUTES = [
         params=SessionPath,
         media_type="text/event-stream",
         problems=(404,),
-        description=__doc__.split("\n\n", 1)[1].strip(),  # type: ignore[union-attr]
+        description=__doc__.split("\n\n", 1)[1].strip(),
     ),
     Route(
         "GET",

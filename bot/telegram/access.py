@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 from telegram import Update
-from telegram.ext import ContextTypes, ConversationHandler
+from telegram.ext import Application, ContextTypes, ConversationHandler
 
 from bot.i18n import N_, _
 from bot.telegram.render import error_text
@@ -37,8 +37,24 @@ WHO_CAN = {
 }
 
 Ctx = ContextTypes.DEFAULT_TYPE
+App: TypeAlias = Application[Any, Any, Any, Any, Any, Any]
+"""The project's PTB Application (default context types, our SpeakingApplication)."""
 Handler = Callable[..., Awaitable[Any]]
 F = TypeVar("F", bound=Handler)
+
+
+class HoldsServices(Protocol):
+    """Every handler class that `member_only` decorates holds the Services."""
+
+    @property
+    def services(self) -> Services: ...
+
+
+S = TypeVar("S", bound=HoldsServices)
+MemberHandler = Callable[[S, Update, Ctx, Membership], Awaitable[Any]]
+"""A handler method that gets the caller's Membership as 4th argument."""
+BoundHandler = Callable[[S, Update, Ctx], Coroutine[Any, Any, Any]]
+"""What PTB calls: the method once `member_only` has resolved the Membership."""
 
 
 def refusal(action: Action) -> str:
@@ -55,14 +71,16 @@ async def membership(services: Services, update: Update) -> Membership | None:
     return await services.accounts.membership(user.id)
 
 
-def member_only(action: Action | None = None, *, ends_flow: bool = False) -> Callable[[F], F]:
+def member_only(
+    action: Action | None = None, *, ends_flow: bool = False
+) -> Callable[[MemberHandler[S]], BoundHandler[S]]:
     """Resolves the caller's membership, refuses politely when the role may not act, and turns
     core refusals into short replies. The wrapped method gets the Membership as 4th argument.
     `ends_flow` makes a refusal end the surrounding conversation."""
 
-    def wrap(fn: F) -> F:
+    def wrap(fn: MemberHandler[S]) -> BoundHandler[S]:
         @wraps(fn)
-        async def handler(self: Any, update: Update, context: Ctx) -> Any:
+        async def handler(self: S, update: Update, context: Ctx) -> Any:
             stop = ConversationHandler.END if ends_flow else None
             member = await membership(self.services, update)
             if member is None:
@@ -73,7 +91,7 @@ def member_only(action: Action | None = None, *, ends_flow: bool = False) -> Cal
                 return stop
             return await guarded(fn)(self, update, context, member)
 
-        return handler  # type: ignore[return-value]
+        return handler
 
     return wrap
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
 from bot.i18n import N_, _
 from bot.i18n import current as current_language
 from bot.telegram import flows
-from bot.telegram.access import Ctx, member_only
+from bot.telegram.access import App, Ctx, member_only
 from bot.telegram.callbacks import Button, Flow
 from bot.telegram.commands import Audience, CommandInfo, publish_for_user
 from bot.telegram.features import Wiring, command
@@ -98,9 +98,8 @@ class AccountHandlers:
     @member_only(Action.MANAGE_SHOP)
     async def link_button(self, update: Update, context: Ctx, member: Membership) -> None:
         await ack(update)
-        await self._invite(
-            update, context, member, (update.callback_query.data or "").split(":")[1]
-        )  # type: ignore[union-attr]
+        data = update.callback_query.data if update.callback_query else None
+        await self._invite(update, context, member, (data or "").split(":")[1])
 
     async def _invite(self, update: Update, context: Ctx, member: Membership, role: str) -> None:
         invite = await self.services.accounts.create_invite(member.actor, role)
@@ -343,7 +342,7 @@ class AccountHandlers:
         )
 
 
-def register(application: Application, wiring: Wiring) -> None:
+def register(application: App, wiring: Wiring) -> None:
     h = AccountHandlers(wiring.services, wiring.catalog)
     h.handle_runner.install(application, "handle", [command("handle", h.handle)])
     application.add_handler(command("link", h.link))

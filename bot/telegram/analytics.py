@@ -13,12 +13,12 @@ import asyncio
 from datetime import datetime
 
 from telegram import InlineKeyboardButton, Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
 from bot.charts import trend_png
 from bot.exports import send_export
 from bot.i18n import N_, _, number
-from bot.telegram.access import Ctx, member_only
+from bot.telegram.access import App, Ctx, member_only
 from bot.telegram.analytics_words import (
     ADD_CHOICES,
     OPEN,
@@ -295,7 +295,7 @@ def stats_button(v: VoucherView, member: Membership) -> list[InlineKeyboardButto
 DETAIL_BUTTONS = (stats_button,)
 
 
-def register(application: Application, wiring: Wiring) -> None:
+def register(application: App, wiring: Wiring) -> None:
     h = AnalyticsHandlers(wiring.services)
     application.add_handler(command("stats", h.stats))
     application.add_handler(command("export", h.export))

@@ -27,6 +27,7 @@ from bot.telegram import (
     start,
     vouchers,
 )
+from bot.telegram.access import App
 from bot.telegram.commands import CommandInfo, publish_defaults
 from bot.telegram.features import Wiring
 from bot.telegram.live_panel import PanelRefresher
@@ -95,7 +96,7 @@ def build_application(
     base_url: str,
     base_file_url: str | None = None,
     webhook: bool = False,
-) -> Application:
+) -> App:
     builder = (
         ApplicationBuilder()
         .application_class(SpeakingApplication)
@@ -130,7 +131,7 @@ def command_catalog() -> list[CommandInfo]:
 
 
 def register_features(
-    application: Application,
+    application: App,
     services: Services,
     settings: Settings,
     speaker: language.Speaker | None = None,
@@ -216,7 +217,7 @@ class TelegramSide:
         await publish_defaults(self.application.bot, command_catalog())
         if self.webhook_mode:
             await self.application.bot.set_webhook(
-                self.settings.webhook_url,  # type: ignore[arg-type]
+                self.settings.webhook_url,
                 secret_token=self.secret,
                 allowed_updates=Update.ALL_TYPES,
             )

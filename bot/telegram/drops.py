@@ -5,11 +5,11 @@ drops of the caller's session, each with Cancel (`dp:c:<drop id>`)."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
 from bot.i18n import N_, _, ngettext, number
 from bot.telegram import flows
-from bot.telegram.access import Ctx, member_only
+from bot.telegram.access import App, Ctx, member_only
 from bot.telegram.callbacks import START, Button, Flow
 from bot.telegram.commands import Audience, CommandInfo
 from bot.telegram.features import Wiring, command
@@ -99,7 +99,7 @@ class DropHandlers:
         )
 
 
-def register(application: Application, wiring: Wiring) -> None:
+def register(application: App, wiring: Wiring) -> None:
     h = DropHandlers(wiring.services)
     h.runner.install(
         application, "drop", [CallbackQueryHandler(h.start, pattern=rf"^{Flow.DROP}:{START}$")]

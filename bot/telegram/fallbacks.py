@@ -4,8 +4,9 @@ these only see what no feature took."""
 
 from __future__ import annotations
 
-from telegram.ext import Application, CallbackQueryHandler, filters
+from telegram.ext import CallbackQueryHandler, filters
 
+from bot.telegram.access import App
 from bot.telegram.callbacks import Button
 from bot.telegram.commands import CommandInfo
 from bot.telegram.features import Wiring, command, new_messages
@@ -14,7 +15,7 @@ from bot.telegram.start import StartHandlers
 COMMANDS: list[CommandInfo] = []  # /cancel is listed by `start`
 
 
-def register(application: Application, wiring: Wiring) -> None:
+def register(application: App, wiring: Wiring) -> None:
     h = StartHandlers(wiring)
     application.add_handler(command("cancel", h.cancel))
     application.add_handler(

@@ -32,7 +32,7 @@ END = ConversationHandler.END
 
 
 def _store(context: Ctx) -> dict[str, Any]:
-    return context.user_data if context.user_data is not None else {}  # type: ignore[return-value]
+    return context.user_data if context.user_data is not None else {}
 
 
 def begin(context: Ctx, key: str, clock: Clock, **values: Any) -> dict[str, Any]:

@@ -13,10 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application
 
 from bot.i18n import DEFAULT, LANGUAGES, N_, _, pick, regional, remember_person, speaking
-from bot.telegram.access import Ctx, guarded, membership
+from bot.telegram.access import App, Ctx, guarded, membership
 from bot.telegram.callbacks import Flow
 from bot.telegram.commands import Audience, CommandInfo, publish_for_user
 from bot.telegram.features import Wiring, command
@@ -188,6 +187,6 @@ class LanguageHandlers:
         return await self.runner.begin(update, context, member, "choose", {"private": private})
 
 
-def register(application: Application, wiring: Wiring) -> None:
+def register(application: App, wiring: Wiring) -> None:
     h = LanguageHandlers(wiring.services, wiring.speaker, wiring.catalog)
     h.runner.install(application, "language", [command("language", h.language)])

@@ -6,12 +6,12 @@ runs the ISSUE flow (issue_flow.py, docs/flows.md). `sp:<voucher id>` stops a di
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
 from bot.i18n import N_, _, ngettext, number
 from bot.i18n import current as current_language
 from bot.telegram import flows
-from bot.telegram.access import Ctx, member_only
+from bot.telegram.access import App, Ctx, member_only
 from bot.telegram.callbacks import START, Button, Flow
 from bot.telegram.commands import Audience, CommandInfo
 from bot.telegram.features import Wiring, command
@@ -177,7 +177,7 @@ class LiveHandlers:
         )
 
 
-def register(application: Application, wiring: Wiring) -> None:
+def register(application: App, wiring: Wiring) -> None:
     h = LiveHandlers(wiring.services)
     h.runner.install(
         application,

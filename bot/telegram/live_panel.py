@@ -29,7 +29,7 @@ from typing import Any
 from babel.numbers import format_decimal
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
 from bot.i18n import (
     _,
@@ -42,7 +42,7 @@ from bot.i18n import (
     person_language,
     speaking,
 )
-from bot.telegram.access import Ctx, membership, refusal
+from bot.telegram.access import App, Ctx, membership, refusal
 from bot.telegram.callbacks import START, Button, Flow
 from bot.telegram.commands import CommandInfo
 from bot.telegram.features import Wiring
@@ -449,7 +449,7 @@ TAKEOVER_GROUP = 1
 COMMANDS: list[CommandInfo] = []
 
 
-def register(application: Application, wiring: Wiring) -> None:
+def register(application: App, wiring: Wiring) -> None:
     assert wiring.panels is not None
     h = PanelHandlers(wiring.services, wiring.panels)
     application.add_handler(CallbackQueryHandler(h.on_button, pattern=rf"^{PREFIX}:\d+:"))

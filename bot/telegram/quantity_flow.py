@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
 from bot.i18n import N_, _, number
 from bot.i18n import current as current_language
 from bot.telegram import flows
-from bot.telegram.access import Ctx, member_only
+from bot.telegram.access import App, Ctx, member_only
 from bot.telegram.callbacks import Button, Flow
 from bot.telegram.features import command
 from bot.telegram.flow_runner import FlowRunner
@@ -158,7 +158,7 @@ class QuantityFlow:
         return await self.runner.begin(update, context, member, "amount", {"voucher": voucher_id})
 
 
-def register(application: Application, services: Services) -> QuantityFlow:
+def register(application: App, services: Services) -> QuantityFlow:
     flow = QuantityFlow(services)
     flow.runner.install(
         application,

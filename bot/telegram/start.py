@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 
 from telegram import Update
-from telegram.ext import Application
 
 from bot.i18n import N_, _, activate, current, pick
 from bot.telegram import flows, setup_flow
-from bot.telegram.access import Ctx, guarded, membership
+from bot.telegram.access import App, Ctx, guarded, membership
 from bot.telegram.commands import Audience, CommandInfo, help_text, publish_for_user
 from bot.telegram.features import Wiring, command
 from bot.telegram.flow_runner import FlowRunner
@@ -64,21 +63,21 @@ class StartHandlers:
             return
         token = invite_token(context.args[0]) if context.args else None
         if token:
-            member = await self.services.accounts.accept_invite(token, user.id, user.full_name)
+            joined = await self.services.accounts.accept_invite(token, user.id, user.full_name)
             # R-l10n5: greeted in their own language, else the shop's.
             activate(
                 await self.services.languages.for_member(
-                    user.id, pick(user.language_code), member.shop.language
+                    user.id, pick(user.language_code), joined.shop.language
                 )
             )
-            await self._publish(context, user.id, member)
+            await self._publish(context, user.id, joined)
             await say(
                 update,
                 _(
                     "🔗 You're now linked to <b>{shop}</b> as its <b>{role}</b> account.\n"
                     "Record your platform handle (your LIVE host name) with /handle so Follow "
                     "tasks recognise your followers. Go live with /live, then /issue vouchers."
-                ).format(shop=esc(member.shop.name), role=role_label(member.account.role)),
+                ).format(shop=esc(joined.shop.name), role=role_label(joined.account.role)),
             )
             return
         member = await membership(self.services, update)
@@ -222,7 +221,7 @@ class StartHandlers:
         await show(update, _("Cancelled: nothing changed."))
 
 
-def register(application: Application, wiring: Wiring) -> None:
+def register(application: App, wiring: Wiring) -> None:
     h = StartHandlers(wiring)
     h.setup_runner.install(application, "setup", [command("setup", h.setup)])
     application.add_handler(command("start", h.start))

@@ -13,10 +13,10 @@ from dataclasses import asdict
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
 from bot.i18n import N_, _
-from bot.telegram.access import Ctx, member_only
+from bot.telegram.access import App, Ctx, member_only
 from bot.telegram.callbacks import NEW, Button, Flow
 from bot.telegram.features import command
 from bot.telegram.flow_runner import FlowRunner, Redirect
@@ -312,7 +312,7 @@ class VoucherFlow:
         return await self.runner.begin(update, context, member, "kind", fresh=True)
 
 
-def register(application: Application, services: Services) -> VoucherFlow:
+def register(application: App, services: Services) -> VoucherFlow:
     flow = VoucherFlow(services)
     flow.runner.install(
         application,

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     filters,
 )
@@ -16,7 +15,7 @@ from telegram.ext import (
 from bot.i18n import N_, _, ngettext, number
 from bot.i18n import current as current_language
 from bot.telegram import quantity_flow, voucher_flow
-from bot.telegram.access import Ctx, member_only
+from bot.telegram.access import App, Ctx, member_only
 from bot.telegram.callbacks import Button
 from bot.telegram.commands import Audience, CommandInfo
 from bot.telegram.features import DetailButtons, Wiring, command, new_messages
@@ -108,7 +107,7 @@ class VoucherHandlers:
 
     @member_only(Action.READ)
     async def list_vouchers(self, update: Update, context: Ctx, member: Membership) -> None:
-        status = (context.args or [None])[0]
+        status = context.args[0] if context.args else None
         if status is not None and status.lower() not in VOUCHER_STATUSES:
             await say(
                 update,
@@ -382,7 +381,7 @@ def _status_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(grid(buttons, 5))
 
 
-def register(application: Application, wiring: Wiring) -> None:
+def register(application: App, wiring: Wiring) -> None:
     services = wiring.services
     voucher_flow.register(application, services)
     quantity_flow.register(application, services)

@@ -12,7 +12,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from telegram import Update
-from telegram.ext import Application
+
+from bot.telegram.access import App
 
 _LOGGER = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -31,7 +32,7 @@ def make_secret(configured: str | None) -> str:
     return configured
 
 
-def make_webhook_handler(application: Application, secret: str) -> WebhookHandler:
+def make_webhook_handler(application: App, secret: str) -> WebhookHandler:
     async def handle(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), secret.encode()):

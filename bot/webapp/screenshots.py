@@ -49,7 +49,7 @@ async def take(out: Path) -> list[Path]:
         clock = FrozenClock(NOW)
         services = Services.build(db, clock)
         await seed(services, clock, NOW)
-        settings = Settings(_env_file=None, telegram_bot_token=TOKEN)  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, telegram_bot_token=TOKEN)
         server = TestServer(create_app(services, settings), host="127.0.0.1")
         await server.start_server()
         written = []
