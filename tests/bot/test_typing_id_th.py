@@ -102,7 +102,17 @@ async def test_r_l10n5_setup_typed_in_the_sellers_language(
     assert membership is not None
     shop = await services.shops.get(membership.actor.shop_id)
     assert shop.currency == {"id": "IDR", "th": "THB"}[language]
+    # Issue 20: Done after creating the shop says it was saved, not "Cancelled".
     assert words(language, "Cancelled: nothing changed.") not in done.content.plain_text
+    assert done.content.plain_text.startswith("✅") and shop.currency in done.content.plain_text
+    again = await stan.say("/setup")
+    unchanged = await stan.press(again, words(language, "✔ Done"))
+    assert unchanged.content.plain_text.startswith(
+        words(
+            language,
+            "Nothing changed. Currency: <b>{currency}</b> · Time zone: <b>{timezone}</b>",
+        ).split("<b>")[0]
+    )
 
 
 async def test_a_handle_typed_in_a_thai_or_indonesian_chat_is_saved(
