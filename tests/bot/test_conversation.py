@@ -315,7 +315,8 @@ async def test_setup_by_someone_already_in_a_shop(
     assert "You already run" in text and "Another Shop" in text
     assert "USD" in " ".join(labels(reply)) and "✔ Done" in labels(reply)
     done = await sally.press(reply, "✔ Done")
-    assert done.content.plain_text.startswith("Nothing changed.") and "USD" in done.content.plain_text
+    said = done.content.plain_text
+    assert said.startswith("Nothing changed.") and "USD" in said
     help_text = (await sally.say("/help")).content.plain_text
     assert "/setup <shop name>" not in help_text and "currency and time zone" in help_text
     invite = await services.accounts.create_invite(seller, "official")
