@@ -123,6 +123,9 @@ def routes() -> list[web.AbstractRouteDef]:
             "/app/a/voucher/{id:\\d{1,9}}/add", view(M, "voucher", views_vouchers.add_quantity)
         ),
         web.post(
+            "/app/a/voucher/{id:\\d{1,9}}/budget", view(M, "voucher", views_vouchers.raise_budget)
+        ),
+        web.post(
             "/app/a/voucher/{id:\\d{1,9}}/deactivate", view(M, "voucher", views_vouchers.deactivate)
         ),
         web.get("/app/v/new", view(M, "new", views_new.new_form)),
