@@ -134,4 +134,5 @@ def routes() -> list[web.AbstractRouteDef]:
         web.post("/app/a/issue", view(L, "live", views_live.issue)),
         web.post("/app/a/stop/{id:\\d{1,9}}", view(L, "live", views_live.stop)),
         web.get("/app/v/stats", view(R, "stats", views_stats.stats)),
+        web.get("/app/v/stats/{id:\\d{1,9}}", view(R, "voucher-stats", views_stats.voucher_stats)),
     ]

@@ -138,6 +138,8 @@ def detail(
                 )
             )
         body.append(_deactivate(found) if confirm else _deactivate_button(found))
+    body.append(get_button(_("📊 Stats"), f"/app/v/stats/{found.id}", cls="secondary"))
+    body.append(get_button(_("🔄 Refresh"), f"/app/v/voucher/{found.id}", cls="secondary"))
     body.append(get_button(_("Vouchers"), "/app/v/vouchers", cls="secondary"))
     return fragment("".join(body), view="voucher")
 
