@@ -124,7 +124,8 @@ async def stats(request: web.Request, v: Visitor, member: Membership) -> str:
             f"<li>{host_label(label)}: {figures_line(f, shop)}</li>"
             for label, f in hosts[:TOP_HOSTS]
         )
-        body.append(f'<h2>{_("<b>By host account</b>")}</h2><ul class="plain">{lines}</ul>')
+        title = _("<b>By host account</b>")
+        body.append(f'<h2>{title}</h2><ul class="hosts">{lines}</ul>')
     return fragment("".join(body), view="stats")
 
 

@@ -403,9 +403,10 @@ def _render_field(
             f'autocomplete="off"{extra}{invalid}{described}>'
         )
         if field.kind == "code":
+            make_up = esc(_("Make up a code for me"))
             control += (
                 f'<label class="option"><input type="checkbox" name="{GENERATE}" value="1">'
-                f" {esc(_('Make up a code for me'))}</label>"
+                f" {make_up}</label>"
             )
         if field.hint:
             control += f'<p class="hint" id="{hint_id}">{esc(_(field.hint))}</p>'
