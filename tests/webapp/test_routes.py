@@ -258,7 +258,7 @@ async def test_r_seg_r_budget_r_code_r_redeem_form_creates_with_all_four(
     me = as_user(SELLER_ID)
     _status, text = await get(client, "/app/v/new", me)
     # Every segment is offered with what it means, with the shop's windows.
-    assert "<select id=\"f-segment\" name=\"segment\"" in text
+    assert '<select id="f-segment" name="segment"' in text
     assert "Repeat customers — Buyers who ordered from your shop in the last 30 days." in text
     assert 'label for="f-budget">Budget (USD)' in text and 'for="f-code"' in text
     assert 'for="f-uses"' in text and 'name="generate_code"' in text
@@ -318,9 +318,7 @@ async def test_r_seg_r_budget_r_code_r_redeem_refusals_under_their_fields_en(
     # Conflicts core finds among the shop's vouchers, under the field they are about.
     await services.vouchers.create(seller, draft(name="First code", code="TAKEN123"))
     await services.vouchers.create(seller, draft(name="Welcome", segment="new_customers"))
-    _status, text = await post(
-        client, "/app/a/new", me, new_form(code="taken123", step="create")
-    )
+    _status, text = await post(client, "/app/a/new", me, new_form(code="taken123", step="create"))
     assert "Another voucher, First code, already uses this promo code" in field_error(text, "code")
     assert 'name="code" value="taken123"' in text  # what was typed is kept
     _status, text = await post(
