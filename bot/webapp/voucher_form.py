@@ -371,14 +371,22 @@ def _render_field(
             "</fieldset>"
         )
     elif field.kind == "select":
+        chosen = value or field.default
         options = "".join(
-            f'<option value="{v}"{" selected" if (value or field.default) == v else ""}>'
+            f'<option value="{v}"{" selected" if chosen == v else ""} '
+            f'data-meaning="{esc(segment_meaning(v, windows))}">'
             f"{esc(segment_option(v, windows))}</option>"
             for v, _label in field.choices
         )
+        # The chosen one's meaning in full under the select (a closed select cuts its text at
+        # 360 px); app.js keeps it in step with the choice.
+        hint_id = f"{fid}-hint"
+        described = "" if problems else f' aria-describedby="{hint_id}"'
         control = (
             f'<label for="{fid}">{esc(_(field.label))}</label>'
-            f'<select id="{fid}" name="{field.name}"{invalid}>{options}</select>'
+            f'<select id="{fid}" name="{field.name}" data-meaning-in="{hint_id}"'
+            f"{invalid}{described}>{options}</select>"
+            f'<p class="hint" id="{hint_id}">{esc(segment_meaning(chosen, windows))}</p>'
         )
     elif field.kind == "period":
         start, end = form.get("start", ""), form.get("end", "")
@@ -402,14 +410,14 @@ def _render_field(
             f'<input id="{fid}" name="{field.name}" value="{esc(value)}" inputmode="{mode}" '
             f'autocomplete="off"{extra}{invalid}{described}>'
         )
+        if field.hint:
+            control += f'<p class="hint" id="{hint_id}">{esc(_(field.hint))}</p>'
         if field.kind == "code":
             make_up = esc(_("Make up a code for me"))
             control += (
                 f'<label class="option"><input type="checkbox" name="{GENERATE}" value="1">'
                 f" {make_up}</label>"
             )
-        if field.hint:
-            control += f'<p class="hint" id="{hint_id}">{esc(_(field.hint))}</p>'
     errors = (
         f'<p class="field-error" id="{error_id}">{"<br>".join(problems)}</p>' if problems else ""
     )

@@ -222,9 +222,9 @@ async def test_r_app3_targeted_voucher_made_in_the_page_is_in_the_bots_voucher(
         await page.get_by_label("Name").fill("Regulars deal")
         segment = page.get_by_label("Who can claim it")
         await segment.select_option("repeat_customers")
-        assert "Buyers who ordered from your shop in the last 30 days." in (
-            await segment.inner_text()
-        )
+        meaning = "Buyers who ordered from your shop in the last 30 days."
+        assert meaning in await segment.inner_text()
+        assert await page.inner_text("#f-segment-hint") == meaning  # the chosen one, in full
         await page.get_by_label("Budget (USD)").fill("40")
         await page.get_by_label("Uses allowed").fill("25")
         # A LIVE voucher has no promo code: the field goes away, and comes back for Regular.
