@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from core.rules.roles import Actor
@@ -244,6 +245,9 @@ async def test_r_app2_stats_sorts_and_draws_the_trend(
 # --- R-seg, R-budget, R-code, R-redeem in the page (the same core calls as the API) ----------
 
 
+Client = TestClient[web.Request, web.Application]
+
+
 def field_error(text: str, field: str) -> str:
     """The refusal shown under one field of the form ('' when there is none)."""
     marker = f'<p class="field-error" id="f-{field}-error">'
@@ -253,7 +257,7 @@ def field_error(text: str, field: str) -> str:
 
 
 async def test_r_seg_r_budget_r_code_r_redeem_form_creates_with_all_four(
-    client: TestClient, services: Services, seller: Actor, as_user: Signer
+    client: Client, services: Services, seller: Actor, as_user: Signer
 ) -> None:
     me = as_user(SELLER_ID)
     _status, text = await get(client, "/app/v/new", me)
@@ -282,7 +286,7 @@ async def test_r_seg_r_budget_r_code_r_redeem_form_creates_with_all_four(
 
 
 async def test_r_seg_r_budget_r_code_r_redeem_empty_means_none(
-    client: TestClient, services: Services, seller: Actor, as_user: Signer
+    client: Client, services: Services, seller: Actor, as_user: Signer
 ) -> None:
     form = new_form(segment="", budget="", code="", uses="", step="create")
     _status, text = await post(client, "/app/a/new", as_user(SELLER_ID), form)
@@ -292,7 +296,7 @@ async def test_r_seg_r_budget_r_code_r_redeem_empty_means_none(
 
 
 async def test_r_seg_r_budget_r_code_r_redeem_refusals_under_their_fields_en(
-    client: TestClient, services: Services, seller: Actor, as_user: Signer
+    client: Client, services: Services, seller: Actor, as_user: Signer
 ) -> None:
     me = as_user(SELLER_ID)
     # R-money-in / R-l10n4: in English `5,5` is refused with a suggestion, never read as 55.
@@ -329,7 +333,7 @@ async def test_r_seg_r_budget_r_code_r_redeem_refusals_under_their_fields_en(
 
 
 async def test_r_code_generated_code_is_readable_and_kept(
-    client: TestClient, services: Services, seller: Actor, as_user: Signer
+    client: Client, services: Services, seller: Actor, as_user: Signer
 ) -> None:
     me = as_user(SELLER_ID)
     _status, text = await post(client, "/app/a/new", me, new_form(generate_code="1"))
@@ -342,7 +346,7 @@ async def test_r_code_generated_code_is_readable_and_kept(
 
 
 async def test_r_budget_r_redeem_read_in_indonesian(
-    client: TestClient, services: Services, seller: Actor, as_user: Signer
+    client: Client, services: Services, seller: Actor, as_user: Signer
 ) -> None:
     me = as_user(SELLER_ID, language="id")
     _status, text = await get(client, "/app/v/new", me)
@@ -356,7 +360,7 @@ async def test_r_budget_r_redeem_read_in_indonesian(
 
 
 async def test_r_budget_r_code_refusals_in_indonesian(
-    client: TestClient, services: Services, seller: Actor, as_user: Signer
+    client: Client, services: Services, seller: Actor, as_user: Signer
 ) -> None:
     me = as_user(SELLER_ID, language="id")
     _status, text = await post(client, "/app/a/new", me, new_form(budget="1"))
@@ -369,7 +373,7 @@ async def test_r_budget_r_code_refusals_in_indonesian(
 
 
 async def test_r_budget_raised_from_the_details_page(
-    client: TestClient, services: Services, seller: Actor, as_user: Signer
+    client: Client, services: Services, seller: Actor, as_user: Signer
 ) -> None:
     await services.vouchers.create(seller, draft(budget=1_000))
     await services.vouchers.create(seller, draft(name="No cap"))
@@ -396,7 +400,7 @@ async def test_r_budget_raised_from_the_details_page(
 
 
 async def test_r_budget_host_may_not_raise(
-    client: TestClient, services: Services, seller: Actor, host: Actor, as_user: Signer
+    client: Client, services: Services, seller: Actor, host: Actor, as_user: Signer
 ) -> None:
     await services.vouchers.create(seller, draft(budget=1_000))
     hana = as_user(HOST_ID, name="Hana")
@@ -408,7 +412,7 @@ async def test_r_budget_host_may_not_raise(
 
 
 async def test_r_app2_stats_parity_period_span_hosts_and_a_vouchers_figures(
-    client: TestClient, services: Services, seller: Actor, as_user: Signer
+    client: Client, services: Services, seller: Actor, as_user: Signer
 ) -> None:
     await services.vouchers.create(seller, draft(name="First"))
     me = as_user(SELLER_ID)
