@@ -227,6 +227,7 @@ FIELDS: tuple[FormField, ...] = (
         _choice("segment", "segment", Segment.ALL.value),
         ("segment",),
         "select",
+        # Worded by segment_option (the bot's segment words and meanings), not by a label here.
         tuple((s.value, "") for s in Segment),
         default=Segment.ALL.value,
     ),
