@@ -123,6 +123,9 @@ def routes() -> list[web.AbstractRouteDef]:
             "/app/a/voucher/{id:\\d{1,9}}/add", view(M, "voucher", views_vouchers.add_quantity)
         ),
         web.post(
+            "/app/a/voucher/{id:\\d{1,9}}/budget", view(M, "voucher", views_vouchers.raise_budget)
+        ),
+        web.post(
             "/app/a/voucher/{id:\\d{1,9}}/deactivate", view(M, "voucher", views_vouchers.deactivate)
         ),
         web.get("/app/v/new", view(M, "new", views_new.new_form)),
@@ -131,4 +134,5 @@ def routes() -> list[web.AbstractRouteDef]:
         web.post("/app/a/issue", view(L, "live", views_live.issue)),
         web.post("/app/a/stop/{id:\\d{1,9}}", view(L, "live", views_live.stop)),
         web.get("/app/v/stats", view(R, "stats", views_stats.stats)),
+        web.get("/app/v/stats/{id:\\d{1,9}}", view(R, "voucher-stats", views_stats.voucher_stats)),
     ]
