@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.api.conftest import Api, iso
+from core.rules.targeting import SegmentWindows
+from tests.api.conftest import Api, iso, voucher_body
 
 LINES = [{"product_id": "sku-1", "unit_price": 3000, "quantity": 1}]
 DEFAULTS = {
@@ -41,7 +42,8 @@ async def test_r_seg_windows_read_and_change(api: Api) -> None:
     assert again == changed
     assert await api.ok("PATCH", WINDOWS, json={}) == changed
     assert await api.ok("GET", WINDOWS) == changed
-    assert await api.services.shops.segment_windows(api.seller) is not None
+    stored = await api.services.shops.segment_windows(api.seller)
+    assert stored == SegmentWindows(repeat_days=60, lapsed_quiet_days=120)
 
 
 async def test_r_seg_windows_refusals_name_the_field_and_change_nothing(api: Api) -> None:
@@ -86,19 +88,15 @@ async def test_r_seg_windows_belong_to_the_key_shop(api: Api, other_shop: tuple[
 async def test_r_seg_one_ongoing_new_customers_voucher(api: Api) -> None:
     first = await api.voucher(name="Welcome", segment="new_customers")
     status, problem = await api.call(
-        "POST", "/v1/vouchers", json=_body(name="Welcome 2", segment="new_customers")
+        "POST", "/v1/vouchers", json=voucher_body(name="Welcome 2", segment="new_customers")
     )
     assert status == 409 and problem["code"] == "new_customers_voucher_exists"
     assert problem["voucher_name"] == "Welcome"
     # Once the first is deactivated another may run.
     await api.ok("POST", f"/v1/vouchers/{first['id']}/deactivate")
-    await api.ok("POST", "/v1/vouchers", 201, json=_body(name="Welcome 2", segment="new_customers"))
-
-
-def _body(**overrides: object) -> dict[str, object]:
-    from tests.api.conftest import voucher_body
-
-    return voucher_body(**overrides)
+    await api.ok(
+        "POST", "/v1/vouchers", 201, json=voucher_body(name="Welcome 2", segment="new_customers")
+    )
 
 
 async def test_r_a7_analytics_split_by_segment(api: Api) -> None:
@@ -219,3 +217,36 @@ async def test_r_redeem_quote_with_code_names_the_limit(api: Api) -> None:
         "POST", "/v1/checkout/quote", json={"buyer_id": "b2", "lines": LINES, "code": "ONCEONLY"}
     )
     assert q["best"] == {"claim_id": None, "voucher_id": v["id"], "discount": 500}
+
+
+async def test_r_code_quote_claims_nothing_and_every_r_c1_check_applies(api: Api) -> None:
+    """R-code: a quote with a code prices it without claiming; an order with it claims under
+    every R-c1 check (here the segment, R-seg), and a refused order writes nothing."""
+    v = await api.voucher(code="WELCOME1", segment="new_customers")
+    q = await api.ok(
+        "POST", "/v1/checkout/quote", json={"buyer_id": "b1", "lines": LINES, "code": "welcome1"}
+    )
+    assert q["best"] == {"claim_id": None, "voucher_id": v["id"], "discount": 500}
+    assert (await api.ok("GET", "/v1/buyers/b1/claims"))["items"] == []
+    assert (await api.ok("GET", f"/v1/vouchers/{v['id']}"))["claimed"] == 0
+    status, problem = await api.call(
+        "POST", "/v1/checkout/quote", json={"buyer_id": "b1", "lines": LINES, "code": "WRONG1"}
+    )
+    assert status == 404 and problem["code"] == "code_not_found"
+    await _past_order(api, "past-1", "known", 10)  # `known` is no longer a new customer
+    q = await api.ok(
+        "POST", "/v1/checkout/quote", json={"buyer_id": "known", "lines": LINES, "code": "WELCOME1"}
+    )
+    assert q["best"] is None
+    assert [(c["voucher_id"], c["usable"], c["reason"]) for c in q["considered"]] == [
+        (v["id"], False, "segment_not_met")
+    ]
+    status, problem = await api.call(
+        "POST",
+        "/v1/orders",
+        json={"order_id": "o2", "buyer_id": "known", "lines": LINES, "code": "WELCOME1"},
+    )
+    assert status == 409 and problem["code"] == "segment_not_met"
+    status, _ = await api.call("GET", "/v1/orders/o2")
+    assert status == 404
+    assert (await api.ok("GET", "/v1/buyers/known/claims"))["items"] == []
