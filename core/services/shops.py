@@ -151,8 +151,10 @@ class ShopService(Service):
 
     async def set_segment_windows(self, actor: Actor, **changes: object) -> SegmentWindows:
         """R-seg: the seller changes the windows (repeat_days, lapsed_active_days,
-        lapsed_quiet_days, follower_days); the claim path sees them at once (R-scale1)."""
-        require(actor, Action.MANAGE_SHOP)
+        lapsed_quiet_days, follower_days); the claim path sees them at once (R-scale1).
+        They decide who a voucher is for, so whoever manages vouchers may set them: the
+        seller, and the platform through the API (`PATCH /v1/shop/segment-windows`)."""
+        require(actor, Action.MANAGE_VOUCHERS)
         unknown = sorted(set(changes) - set(SegmentWindows.__dataclass_fields__))
         if unknown:
             raise ValidationFailed([FieldError(unknown[0], "is not a segment window")])
