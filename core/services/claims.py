@@ -36,7 +36,6 @@ from storage.claim_store import (
     PreparedNotice,
     TakeRequest,
     TakeResult,
-    build_claim_store,
 )
 from storage.models import Distribution
 
@@ -54,9 +53,9 @@ def service_key(name: str) -> str:
 
 
 def _client_key_ok(key: str) -> bool:
-    return 1 <= len(key) <= MAX_IDEMPOTENCY_KEY and all(
-        ch >= " " and ch != "\x7f" for ch in key
-    )
+    return 1 <= len(key) <= MAX_IDEMPOTENCY_KEY and all(ch >= " " and ch != "\x7f" for ch in key)
+
+
 # Above this quantity the buyers at their limit of a sold-out voucher are not kept in memory;
 # each refusal then reads the one buyer's counter instead.
 SOLD_OUT_SET_MAX = 100_000
@@ -65,20 +64,12 @@ SOLD_OUT_SET_MAX = 100_000
 @dataclass
 class ClaimService(Service):
     cache: ClaimCache = field(default_factory=ClaimCache)
-    # Given by the composition root, which closes it; built on first use otherwise (tests,
-    # scripts), then closed with the database.
-    _store: ClaimStore | None = None
+    # Built and closed by whoever built the services (`storage.resources.Resources`).
+    store: ClaimStore = field(kw_only=True)
 
     def __post_init__(self) -> None:
         self.cache.load_target = self._load_target
         self.cache.load_sold_out_buyers = self._load_sold_out
-
-    @property
-    def store(self) -> ClaimStore:
-        if self._store is None:
-            self._store = build_claim_store(self.db)
-            self.db.on_dispose(self._store.close)
-        return self._store
 
     async def claim(
         self,

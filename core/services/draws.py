@@ -101,22 +101,10 @@ class DrawService(Service):
     claims: ClaimService = field(default=None)  # type: ignore[assignment]
     beacon: BeaconFetcher | None = None  # R-draw4: the drand mirrors; None: DRAND_URLS=off
     verify_base: str | None = None  # PUBLIC_BASE_URL, for the links to /verify
-    _writer: dq.EntryWriter | None = None
-    _reader: dq.EntryContextReader | None = None
-
-    @property
-    def writer(self) -> dq.EntryWriter:
-        if self._writer is None:
-            self._writer = dq.EntryWriter(self.db)
-            self.db.on_dispose(self._writer.close)
-        return self._writer
-
-    @property
-    def reader(self) -> dq.EntryContextReader:
-        if self._reader is None:
-            self._reader = dq.EntryContextReader(self.db)
-            self.db.on_dispose(self._reader.close)
-        return self._reader
+    # The entries' writer and reader: built and closed by whoever built the services
+    # (`core.services.resources.Resources`), never by the service.
+    writer: dq.EntryWriter = field(kw_only=True)
+    reader: dq.EntryContextReader = field(kw_only=True)
 
     # --- entries (R-draw1) -------------------------------------------------------------------
 
@@ -125,36 +113,26 @@ class DrawService(Service):
         buyer's limit; `draw_closed` once the window closed (or the draw was cancelled)."""
         check_platform_id(buyer_id, "buyer_id")
         now = self.clock.now()
-        if self.writer.checks_in_batch:
-            # PostgreSQL: the checks run inside the batch that writes the entries, one
-            # statement for the whole batch (`entry_verdict` decides each entry there).
-            request = dq.EntryRequest(distribution_id, buyer_id, now, shop_id, entry_verdict)
-            result = await self.writer.enter(request)
-            if result.outcome == "task":  # the task needs the claim path's own check
-                await self._check_task(shop_id, distribution_id, buyer_id)
-                result = await self.writer.enter(
-                    dq.EntryRequest(distribution_id, buyer_id, now, shop_id, entry_verdict_task_met)
-                )
-        else:
-            ctx = await self.reader.read(shop_id, distribution_id, buyer_id)
-            verdict = entry_verdict(ctx, now)
-            if verdict.outcome == "task":
-                await self._check_task(shop_id, distribution_id, buyer_id)
-                verdict = entry_verdict_task_met(ctx, now)
-            result = verdict
-            if verdict.outcome == "enter":
-                result = await self.writer.enter(dq.EntryRequest(distribution_id, buyer_id, now))
-        if result.outcome == "missing":
+        # Core decides from what was read before the write; the writer's transaction only
+        # checks the draw is still open (storage never calls core inside a transaction).
+        ctx = await self.reader.read(shop_id, distribution_id, buyer_id)
+        result = entry_verdict(ctx, now)
+        if result.outcome == dq.EntryOutcome.TASK:  # the task needs the claim path's check
+            await self._check_task(shop_id, distribution_id, buyer_id)
+            result = entry_verdict_task_met(ctx, now)
+        if result.outcome == dq.EntryOutcome.ENTER:
+            result = await self.writer.enter(dq.EntryRequest(distribution_id, buyer_id, now))
+        if result.outcome == dq.EntryOutcome.MISSING:
             raise await self._not_a_draw(shop_id, distribution_id)
-        if result.outcome == "refused":
-            raise result.error  # type: ignore[misc]
-        if result.outcome == "closed":
+        if result.outcome == dq.EntryOutcome.REFUSED and result.error is not None:
+            raise result.error
+        if result.outcome == dq.EntryOutcome.CLOSED:
             raise closed(result.status or rules.CANCELLED)
         return EntryView(
             distribution_id,
             buyer_id,
             result.entered_at,  # type: ignore[arg-type]
-            result.outcome == "entered",
+            result.outcome == dq.EntryOutcome.ENTERED,
         )
 
     async def _check_task(self, shop_id: int, distribution_id: int, buyer_id: str) -> None:
