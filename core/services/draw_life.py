@@ -13,6 +13,7 @@ from core.errors import ClaimRefused
 from core.notifications import DrawOutcome, Message, draw_result_text
 from core.rules import drand
 from core.rules import draws as rules
+from core.rules.claim_outcomes import RefusalCode
 from core.rules.live import TaskType, missing_watch_seconds
 from core.rules.vouchers import Status, status_of
 from core.services.claims import service_key
@@ -70,7 +71,9 @@ def entry_verdict(
         return dq.EntryResult(
             dq.EntryOutcome.REFUSED,
             error=ClaimRefused(
-                f"This voucher is {status.value}.", code="not_claimable", status=status.value
+                f"This voucher is {status.value}.",
+                code=RefusalCode.NOT_CLAIMABLE,
+                status=status.value,
             ),
         )
     if ctx.entered_at is not None:
@@ -89,7 +92,7 @@ def entry_verdict(
             dq.EntryOutcome.REFUSED,
             error=ClaimRefused(
                 f"You have already claimed this voucher {times}.",
-                code="limit_reached",
+                code=RefusalCode.LIMIT_REACHED,
                 limit=limit,
             ),
         )

@@ -42,8 +42,10 @@ from core.notifications import (
     notify,
     notify_person,
 )
+from core.refusal_codes import LiveCode
 from core.rules import drand
 from core.rules import draws as rules
+from core.rules.draws import DrawCode
 from core.rules.live import Task, TaskType
 from core.rules.roles import Action, Actor
 from core.services.base import Service, require
@@ -147,11 +149,11 @@ class DrawService(Service):
             d = await repo.get_distribution(session, shop_id, distribution_id)
         if d is None:
             return NotFound(
-                f"distribution {distribution_id} not found", code="distribution_not_found"
+                f"distribution {distribution_id} not found", code=LiveCode.DISTRIBUTION_NOT_FOUND
             )
         return Conflict(
             "This distribution is first come, first served: claim the voucher instead.",
-            code="not_a_draw",
+            code=DrawCode.NOT_A_DRAW,
         )
 
     # --- reading ------------------------------------------------------------------------------
@@ -167,9 +169,11 @@ class DrawService(Service):
                 if d is None:
                     raise NotFound(
                         f"distribution {distribution_id} not found",
-                        code="distribution_not_found",
+                        code=LiveCode.DISTRIBUTION_NOT_FOUND,
                     )
-                raise NotFound("This distribution is not a lucky draw.", code="draw_not_found")
+                raise NotFound(
+                    "This distribution is not a lucky draw.", code=DrawCode.DRAW_NOT_FOUND
+                )
             d = await repo.get_distribution(session, actor.shop_id, distribution_id)
             return await self._view(session, draw, d, with_entrants=with_entrants)  # type: ignore[arg-type]
 
