@@ -101,17 +101,17 @@ def invalid(
 
 
 class NotFound(VoucherbotError):
-    code = GeneralCode.NOT_FOUND
+    code: str = GeneralCode.NOT_FOUND
 
 
 class PermissionDenied(VoucherbotError):
-    code = GeneralCode.FORBIDDEN
+    code: str = GeneralCode.FORBIDDEN
 
 
 class Conflict(VoucherbotError):
     """The request is valid but the current state refuses it (a rule named in `detail`)."""
 
-    code = GeneralCode.CONFLICT
+    code: str = GeneralCode.CONFLICT
 
 
 class ClaimRefused(VoucherbotError):

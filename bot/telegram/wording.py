@@ -344,7 +344,7 @@ REFUSALS: dict[str, Words] = {
     ).format(voucher=_e(p.get("voucher_name", ""))),
 }
 # By class, when a code has no sentence of its own: still no internal words.
-_BY_KIND = {
+_BY_KIND: dict[str, str] = {
     GeneralCode.NOT_FOUND: N_("I can't find that. /help lists what you can do."),
     GeneralCode.FORBIDDEN: N_("You may not do that in this shop."),
     GeneralCode.CONFLICT: N_("That can't be done right now."),
