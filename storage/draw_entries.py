@@ -60,13 +60,21 @@ _INSERT_ENTRY = (
     "ON CONFLICT (distribution_id, buyer_id) DO NOTHING RETURNING entered_at"
 )
 _ENTRY_AT = "SELECT entered_at FROM drawentry WHERE distribution_id = ? AND buyer_id = ?"
-# FOR SHARE of the draw row: the close's UPDATE waits for this batch (module doc).
-_DRAW_STATUS_PG = "SELECT status, closes_at FROM draw WHERE distribution_id = $1 FOR SHARE"
-_INSERT_ENTRIES_PG = (
-    "INSERT INTO drawentry (distribution_id, buyer_id, entered_at) "
-    "SELECT $1, b, t FROM unnest($2::text[], $3::timestamptz[]) AS e(b, t) "
-    "ON CONFLICT (distribution_id, buyer_id) DO NOTHING RETURNING buyer_id"
+# One statement a draw, atomic by itself (no BEGIN/COMMIT round trips): the draw row FOR
+# SHARE — the close's UPDATE waits for this batch (module doc) —, the entries inserted while
+# it is open, and what it was.
+_ENTER_PG = """
+WITH d AS (SELECT status, closes_at FROM draw WHERE distribution_id = $1 FOR SHARE),
+ins AS (
+    INSERT INTO drawentry (distribution_id, buyer_id, entered_at)
+    SELECT $1, e.b, e.t
+    FROM unnest($2::text[], $3::timestamptz[]) AS e(b, t), d
+    WHERE d.status = 'open' AND e.t < d.closes_at
+    ON CONFLICT (distribution_id, buyer_id) DO NOTHING
+    RETURNING buyer_id
 )
+SELECT (SELECT status FROM d), (SELECT closes_at FROM d), ARRAY(SELECT buyer_id FROM ins)
+"""
 _ENTRIES_AT_PG = (
     "SELECT buyer_id, entered_at FROM drawentry WHERE distribution_id = $1 AND buyer_id = ANY($2)"
 )
@@ -106,7 +114,8 @@ class EntryWriter:
     """Writes the entries that arrive together in one transaction (the group-commit batcher
     the claim stores use): a rush of entries costs one commit per batch instead of one per
     viewer (100,000 entries in a minute). On SQLite the batch runs in plain SQL on the
-    writer's own connection (`SqliteBatches`, the claim store's way)."""
+    writer's own connection (`SqliteBatches`, the claim store's way); on PostgreSQL each
+    draw's entries of a batch are one statement (`_ENTER_PG`), its own transaction."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -183,9 +192,8 @@ class EntryWriter:
             by_draw.setdefault(r.distribution_id, []).append(i)
         async with self.db.write_engine.connect() as conn:
             raw: Any = (await conn.get_raw_connection()).driver_connection
-            async with raw.transaction():
-                for distribution_id, positions in by_draw.items():
-                    await self._batch_pg(raw, distribution_id, positions, requests, results)
+            for distribution_id, positions in by_draw.items():
+                await self._batch_pg(raw, distribution_id, positions, requests, results)
         return [results[i] for i in range(len(requests))]
 
     @staticmethod
@@ -196,33 +204,25 @@ class EntryWriter:
         requests: list[EntryRequest],
         results: dict[int, EntryResult],
     ) -> None:
-        row = await raw.fetchrow(_DRAW_STATUS_PG, distribution_id)
-        status, closes_at = (row[0], row[1]) if row else (None, None)
-        fresh: dict[str, datetime] = {}
-        first_of: dict[str, int] = {}
+        fresh: dict[str, datetime] = {}  # each buyer's first request of the batch
+        for i in positions:
+            fresh.setdefault(requests[i].buyer_id, requests[i].now)
+        status, closes_at, inserted_list = await raw.fetchrow(
+            _ENTER_PG, distribution_id, list(fresh), list(fresh.values())
+        )
+        inserted = set(inserted_list)
+        earlier = [b for b in fresh if b not in inserted and _open_at(status, closes_at, fresh[b])]
+        known = dict(await raw.fetch(_ENTRIES_AT_PG, distribution_id, earlier)) if earlier else {}
+        first_in_batch: set[str] = set()
         for i in positions:
             r = requests[i]
+            b = r.buyer_id
             if not _open_at(status, closes_at, r.now):
                 results[i] = _closed(status)
-            elif r.buyer_id in first_of:  # the same buyer twice in one batch
-                results[i] = EntryResult(EntryOutcome.REPEAT, fresh[r.buyer_id])
-            else:
-                first_of[r.buyer_id] = i
-                fresh[r.buyer_id] = r.now
-        if not fresh:
-            return
-        inserted = {
-            b
-            for (b,) in await raw.fetch(
-                _INSERT_ENTRIES_PG, distribution_id, list(fresh), list(fresh.values())
-            )
-        }
-        earlier = [b for b in fresh if b not in inserted]
-        known = dict(await raw.fetch(_ENTRIES_AT_PG, distribution_id, earlier)) if earlier else {}
-        for b, i in first_of.items():
-            if b in inserted:
+            elif b in inserted and b not in first_in_batch:
+                first_in_batch.add(b)
                 results[i] = EntryResult(EntryOutcome.ENTERED, fresh[b])
-            else:  # another process's batch entered it first
+            else:  # the same buyer again in this batch, or entered by an earlier batch
                 results[i] = EntryResult(EntryOutcome.REPEAT, known.get(b, fresh[b]))
 
     # --- any other database: the ORM's connection -------------------------------------------------
