@@ -373,6 +373,14 @@ def _instant(value: Any) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _instant_of(value: Any) -> datetime:
+    """A NOT NULL column's instant."""
+    at = _instant(value)
+    if at is None:
+        raise ValueError("an instant was expected")
+    return at
+
+
 def _context(row: Any) -> EntryContext:
     """An `EntryContext` from the columns of `_ENTRY_CONTEXT`, in its order."""
     return EntryContext(
@@ -383,9 +391,9 @@ def _context(row: Any) -> EntryContext:
         task_type=row[4],
         task_minutes=row[5],
         status=row[6],
-        closes_at=_instant(row[7]),  # type: ignore[arg-type]
-        starts_at=_instant(row[8]),  # type: ignore[arg-type]
-        ends_at=_instant(row[9]),  # type: ignore[arg-type]
+        closes_at=_instant_of(row[7]),
+        starts_at=_instant_of(row[8]),
+        ends_at=_instant_of(row[9]),
         deactivated_at=_instant(row[10]),
         per_customer_limit=row[11],
         entered_at=_instant(row[12]),

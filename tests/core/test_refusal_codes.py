@@ -9,10 +9,23 @@ from enum import StrEnum
 from pathlib import Path
 
 from core import refusal_codes
+from core.errors import VoucherbotError
 from core.rules.claim_outcomes import RefusalCode
 from core.rules.draws import DrawCode
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def _kinds(kind: type[VoucherbotError] = VoucherbotError) -> set[str]:
+    """The names of the refusal kinds (VoucherbotError and every subclass)."""
+    names = {kind.__name__}
+    for sub in kind.__subclasses__():
+        names |= _kinds(sub)
+    return names
+
+
+# Calls that take a refusal's code: the refusal kinds, and the Mini App's answer fragment.
+TAKES_A_CODE = _kinds() | {"fragment"}
 
 
 def _bare_codes() -> list[str]:
@@ -22,6 +35,10 @@ def _bare_codes() -> list[str]:
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if not isinstance(node, ast.Call):
                     continue
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                if name not in TAKES_A_CODE:
+                    continue  # e.g. a voucher's promo code (`code="ACMEVIP"`)
                 for keyword in node.keywords:
                     value = keyword.value
                     if (
