@@ -152,9 +152,7 @@ class AdviceService(Service):
             price = voucher_price.get(v.id) if v.scope == "products" else shop_price  # type: ignore[arg-type]
             low = low_redemption_advice(terms, v.claimed, usage.get(v.id, 0), aov, price)  # type: ignore[arg-type]
             if low is not None:
-                out.append(
-                    replace(low, message=f"{v.name}: {low.message}", voucher_name=v.name)
-                )
+                out.append(replace(low, message=f"{v.name}: {low.message}", voucher_name=v.name))
         return tuple(out)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from core import team_chat
 from core.errors import Conflict, FieldError, ValidationFailed
 from core.money import is_currency
+from core.refusal_codes import AccountCode, ShopCode
 from core.rules.roles import Action, Actor, Role
 from core.rules.targeting import SegmentWindows, window_errors
 from core.services.base import Service, require
@@ -72,7 +73,9 @@ class ShopService(Service):
                 if owner_telegram_user_id is not None and await repo.active_account_of_user(
                     session, owner_telegram_user_id
                 ):
-                    raise Conflict("You already belong to a shop.", code="already_in_shop")
+                    raise Conflict(
+                        "You already belong to a shop.", code=AccountCode.ALREADY_IN_SHOP
+                    )
                 shop = Shop(
                     name=name,
                     currency=currency,
@@ -93,7 +96,9 @@ class ShopService(Service):
                 session.add(seller)
                 await session.flush()
         except IntegrityError as exc:  # the same user racing two /setup
-            raise Conflict("You already belong to a shop.", code="already_in_shop") from exc
+            raise Conflict(
+                "You already belong to a shop.", code=AccountCode.ALREADY_IN_SHOP
+            ) from exc
         return ShopView.of(shop), AccountView.of(seller)
 
     async def get(self, shop_id: int) -> ShopView:
@@ -116,7 +121,7 @@ class ShopService(Service):
                     raise Conflict(
                         f"The currency can't change: the shop already has {held}, whose amounts "
                         f"are in {shop.currency}.",
-                        code="currency_locked",
+                        code=ShopCode.CURRENCY_LOCKED,
                         held=held,
                         currency=shop.currency,
                     )

@@ -10,14 +10,12 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, invalid
+from core.refusal_codes import VoucherCode
 from core.rules.targeting import MAX_BUDGET, Segment, normal_code
 from core.rules.vouchers import VoucherDraft
 from core.values import is_whole_in
 from storage import targeting_queries as q
 from storage.models import Voucher
-
-CODE_TAKEN = "code_taken"
-NEW_CUSTOMERS_VOUCHER_EXISTS = "new_customers_voucher_exists"
 
 
 def normal_draft(draft: VoucherDraft) -> VoucherDraft:
@@ -45,7 +43,7 @@ async def check_targeting(
         if other is not None:
             raise Conflict(
                 f"The code is already used by voucher {other.name!r} (R-code).",
-                code=CODE_TAKEN,
+                code=VoucherCode.CODE_TAKEN,
                 voucher_name=other.name,
             )
     if draft.segment == Segment.NEW_CUSTOMERS:
@@ -55,7 +53,7 @@ async def check_targeting(
         if name is not None:
             raise Conflict(
                 f"Voucher {name!r} already targets new customers in this period (R-seg).",
-                code=NEW_CUSTOMERS_VOUCHER_EXISTS,
+                code=VoucherCode.NEW_CUSTOMERS_VOUCHER_EXISTS,
                 voucher_name=name,
             )
 
@@ -68,7 +66,7 @@ async def raise_budget(
     if current is None:
         raise Conflict(
             "An ongoing voucher without a budget cannot get one (R-v10).",
-            code="edit_not_allowed",
+            code=VoucherCode.EDIT_NOT_ALLOWED,
         )
     if not is_whole_in(new_budget, current, MAX_BUDGET):
         raise invalid(
@@ -79,6 +77,6 @@ async def raise_budget(
             hi=MAX_BUDGET,
         )
     if not await q.raise_budget(session, voucher.id, new_budget):  # type: ignore[arg-type]
-        raise Conflict("budget can only increase (R-v10)", code="edit_not_allowed")
+        raise Conflict("budget can only increase (R-v10)", code=VoucherCode.EDIT_NOT_ALLOWED)
     voucher.budget = new_budget  # type: ignore[assignment]
     voucher.updated_at = now

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import events
 from core.errors import Conflict, ValidationFailed, invalid
 from core.notifications import deactivated_text, low_discount_text, notify
+from core.refusal_codes import VoucherCode
 from core.rules.checkout import AOV_WINDOW
 from core.rules.roles import Action, Actor
 from core.rules.vouchers import (
@@ -38,7 +39,7 @@ from storage.models import Shop, Voucher
 
 VOUCHER_STATUSES = tuple(s.value for s in Status)
 # Refusal code: a low maximum discount (R-v8) the seller has not seen and accepted.
-LOW_DISCOUNT_UNACKNOWLEDGED = "low_discount_unacknowledged"
+LOW_DISCOUNT_UNACKNOWLEDGED = VoucherCode.LOW_DISCOUNT_UNACKNOWLEDGED  # its old name, for importers
 
 
 @dataclass
@@ -104,7 +105,7 @@ class VoucherService(Service):
             if low is not None and not low_discount_acknowledged:
                 raise Conflict(
                     "The maximum discount per order is low; confirm to create it anyway.",
-                    code=LOW_DISCOUNT_UNACKNOWLEDGED,
+                    code=VoucherCode.LOW_DISCOUNT_UNACKNOWLEDGED,
                     params=dict(low.data),
                 )
             voucher = Voucher(
@@ -151,7 +152,7 @@ class VoucherService(Service):
             status = status_of(voucher.starts_at, voucher.ends_at, voucher.deactivated_at, now)
             refusal = edit_refusal(status, changes, voucher.total_quantity)
             if refusal:
-                raise Conflict(refusal, code="edit_not_allowed", status=status.value)
+                raise Conflict(refusal, code=VoucherCode.EDIT_NOT_ALLOWED, status=status.value)
             product_ids = await repo.voucher_product_ids(session, voucher_id)
             if status == Status.ONGOING:
                 new_total = changes.get("total_quantity", voucher.total_quantity)
@@ -197,7 +198,9 @@ class VoucherService(Service):
                 hi=MAX_QUANTITY,
             )
         if not await repo.raise_quantity(session, voucher.id, new_total, now):  # type: ignore[arg-type]
-            raise Conflict("total_quantity can only increase (R-v10)", code="edit_not_allowed")
+            raise Conflict(
+                "total_quantity can only increase (R-v10)", code=VoucherCode.EDIT_NOT_ALLOWED
+            )
         voucher.total_quantity = new_total
         voucher.updated_at = now
         return ()
@@ -228,7 +231,7 @@ class VoucherService(Service):
             if status == Status.ENDED:
                 raise Conflict(
                     "An ended voucher cannot be deactivated (R-v11).",
-                    code="edit_not_allowed",
+                    code=VoucherCode.EDIT_NOT_ALLOWED,
                     status=status.value,
                 )
             if status != Status.DEACTIVATED:
