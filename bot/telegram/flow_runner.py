@@ -249,12 +249,21 @@ class FlowRunner:
             outcome = await parser(self.context_of(update, context, member, flow), answer)
             return await self._apply(update, context, member, flow, step, outcome)
         except VoucherbotError as exc:
-            currency = member.shop.currency if member else "USD"
             if self.table.refusal_ends:
-                return await self._finish(update, context, Done(f"⚠️ {refusal_text(exc, currency)}"))
+                return await self._refused(update, context, member, exc)
             return await self.ask(
-                update, context, member, flow, step, problem=refusal_text(exc, currency)
+                update, context, member, flow, step, problem=self._refusal(member, exc)
             )
+
+    @staticmethod
+    def _refusal(member: Membership | None, exc: VoucherbotError) -> str:
+        return refusal_text(exc, member.shop.currency if member else "USD")
+
+    async def _refused(
+        self, update: Update, context: Ctx, member: Membership | None, exc: VoucherbotError
+    ) -> object:
+        """A core refusal that ends the flow, said in place of the question."""
+        return await self._finish(update, context, Done(f"⚠️ {self._refusal(member, exc)}"))
 
     async def _apply(
         self,
@@ -267,8 +276,11 @@ class FlowRunner:
     ) -> object:
         """An answer's outcome: re-ask with its problem, stay, end, or store its changes, check
         them with the core's rules and ask the next question."""
+        # R-l10n4: what a typed answer was read as comes first, whatever happens next.
+        echo = f"{outcome.echo}\n" if outcome.echo else ""
         if outcome.done is not None:
-            return await self._finish(update, context, outcome.done)
+            done = outcome.done
+            return await self._finish(update, context, Done(echo + done.text, done.keyboard))
         draft = {**_plain(self.table.draft_of(flow.get("draft") or {})), **outcome.changes}
         if outcome.editing is not None:
             flow["editing"] = outcome.editing
@@ -276,15 +288,19 @@ class FlowRunner:
             if outcome.changes:  # kept as far as it went (e.g. some product ids were found)
                 flow["draft"] = draft
             target = outcome.goto or step
-            return await self.ask(update, context, member, flow, target, problem=outcome.problem)
+            return await self.ask(
+                update, context, member, flow, target, problem=outcome.problem, prefix=echo
+            )
         if outcome.stay:
             flow["draft"] = draft
-            return await self.ask(update, context, member, flow, step)
+            return await self.ask(update, context, member, flow, step, prefix=echo)
         if self.table.check is not None:
             ctx = self.context_of(update, context, member, flow)
             problem = await self.table.check(step, draft, ctx)
-            if problem:
-                return await self.ask(update, context, member, flow, step, problem=problem)
+            if problem:  # what was read is shown with why it is refused; nothing is kept
+                return await self.ask(
+                    update, context, member, flow, step, problem=problem, prefix=echo
+                )
         flow["draft"] = draft
         flow["ui"] = {}
         changed = self.table.draft_of(draft)
@@ -292,7 +308,7 @@ class FlowRunner:
         leads = self.table.steps[step].leads
         if leads and target not in leads.values():
             _LOGGER.warning("flow %s: %s led to %s, not declared", self.key, step, target)
-        return await self.ask(update, context, member, flow, target)
+        return await self.ask(update, context, member, flow, target, prefix=echo)
 
     # --- asking -----------------------------------------------------------------------------
 
@@ -318,10 +334,11 @@ class FlowRunner:
             try:
                 data = await definition.load(self.context_of(update, context, member, flow))
             except Redirect as redirect:
-                return await self._apply(update, context, member, flow, step, redirect.outcome)
+                outcome = redirect.outcome
+                outcome.echo = outcome.echo or prefix.rstrip("\n") or None
+                return await self._apply(update, context, member, flow, step, outcome)
             except VoucherbotError as exc:  # what the step needs is gone (a voucher deleted…)
-                currency = member.shop.currency if member else "USD"
-                return await self._finish(update, context, Done(f"⚠️ {refusal_text(exc, currency)}"))
+                return await self._refused(update, context, member, exc)
         if isinstance(data, Done):  # nothing to ask (e.g. no voucher to pick): the flow ends
             return await self._finish(update, context, Done(prefix + data.text, data.keyboard))
         if step == "summary":
@@ -331,9 +348,9 @@ class FlowRunner:
         question = definition.question(ctx)
         editing = flow.get("editing", False)
         keyboard = self.table.keyboard(flow["fid"], step, question, ctx.draft, editing)
-        text = f"{prefix}{self.table.heading(step, ctx.draft)}\n{question.text}"
-        full = f"⚠️ {problem}\n\n{text}" if problem else text
-        await (say if fresh else show)(update, full, keyboard)
+        refused = f"⚠️ {problem}\n\n" if problem else ""
+        text = f"{prefix}{refused}{self.table.heading(step, ctx.draft)}\n{question.text}"
+        await (say if fresh else show)(update, text, keyboard)
         return step
 
     # --- PTB wiring -------------------------------------------------------------------------
