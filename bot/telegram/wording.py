@@ -300,6 +300,7 @@ REFUSALS: dict[str, Words] = {
         "Another voucher, {voucher}, already uses this promo code. Choose another code."
     ).format(voucher=_e(p.get("voucher_name", ""))),
     "code_not_found": lambda p: _("No voucher has this promo code."),
+    "no_budget": lambda p: _("This voucher has no budget, so there is none to raise."),
     "product_in_use": lambda p: _(
         "A voucher that can still be claimed or used applies to this product, so it stays."
     ),

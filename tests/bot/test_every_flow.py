@@ -179,3 +179,15 @@ async def test_r_b6_an_answer_reaches_the_flow_that_replaced_an_earlier_register
     after = await stan.someone.say("Stan's Store")  # the setup conversation has let go
     assert words(language, "🌐 Language") in after.content.plain_text
     await stan.cancel(m, "Cancelled: nothing changed.")
+
+
+async def test_r_b6_addbudget_back_and_cancel(
+    rig: BotRig, services: Services, seller: Actor, language: str
+) -> None:
+    v = await services.vouchers.create(seller, draft(name="Capped", budget=10_000))
+    walk = Walk(person(rig, 1001, "Sally", language), language)
+    m = walk.at(await walk.someone.say("/addbudget"), 1, 2, back=False)
+    m = walk.at(await walk.someone.press(m, "#"), 2, 2, back=True)
+    m = walk.at(await walk.back(m), 1, 2, back=False)
+    await walk.cancel(m, "Cancelled: the budget did not change.")
+    assert (await services.vouchers.get(seller, v.id)).budget == 10_000

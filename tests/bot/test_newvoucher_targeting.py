@@ -287,9 +287,7 @@ async def test_r_l10n4_thai_budget_code_and_uses(
     assert below in m.content.plain_text
     m = await somchai.say("2,000")  # Thai writes thousands with a comma
     with speaking("th"):
-        assert _("✏️ Read as: {value}").format(value=money(200_000, "THB")) in (
-            m.content.plain_text
-        )
+        assert _("✏️ Read as: {value}").format(value=money(200_000, "THB")) in (m.content.plain_text)
     m = await somchai.say("songkran25")
     assert "SONGKRAN25" in m.content.plain_text
     m = await somchai.say("30")
@@ -302,3 +300,47 @@ async def test_r_l10n4_thai_budget_code_and_uses(
         "SONGKRAN25",
         30,
     )
+
+
+async def test_r_budget_raised_from_the_details_button_and_by_command(
+    rig: BotRig, sally: Person, services: Services, seller: Actor
+) -> None:
+    """R-budget: raised like total_quantity (R-v10): /voucher shows spent, reserved and left,
+    and "💰 Raise the budget" or /addbudget adds to it; a bad amount changes nothing."""
+    v = await services.vouchers.create(seller, draft(name="Capped", budget=10_000))
+    bare = await services.vouchers.create(seller, draft(name="Open"))
+    m = await sally.say(f"/voucher {v.id}")
+    assert "Budget: $0.00 spent, $0.00 reserved, $100.00 of $100.00 left" in m.content.plain_text
+    m = await sally.press(m, "💰 Raise the budget")
+    assert "Add how much to the budget of Capped" in m.content.plain_text
+    assert [b.text for b in m.buttons[0]] == ["+$50.00", "+$250.00", "+$500.00"]
+    m = await sally.say("-5")
+    assert "negative" in m.content.plain_text
+    m = await sally.say("5,50")  # R-money-in: never 550 dollars
+    assert "Did you mean $5.50?" in m.content.plain_text
+    assert (await services.vouchers.get(seller, v.id)).budget == 10_000
+    m = await sally.say("25.50")
+    text = m.content.plain_text
+    assert "Read as: $25.50" in text and "$125.50 in total" in text
+    assert (await services.vouchers.get(seller, v.id)).budget == 12_550
+    m = await sally.say(f"/addbudget {v.id} 10")
+    assert "$135.50 in total" in m.content.plain_text
+    m = await sally.say(f"/addbudget {bare.id} 10")
+    assert "has no budget" in m.content.plain_text
+    assert (await services.vouchers.get(seller, bare.id)).budget is None
+    m = await sally.say(f"/voucher {bare.id}")
+    assert "💰 Raise the budget" not in [b.text for row in m.buttons for b in row]
+    m = await sally.say("/addbudget")
+    assert [b.text for row in m.buttons for b in row][0].startswith(f"#{v.id} Capped")
+
+
+async def test_r_budget_addbudget_in_indonesian_reads_5_comma_5_as_five_and_a_half(
+    rig: BotRig, services: Services, seller: Actor
+) -> None:
+    v = await services.vouchers.create(seller, draft(name="Capped", budget=10_000))
+    sari = speaker(rig, "id")
+    m = await sari.say(f"/addbudget {v.id}")
+    m = await sari.say("5,5")
+    with speaking("id"):
+        assert _("✏️ Read as: {value}").format(value=money(550, "USD")) in m.content.plain_text
+    assert (await services.vouchers.get(seller, v.id)).budget == 10_550
