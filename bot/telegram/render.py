@@ -199,7 +199,7 @@ def _targeting_lines(v: VoucherView, *, draft: bool = False) -> list[str]:
     if v.redemption_limit is not None:
         lines.append(_("Uses allowed: {n}").format(n=number(v.redemption_limit)))
     elif draft:
-        lines.append(_("Uses allowed: {n}").format(n=_("no limit")))
+        lines.append(_("Uses allowed: no limit"))
     return lines
 
 
