@@ -15,7 +15,7 @@ from core.rules.roles import Actor
 from core.rules.targeting import READABLE, Segment
 from core.services import Services
 from storage.models import Voucher
-from tests.bot.conftest import BotRig, Person
+from tests.bot.conftest import BotRig, Person, labels
 from tests.conftest import draft
 
 
@@ -332,7 +332,7 @@ async def test_r_budget_raised_from_the_details_button_and_by_command(
     m = await sally.say(f"/voucher {bare.id}")
     assert "💰 Raise the budget" not in [b.text for row in m.buttons for b in row]
     m = await sally.say("/addbudget")
-    assert [b.text for row in m.buttons for b in row][0].startswith(f"#{v.id} Capped")
+    assert labels(m)[0].startswith(f"#{v.id} Capped")
 
 
 async def test_r_budget_addbudget_in_indonesian_reads_5_comma_5_as_five_and_a_half(
