@@ -80,12 +80,13 @@ from bot.telegram.voucher_targeting_steps import (
     uses_tapped,
     uses_typed,
 )
-from bot.telegram.wording import code_share_text, field_problem
+from bot.telegram.wording import code_share_text, field_problem, refusal_text
 from core.errors import ValidationFailed, VoucherbotError
 from core.rules.roles import Action
 from core.rules.vouchers import LOW_MAX_DISCOUNT
 from core.services import Services
 from core.services.accounts import Membership
+from core.services.voucher_targeting import CODE_TAKEN, NEW_CUSTOMERS_VOUCHER_EXISTS
 from core.views import VoucherView
 
 FLOW = Flow.NEW_VOUCHER
@@ -129,15 +130,27 @@ def summary_question(step: StepContext[Draft]) -> Question:
     return Question("\n".join(lines), [first])
 
 
-def _stale_field(exc: ValidationFailed, currency: str) -> Outcome:
-    """A core refusal of the draft: back to the step that asks the first field named, in
-    edit mode, with what is accepted."""
-    first = exc.errors[0]
-    return Outcome(
-        goto=FIELD_STEP.get(first.field, "kind"),
-        problem=field_problem(first, currency),
-        editing=True,
-    )
+# Refusals that read other vouchers, by the step that answers them (R-code, R-seg): the code
+# was taken, or the period edited to overlap another new-customer voucher, since it was asked.
+CONFLICT_STEP = {CODE_TAKEN: "code", NEW_CUSTOMERS_VOUCHER_EXISTS: "segment"}
+
+
+def _stale_field(exc: VoucherbotError, currency: str) -> Outcome | None:
+    """A core refusal of the draft: back to the step that asks the first field named (or the
+    step of a conflict with another voucher), in edit mode, with what is accepted; None for
+    a refusal no step can answer."""
+    if isinstance(exc, ValidationFailed):
+        first = exc.errors[0]
+        return Outcome(
+            goto=FIELD_STEP.get(first.field, "kind"),
+            problem=field_problem(first, currency),
+            editing=True,
+        )
+    if exc.code in CONFLICT_STEP:
+        return Outcome(
+            goto=CONFLICT_STEP[exc.code], problem=refusal_text(exc, currency), editing=True
+        )
+    return None
 
 
 async def load_summary(step: StepContext[Draft]) -> VoucherView:
@@ -145,8 +158,11 @@ async def load_summary(step: StepContext[Draft]) -> VoucherView:
         return await step.services.vouchers.preview(
             step.actor, to_draft(asdict(step.draft), step.now, step.currency)
         )
-    except ValidationFailed as exc:  # something went stale since (a start now in the past)
-        raise Redirect(_stale_field(exc, step.currency)) from exc
+    except VoucherbotError as exc:  # something went stale since (a start now in the past)
+        stale = _stale_field(exc, step.currency)
+        if stale is None:
+            raise
+        raise Redirect(stale) from exc
 
 
 async def load_advice(step: StepContext[Draft]) -> Any:
@@ -162,9 +178,10 @@ async def summary_tapped(step: StepContext[Draft], arg: str) -> Outcome:
         view = await step.services.vouchers.create(
             step.actor, draft, low_discount_acknowledged=arg == "ok"
         )
-    except ValidationFailed as exc:
-        return _stale_field(exc, step.currency)
     except VoucherbotError as exc:
+        stale = _stale_field(exc, step.currency)
+        if stale is not None:
+            return stale
         from core.services.vouchers import LOW_DISCOUNT_UNACKNOWLEDGED
 
         if exc.code == LOW_DISCOUNT_UNACKNOWLEDGED:  # appeared since the summary was shown

@@ -345,3 +345,25 @@ async def test_r_budget_addbudget_in_indonesian_reads_5_comma_5_as_five_and_a_ha
     with speaking("id"):
         assert _("✏️ Read as: {value}").format(value=money(550, "USD")) in m.content.plain_text
     assert (await services.vouchers.get(seller, v.id)).budget == 10_550
+
+
+async def test_r_code_taken_after_its_step_sends_the_summary_back_to_the_code(
+    rig: BotRig, sally: Person, services: Services, seller: Actor
+) -> None:
+    """Another voucher took the code between its step and the summary: the summary asks for
+    the code again (edit mode), saying which voucher has it; nothing is saved."""
+    m = await Walk(sally).to_segment()
+    m = await sally.press(m, "All buyers")
+    m = await sally.press(m, "No budget")
+    m = await sally.say("LATE2026")
+    m = await sally.press(m, "No limit")
+    await services.vouchers.create(seller, draft(name="Quicker", code="LATE2026"))
+    m = await sally.press(m, "Use “")
+    text = m.content.plain_text
+    assert "Quicker" in text and "already uses this promo code" in text
+    assert "Promo code?" in text
+    m = await sally.say("LATER2026")
+    assert "Check your voucher" in m.content.plain_text
+    done = await sally.press(m, "✅ Submit")
+    assert "LATER2026" in done.content.plain_text
+    assert len(await vouchers_in_db(services)) == 2
