@@ -136,9 +136,19 @@ class FlowRunner:
         return await self._answer(update, context, member, flow, step, parser, answer)
 
     async def on_text(self, update: Update, context: Ctx) -> object:
+        return await self._on_message(update, context, typed=True)
+
+    async def on_not_text(self, update: Update, context: Ctx) -> object:
+        """A photo, a sticker, a voice note… in a step: the question again, with what it takes
+        (issue 25)."""
+        return await self._on_message(update, context, typed=False)
+
+    async def _on_message(self, update: Update, context: Ctx, *, typed: bool) -> object:
+        """A message in a step: typed text goes to the step's text parser; otherwise (no text,
+        or a step of buttons only) the question again, saying what the step takes."""
         other = self._other(context)
         if other is not None:  # this flow was replaced by another one: the message is its
-            await other.on_text(update, context)
+            await other._on_message(update, context, typed=typed)
             return flows.END
         flow = await flows.live_flow(update, context, self.key, self.services.clock, self._expired)
         if flow is None:
@@ -148,28 +158,12 @@ class FlowRunner:
             return flows.END
         step = flow["step"]
         parser = self.table.steps[step].on_text
-        if parser is None:
-            return await self.ask(
-                update, context, member, flow, step, problem=_("Please use the buttons below.")
-            )
-        text = (update.effective_message.text or "").strip()  # type: ignore[union-attr]
-        return await self._answer(update, context, member, flow, step, parser, text)
-
-    async def on_not_text(self, update: Update, context: Ctx) -> object:
-        """A photo, a sticker, a voice note… in a step: the question again, with what it takes
-        (issue 25)."""
-        other = self._other(context)
-        if other is not None:
-            await other.on_not_text(update, context)
-            return flows.END
-        flow = await flows.live_flow(update, context, self.key, self.services.clock, self._expired)
-        if flow is None:
-            return self._lost(context)
-        member = await self._member(update, context)
-        if member is False:
-            return flows.END
-        step = flow["step"]
-        if self.table.steps[step].on_text is not None:
+        if parser is not None and typed:
+            text = (update.effective_message.text or "").strip()  # type: ignore[union-attr]
+            return await self._answer(update, context, member, flow, step, parser, text)
+        if typed:
+            problem = _("Please use the buttons below.")
+        elif parser is not None:
             problem = _(
                 "I can only read text here: send your answer as a message, or tap a button."
             )

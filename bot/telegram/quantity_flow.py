@@ -28,6 +28,7 @@ from bot.telegram.wording import money_refusal
 from core.money import MoneyInputError
 from core.reading import read_amount, read_count
 from core.rules.roles import Action
+from core.rules.vouchers import unit_discount_cap
 from core.services import Services
 from core.services.accounts import Membership
 from core.views import VoucherView
@@ -165,8 +166,8 @@ def budget_pick_question(step: StepContext[dict[str, Any]]) -> Question:
 
 
 def _hold(v: VoucherView) -> int:
-    """What one claim holds of the budget: its largest discount (R-budget)."""
-    return (v.amount if v.discount_type == "amount" else v.max_discount) or 1
+    """What one claim holds of the budget: its largest discount (R-budget), as core says."""
+    return unit_discount_cap(v.draft()) or 1
 
 
 def budget_question(step: StepContext[dict[str, Any]]) -> Question:
