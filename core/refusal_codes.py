@@ -50,6 +50,7 @@ class VoucherCode(StrEnum):
     LOW_DISCOUNT_UNACKNOWLEDGED = "low_discount_unacknowledged"  # R-v8
     CODE_TAKEN = "code_taken"  # R-code; params: voucher_name
     NEW_CUSTOMERS_VOUCHER_EXISTS = "new_customers_voucher_exists"  # R-seg; params: voucher_name
+    NO_BUDGET = "no_budget"  # R-budget: raising the budget of a voucher without one
     PRODUCT_NOT_FOUND = "product_not_found"
     PRODUCT_IN_USE = "product_in_use"
 

@@ -330,6 +330,7 @@ REFUSALS: dict[str, Words] = {
         "Another voucher, {voucher}, already uses this promo code. Choose another code."
     ).format(voucher=_e(p.get("voucher_name", ""))),
     RefusalCode.CODE_NOT_FOUND: lambda p: _("No voucher has this promo code."),
+    VoucherCode.NO_BUDGET: lambda p: _("This voucher has no budget, so there is none to raise."),
     VoucherCode.PRODUCT_IN_USE: lambda p: _(
         "A voucher that can still be claimed or used applies to this product, so it stays."
     ),

@@ -220,6 +220,18 @@ class VoucherService(Service):
             voucher = await self._voucher(session, actor.shop_id, voucher_id)
         return await self.edit(actor, voucher_id, {"total_quantity": voucher.total_quantity + n})
 
+    async def add_budget(self, actor: Actor, voucher_id: int, amount: int) -> VoucherView:
+        """`/addbudget`: budget += amount (R-budget: raised like total_quantity, R-v10), on an
+        upcoming or ongoing voucher that has a budget."""
+        if not is_whole(amount) or amount < 1:
+            raise invalid("budget", "must be a whole number of at least 1", "out_of_range", lo=1)
+        require(actor, Action.MANAGE_VOUCHERS)
+        async with self.db.read() as session:
+            voucher = await self._voucher(session, actor.shop_id, voucher_id)
+        if voucher.budget is None:
+            raise Conflict("This voucher has no budget to raise (R-budget).", code=VoucherCode.NO_BUDGET)
+        return await self.edit(actor, voucher_id, {"budget": voucher.budget + amount})
+
     async def deactivate(self, actor: Actor, voucher_id: int) -> VoucherView:
         """R-v11: ends the promotion (no claims, distributions stop, unused claims void);
         repeating it changes nothing."""
