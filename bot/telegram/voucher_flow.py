@@ -82,11 +82,11 @@ from bot.telegram.voucher_targeting_steps import (
 )
 from bot.telegram.wording import code_share_text, field_problem, refusal_text
 from core.errors import ValidationFailed, VoucherbotError
+from core.refusal_codes import VoucherCode
 from core.rules.roles import Action
 from core.rules.vouchers import LOW_MAX_DISCOUNT
 from core.services import Services
 from core.services.accounts import Membership
-from core.services.voucher_targeting import CODE_TAKEN, NEW_CUSTOMERS_VOUCHER_EXISTS
 from core.views import VoucherView
 
 FLOW = Flow.NEW_VOUCHER
@@ -132,7 +132,10 @@ def summary_question(step: StepContext[Draft]) -> Question:
 
 # Refusals that read other vouchers, by the step that answers them (R-code, R-seg): the code
 # was taken, or the period edited to overlap another new-customer voucher, since it was asked.
-CONFLICT_STEP = {CODE_TAKEN: "code", NEW_CUSTOMERS_VOUCHER_EXISTS: "segment"}
+CONFLICT_STEP = {
+    VoucherCode.CODE_TAKEN: "code",
+    VoucherCode.NEW_CUSTOMERS_VOUCHER_EXISTS: "segment",
+}
 
 
 def _stale_field(exc: VoucherbotError, currency: str) -> Outcome | None:

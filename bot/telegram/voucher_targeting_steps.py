@@ -26,6 +26,7 @@ from bot.telegram.voucher_steps import Draft, money_typed, whole_number
 from bot.telegram.wording import refusal_text, segment_label, segment_meaning
 from core.errors import ValidationFailed, VoucherbotError
 from core.reading import Keyword, read_keyword
+from core.refusal_codes import VoucherCode
 from core.rules.targeting import (
     MAX_REDEMPTION_LIMIT,
     Segment,
@@ -34,7 +35,6 @@ from core.rules.targeting import (
     normal_code,
 )
 from core.rules.vouchers import unit_discount_cap
-from core.services.voucher_targeting import CODE_TAKEN, NEW_CUSTOMERS_VOUCHER_EXISTS
 
 NO = "none"  # the "No budget" / "No code" / "No limit" buttons' argument
 USE = "use:"  # "Use <generated code>": `use:<code>`
@@ -94,7 +94,7 @@ def segment_question(step: StepContext[Draft]) -> Question:
 async def segment_tapped(step: StepContext[Draft], arg: str) -> Outcome:
     changes: dict[str, Any] = {"segment": arg}
     if arg == Segment.NEW_CUSTOMERS:  # R-seg: one new-customer voucher at a time
-        problem = await _refused_by_core(step, changes, (NEW_CUSTOMERS_VOUCHER_EXISTS,))
+        problem = await _refused_by_core(step, changes, (VoucherCode.NEW_CUSTOMERS_VOUCHER_EXISTS,))
         if problem:
             return Outcome(problem=problem)
     return Outcome(changes)
@@ -152,7 +152,7 @@ def code_question(step: StepContext[Draft]) -> Question:
 async def _code_chosen(step: StepContext[Draft], code: str, echo: str | None) -> Outcome:
     changes: dict[str, Any] = {"code": code}
     if normal_code(code) == code:  # well formed: is it free among the shop's vouchers?
-        problem = await _refused_by_core(step, changes, (CODE_TAKEN,))
+        problem = await _refused_by_core(step, changes, (VoucherCode.CODE_TAKEN,))
         if problem:
             return Outcome(problem=problem, echo=echo)
     return Outcome(changes, echo=echo)

@@ -25,15 +25,18 @@ from bot.webapp.voucher_form import (
     render_form,
 )
 from core.errors import ValidationFailed, VoucherbotError
+from core.refusal_codes import VoucherCode
 from core.rules.targeting import SegmentWindows, generate_code
 from core.rules.vouchers import LOW_MAX_DISCOUNT
 from core.services.accounts import Membership
-from core.services.voucher_targeting import CODE_TAKEN, NEW_CUSTOMERS_VOUCHER_EXISTS
 from core.services.vouchers import LOW_DISCOUNT_UNACKNOWLEDGED
 from core.views import VoucherView
 
 # Core's conflicts that are about one field of the form: shown under it (R-code, R-seg).
-CONFLICT_FIELDS = {CODE_TAKEN: "code", NEW_CUSTOMERS_VOUCHER_EXISTS: "segment"}
+CONFLICT_FIELDS = {
+    VoucherCode.CODE_TAKEN: "code",
+    VoucherCode.NEW_CUSTOMERS_VOUCHER_EXISTS: "segment",
+}
 
 
 async def _form_page(

@@ -229,7 +229,9 @@ class VoucherService(Service):
         async with self.db.read() as session:
             voucher = await self._voucher(session, actor.shop_id, voucher_id)
         if voucher.budget is None:
-            raise Conflict("This voucher has no budget to raise (R-budget).", code=VoucherCode.NO_BUDGET)
+            raise Conflict(
+                "This voucher has no budget to raise (R-budget).", code=VoucherCode.NO_BUDGET
+            )
         return await self.edit(actor, voucher_id, {"budget": voucher.budget + amount})
 
     async def deactivate(self, actor: Actor, voucher_id: int) -> VoucherView:

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from core.errors import Conflict, PermissionDenied, ValidationFailed
-from core.services import Services
 from core.refusal_codes import VoucherCode
+from core.services import Services
 from tests.conftest import NOW, draft
 from tests.core.helpers import link
 
