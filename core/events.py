@@ -184,9 +184,7 @@ def once_key(shop_id: int, voucher_id: int, type_: EventType, of: int | str) -> 
 
 
 @lru_cache(maxsize=4096)
-def claim_events(
-    shop_id: int, voucher_id: int, name: str, total: int
-) -> tuple[PreparedEvent, ...]:
+def claim_events(shop_id: int, voucher_id: int, name: str, total: int) -> tuple[PreparedEvent, ...]:
     """R-ev1: the events a claim may cross, prepared as data for the claim store, which writes
     the ones its claim crosses in the claim's transaction: `voucher.quota_low` at 80% of
     `total` claimed, `voucher.sold_out` at the last unit, `voucher.budget_low` at 80% of the

@@ -44,9 +44,9 @@ from typing import Any
 import asyncpg
 
 from storage.analytics_queries import bucket_start
+from storage.changes import CHANNEL
 from storage.claim_store.batcher import GroupCommit
 from storage.claim_store.contract import ClaimStore, TakeRequest, TakeResult
-from storage.changes import CHANNEL
 from storage.claim_store.durability import CommitPace, WalBarrier
 from storage.claim_store.event_rows import due_events
 from storage.claim_store.outcomes import TakeOutcome
@@ -158,8 +158,8 @@ WITH v AS (
            v.budget_reserved + o.taken_so_far * v.budget_hold AS reserved,
            e.once_key || CASE WHEN e.num IS NULL THEN '' ELSE v.budget::text END AS okey
     FROM unnest($23::text[], $24::text[], $25::text[], $26::int[], $27::int[], $28::int[],
-                $29::int[], $30::text[])
-        AS e(type, once_key, data, claimed, total, num, den, public_id)
+                $29::int[], $30::text[]) WITH ORDINALITY
+        AS e(type, once_key, data, claimed, total, num, den, public_id, i)
     CROSS JOIN v
     JOIN outcome o ON o.taken AND CASE WHEN e.num IS NULL
         THEN e.total = v.total_quantity AND v.claimed + o.taken_so_far = e.claimed
@@ -170,7 +170,7 @@ WITH v AS (
                  <= (v.budget_spent + v.budget_reserved + o.taken_so_far * v.budget_hold) * e.den
         END
 ), fresh AS (
-    SELECT evt.*, row_number() OVER (ORDER BY ord, type) AS k, count(*) OVER () AS n
+    SELECT evt.*, row_number() OVER (ORDER BY ord, i) AS k, count(*) OVER () AS n
     FROM evt WHERE NOT EXISTS (SELECT 1 FROM event x WHERE x.once_key = evt.okey)
 ), counter AS (  -- the shop's seq, taken only when an event is written (after the row lock)
     INSERT INTO eventcounter (shop_id, last_seq) SELECT $12, n FROM fresh LIMIT 1
@@ -189,7 +189,8 @@ WITH v AS (
 ), told AS (  -- the streams of every process hear of it at commit (storage/changes.py)
     SELECT pg_notify('{channel}', 'event:' || $12::text) WHERE EXISTS (SELECT 1 FROM logged)
 )
-SELECT (SELECT count(*) FROM told) AS told, o.taken, o.claim_id, o.prior + o.buyer_taken AS buyer_claims, o.lim, o.live_ok,
+SELECT (SELECT count(*) FROM told) AS told,
+       o.taken, o.claim_id, o.prior + o.buyer_taken AS buyer_claims, o.lim, o.live_ok,
        o.key_in_db, v.claimed + o.taken_so_far AS claimed_after,
        v.claimed + (SELECT count(*) FROM outcome WHERE taken) AS claimed_now,
        v.total_quantity, v.starts_at, v.ends_at, v.deactivated_at,

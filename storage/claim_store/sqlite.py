@@ -361,14 +361,15 @@ class SqliteClaimStore(ClaimStore):
         self._executor.shutdown(wait=True)
 
 
-def _log_events(cursor: sqlite3.Cursor, r: TakeRequest, taken: tuple[Any, ...], at: str) -> None:
+def _log_events(
+    cursor: sqlite3.Cursor, r: TakeRequest, taken: tuple[Any, ...], at: str | None
+) -> None:
     """R-ev1: the prepared events this claim crosses, in the claim's transaction (`taken` is
     the voucher row after the claim)."""
     for e in due_events(r.events, taken):
         if cursor.execute(_EVENT_LOGGED, (e.once_key,)).fetchone() is not None:
             continue
         (seq,) = cursor.execute(_NEXT_SEQ, (r.shop_id,)).fetchone()
-        cursor.execute(
-            _LOG_EVENT,
-            (new_event_id(), r.shop_id, seq, e.type, r.session_id, e.once_key, at, data_text(e.data)),
-        )
+        data = data_text(e.data)
+        row = (new_event_id(), r.shop_id, seq, e.type, r.session_id, e.once_key, at, data)
+        cursor.execute(_LOG_EVENT, row)

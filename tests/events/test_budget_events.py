@@ -26,6 +26,7 @@ async def test_r_budget_budget_low_counts_reserved_claims_not_spent_alone(
     """Four claims holding 500 each of 2,500 are 80% committed with nothing spent: the fourth
     claim writes `voucher.budget_low` (counting spent alone it would never fire here)."""
     v = await services.vouchers.create(seller, draft(budget=2_500, per_customer_limit=1))
+    assert v.id is not None
     for b in ("a", "b", "c"):
         await services.claims.claim(seller.shop_id, v.id, b)
     assert await _budget_events(services, seller.shop_id) == []  # 60%
@@ -50,6 +51,7 @@ async def test_r_ev1_budget_low_from_claims_and_spent_with_its_notice(
 ) -> None:
     await with_team(services, seller)
     v = await services.vouchers.create(seller, draft(budget=1_000, per_customer_limit=1))
+    assert v.id is not None
     await services.claims.claim(seller.shop_id, v.id, "a")
     assert await _budget_events(services, seller.shop_id) == []  # 50% held
     await services.claims.claim(seller.shop_id, v.id, "b")  # 100% held: the claim tells
