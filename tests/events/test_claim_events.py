@@ -188,3 +188,26 @@ class _failing_commit:
                 await conn.execute(statement)
         finally:
             await conn.close()
+
+
+async def test_r_ev1_a_raise_between_snapshot_and_write_still_writes_the_quota_events(
+    services: Services, seller: Actor
+) -> None:
+    """The quantity grows after this process read the voucher and before the claim is written
+    (the window no change feed can close): the prepared events are for the old total, so core
+    writes the ones the claims cross of the new total, once each, with no gap."""
+    from sqlalchemy import text
+
+    shop = seller.shop_id
+    v = await services.vouchers.create(seller, draft(total_quantity=4))
+    vid = _id(v.id)
+    for n in range(3):
+        await services.claims.claim(shop, vid, f"b{n}")  # remembered: 3 of 4
+    async with services.db.write() as session:  # below the ORM: no announcement
+        await session.execute(text(f"UPDATE voucher SET total_quantity = 5 WHERE id = {vid}"))
+    await services.claims.claim(shop, vid, "b3")  # 4 of 5: crosses 80%
+    await services.claims.claim(shop, vid, "b4")  # 5 of 5: sold out
+    events = await _log(services, shop)
+    quota = [(e.type, e.data["claimed"], e.data["total_quantity"]) for e in events[1:]]
+    assert quota == [("voucher.quota_low", 4, 5), ("voucher.sold_out", 5, 5)]
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
