@@ -436,8 +436,7 @@ def with_events(
         "R1": generate({**phase, "voucher_id": live.r1, "prefix": "r1-live"}, api),
         "rush": generate(_rush_phase(api, seeded.key, live.rush, size, buyers), api),
     }
-    n, key = args.endpoints, seeded.key
-    load = EventLoad(url, live.seller, live.session_id, api, key, n, subscribers)
+    load = EventLoad(url, live.seller, live.session_id, api, args.endpoints, subscribers)
     load.start()
     try:
         attached = {
