@@ -13,8 +13,9 @@ A batch is one transaction of three round trips, whatever its size:
    limit, and quota goes to the first eligible claims — then data-modifying CTEs insert the
    claims (ids drawn from the sequence up front, so each answer gets its own), add to the
    buyers' counters, take the quota once for the batch, count the analytics buckets and
-   write the quota notices core prepared (R-n1). Nothing is written for a refused claim, so
-   there is nothing to undo.
+   write the quota notices core prepared (R-n1), and the events its claims cross (R-ev1,
+   `event_rows.py`: numbered from the shop's event counter, announced to every process's
+   streams). Nothing is written for a refused claim, so there is nothing to undo.
 3. `COMMIT`, synchronous or asynchronous as `CommitPace` chooses (durability.py): while a
    synchronous commit is cheap (a fast disk) the batch waits for its own flush under the lock;
    once it is slow (milliseconds), the commit returns at once — the commit record is in the
