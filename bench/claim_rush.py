@@ -4,6 +4,7 @@
     python -m bench.claim_rush --postgres            # a throwaway PostgreSQL, production durability
     python -m bench.claim_rush --database-url postgresql+asyncpg://…
     python -m bench.claim_rush --smoke               # CI size, well under a minute
+    python -m bench.claim_rush --with-events         # also: with webhooks and streams attached
 
 It seeds a shop, an API key and the vouchers, then starts the server as a subprocess
 (`python -m bot.http.serve_api`) and the load generator as another (`bench/loadgen.py`, one
@@ -21,6 +22,10 @@ them (R1 on one voucher and on ten, and a second rush): their aggregate claims/s
 process's, and exactly the quantity claimed. Each figure is printed with its ratio to the
 ceiling and the generator's CPU use (a ceiling the generator itself cannot exceed would be
 worthless, so watch that figure).
+With `--with-events` it then claims LIVE vouchers of one live session (R1 and the rush) twice,
+plain and with `--endpoints` N webhook endpoints (local servers, the leader's sender in this
+process) and `--subscribers` M subscribers of the session's stream attached, and prints both
+with their ratio, the deliveries (every event to every endpoint) and what the streams received.
 The database's durability settings are printed with the figures: PostgreSQL figures are only
 worth comparing with fsync and synchronous_commit on, which `--postgres` gives.
 """
@@ -84,6 +89,20 @@ class Seeded:
     r1_segment: int  # R-seg
     r1_budget: int  # R-budget
     r1_ten: tuple[int, ...]  # R1 over ten vouchers at once
+    live: Live | None = None  # --with-events
+
+
+@dataclass(frozen=True)
+class Live:
+    """--with-events: a live session distributing four LIVE vouchers, a pair (R1, rush) claimed
+    plain and a pair claimed with webhook endpoints and stream subscribers attached."""
+
+    seller: Actor
+    session_id: int
+    r1: int
+    rush: int
+    r1_events: int
+    rush_events: int
 
 
 def _free_port() -> int:
@@ -92,12 +111,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _voucher(name: str, quantity: int, limit: int = 1, **targeting: Any) -> VoucherDraft:
+def _voucher(
+    name: str, quantity: int, limit: int = 1, kind: str = "regular", **targeting: Any
+) -> VoucherDraft:
     now = datetime.now(UTC)
     return VoucherDraft(
         **targeting,
         name=name,
-        kind="regular",
+        kind=kind,
         discount_type="amount",
         amount=100,
         total_quantity=quantity,
@@ -107,7 +128,22 @@ def _voucher(name: str, quantity: int, limit: int = 1, **targeting: Any) -> Vouc
     )
 
 
-async def seed(url: str, size: Size) -> Seeded:
+async def seed_live(services: Services, actor: Actor, size: Size) -> Live:
+    session = await services.live.start_session(actor)
+    ids = []
+    for name, quantity in (
+        ("R1 live", 1_000_000),
+        ("Rush live", size.rush_quantity),
+        ("R1 live, events attached", 1_000_000),
+        ("Rush live, events attached", size.rush_quantity),
+    ):
+        v = await services.vouchers.create(actor, _voucher(name, quantity, kind="live"))
+        await services.live.issue(actor, session.id, v.id, "none")  # type: ignore[arg-type]
+        ids.append(v.id)
+    return Live(actor, session.id, *ids)  # type: ignore[arg-type]
+
+
+async def seed(url: str, size: Size, *, live: bool = False) -> Seeded:
     db = Database(url)
     try:
         await upgrade(db)
@@ -143,6 +179,7 @@ async def seed(url: str, size: Size) -> Seeded:
             segment.id,  # type: ignore[arg-type]
             budget.id,  # type: ignore[arg-type]
             tuple(v.id for v in ten),  # type: ignore[misc]
+            await seed_live(services, actor, size) if live else None,
         )
     finally:
         await db.dispose()
@@ -269,7 +306,7 @@ def _run(args: argparse.Namespace, database_url: str | None) -> int:
     size = SMOKE if args.smoke else FULL
     workdir = Path(tempfile.mkdtemp(prefix="claim_rush_"))
     url = database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
-    seeded = asyncio.run(seed(url, size))
+    seeded = asyncio.run(seed(url, size, live=args.with_events))
     print(f"database: {Database(url).url.render_as_string(hide_password=True)}")
     print(f"durability: {asyncio.run(durability(url))}")
     print(f"machine: {os.cpu_count()} CPUs; phases of {size.duration:g} s\n")
@@ -310,20 +347,8 @@ def _run(args: argparse.Namespace, database_url: str | None) -> int:
                 f"(goal ≥ 0.90)"
             )
             results[name] = r
-        buyers = [f"rush-{i}" for i in range(size.rush_claimers)]
-        rng = random.Random(7)
-        buyers += rng.choices(buyers, k=size.rush_duplicates)
-        rng.shuffle(buyers)
-        rush = generate(
-            {
-                "base_url": api.base_url,
-                "key": seeded.key,
-                "voucher_id": seeded.rush,
-                "concurrency": size.rush_concurrency,
-                "buyers": buyers,
-            },
-            api,
-        )
+        buyers = _rush_buyers(size)
+        rush = generate(_rush_phase(api, seeded.key, seeded.rush, size, buyers), api)
     finally:
         api.stop()
     claimed = asyncio.run(voucher_claimed(url, seeded.key, seeded.rush))
@@ -351,10 +376,105 @@ def _run(args: argparse.Namespace, database_url: str | None) -> int:
         failures.append(f"{locked} 'database is locked'")
     p99_ok = rush["p99_ms"] <= RUSH_P99_GOAL_MS
     print(f"         rush p99 goal ≤ {RUSH_P99_GOAL_MS:.0f} ms: {'met' if p99_ok else 'NOT met'}")
+    if seeded.live is not None:
+        port = _free_port()
+        api = Server(["-m", "bot.http.serve_api", "--database-url", url, "--port", str(port)], port)
+        try:
+            failures += with_events(args, url, api, seeded, seeded.live, size, ceiling)
+        finally:
+            api.stop()
     if Database(url).dialect == "postgresql" and not args.one_process:
         failures += two_processes(url, seeded, size, results["R1"], ceiling)
     print("\nresult:", "OK" if not failures else "FAILED: " + "; ".join(failures))
     return 0 if not failures else 1
+
+
+def _rush_buyers(size: Size) -> list[str]:
+    """The rush's claimers with their repeats, shuffled the same way every run."""
+    buyers = [f"rush-{i}" for i in range(size.rush_claimers)]
+    rng = random.Random(7)
+    buyers += rng.choices(buyers, k=size.rush_duplicates)
+    rng.shuffle(buyers)
+    return buyers
+
+
+def _rush_phase(
+    api: Server, key: str, voucher_id: int, size: Size, buyers: list[str]
+) -> dict[str, Any]:
+    return {
+        "base_url": api.base_url,
+        "key": key,
+        "voucher_id": voucher_id,
+        "concurrency": size.rush_concurrency,
+        "buyers": buyers,
+    }
+
+
+def with_events(
+    args: argparse.Namespace,
+    url: str,
+    api: Server,
+    seeded: Seeded,
+    live: Live,
+    size: Size,
+    ceiling: dict[str, Any],
+) -> list[str]:
+    """R1 and the rush on LIVE vouchers of one session, plain, then with N webhook endpoints
+    and M subscribers of the session's stream attached (R-ev2, R-ev3: "one slow or dead
+    endpoint never delays … the claim path"; progress is stream-only for the same reason)."""
+    from bench.events import EventLoad
+
+    subscribers = args.subscribers or (20 if args.smoke else 200)
+    print(
+        f"\nwith events: LIVE vouchers of one session, plain, then with {args.endpoints} webhook "
+        f"endpoints and {subscribers} stream subscribers attached:"
+    )
+    phase = {"key": seeded.key, "concurrency": size.concurrency, "duration": size.duration}
+    phase["base_url"] = api.base_url
+    buyers = _rush_buyers(size)
+    plain = {
+        "R1": generate({**phase, "voucher_id": live.r1, "prefix": "r1-live"}, api),
+        "rush": generate(_rush_phase(api, seeded.key, live.rush, size, buyers), api),
+    }
+    load = EventLoad(url, live.seller, live.session_id, api, args.endpoints, subscribers)
+    load.start()
+    try:
+        attached = {
+            "R1": generate({**phase, "voucher_id": live.r1_events, "prefix": "r1-ev"}, api),
+            "rush": generate(_rush_phase(api, seeded.key, live.rush_events, size, buyers), api),
+        }
+    finally:
+        figures = load.stop()
+    failures = []
+    for name in ("R1", "rush"):
+        p, a = plain[name], attached[name]
+        print(_line(f"{name} live", p, ceiling, None))
+        print(_line(f"{name} +ev", a, ceiling, None))
+        print(
+            f"         with events attached: {a['rate'] / p['rate']:.2f}× the plain rate, "
+            f"p99 {a['p99_ms']:.1f} ms against {p['p99_ms']:.1f} ms"
+        )
+        errors = sum(v for k, v in a["statuses"].items() if k.startswith("5"))
+        if errors:
+            failures.append(f"{errors} server errors with events attached")
+    for voucher_id, r in ((live.rush, plain["rush"]), (live.rush_events, attached["rush"])):
+        claimed = asyncio.run(voucher_claimed(url, seeded.key, voucher_id))
+        if claimed != size.rush_quantity or r["claims"] != size.rush_quantity:
+            failures.append(f"live rush claimed {claimed} (answers {r['claims']})")
+    f = figures
+    print(
+        f"         webhooks: {f.get('delivered', 0):,}/{f.get('expected', 0):,} deliveries of "
+        f"{f.get('events', 0):,} events, most attempts of one event in flight at one "
+        f"endpoint {f.get('most_in_flight', 0)}; streams: {f.get('subscribers', 0)} "
+        f"subscribers received {f.get('stream_events', {})} and {f.get('progress', 0):,} "
+        "progress messages"
+    )
+    if not f or f["delivered"] != f["expected"]:
+        failures.append("webhook deliveries lost with the claims")
+    sold_out = f.get("stream_events", {}).get("voucher.sold_out", 0)
+    if sold_out < subscribers:  # each subscriber saw each live rush sell out
+        failures.append(f"{sold_out} sold_out receipts for {subscribers} subscribers")
+    return failures
 
 
 def two_processes(
@@ -483,6 +603,19 @@ def main(argv: list[str] | None = None) -> int:
         "--one-process", action="store_true", help="on PostgreSQL, skip the two-process run"
     )
     parser.add_argument("--smoke", action="store_true", help="CI size: well under a minute")
+    parser.add_argument(
+        "--with-events",
+        action="store_true",
+        help="also run R1 and the rush on LIVE vouchers plain and with webhook endpoints and "
+        "stream subscribers attached, and print both with their ratio",
+    )
+    parser.add_argument("--endpoints", type=int, default=5, help="--with-events: N webhooks")
+    parser.add_argument(
+        "--subscribers",
+        type=int,
+        default=0,
+        help="--with-events: M stream subscribers (default 200, 20 with --smoke)",
+    )
     return run(parser.parse_args(argv))
 
 

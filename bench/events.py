@@ -1,6 +1,6 @@
 """Events benchmark (R-ev2, R-ev3): live-stream subscribers and webhook deliveries.
 
-    python -m bench.events                  # SQLite, full size (1,000 subscribers)
+    python -m bench.events                  # SQLite, full size (1,000 subscribers, 10,000 events)
     python -m bench.events --database-url postgresql+asyncpg://…
     python -m bench.events --smoke          # CI size, well under a minute
 
@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -36,10 +37,11 @@ if __package__ in (None, ""):  # run as `python bench/events.py`, as .ci/run run
 from bench.claim_rush import Server, _free_port
 from bot.webhook_sender import WebhookSender
 from core.clock import SystemClock
-from core.events import EventType, emit
+from core.events import PROGRESS, EventType, emit
 from core.rules.roles import Actor
 from core.rules.vouchers import VoucherDraft
 from core.services import Services
+from storage import events as event_store
 from storage.db import Database
 from storage.migrate import upgrade
 
@@ -55,7 +57,7 @@ class Size:
     endpoints: int = 20
 
 
-FULL = Size(subscribers=1000, rounds=5, events=500)
+FULL = Size(subscribers=1000, rounds=5, events=10_000)
 SMOKE = Size(subscribers=50, rounds=2, events=100)
 
 
@@ -177,13 +179,8 @@ async def webhooks(services: Services, seller: Actor, size: Size) -> dict[str, A
     receivers = [Receiver(m) for m in modes]
     runners = []
     for r in receivers:
-        app = web.Application()
-        app.router.add_post("/hook", r.handle)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
-        await runner.setup()
-        port = _free_port()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        runners.append(runner)
+        runners.append(await _receive(r))
+        port = runners[-1].addresses[0][1]
         await services.webhooks.create(seller, f"http://127.0.0.1:{port}/hook")
     started = time.perf_counter()
     async with services.db.write() as session:
@@ -195,7 +192,8 @@ async def webhooks(services: Services, seller: Actor, size: Size) -> dict[str, A
     await sender.start()
     answering = [r for r in receivers if r.mode != "hang"]
     try:
-        deadline = time.monotonic() + 600
+        # Room for the slowest figure measured (SQLite, ~150 deliveries/s), twice over.
+        deadline = time.monotonic() + max(600.0, size.events * len(answering) / 75)
         while time.monotonic() < deadline:
             if all(len(r.delivered) >= size.events for r in answering):
                 break
@@ -218,6 +216,137 @@ async def webhooks(services: Services, seller: Actor, size: Size) -> dict[str, A
         "seconds": elapsed,
         "rate": delivered / elapsed if elapsed else 0.0,
     }
+
+
+# --- events attached to a claim rush (bench/claim_rush.py --with-events) ---------------------
+
+
+@dataclass
+class StreamTally:
+    """What M subscribers of one session's stream received while the claims ran."""
+
+    ready: int = 0
+    events: dict[str, int] = field(default_factory=dict)  # type → receipts, all subscribers
+    progress: int = 0  # distribution.progress messages received
+
+
+async def _count_stream(http: aiohttp.ClientSession, url: str, key: str, t: StreamTally) -> None:
+    async with http.get(url, headers={"Authorization": f"Bearer {key}"}) as response:
+        event = None
+        async for raw in response.content:
+            line = raw.decode().rstrip("\r\n")
+            if line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:") and event == "snapshot":
+                t.ready += 1
+            elif line.startswith("data:") and event == PROGRESS:
+                t.progress += 1
+            elif line.startswith("data:") and event:
+                t.events[event] = t.events.get(event, 0) + 1
+
+
+class EventLoad:
+    """N webhook endpoints on local servers, delivered to by the leader's sender in this
+    process, and M subscribers of a live session's stream on the API server: attached while a
+    claim-rush phase runs, in a thread of their own (the rush's generator is another process).
+    `stop()` waits until every endpoint has every event written meanwhile, then reports."""
+
+    def __init__(
+        self, url: str, seller: Actor, session_id: int, api: Server, n: int, m: int
+    ) -> None:
+        self.url, self.seller, self.session_id = url, seller, session_id
+        self.api, self.endpoints, self.subscribers = api, n, m
+        self.figures: dict[str, Any] = {}
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+        if not self._ready.wait(180):
+            raise RuntimeError("the webhook endpoints and stream subscribers did not start")
+
+    def stop(self) -> dict[str, Any]:
+        assert self._loop is not None and self._stop is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(300)
+        return self.figures
+
+    async def _main(self) -> None:
+        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+        db = Database(self.url)
+        services = Services.build(db, SystemClock())
+        services.webhooks.allow_private = True
+        receivers = [Receiver("ok") for _ in range(self.endpoints)]
+        runners = []
+        tally = StreamTally()
+        try:
+            async with db.read() as session:
+                first_seq = await event_store.last_seq(session, self.seller.shop_id)
+            for r in receivers:
+                runners.append(await _receive(r))
+                port = runners[-1].addresses[0][1]
+                await services.webhooks.create(self.seller, f"http://127.0.0.1:{port}/hook")
+            sender = WebhookSender(services, allow_private=True, timeout=2.0, poll_every=0.05)
+            await sender.start()
+            url = f"{self.api.base_url}/v1/live/sessions/{self.session_id}/stream"
+            # A key of their own: the rush's key keeps its own rate limits (R-api6).
+            key = (await services.api_keys.create_for_shop(self.seller.shop_id)).secret
+            connector = aiohttp.TCPConnector(limit=0)
+            http = aiohttp.ClientSession(
+                connector=connector, timeout=aiohttp.ClientTimeout(total=None)
+            )
+            tasks = [
+                asyncio.create_task(_count_stream(http, url, key, tally))
+                for _ in range(self.subscribers)
+            ]
+            deadline = time.monotonic() + 120
+            while tally.ready < self.subscribers and time.monotonic() < deadline:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+            self._ready.set()
+            await self._stop.wait()
+            async with db.read() as session:
+                written = len(
+                    await event_store.list_after(
+                        session, self.seller.shop_id, first_seq, limit=100_000
+                    )
+                )
+            started = time.monotonic()
+            while time.monotonic() - started < 60:
+                if all(len(r.delivered) >= written for r in receivers):
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(1.0)  # the streams' last events
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await http.close()
+            await sender.stop()
+            self.figures = {
+                "events": written,
+                "delivered": sum(len(r.delivered) for r in receivers),
+                "expected": written * len(receivers),
+                "most_in_flight": max((r.most_in_flight for r in receivers), default=0),
+                "subscribers": tally.ready,
+                "stream_events": dict(tally.events),
+                "progress": tally.progress,
+            }
+        finally:
+            self._ready.set()
+            for runner in runners:
+                await runner.cleanup()
+            await db.dispose()
+
+
+async def _receive(r: Receiver) -> web.AppRunner:
+    """A local webhook endpoint (`/hook`) answered by `r`."""
+    app = web.Application()
+    app.router.add_post("/hook", r.handle)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", _free_port()).start()
+    return runner
 
 
 # --- the run ---------------------------------------------------------------------------------

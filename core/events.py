@@ -13,11 +13,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import events as store
+from storage.claim_store import PreparedEvent
+from storage.claim_store.event_rows import budget_figures, crosses_share
 from storage.models import Distribution, Draw, LiveSession, TimedDrop, Voucher
 
 
@@ -158,23 +161,47 @@ def quota_data(voucher_id: int, name: str, claimed: int, total: int) -> dict[str
 def budget_data(
     voucher_id: int, name: str, budget: int, spent: int, reserved: int
 ) -> dict[str, Any]:
-    """`voucher.budget_low` / `voucher.budget_spent` (R-budget): money in minor units."""
-    return {
-        "voucher_id": voucher_id,
-        "name": name,
-        "budget": budget,
-        "spent": spent,
-        "reserved": reserved,
-        "left": max(budget - spent - reserved, 0),
-    }
+    """`voucher.budget_low` / `voucher.budget_spent` (R-budget): money in minor units (the
+    claim stores add the same figures to a prepared `voucher.budget_low`)."""
+    return {"voucher_id": voucher_id, "name": name, **budget_figures(budget, spent, reserved)}
 
 
-def budget_event(notice_kind: str) -> EventType | None:
-    """The event of one of R-budget's team notices (`budget_80`, `budget_spent`)."""
-    return {
-        "budget_80": EventType.VOUCHER_BUDGET_LOW,
-        "budget_spent": EventType.VOUCHER_BUDGET_SPENT,
-    }.get(notice_kind)
+# R-budget: `voucher.budget_low` is told when spent + reserved (what redemptions spent and open
+# claims hold) reaches 80% of the budget; only claims raise that sum, so a claim tells it, in
+# its own transaction (`claim_events`), and a redemption only when its claim held nothing.
+BUDGET_LOW_SHARE = (4, 5)
+
+
+def budget_low_crossed(budget: int, committed_before: int, committed_after: int) -> bool:
+    """Whether spent + reserved moving from `committed_before` to `committed_after` reaches
+    80% of `budget` (R-budget)."""
+    return crosses_share(BUDGET_LOW_SHARE, budget, committed_before, committed_after)
+
+
+def once_key(shop_id: int, voucher_id: int, type_: EventType, of: int | str) -> str:
+    """A voucher's once-only event for one total (quota events) or one budget."""
+    return f"shop:{shop_id}:voucher:{voucher_id}:{type_}:{of}"
+
+
+@lru_cache(maxsize=4096)
+def claim_events(shop_id: int, voucher_id: int, name: str, total: int) -> tuple[PreparedEvent, ...]:
+    """R-ev1: the events a claim may cross, prepared as data for the claim store, which writes
+    the ones its claim crosses in the claim's transaction: `voucher.quota_low` at 80% of
+    `total` claimed, `voucher.sold_out` at the last unit, `voucher.budget_low` at 80% of the
+    budget committed (the store matches the voucher row's budget, and writes nothing without
+    one). The same for every claim of a voucher, so made once per (voucher, name, total)."""
+    prepared = []
+    for claimed in dict.fromkeys(((total * 4 + 4) // 5, total)):
+        kind = quota_event(claimed, total)
+        if kind is not None:
+            data = quota_data(voucher_id, name, claimed, total)
+            key = once_key(shop_id, voucher_id, kind, total)
+            prepared.append(PreparedEvent(kind.value, key, data, claimed, total))
+    low = EventType.VOUCHER_BUDGET_LOW
+    prefix = once_key(shop_id, voucher_id, low, "")  # the store adds the budget
+    data = {"voucher_id": voucher_id, "name": name}
+    prepared.append(PreparedEvent(low.value, prefix, data, budget_share=BUDGET_LOW_SHARE))
+    return tuple(prepared)
 
 
 def session_data(live: LiveSession, *, claims: int | None = None) -> dict[str, Any]:
@@ -282,7 +309,8 @@ async def emit_drops_cancelled(
 
 def quota_event(claimed: int, total: int) -> EventType | None:
     """The quota event the claim numbered `claimed` of `total` crosses, if any (R-ev1): the
-    first claim at 80% (`quota_low`) and the last one (`sold_out`)."""
+    first claim at 80% (`quota_low`) and the last one (`sold_out`; it alone when 80% is the
+    last unit)."""
     if total < 1:
         return None
     if claimed == total:

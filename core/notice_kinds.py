@@ -62,27 +62,29 @@ def is_urgent(kind: str) -> bool:
     return kind in URGENT
 
 
+# How `n` notices of a kind are counted ("3 claim periods opened"), with the language's plural;
+# `kind_count` fills in `n`. Kinds not listed are counted as notices.
+_COUNTED: dict[str, Message] = {
+    NoticeKind.CLAIM_PERIOD_OPENED: msg_n("{n} claim period opened", "{n} claim periods opened", 0),
+    NoticeKind.CLAIM_PERIOD_CLOSED: msg_n("{n} claim period closed", "{n} claim periods closed", 0),
+    NoticeKind.QUOTA_80: msg_n("{n} voucher almost claimed", "{n} vouchers almost claimed", 0),
+    NoticeKind.DISTRIBUTION_STARTED: msg_n(
+        "{n} distribution started", "{n} distributions started", 0
+    ),
+    NoticeKind.DISTRIBUTION_STOPPED: msg_n(
+        "{n} distribution stopped", "{n} distributions stopped", 0
+    ),
+    NoticeKind.DROP_SCHEDULED: msg_n("{n} drop scheduled", "{n} drops scheduled", 0),
+    NoticeKind.DROP_FIRED: msg_n("{n} drop fired", "{n} drops fired", 0),
+    NoticeKind.LOW_DISCOUNT: msg_n("{n} low discount warning", "{n} low discount warnings", 0),
+    NoticeKind.DEACTIVATED: msg_n("{n} voucher deactivated", "{n} vouchers deactivated", 0),
+}
+_ANY_NOTICE = msg_n("{n} notice", "{n} notices", 0)
+
+
 def kind_count(kind: str, n: int) -> Message:
     """ "3 claim periods opened": `n` notices of `kind`, with the language's plural."""
-    if kind == NoticeKind.CLAIM_PERIOD_OPENED:
-        return msg_n("{n} claim period opened", "{n} claim periods opened", n)
-    if kind == NoticeKind.CLAIM_PERIOD_CLOSED:
-        return msg_n("{n} claim period closed", "{n} claim periods closed", n)
-    if kind == NoticeKind.QUOTA_80:
-        return msg_n("{n} voucher almost claimed", "{n} vouchers almost claimed", n)
-    if kind == NoticeKind.DISTRIBUTION_STARTED:
-        return msg_n("{n} distribution started", "{n} distributions started", n)
-    if kind == NoticeKind.DISTRIBUTION_STOPPED:
-        return msg_n("{n} distribution stopped", "{n} distributions stopped", n)
-    if kind == NoticeKind.DROP_SCHEDULED:
-        return msg_n("{n} drop scheduled", "{n} drops scheduled", n)
-    if kind == NoticeKind.DROP_FIRED:
-        return msg_n("{n} drop fired", "{n} drops fired", n)
-    if kind == NoticeKind.LOW_DISCOUNT:
-        return msg_n("{n} low discount warning", "{n} low discount warnings", n)
-    if kind == NoticeKind.DEACTIVATED:
-        return msg_n("{n} voucher deactivated", "{n} vouchers deactivated", n)
-    return msg_n("{n} notice", "{n} notices", n)
+    return {**_COUNTED.get(kind, _ANY_NOTICE), "n": n, "p": {}}  # a copy: messages are data
 
 
 def merged_heading(kind: str, n: int) -> Message:

@@ -55,6 +55,11 @@ def new_event_id() -> str:
     return "evt_" + secrets.token_urlsafe(18)
 
 
+def data_text(data: dict[str, Any]) -> str:
+    """The `data` column's text (also written so by the claim stores' batches)."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
 async def _next_seq(session: AsyncSession, shop_id: int) -> int:
     bump = (
         update(EventCounter)
@@ -111,7 +116,7 @@ async def append(
             live_session_id=live_session_id,
             once_key=once_key,
             created_at=now,
-            data=json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+            data=data_text(data),
         )
         .returning(col(Event.id))
     )

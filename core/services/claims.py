@@ -227,6 +227,9 @@ class ClaimService(Service):
             account_id=account_id,
             idempotency_key=idempotency_key,
             notices=self._quota_notices(target, now),
+            events=events.claim_events(
+                target.shop_id, target.voucher_id, target.name, target.total_quantity
+            ),
         )
 
     async def check_task(
@@ -389,9 +392,8 @@ class ClaimService(Service):
     async def _settle(self, target: ClaimTarget, r: TakeRequest, result: TakeResult) -> ClaimView:
         vid = target.voucher_id
         if result.outcome == TakeOutcome.TAKEN:
-            if not result.noticed:
-                await self._late_notice(target, r, result)
-            await self._quota_event(target, r, result)
+            if result.total_quantity != target.total_quantity:
+                await self._late_writes(target, r, result)
             self.cache.note_taken(vid, result.claimed or 0, result.total_quantity or 0)
             if (result.buyer_claims or 0) >= target.per_customer_limit:
                 self.cache.mark_at_limit(vid, r.buyer_id)
@@ -442,36 +444,29 @@ class ClaimService(Service):
         store writes them in the claim's transaction without calling back into core."""
         return _quota_notices(target, target.total_quantity, now)
 
-    async def _late_notice(self, target: ClaimTarget, r: TakeRequest, result: TakeResult) -> None:
-        """The quantity was raised between the snapshot and the write, so no prepared notice
-        matched the claim's numbers: queue the notice it crossed now (the event key makes it
-        once-only; this is rare and costs one more transaction)."""
+    async def _late_writes(self, target: ClaimTarget, r: TakeRequest, result: TakeResult) -> None:
+        """The quantity was changed between the snapshot and the write, so no prepared notice
+        or quota event matched the claim's numbers: write the ones it crossed now (R-n1,
+        R-ev1; once-only by their keys). Rare, and one more transaction; every other claim's
+        notice and events are written in its own transaction by the claim store."""
         claimed, total = result.claimed or 0, result.total_quantity or 0
-        if total == target.total_quantity:
-            return  # the prepared ones covered these numbers: nothing was crossed
-        for notice in _quota_notices(target, total, r.now):
-            if notice.claimed == claimed:
-                async with self.db.write() as session:
-                    await repo.add_notification(session, notice.row)
-
-    async def _quota_event(self, target: ClaimTarget, r: TakeRequest, result: TakeResult) -> None:
-        """R-ev1: the claim that crosses 80% records `voucher.quota_low`, the one that sells out
-        `voucher.sold_out` (once per total, like their notices). Only that one claim writes it,
-        in a short transaction right after its own, so the claim store's path stays as it is."""
-        claimed, total = result.claimed or 0, result.total_quantity or 0
+        notices = [n for n in _quota_notices(target, total, r.now) if n.claimed == claimed]
         kind = events.quota_event(claimed, total)
-        if kind is None:
+        if not notices and kind is None:
             return
         async with self.db.write() as session:
-            await events.emit(
-                session,
-                target.shop_id,
-                kind,
-                events.quota_data(target.voucher_id, target.name, claimed, total),
-                r.now,
-                live_session_id=r.session_id,
-                once_key=f"shop:{target.shop_id}:voucher:{target.voucher_id}:{kind}:{total}",
-            )
+            for notice in notices:
+                await repo.add_notification(session, notice.row)
+            if kind is not None:
+                await events.emit(
+                    session,
+                    target.shop_id,
+                    kind,
+                    events.quota_data(target.voucher_id, target.name, claimed, total),
+                    r.now,
+                    live_session_id=r.session_id,
+                    once_key=events.once_key(target.shop_id, target.voucher_id, kind, total),
+                )
 
     async def wallet(
         self,

@@ -1,9 +1,11 @@
 """An order's redemption against its voucher's limits (R-redeem, R-budget), in the order's
 transaction: one conditional update of the voucher row counts the order, spends the actual
 discount and gives back what the claim held, or refuses when the redemption limit is reached
-or the budget cannot pay the discount. The team hears at 80% of the budget and when it is
-spent (R-n1, through the outbox, once each), and the event log records `voucher.budget_low`
-and `voucher.budget_spent` in the same transaction (R-ev1)."""
+or the budget cannot pay the discount. The team hears at 80% of the budget spent and when it
+is spent (R-n1, through the outbox, once each), and the event log records `voucher.budget_spent`
+in the same transaction (R-ev1); `voucher.budget_low` counts spent + reserved, so the claim that
+reaches 80% writes it (`core.events.claim_events`), and an order only when its claim held
+nothing."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from sqlmodel import col
 
 from core import events
 from core.budget_notifications import budget_text
+from core.notice_kinds import NoticeKind
 from core.notifications import notify
 from core.rules.checkout import Priced
 from core.rules.targeting import budget_crossings
@@ -42,32 +45,42 @@ async def redeem_with_limits(
     spent, budget, hold, reserved = done
     if budget is None or chosen.discount == 0:
         return
+    voucher_id = chosen.offer.voucher_id
+    # R-budget: spent + reserved before this order (its discount not spent, its claim's hold
+    # still held); only when the claim held nothing can the sum rise here.
+    before = spent - chosen.discount + reserved + held
+    if events.budget_low_crossed(budget, before, spent + reserved):
+        low = events.EventType.VOUCHER_BUDGET_LOW
+        voucher = await repo.get_voucher(session, shop_id, voucher_id)
+        if voucher is not None:
+            await events.emit(
+                session,
+                shop_id,
+                low,
+                events.budget_data(voucher_id, voucher.name, budget, spent, reserved),
+                now,
+                once_key=events.once_key(shop_id, voucher_id, low, budget),
+            )
     for kind in budget_crossings(budget, hold, spent - chosen.discount, spent):
         shop = await repo.get_shop(session, shop_id)
-        voucher = await repo.get_voucher(session, shop_id, chosen.offer.voucher_id)
+        voucher = await repo.get_voucher(session, shop_id, voucher_id)
         if shop is None or voucher is None:
             return
         await notify(
             session,
             shop,
-            event_key=f"voucher:{voucher.id}:{kind}:{budget}",
+            event_key=f"voucher:{voucher_id}:{kind}:{budget}",
             kind=kind,
             text=budget_text(shop, voucher, kind, spent, budget),
             now=now,
         )
-        event = events.budget_event(kind)
-        if event is not None:
+        if kind == NoticeKind.BUDGET_SPENT:
+            spent_event = events.EventType.VOUCHER_BUDGET_SPENT
             await events.emit(
                 session,
                 shop_id,
-                event,
-                events.budget_data(
-                    voucher.id,  # type: ignore[arg-type]
-                    voucher.name,
-                    budget,
-                    spent,
-                    reserved,
-                ),
+                spent_event,
+                events.budget_data(voucher_id, voucher.name, budget, spent, reserved),
                 now,
-                once_key=f"shop:{shop_id}:voucher:{voucher.id}:{event}:{budget}",
+                once_key=events.once_key(shop_id, voucher_id, spent_event, budget),
             )

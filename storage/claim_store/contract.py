@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from storage.claim_store.event_rows import PreparedEvent
 from storage.claim_store.outcomes import TakeOutcome
 
 
@@ -41,6 +42,7 @@ class TakeRequest:
     account_id: int | None
     idempotency_key: str | None
     notices: tuple[PreparedNotice, ...] = field(default=())
+    events: tuple[PreparedEvent, ...] = field(default=())  # R-ev1, written like the notices
 
     def notice_for(self, claimed: int, total: int) -> dict[str, Any] | None:
         for notice in self.notices:

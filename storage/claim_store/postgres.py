@@ -13,8 +13,9 @@ A batch is one transaction of three round trips, whatever its size:
    limit, and quota goes to the first eligible claims — then data-modifying CTEs insert the
    claims (ids drawn from the sequence up front, so each answer gets its own), add to the
    buyers' counters, take the quota once for the batch, count the analytics buckets and
-   write the quota notices core prepared (R-n1). Nothing is written for a refused claim, so
-   there is nothing to undo.
+   write the quota notices core prepared (R-n1), and the events its claims cross (R-ev1,
+   `event_rows.py`: numbered from the shop's event counter, announced to every process's
+   streams). Nothing is written for a refused claim, so there is nothing to undo.
 3. `COMMIT`, synchronous or asynchronous as `CommitPace` chooses (durability.py): while a
    synchronous commit is cheap (a fast disk) the batch waits for its own flush under the lock;
    once it is slow (milliseconds), the commit returns at once — the commit record is in the
@@ -44,11 +45,14 @@ from typing import Any
 import asyncpg
 
 from storage.analytics_queries import bucket_start
+from storage.changes import CHANNEL
 from storage.claim_store.batcher import GroupCommit
 from storage.claim_store.contract import ClaimStore, TakeRequest, TakeResult
 from storage.claim_store.durability import CommitPace, WalBarrier
+from storage.claim_store.event_rows import due_events
 from storage.claim_store.outcomes import TakeOutcome
 from storage.db import Database
+from storage.events import data_text, new_event_id
 
 POOL_SIZE = 16
 
@@ -149,8 +153,45 @@ WITH v AS (
       AND EXISTS (SELECT 1 FROM outcome o WHERE o.taken AND v.claimed + o.taken_so_far = n.claimed)
     ON CONFLICT (event_key) DO NOTHING
     RETURNING 1
+), evt AS (  -- R-ev1: the prepared events a taken claim crosses (event_rows.due_events)
+    SELECT e.*, o.ord, o.sess, o.at, v.budget,
+           v.budget_spent AS spent,
+           v.budget_reserved + o.taken_so_far * v.budget_hold AS reserved,
+           e.once_key || CASE WHEN e.num IS NULL THEN '' ELSE v.budget::text END AS okey
+    FROM unnest($23::text[], $24::text[], $25::text[], $26::int[], $27::int[], $28::int[],
+                $29::int[], $30::text[]) WITH ORDINALITY
+        AS e(type, once_key, data, claimed, total, num, den, public_id, i)
+    CROSS JOIN v
+    JOIN outcome o ON o.taken AND CASE WHEN e.num IS NULL
+        THEN e.total = v.total_quantity AND v.claimed + o.taken_so_far = e.claimed
+        ELSE v.budget IS NOT NULL
+             AND (v.budget_spent + v.budget_reserved + (o.taken_so_far - 1) * v.budget_hold)
+                 * e.den < v.budget * e.num
+             AND v.budget * e.num
+                 <= (v.budget_spent + v.budget_reserved + o.taken_so_far * v.budget_hold) * e.den
+        END
+), fresh AS (
+    SELECT evt.*, row_number() OVER (ORDER BY ord, i) AS k, count(*) OVER () AS n
+    FROM evt WHERE NOT EXISTS (SELECT 1 FROM event x WHERE x.once_key = evt.okey)
+), counter AS (  -- the shop's seq, taken only when an event is written (after the row lock)
+    INSERT INTO eventcounter (shop_id, last_seq) SELECT $12, n FROM fresh LIMIT 1
+    ON CONFLICT (shop_id) DO UPDATE SET last_seq = eventcounter.last_seq + EXCLUDED.last_seq
+    RETURNING last_seq
+), logged AS (
+    INSERT INTO event (public_id, shop_id, seq, type, live_session_id, once_key, created_at,
+                       data)
+    SELECT f.public_id, $12, c.last_seq - f.n + f.k, f.type, f.sess, f.okey, f.at,
+           CASE WHEN f.num IS NULL THEN f.data
+                ELSE (f.data::jsonb || jsonb_build_object(
+                        'budget', f.budget, 'spent', f.spent, 'reserved', f.reserved,
+                        'left', greatest(f.budget - f.spent - f.reserved, 0)))::text END
+    FROM fresh f CROSS JOIN counter c
+    RETURNING 1
+), told AS (  -- the streams of every process hear of it at commit (storage/changes.py)
+    SELECT pg_notify('{channel}', 'event:' || $12::text) WHERE EXISTS (SELECT 1 FROM logged)
 )
-SELECT o.taken, o.claim_id, o.prior + o.buyer_taken AS buyer_claims, o.lim, o.live_ok,
+SELECT (SELECT count(*) FROM told) AS told,
+       o.taken, o.claim_id, o.prior + o.buyer_taken AS buyer_claims, o.lim, o.live_ok,
        o.key_in_db, v.claimed + o.taken_so_far AS claimed_after,
        v.claimed + (SELECT count(*) FROM outcome WHERE taken) AS claimed_now,
        v.total_quantity, v.starts_at, v.ends_at, v.deactivated_at,
@@ -179,7 +220,7 @@ WITH bump AS (
       AND (budget IS NULL OR budget_spent + budget_reserved + budget_hold <= budget)
       AND starts_at <= $13 AND ends_at > $13
       AND EXISTS (SELECT 1 FROM bump) AND EXISTS (SELECT 1 FROM live)
-    RETURNING claimed, total_quantity, budget_hold
+    RETURNING claimed, total_quantity, budget_hold, budget, budget_spent, budget_reserved
 ), made AS (
     INSERT INTO claim (shop_id, voucher_id, buyer_id, session_id, distribution_id, account_id,
                        claimed_at, redeem_until, status, idempotency_key, reserved)
@@ -200,6 +241,10 @@ SELECT (SELECT claims FROM bump) AS buyer_claims,
        (SELECT ok FROM live) AS live_ok,
        (SELECT claimed FROM take) AS claimed,
        (SELECT total_quantity FROM take) AS total_quantity,
+       (SELECT budget_hold FROM take) AS budget_hold,
+       (SELECT budget FROM take) AS budget,
+       (SELECT budget_spent FROM take) AS budget_spent,
+       (SELECT budget_reserved FROM take) AS budget_reserved,
        (SELECT id FROM made) AS claim_id,
        (SELECT count(*) FROM counted) AS counted
 """
@@ -216,6 +261,17 @@ _NOTIFY = (
     "ON CONFLICT (event_key) DO NOTHING"
 )
 
+# R-ev1 on the sure way (the batch statement has the same in its `evt` … `told` CTEs).
+_EVENT_LOGGED = "SELECT 1 FROM event WHERE once_key = $1"
+_NEXT_SEQ = (
+    "INSERT INTO eventcounter (shop_id, last_seq) VALUES ($1, 1) "
+    "ON CONFLICT (shop_id) DO UPDATE SET last_seq = eventcounter.last_seq + 1 RETURNING last_seq"
+)
+_LOG_EVENT = (
+    "INSERT INTO event (public_id, shop_id, seq, type, live_session_id, once_key, created_at, "
+    "data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+)
+_ANNOUNCE = "SELECT pg_notify($1, $2)"
 
 _HISTORY = """
 SELECT max(created_at) AS latest,
@@ -311,6 +367,7 @@ class PostgresClaimStore(ClaimStore):
                 self._level = level if level in _SYNC_LEVELS else "on"
                 self._barrier_sql = _BARRIER.format(level=self._level)
                 self._batch_sql = _BATCH.replace("{claim_seq}", seq.replace("'", "''"))
+                self._batch_sql = self._batch_sql.replace("{channel}", CHANNEL)
                 self._pool = pool
         return self._pool
 
@@ -364,6 +421,7 @@ class PostgresClaimStore(ClaimStore):
             [n.row.get("buttons") for n in notices],
             [n.row["created_at"] for n in notices],
             [n.row["next_attempt_at"] for n in notices],
+            *_event_args(requests),
         )
         level = "off" if asynchronous else self._level
         await conn.execute(_LOCK.format(level=level, voucher_id=voucher_id))
@@ -379,6 +437,22 @@ class PostgresClaimStore(ClaimStore):
             raise
         noticed = {(n.claimed, n.total) for n in notices}
         return _results(requests, rows, noticed)
+
+
+def _event_args(requests: list[TakeRequest]) -> tuple[list[Any], ...]:
+    """The batch statement's $23…$30: the prepared events of the batch, once each."""
+    events = list({(e.type, e.once_key): e for r in requests for e in r.events}.values())
+    shares = [e.budget_share or (None, None) for e in events]
+    return (
+        [e.type for e in events],
+        [e.once_key for e in events],
+        [data_text(e.data) for e in events],
+        [e.claimed for e in events],
+        [e.total for e in events],
+        [num for num, _ in shares],
+        [den for _, den in shares],
+        [new_event_id() for _ in events],
+    )
 
 
 def _flagged(results: list[TakeResult], asynchronous: bool) -> list[tuple[TakeResult, bool]]:
@@ -493,6 +567,22 @@ async def _one(conn: Any, r: TakeRequest) -> TakeResult:
             notice["created_at"],
             notice["next_attempt_at"],
         )
+    await _log_events(conn, r, row)
     return TakeResult(
         TakeOutcome.TAKEN, row["claim_id"], buyer_claims, claimed, total, noticed=notice is not None
     )
+
+
+async def _log_events(conn: Any, r: TakeRequest, row: Any) -> None:
+    """R-ev1 on the sure way: the prepared events this claim crosses, in its transaction."""
+    figures = ("claimed", "total_quantity", "budget_hold", "budget", "budget_spent")
+    for e in due_events(r.events, [row[f] for f in (*figures, "budget_reserved")]):
+        if await conn.fetchval(_EVENT_LOGGED, e.once_key) is not None:
+            continue
+        seq = await conn.fetchval(_NEXT_SEQ, r.shop_id)
+        await conn.execute(
+            _LOG_EVENT,
+            new_event_id(), r.shop_id, seq, e.type, r.session_id, e.once_key, r.now,
+            data_text(e.data),
+        )  # fmt: skip
+        await conn.execute(_ANNOUNCE, CHANNEL, f"event:{r.shop_id}")

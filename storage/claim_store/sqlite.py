@@ -15,12 +15,15 @@ import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import Any
 
 from storage.analytics_queries import bucket_start
 from storage.claim_store.batcher import GroupCommit
 from storage.claim_store.contract import ClaimStore, TakeRequest, TakeResult
+from storage.claim_store.event_rows import due_events
 from storage.claim_store.outcomes import TakeOutcome
 from storage.db import SQLITE_BUSY_TIMEOUT_MS, Database
+from storage.events import data_text, new_event_id
 
 log = logging.getLogger(__name__)
 # The SQLite writer checkpoints the WAL after this many batches (see `_checkpoint_now_and_then`):
@@ -67,7 +70,7 @@ _TAKE = (
     "WHERE id = ? AND claimed < total_quantity "
     "AND (budget IS NULL OR budget_spent + budget_reserved + budget_hold <= budget) "
     "AND deactivated_at IS NULL AND starts_at <= ? AND ends_at > ? "
-    "RETURNING claimed, total_quantity, budget_hold"
+    "RETURNING claimed, total_quantity, budget_hold, budget, budget_spent, budget_reserved"
 )
 _UNTAKE = (
     "UPDATE voucher SET claimed = claimed - 1, budget_reserved = budget_reserved - budget_hold "
@@ -95,6 +98,16 @@ _NOTIFY = (
     "ON CONFLICT (event_key) DO NOTHING"
 )
 
+# R-ev1: an event of the claim, numbered from the shop's counter in the batch's transaction.
+_EVENT_LOGGED = "SELECT 1 FROM event WHERE once_key = ?"
+_NEXT_SEQ = (
+    "INSERT INTO eventcounter (shop_id, last_seq) VALUES (?, 1) "
+    "ON CONFLICT (shop_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq"
+)
+_LOG_EVENT = (
+    "INSERT INTO event (public_id, shop_id, seq, type, live_session_id, once_key, created_at, "
+    "data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 _HISTORY = (
     "SELECT max(created_at), max(CASE WHEN status != 'cancelled' THEN created_at END) "
@@ -297,7 +310,7 @@ class SqliteClaimStore(ClaimStore):
                 r.shop_id,
             ),
         )
-        claimed, total, _hold = taken
+        claimed, total = taken[0], taken[1]
         notice = r.notice_for(claimed, total)
         if notice is not None:
             cursor.execute(
@@ -313,6 +326,8 @@ class SqliteClaimStore(ClaimStore):
                     _ts(notice["next_attempt_at"]),
                 ),
             )
+        if r.events:
+            _log_events(cursor, r, taken, now)
         return TakeResult(
             TakeOutcome.TAKEN, claim_id, bumped[0], claimed, total, noticed=notice is not None
         )
@@ -344,3 +359,17 @@ class SqliteClaimStore(ClaimStore):
 
         await asyncio.get_running_loop().run_in_executor(self._executor, _close)
         self._executor.shutdown(wait=True)
+
+
+def _log_events(
+    cursor: sqlite3.Cursor, r: TakeRequest, taken: tuple[Any, ...], at: str | None
+) -> None:
+    """R-ev1: the prepared events this claim crosses, in the claim's transaction (`taken` is
+    the voucher row after the claim)."""
+    for e in due_events(r.events, taken):
+        if cursor.execute(_EVENT_LOGGED, (e.once_key,)).fetchone() is not None:
+            continue
+        (seq,) = cursor.execute(_NEXT_SEQ, (r.shop_id,)).fetchone()
+        data = data_text(e.data)
+        row = (new_event_id(), r.shop_id, seq, e.type, r.session_id, e.once_key, at, data)
+        cursor.execute(_LOG_EVENT, row)
