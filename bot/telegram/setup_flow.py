@@ -52,7 +52,7 @@ async def name_typed(step: StepContext[Draft], text: str) -> Outcome:
     if step.bot is not None:
         role = member.account.role if member else None
         await publish_for_user(step.bot, step.extras["catalog"], user.id, role)
-    return Outcome({"intro": "created", "shop": shop.name}, goto="settings")
+    return Outcome({"intro": "created", "created": True, "shop": shop.name}, goto="settings")
 
 
 async def load_shop(step: StepContext[Draft]) -> Any:
@@ -113,7 +113,7 @@ async def setting_tapped(step: StepContext[Draft], arg: str) -> Outcome:
         # Done says what the shop now has: saved when this flow created the shop or a tap
         # changed it (each tap saves at once), else that nothing changed — never "Cancelled".
         shop = await load_shop(step)
-        if step.draft.get("changed") or step.draft.get("shop"):
+        if step.draft.get("changed") or step.draft.get("created"):
             said = _("✅ Saved. Currency: <b>{currency}</b> · Time zone: <b>{timezone}</b>")
         else:
             said = _("Nothing changed. Currency: <b>{currency}</b> · Time zone: <b>{timezone}</b>")

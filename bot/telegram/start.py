@@ -141,7 +141,7 @@ class StartHandlers:
         member = await membership(self.services, update)
         await self._publish(context, user.id, member)
         return await self.setup_runner.begin(
-            update, context, member, "settings", {"intro": "created"}
+            update, context, member, "settings", {"intro": "created", "created": True}
         )
 
     async def _settings(

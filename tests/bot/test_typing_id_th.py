@@ -115,6 +115,15 @@ async def test_r_l10n5_setup_typed_in_the_sellers_language(
     )
 
 
+async def test_r_l10n5_setup_with_the_name_in_the_command_says_saved_at_done(
+    rig: BotRig, services: Services, language: str
+) -> None:
+    stan = speaker(rig, 3008, "Stan", language)
+    m = await stan.say("/setup Toko Makmur")
+    done = await stan.press(m, words(language, "✔ Done"))
+    assert done.content.plain_text.startswith("✅"), done.content.plain_text
+
+
 async def test_a_handle_typed_in_a_thai_or_indonesian_chat_is_saved(
     rig: BotRig, services: Services, seller: Actor, language: str
 ) -> None:
