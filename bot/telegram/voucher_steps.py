@@ -25,12 +25,12 @@ from bot.i18n import N_, _, ngettext, number
 from bot.i18n import current as current_language
 from bot.i18n import money as fmt_money
 from bot.telegram.flow_table import Outcome, Question, StepContext
-from bot.telegram.read_back import read_back, reading_refusal
+from bot.telegram.read_back import read_back, reading_refusal, shown
 from bot.telegram.render import esc
 from bot.telegram.voucher_draft import auto_name, tier_name, tier_text
 from bot.telegram.wording import money_refusal, whole_number_wanted
 from core.money import MoneyInputError, example_amount
-from core.reading import DATE_FORMAT, read_amount, read_count, read_percent, read_period
+from core.reading import read_amount, read_count, read_percent, read_period
 from core.rules.advice import MIN_ORDERS_FOR_TIERS
 
 EXPIRED = N_(
@@ -248,13 +248,12 @@ def per_customer_question(step: StepContext[Draft]) -> Question:
 
 
 def period_example(now: datetime, zone: str) -> str:
-    """An example that is valid when it is read: tomorrow 20:00 for a week, shop time."""
+    """An example that is valid when it is read: tomorrow 20:00 for a week, shop time, written
+    the way the person's language writes dates and times (R-l10n4: the readers take it back)."""
     start = (now.astimezone(ZoneInfo(zone)) + timedelta(days=1)).replace(
         hour=20, minute=0, second=0, microsecond=0
     )
-    return _("{start} to {end}").format(
-        start=start.strftime(DATE_FORMAT), end=(start + timedelta(days=7)).strftime(DATE_FORMAT)
-    )
+    return shown((start, start + timedelta(days=7)), zone=zone)
 
 
 def period_question(step: StepContext[Draft]) -> Question:
@@ -389,8 +388,7 @@ async def period_typed(step: StepContext[Draft], text: str) -> Outcome:
     except ValueError:
         return Outcome(
             problem=_(
-                "Send the start and the end as <code>YYYY-MM-DD HH:MM</code>, like "
-                "<code>{example}</code>."
+                "Send the start and the end in shop time, like <code>{example}</code>."
             ).format(example=period_example(step.now, step.timezone))
         )
     return Outcome(
