@@ -310,8 +310,15 @@ def unit_discount_cap(draft: VoucherDraft) -> int:
 
 
 def estimated_spend(draft: VoucherDraft) -> int:
-    """R-v7: (amount, or max_discount for percentage off) × total_quantity."""
-    return unit_discount_cap(draft) * draft.total_quantity
+    """R-v7: (amount, or max_discount for percentage off) × total_quantity — at most what the
+    voucher can ever spend: no more uses than `redemption_limit` (R-redeem) and no more than
+    `budget` (R-budget). The SPEC's R-v7 predates both caps; a seller reading "estimated spend"
+    beside a budget expects the cap to count (docs/rules.md)."""
+    uses = draft.total_quantity
+    if draft.redemption_limit is not None:
+        uses = min(uses, draft.redemption_limit)
+    spend = unit_discount_cap(draft) * uses
+    return spend if draft.budget is None else min(spend, draft.budget)
 
 
 def claim_redeem_until(

@@ -125,6 +125,16 @@ def test_r_v7_estimated_spend() -> None:
     assert estimated_spend(percent_draft(max_discount=1000, total_quantity=30)) == 30_000
 
 
+def test_r_v7_estimated_spend_counts_the_budget_and_the_uses_allowed() -> None:
+    """R-budget, R-redeem: the voucher can never spend more than its budget, nor on more
+    orders than its uses allowed."""
+    assert estimated_spend(draft(amount=500, total_quantity=100, budget=20_000)) == 20_000
+    assert estimated_spend(draft(amount=500, total_quantity=100, redemption_limit=30)) == 15_000
+    both = draft(amount=500, total_quantity=100, redemption_limit=30, budget=10_000)
+    assert estimated_spend(both) == 10_000
+    assert estimated_spend(draft(amount=500, total_quantity=100, budget=90_000)) == 50_000
+
+
 def test_r_v8_seller_center_faq_example() -> None:
     """20% off, maximum $1, product A at $100 → nominal $20, capped $1, final price $99."""
     d = percent_draft(percent=20, max_discount=100, scope="products", product_ids=("A",))
