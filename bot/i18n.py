@@ -228,6 +228,12 @@ def babel_locale(language: str | None = None) -> Locale:
     return Locale.parse(LOCALES.get(language, LOCALES[DEFAULT]))
 
 
+def capital(words: str) -> str:
+    """A phrase put at the start of a sentence or a name: its first letter upper-case (scripts
+    without case, such as Thai, are unchanged)."""
+    return words[:1].upper() + words[1:]
+
+
 def number(n: int | float) -> str:
     """`1,000` in English, `1.000` in Indonesian and Spanish."""
     return format_decimal(n, locale=babel_locale())

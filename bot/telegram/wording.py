@@ -13,7 +13,7 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from bot.i18n import N_, _, money, ngettext, number, when
+from bot.i18n import N_, _, capital, money, ngettext, number, when
 from core.errors import FieldError, Problem, ValidationFailed, VoucherbotError
 from core.money import MoneyInputError
 from core.refusal_codes import (
@@ -446,4 +446,4 @@ def code_share_text(code: str, voucher_name: str, discount_words: str) -> str:
     return _(
         "🎁 {discount} at our shop with the code <b>{code}</b> ({voucher}). Enter it at "
         "checkout before it runs out!"
-    ).format(discount=discount_words, code=_e(code), voucher=_e(voucher_name))
+    ).format(discount=capital(discount_words), code=_e(code), voucher=_e(voucher_name))

@@ -53,6 +53,9 @@ def test_r_code_share_text_per_language() -> None:
     with speaking("ms"):
         text = code_share_text("SALE2026", "Raya <sale>", "RM5 off")
     assert "<b>SALE2026</b>" in text and "Raya &lt;sale&gt;" in text and "kod" in text
+    with speaking("id"):  # the discount words start the sentence, so with a capital
+        text = code_share_text("SALE2026", "Raya", "potongan Rp10.000")
+    assert text.startswith("🎁 Potongan Rp10.000")
 
 
 def test_r_budget_on_the_voucher_card() -> None:
