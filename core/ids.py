@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 from core.errors import invalid
 
@@ -14,9 +15,9 @@ def is_platform_id(value: object) -> bool:
 
 
 def check_platform_id(value: object, field_name: str) -> str:
-    if not is_platform_id(value):
+    if not isinstance(value, str) or not is_platform_id(value):
         raise invalid(field_name, "must be 1–64 characters of A-Z a-z 0-9 _ . : -", "id_format")
-    return value  # type: ignore[return-value]
+    return value
 
 
 def normalize_handle(value: object, field_name: str) -> str:
@@ -25,3 +26,17 @@ def normalize_handle(value: object, field_name: str) -> str:
     /handle, the API's accounts and follows)."""
     raw = value.lstrip("@") if isinstance(value, str) else value
     return check_platform_id(raw, field_name).lower()
+
+
+class _Stored(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def row_id(row: _Stored) -> int:
+    """The id of a stored row. The tables declare `id: int | None` because a new row has none
+    until its insert is flushed; every row read back or flushed has one, so a missing id here
+    is a programming error (a row used before `session.flush()`), never input."""
+    if row.id is None:
+        raise RuntimeError(f"{type(row).__name__} used before it was stored (no id yet)")
+    return row.id

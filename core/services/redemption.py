@@ -15,6 +15,7 @@ from sqlmodel import col
 
 from core import events
 from core.budget_notifications import budget_text
+from core.ids import row_id
 from core.notifications import notify
 from core.rules.checkout import Priced
 from core.rules.targeting import budget_crossings
@@ -62,7 +63,7 @@ async def redeem_with_limits(
                 shop_id,
                 event,
                 events.budget_data(
-                    voucher.id,  # type: ignore[arg-type]
+                    row_id(voucher),
                     voucher.name,
                     budget,
                     spent,
