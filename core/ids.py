@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from typing import Protocol
 
 from core.errors import invalid
+
+# the services' one way to a stored row's id (typed int, not `int | None`)
+from storage.sql import row_id as row_id
 
 _PLATFORM_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
@@ -26,17 +28,3 @@ def normalize_handle(value: object, field_name: str) -> str:
     /handle, the API's accounts and follows)."""
     raw = value.lstrip("@") if isinstance(value, str) else value
     return check_platform_id(raw, field_name).lower()
-
-
-class _Stored(Protocol):
-    @property
-    def id(self) -> int | None: ...
-
-
-def row_id(row: _Stored) -> int:
-    """The id of a stored row. The tables declare `id: int | None` because a new row has none
-    until its insert is flushed; every row read back or flushed has one, so a missing id here
-    is a programming error (a row used before `session.flush()`), never input."""
-    if row.id is None:
-        raise RuntimeError(f"{type(row).__name__} used before it was stored (no id yet)")
-    return row.id
