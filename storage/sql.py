@@ -1,6 +1,6 @@
 """Typed access to what SQLAlchemy and SQLModel hand back loosely typed, so the queries and
-services need no `type: ignore`: a stored row's id, the rows a statement changed, a model's
-table."""
+services need no ignore comments for the type checker: a stored row's id, the rows a
+statement changed, a model's table."""
 
 from __future__ import annotations
 
