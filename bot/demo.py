@@ -179,8 +179,18 @@ class Tour:
         m = await self.sally.press(m, "100")
         m = await self.sally.press(m, "1")
         m = await self.sally.press(m, _("Now, 7 days"))
+        m = await self.targeting(m, live=False)
         m = await self.sally.say(_("Five off over twenty"))
         await self.sally.press(m, _("✅ Submit"))
+
+    async def targeting(self, m: RecordedMessage, *, live: bool) -> RecordedMessage:
+        """/newvoucher's R-seg, R-budget, R-code and R-redeem steps, left at their defaults."""
+        everyone = _("all buyers")
+        m = await self.sally.press(m, everyone[:1].upper() + everyone[1:])
+        m = await self.sally.press(m, _("No budget"))
+        if not live:
+            m = await self.sally.press(m, _("No code"))
+        return await self.sally.press(m, _("No limit"))
 
     async def live_voucher(self) -> None:
         cap = money(100 * self.market.scale, self.currency)
@@ -202,6 +212,7 @@ class Tour:
         m = await self.sally.press(m, "10")
         m = await self.sally.press(m, "1")
         m = await self.sally.press(m, _("Now, 24 hours"))
+        m = await self.targeting(m, live=True)
         m = await self.sally.press(m, _("Use “{name}”").split("{name}")[0])
         await self.sally.press(m, _("Continue"))
 

@@ -7,7 +7,9 @@ side talks to a local stand-in, and a person can chat with the bot in this termi
 
 Built in this order, and closed in the reverse one:
 1. the database (`bot.startup.open_database`: URL check, connect, migrations);
-2. the services over it;
+2. the storage resources (`storage.resources.Resources`: change publisher, change feed, claim
+   store, draw entries' writer and reader), the drand beacon, and the services over them —
+   no service builds a resource of its own;
 3. the HTTP API, listening (every process);
 4. the leader's work, while this process holds the lock: the scheduler, then the webhook
    sender (R-ev2, which also prunes the event log), then the Telegram side (the stand-in
@@ -39,9 +41,8 @@ from bot.scheduler import VoucherScheduler
 from bot.startup import listen_failure, mask_token, open_database, telegram_failure
 from core.clock import Clock, SystemClock
 from core.services import Services
-from storage.changes import build_change_feed
-from storage.claim_store import build_claim_store
 from storage.db import Database
+from storage.resources import Resources
 
 log = logging.getLogger("voucherbot.runtime")
 
@@ -140,11 +141,13 @@ class Runtime:
     # --- the whole process -----------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
-        db = await open_database(self.settings.database_url)
-        try:
-            self.services = services = await _open_services(db, self.clock, self.settings)
-            configure_events(services, self.settings)
-            db.on_dispose(_closer(services))
+        async with contextlib.AsyncExitStack() as owned:
+            # Every long-lived resource is built here, once, and closed in reverse order by
+            # this stack (docs/architecture.md, "The composition root").
+            db = await open_database(self.settings.database_url)
+            owned.push_async_callback(db.dispose)
+            owned.push_async_callback(self._set_role, ROLE_STOPPED)
+            self.services = services = await self._open_services(db, owned)
             runner = await self._start_http(services)
             try:
                 if self.settings.scheduler_enabled:
@@ -156,9 +159,25 @@ class Runtime:
             finally:
                 log.info("shutting down: finishing in-flight HTTP requests")
                 await runner.cleanup()
-        finally:
-            await self._set_role(ROLE_STOPPED)
-            await db.dispose()
+
+    async def _open_services(self, db: Database, owned: contextlib.AsyncExitStack) -> Services:
+        """The storage resources (`storage.resources`: publisher, change feed, claim store,
+        entry writer and reader), the drand beacon (R-draw4; none with DRAND_URLS=off), then
+        the services over them. Each is closed by `owned`, the last built first."""
+        resources = await Resources.open(db)  # the change feed listens before any answer
+        owned.push_async_callback(resources.close)
+        beacon = build_beacon(self.settings.drand_mirrors)
+        if beacon is not None:
+            owned.push_async_callback(beacon.close)
+        services = Services.build(
+            db,
+            self.clock,
+            resources=resources,
+            beacon=beacon,
+            public_base_url=self.settings.public_base_url,
+        )
+        configure_events(services, self.settings)
+        return services
 
     async def wait_for_role(self, role: str, timeout: float) -> None:  # noqa: ASYNC109
         async with self._role_changed:
@@ -332,33 +351,6 @@ class Runtime:
         api = f"http://{self.settings.http_host}:{self.http_port}"
         await run_terminal_chat(standin, stop_event=stop, api_url=api)
         stop.set()
-
-
-# --- the claim path's parts (R-scale1): built here, closed with the database ---------------
-
-
-async def _open_services(db: Database, clock: Clock, settings: Settings) -> Services:
-    store, changes = build_claim_store(db), build_change_feed(db)
-    await changes.start()  # listening before the first answer from a cache
-    beacon = build_beacon(settings.drand_mirrors)  # R-draw4; None: DRAND_URLS=off
-    if beacon is not None:
-        db.on_dispose(beacon.close)
-    return Services.build(
-        db,
-        clock,
-        claim_store=store,
-        changes=changes,
-        beacon=beacon,
-        public_base_url=settings.public_base_url,
-    )
-
-
-def _closer(services: Services) -> Callable[[], Awaitable[None]]:
-    async def close() -> None:
-        await services.claims.store.close()
-        await services.changes.close()
-
-    return close
 
 
 # --- defaults (imported lazily: followers never load the Telegram code) ----------------------

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from core.refusal_codes import GeneralCode
+
 
 class VoucherbotError(Exception):
     """Base of every refusal the rules make: a `Refusal` — a stable `code` with `params` — that
@@ -17,7 +19,7 @@ class VoucherbotError(Exception):
     `extra` goes into the API's problem document; `params` (which include `extra`) only feed
     the wording."""
 
-    code = "error"
+    code: str = GeneralCode.ERROR
 
     def __init__(
         self,
@@ -86,30 +88,32 @@ class ValidationFailed(VoucherbotError):
 
     def __post_init__(self) -> None:
         first = self.errors[0] if self.errors else FieldError("", "invalid input")
-        VoucherbotError.__init__(self, f"{first.field}: {first.message}", code="validation_failed")
+        VoucherbotError.__init__(
+            self, f"{first.field}: {first.message}", code=GeneralCode.VALIDATION_FAILED
+        )
 
     def __str__(self) -> str:
         return "; ".join(f"{e.field}: {e.message}" for e in self.errors)
 
 
 def invalid(
-    field_name: str, message: str, code: str = "invalid", **params: Any
+    field_name: str, message: str, code: str = Problem.INVALID, **params: Any
 ) -> ValidationFailed:
     return ValidationFailed([FieldError(field_name, message, code, params)])
 
 
 class NotFound(VoucherbotError):
-    code = "not_found"
+    code: str = GeneralCode.NOT_FOUND
 
 
 class PermissionDenied(VoucherbotError):
-    code = "forbidden"
+    code: str = GeneralCode.FORBIDDEN
 
 
 class Conflict(VoucherbotError):
     """The request is valid but the current state refuses it (a rule named in `detail`)."""
 
-    code = "conflict"
+    code: str = GeneralCode.CONFLICT
 
 
 class ClaimRefused(VoucherbotError):

@@ -100,12 +100,30 @@ def _discard(session: Session, *_: Any) -> None:
     session.info.pop(_PENDING, None)
 
 
-def install_publisher() -> None:
-    """Idempotent: hooks every ORM session of the process (reads have nothing to publish)."""
-    if not event.contains(Session, "after_flush", _collect):
-        event.listen(Session, "after_flush", _collect)
-        event.listen(Session, "before_commit", _publish)
-        event.listen(Session, "after_rollback", _discard)
+_HOOKS: tuple[tuple[str, Callable[..., None]], ...] = (
+    ("after_flush", _collect),
+    ("before_commit", _publish),
+    ("after_rollback", _discard),
+)
+
+
+class Publisher:
+    """Hooks the sessions of one `Database` (its own session class, not every session of the
+    process), from `install()` to `close()`: built and closed by the composition root with
+    the other resources (`core.services.resources`). Reads have nothing to publish."""
+
+    def __init__(self, db: Database) -> None:
+        self._target = db.session_class
+
+    def install(self) -> None:
+        for name, hook in _HOOKS:
+            if not event.contains(self._target, name, hook):
+                event.listen(self._target, name, hook)
+
+    async def close(self) -> None:
+        for name, hook in _HOOKS:
+            if event.contains(self._target, name, hook):
+                event.remove(self._target, name, hook)
 
 
 # --- hearing -------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -91,8 +92,15 @@ class Database:
         else:
             raise ValueError(f"unsupported database {self.dialect!r}: use sqlite or postgresql")
         self._closers: list[Callable[[], Awaitable[None]]] = []
-        self._writer = async_sessionmaker(self.write_engine, expire_on_commit=False)
-        self._reader = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        # This database's own session class: what is hooked to it (the change publisher,
+        # `storage.changes.Publisher`) hooks this database's sessions only.
+        self.session_class: type[Session] = type("DatabaseSession", (Session,), {})
+        self._writer = async_sessionmaker(
+            self.write_engine, expire_on_commit=False, sync_session_class=self.session_class
+        )
+        self._reader = async_sessionmaker(
+            self.read_engine, expire_on_commit=False, sync_session_class=self.session_class
+        )
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,38 +1,57 @@
 """The entries of lucky draws (R-draw1): their group-committed writer, and what an entry is
-checked against, read in one statement.
+checked against, read in one statement (on PostgreSQL, one statement per batch of entries).
 
-Entries and the close never interleave: the close turns a draw from `open` to `drawing` with a
-conditional UPDATE, and every batch of entries reads the draw's status with a share lock
-(PostgreSQL: `FOR SHARE`; SQLite write transactions are serial anyway) in the transaction that
-inserts them. So an entry either commits before the close takes its row lock — and is in the
-draw — or sees the draw closed and is refused; the set of entrants is frozen at the close.
+Core decides an entry from what the reader read *before* the write (`EntryContext`); the
+writer's transaction checks only data — is the draw still open — and inserts, so storage
+never calls back into core inside a transaction. Entries and the close never interleave: the
+close turns a draw from `open` to `drawing` with a conditional UPDATE, and every batch of
+entries reads the draw's status with a share lock (PostgreSQL: `FOR SHARE`; SQLite write
+transactions are serial anyway) in the transaction that inserts them. So an entry either
+commits before the close takes its row lock — and is in the draw — or sees the draw closed and
+is refused; the set of entrants is frozen at the close.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
+import asyncpg
 from sqlalchemy import text
 from sqlmodel import col, select
 
+from storage.claim_store.batcher import GroupCommit, SqliteBatches
 from storage.db import SQLITE_BUSY_TIMEOUT_MS, Database
 from storage.models import Draw, DrawEntry
-from storage.repositories import MAX_ID, _insert
+from storage.repositories._common import MAX_ID, _insert
 
 OPEN, DRAWING, DRAWN, CANCELLED = "open", "drawing", "drawn", "cancelled"
 # Entries that arrive together are written in one transaction of at most this many.
 MAX_ENTRY_BATCH = 500
 PG_BATCHES_IN_FLIGHT = 4
+_ONE_QUEUE = 0  # every entry waits in one queue (the batch groups them by draw)
 
 
 def _storable(value: int) -> bool:
     return isinstance(value, int) and 0 < value <= MAX_ID
+
+
+class EntryOutcome(StrEnum):
+    """What an entry gets. Core's verdict (`core.services.draw_life.entry_verdict`) gives
+    ENTER (write it), REFUSED (with the error), TASK (the task needs the claim path's check),
+    MISSING (no such draw), REPEAT or CLOSED; the writer gives ENTERED, REPEAT or CLOSED."""
+
+    ENTER = "enter"
+    ENTERED = "entered"
+    REPEAT = "repeat"
+    CLOSED = "closed"
+    REFUSED = "refused"
+    TASK = "task"
+    MISSING = "missing"
 
 
 # --- the entry writer: group commit ---------------------------------------------------------
@@ -43,26 +62,20 @@ _INSERT_ENTRY = (
     "ON CONFLICT (distribution_id, buyer_id) DO NOTHING RETURNING entered_at"
 )
 _ENTRY_AT = "SELECT entered_at FROM drawentry WHERE distribution_id = ? AND buyer_id = ?"
-_INSERT_ENTRIES_PG = (
-    "INSERT INTO drawentry (distribution_id, buyer_id, entered_at) "
-    "SELECT $1, b, t FROM unnest($2::text[], $3::timestamptz[]) AS e(b, t) "
-    "ON CONFLICT (distribution_id, buyer_id) DO NOTHING RETURNING buyer_id"
+# One statement a draw, atomic by itself (no BEGIN/COMMIT round trips): the draw row FOR
+# SHARE — the close's UPDATE waits for this batch (module doc) —, the entries inserted while
+# it is open, and what it was.
+_ENTER_PG = """
+WITH d AS (SELECT status, closes_at FROM draw WHERE distribution_id = $1 FOR SHARE),
+ins AS (
+    INSERT INTO drawentry (distribution_id, buyer_id, entered_at)
+    SELECT $1, e.b, e.t
+    FROM unnest($2::text[], $3::timestamptz[]) AS e(b, t), d
+    WHERE d.status = 'open' AND e.t < d.closes_at
+    ON CONFLICT (distribution_id, buyer_id) DO NOTHING
+    RETURNING buyer_id
 )
-_DRAW_CONTEXT_PG = """
-SELECT d.voucher_id, d.session_id, d.account_id, d.stopped_at, d.task_type, d.task_minutes,
-       dr.status, dr.closes_at, v.starts_at, v.ends_at, v.deactivated_at, v.per_customer_limit
-FROM distribution d
-JOIN draw dr ON dr.distribution_id = d.id
-JOIN voucher v ON v.id = d.voucher_id
-WHERE d.id = $1 AND d.shop_id = $2
-FOR SHARE OF dr
-"""
-_BUYER_CONTEXT_PG = """
-SELECT u.b, e.entered_at, w.watched_seconds, vb.claims
-FROM unnest($4::text[]) AS u(b)
-LEFT JOIN drawentry e ON e.distribution_id = $1 AND e.buyer_id = u.b
-LEFT JOIN watchrecord w ON w.session_id = $2 AND w.buyer_id = u.b
-LEFT JOIN voucherbuyer vb ON vb.voucher_id = $3 AND vb.buyer_id = u.b
+SELECT (SELECT status FROM d), (SELECT closes_at FROM d), ARRAY(SELECT buyer_id FROM ins)
 """
 _ENTRIES_AT_PG = (
     "SELECT buyer_id, entered_at FROM drawentry WHERE distribution_id = $1 AND buyer_id = ANY($2)"
@@ -76,113 +89,97 @@ def _sqlite_ts(value: datetime) -> str:
 
 @dataclass(frozen=True)
 class EntryRequest:
+    """An entry core has decided to write (its verdict was ENTER)."""
+
     distribution_id: int
     buyer_id: str
     now: datetime
-    # Where the checks run in the batch (PostgreSQL): the shop, and the rule that decides
-    # an entry from its context (`EntryResult("enter")` to write it).
-    shop_id: int | None = None
-    verdict: Callable[[EntryContext | None, datetime], EntryResult] | None = None
 
 
 @dataclass(frozen=True)
 class EntryResult:
-    """`outcome`: entered | repeat | closed (with the draw's status then); from a verdict
-    also refused (with `error`), task (the task needs checking), missing (no such draw)."""
-
-    outcome: str
+    outcome: EntryOutcome
     entered_at: datetime | None = None
-    status: str | None = None
-    error: Exception | None = None
+    status: str | None = None  # the draw's status, with CLOSED
+    error: Exception | None = None  # with REFUSED
+
+
+def _open_at(status: str | None, closes_at: datetime | None, now: datetime) -> bool:
+    return status == OPEN and closes_at is not None and now < closes_at
+
+
+def _closed(status: str | None) -> EntryResult:
+    return EntryResult(EntryOutcome.CLOSED, status=status or CANCELLED)
+
+
+async def _no_reset(_conn: Any) -> None:
+    """The pool's reset between batches: none (the default is one more round trip a batch,
+    and these statements change no session state)."""
+
+
+class _PgPool:
+    """A small pool of asyncpg connections of its own, opened on first use: a batch costs its
+    statement alone, without the ORM pool's checkout ping (the claim store's way)."""
+
+    def __init__(self, db: Database) -> None:
+        self._dsn = db.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._pool: asyncpg.Pool | None = None
+        self._opening = asyncio.Lock()
+
+    async def pool(self) -> asyncpg.Pool:
+        async with self._opening:
+            if self._pool is None:
+                self._pool = await asyncpg.create_pool(
+                    self._dsn, min_size=1, max_size=PG_BATCHES_IN_FLIGHT, reset=_no_reset
+                )
+        return self._pool
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
 
 
 class EntryWriter:
-    """Writes the entries that arrive together in one transaction: a rush of entries costs
-    one commit per batch instead of one per viewer (100,000 entries in a minute).
-
-    On SQLite the batch runs in plain SQL on the writer's own connection, on the event loop's
-    thread when SQLite's write lock is free (this process's writers take turns through
-    `sqlite_write_turn`), and on a dedicated thread that waits for the lock when another
-    process holds it — the claim store's way, for the same reason: a statement through the
-    async driver costs a thread hop each, which under load cost more than the statements."""
+    """Writes the entries that arrive together in one transaction (the group-commit batcher
+    the claim stores use): a rush of entries costs one commit per batch instead of one per
+    viewer (100,000 entries in a minute). On SQLite the batch runs in plain SQL on the
+    writer's own connection (`SqliteBatches`, the claim store's way); on PostgreSQL each
+    draw's entries of a batch are one statement (`_ENTER_PG`), its own transaction."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._pending: list[tuple[EntryRequest, asyncio.Future[EntryResult]]] = []
-        self._flushers: set[asyncio.Task[None]] = set()
-        self._conn: sqlite3.Connection | None = None
-        self._executor: ThreadPoolExecutor | None = None
-        self._sqlite = db.is_sqlite and db.url.database not in (None, "", ":memory:")
-        # PostgreSQL checks each entry inside the batch that writes it (one round trip for a
-        # whole batch instead of one per entry); SQLite reads are cheaper one by one.
-        self.checks_in_batch = db.dialect == "postgresql"
-
-    async def enter(self, request: EntryRequest) -> EntryResult:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[EntryResult] = loop.create_future()
-        self._pending.append((request, future))
+        self._sqlite: SqliteBatches[EntryRequest, EntryResult] | None = None
+        if db.is_sqlite and db.url.database not in (None, "", ":memory:"):
+            self._sqlite = SqliteBatches(
+                db.url.database or "", self._apply_sqlite, thread_name="entry-writer"
+            )
         # SQLite has one writer at a time anyway; on PostgreSQL a few batches in flight
         # overlap their commits (the server merges concurrent WAL flushes).
-        # (A flusher that just returned is done before its done-callback drops it from
-        # the set: count only the running ones, or an entry could wait for nobody.)
-        running = sum(1 for t in self._flushers if not t.done())
-        if running < (PG_BATCHES_IN_FLIGHT if self.checks_in_batch else 1):
-            task = loop.create_task(self._flush())
-            self._flushers.add(task)
-            task.add_done_callback(self._flushers.discard)
-        return await future
+        in_flight = PG_BATCHES_IN_FLIGHT if db.dialect == "postgresql" else 1
+        self._pg = _PgPool(db)
+        self._batches: GroupCommit[int, EntryRequest, EntryResult] = GroupCommit(
+            self._write_batch, max_batch=MAX_ENTRY_BATCH, in_flight=in_flight
+        )
 
-    async def _flush(self) -> None:
-        while self._pending:
-            batch = self._pending[:MAX_ENTRY_BATCH]
-            self._pending = self._pending[MAX_ENTRY_BATCH:]
-            try:
-                if self._sqlite:
-                    async with self.db.sqlite_write_turn():
-                        results = await self._write_sqlite([r for r, _ in batch])
-                elif self.db.dialect == "postgresql":
-                    results = await self._write_pg([r for r, _ in batch])
-                else:
-                    results = await self._write([r for r, _ in batch])
-            except Exception as exc:  # rolled back: every caller hears it
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for (_, future), result in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(result)
+    async def enter(self, request: EntryRequest) -> EntryResult:
+        return await self._batches.submit(_ONE_QUEUE, request)
+
+    async def _write_batch(self, _key: int, requests: list[EntryRequest]) -> list[EntryResult]:
+        if self._sqlite is not None:
+            async with self.db.sqlite_write_turn():
+                return await self._sqlite.run(requests)
+        if self.db.dialect == "postgresql":
+            return await self._write_pg(requests)
+        return await self._write(requests)
+
+    async def close(self) -> None:
+        await self._batches.drain()
+        if self._sqlite is not None:
+            await self._sqlite.close()
+        await self._pg.close()
 
     # --- SQLite ------------------------------------------------------------------------------
-
-    async def _write_sqlite(self, requests: list[EntryRequest]) -> list[EntryResult]:
-        conn = self._connection()
-        conn.execute("PRAGMA busy_timeout=0")
-        try:
-            return self._apply_sqlite(conn, requests)
-        except sqlite3.OperationalError as exc:
-            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
-                raise
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix="entry-writer")
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._apply_waiting, requests)
-
-    def _apply_waiting(self, requests: list[EntryRequest]) -> list[EntryResult]:
-        conn = self._connection()
-        conn.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        return self._apply_sqlite(conn, requests)
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            conn = sqlite3.connect(
-                self.db.url.database or "", isolation_level=None, check_same_thread=False
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            self._conn = conn
-        return self._conn
 
     def _apply_sqlite(
         self, conn: sqlite3.Connection, requests: list[EntryRequest]
@@ -206,96 +203,58 @@ class EntryWriter:
                 row = cursor.execute(_DRAW_STATUS, (r.distribution_id,)).fetchone()
                 draws[r.distribution_id] = (row[0], _instant(row[1])) if row else (None, None)
             status, closes_at = draws[r.distribution_id]
-            if status != OPEN or closes_at is None or r.now >= closes_at:
-                results.append(EntryResult("closed", status=status or CANCELLED))
+            if not _open_at(status, closes_at, r.now):
+                results.append(_closed(status))
                 continue
             at = _sqlite_ts(r.now)
             inserted = cursor.execute(_INSERT_ENTRY, (r.distribution_id, r.buyer_id, at)).fetchone()
             if inserted is not None:
-                results.append(EntryResult("entered", r.now))
+                results.append(EntryResult(EntryOutcome.ENTERED, r.now))
                 continue
             first = cursor.execute(_ENTRY_AT, (r.distribution_id, r.buyer_id)).fetchone()
-            results.append(EntryResult("repeat", _instant(first[0]) if first else r.now))
+            results.append(EntryResult(EntryOutcome.REPEAT, _instant(first[0]) if first else r.now))
         return results
-
-    async def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
 
     # --- PostgreSQL: asyncpg itself, set-wise statements ----------------------------------------
 
     async def _write_pg(self, requests: list[EntryRequest]) -> list[EntryResult]:
         results: dict[int, EntryResult] = {}
-        by_draw: dict[tuple[int, int], list[int]] = {}
+        by_draw: dict[int, list[int]] = {}
         for i, r in enumerate(requests):
-            by_draw.setdefault((r.distribution_id, r.shop_id or 0), []).append(i)
-        async with self.db.write_engine.connect() as conn:
-            raw: Any = (await conn.get_raw_connection()).driver_connection
-            async with raw.transaction():
-                for (distribution_id, shop_id), positions in by_draw.items():
-                    await self._batch_pg(
-                        raw, distribution_id, shop_id, positions, requests, results
-                    )
+            by_draw.setdefault(r.distribution_id, []).append(i)
+        async with (await self._pg.pool()).acquire() as raw:
+            for distribution_id, positions in by_draw.items():
+                await self._batch_pg(raw, distribution_id, positions, requests, results)
         return [results[i] for i in range(len(requests))]
 
     @staticmethod
     async def _batch_pg(
         raw: Any,
         distribution_id: int,
-        shop_id: int,
         positions: list[int],
         requests: list[EntryRequest],
         results: dict[int, EntryResult],
     ) -> None:
-        # FOR SHARE of the draw row: the close's UPDATE waits for this batch (module doc).
-        base = await raw.fetchrow(_DRAW_CONTEXT_PG, distribution_id, shop_id)
-        buyers = list(dict.fromkeys(requests[i].buyer_id for i in positions))
-        per_buyer: dict[str, tuple[Any, Any, Any]] = {}
-        if base is not None:
-            rows = await raw.fetch(
-                _BUYER_CONTEXT_PG, distribution_id, base[1], base[0], buyers
-            )
-            per_buyer = {row[0]: (row[1], row[2], row[3]) for row in rows}
-        fresh: dict[str, datetime] = {}
-        first_of: dict[str, int] = {}
+        fresh: dict[str, datetime] = {}  # each buyer's first request of the batch
+        for i in positions:
+            fresh.setdefault(requests[i].buyer_id, requests[i].now)
+        status, closes_at, inserted_list = await raw.fetchrow(
+            _ENTER_PG, distribution_id, list(fresh), list(fresh.values())
+        )
+        inserted = set(inserted_list)
+        earlier = [b for b in fresh if b not in inserted and _open_at(status, closes_at, fresh[b])]
+        known = dict(await raw.fetch(_ENTRIES_AT_PG, distribution_id, earlier)) if earlier else {}
+        first_in_batch: set[str] = set()
         for i in positions:
             r = requests[i]
-            ctx = None
-            if base is not None:
-                entered, watched, claims = per_buyer.get(r.buyer_id, (None, None, None))
-                ctx = EntryContext(
-                    *base,
-                    entered_at=entered,
-                    watched_seconds=int(watched or 0),
-                    buyer_claims=int(claims or 0),
-                )
-            verdict = r.verdict(ctx, r.now) if r.verdict else EntryResult("enter")
-            if verdict.outcome != "enter":
-                results[i] = verdict
-            elif r.buyer_id in first_of:  # the same buyer twice in one batch
-                results[i] = EntryResult("repeat", fresh[r.buyer_id])
-            else:
-                first_of[r.buyer_id] = i
-                fresh[r.buyer_id] = r.now
-        if not fresh:
-            return
-        inserted = {
-            b
-            for (b,) in await raw.fetch(
-                _INSERT_ENTRIES_PG, distribution_id, list(fresh), list(fresh.values())
-            )
-        }
-        earlier = [b for b in fresh if b not in inserted]
-        known = dict(await raw.fetch(_ENTRIES_AT_PG, distribution_id, earlier)) if earlier else {}
-        for b, i in first_of.items():
-            if b in inserted:
-                results[i] = EntryResult("entered", fresh[b])
-            else:  # another process's batch entered it first
-                results[i] = EntryResult("repeat", known.get(b, fresh[b]))
+            b = r.buyer_id
+            if not _open_at(status, closes_at, r.now):
+                results[i] = _closed(status)
+            elif b in inserted and b not in first_in_batch:
+                first_in_batch.add(b)
+                results[i] = EntryResult(EntryOutcome.ENTERED, fresh[b])
+            else:  # the same buyer again in this batch, or entered by an earlier batch
+                results[i] = EntryResult(EntryOutcome.REPEAT, known.get(b, fresh[b]))
 
     # --- any other database: the ORM's connection -------------------------------------------------
 
@@ -316,8 +275,8 @@ class EntryWriter:
                 fresh: dict[str, datetime] = {}
                 for i in positions:
                     r = requests[i]
-                    if status != OPEN or closes_at is None or r.now >= closes_at:
-                        results[i] = EntryResult("closed", status=status or CANCELLED)
+                    if not _open_at(status, closes_at, r.now):
+                        results[i] = _closed(status)
                     else:
                         fresh.setdefault(r.buyer_id, r.now)
                 inserted: set[str] = set()
@@ -349,9 +308,9 @@ class EntryWriter:
                     b = requests[i].buyer_id
                     if b in inserted and b not in first_in_batch:
                         first_in_batch.add(b)
-                        results[i] = EntryResult("entered", fresh[b])
+                        results[i] = EntryResult(EntryOutcome.ENTERED, fresh[b])
                     else:
-                        results[i] = EntryResult("repeat", known.get(b, fresh[b]))
+                        results[i] = EntryResult(EntryOutcome.REPEAT, known.get(b, fresh[b]))
         return [results[i] for i in range(len(requests))]
 
 
@@ -371,9 +330,20 @@ WHERE d.id = :did AND d.shop_id = :shop
 """
 
 
-_ENTRY_CONTEXT_PG = (
-    _ENTRY_CONTEXT.replace(":buyer", "$1").replace(":did", "$2").replace(":shop", "$3")
-)
+# PostgreSQL: the context of a whole batch of buyers of one draw in one statement.
+_ENTRY_CONTEXTS_PG = """
+SELECT u.b, d.voucher_id, d.session_id, d.account_id, d.stopped_at, d.task_type,
+       d.task_minutes, dr.status, dr.closes_at, v.starts_at, v.ends_at, v.deactivated_at,
+       v.per_customer_limit, e.entered_at, w.watched_seconds, vb.claims
+FROM distribution d
+JOIN draw dr ON dr.distribution_id = d.id
+JOIN voucher v ON v.id = d.voucher_id
+CROSS JOIN unnest($3::text[]) AS u(b)
+LEFT JOIN drawentry e ON e.distribution_id = d.id AND e.buyer_id = u.b
+LEFT JOIN watchrecord w ON w.session_id = d.session_id AND w.buyer_id = u.b
+LEFT JOIN voucherbuyer vb ON vb.voucher_id = d.voucher_id AND vb.buyer_id = u.b
+WHERE d.id = $1 AND d.shop_id = $2
+"""
 
 
 @dataclass(frozen=True)
@@ -403,16 +373,51 @@ def _instant(value: Any) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _instant_of(value: Any) -> datetime:
+    """A NOT NULL column's instant."""
+    at = _instant(value)
+    if at is None:
+        raise ValueError("an instant was expected")
+    return at
+
+
+def _context(row: Any) -> EntryContext:
+    """An `EntryContext` from the columns of `_ENTRY_CONTEXT`, in its order."""
+    return EntryContext(
+        voucher_id=row[0],
+        session_id=row[1],
+        account_id=row[2],
+        stopped_at=_instant(row[3]),
+        task_type=row[4],
+        task_minutes=row[5],
+        status=row[6],
+        closes_at=_instant_of(row[7]),
+        starts_at=_instant_of(row[8]),
+        ends_at=_instant_of(row[9]),
+        deactivated_at=_instant(row[10]),
+        per_customer_limit=row[11],
+        entered_at=_instant(row[12]),
+        watched_seconds=int(row[13] or 0),
+        buyer_claims=int(row[14] or 0),
+    )
+
+
 class EntryContextReader:
     """Reads everything an entry is checked against (the draw, its distribution, voucher, and
-    the buyer's entry, watch time and claims) in one statement: a rush of entries costs one
-    point query each. On SQLite it runs on its own connection on the event loop's thread (a
-    WAL reader never waits for the writer, and a point query takes microseconds, less than
-    a hop to a driver thread); on PostgreSQL it is one round trip."""
+    the buyer's entry, watch time and claims), outside any transaction, before core decides
+    the entry. On SQLite it is one point query on its own connection on the event loop's
+    thread (a WAL reader never waits for the writer, and a point query takes microseconds,
+    less than a hop to a driver thread); on PostgreSQL the buyers of one draw that ask
+    together are read in one statement (the group-commit batcher's queue, one round trip a
+    batch)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self._conn: sqlite3.Connection | None = None
+        self._pg = _PgPool(db)
+        self._batches: GroupCommit[tuple[int, int], str, EntryContext | None] = GroupCommit(
+            self._read_pg, max_batch=MAX_ENTRY_BATCH, in_flight=PG_BATCHES_IN_FLIGHT
+        )
 
     async def read(self, shop_id: int, distribution_id: int, buyer_id: str) -> EntryContext | None:
         if not _storable(distribution_id):
@@ -421,32 +426,21 @@ class EntryContextReader:
         if self.db.is_sqlite and self.db.url.database not in (None, "", ":memory:"):
             row = self._sqlite().execute(_ENTRY_CONTEXT, params).fetchone()
         elif self.db.dialect == "postgresql":
-            # asyncpg itself, one statement outside any transaction: one round trip.
-            async with self.db.read_engine.connect() as conn:
-                raw = (await conn.get_raw_connection()).driver_connection
-                row = await raw.fetchrow(_ENTRY_CONTEXT_PG, buyer_id, distribution_id, shop_id)  # type: ignore[union-attr]
+            return await self._batches.submit((distribution_id, shop_id), buyer_id)
         else:
             async with self.db.read() as session:
                 row = (await session.execute(text(_ENTRY_CONTEXT), params)).first()
-        if row is None:
-            return None
-        return EntryContext(
-            voucher_id=row[0],
-            session_id=row[1],
-            account_id=row[2],
-            stopped_at=_instant(row[3]),
-            task_type=row[4],
-            task_minutes=row[5],
-            status=row[6],
-            closes_at=_instant(row[7]),  # type: ignore[arg-type]
-            starts_at=_instant(row[8]),  # type: ignore[arg-type]
-            ends_at=_instant(row[9]),  # type: ignore[arg-type]
-            deactivated_at=_instant(row[10]),
-            per_customer_limit=row[11],
-            entered_at=_instant(row[12]),
-            watched_seconds=int(row[13] or 0),
-            buyer_claims=int(row[14] or 0),
-        )
+        return None if row is None else _context(row)
+
+    async def _read_pg(self, key: tuple[int, int], buyers: list[str]) -> list[EntryContext | None]:
+        distribution_id, shop_id = key
+        # asyncpg itself, one statement outside any transaction: one round trip.
+        async with (await self._pg.pool()).acquire() as raw:
+            rows = await raw.fetch(
+                _ENTRY_CONTEXTS_PG, distribution_id, shop_id, list(dict.fromkeys(buyers))
+            )
+        found = {row[0]: _context(row[1:]) for row in rows}
+        return [found.get(b) for b in buyers]
 
     def _sqlite(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -461,6 +455,8 @@ class EntryContextReader:
         return self._conn
 
     async def close(self) -> None:
+        await self._batches.drain()
+        await self._pg.close()
         if self._conn is not None:
             self._conn.close()
             self._conn = None

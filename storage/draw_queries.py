@@ -21,6 +21,7 @@ from storage.draw_entries import (
     PG_BATCHES_IN_FLIGHT,
     EntryContext,
     EntryContextReader,
+    EntryOutcome,
     EntryRequest,
     EntryResult,
     EntryWriter,
@@ -37,6 +38,7 @@ __all__ = [
     "PG_BATCHES_IN_FLIGHT",
     "EntryContext",
     "EntryContextReader",
+    "EntryOutcome",
     "EntryRequest",
     "EntryResult",
     "EntryWriter",
@@ -107,9 +109,7 @@ async def entrants(session: AsyncSession, distribution_id: int) -> list[str]:
     return [row[0] for row in (await session.execute(stmt)).all()]
 
 
-async def get_entry(
-    session: AsyncSession, distribution_id: int, buyer_id: str
-) -> DrawEntry | None:
+async def get_entry(session: AsyncSession, distribution_id: int, buyer_id: str) -> DrawEntry | None:
     return await session.get(DrawEntry, (distribution_id, buyer_id))
 
 

@@ -23,6 +23,7 @@ from core.rules.vouchers import VoucherDraft
 from core.services import Services
 from storage.db import Database
 from storage.migrate import upgrade
+from storage.resources import Resources
 from tests.support.postgres import ThrowawayPostgres, pg_bindir
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -107,8 +108,14 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def services(db: Database, clock: FrozenClock) -> Services:
-    return Services.build(db, clock)
+async def services(db: Database, clock: FrozenClock) -> AsyncIterator[Services]:
+    """The services over resources the test owns, as the composition root does: built once,
+    closed (the last built first) before the database."""
+    resources = Resources.build(db)
+    try:
+        yield Services.build(db, clock, resources=resources)
+    finally:
+        await resources.close()
 
 
 @pytest.fixture

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from core.rules.checkout import Line
 from core.rules.draws import MAX_ENTRY_MINUTES, MAX_WINNERS, MIN_ENTRY_MINUTES, MIN_WINNERS
 from core.rules.live import MAX_WATCH_MINUTES
+from core.rules.targeting import MAX_WINDOW_DAYS
 from core.rules.vouchers import MAX_PER_CUSTOMER, MAX_QUANTITY, MAX_VALID_DAYS
 from core.services.checkout import MAX_LINE_QUANTITY, MAX_LINES, MAX_UNIT_PRICE
 from core.services.live import MAX_WATCH_SECONDS
@@ -221,8 +223,7 @@ class VoucherIn(Body):
     )
     code: str | None = Field(
         default=None,
-        description="Promo code for a regular voucher: 6–12 of A–Z 0–9, case-insensitive "
-        "(R-code).",
+        description="Promo code for a regular voucher: 6–12 of A–Z 0–9, case-insensitive (R-code).",
     )
     redemption_limit: int | None = Field(
         default=None, description="At most this many non-cancelled orders redeem it (R-redeem)."
@@ -373,3 +374,40 @@ class AccountIn(Body):
 
 class AccountPatch(Body):
     platform_handle: Handle
+
+
+# --- the shop's segment windows (R-seg) ----------------------------------------------------
+
+
+def _absent_is_unchanged(schema: JsonDict) -> None:
+    # A window left out keeps its value; `null` is not a window, so no `default: null` either.
+    schema.pop("default", None)
+
+
+def _window(description: str) -> Any:  # what `Field` gives: a default for an `int`
+    return Field(
+        default=None,
+        ge=1,
+        le=MAX_WINDOW_DAYS,
+        description=f"{description} Whole days, 1–{MAX_WINDOW_DAYS:,}.",
+        json_schema_extra=_absent_is_unchanged,
+    )
+
+
+class SegmentWindowsPatch(Body):
+    """Only the windows sent change (R-seg); `lapsed_quiet_days` stays below
+    `lapsed_active_days`."""
+
+    repeat_days: int = _window(
+        "`repeat_customers`: a non-cancelled order in the last this many days (default 30)."
+    )
+    lapsed_active_days: int = _window(
+        "`lapsed_customers`: an order in the last this many days (default 365)…"
+    )
+    lapsed_quiet_days: int = _window("…and none in the last this many days (default 90).")
+    follower_days: int = _window(
+        "`new_followers`: a counted new follow in the last this many days (default 30)."
+    )
+
+    def changes(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in self.model_fields_set}

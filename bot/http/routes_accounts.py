@@ -1,11 +1,17 @@
-"""The shop and its accounts: the seller and the official and marketing hosts, provisioned
-by the platform (R-api3) or linked in Telegram."""
+"""The shop, its segment windows (R-seg) and its accounts: the seller and the official and
+marketing hosts, provisioned by the platform (R-api3) or linked in Telegram."""
 
 from __future__ import annotations
 
-from bot.http.inputs import AccountIn, AccountPatch, AccountPath, PageQuery
+from bot.http.inputs import AccountIn, AccountPatch, AccountPath, PageQuery, SegmentWindowsPatch
 from bot.http.outputs import AccountOut, AccountPage, account_out
-from bot.http.outputs_accounts import InviteOut, ProvisionedOut, ShopOut
+from bot.http.outputs_accounts import (
+    InviteOut,
+    ProvisionedOut,
+    SegmentWindowsOut,
+    ShopOut,
+    windows_out,
+)
 from bot.http.paging import page_of
 from bot.http.routing import SETTINGS, Call, Reply, Route
 from core.money import minor_digits
@@ -22,6 +28,15 @@ async def get_shop(call: Call[None, None, None]) -> ShopOut:
         language=shop.language,
         team_chat_set=shop.team_chat_id is not None,
     )
+
+
+async def get_segment_windows(call: Call[None, None, None]) -> SegmentWindowsOut:
+    return windows_out(await call.services.shops.segment_windows(call.actor))
+
+
+async def set_segment_windows(call: Call[SegmentWindowsPatch, None, None]) -> SegmentWindowsOut:
+    windows = await call.services.shops.set_segment_windows(call.actor, **call.body.changes())
+    return windows_out(windows)
 
 
 async def list_accounts(call: Call[None, PageQuery, None]) -> AccountPage:
@@ -65,6 +80,30 @@ ROUTES = [
         "accounts",
         get_shop,
         response=ShopOut,
+    ),
+    Route(
+        "GET",
+        "/v1/shop/segment-windows",
+        "The shop's segment windows (R-seg), in days",
+        "accounts",
+        get_segment_windows,
+        response=SegmentWindowsOut,
+        description="R-seg: who counts as a repeat, lapsed or new-follower buyer when a "
+        "voucher for that segment is claimed. Defaults: 30, 365, 90 and 30 days.",
+    ),
+    Route(
+        "PATCH",
+        "/v1/shop/segment-windows",
+        "Change the shop's segment windows (R-seg)",
+        "accounts",
+        set_segment_windows,
+        body=SegmentWindowsPatch,
+        response=SegmentWindowsOut,
+        description="R-seg: only the windows sent change; the answer is every window as "
+        "stored. The next claim in every process judges segments by them. Setting values is "
+        "idempotent: a repeat sets the same windows again. A window outside 1–1,095 days, "
+        "or `lapsed_quiet_days` not below `lapsed_active_days` (after the change), is a 422 "
+        "naming the field, and nothing changes.",
     ),
     Route(
         "GET",

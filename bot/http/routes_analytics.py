@@ -1,4 +1,5 @@
-"""Analytics (R-a1…R-a7): core data per promotion tool, the promotion list and trends."""
+"""Analytics (R-a1…R-a7): core data per promotion tool, the promotion list, trends, and the
+split by buyer segment (R-seg)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pydantic import Field
 from bot.http.inputs import Id, Instant, PageQuery, Params
 from bot.http.outputs import Out
 from bot.http.routing import Call, Route, decode_cursor, encode_cursor
+from core.rules.targeting import Segment
 from core.services.analytics import Figures, PromotionRow, Trend
 
 PERIOD_NOTE = (
@@ -62,6 +64,24 @@ class SummaryOut(Out):
     regular: FiguresOut
     live: FiguresOut
     total: FiguresOut
+
+
+class SegmentFiguresOut(Out):
+    """R-a7 by the segment the vouchers target (R-seg): every segment, with zeros when no
+    voucher targets it."""
+
+    all: FiguresOut = Field(description="vouchers for all buyers")
+    new_customers: FiguresOut
+    repeat_customers: FiguresOut
+    lapsed_customers: FiguresOut
+    new_followers: FiguresOut
+
+
+class SegmentSummaryOut(Out):
+    start: datetime | None = Field(description="`from`, or null for since the beginning")
+    end: datetime | None = Field(description="`to`, or null for until now")
+    currency: str
+    segments: SegmentFiguresOut
 
 
 class PromotionRowOut(FiguresOut):
@@ -151,6 +171,18 @@ async def analytics_summary(call: Call[None, PeriodQuery, None]) -> SummaryOut:
     )
 
 
+async def analytics_segments(call: Call[None, PeriodQuery, None]) -> SegmentSummaryOut:
+    q = call.query
+    split = await call.services.segments.by_segment(call.actor, q.start, q.end)
+    shop = await call.services.shops.get(call.actor.shop_id)
+    return SegmentSummaryOut(
+        start=q.start,
+        end=q.end,
+        currency=shop.currency,
+        segments=SegmentFiguresOut(**{s.value: figures_out(split[s]) for s in Segment}),
+    )
+
+
 async def analytics_vouchers(call: Call[None, PromotionQuery, None]) -> PromotionPage:
     q = call.query
     rows = await call.services.analytics.promotions(call.actor, q.sort, q.start, q.end)
@@ -188,6 +220,19 @@ ROUTES = [
         description="R-a1…R-a5 over the period: claims by `claimed_at`; usage, revenue, "
         "orders, buyers and discount cost from the non-cancelled orders that redeemed a "
         "voucher, by the order's `created_at`.",
+    ),
+    Route(
+        "GET",
+        "/v1/analytics/segments",
+        "Core data split by the buyer segment the vouchers target",
+        "analytics",
+        analytics_segments,
+        query=PeriodQuery,
+        response=SegmentSummaryOut,
+        description="R-a7 split by segment (R-seg): the figures of the summary for the "
+        "vouchers of each segment (`all`, `new_customers`, `repeat_customers`, "
+        "`lapsed_customers`, `new_followers`), over the same period and counted the same way; "
+        "`buyers` are distinct within each segment.",
     ),
     Route(
         "GET",

@@ -23,8 +23,7 @@ from bot.logs import FORMAT as LOG_FORMAT
 from bot.startup import StartupFailure, listen_failure, open_database
 from core.clock import SystemClock
 from core.services import Services
-from storage.changes import build_change_feed
-from storage.claim_store import build_claim_store
+from storage.resources import Resources
 
 SHUTDOWN_TIMEOUT_SECONDS = 30.0
 
@@ -33,9 +32,8 @@ async def serve(
     settings: Settings, *, pool_size: int = 10, ready: asyncio.Event | None = None
 ) -> None:
     db = await open_database(settings.database_url, pool_size=pool_size)
-    store, changes = build_claim_store(db), build_change_feed(db)
-    await changes.start()
-    services = Services.build(db, SystemClock(), claim_store=store, changes=changes)
+    resources = await Resources.open(db)  # built once here, closed below in reverse order
+    services = Services.build(db, SystemClock(), resources=resources)
     app = create_app(services, settings)
     runner = web.AppRunner(
         app, shutdown_timeout=SHUTDOWN_TIMEOUT_SECONDS, access_log=None, handle_signals=False
@@ -46,8 +44,7 @@ async def serve(
         await site.start()
     except OSError as error:
         await runner.cleanup()
-        await store.close()
-        await changes.close()
+        await resources.close()
         await db.dispose()
         raise listen_failure(error, settings.http_host, settings.http_port) from None
     stop = asyncio.Event()
@@ -62,8 +59,7 @@ async def serve(
         await stop.wait()
     finally:
         await runner.cleanup()  # stops accepting, lets in-flight requests finish
-        await store.close()
-        await changes.close()
+        await resources.close()
         await db.dispose()
 
 

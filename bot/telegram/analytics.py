@@ -118,7 +118,8 @@ class AnalyticsHandlers:
         summary = await analytics.summary(actor, start, end)
         rows = await analytics.promotions(actor, SORT_ARG[sort], start, end)
         hosts = host_figures(await analytics.accounts(actor, start, end))
-        text = summary_text(summary, rows, hosts, key, sort, member.shop, page)
+        segments = await self.services.segments.by_segment(actor, start, end)
+        text = summary_text(summary, rows, hosts, key, sort, member.shop, page, segments)
         pages = max(1, -(-len(rows) // TOP_ROWS))
         await show(update, text, summary_keyboard(key, sort, min(page, pages - 1), pages))
         if chart:

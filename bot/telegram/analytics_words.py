@@ -5,6 +5,7 @@ the periods and sorts a /stats page offers. The handlers are in analytics.py."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from babel.numbers import format_decimal
@@ -27,6 +28,7 @@ from bot.telegram.render import (
 from bot.telegram.voucher_draft import tier_text
 from core.reading import read_count
 from core.rules.advice import LOW_REDEMPTION, MIN_ORDERS_FOR_TIERS, Advice, Cause
+from core.rules.targeting import Segment
 from core.services.advice import ShopAdvice
 from core.services.analytics import AccountStats, Figures, PromotionRow, Summary, Trend
 from core.services.forecast import SelloutForecast
@@ -43,6 +45,14 @@ SORTS = {"r": N_("revenue"), "roi": N_("ROI")}
 SORT_ARG = {"r": "revenue", "roi": "roi"}
 TOP_ROWS = 5  # promotion rows per /stats page (every page the same size, R-b4)
 TOP_HOSTS = 5
+# R-a7 split by segment (R-seg): how a segment heads its line of /stats.
+SEGMENT_HEADINGS = {
+    Segment.ALL: N_("All buyers"),
+    Segment.NEW_CUSTOMERS: N_("New customers"),
+    Segment.REPEAT_CUSTOMERS: N_("Repeat customers"),
+    Segment.LAPSED_CUSTOMERS: N_("Lapsed customers"),
+    Segment.NEW_FOLLOWERS: N_("New followers"),
+}
 ADD_CHOICES = (10, 50, 100)
 ADVICE_BUDGET = 3800  # characters, leaving room under Telegram's 4096
 OPEN = ("upcoming", "ongoing")
@@ -93,6 +103,25 @@ def _status(status: str) -> str:
     return _(STATUS_LABELS[status]) if status in STATUS_LABELS else esc(status)
 
 
+def segment_lines(split: Mapping[Segment, Figures], shop: ShopView) -> list[str]:
+    """R-a7 by segment (R-seg): a line per segment with claims, orders and revenue; none when
+    no targeted voucher had a claim or an order (the split would repeat "All vouchers")."""
+    active = [(s, f) for s, f in split.items() if f.claims or f.orders]
+    if all(s == Segment.ALL for s, _f in active):
+        return []
+    lines = ["", _("<b>By buyer segment</b>")]
+    for segment, f in active:
+        figures = " · ".join(
+            (
+                claims_text(f.claims),
+                ngettext("{n} order", "{n} orders", f.orders).format(n=number(f.orders)),
+                _("revenue {amount}").format(amount=money(f.revenue, shop)),
+            )
+        )
+        lines.append(f"{_(SEGMENT_HEADINGS[segment])}: {figures}")
+    return lines
+
+
 def promotion_line(rank: int, r: PromotionRow, shop: ShopView) -> str:
     f = r.figures
     return (
@@ -135,9 +164,11 @@ def summary_text(
     sort: str,
     shop: ShopView,
     page: int = 0,
+    segments: Mapping[Segment, Figures] | None = None,
 ) -> str:
     """One page of /stats: the heading, period and totals on every page, then TOP_ROWS rows
-    of the promotion list (no voucher is cut off: the list is paged)."""
+    of the promotion list (no voucher is cut off: the list is paged), the hosts' figures and
+    the split by buyer segment."""
     pages = max(1, -(-len(rows) // TOP_ROWS))
     page = max(0, min(page, pages - 1))
     of = " · " + _("page {page} of {pages}").format(page=page + 1, pages=pages) if pages > 1 else ""
@@ -164,6 +195,7 @@ def summary_text(
     if hosts:
         lines += ["", _("<b>By host account</b>")]
         lines += [f"{host_label(label)}: {figures_line(f, shop)}" for label, f in hosts[:TOP_HOSTS]]
+    lines += segment_lines(segments or {}, shop)
     lines += ["", _("Tap a /v_ number for a voucher, or use /stats &lt;id&gt; for its figures.")]
     return clip("\n".join(lines))
 

@@ -14,6 +14,7 @@ class Flow(StrEnum):
     ISSUE = "is"
     DROP = "dr"
     ADD_QUANTITY = "aq"
+    ADD_BUDGET = "ab"
     SETUP = "setup"
     HANDLE = "hd"
     LANGUAGE = "lang"
@@ -22,7 +23,8 @@ class Flow(StrEnum):
 class Button(StrEnum):
     """Buttons outside a flow."""
 
-    VOUCHER = "v"  # v:<id> details; v:<id>:dx / dx! deactivate; v:<id>:add add quantity
+    VOUCHER = "v"  # v:<id> details; v:<id>:dx / dx! deactivate; v:<id>:add add quantity;
+    # v:<id>:budget raise the budget
     VOUCHER_LIST = "vl"  # vl:<status>:<page>
     VOUCHER_PICK = "vp"  # vp:<status>:<page>
     STOP = "sp"  # sp:<voucher id>

@@ -39,6 +39,10 @@ FLOWS: tuple[Drawn, ...] = (
         quantity_flow.TABLE,
     ),
     Drawn(
+        (("/addbudget", "pick"), ("/addbudget id, 💰 Raise the budget", "amount")),
+        quantity_flow.BUDGET_TABLE,
+    ),
+    Drawn(
         (("/setup (no shop yet)", "name"), ("/setup name, /setup (seller)", "settings")),
         setup_flow.TABLE,
     ),

@@ -136,9 +136,19 @@ class FlowRunner:
         return await self._answer(update, context, member, flow, step, parser, answer)
 
     async def on_text(self, update: Update, context: Ctx) -> object:
+        return await self._on_message(update, context, typed=True)
+
+    async def on_not_text(self, update: Update, context: Ctx) -> object:
+        """A photo, a sticker, a voice note… in a step: the question again, with what it takes
+        (issue 25)."""
+        return await self._on_message(update, context, typed=False)
+
+    async def _on_message(self, update: Update, context: Ctx, *, typed: bool) -> object:
+        """A message in a step: typed text goes to the step's text parser; otherwise (no text,
+        or a step of buttons only) the question again, saying what the step takes."""
         other = self._other(context)
         if other is not None:  # this flow was replaced by another one: the message is its
-            await other.on_text(update, context)
+            await other._on_message(update, context, typed=typed)
             return flows.END
         flow = await flows.live_flow(update, context, self.key, self.services.clock, self._expired)
         if flow is None:
@@ -148,28 +158,12 @@ class FlowRunner:
             return flows.END
         step = flow["step"]
         parser = self.table.steps[step].on_text
-        if parser is None:
-            return await self.ask(
-                update, context, member, flow, step, problem=_("Please use the buttons below.")
-            )
-        text = (update.effective_message.text or "").strip()  # type: ignore[union-attr]
-        return await self._answer(update, context, member, flow, step, parser, text)
-
-    async def on_not_text(self, update: Update, context: Ctx) -> object:
-        """A photo, a sticker, a voice note… in a step: the question again, with what it takes
-        (issue 25)."""
-        other = self._other(context)
-        if other is not None:
-            await other.on_not_text(update, context)
-            return flows.END
-        flow = await flows.live_flow(update, context, self.key, self.services.clock, self._expired)
-        if flow is None:
-            return self._lost(context)
-        member = await self._member(update, context)
-        if member is False:
-            return flows.END
-        step = flow["step"]
-        if self.table.steps[step].on_text is not None:
+        if parser is not None and typed:
+            text = (update.effective_message.text or "").strip()  # type: ignore[union-attr]
+            return await self._answer(update, context, member, flow, step, parser, text)
+        if typed:
+            problem = _("Please use the buttons below.")
+        elif parser is not None:
             problem = _(
                 "I can only read text here: send your answer as a message, or tap a button."
             )
@@ -249,12 +243,21 @@ class FlowRunner:
             outcome = await parser(self.context_of(update, context, member, flow), answer)
             return await self._apply(update, context, member, flow, step, outcome)
         except VoucherbotError as exc:
-            currency = member.shop.currency if member else "USD"
             if self.table.refusal_ends:
-                return await self._finish(update, context, Done(f"⚠️ {refusal_text(exc, currency)}"))
+                return await self._refused(update, context, member, exc)
             return await self.ask(
-                update, context, member, flow, step, problem=refusal_text(exc, currency)
+                update, context, member, flow, step, problem=self._refusal(member, exc)
             )
+
+    @staticmethod
+    def _refusal(member: Membership | None, exc: VoucherbotError) -> str:
+        return refusal_text(exc, member.shop.currency if member else "USD")
+
+    async def _refused(
+        self, update: Update, context: Ctx, member: Membership | None, exc: VoucherbotError
+    ) -> object:
+        """A core refusal that ends the flow, said in place of the question."""
+        return await self._finish(update, context, Done(f"⚠️ {self._refusal(member, exc)}"))
 
     async def _apply(
         self,
@@ -267,8 +270,11 @@ class FlowRunner:
     ) -> object:
         """An answer's outcome: re-ask with its problem, stay, end, or store its changes, check
         them with the core's rules and ask the next question."""
+        # R-l10n4: what a typed answer was read as comes first, whatever happens next.
+        echo = f"{outcome.echo}\n" if outcome.echo else ""
         if outcome.done is not None:
-            return await self._finish(update, context, outcome.done)
+            done = outcome.done
+            return await self._finish(update, context, Done(echo + done.text, done.keyboard))
         draft = {**_plain(self.table.draft_of(flow.get("draft") or {})), **outcome.changes}
         if outcome.editing is not None:
             flow["editing"] = outcome.editing
@@ -276,15 +282,19 @@ class FlowRunner:
             if outcome.changes:  # kept as far as it went (e.g. some product ids were found)
                 flow["draft"] = draft
             target = outcome.goto or step
-            return await self.ask(update, context, member, flow, target, problem=outcome.problem)
+            return await self.ask(
+                update, context, member, flow, target, problem=outcome.problem, prefix=echo
+            )
         if outcome.stay:
             flow["draft"] = draft
-            return await self.ask(update, context, member, flow, step)
+            return await self.ask(update, context, member, flow, step, prefix=echo)
         if self.table.check is not None:
             ctx = self.context_of(update, context, member, flow)
             problem = await self.table.check(step, draft, ctx)
-            if problem:
-                return await self.ask(update, context, member, flow, step, problem=problem)
+            if problem:  # what was read is shown with why it is refused; nothing is kept
+                return await self.ask(
+                    update, context, member, flow, step, problem=problem, prefix=echo
+                )
         flow["draft"] = draft
         flow["ui"] = {}
         changed = self.table.draft_of(draft)
@@ -292,7 +302,7 @@ class FlowRunner:
         leads = self.table.steps[step].leads
         if leads and target not in leads.values():
             _LOGGER.warning("flow %s: %s led to %s, not declared", self.key, step, target)
-        return await self.ask(update, context, member, flow, target)
+        return await self.ask(update, context, member, flow, target, prefix=echo)
 
     # --- asking -----------------------------------------------------------------------------
 
@@ -318,10 +328,11 @@ class FlowRunner:
             try:
                 data = await definition.load(self.context_of(update, context, member, flow))
             except Redirect as redirect:
-                return await self._apply(update, context, member, flow, step, redirect.outcome)
+                outcome = redirect.outcome
+                outcome.echo = outcome.echo or prefix.rstrip("\n") or None
+                return await self._apply(update, context, member, flow, step, outcome)
             except VoucherbotError as exc:  # what the step needs is gone (a voucher deleted…)
-                currency = member.shop.currency if member else "USD"
-                return await self._finish(update, context, Done(f"⚠️ {refusal_text(exc, currency)}"))
+                return await self._refused(update, context, member, exc)
         if isinstance(data, Done):  # nothing to ask (e.g. no voucher to pick): the flow ends
             return await self._finish(update, context, Done(prefix + data.text, data.keyboard))
         if step == "summary":
@@ -331,9 +342,9 @@ class FlowRunner:
         question = definition.question(ctx)
         editing = flow.get("editing", False)
         keyboard = self.table.keyboard(flow["fid"], step, question, ctx.draft, editing)
-        text = f"{prefix}{self.table.heading(step, ctx.draft)}\n{question.text}"
-        full = f"⚠️ {problem}\n\n{text}" if problem else text
-        await (say if fresh else show)(update, full, keyboard)
+        refused = f"⚠️ {problem}\n\n" if problem else ""
+        text = f"{prefix}{refused}{self.table.heading(step, ctx.draft)}\n{question.text}"
+        await (say if fresh else show)(update, text, keyboard)
         return step
 
     # --- PTB wiring -------------------------------------------------------------------------

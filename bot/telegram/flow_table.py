@@ -65,7 +65,9 @@ class Outcome:
     next step asked: `goto`, or the table's `next_step`), or `problem` (the same question again
     with what is accepted), or `stay` (the same step shown again, e.g. another page of a
     picker), or `done` (the flow ends with that message). `editing` switches the summary's
-    edit mode on or off."""
+    edit mode on or off. `echo` is what a typed answer was read as (read_back.read_back):
+    the runner shows it above the next message, so the person sees it before it is saved
+    (R-l10n4)."""
 
     changes: dict[str, Any] = field(default_factory=dict)
     problem: str | None = None
@@ -73,6 +75,7 @@ class Outcome:
     goto: str | None = None
     done: Done | None = None
     editing: bool | None = None
+    echo: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,9 @@
 """/addqty: add to a voucher's total quantity (R-v7), directly (`/addqty 12 50`) or as a flow:
-pick the voucher (when none was named) → how many (buttons or a typed number)."""
+pick the voucher (when none was named) → how many (buttons or a typed number).
+
+/addbudget: raise a voucher's budget the same way (R-budget: "raised like total_quantity"),
+`/addbudget 12 50` or pick → how much (an amount in the shop's currency, R-money-in). Both read
+typed numbers through core/reading.py and echo them as read (R-l10n4)."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
-from bot.i18n import N_, _, number
+from bot.i18n import N_, _, money, number
 from bot.i18n import current as current_language
 from bot.telegram import flows
 from bot.telegram.access import App, Ctx, member_only
@@ -20,22 +24,31 @@ from bot.telegram.keyboards import fit
 from bot.telegram.read_back import read_back, reading_refusal
 from bot.telegram.render import esc
 from bot.telegram.replies import ack, say, show
-from core.reading import read_count
+from bot.telegram.wording import money_refusal
+from core.money import MoneyInputError
+from core.reading import read_amount, read_count
 from core.rules.roles import Action
+from core.rules.vouchers import unit_discount_cap
 from core.services import Services
 from core.services.accounts import Membership
 from core.views import VoucherView
 
 FLOW = Flow.ADD_QUANTITY
+BUDGET_FLOW = Flow.ADD_BUDGET
 ADD_CHOICES = (10, 50, 100, 500, 1000)
+BUDGET_CHOICES = (10, 50, 100)  # times one claim's largest discount
+
+
+async def _open_vouchers(step: StepContext[dict[str, Any]]) -> list[VoucherView]:
+    vouchers = await step.services.vouchers.list(step.actor, limit=200)
+    return [v for v in vouchers if v.status in ("upcoming", "ongoing")][:30]
 
 
 async def load_open_vouchers(step: StepContext[dict[str, Any]]) -> list[VoucherView] | Done:
-    vouchers = await step.services.vouchers.list(step.actor, limit=200)
-    open_ones = [v for v in vouchers if v.status in ("upcoming", "ongoing")]
+    open_ones = await _open_vouchers(step)
     if not open_ones:
         return Done(_("No upcoming or ongoing voucher to add quantity to."))
-    return open_ones[:30]
+    return open_ones
 
 
 def pick_question(step: StepContext[dict[str, Any]]) -> Question:
@@ -85,7 +98,7 @@ async def amount_answered(step: StepContext[dict[str, Any]], text: str) -> Outco
         refusal = reading_refusal(exc, text)
         return Outcome(problem=f"{refusal}\n{hint}" if refusal else hint)
     voucher = await step.services.vouchers.add_quantity(step.actor, step.draft["voucher"], amount)
-    return Outcome(done=Done(f"{read_back(amount)}\n{added_text(voucher, amount)}"))
+    return Outcome(done=Done(added_text(voucher, amount)), echo=read_back(amount))
 
 
 def added_text(voucher: VoucherView, amount: int) -> str:
@@ -124,6 +137,130 @@ TABLE: FlowTable[dict[str, Any]] = FlowTable(
 )
 
 
+# --- /addbudget (R-budget) -------------------------------------------------------------------
+
+
+async def load_budget_vouchers(step: StepContext[dict[str, Any]]) -> list[VoucherView] | Done:
+    with_budget = [v for v in await _open_vouchers(step) if v.budget is not None]
+    if not with_budget:
+        return Done(_("No upcoming or ongoing voucher has a budget to raise."))
+    return with_budget
+
+
+def budget_pick_question(step: StepContext[dict[str, Any]]) -> Question:
+    vouchers: list[VoucherView] = step.data
+    rows = [
+        [
+            (
+                f"#{v.id} {fit(v.name, 30)} · "
+                + _("{left} of {budget} left").format(
+                    left=money(v.budget_left or 0, step.currency),
+                    budget=money(v.budget or 0, step.currency),
+                ),
+                str(v.id),
+            )
+        ]
+        for v in vouchers
+    ]
+    return Question(_("Raise the budget of which voucher?"), rows)
+
+
+def _hold(v: VoucherView) -> int:
+    """What one claim holds of the budget: its largest discount (R-budget), as core says."""
+    return unit_discount_cap(v.draft()) or 1
+
+
+def budget_question(step: StepContext[dict[str, Any]]) -> Question:
+    v: VoucherView = step.data
+    currency = step.currency
+    text = _(
+        "Add how much to the budget of <b>{name}</b> (#{id})? It has {budget}: {spent} spent, "
+        "{reserved} reserved, {left} left. Tap, or send an amount in {currency}."
+    ).format(
+        name=esc(v.name),
+        id=v.id,
+        budget=esc(money(v.budget or 0, currency)),
+        spent=esc(money(v.budget_spent, currency)),
+        reserved=esc(money(v.budget_reserved, currency)),
+        left=esc(money(v.budget_left or 0, currency)),
+        currency=esc(currency),
+    )
+    amounts = [_hold(v) * n for n in BUDGET_CHOICES]
+    return Question(text, [[(f"+{money(a, currency)}", str(a)) for a in amounts]])
+
+
+async def _add_budget(step: StepContext[dict[str, Any]], amount: int, echo: str | None) -> Outcome:
+    voucher = await step.services.vouchers.add_budget(step.actor, step.draft["voucher"], amount)
+    return Outcome(done=Done(budget_added_text(voucher, amount, step.currency)), echo=echo)
+
+
+async def budget_tapped(step: StepContext[dict[str, Any]], arg: str) -> Outcome:
+    return await _add_budget(step, int(arg), None)
+
+
+async def budget_typed(step: StepContext[dict[str, Any]], text: str) -> Outcome:
+    """R-money-in: in the shop's currency and the person's writing, never reinterpreted."""
+    try:
+        amount = read_amount(text, step.currency, current_language(), allow_zero=False)
+    except MoneyInputError as refusal:
+        return Outcome(problem=money_refusal(refusal))
+    return await _add_budget(step, amount, read_back(amount, currency=step.currency))
+
+
+def budget_added_text(voucher: VoucherView, amount: int, currency: str) -> str:
+    return _(
+        "✅ Added {amount} to the budget of <b>{name}</b> (#{id}): {budget} in total, {left} left."
+    ).format(
+        amount=esc(money(amount, currency)),
+        name=esc(voucher.name),
+        id=voucher.id,
+        budget=esc(money(voucher.budget or 0, currency)),
+        left=esc(money(voucher.budget_left or 0, currency)),
+    )
+
+
+BUDGET_TABLE: FlowTable[dict[str, Any]] = FlowTable(
+    prefix=BUDGET_FLOW,
+    title=N_("💰 Raise the budget"),
+    steps={
+        "pick": Step(
+            "pick",
+            budget_pick_question,
+            voucher_picked,
+            load=load_budget_vouchers,
+            leads={"#id": "amount"},
+        ),
+        "amount": Step(
+            "amount",
+            budget_question,
+            budget_tapped,
+            budget_typed,
+            load=load_voucher,
+            leads={"+amount / an amount": END},
+        ),
+    },
+    path=TABLE.path,
+    next_step=TABLE.next_step,
+    expired=N_(
+        "⏱ Raising the budget timed out after 30 minutes. Nothing changed; use /addbudget again."
+    ),
+    cancelled=N_("Cancelled: the budget did not change."),
+    access=Action.MANAGE_VOUCHERS,
+)
+
+
+def _ids(args: list[str]) -> int | None:
+    return read_count(args[0].lstrip("#"), current_language()) if args else None
+
+
+def _args(update: Update, context: Ctx) -> list[str]:
+    """The command's arguments, or the voucher id of a `v:<id>:<action>` button."""
+    query = update.callback_query
+    if query is not None:
+        return [(query.data or "").split(":")[1]]
+    return context.args or []
+
+
 class QuantityFlow:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -132,13 +269,10 @@ class QuantityFlow:
     @member_only(Action.MANAGE_VOUCHERS, ends_flow=True)
     async def start(self, update: Update, context: Ctx, member: Membership) -> object:
         """`/addqty`, `/addqty <id>`, `/addqty <id> <n>`, or "➕ Add quantity" (`v:<id>:add`)."""
-        args = context.args or []
-        query = update.callback_query
-        if query is not None:
-            await ack(update)
-            args = [(query.data or "").split(":")[1]]
+        args = _args(update, context)
+        await ack(update)
         try:
-            voucher_id = read_count(args[0].lstrip("#"), current_language()) if args else None
+            voucher_id = _ids(args)
             amount = read_count(args[1], current_language()) if len(args) > 1 else None
         except ValueError:
             await say(
@@ -158,6 +292,47 @@ class QuantityFlow:
         return await self.runner.begin(update, context, member, "amount", {"voucher": voucher_id})
 
 
+class BudgetFlow:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.runner = FlowRunner(BUDGET_TABLE, services)
+
+    @member_only(Action.MANAGE_VOUCHERS, ends_flow=True)
+    async def start(self, update: Update, context: Ctx, member: Membership) -> object:
+        """`/addbudget`, `/addbudget <id>`, `/addbudget <id> <amount>`, or "💰 Raise the
+        budget" (`v:<id>:budget`)."""
+        args = _args(update, context)
+        await ack(update)
+        currency = member.shop.currency
+        try:
+            voucher_id = _ids(args)
+            amount = (
+                read_amount(" ".join(args[1:]), currency, current_language(), allow_zero=False)
+                if len(args) > 1
+                else None
+            )
+        except MoneyInputError as refusal:
+            await say(update, money_refusal(refusal))
+            return flows.END
+        except ValueError:
+            await say(
+                update,
+                _(
+                    "Use <code>/addbudget &lt;id&gt; &lt;amount&gt;</code>, like "
+                    "<code>/addbudget 12 50</code>, or /addbudget to pick."
+                ),
+            )
+            return flows.END
+        if voucher_id is not None and amount is not None:
+            voucher = await self.services.vouchers.add_budget(member.actor, voucher_id, amount)
+            added = budget_added_text(voucher, amount, currency)
+            await show(update, f"{read_back(amount, currency=currency)}\n{added}")
+            return flows.END
+        if voucher_id is None:
+            return await self.runner.begin(update, context, member, "pick", {"picked": True})
+        return await self.runner.begin(update, context, member, "amount", {"voucher": voucher_id})
+
+
 def register(application: App, services: Services) -> QuantityFlow:
     flow = QuantityFlow(services)
     flow.runner.install(
@@ -166,6 +341,15 @@ def register(application: App, services: Services) -> QuantityFlow:
         [
             command("addqty", flow.start),
             CallbackQueryHandler(flow.start, pattern=rf"^{Button.VOUCHER}:\d+:add$"),
+        ],
+    )
+    budget = BudgetFlow(services)
+    budget.runner.install(
+        application,
+        "addbudget",
+        [
+            command("addbudget", budget.start),
+            CallbackQueryHandler(budget.start, pattern=rf"^{Button.VOUCHER}:\d+:budget$"),
         ],
     )
     return flow

@@ -26,13 +26,16 @@ def _e(value: object) -> str:
 
 
 def shown(
-    value: int | datetime | timedelta | _Period | Task,
+    value: int | str | datetime | timedelta | _Period | Task,
     *,
     currency: str | None = None,
     zone: str | None = None,
     as_percent: bool = False,
 ) -> str:
-    """A read value written back in the person's language (not yet escaped)."""
+    """A read value written back in the person's language (not yet escaped); a `str` (a
+    promo code) as it will be stored."""
+    if isinstance(value, str):
+        return value
     if isinstance(value, Task):
         return task_words(value)
     if isinstance(value, tuple):
@@ -49,7 +52,7 @@ def shown(
 
 
 def read_back(
-    value: int | datetime | timedelta | _Period | Task,
+    value: int | str | datetime | timedelta | _Period | Task,
     *,
     currency: str | None = None,
     zone: str | None = None,

@@ -153,7 +153,11 @@ def voucher_details(v: VoucherView, shop: ShopView, *, draft: bool = False) -> s
     )
     if draft:
         quantity = _("Total quantity: {total}").format(total=number(v.total_quantity))
-    if v.budget is not None:  # R-budget: spent, reserved and left
+    if draft:  # R-budget: what the seller chose (nothing is spent yet)
+        quantity += "\n" + _("Budget: {amount}").format(
+            amount=money(v.budget, shop) if v.budget is not None else _("none")
+        )
+    elif v.budget is not None:  # R-budget: spent, reserved and left
         quantity += "\n" + _(
             "Budget: {spent} spent, {reserved} reserved, <b>{left}</b> of {budget} left"
         ).format(
@@ -176,21 +180,26 @@ def voucher_details(v: VoucherView, shop: ShopView, *, draft: bool = False) -> s
         _("Use until: {until}").format(until=use_until),
         _("Estimated spend: {amount}").format(amount=money(v.estimated_spend, shop)),
     ]
-    lines += _targeting_lines(v)
+    lines += _targeting_lines(v, draft=draft)
     if not draft:
         lines += [f"⚠️ {warning_text(w.code, w.data, shop)}" for w in v.warnings]
     return "\n".join(lines)
 
 
-def _targeting_lines(v: VoucherView) -> list[str]:
-    """R-seg, R-code, R-redeem on a voucher's card (the budget is beside the quantity)."""
+def _targeting_lines(v: VoucherView, *, draft: bool = False) -> list[str]:
+    """R-seg, R-code, R-redeem on a voucher's card (the budget is beside the quantity); a
+    draft (the /newvoucher summary) shows each, chosen or not."""
     lines = []
-    if v.segment != "all":
+    if v.segment != "all" or draft:
         lines.append(_("Only for: {segment}").format(segment=segment_label(v.segment)))
     if v.code:
         lines.append(_("Promo code: <b>{code}</b>").format(code=esc(v.code)))
+    elif draft and v.kind == "regular":
+        lines.append(_("Promo code: <b>{code}</b>").format(code=_("none")))
     if v.redemption_limit is not None:
         lines.append(_("Uses allowed: {n}").format(n=number(v.redemption_limit)))
+    elif draft:
+        lines.append(_("Uses allowed: no limit"))
     return lines
 
 

@@ -110,16 +110,14 @@ def settings_question(step: StepContext[Draft]) -> Question:
 async def setting_tapped(step: StepContext[Draft], arg: str) -> Outcome:
     field, _dot, value = arg.partition(".")
     if field == DONE:
-        if not step.draft.get("changed"):
-            return Outcome(done=Done(_("Cancelled: nothing changed.")))
+        # Done says what the shop now has: saved when this flow created the shop or a tap
+        # changed it (each tap saves at once), else that nothing changed — never "Cancelled".
         shop = await load_shop(step)
-        return Outcome(
-            done=Done(
-                _("✅ Saved. Currency: <b>{currency}</b> · Time zone: <b>{timezone}</b>").format(
-                    currency=shop.currency, timezone=esc(shop.timezone)
-                )
-            )
-        )
+        if step.draft.get("changed") or step.draft.get("shop"):
+            said = _("✅ Saved. Currency: <b>{currency}</b> · Time zone: <b>{timezone}</b>")
+        else:
+            said = _("Nothing changed. Currency: <b>{currency}</b> · Time zone: <b>{timezone}</b>")
+        return Outcome(done=Done(said.format(currency=shop.currency, timezone=esc(shop.timezone))))
     changes = {"currency": value} if field == CURRENCY else {"timezone": value}
     if step.member is None:
         return Outcome(problem=_("Only the shop's seller can change its settings."))

@@ -31,6 +31,10 @@ FIELD_STEP = {
     "ends_at": "period",
     "redeem_until": "period",
     "valid_days": "period",
+    "segment": "segment",
+    "budget": "budget",
+    "code": "code",
+    "redemption_limit": "uses",
 }
 # The minimum-spend step also answers for R-v3 (amount below minimum spend).
 STEP_FIELDS_EXTRA = {"min": {"discount.amount"}}
@@ -64,6 +68,10 @@ def to_draft(
         "per_customer_limit": state.get("per", 1),
         "starts_at": starts,
         "ends_at": ends,
+        "segment": state.get("segment") or "all",  # R-seg
+        "budget": state.get("budget"),  # R-budget
+        "code": state.get("code"),  # R-code
+        "redemption_limit": state.get("uses"),  # R-redeem
     }
     if fill and d["scope"] == "products" and not d["product_ids"]:
         d["scope"] = "shop"

@@ -22,7 +22,7 @@ from bot.telegram.features import command
 from bot.telegram.flow_runner import FlowRunner, Redirect
 from bot.telegram.flow_table import END, Done, FlowTable, Outcome, Question, Step, StepContext
 from bot.telegram.keyboards import button, markup
-from bot.telegram.render import low_discount_warning, voucher_details, warning_text
+from bot.telegram.render import discount, low_discount_warning, voucher_details, warning_text
 from bot.telegram.replies import ack
 from bot.telegram.voucher_draft import FIELD_STEP, step_errors, to_draft
 from bot.telegram.voucher_products import (
@@ -50,21 +50,39 @@ from bot.telegram.voucher_steps import (
     name_typed,
     next_step,
     path,
-    per_customer_answered,
     per_customer_question,
+    per_customer_tapped,
+    per_customer_typed,
     percent_tapped,
     period_question,
     period_tapped,
     period_typed,
-    quantity_answered,
     quantity_question,
+    quantity_tapped,
+    quantity_typed,
     scope_question,
     scope_tapped,
     value_question,
     value_typed,
 )
-from bot.telegram.wording import field_problem
+from bot.telegram.voucher_targeting_steps import (
+    budget_question,
+    budget_tapped,
+    budget_typed,
+    code_question,
+    code_tapped,
+    code_typed,
+    load_code,
+    load_windows,
+    segment_question,
+    segment_tapped,
+    uses_question,
+    uses_tapped,
+    uses_typed,
+)
+from bot.telegram.wording import code_share_text, field_problem, refusal_text
 from core.errors import ValidationFailed, VoucherbotError
+from core.refusal_codes import VoucherCode
 from core.rules.roles import Action
 from core.rules.vouchers import LOW_MAX_DISCOUNT
 from core.services import Services
@@ -77,7 +95,10 @@ FLOW = Flow.NEW_VOUCHER
 
 
 def edit_question(step: StepContext[Draft]) -> Question:
-    choices = [(_(label), key) for label, key in EDIT_CHOICES]
+    # R-code: a LIVE voucher has no promo code to change.
+    choices = [
+        (_(label), key) for label, key in EDIT_CHOICES if key != "code" or step.draft.kind != "live"
+    ]
     return Question(
         _("What do you want to change?"),
         [choices[i : i + 2] for i in range(0, len(choices), 2)] + [[(_("« Summary"), "summary")]],
@@ -109,15 +130,30 @@ def summary_question(step: StepContext[Draft]) -> Question:
     return Question("\n".join(lines), [first])
 
 
-def _stale_field(exc: ValidationFailed, currency: str) -> Outcome:
-    """A core refusal of the draft: back to the step that asks the first field named, in
-    edit mode, with what is accepted."""
-    first = exc.errors[0]
-    return Outcome(
-        goto=FIELD_STEP.get(first.field, "kind"),
-        problem=field_problem(first, currency),
-        editing=True,
-    )
+# Refusals that read other vouchers, by the step that answers them (R-code, R-seg): the code
+# was taken, or the period edited to overlap another new-customer voucher, since it was asked.
+CONFLICT_STEP = {
+    VoucherCode.CODE_TAKEN: "code",
+    VoucherCode.NEW_CUSTOMERS_VOUCHER_EXISTS: "segment",
+}
+
+
+def _stale_field(exc: VoucherbotError, currency: str) -> Outcome | None:
+    """A core refusal of the draft: back to the step that asks the first field named (or the
+    step of a conflict with another voucher), in edit mode, with what is accepted; None for
+    a refusal no step can answer."""
+    if isinstance(exc, ValidationFailed):
+        first = exc.errors[0]
+        return Outcome(
+            goto=FIELD_STEP.get(first.field, "kind"),
+            problem=field_problem(first, currency),
+            editing=True,
+        )
+    if exc.code in CONFLICT_STEP:
+        return Outcome(
+            goto=CONFLICT_STEP[exc.code], problem=refusal_text(exc, currency), editing=True
+        )
+    return None
 
 
 async def load_summary(step: StepContext[Draft]) -> VoucherView:
@@ -125,8 +161,11 @@ async def load_summary(step: StepContext[Draft]) -> VoucherView:
         return await step.services.vouchers.preview(
             step.actor, to_draft(asdict(step.draft), step.now, step.currency)
         )
-    except ValidationFailed as exc:  # something went stale since (a start now in the past)
-        raise Redirect(_stale_field(exc, step.currency)) from exc
+    except VoucherbotError as exc:  # something went stale since (a start now in the past)
+        stale = _stale_field(exc, step.currency)
+        if stale is None:
+            raise
+        raise Redirect(stale) from exc
 
 
 async def load_advice(step: StepContext[Draft]) -> Any:
@@ -142,9 +181,10 @@ async def summary_tapped(step: StepContext[Draft], arg: str) -> Outcome:
         view = await step.services.vouchers.create(
             step.actor, draft, low_discount_acknowledged=arg == "ok"
         )
-    except ValidationFailed as exc:
-        return _stale_field(exc, step.currency)
     except VoucherbotError as exc:
+        stale = _stale_field(exc, step.currency)
+        if stale is not None:
+            return stale
         from core.services.vouchers import LOW_DISCOUNT_UNACKNOWLEDGED
 
         if exc.code == LOW_DISCOUNT_UNACKNOWLEDGED:  # appeared since the summary was shown
@@ -177,6 +217,9 @@ async def created(
     )
     done = _("✅ Voucher created.")
     text = f"{done}\n\n{voucher_details(view, member.shop)}\n\n{after}"
+    if view.code:  # R-code: the code, and words to forward to buyers in the seller's language
+        share = code_share_text(view.code, view.name, discount(view, member.shop))
+        text += "\n\n" + _("Share it with your buyers, ready to forward:") + f"\n\n{share}"
     return text, markup(*rows)
 
 
@@ -191,17 +234,36 @@ async def check_step(step_key: str, state: dict[str, Any], step: StepContext[Dra
 # --- the graph -------------------------------------------------------------------------------
 
 TO_SUMMARY = "summary"
+
+
+def asks(
+    key: str,
+    question: Any,
+    tapped: Any,
+    typed: Any = None,
+    *,
+    answer: str,
+    then: str,
+    load: Any = None,
+) -> Step:
+    """A step whose answer leads on to `then`, or back to the summary when editing."""
+    return Step(
+        key, question, tapped, typed, load=load, leads={answer: then, "(editing)": TO_SUMMARY}
+    )
+
+
 TABLE: FlowTable[Draft] = FlowTable(
     prefix=FLOW,
     title=N_("🎟 New voucher"),
     steps={
         s.key: s
         for s in (
-            Step(
+            asks(
                 "kind",
                 kind_question,
                 kind_tapped,
-                leads={"Regular / LIVE Interactive": "dtype", "(editing)": TO_SUMMARY},
+                answer="Regular / LIVE Interactive",
+                then="dtype",
             ),
             Step("dtype", discount_type_question, discount_type_tapped, leads={"any": "value"}),
             Step(
@@ -211,21 +273,23 @@ TABLE: FlowTable[Draft] = FlowTable(
                 value_typed,
                 leads={"percent": "max", "amount": "min", "(editing) amount": TO_SUMMARY},
             ),
-            Step(
+            asks(
                 "max",
                 max_question,
                 max_tapped,
                 max_typed,
+                answer="an amount",
+                then="min",
                 load=load_advice,
-                leads={"an amount": "min", "(editing)": TO_SUMMARY},
             ),
-            Step(
+            asks(
                 "min",
                 min_question,
                 min_tapped,
                 min_typed,
+                answer="an amount",
+                then="scope",
                 load=load_advice,
-                leads={"an amount": "scope", "(editing)": TO_SUMMARY},
             ),
             Step(
                 "scope",
@@ -245,26 +309,61 @@ TABLE: FlowTable[Draft] = FlowTable(
                 load=load_products,
                 leads={"Done / Entire shop instead": "qty", "(editing) Done": TO_SUMMARY},
             ),
-            Step(
+            asks(
                 "qty",
                 quantity_question,
-                quantity_answered,
-                quantity_answered,
-                leads={"a number": "per", "(editing)": TO_SUMMARY},
+                quantity_tapped,
+                quantity_typed,
+                answer="a number",
+                then="per",
             ),
-            Step(
+            asks(
                 "per",
                 per_customer_question,
-                per_customer_answered,
-                per_customer_answered,
-                leads={"a number": "period", "(editing)": TO_SUMMARY},
+                per_customer_tapped,
+                per_customer_typed,
+                answer="a number",
+                then="period",
             ),
-            Step(
+            asks(
                 "period",
                 period_question,
                 period_tapped,
                 period_typed,
-                leads={"a period": "name", "(editing)": TO_SUMMARY},
+                answer="a period",
+                then="segment",
+            ),
+            asks(
+                "segment",
+                segment_question,
+                segment_tapped,
+                answer="who it is for",
+                then="budget",
+                load=load_windows,
+            ),
+            Step(
+                "budget",
+                budget_question,
+                budget_tapped,
+                budget_typed,
+                leads={"Regular": "code", "LIVE": "uses", "(editing)": TO_SUMMARY},
+            ),
+            asks(
+                "code",
+                code_question,
+                code_tapped,
+                code_typed,
+                answer="a code / No code",
+                then="uses",
+                load=load_code,
+            ),
+            asks(
+                "uses",
+                uses_question,
+                uses_tapped,
+                uses_typed,
+                answer="a number / No limit",
+                then="name",
             ),
             Step("name", name_question, name_tapped, name_typed, leads={"a name": TO_SUMMARY}),
             Step(

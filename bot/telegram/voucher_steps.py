@@ -5,8 +5,13 @@ table that joins them (with the product picker and the summary) is in voucher_fl
     kind → dtype → value ─┬─(percent)→ max ─┐
                           └────────────────→ min → scope ─┬─(products)→ products ─┐
                                                           └───────────────────────→ qty → per
-    → period → name → summary ─ Submit / Continue (R-v8) → created, with next-step buttons
-                              └ Edit → any step → back to the summary
+    → period → segment → budget ─┬─(regular)→ code ─┐
+                                 └─────────────────→ uses → name
+    → summary ─ Submit / Continue (R-v8) → created, with next-step buttons
+              └ Edit → any step → back to the summary
+
+The targeting steps (segment, budget, code, uses: R-seg, R-budget, R-code, R-redeem) are in
+voucher_targeting_steps.py. A typed answer is echoed as it was read (`Outcome.echo`, R-l10n4).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from bot.i18n import N_, _, ngettext, number
 from bot.i18n import current as current_language
 from bot.i18n import money as fmt_money
 from bot.telegram.flow_table import Outcome, Question, StepContext
+from bot.telegram.read_back import read_back, reading_refusal
 from bot.telegram.render import esc
 from bot.telegram.voucher_draft import auto_name, tier_name, tier_text
 from bot.telegram.wording import money_refusal, whole_number_wanted
@@ -49,6 +55,10 @@ EDIT_CHOICES = (
     (N_("Quantity"), "qty"),
     (N_("Claims per customer"), "per"),
     (N_("Claim period"), "period"),
+    (N_("Buyers"), "segment"),
+    (N_("Budget"), "budget"),
+    (N_("Promo code"), "code"),
+    (N_("Uses allowed"), "uses"),
 )
 PRODUCT_PAGE = 8
 NO_MINIMUM = ("0", "none", "no", "no minimum")
@@ -72,6 +82,10 @@ class Draft:
     end: str | None = None
     hours: int | None = None  # "Now, 24 hours"
     name: str | None = None
+    segment: str | None = None  # R-seg; None: not asked yet (everyone)
+    budget: int | None = None  # R-budget; None: no budget
+    code: str | None = None  # R-code, regular vouchers only; None: no code
+    uses: int | None = None  # R-redeem's redemption_limit; None: no limit
 
     @classmethod
     def of(cls, raw: dict[str, Any] | None) -> Draft:
@@ -89,7 +103,10 @@ def path(draft: Draft) -> list[str]:
     steps += ["min", "scope"]
     if draft.scope == "products":
         steps.append("products")
-    return [*steps, "qty", "per", "period", "name"]
+    steps += ["qty", "per", "period", "segment", "budget"]
+    if draft.kind != "live":  # R-code: promo codes are for regular vouchers
+        steps.append("code")
+    return [*steps, "uses", "name"]
 
 
 def next_step(step: str, draft: Draft, editing: bool) -> str:
@@ -270,7 +287,9 @@ def name_question(step: StepContext[Draft]) -> Question:
 
 
 async def kind_tapped(step: StepContext[Draft], arg: str) -> Outcome:
-    return Outcome({"kind": "live" if arg == "l" else "regular"})
+    if arg == "l":  # R-code: a LIVE voucher has no promo code
+        return Outcome({"kind": "live", "code": None})
+    return Outcome({"kind": "regular"})
 
 
 async def discount_type_tapped(step: StepContext[Draft], arg: str) -> Outcome:
@@ -288,19 +307,27 @@ async def percent_tapped(step: StepContext[Draft], arg: str) -> Outcome:
 async def value_typed(step: StepContext[Draft], text: str) -> Outcome:
     if step.draft.dtype == "percent":
         try:
-            return Outcome({"percent": read_percent(text, current_language())})
-        except ValueError:
-            return Outcome(problem=whole_number_wanted(1, 99, 20))
-    return _money(step, text, "amount")
+            percent = read_percent(text, current_language())
+        except ValueError as exc:
+            return Outcome(problem=with_reason(exc, text, whole_number_wanted(1, 99, 20)))
+        return Outcome({"percent": percent}, echo=read_back(percent, as_percent=True))
+    return money_typed(step, text, "amount")
 
 
-def _money(step: StepContext[Draft], text: str, key: str) -> Outcome:
-    """R-money-in: read in the shop's locale or refused with the accepted form, never guessed."""
+def money_typed(step: StepContext[Any], text: str, key: str) -> Outcome:
+    """R-money-in: read in the shop's locale or refused with the accepted form, never guessed;
+    what was read is echoed (R-l10n4)."""
     try:
         amount = read_amount(text, step.currency, current_language(), allow_zero=key == "min")
-        return Outcome({key: amount})
     except MoneyInputError as refusal:
         return Outcome(problem=money_refusal(refusal))
+    return Outcome({key: amount}, echo=read_back(amount, currency=step.currency))
+
+
+def with_reason(exc: ValueError, text: str, hint: str) -> str:
+    """The step's hint, after why the reader refused the text when it says more (R-l10n4)."""
+    reason = reading_refusal(exc, text)
+    return f"{reason}\n{hint}" if reason else hint
 
 
 async def max_tapped(step: StepContext[Draft], arg: str) -> Outcome:
@@ -308,7 +335,7 @@ async def max_tapped(step: StepContext[Draft], arg: str) -> Outcome:
 
 
 async def max_typed(step: StepContext[Draft], text: str) -> Outcome:
-    return _money(step, text, "max")
+    return money_typed(step, text, "max")
 
 
 async def min_tapped(step: StepContext[Draft], arg: str) -> Outcome:
@@ -318,7 +345,7 @@ async def min_tapped(step: StepContext[Draft], arg: str) -> Outcome:
 async def min_typed(step: StepContext[Draft], text: str) -> Outcome:
     if text.lower() in NO_MINIMUM:
         return Outcome({"min": 0})
-    return _money(step, text, "min")
+    return money_typed(step, text, "min")
 
 
 async def scope_tapped(step: StepContext[Draft], arg: str) -> Outcome:
@@ -327,19 +354,29 @@ async def scope_tapped(step: StepContext[Draft], arg: str) -> Outcome:
     return Outcome({"scope": "shop", "pids": []})
 
 
-async def whole_number(key: str, text: str, lo: int, hi: int, example: int) -> Outcome:
+def whole_number(key: str, text: str, lo: int, hi: int, example: int) -> Outcome:
+    """A typed count (R-l10n4: `5,5` is refused, never 55), echoed as it was read."""
     try:
-        return Outcome({key: read_count(text, current_language())})
-    except ValueError:
-        return Outcome(problem=whole_number_wanted(lo, hi, example))
+        n = read_count(text, current_language())
+    except ValueError as exc:
+        return Outcome(problem=with_reason(exc, text, whole_number_wanted(lo, hi, example)))
+    return Outcome({key: n}, echo=read_back(n))
 
 
-async def quantity_answered(step: StepContext[Draft], arg: str) -> Outcome:
-    return await whole_number("qty", arg, 1, 1_000_000, 100)
+async def quantity_tapped(step: StepContext[Draft], arg: str) -> Outcome:
+    return Outcome({"qty": int(arg)})
 
 
-async def per_customer_answered(step: StepContext[Draft], arg: str) -> Outcome:
-    return await whole_number("per", arg, 1, 100, 1)
+async def quantity_typed(step: StepContext[Draft], text: str) -> Outcome:
+    return whole_number("qty", text, 1, 1_000_000, 100)
+
+
+async def per_customer_tapped(step: StepContext[Draft], arg: str) -> Outcome:
+    return Outcome({"per": int(arg)})
+
+
+async def per_customer_typed(step: StepContext[Draft], text: str) -> Outcome:
+    return whole_number("per", text, 1, 100, 1)
 
 
 async def period_tapped(step: StepContext[Draft], arg: str) -> Outcome:
@@ -361,7 +398,8 @@ async def period_typed(step: StepContext[Draft], text: str) -> Outcome:
             "start": None if starts == step.now else starts.isoformat(),
             "end": ends.isoformat(),
             "hours": None,
-        }
+        },
+        echo=read_back((starts, ends), zone=step.timezone),
     )
 
 

@@ -1,6 +1,7 @@
 """/vouchers, /voucher, /addqty, /deactivate and /quota (the /newvoucher flow is in
 voucher_flow.py). Buttons: `vl:<status>:<page>` list pages, `vp:<page>` picker pages,
-`v:<id>` details, `v:<id>:dx` / `v:<id>:dx!` deactivate and confirm (/addqty: quantity_flow.py)."""
+`v:<id>` details, `v:<id>:dx` / `v:<id>:dx!` deactivate and confirm (/addqty, /addbudget and
+their `v:<id>:add` / `v:<id>:budget` buttons: quantity_flow.py)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,12 @@ COMMANDS = [
         Audience.SELLER,
     ),
     CommandInfo(
+        "addbudget",
+        N_("/addbudget <id> <amount>"),
+        N_("raise a voucher's budget"),
+        Audience.SELLER,
+    ),
+    CommandInfo(
         "deactivate", N_("/deactivate <id>"), N_("end a voucher promotion"), Audience.SELLER
     ),
     CommandInfo("quota", N_("/quota [<id>]"), N_("remaining quota"), Audience.LINKED),
@@ -67,8 +74,10 @@ PICK_PAGE = 8
 def _manage_buttons(v: VoucherView, member: Membership) -> list[InlineKeyboardButton]:
     if not member.actor.may(Action.MANAGE_VOUCHERS) or v.status not in ("upcoming", "ongoing"):
         return []
+    budget = [button(_("💰 Raise the budget"), "v", v.id, "budget")] if v.budget is not None else []
     return [
         button(_("➕ Add quantity"), "v", v.id, "add"),
+        *budget,
         button(_("⛔ Deactivate"), "v", v.id, "dx"),
     ]
 

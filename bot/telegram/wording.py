@@ -16,6 +16,16 @@ from typing import Any
 from bot.i18n import N_, _, money, ngettext, number, when
 from core.errors import FieldError, Problem, ValidationFailed, VoucherbotError
 from core.money import MoneyInputError
+from core.refusal_codes import (
+    AccountCode,
+    GeneralCode,
+    IntegrationCode,
+    LiveCode,
+    ShopCode,
+    VoucherCode,
+)
+from core.rules.claim_outcomes import RefusalCode
+from core.rules.draws import DrawCode
 from core.rules.targeting import BUDGET_BELOW_DISCOUNT, Segment, SegmentWindows
 
 
@@ -232,92 +242,113 @@ def _draw_outlives_voucher(p: Mapping[str, Any]) -> str:
 
 
 REFUSALS: dict[str, Words] = {
-    "voucher_not_found": lambda p: _(
+    RefusalCode.VOUCHER_NOT_FOUND: lambda p: _(
         "I can't find that voucher in your shop. /vouchers lists them."
     ),
-    "account_not_found": lambda p: _(
+    AccountCode.ACCOUNT_NOT_FOUND: lambda p: _(
         "I can't find that account in your shop. /accounts lists them."
     ),
-    "product_not_found": lambda p: _("I can't find that product in your shop."),
-    "shop_not_found": lambda p: _("I can't find your shop any more."),
-    "invite_not_found": lambda p: _("This invite link isn't valid. Ask your seller for a new one."),
-    "invite_used": lambda p: _("This invite link was already used. Ask your seller for a new one."),
-    "invite_expired": lambda p: _("This invite link has expired. Ask your seller for a new one."),
-    "already_in_shop": lambda p: _("You already belong to a shop."),
-    "role_full": _role_full,
-    "cannot_unlink_seller": lambda p: _("The seller's own account can't be unlinked."),
-    "handle_taken": lambda p: _(
+    VoucherCode.PRODUCT_NOT_FOUND: lambda p: _("I can't find that product in your shop."),
+    ShopCode.SHOP_NOT_FOUND: lambda p: _("I can't find your shop any more."),
+    AccountCode.INVITE_NOT_FOUND: lambda p: _(
+        "This invite link isn't valid. Ask your seller for a new one."
+    ),
+    AccountCode.INVITE_USED: lambda p: _(
+        "This invite link was already used. Ask your seller for a new one."
+    ),
+    AccountCode.INVITE_EXPIRED: lambda p: _(
+        "This invite link has expired. Ask your seller for a new one."
+    ),
+    AccountCode.ALREADY_IN_SHOP: lambda p: _("You already belong to a shop."),
+    AccountCode.ROLE_FULL: _role_full,
+    AccountCode.CANNOT_UNLINK_SELLER: lambda p: _("The seller's own account can't be unlinked."),
+    AccountCode.HANDLE_TAKEN: lambda p: _(
         "Another account in your shop already uses this handle. Check the spelling, or ask "
         "your seller to change theirs first."
     ),
-    "edit_not_allowed": lambda p: _(
+    VoucherCode.EDIT_NOT_ALLOWED: lambda p: _(
         "This voucher is {status}: it can't be changed any more."
     ).format(status=_status(p)),
-    "low_discount_unacknowledged": lambda p: _(
+    VoucherCode.LOW_DISCOUNT_UNACKNOWLEDGED: lambda p: _(
         "The maximum discount is low for this percentage: check the summary and tap Continue "
         "to keep it."
     ),
-    "session_active": lambda p: _("You're already live. End that session with /endlive first."),
-    "session_not_found": lambda p: _("I can't find that live session."),
-    "no_active_session": lambda p: _("You're not live right now. Start a session with /live."),
-    "session_ended": lambda p: _("That live session has ended. Start a new one with /live."),
-    "not_live_voucher": lambda p: _("Only LIVE vouchers can be issued during a livestream."),
-    "not_distributable": lambda p: _(
+    LiveCode.SESSION_ACTIVE: lambda p: _(
+        "You're already live. End that session with /endlive first."
+    ),
+    LiveCode.SESSION_NOT_FOUND: lambda p: _("I can't find that live session."),
+    LiveCode.NO_ACTIVE_SESSION: lambda p: _(
+        "You're not live right now. Start a session with /live."
+    ),
+    LiveCode.SESSION_ENDED: lambda p: _("That live session has ended. Start a new one with /live."),
+    LiveCode.NOT_LIVE_VOUCHER: lambda p: _("Only LIVE vouchers can be issued during a livestream."),
+    LiveCode.NOT_DISTRIBUTABLE: lambda p: _(
         "Only ongoing vouchers can be issued; this one is {status}."
     ).format(status=_status(p)),
-    "sold_out": lambda p: _("This voucher is sold out: add quantity first with /addqty."),
-    "distribution_active": lambda p: _(
+    RefusalCode.SOLD_OUT: lambda p: _("This voucher is sold out: add quantity first with /addqty."),
+    LiveCode.DISTRIBUTION_ACTIVE: lambda p: _(
         "This voucher is already being distributed: stop it with /stop first to change the task."
     ),
-    "distribution_not_found": lambda p: _("That distribution is over."),
-    "no_active_distribution": lambda p: _("This voucher is not being distributed right now."),
-    "forbidden": lambda p: _("You may not do that in this shop."),
-    "drop_not_found": lambda p: _("I can't find that drop. /drops lists the ones waiting."),
-    "drop_not_pending": lambda p: _(
+    LiveCode.DISTRIBUTION_NOT_FOUND: lambda p: _("That distribution is over."),
+    RefusalCode.NO_ACTIVE_DISTRIBUTION: lambda p: _(
+        "This voucher is not being distributed right now."
+    ),
+    GeneralCode.FORBIDDEN: lambda p: _("You may not do that in this shop."),
+    LiveCode.DROP_NOT_FOUND: lambda p: _("I can't find that drop. /drops lists the ones waiting."),
+    LiveCode.DROP_NOT_PENDING: lambda p: _(
         "That drop isn't waiting any more: it was already issued or cancelled."
     ),
-    "draw_not_found": lambda p: _("That distribution isn't a lucky draw."),
-    "not_a_draw": lambda p: _("That distribution is first come, first served, not a lucky draw."),
-    "draw_closed": lambda p: _("Entries to this lucky draw have closed."),
-    "not_claimable": lambda p: _("This voucher can't be claimed: it is {status}.").format(
+    DrawCode.DRAW_NOT_FOUND: lambda p: _("That distribution isn't a lucky draw."),
+    DrawCode.NOT_A_DRAW: lambda p: _(
+        "That distribution is first come, first served, not a lucky draw."
+    ),
+    DrawCode.DRAW_CLOSED: lambda p: _("Entries to this lucky draw have closed."),
+    RefusalCode.NOT_CLAIMABLE: lambda p: _("This voucher can't be claimed: it is {status}.").format(
         status=_status(p)
     ),
-    "limit_reached": lambda p: _("That viewer already has as many of this voucher as allowed."),
-    "no_seller_chat": lambda p: _(
+    RefusalCode.LIMIT_REACHED: lambda p: _(
+        "That viewer already has as many of this voucher as allowed."
+    ),
+    AccountCode.NO_SELLER_CHAT: lambda p: _(
         "The seller hasn't opened a chat with me yet: ask them to send me /start."
     ),
-    "api_key_not_found": lambda p: _("I can't find that API key. /apikey revoke lists the keys."),
-    "currency_locked": _currency_locked,
-    "seller_blocked_bot": lambda p: _(
+    IntegrationCode.API_KEY_NOT_FOUND: lambda p: _(
+        "I can't find that API key. /apikey revoke lists the keys."
+    ),
+    ShopCode.CURRENCY_LOCKED: _currency_locked,
+    AccountCode.SELLER_BLOCKED_BOT: lambda p: _(
         "The seller has blocked me, so I can't ask them. Ask them another way."
     ),
-    "draw_outlives_voucher": _draw_outlives_voucher,
-    "budget_spent": lambda p: _("This voucher's budget is spent: raise the budget to give more."),
-    "segment_not_met": lambda p: _("This voucher is only for {segment}.").format(
+    DrawCode.DRAW_OUTLIVES_VOUCHER: _draw_outlives_voucher,
+    RefusalCode.BUDGET_SPENT: lambda p: _(
+        "This voucher's budget is spent: raise the budget to give more."
+    ),
+    RefusalCode.SEGMENT_NOT_MET: lambda p: _("This voucher is only for {segment}.").format(
         segment=segment_label(str(p.get("segment", "")))
     ),
-    "code_taken": lambda p: _(
+    VoucherCode.CODE_TAKEN: lambda p: _(
         "Another voucher, {voucher}, already uses this promo code. Choose another code."
     ).format(voucher=_e(p.get("voucher_name", ""))),
-    "code_not_found": lambda p: _("No voucher has this promo code."),
-    "product_in_use": lambda p: _(
+    RefusalCode.CODE_NOT_FOUND: lambda p: _("No voucher has this promo code."),
+    VoucherCode.NO_BUDGET: lambda p: _("This voucher has no budget, so there is none to raise."),
+    VoucherCode.PRODUCT_IN_USE: lambda p: _(
         "A voucher that can still be claimed or used applies to this product, so it stays."
     ),
-    "endpoint_not_found": lambda p: _("I can't find that webhook address."),
-    "event_not_found": lambda p: _("I can't find that event."),
-    "overlay_not_found": lambda p: _(
+    IntegrationCode.ENDPOINT_NOT_FOUND: lambda p: _("I can't find that webhook address."),
+    IntegrationCode.EVENT_NOT_FOUND: lambda p: _("I can't find that event."),
+    LiveCode.OVERLAY_NOT_FOUND: lambda p: _(
         "That overlay link no longer works. /overlay gives you a new one."
     ),
-    "new_customers_voucher_exists": lambda p: _(
+    VoucherCode.NEW_CUSTOMERS_VOUCHER_EXISTS: lambda p: _(
         "Only one voucher for new customers can run at a time, and {voucher} already does in "
         "this period."
     ).format(voucher=_e(p.get("voucher_name", ""))),
 }
 # By class, when a code has no sentence of its own: still no internal words.
-_BY_KIND = {
-    "not_found": N_("I can't find that. /help lists what you can do."),
-    "forbidden": N_("You may not do that in this shop."),
-    "conflict": N_("That can't be done right now."),
+_BY_KIND: dict[str, str] = {
+    GeneralCode.NOT_FOUND: N_("I can't find that. /help lists what you can do."),
+    GeneralCode.FORBIDDEN: N_("You may not do that in this shop."),
+    GeneralCode.CONFLICT: N_("That can't be done right now."),
 }
 
 

@@ -1,6 +1,8 @@
 """A small demo shop for the Mini App's screenshots (bot/webapp/screenshots.py) and browser
-tests: a seller (Telegram user 1001), a marketing host (2002), a Regular and two LIVE
-vouchers, a week of claims and orders, and the host live now distributing a LIVE voucher.
+tests: a seller (Telegram user 1001), a marketing host (2002), two Regular vouchers (one for
+repeat customers, with a budget, a promo code and a number of uses: R-seg, R-budget, R-code,
+R-redeem) and two LIVE vouchers, a week of claims and orders, and the host live now
+distributing a LIVE voucher.
 Everything goes through the services, on the given clock (a FrozenClock moved along)."""
 
 from __future__ import annotations
@@ -68,6 +70,23 @@ async def seed(services: Services, clock: FrozenClock, now: datetime) -> DemoSho
     later = await services.vouchers.create(
         seller, _voucher("Payday LIVE $5", "live", now + timedelta(days=2), amount=500)
     )
+    regulars = await services.vouchers.create(
+        seller,
+        _voucher(
+            "Regulars 15% off",
+            "regular",
+            start,
+            discount_type="percent",
+            amount=None,
+            percent=15,
+            max_discount=1_500,
+            total_quantity=150,
+            segment="repeat_customers",
+            budget=60_000,
+            code="ACMEVIP",
+            redemption_limit=100,
+        ),
+    )
     platform = Actor.platform(shop.id)
     buyer = 0
     for day in range(6):
@@ -93,5 +112,5 @@ async def seed(services: Services, clock: FrozenClock, now: datetime) -> DemoSho
             session_id=session.id,
         )
     clock.set(now)
-    ids = (regular.id, flash.id, later.id)
+    ids = (regular.id, flash.id, later.id, regulars.id)
     return DemoShop(seller, host, session.id, ids)  # type: ignore[arg-type]

@@ -24,6 +24,7 @@ from bot.webapp.html import esc, fragment, nav, notice
 from bot.webapp.initdata import InitDataError, InitDataRefusal
 from bot.webapp.visitor import Visitor, visitor
 from core.errors import NotFound, PermissionDenied, ValidationFailed, VoucherbotError
+from core.refusal_codes import AccountCode, GeneralCode
 from core.rules.roles import Action
 from core.services.accounts import Membership
 
@@ -80,11 +81,11 @@ def view(action: Action, name: str, fn: View) -> Callable[[web.Request], Awaitab
         member = v.member
         if member is None:
             body = notice(_(NOT_MEMBER), "error")
-            return _answer(fragment(body, view=name, code="not_member"), 403)
+            return _answer(fragment(body, view=name, code=AccountCode.NOT_MEMBER), 403)
         seller = member.actor.may(Action.MANAGE_VOUCHERS)
         if not member.actor.may(action):
             body = nav(name, seller=seller) + notice(esc(refusal(action)), "error")
-            return _answer(fragment(body, view=name, code="forbidden"), 403)
+            return _answer(fragment(body, view=name, code=GeneralCode.FORBIDDEN), 403)
         try:
             return _answer(await fn(request, v, member))
         except VoucherbotError as exc:
@@ -123,6 +124,9 @@ def routes() -> list[web.AbstractRouteDef]:
             "/app/a/voucher/{id:\\d{1,9}}/add", view(M, "voucher", views_vouchers.add_quantity)
         ),
         web.post(
+            "/app/a/voucher/{id:\\d{1,9}}/budget", view(M, "voucher", views_vouchers.raise_budget)
+        ),
+        web.post(
             "/app/a/voucher/{id:\\d{1,9}}/deactivate", view(M, "voucher", views_vouchers.deactivate)
         ),
         web.get("/app/v/new", view(M, "new", views_new.new_form)),
@@ -131,4 +135,5 @@ def routes() -> list[web.AbstractRouteDef]:
         web.post("/app/a/issue", view(L, "live", views_live.issue)),
         web.post("/app/a/stop/{id:\\d{1,9}}", view(L, "live", views_live.stop)),
         web.get("/app/v/stats", view(R, "stats", views_stats.stats)),
+        web.get("/app/v/stats/{id:\\d{1,9}}", view(R, "voucher-stats", views_stats.voucher_stats)),
     ]

@@ -27,13 +27,16 @@ from storage.migrate import upgrade
 TOKEN = "123456:screenshots-only"
 NOW = datetime(2026, 6, 8, 13, 30, tzinfo=UTC)
 OUT = Path("docs/dashboard")
-# (file name, view path, language, scheme)
+# (file name, view path, language, scheme); a path that is not a tab is opened from the list
 SHOTS = (
     ("vouchers-en-light.png", "/app/v/vouchers", "en", "light"),
     ("vouchers-en-dark.png", "/app/v/vouchers", "en", "dark"),
     ("vouchers-id-light.png", "/app/v/vouchers", "id", "light"),
     ("vouchers-id-dark.png", "/app/v/vouchers", "id", "dark"),
     ("new-en-light.png", "/app/v/new", "en", "light"),
+    ("new-targeting-id-light.png", "/app/v/new", "id", "light"),
+    ("voucher-en-light.png", "/app/v/voucher/4", "en", "light"),
+    ("voucher-id-dark.png", "/app/v/voucher/4", "id", "dark"),
     ("live-id-dark.png", "/app/v/live", "id", "dark"),
     ("stats-en-light.png", "/app/v/stats", "en", "light"),
     ("stats-id-dark.png", "/app/v/stats", "id", "dark"),
@@ -69,8 +72,14 @@ async def take(out: Path) -> list[Path]:
                     await page.goto(str(server.make_url("/app/")))
                     await page.wait_for_selector("#view[data-view='vouchers']")
                     if path != "/app/v/vouchers":
-                        await page.click(f"nav [data-get='{path}']")
-                        await page.wait_for_selector(f"#view[data-view='{path.rsplit('/', 1)[1]}']")
+                        await page.click(f"[data-get='{path}']")
+                        view = path.split("/")[3]
+                        await page.wait_for_selector(f"#view[data-view='{view}']")
+                    if name.startswith("new-targeting"):  # the targeting questions (R-seg…)
+                        await page.evaluate(
+                            "document.getElementById('f-segment').closest('.field')"
+                            ".scrollIntoView({block: 'start'})"
+                        )
                     target = out / name
                     await page.screenshot(path=str(target), full_page=False)
                     written.append(target)

@@ -1,6 +1,10 @@
 """R-app2: creating a voucher from the page — the form (bot/webapp/voucher_form.py), the
 summary with estimated spend and warnings (VoucherService.preview), R-v8's Continue, and the
-creation itself (VoucherService.create, refusing an unaccepted low maximum discount)."""
+creation itself (VoucherService.create, refusing an unaccepted low maximum discount).
+
+R-seg / R-code refusals that need other vouchers (a code taken, a second new-customers
+voucher) come from core as conflicts; they are shown under the field they are about, like the
+field errors."""
 
 from __future__ import annotations
 
@@ -12,23 +16,43 @@ from bot.telegram.wording import refusal_text
 from bot.webapp.html import card, esc, fragment, hidden, nav, notice
 from bot.webapp.views_vouchers import detail
 from bot.webapp.visitor import Visitor, services_of
-from bot.webapp.voucher_form import Reading, carried, place_errors, read_form, render_form
+from bot.webapp.voucher_form import (
+    GENERATE,
+    Reading,
+    carried,
+    place_errors,
+    read_form,
+    render_form,
+)
 from core.errors import ValidationFailed, VoucherbotError
+from core.refusal_codes import VoucherCode
+from core.rules.targeting import SegmentWindows, generate_code
 from core.rules.vouchers import LOW_MAX_DISCOUNT
 from core.services.accounts import Membership
 from core.services.vouchers import LOW_DISCOUNT_UNACKNOWLEDGED
 from core.views import VoucherView
 
+# Core's conflicts that are about one field of the form: shown under it (R-code, R-seg).
+CONFLICT_FIELDS = {
+    VoucherCode.CODE_TAKEN: "code",
+    VoucherCode.NEW_CUSTOMERS_VOUCHER_EXISTS: "segment",
+}
 
-def _form_page(
-    form: dict[str, str], problems: dict[str, list[str]], member: Membership, said: str = ""
+
+async def _form_page(
+    request: web.Request,
+    form: dict[str, str],
+    problems: dict[str, list[str]],
+    member: Membership,
+    said: str = "",
 ) -> str:
+    windows: SegmentWindows = await services_of(request).shops.segment_windows(member.actor)
     body = [nav("new", seller=True), "<h1>" + esc(_("New voucher")) + "</h1>"]
     if said:
         body.append(notice(said, "error"))
     body.append(
         '<form class="voucher-form" data-post="/app/a/new" novalidate>'
-        + render_form(form, problems, member.shop.timezone, member.shop.currency)
+        + render_form(form, problems, member.shop.timezone, member.shop.currency, windows)
         + hidden("step", "review")
         + '<button type="submit">'
         + esc(_("Check your voucher"))
@@ -38,7 +62,7 @@ def _form_page(
 
 
 async def new_form(request: web.Request, v: Visitor, member: Membership) -> str:
-    return _form_page({}, {}, member)
+    return await _form_page(request, {}, {}, member)
 
 
 def _summary(form: dict[str, str], view: VoucherView, member: Membership) -> str:
@@ -73,12 +97,14 @@ async def submit(request: web.Request, v: Visitor, member: Membership) -> str:
     ack = form.pop("ack", "0") == "1"
     services = services_of(request)
     if step == "edit":
-        return _form_page(form, {}, member)
+        return await _form_page(request, form, {}, member)
+    if form.pop(GENERATE, "") == "1":  # R-code: core's readable generated code
+        form["code"] = generate_code()
     shop = member.shop
     reading = Reading(shop.currency, v.language, shop.timezone, services.clock.now())
     draft, problems = read_form(form, reading)
     if draft is None:
-        return _form_page(form, problems, member)
+        return await _form_page(request, form, problems, member)
     try:
         if step == "create":
             created = await services.vouchers.create(
@@ -87,9 +113,13 @@ async def submit(request: web.Request, v: Visitor, member: Membership) -> str:
             return detail(created, member, _("✅ Voucher created."))
         view = await services.vouchers.preview(member.actor, draft)
     except ValidationFailed as exc:
-        return _form_page(form, place_errors(exc.errors, shop.currency), member)
+        return await _form_page(request, form, place_errors(exc.errors, shop.currency), member)
     except VoucherbotError as exc:
         if exc.code == LOW_DISCOUNT_UNACKNOWLEDGED:  # R-v8 appeared since the summary: show it
             return _summary(form, await services.vouchers.preview(member.actor, draft), member)
-        return _form_page(form, {}, member, refusal_text(exc, shop.currency))
+        words = refusal_text(exc, shop.currency)
+        field = CONFLICT_FIELDS.get(exc.code)
+        if field is not None:
+            return await _form_page(request, form, {field: [words]}, member)
+        return await _form_page(request, form, {}, member, words)
     return _summary(form, view, member)

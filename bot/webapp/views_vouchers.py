@@ -1,6 +1,8 @@
 """R-app2: the vouchers view — by status, remaining quota as bars, a voucher's details, and
-for the seller Add quantity and Deactivate (what /vouchers, /voucher, /quota, /addqty and
-/deactivate do in the chat), through the same VoucherService calls as the bot."""
+for the seller Add quantity, Raise budget and Deactivate (what /vouchers, /voucher, /quota,
+/addqty and /deactivate do in the chat), through the same VoucherService calls as the bot.
+A voucher's targeting (R-seg, R-code, R-budget, R-redeem) is on its card, as /voucher shows it,
+and in short on its row."""
 
 from __future__ import annotations
 
@@ -12,15 +14,19 @@ from bot.telegram.render import (
     discount,
     esc,
     kind_short,
+    money,
     status_label,
     status_name,
     voucher_details,
 )
-from bot.telegram.wording import whole_number_wanted
+from bot.telegram.render import _targeting_lines as targeting_lines
+from bot.telegram.wording import money_refusal, whole_number_wanted
 from bot.webapp.html import card, fragment, get_button, hidden, nav, notice, quota_bar
 from bot.webapp.html import esc as attr
 from bot.webapp.visitor import Visitor, services_of
-from core.reading import read_count
+from core.errors import ValidationFailed
+from core.money import MoneyInputError
+from core.reading import read_amount, read_count
 from core.rules.roles import Action
 from core.rules.vouchers import MAX_QUANTITY
 from core.services.accounts import Membership
@@ -37,13 +43,28 @@ def left_text(v: VoucherView) -> str:
     )
 
 
+def targeting_text(v: VoucherView, member: Membership) -> str:
+    """A row's short targeting line (R-seg, R-code, R-budget, R-redeem), HTML; empty when the
+    voucher has none."""
+    parts = targeting_lines(v)  # the card's own lines (segment, code, uses allowed)
+    if v.budget is not None:
+        parts.append(
+            _("budget {left} of {budget} left").format(
+                left=money(v.budget_left or 0, member.shop), budget=money(v.budget, member.shop)
+            )
+        )
+    return " · ".join(parts)
+
+
 def _row(v: VoucherView, member: Membership) -> str:
     left = left_text(v)
+    targeting = targeting_text(v, member)
+    more = f'<span class="meta">{targeting}</span>' if targeting else ""
     return (
         f'<li><button type="button" class="row" data-get="/app/v/voucher/{v.id}">'
         f'<span class="title">{esc(v.name)}</span>'
         f'<span class="meta">{kind_short(v.kind)} · {discount(v, member.shop)} · '
-        f"{status_label(v)}</span>"
+        f"{status_label(v)}</span>{more}"
         f"{quota_bar(v.remaining, v.total_quantity, left)}"
         f'<span class="meta">{esc(left)}</span></button></li>'
     )
@@ -83,7 +104,16 @@ async def voucher(request: web.Request, v: Visitor, member: Membership, said: st
     return detail(found, member, said)
 
 
-def detail(found: VoucherView, member: Membership, said: str = "", confirm: bool = False) -> str:
+def detail(
+    found: VoucherView,
+    member: Membership,
+    said: str = "",
+    confirm: bool = False,
+    errors: dict[str, str] | None = None,
+) -> str:
+    """A voucher's card and, for the seller, its actions; `errors` are refusals of a typed
+    value, by the action's input name, shown under that input."""
+    errors = errors or {}
     seller = member.actor.may(Action.MANAGE_VOUCHERS)
     body = [nav("vouchers", seller=seller)]
     if said:
@@ -91,21 +121,48 @@ def detail(found: VoucherView, member: Membership, said: str = "", confirm: bool
     body.append(card(voucher_details(found, member.shop)))
     body.append(quota_bar(found.remaining, found.total_quantity, left_text(found)))
     if seller and found.status in OPEN:
-        body.append(_add_form(found))
+        body.append(
+            _inline_form(found, "add", "quantity", _("➕ Add quantity"), errors.get("quantity"))
+        )
+        if found.budget is not None:  # R-budget: raised like the quantity (R-v10)
+            label = _("New budget ({currency})").format(currency=member.shop.currency)
+            body.append(
+                _inline_form(
+                    found,
+                    "budget",
+                    "budget",
+                    label,
+                    errors.get("budget"),
+                    button=_("💰 Raise budget"),
+                    mode="decimal",
+                )
+            )
         body.append(_deactivate(found) if confirm else _deactivate_button(found))
+    body.append(get_button(_("📊 Stats"), f"/app/v/stats/{found.id}", cls="secondary"))
+    body.append(get_button(_("🔄 Refresh"), f"/app/v/voucher/{found.id}", cls="secondary"))
     body.append(get_button(_("Vouchers"), "/app/v/vouchers", cls="secondary"))
     return fragment("".join(body), view="voucher")
 
 
-def _add_form(found: VoucherView, error: str = "") -> str:
-    label = _("➕ Add quantity")
-    problem = f'<p class="field-error" id="qty-error">{error}</p>' if error else ""
-    described = ' aria-describedby="qty-error" aria-invalid="true"' if error else ""
+def _inline_form(
+    found: VoucherView,
+    action: str,
+    name: str,
+    label: str,
+    error: str | None,
+    *,
+    button: str | None = None,
+    mode: str = "numeric",
+) -> str:
+    """One typed value and its button (Add quantity, Raise budget), its refusal under it."""
+    fid = f"{action}-{name}"
+    problem = f'<p class="field-error" id="{fid}-error">{error}</p>' if error else ""
+    described = f' aria-describedby="{fid}-error" aria-invalid="true"' if error else ""
     return (
-        f'<form class="inline" data-post="/app/a/voucher/{found.id}/add">'
-        f'<label for="add-qty">{esc(label)}</label>'
-        f'<input id="add-qty" name="quantity" inputmode="numeric" autocomplete="off"{described}>'
-        f'{problem}<button type="submit">{esc(label)}</button></form>'
+        f'<form class="inline" data-post="/app/a/voucher/{found.id}/{action}">'
+        f'<label for="{fid}">{esc(label)}</label>'
+        f'<input id="{fid}" name="{name}" inputmode="{mode}" autocomplete="off"{described}>'
+        f'{problem}<button type="submit">{esc(button or label)}</button></form>'
     )
 
 
@@ -147,9 +204,8 @@ async def add_quantity(request: web.Request, v: Visitor, member: Membership) -> 
             raise ValueError("below 1")
     except ValueError:
         found = await services.vouchers.get(member.actor, voucher_id)
-        page = detail(found, member)
         wanted = esc(whole_number_wanted(1, MAX_QUANTITY, 50))
-        return page.replace(_add_form(found), _add_form(found, wanted))
+        return detail(found, member, errors={"quantity": wanted})
     found = await services.vouchers.add_quantity(member.actor, voucher_id, n)
     said = _(
         "✅ Added {amount} to <b>{name}</b> (#{id}): {total} in total, {remaining} left."
@@ -159,6 +215,34 @@ async def add_quantity(request: web.Request, v: Visitor, member: Membership) -> 
         id=found.id,
         total=number(found.total_quantity),
         remaining=number(found.remaining),
+    )
+    return detail(found, member, said)
+
+
+async def raise_budget(request: web.Request, v: Visitor, member: Membership) -> str:
+    """R-budget / R-v10: the new budget, read as money (R-money-in), raised by core (which
+    refuses a smaller one, or a voucher without a budget)."""
+    voucher_id = int(request.match_info["id"])
+    form = await request.post()
+    services = services_of(request)
+    shop = member.shop
+    try:
+        budget = read_amount(str(form.get("budget", "")), shop.currency, v.language)
+        found = await services.vouchers.edit(member.actor, voucher_id, {"budget": budget})
+    except (MoneyInputError, ValidationFailed) as exc:
+        found = await services.vouchers.get(member.actor, voucher_id)
+        if isinstance(exc, MoneyInputError):
+            why = money_refusal(exc)
+        else:
+            why = _("The new budget must be at least {amount}.").format(
+                amount=money(found.budget or 0, shop)
+            )
+        return detail(found, member, errors={"budget": why})
+    said = _("✅ The budget of <b>{name}</b> (#{id}) is now {budget}, {left} left.").format(
+        name=esc(found.name),
+        id=found.id,
+        budget=money(found.budget or 0, shop),
+        left=money(found.budget_left or 0, shop),
     )
     return detail(found, member, said)
 

@@ -5,9 +5,11 @@ the period) and checked by the same core calls (`VoucherService.preview`, which 
 `validate_draft`, the catalog and the R-v8 / R-adv2 warnings; `VoucherService.create` with
 whether the seller accepted R-v8).
 
-`FIELDS` is the form: one `FormField` per question, in order. A new field (a segment, a budget,
-a code) is one more entry: its input, its label, the core field paths whose errors it shows,
-and a reader from the typed text to the draft's attributes.
+`FIELDS` is the form: one `FormField` per question, in order: its input, its label, the core
+field paths whose errors it shows, and a reader from the typed text to the draft's attributes.
+The targeting fields (R-seg, R-budget, R-code, R-redeem) are read here only as text → value
+(the budget with the money reader); whether they are allowed is core's `validate_draft` and
+`check_targeting`, as for the API.
 """
 
 from __future__ import annotations
@@ -19,11 +21,18 @@ from typing import Any
 
 from bot.i18n import N_, _
 from bot.telegram.voucher_draft import auto_name
-from bot.telegram.wording import field_problem, money_refusal, whole_number_wanted
+from bot.telegram.wording import (
+    field_problem,
+    money_refusal,
+    segment_label,
+    segment_meaning,
+    whole_number_wanted,
+)
 from bot.webapp.html import esc, hidden
 from core.errors import FieldError
 from core.money import MoneyInputError
 from core.reading import read_amount, read_count, read_period
+from core.rules.targeting import MAX_REDEMPTION_LIMIT, Segment, SegmentWindows
 from core.rules.vouchers import MAX_PER_CUSTOMER, MAX_QUANTITY, VoucherDraft
 
 
@@ -54,21 +63,30 @@ class FormField:
     label: str  # N_() message
     reader: Reader  # the form's text → the draft's attributes
     targets: tuple[str, ...]  # core field paths (FieldError.field) whose errors show here
-    kind: str = "text"  # text | choice | number | amount | period
+    kind: str = "text"  # text | choice | select | number | amount | period | code
     choices: tuple[tuple[str, str], ...] = ()  # (value, N_() label)
     shown_when: tuple[str, str] | None = None  # (field, value): asked only then
     hint: str | None = None  # N_() message under the input
     default: str = ""
 
 
-def _choice(name: str, attr: str) -> Reader:
-    return lambda form, r: {attr: form.get(name, "")}
+def _choice(name: str, attr: str, default: str = "") -> Reader:
+    return lambda form, r: {attr: form.get(name) or default}
 
 
-def _amount(name: str, attr: str, *, allow_zero: bool = False, blank: int | None = None) -> Reader:
+def _amount(
+    name: str,
+    attr: str,
+    *,
+    allow_zero: bool = False,
+    blank: int | None = None,
+    optional: bool = False,
+) -> Reader:
+    """An amount (R-money-in); empty is `blank` when given, none when `optional`."""
+
     def read(form: Mapping[str, str], r: Reading) -> dict[str, Any]:
         text = form.get(name, "").strip()
-        if not text and blank is not None:
+        if not text and (blank is not None or optional):
             return {attr: blank}
         try:
             return {attr: read_amount(text, r.currency, r.language, allow_zero=allow_zero)}
@@ -78,8 +96,14 @@ def _amount(name: str, attr: str, *, allow_zero: bool = False, blank: int | None
     return read
 
 
-def _count(name: str, attr: str, lo: int, hi: int, example: int) -> Reader:
+def _count(
+    name: str, attr: str, lo: int, hi: int, example: int, *, optional: bool = False
+) -> Reader:
+    """A whole number (R-l10n4); empty is none when `optional`."""
+
     def read(form: Mapping[str, str], r: Reading) -> dict[str, Any]:
+        if optional and not form.get(name, "").strip():
+            return {attr: None}
         try:
             return {attr: read_count(form.get(name, ""), r.language)}
         except ValueError as exc:
@@ -91,6 +115,11 @@ def _count(name: str, attr: str, lo: int, hi: int, example: int) -> Reader:
 def _products(form: Mapping[str, str], r: Reading) -> dict[str, Any]:
     ids = [p for p in form.get("products", "").replace(",", " ").split() if p]
     return {"product_ids": tuple(ids)}
+
+
+def _code(form: Mapping[str, str], r: Reading) -> dict[str, Any]:
+    """R-code: the typed code as typed (core reads it case-insensitively and judges it)."""
+    return {"code": form.get("code", "").strip() or None}
 
 
 def _period(form: Mapping[str, str], r: Reading) -> dict[str, Any]:
@@ -193,6 +222,41 @@ FIELDS: tuple[FormField, ...] = (
         "period",
     ),
     FormField(
+        "segment",
+        N_("Who can claim it"),
+        _choice("segment", "segment", Segment.ALL.value),
+        ("segment",),
+        "select",
+        # Worded by segment_option (the bot's segment words and meanings), not by a label here.
+        tuple((s.value, "") for s in Segment),
+        default=Segment.ALL.value,
+    ),
+    FormField(
+        "budget",
+        N_("Budget"),
+        _amount("budget", "budget", optional=True),
+        ("budget",),
+        "amount",
+        hint=N_("The most the discounts may cost in all. Leave it empty for no cap."),
+    ),
+    FormField(
+        "code",
+        N_("Promo code"),
+        _code,
+        ("code",),
+        "code",
+        shown_when=("kind", "regular"),
+        hint=N_("Buyers type it at checkout: 6–12 letters and digits. Leave it empty for no code."),
+    ),
+    FormField(
+        "uses",
+        N_("Uses allowed"),
+        _count("uses", "redemption_limit", 1, MAX_REDEMPTION_LIMIT, 50, optional=True),
+        ("redemption_limit",),
+        "number",
+        hint=N_("How many orders may use it in all. Leave it empty for no limit."),
+    ),
+    FormField(
         "name",
         N_("Name"),
         lambda form, r: {"name": form.get("name", "").strip()},
@@ -253,18 +317,40 @@ def place_errors(errors: list[FieldError], currency: str) -> dict[str, list[str]
 
 
 def render_form(
-    form: Mapping[str, str], problems: Mapping[str, list[str]], timezone: str, currency: str
+    form: Mapping[str, str],
+    problems: Mapping[str, list[str]],
+    timezone: str,
+    currency: str,
+    windows: SegmentWindows | None = None,
 ) -> str:
     """The form's fields; amounts are labelled with the shop's currency, the period with its
-    time zone (what a typed value is read in)."""
+    time zone (what a typed value is read in), segments with the shop's windows (R-seg)."""
     parts = []
     for field in FIELDS:
         unit = currency if field.kind == "amount" else timezone
-        parts.append(_render_field(field, form, problems.get(field.name, []), unit))
+        parts.append(_render_field(field, form, problems.get(field.name, []), unit, windows))
     return "".join(parts)
 
 
-def _render_field(field: FormField, form: Mapping[str, str], problems: list[str], unit: str) -> str:
+def segment_option(segment: str, windows: SegmentWindows | None) -> str:
+    """A segment as a choice: its name and what it means in one line (R-seg)."""
+    label = segment_label(segment)
+    return _("{segment} — {meaning}").format(
+        segment=label[:1].upper() + label[1:], meaning=segment_meaning(segment, windows)
+    )
+
+
+# The checkbox asking for a generated code (R-code); views_new fills the code when it is ticked.
+GENERATE = "generate_code"
+
+
+def _render_field(
+    field: FormField,
+    form: Mapping[str, str],
+    problems: list[str],
+    unit: str,
+    windows: SegmentWindows | None = None,
+) -> str:
     fid = f"f-{field.name}"
     shown = "" if asked(field, form) else " hidden"
     when = (
@@ -285,6 +371,24 @@ def _render_field(field: FormField, form: Mapping[str, str], problems: list[str]
             f'<fieldset id="{fid}"{invalid}><legend>{esc(_(field.label))}</legend>{options}'
             "</fieldset>"
         )
+    elif field.kind == "select":
+        chosen = value or field.default
+        options = "".join(
+            f'<option value="{v}"{" selected" if chosen == v else ""} '
+            f'data-meaning="{esc(segment_meaning(v, windows))}">'
+            f"{esc(segment_option(v, windows))}</option>"
+            for v, _label in field.choices
+        )
+        # The chosen one's meaning in full under the select (a closed select cuts its text at
+        # 360 px); app.js keeps it in step with the choice.
+        hint_id = f"{fid}-hint"
+        described = "" if problems else f' aria-describedby="{hint_id}"'
+        control = (
+            f'<label for="{fid}">{esc(_(field.label))}</label>'
+            f'<select id="{fid}" name="{field.name}" data-meaning-in="{hint_id}"'
+            f"{invalid}{described}>{options}</select>"
+            f'<p class="hint" id="{hint_id}">{esc(segment_meaning(chosen, windows))}</p>'
+        )
     elif field.kind == "period":
         start, end = form.get("start", ""), form.get("end", "")
         starts_label, ends_label = esc(_("Starts")), esc(_("Ends"))
@@ -297,16 +401,24 @@ def _render_field(field: FormField, form: Mapping[str, str], problems: list[str]
         )
     else:
         mode = {"number": "numeric", "amount": "decimal"}.get(field.kind, "text")
+        # R-code: a code is typed in capitals (core reads it case-insensitively anyway).
+        extra = ' autocapitalize="characters"' if field.kind == "code" else ""
         hint_id = f"{fid}-hint"
         described = f' aria-describedby="{hint_id}"' if field.hint and not problems else ""
         label = esc(_(field.label)) + (f" ({esc(unit)})" if field.kind == "amount" else "")
         control = (
             f'<label for="{fid}">{label}</label>'
             f'<input id="{fid}" name="{field.name}" value="{esc(value)}" inputmode="{mode}" '
-            f'autocomplete="off"{invalid}{described}>'
+            f'autocomplete="off"{extra}{invalid}{described}>'
         )
         if field.hint:
             control += f'<p class="hint" id="{hint_id}">{esc(_(field.hint))}</p>'
+        if field.kind == "code":
+            make_up = esc(_("Make up a code for me"))
+            control += (
+                f'<label class="option"><input type="checkbox" name="{GENERATE}" value="1">'
+                f" {make_up}</label>"
+            )
     errors = (
         f'<p class="field-error" id="{error_id}">{"<br>".join(problems)}</p>' if problems else ""
     )

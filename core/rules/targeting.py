@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from core.errors import FieldError
 from core.errors import Problem as P
-from core.rules.vouchers import Warning
+from core.rules.voucher_warnings import Warning
 from core.values import is_whole
 
 
@@ -208,8 +208,7 @@ def new_customers_min_spend_warning(
         return None
     return Warning(
         NEW_CUSTOMERS_MIN_SPEND_ABOVE_AOV,
-        "The minimum spend is above the shop's average order value, a high bar for a first "
-        "order.",
+        "The minimum spend is above the shop's average order value, a high bar for a first order.",
         {"min_spend": min_spend, "aov": aov},
     )
 

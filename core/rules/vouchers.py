@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from core.errors import FieldError
 from core.errors import Problem as P
 from core.ids import is_platform_id
+from core.rules.targeting import Segment, budget_errors, normal_code, redemption_limit_errors
+from core.rules.voucher_warnings import Warning as Warning  # re-exported: its old home
 from core.values import is_whole
 
 
@@ -92,13 +94,6 @@ class VoucherDraft:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True)
-class Warning:
-    code: str
-    message: str
-    data: dict[str, int] = field(default_factory=dict)
-
-
 def _int_in(errors: list[FieldError], name: str, value: object, lo: int, hi: int) -> bool:
     if not is_whole(value):
         errors.append(FieldError(name, "must be a whole number", P.NOT_WHOLE))
@@ -144,13 +139,6 @@ def validate_draft(
 
 def _validate_targeting(draft: VoucherDraft, errors: list[FieldError]) -> None:
     """R-seg, R-budget, R-code, R-redeem."""
-    from core.rules.targeting import (
-        Segment,
-        budget_errors,
-        normal_code,
-        redemption_limit_errors,
-    )
-
     if draft.segment not in set(Segment):
         errors.append(
             FieldError(

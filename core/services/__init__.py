@@ -28,9 +28,9 @@ from core.services.streams import StreamService
 from core.services.team_chats import TeamChatService
 from core.services.vouchers import VoucherService
 from core.services.webhooks import WebhookService
-from storage.changes import ChangeFeed, build_change_feed, install_publisher
-from storage.claim_store import ClaimStore
+from storage.changes import ChangeFeed
 from storage.db import Database
+from storage.resources import Resources
 
 
 @dataclass
@@ -59,6 +59,7 @@ class Services:
     events: EventService  # R-ev1
     webhooks: WebhookService  # R-ev2
     streams: StreamService  # R-ev3, R-ev4
+    resources: Resources  # the long-lived storage resources the services share
 
     @classmethod
     def build(
@@ -66,28 +67,28 @@ class Services:
         db: Database,
         clock: Clock | None = None,
         *,
-        claim_store: ClaimStore | None = None,
-        changes: ChangeFeed | None = None,
+        resources: Resources | None = None,
         beacon: BeaconFetcher | None = None,
         public_base_url: str | None = None,
     ) -> Services:
-        """The composition root passes the claim store and the change feed it built (and
-        closes them); without them (tests, the CLI) they are built on first use and closed
-        with the database. `beacon`: the drand mirrors lucky draws wait for (R-draw4); None
-        makes seed-only draws (`DRAND_URLS=off`, and tests that do not give one);
-        `public_base_url` makes the draw notices link to the service's /verify page."""
+        """The services over the resources the caller built and closes (`resources`: the
+        composition root's, `storage.resources`). Without them (tests, scripts, the CLI)
+        they are built here once and closed with the database, their one owner then.
+        `beacon`: the drand mirrors lucky draws wait for (R-draw4); None makes seed-only
+        draws (`DRAND_URLS=off`, and tests that do not give one); `public_base_url` makes the
+        draw notices link to the service's /verify page."""
         clock = clock or SystemClock()
-        install_publisher()  # every write tells the other processes what it changed
-        if changes is None:
-            changes = build_change_feed(db)
-            db.on_dispose(changes.close)
+        if resources is None:
+            resources = Resources.build(db)
+            db.on_dispose(resources.close)
+        changes = resources.changes
         claim_cache = ClaimCache(fresh=changes.fresh)
         changes.subscribe(claim_cache.on_change)
         live = LiveService(db, clock)
         live.beacon = beacon
         live.verify_base = public_base_url
         forecast = ForecastService(db, clock)
-        claims = ClaimService(db, clock, claim_cache, claim_store)
+        claims = ClaimService(db, clock, claim_cache, store=resources.claim_store)
         panel = LivePanelService(db, clock, forecast)
         panel.draw_source = panel_draws  # R-live5: running draws on the host's panel
         return cls(
@@ -109,10 +110,19 @@ class Services:
             panel=panel,
             changes=changes,
             languages=LanguageService(db, clock),
-            draws=DrawService(db, clock, claims, beacon=beacon, verify_base=public_base_url),
+            draws=DrawService(
+                db,
+                clock,
+                claims,
+                beacon=beacon,
+                verify_base=public_base_url,
+                writer=resources.entry_writer,
+                reader=resources.entry_reader,
+            ),
             team_chats=TeamChatService(db, clock),
             segments=SegmentAnalytics(db, clock),
             events=EventService(db, clock),
             webhooks=WebhookService(db, clock),
             streams=StreamService(db, clock),
+            resources=resources,
         )

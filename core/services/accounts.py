@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import Conflict, NotFound, PermissionDenied, invalid
 from core.ids import normalize_handle, row_id
 from core.notifications import linked_text, notify, unlinked_text
+from core.refusal_codes import AccountCode
 from core.rules.roles import LINKABLE_ROLES, ROLE_LIMITS, Action, Actor, Role
 from core.services.base import Service, require
 from core.services.live import stop_account_activity
@@ -61,7 +62,7 @@ class AccountService(Service):
         async with self.db.read() as session:
             account = await repo.get_account(session, actor.shop_id, account_id)
         if account is None or account.unlinked_at is not None:
-            raise NotFound(f"account {account_id} not found", code="account_not_found")
+            raise NotFound(f"account {account_id} not found", code=AccountCode.ACCOUNT_NOT_FOUND)
         return AccountView.of(account)
 
     async def create_invite(self, actor: Actor, role: str) -> InviteView:
@@ -89,7 +90,7 @@ class AccountService(Service):
             raise Conflict(
                 f"The shop already has {limit} {role.value} account{'s' if limit > 1 else ''}: "
                 "unlink one first.",
-                code="role_full",
+                code=AccountCode.ROLE_FULL,
                 limit=limit,
                 role=role.value,
             )
@@ -102,13 +103,19 @@ class AccountService(Service):
             async with self.db.write() as session:
                 invite = await repo.get_invite(session, token)
                 if invite is None:
-                    raise NotFound("This invite link is not valid.", code="invite_not_found")
+                    raise NotFound(
+                        "This invite link is not valid.", code=AccountCode.INVITE_NOT_FOUND
+                    )
                 if invite.used_at is not None:
-                    raise Conflict("This invite link was already used.", code="invite_used")
+                    raise Conflict(
+                        "This invite link was already used.", code=AccountCode.INVITE_USED
+                    )
                 if now >= invite.expires_at:
-                    raise Conflict("This invite link has expired.", code="invite_expired")
+                    raise Conflict("This invite link has expired.", code=AccountCode.INVITE_EXPIRED)
                 if await repo.active_account_of_user(session, telegram_user_id):
-                    raise Conflict("You already belong to a shop.", code="already_in_shop")
+                    raise Conflict(
+                        "You already belong to a shop.", code=AccountCode.ALREADY_IN_SHOP
+                    )
                 # Locking the shop row serialises concurrent acceptances for the same role.
                 shop = await self._shop(session, invite.shop_id, lock=True)
                 if invite.account_id is not None:
@@ -138,7 +145,9 @@ class AccountService(Service):
                     now=now,
                 )
         except IntegrityError as exc:
-            raise Conflict("You already belong to a shop.", code="already_in_shop") from exc
+            raise Conflict(
+                "You already belong to a shop.", code=AccountCode.ALREADY_IN_SHOP
+            ) from exc
         actor = Actor(shop_id=account.shop_id, role=Role(account.role), account_id=account.id)
         return Membership(actor, AccountView.of(account), ShopView.of(shop))
 
@@ -149,10 +158,13 @@ class AccountService(Service):
         async with self.db.write() as session:
             account = await repo.get_account(session, actor.shop_id, account_id)
             if account is None or account.unlinked_at is not None:
-                raise NotFound(f"account {account_id} not found", code="account_not_found")
+                raise NotFound(
+                    f"account {account_id} not found", code=AccountCode.ACCOUNT_NOT_FOUND
+                )
             if account.role == Role.SELLER:
                 raise PermissionDenied(
-                    "The seller's own account cannot be unlinked.", code="cannot_unlink_seller"
+                    "The seller's own account cannot be unlinked.",
+                    code=AccountCode.CANNOT_UNLINK_SELLER,
                 )
             account.unlinked_at = now
             shop = await self._shop(session, actor.shop_id)
@@ -181,7 +193,7 @@ class AccountService(Service):
                 None if target is None else await repo.get_account(session, actor.shop_id, target)
             )
             if account is None or account.unlinked_at is not None:
-                raise NotFound(f"account {target} not found", code="account_not_found")
+                raise NotFound(f"account {target} not found", code=AccountCode.ACCOUNT_NOT_FOUND)
             await _check_handle_free(session, actor.shop_id, handle, account.id)
             account.platform_handle = handle
             return AccountView.of(account)
@@ -226,9 +238,9 @@ class AccountService(Service):
     async def _provisioned(self, session: AsyncSession, shop_id: int, account_id: int) -> Account:
         account = await repo.get_account(session, shop_id, account_id)
         if account is None or account.unlinked_at is not None:
-            raise NotFound("This invite link is not valid.", code="invite_not_found")
+            raise NotFound("This invite link is not valid.", code=AccountCode.INVITE_NOT_FOUND)
         if account.telegram_user_id is not None:
-            raise Conflict("This invite link was already used.", code="invite_used")
+            raise Conflict("This invite link was already used.", code=AccountCode.INVITE_USED)
         return account
 
 
@@ -240,6 +252,6 @@ async def _check_handle_free(
     if holder is not None and holder.id != account_id:
         raise Conflict(
             f"Account {holder.id} already has the handle {handle}.",
-            code="handle_taken",
+            code=AccountCode.HANDLE_TAKEN,
             account_id=holder.id,
         )

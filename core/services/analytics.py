@@ -43,6 +43,7 @@ from core.analytics_views import (
 )
 from core.errors import NotFound, invalid
 from core.ids import row_id
+from core.refusal_codes import LiveCode
 from core.rules.roles import Action, Actor
 from core.rules.vouchers import status_of
 from core.services.base import Service, require
@@ -312,7 +313,7 @@ class AnalyticsService(Service):
     ) -> LiveSession:
         live = await repo.get_session(session, shop_id, session_id)
         if live is None:
-            raise NotFound(f"live session {session_id} not found", code="session_not_found")
+            raise NotFound(f"live session {session_id} not found", code=LiveCode.SESSION_NOT_FOUND)
         return live
 
     # --- export ----------------------------------------------------------------------------

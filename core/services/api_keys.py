@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.errors import NotFound
+from core.refusal_codes import IntegrationCode
 from core.rules.roles import Action, Actor
 from core.services.base import Service, require
 from storage import repositories as repo
@@ -95,7 +96,9 @@ class ApiKeyService(Service):
         async with self.db.write() as session:
             row = await repo.api_key_by_key_id(session, key_id)
             if row is None or (actor is not None and row.shop_id != actor.shop_id):
-                raise NotFound(f"API key {key_id} not found", code="api_key_not_found")
+                raise NotFound(
+                    f"API key {key_id} not found", code=IntegrationCode.API_KEY_NOT_FOUND
+                )
             if row.revoked_at is None:
                 row.revoked_at = self.clock.now()
             view = ApiKeyView(row.key_id, row.shop_id, row.created_at, row.revoked_at)

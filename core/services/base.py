@@ -8,6 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.errors import NotFound, PermissionDenied
+from core.refusal_codes import GeneralCode, ShopCode
+from core.rules.claim_outcomes import RefusalCode
 from core.rules.roles import Action, Actor
 from storage import repositories as repo
 from storage.db import Database
@@ -25,7 +27,7 @@ REFUSALS = {
 def require(actor: Actor, action: Action) -> None:
     """R-acc4: a polite refusal before anything changes."""
     if not actor.may(action):
-        raise PermissionDenied(REFUSALS[action], code="forbidden")
+        raise PermissionDenied(REFUSALS[action], code=GeneralCode.FORBIDDEN)
 
 
 @dataclass
@@ -36,7 +38,7 @@ class Service:
     async def _shop(self, session: AsyncSession, shop_id: int, *, lock: bool = False) -> Shop:
         shop = await repo.get_shop(session, shop_id, lock=lock)
         if shop is None:
-            raise NotFound(f"shop {shop_id} not found", code="shop_not_found")
+            raise NotFound(f"shop {shop_id} not found", code=ShopCode.SHOP_NOT_FOUND)
         return shop
 
     async def _voucher(
@@ -44,7 +46,7 @@ class Service:
     ) -> Voucher:
         voucher = await repo.get_voucher(session, shop_id, voucher_id, lock=lock)
         if voucher is None:
-            raise NotFound(f"voucher {voucher_id} not found", code="voucher_not_found")
+            raise NotFound(f"voucher {voucher_id} not found", code=RefusalCode.VOUCHER_NOT_FOUND)
         return voucher
 
     async def _account(self, session: AsyncSession, actor: Actor) -> Account | None:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from core.ids import check_platform_id, is_platform_id, row_id
+from core.refusal_codes import OrderCode
 from core.rules.checkout import (
     AOV_WINDOW,
     Line,
@@ -234,7 +235,8 @@ class CheckoutService(Service):
                     return existing, False
                 raise
         raise Conflict(
-            "The order's voucher was taken by another order; try again.", code="claim_contention"
+            "The order's voucher was taken by another order; try again.",
+            code=OrderCode.CLAIM_CONTENTION,
         )
 
     async def _existing(self, shop_id: int, order_id: str, body_hash: str) -> OrderView | None:
@@ -246,7 +248,7 @@ class CheckoutService(Service):
         if order.body_hash != body_hash:
             raise Conflict(
                 f"Order {order_id} was already recorded with a different body.",
-                code="order_conflict",
+                code=OrderCode.ORDER_CONFLICT,
             )
         return _order_view(order, lines)
 
@@ -380,7 +382,7 @@ class CheckoutService(Service):
         if not priced.usable:
             raise Conflict(
                 f"The promo code's voucher cannot be used for this order: {priced.reason}.",
-                code="claim_not_usable",
+                code=OrderCode.CLAIM_NOT_USABLE,
                 reason=priced.reason,
             )
         claim = await self.claims.claim(shop_id, voucher_id, buyer_id)
@@ -394,12 +396,14 @@ class CheckoutService(Service):
             return ranked[0] if ranked and ranked[0].usable else None
         named = next((o for o in offers if o.claim_id == claim_id), None)
         if named is None:
-            raise NotFound(f"claim {claim_id} not found for this buyer", code="claim_not_found")
+            raise NotFound(
+                f"claim {claim_id} not found for this buyer", code=OrderCode.CLAIM_NOT_FOUND
+            )
         priced = price(named, lines, now)
         if not priced.usable:
             raise Conflict(
                 f"Claim {claim_id} cannot be used for this order: {priced.reason}.",
-                code="claim_not_usable",
+                code=OrderCode.CLAIM_NOT_USABLE,
                 reason=priced.reason,
             )
         return priced
@@ -412,7 +416,7 @@ class CheckoutService(Service):
         async with self.db.write() as session:
             order = await repo.get_order(session, actor.shop_id, order_id)
             if order is None:
-                raise NotFound(f"order {order_id} not found", code="order_not_found")
+                raise NotFound(f"order {order_id} not found", code=OrderCode.ORDER_NOT_FOUND)
             if order.status != "cancelled":
                 order.status, order.cancelled_at = "cancelled", now
                 await analytics_store.cancel_order(session, row_id(order))

@@ -20,6 +20,7 @@ from core import events
 from core.errors import ClaimRefused, Conflict, NotFound, invalid
 from core.ids import check_platform_id
 from core.notifications import notification_row, quota_text
+from core.refusal_codes import GeneralCode, LiveCode, OrderCode
 from core.rules.claim_outcomes import RefusalCode, TakeOutcome
 from core.rules.live import TaskType, follow_qualifies, missing_watch_seconds
 from core.rules.roles import Action, Actor
@@ -36,7 +37,6 @@ from storage.claim_store import (
     PreparedNotice,
     TakeRequest,
     TakeResult,
-    build_claim_store,
 )
 from storage.models import Distribution
 
@@ -54,9 +54,9 @@ def service_key(name: str) -> str:
 
 
 def _client_key_ok(key: str) -> bool:
-    return 1 <= len(key) <= MAX_IDEMPOTENCY_KEY and all(
-        ch >= " " and ch != "\x7f" for ch in key
-    )
+    return 1 <= len(key) <= MAX_IDEMPOTENCY_KEY and all(ch >= " " and ch != "\x7f" for ch in key)
+
+
 # Above this quantity the buyers at their limit of a sold-out voucher are not kept in memory;
 # each refusal then reads the one buyer's counter instead.
 SOLD_OUT_SET_MAX = 100_000
@@ -65,20 +65,12 @@ SOLD_OUT_SET_MAX = 100_000
 @dataclass
 class ClaimService(Service):
     cache: ClaimCache = field(default_factory=ClaimCache)
-    # Given by the composition root, which closes it; built on first use otherwise (tests,
-    # scripts), then closed with the database.
-    _store: ClaimStore | None = None
+    # Built and closed by whoever built the services (`storage.resources.Resources`).
+    store: ClaimStore = field(kw_only=True)
 
     def __post_init__(self) -> None:
         self.cache.load_target = self._load_target
         self.cache.load_sold_out_buyers = self._load_sold_out
-
-    @property
-    def store(self) -> ClaimStore:
-        if self._store is None:
-            self._store = build_claim_store(self.db)
-            self.db.on_dispose(self._store.close)
-        return self._store
 
     async def claim(
         self,
@@ -266,7 +258,8 @@ class ClaimService(Service):
         other_session = session_id is not None and first.session_id != session_id
         if first.voucher_id != voucher_id or first.buyer_id != buyer_id or other_session:
             raise Conflict(
-                "This Idempotency-Key was used for another claim.", code="idempotency_key_reused"
+                "This Idempotency-Key was used for another claim.",
+                code=OrderCode.IDEMPOTENCY_KEY_REUSED,
             )
         status = effective_claim_status(first, self.clock.now())
         return replace(first, status=status, replayed=True)
@@ -307,7 +300,7 @@ class ClaimService(Service):
             if await draw_queries.is_draw(session, active.id):  # type: ignore[arg-type]
                 raise ClaimRefused(  # R-draw1: a draw gives its claims at the close
                     "This LIVE voucher is given away in a lucky draw: enter the draw instead.",
-                    code="draw_only",
+                    code=LiveCode.DRAW_ONLY,
                     distribution_id=active.id,
                 )
             await self._check_task(session, target.shop_id, active, buyer_id)
@@ -428,7 +421,9 @@ class ClaimService(Service):
             # The same Idempotency-Key won a race in another request: its claim is the answer.
             first = await self._replay(r.shop_id, r.idempotency_key or "", vid, r.buyer_id)
             if first is None:
-                raise Conflict("The claim could not be recorded; try again.", code="conflict")
+                raise Conflict(
+                    "The claim could not be recorded; try again.", code=GeneralCode.CONFLICT
+                )
             return first
         status = status_of(result.starts_at, result.ends_at, result.deactivated_at, r.now)  # type: ignore[arg-type]
         if status != Status.ONGOING or result.deactivated_at is not None:
@@ -508,7 +503,7 @@ class ClaimService(Service):
         async with self.db.read() as session:
             claim = await repo.get_claim(session, actor.shop_id, claim_id)
         if claim is None:
-            raise NotFound(f"claim {claim_id} not found", code="claim_not_found")
+            raise NotFound(f"claim {claim_id} not found", code=OrderCode.CLAIM_NOT_FOUND)
         return ClaimView.of(claim, self.clock.now())
 
 

@@ -13,6 +13,7 @@ from core.errors import ClaimRefused
 from core.notifications import DrawOutcome, Message, draw_result_text
 from core.rules import drand
 from core.rules import draws as rules
+from core.rules.claim_outcomes import RefusalCode
 from core.rules.live import TaskType, missing_watch_seconds
 from core.rules.vouchers import Status, status_of
 from core.services.claims import service_key
@@ -64,36 +65,38 @@ def entry_verdict(
     the voucher (not_claimable), a repeat (the first entry, whatever changed since), the
     window (draw_closed), the task (`task`: the claim path's check decides), the limit."""
     if ctx is None:
-        return dq.EntryResult("missing")
+        return dq.EntryResult(dq.EntryOutcome.MISSING)
     status = status_of(ctx.starts_at, ctx.ends_at, ctx.deactivated_at, now)
     if status != Status.ONGOING:
         return dq.EntryResult(
-            "refused",
+            dq.EntryOutcome.REFUSED,
             error=ClaimRefused(
-                f"This voucher is {status.value}.", code="not_claimable", status=status.value
+                f"This voucher is {status.value}.",
+                code=RefusalCode.NOT_CLAIMABLE,
+                status=status.value,
             ),
         )
     if ctx.entered_at is not None:
-        return dq.EntryResult("repeat", ctx.entered_at)
+        return dq.EntryResult(dq.EntryOutcome.REPEAT, ctx.entered_at)
     if ctx.status != rules.OPEN or ctx.stopped_at is not None or now >= ctx.closes_at:
-        return dq.EntryResult("closed", status=ctx.status)
+        return dq.EntryResult(dq.EntryOutcome.CLOSED, status=ctx.status)
     watch_met = ctx.task_type == TaskType.WATCH and not missing_watch_seconds(
         ctx.task_minutes or 0, ctx.watched_seconds
     )
     if not task_met and ctx.task_type != TaskType.NONE and not watch_met:
-        return dq.EntryResult("task")
+        return dq.EntryResult(dq.EntryOutcome.TASK)
     if ctx.buyer_claims >= ctx.per_customer_limit:
         limit = ctx.per_customer_limit
         times = "once" if limit == 1 else f"{limit} times"
         return dq.EntryResult(
-            "refused",
+            dq.EntryOutcome.REFUSED,
             error=ClaimRefused(
                 f"You have already claimed this voucher {times}.",
-                code="limit_reached",
+                code=RefusalCode.LIMIT_REACHED,
                 limit=limit,
             ),
         )
-    return dq.EntryResult("enter")
+    return dq.EntryResult(dq.EntryOutcome.ENTER)
 
 
 def entry_verdict_task_met(ctx: dq.EntryContext | None, now: datetime) -> dq.EntryResult:

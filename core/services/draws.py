@@ -42,8 +42,10 @@ from core.notifications import (
     notify,
     notify_person,
 )
+from core.refusal_codes import LiveCode
 from core.rules import drand
 from core.rules import draws as rules
+from core.rules.draws import DrawCode
 from core.rules.live import Task, TaskType
 from core.rules.roles import Action, Actor
 from core.services.base import Service, require
@@ -101,22 +103,10 @@ class DrawService(Service):
     claims: ClaimService = field(default=None)  # type: ignore[assignment]
     beacon: BeaconFetcher | None = None  # R-draw4: the drand mirrors; None: DRAND_URLS=off
     verify_base: str | None = None  # PUBLIC_BASE_URL, for the links to /verify
-    _writer: dq.EntryWriter | None = None
-    _reader: dq.EntryContextReader | None = None
-
-    @property
-    def writer(self) -> dq.EntryWriter:
-        if self._writer is None:
-            self._writer = dq.EntryWriter(self.db)
-            self.db.on_dispose(self._writer.close)
-        return self._writer
-
-    @property
-    def reader(self) -> dq.EntryContextReader:
-        if self._reader is None:
-            self._reader = dq.EntryContextReader(self.db)
-            self.db.on_dispose(self._reader.close)
-        return self._reader
+    # The entries' writer and reader: built and closed by whoever built the services
+    # (`core.services.resources.Resources`), never by the service.
+    writer: dq.EntryWriter = field(kw_only=True)
+    reader: dq.EntryContextReader = field(kw_only=True)
 
     # --- entries (R-draw1) -------------------------------------------------------------------
 
@@ -125,36 +115,26 @@ class DrawService(Service):
         buyer's limit; `draw_closed` once the window closed (or the draw was cancelled)."""
         check_platform_id(buyer_id, "buyer_id")
         now = self.clock.now()
-        if self.writer.checks_in_batch:
-            # PostgreSQL: the checks run inside the batch that writes the entries, one
-            # statement for the whole batch (`entry_verdict` decides each entry there).
-            request = dq.EntryRequest(distribution_id, buyer_id, now, shop_id, entry_verdict)
-            result = await self.writer.enter(request)
-            if result.outcome == "task":  # the task needs the claim path's own check
-                await self._check_task(shop_id, distribution_id, buyer_id)
-                result = await self.writer.enter(
-                    dq.EntryRequest(distribution_id, buyer_id, now, shop_id, entry_verdict_task_met)
-                )
-        else:
-            ctx = await self.reader.read(shop_id, distribution_id, buyer_id)
-            verdict = entry_verdict(ctx, now)
-            if verdict.outcome == "task":
-                await self._check_task(shop_id, distribution_id, buyer_id)
-                verdict = entry_verdict_task_met(ctx, now)
-            result = verdict
-            if verdict.outcome == "enter":
-                result = await self.writer.enter(dq.EntryRequest(distribution_id, buyer_id, now))
-        if result.outcome == "missing":
+        # Core decides from what was read before the write; the writer's transaction only
+        # checks the draw is still open (storage never calls core inside a transaction).
+        ctx = await self.reader.read(shop_id, distribution_id, buyer_id)
+        result = entry_verdict(ctx, now)
+        if result.outcome == dq.EntryOutcome.TASK:  # the task needs the claim path's check
+            await self._check_task(shop_id, distribution_id, buyer_id)
+            result = entry_verdict_task_met(ctx, now)
+        if result.outcome == dq.EntryOutcome.ENTER:
+            result = await self.writer.enter(dq.EntryRequest(distribution_id, buyer_id, now))
+        if result.outcome == dq.EntryOutcome.MISSING:
             raise await self._not_a_draw(shop_id, distribution_id)
-        if result.outcome == "refused":
-            raise result.error  # type: ignore[misc]
-        if result.outcome == "closed":
+        if result.outcome == dq.EntryOutcome.REFUSED and result.error is not None:
+            raise result.error
+        if result.outcome == dq.EntryOutcome.CLOSED:
             raise closed(result.status or rules.CANCELLED)
         return EntryView(
             distribution_id,
             buyer_id,
             result.entered_at,  # type: ignore[arg-type]
-            result.outcome == "entered",
+            result.outcome == dq.EntryOutcome.ENTERED,
         )
 
     async def _check_task(self, shop_id: int, distribution_id: int, buyer_id: str) -> None:
@@ -169,11 +149,11 @@ class DrawService(Service):
             d = await repo.get_distribution(session, shop_id, distribution_id)
         if d is None:
             return NotFound(
-                f"distribution {distribution_id} not found", code="distribution_not_found"
+                f"distribution {distribution_id} not found", code=LiveCode.DISTRIBUTION_NOT_FOUND
             )
         return Conflict(
             "This distribution is first come, first served: claim the voucher instead.",
-            code="not_a_draw",
+            code=DrawCode.NOT_A_DRAW,
         )
 
     # --- reading ------------------------------------------------------------------------------
@@ -189,9 +169,11 @@ class DrawService(Service):
                 if d is None:
                     raise NotFound(
                         f"distribution {distribution_id} not found",
-                        code="distribution_not_found",
+                        code=LiveCode.DISTRIBUTION_NOT_FOUND,
                     )
-                raise NotFound("This distribution is not a lucky draw.", code="draw_not_found")
+                raise NotFound(
+                    "This distribution is not a lucky draw.", code=DrawCode.DRAW_NOT_FOUND
+                )
             d = await repo.get_distribution(session, actor.shop_id, distribution_id)
             return await self._view(session, draw, d, with_entrants=with_entrants)  # type: ignore[arg-type]
 

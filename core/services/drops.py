@@ -43,6 +43,7 @@ from core.notifications import (
     notify,
     notify_person,
 )
+from core.refusal_codes import GeneralCode, LiveCode
 from core.rules.draws import MODE_DRAW, MODE_FIRST_COME, validate_draw
 from core.rules.live import Task, TaskType, validate_task
 from core.rules.roles import Action, Actor, Role
@@ -111,7 +112,7 @@ class DropService(Service):
             if voucher.kind != "live":
                 raise Conflict(
                     "Only LIVE vouchers can be distributed in a live session.",
-                    code="not_live_voucher",
+                    code=LiveCode.NOT_LIVE_VOUCHER,
                 )
             # Counted under the session row's lock (PostgreSQL) or the write lock (SQLite):
             # two requests at 19 pending cannot both pass.
@@ -177,13 +178,13 @@ class DropService(Service):
     @staticmethod
     def _check_session(actor: Actor, live: LiveSession | None, session_id: int) -> None:
         if live is None:
-            raise NotFound(f"live session {session_id} not found", code="session_not_found")
+            raise NotFound(f"live session {session_id} not found", code=LiveCode.SESSION_NOT_FOUND)
         if live.account_id != actor.account_id and not actor.acts_for_any_account:
             raise PermissionDenied(
-                "This live session belongs to another account.", code="forbidden"
+                "This live session belongs to another account.", code=GeneralCode.FORBIDDEN
             )
         if live.ended_at is not None:
-            raise Conflict(f"Live session #{session_id} has ended.", code="session_ended")
+            raise Conflict(f"Live session #{session_id} has ended.", code=LiveCode.SESSION_ENDED)
 
     # --- reading and cancelling ------------------------------------------------------------
 
@@ -192,7 +193,9 @@ class DropService(Service):
         require(actor, Action.READ)
         async with self.db.read() as session:
             if await repo.get_session(session, actor.shop_id, session_id) is None:
-                raise NotFound(f"live session {session_id} not found", code="session_not_found")
+                raise NotFound(
+                    f"live session {session_id} not found", code=LiveCode.SESSION_NOT_FOUND
+                )
             rows = await repo.drops_of_session(session, [session_id])
         return [DropView.of(d) for d in rows]
 
@@ -213,7 +216,7 @@ class DropService(Service):
         async with self.db.read() as session:
             drop = await repo.get_drop(session, actor.shop_id, drop_id)
         if drop is None:
-            raise NotFound(f"drop {drop_id} not found", code="drop_not_found")
+            raise NotFound(f"drop {drop_id} not found", code=LiveCode.DROP_NOT_FOUND)
         return DropView.of(drop)
 
     async def cancel(self, actor: Actor, drop_id: int) -> DropView:
@@ -223,7 +226,7 @@ class DropService(Service):
         async with self.db.write() as session:
             drop = await repo.get_drop(session, actor.shop_id, drop_id, lock=True)
             if drop is None:
-                raise NotFound(f"drop {drop_id} not found", code="drop_not_found")
+                raise NotFound(f"drop {drop_id} not found", code=LiveCode.DROP_NOT_FOUND)
             live = await repo.get_session(session, actor.shop_id, drop.session_id)
             if (
                 live is not None
@@ -231,12 +234,13 @@ class DropService(Service):
                 and not actor.acts_for_any_account
             ):
                 raise PermissionDenied(
-                    "This drop belongs to another account's live session.", code="forbidden"
+                    "This drop belongs to another account's live session.",
+                    code=GeneralCode.FORBIDDEN,
                 )
             if drop.status not in ("pending", "cancelled"):
                 raise Conflict(
                     f"This drop has already {drop.status}; only pending drops can be cancelled.",
-                    code="drop_not_pending",
+                    code=LiveCode.DROP_NOT_PENDING,
                     status=drop.status,
                 )
             if await repo.settle_drop(session, drop_id, "cancelled", now, reason="cancelled"):

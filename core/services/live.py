@@ -20,6 +20,8 @@ from core.notifications import (
     notify_person,
     session_ended_text,
 )
+from core.refusal_codes import AccountCode, GeneralCode, LiveCode
+from core.rules.claim_outcomes import RefusalCode
 from core.rules.draws import MODE_DRAW, DrawCode, draw_close_by, validate_draw
 from core.rules.live import Task, TaskType, follow_counts_as_new, validate_task
 from core.rules.roles import Action, Actor
@@ -142,18 +144,22 @@ class LiveService(Service):
         if target is None:
             raise invalid("account_id", "is required")
         if target != actor.account_id and not actor.acts_for_any_account:
-            raise PermissionDenied("You can only start your own live session.", code="forbidden")
+            raise PermissionDenied(
+                "You can only start your own live session.", code=GeneralCode.FORBIDDEN
+            )
         now = self.clock.now()
         try:
             async with self.db.write() as session:
                 account = await repo.get_account(session, actor.shop_id, target)
                 if account is None or account.unlinked_at is not None:
-                    raise NotFound(f"account {target} not found", code="account_not_found")
+                    raise NotFound(
+                        f"account {target} not found", code=AccountCode.ACCOUNT_NOT_FOUND
+                    )
                 current = await repo.active_session_of_account(session, target)
                 if current is not None:
                     raise Conflict(
                         f"Live session #{current.id} is already active for this account.",
-                        code="session_active",
+                        code=LiveCode.SESSION_ACTIVE,
                         session_id=current.id,
                     )
                 live = LiveSession(shop_id=actor.shop_id, account_id=target, started_at=now)
@@ -169,7 +175,7 @@ class LiveService(Service):
                 )
         except IntegrityError as exc:  # two starts raced: the index keeps one
             raise Conflict(
-                "A live session is already active for this account.", code="session_active"
+                "A live session is already active for this account.", code=LiveCode.SESSION_ACTIVE
             ) from exc
         return SessionView.of(live)
 
@@ -178,10 +184,10 @@ class LiveService(Service):
     ) -> LiveSession:
         live = await repo.get_session(session, actor.shop_id, session_id)
         if live is None:
-            raise NotFound(f"live session {session_id} not found", code="session_not_found")
+            raise NotFound(f"live session {session_id} not found", code=LiveCode.SESSION_NOT_FOUND)
         if live.account_id != actor.account_id and not actor.acts_for_any_account:
             raise PermissionDenied(
-                "This live session belongs to another account.", code="forbidden"
+                "This live session belongs to another account.", code=GeneralCode.FORBIDDEN
             )
         return live
 
@@ -234,7 +240,7 @@ class LiveService(Service):
     async def end_own_session(self, actor: Actor) -> SessionView:
         current = await self.active_session(actor)
         if current is None:
-            raise NotFound("You have no active live session.", code="no_active_session")
+            raise NotFound("You have no active live session.", code=LiveCode.NO_ACTIVE_SESSION)
         return await self.end_session(actor, current.id)
 
     async def active_session(
@@ -258,7 +264,9 @@ class LiveService(Service):
         async with self.db.read() as session:
             live = await repo.get_session(session, actor.shop_id, session_id)
             if live is None:
-                raise NotFound(f"live session {session_id} not found", code="session_not_found")
+                raise NotFound(
+                    f"live session {session_id} not found", code=LiveCode.SESSION_NOT_FOUND
+                )
             dists = await repo.active_distributions(session, session_ids=[session_id])
             drops = await repo.drops_of_session(session, [session_id], pending_only=True)
             draws = await dq.draws_of(session, [row_id(d) for d in dists])
@@ -313,7 +321,9 @@ class LiveService(Service):
         now = self.clock.now()
         async with self.db.write() as session:
             if await repo.get_session(session, shop_id, session_id) is None:
-                raise NotFound(f"live session {session_id} not found", code="session_not_found")
+                raise NotFound(
+                    f"live session {session_id} not found", code=LiveCode.SESSION_NOT_FOUND
+                )
             return await repo.record_watch(session, session_id, buyer_id, watched_seconds, now)
 
     async def record_follow(
@@ -337,7 +347,9 @@ class LiveService(Service):
         async with self.db.write() as session:
             if await repo.account_by_handle(session, shop_id, host) is None:
                 # R-api2: a follow of nobody in this shop counts nothing.
-                raise NotFound(f"No account has the handle {host}.", code="account_not_found")
+                raise NotFound(
+                    f"No account has the handle {host}.", code=AccountCode.ACCOUNT_NOT_FOUND
+                )
             counted = False
             if action == "follow":
                 last = await repo.last_counted_follow(session, shop_id, host, buyer_id, before=at)
@@ -392,7 +404,7 @@ class LiveService(Service):
                 )
         except IntegrityError as exc:
             raise Conflict(
-                "This voucher is already being distributed.", code="distribution_active"
+                "This voucher is already being distributed.", code=LiveCode.DISTRIBUTION_ACTIVE
             ) from exc
         warnings: tuple[Warning, ...] = ()
         if task.type == TaskType.FOLLOW and voucher.per_customer_limit > 1:
@@ -420,22 +432,24 @@ class LiveService(Service):
         with `draw_rule`, the distribution is a lucky draw (R-draw1)."""
         live = await self._session_for(session, actor, session_id)
         if live.ended_at is not None:
-            raise Conflict(f"Live session #{session_id} has ended.", code="session_ended")
+            raise Conflict(f"Live session #{session_id} has ended.", code=LiveCode.SESSION_ENDED)
         voucher = await self._voucher(session, actor.shop_id, voucher_id)
         if voucher.kind != Kind.LIVE:
             raise Conflict(
                 "Only LIVE vouchers can be distributed in a live session.",
-                code="not_live_voucher",
+                code=LiveCode.NOT_LIVE_VOUCHER,
             )
         status = status_of(voucher.starts_at, voucher.ends_at, voucher.deactivated_at, now)
         if status != Status.ONGOING:
             raise Conflict(
                 f"Only ongoing vouchers can be distributed; this one is {status.value}.",
-                code="not_distributable",
+                code=LiveCode.NOT_DISTRIBUTABLE,
                 status=status.value,
             )
         if voucher.claimed >= voucher.total_quantity:
-            raise Conflict("This voucher is sold out: add quantity first.", code="sold_out")
+            raise Conflict(
+                "This voucher is sold out: add quantity first.", code=RefusalCode.SOLD_OUT
+            )
         remaining = voucher.total_quantity - voucher.claimed
         if draw_rule is not None and draw_rule.winners > remaining:
             raise ValidationFailed(
@@ -459,7 +473,7 @@ class LiveService(Service):
             raise Conflict(
                 f"This voucher is already being distributed ({running.describe()}, "
                 f"session #{current.session_id}): stop it first to change the task.",
-                code="distribution_active",
+                code=LiveCode.DISTRIBUTION_ACTIVE,
                 distribution_id=current.id,
             )
         d = Distribution(
@@ -524,7 +538,8 @@ class LiveService(Service):
             d = await repo.get_distribution(session, actor.shop_id, distribution_id)
             if d is None:
                 raise NotFound(
-                    f"distribution {distribution_id} not found", code="distribution_not_found"
+                    f"distribution {distribution_id} not found",
+                    code=LiveCode.DISTRIBUTION_NOT_FOUND,
                 )
             await self._session_for(session, actor, d.session_id)
             if d.stopped_at is None:
@@ -551,7 +566,8 @@ class LiveService(Service):
             d = await repo.get_distribution(session, actor.shop_id, distribution_id)
             if d is None:
                 raise NotFound(
-                    f"distribution {distribution_id} not found", code="distribution_not_found"
+                    f"distribution {distribution_id} not found",
+                    code=LiveCode.DISTRIBUTION_NOT_FOUND,
                 )
             return DistributionView.of(d, draw=await dq.draw_of(session, distribution_id))
 

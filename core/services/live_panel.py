@@ -28,6 +28,7 @@ from core.errors import Conflict, NotFound
 from core.events import budget_left
 from core.ids import row_id
 from core.notifications import ask_more_text, label, notify_person
+from core.refusal_codes import AccountCode
 from core.rules.live import Task, TaskType
 from core.rules.roles import Action, Actor
 from core.services.base import Service, require
@@ -265,9 +266,13 @@ class LivePanelService(Service):
             voucher = await self._voucher(session, actor.shop_id, voucher_id)
             seller = await repo.seller_of_shop(session, actor.shop_id)
             if seller is None or seller.telegram_user_id is None:
-                raise NotFound("The shop's seller has no chat with the bot.", code="no_seller_chat")
+                raise NotFound(
+                    "The shop's seller has no chat with the bot.", code=AccountCode.NO_SELLER_CHAT
+                )
             if await team_chats.is_blocked(session, seller.telegram_user_id):
-                raise Conflict("The shop's seller blocked the bot.", code="seller_blocked_bot")
+                raise Conflict(
+                    "The shop's seller blocked the bot.", code=AccountCode.SELLER_BLOCKED_BOT
+                )
             by = await self._account(session, actor)
             remaining = max(0, voucher.total_quantity - voucher.claimed)
             minute = now.strftime("%Y%m%d%H%M")

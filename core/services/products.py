@@ -7,6 +7,7 @@ from typing import Any
 
 from core.errors import Conflict, FieldError, NotFound, ValidationFailed
 from core.ids import check_platform_id
+from core.refusal_codes import VoucherCode
 from core.rules.roles import Action, Actor
 from core.services.base import Service, require
 from core.values import is_whole_in
@@ -100,18 +101,20 @@ class ProductService(Service):
             if voucher_id is not None:
                 raise Conflict(
                     f"Voucher {voucher_id} applies to this product: deactivate it first.",
-                    code="product_in_use",
+                    code=VoucherCode.PRODUCT_IN_USE,
                     voucher_id=voucher_id,
                 )
             if not await api_queries.delete_product(session, actor.shop_id, product_id):
-                raise NotFound(f"product {product_id} not found", code="product_not_found")
+                raise NotFound(
+                    f"product {product_id} not found", code=VoucherCode.PRODUCT_NOT_FOUND
+                )
 
     async def get(self, actor: Actor, product_id: str) -> ProductView:
         require(actor, Action.READ)
         async with self.db.read() as session:
             product = await repo.get_product(session, actor.shop_id, product_id)
         if product is None:
-            raise NotFound(f"product {product_id} not found", code="product_not_found")
+            raise NotFound(f"product {product_id} not found", code=VoucherCode.PRODUCT_NOT_FOUND)
         return ProductView.of(product)
 
     async def search_page(

@@ -9,6 +9,7 @@ from datetime import datetime
 from core.analytics_views import Figures
 from core.rules.roles import Action, Actor
 from core.rules.targeting import Segment
+from core.services.analytics import check_period
 from core.services.base import Service, require
 from storage import analytics_queries as q
 
@@ -16,17 +17,18 @@ from storage import analytics_queries as q
 class SegmentAnalytics(Service):
     async def by_segment(
         self, actor: Actor, start: datetime | None = None, end: datetime | None = None
-    ) -> dict[str, Figures]:
-        """Every segment (`all` included) with its figures; distinct buyers are counted per
-        segment, not added up per voucher."""
+    ) -> dict[Segment, Figures]:
+        """Every segment (`all` included), in `Segment`'s order, with its figures over
+        [start, end); distinct buyers are counted per segment, not added up per voucher."""
         require(actor, Action.READ)
+        check_period(start, end)  # the same refusals as the summary (`from`, `to`)
         async with self.db.read() as session:
             vouchers = await q.shop_vouchers(session, actor.shop_id)
             claims = await q.claim_counts(session, actor.shop_id, start, end, ["voucher"])
             ids: dict[str, list[int]] = defaultdict(list)
             for v in vouchers:
                 ids[v.segment].append(v.id)  # type: ignore[arg-type]
-            out: dict[str, Figures] = {}
+            out: dict[Segment, Figures] = {}
             for segment in Segment:
                 members = ids.get(segment, [])
                 orders = (

@@ -12,6 +12,7 @@ from core import team_chat
 from core.errors import Conflict, FieldError, ValidationFailed
 from core.ids import row_id
 from core.money import is_currency
+from core.refusal_codes import AccountCode, ShopCode
 from core.rules.roles import Action, Actor, Role
 from core.rules.targeting import SegmentWindows, window_errors
 from core.services.base import Service, require
@@ -74,7 +75,9 @@ class ShopService(Service):
                 if owner_telegram_user_id is not None and await repo.active_account_of_user(
                     session, owner_telegram_user_id
                 ):
-                    raise Conflict("You already belong to a shop.", code="already_in_shop")
+                    raise Conflict(
+                        "You already belong to a shop.", code=AccountCode.ALREADY_IN_SHOP
+                    )
                 shop = Shop(
                     name=name,
                     currency=currency,
@@ -95,7 +98,9 @@ class ShopService(Service):
                 session.add(seller)
                 await session.flush()
         except IntegrityError as exc:  # the same user racing two /setup
-            raise Conflict("You already belong to a shop.", code="already_in_shop") from exc
+            raise Conflict(
+                "You already belong to a shop.", code=AccountCode.ALREADY_IN_SHOP
+            ) from exc
         return ShopView.of(shop), AccountView.of(seller)
 
     async def get(self, shop_id: int) -> ShopView:
@@ -118,7 +123,7 @@ class ShopService(Service):
                     raise Conflict(
                         f"The currency can't change: the shop already has {held}, whose amounts "
                         f"are in {shop.currency}.",
-                        code="currency_locked",
+                        code=ShopCode.CURRENCY_LOCKED,
                         held=held,
                         currency=shop.currency,
                     )
@@ -153,8 +158,10 @@ class ShopService(Service):
 
     async def set_segment_windows(self, actor: Actor, **changes: object) -> SegmentWindows:
         """R-seg: the seller changes the windows (repeat_days, lapsed_active_days,
-        lapsed_quiet_days, follower_days); the claim path sees them at once (R-scale1)."""
-        require(actor, Action.MANAGE_SHOP)
+        lapsed_quiet_days, follower_days); the claim path sees them at once (R-scale1).
+        They decide who a voucher is for, so whoever manages vouchers may set them: the
+        seller, and the platform through the API (`PATCH /v1/shop/segment-windows`)."""
+        require(actor, Action.MANAGE_VOUCHERS)
         unknown = sorted(set(changes) - set(SegmentWindows.__dataclass_fields__))
         if unknown:
             raise ValidationFailed([FieldError(unknown[0], "is not a segment window")])

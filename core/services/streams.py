@@ -12,6 +12,7 @@ from typing import Any
 from core.errors import NotFound
 from core.events import budget_left, instant
 from core.ids import row_id
+from core.refusal_codes import AccountCode, LiveCode
 from core.rules.roles import Action, Actor, Role
 from core.services.base import Service, require
 from core.views import SessionView
@@ -66,7 +67,9 @@ class StreamService(Service):
                 return Snapshot(seq, None, [], shop_data)
             live = await repo.get_session(session, actor.shop_id, session_id)
             if live is None:
-                raise NotFound(f"live session {session_id} not found", code="session_not_found")
+                raise NotFound(
+                    f"live session {session_id} not found", code=LiveCode.SESSION_NOT_FOUND
+                )
             dists = await repo.active_distributions(session, session_ids=[session_id])
             drops = await repo.drops_of_session(session, [session_id], pending_only=True)
             ids = [row_id(d) for d in dists]
@@ -135,7 +138,7 @@ class StreamService(Service):
     async def overlay_token(self, actor: Actor) -> str:
         """The account's overlay token (made on first use; the same one until revoked)."""
         if actor.account_id is None:
-            raise NotFound("An overlay belongs to an account.", code="account_not_found")
+            raise NotFound("An overlay belongs to an account.", code=AccountCode.ACCOUNT_NOT_FOUND)
         async with self.db.write() as session:
             current = await overlay_store.active_token(session, actor.account_id)
             if current is not None:
@@ -156,7 +159,7 @@ class StreamService(Service):
         async with self.db.read() as session:
             found = await overlay_store.lookup(session, token)
         if found is None:
-            raise NotFound("This overlay link is not valid.", code="overlay_not_found")
+            raise NotFound("This overlay link is not valid.", code=LiveCode.OVERLAY_NOT_FOUND)
         return OverlayAccess(*found)
 
     async def active_session_of(self, access: OverlayAccess) -> int | None:

@@ -11,14 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, invalid
 from core.ids import row_id
+from core.refusal_codes import VoucherCode
 from core.rules.targeting import MAX_BUDGET, Segment, normal_code
 from core.rules.vouchers import VoucherDraft
 from core.values import is_whole_in
 from storage import targeting_queries as q
 from storage.models import Voucher
-
-CODE_TAKEN = "code_taken"
-NEW_CUSTOMERS_VOUCHER_EXISTS = "new_customers_voucher_exists"
 
 
 def normal_draft(draft: VoucherDraft) -> VoucherDraft:
@@ -46,7 +44,7 @@ async def check_targeting(
         if other is not None:
             raise Conflict(
                 f"The code is already used by voucher {other.name!r} (R-code).",
-                code=CODE_TAKEN,
+                code=VoucherCode.CODE_TAKEN,
                 voucher_name=other.name,
             )
     if draft.segment == Segment.NEW_CUSTOMERS:
@@ -56,7 +54,7 @@ async def check_targeting(
         if name is not None:
             raise Conflict(
                 f"Voucher {name!r} already targets new customers in this period (R-seg).",
-                code=NEW_CUSTOMERS_VOUCHER_EXISTS,
+                code=VoucherCode.NEW_CUSTOMERS_VOUCHER_EXISTS,
                 voucher_name=name,
             )
 
@@ -69,7 +67,7 @@ async def raise_budget(
     if current is None:
         raise Conflict(
             "An ongoing voucher without a budget cannot get one (R-v10).",
-            code="edit_not_allowed",
+            code=VoucherCode.EDIT_NOT_ALLOWED,
         )
     if not is_whole_in(new_budget, current, MAX_BUDGET):
         raise invalid(

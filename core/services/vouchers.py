@@ -13,6 +13,7 @@ from core import events
 from core.errors import Conflict, ValidationFailed, invalid
 from core.ids import row_id
 from core.notifications import deactivated_text, low_discount_text, notify
+from core.refusal_codes import VoucherCode
 from core.rules.checkout import AOV_WINDOW
 from core.rules.roles import Action, Actor
 from core.rules.vouchers import (
@@ -39,7 +40,7 @@ from storage.models import Shop, Voucher
 
 VOUCHER_STATUSES = tuple(s.value for s in Status)
 # Refusal code: a low maximum discount (R-v8) the seller has not seen and accepted.
-LOW_DISCOUNT_UNACKNOWLEDGED = "low_discount_unacknowledged"
+LOW_DISCOUNT_UNACKNOWLEDGED = VoucherCode.LOW_DISCOUNT_UNACKNOWLEDGED  # its old name, for importers
 
 
 @dataclass
@@ -105,7 +106,7 @@ class VoucherService(Service):
             if low is not None and not low_discount_acknowledged:
                 raise Conflict(
                     "The maximum discount per order is low; confirm to create it anyway.",
-                    code=LOW_DISCOUNT_UNACKNOWLEDGED,
+                    code=VoucherCode.LOW_DISCOUNT_UNACKNOWLEDGED,
                     params=dict(low.data),
                 )
             voucher = Voucher(
@@ -152,7 +153,7 @@ class VoucherService(Service):
             status = status_of(voucher.starts_at, voucher.ends_at, voucher.deactivated_at, now)
             refusal = edit_refusal(status, changes, voucher.total_quantity)
             if refusal:
-                raise Conflict(refusal, code="edit_not_allowed", status=status.value)
+                raise Conflict(refusal, code=VoucherCode.EDIT_NOT_ALLOWED, status=status.value)
             product_ids = await repo.voucher_product_ids(session, voucher_id)
             if status == Status.ONGOING:
                 new_total = changes.get("total_quantity", voucher.total_quantity)
@@ -218,6 +219,20 @@ class VoucherService(Service):
             voucher = await self._voucher(session, actor.shop_id, voucher_id)
         return await self.edit(actor, voucher_id, {"total_quantity": voucher.total_quantity + n})
 
+    async def add_budget(self, actor: Actor, voucher_id: int, amount: int) -> VoucherView:
+        """`/addbudget`: budget += amount (R-budget: raised like total_quantity, R-v10), on an
+        upcoming or ongoing voucher that has a budget."""
+        if not is_whole(amount) or amount < 1:
+            raise invalid("budget", "must be a whole number of at least 1", "out_of_range", lo=1)
+        require(actor, Action.MANAGE_VOUCHERS)
+        async with self.db.read() as session:
+            voucher = await self._voucher(session, actor.shop_id, voucher_id)
+        if voucher.budget is None:
+            raise Conflict(
+                "This voucher has no budget to raise (R-budget).", code=VoucherCode.NO_BUDGET
+            )
+        return await self.edit(actor, voucher_id, {"budget": voucher.budget + amount})
+
     async def deactivate(self, actor: Actor, voucher_id: int) -> VoucherView:
         """R-v11: ends the promotion (no claims, distributions stop, unused claims void);
         repeating it changes nothing."""
@@ -229,7 +244,7 @@ class VoucherService(Service):
             if status == Status.ENDED:
                 raise Conflict(
                     "An ended voucher cannot be deactivated (R-v11).",
-                    code="edit_not_allowed",
+                    code=VoucherCode.EDIT_NOT_ALLOWED,
                     status=status.value,
                 )
             if status != Status.DEACTIVATED:

@@ -21,6 +21,7 @@ from core.events import EVENT_TYPES
 from core.ids import row_id
 from core.notice_kinds import NoticeKind
 from core.notifications import notify, notify_person, webhook_disabled_text
+from core.refusal_codes import GeneralCode, IntegrationCode
 from core.rules.roles import Action, Actor
 from core.rules.webhook_urls import check_shape, literal_address, not_public, refused_addresses
 from core.services.base import Service, require
@@ -55,7 +56,7 @@ def _manage(actor: Actor) -> None:
     """The seller and the shop's platform (its API key) manage webhooks."""
     if not actor.may(Action.MANAGE_VOUCHERS):
         raise PermissionDenied(
-            "Only the seller or the platform can manage webhooks.", code="forbidden"
+            "Only the seller or the platform can manage webhooks.", code=GeneralCode.FORBIDDEN
         )
 
 
@@ -197,7 +198,9 @@ class WebhookService(Service):
     ) -> WebhookEndpoint:
         endpoint = await store.get_endpoint(session, actor.shop_id, endpoint_id, lock=lock)
         if endpoint is None:
-            raise NotFound(f"webhook endpoint {endpoint_id} not found", code="endpoint_not_found")
+            raise NotFound(
+                f"webhook endpoint {endpoint_id} not found", code=IntegrationCode.ENDPOINT_NOT_FOUND
+            )
         return endpoint
 
     async def list(self, actor: Actor) -> builtins.list[EndpointView]:
@@ -272,7 +275,7 @@ class WebhookService(Service):
         async with self.db.write() as session:
             event = await event_store.get_by_public_id(session, actor.shop_id, event_id)
             if event is None:
-                raise NotFound(f"event {event_id} not found", code="event_not_found")
+                raise NotFound(f"event {event_id} not found", code=IntegrationCode.EVENT_NOT_FOUND)
             count = 0
             for e in await store.list_endpoints(session, actor.shop_id):
                 if e.disabled_at is None and store.wants(e, event.type):

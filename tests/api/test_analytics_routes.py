@@ -109,6 +109,9 @@ async def test_trends(api: Api, shop: Shop) -> None:  # noqa: F811
         ("summary", {"from": "yesterday"}, "from"),
         ("summary", {"from": "2026-06-01T12:00:00"}, "from"),  # no offset
         ("summary", {"from": NOW.isoformat(), "to": NOW.isoformat()}, "to"),
+        ("segments", {"from": "yesterday"}, "from"),
+        ("segments", {"from": NOW.isoformat(), "to": NOW.isoformat()}, "to"),
+        ("segments", {"by": "segment"}, "by"),  # an unknown parameter (R-api5)
         ("vouchers", {"sort": "name"}, "sort"),
         ("vouchers", {"cursor": "nonsense"}, "cursor"),
         ("trend", {"bucket": "week"}, "bucket"),
@@ -150,7 +153,7 @@ async def test_another_shops_ids_answer_404(
     assert [r["name"] for r in (await response.json())["items"]] == ["Theirs"]
 
 
-@pytest.mark.parametrize("path", ["summary", "vouchers", "trend"])
+@pytest.mark.parametrize("path", ["summary", "segments", "vouchers", "trend"])
 async def test_analytics_need_an_api_key(api: Api, path: str) -> None:
     response = await api.client.get(f"/v1/analytics/{path}")
     assert response.status == 401

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from core.rules.checkout import LimitReason
+from core.rules.claim_outcomes import RefusalCode
+from core.rules.targeting import MAX_WINDOW_DAYS, Segment
 from tests.api.conftest import Api
 
 
@@ -55,3 +58,35 @@ async def test_r_api7_trend_answers_utc_instants(api: Api) -> None:
     # Jakarta's local midnight is 17:00 UTC the day before.
     assert trend["points"][0]["start"].endswith("T17:00:00Z")
     assert trend["start"].endswith("Z") and trend["end"].endswith("Z")
+
+
+async def test_r_api7_segment_routes_and_reasons_are_declared(api: Api) -> None:
+    """R-seg's routes as served: the windows' bounds (no `null`: a window left out keeps its
+    value), the split by segment, and every `reason` a quote may give (R-redeem, R-budget,
+    R-c1's codes for a promo code's voucher)."""
+    document = await api.ok("GET", "/openapi.json")
+    windows = document["paths"]["/v1/shop/segment-windows"]
+    assert set(windows) == {"get", "patch"}
+    patch = document["components"]["schemas"]["SegmentWindowsPatch"]
+    assert patch["additionalProperties"] is False and "required" not in patch
+    for name in ("repeat_days", "lapsed_active_days", "lapsed_quiet_days", "follower_days"):
+        prop = patch["properties"][name]
+        assert (prop["type"], prop["minimum"], prop["maximum"]) == ("integer", 1, MAX_WINDOW_DAYS)
+        assert "default" not in prop and "anyOf" not in prop
+    example = windows["patch"]["requestBody"]["content"]["application/json"]["example"]
+    assert await api.ok("PATCH", "/v1/shop/segment-windows", json=example)
+    split = document["paths"]["/v1/analytics/segments"]["get"]
+    assert {p["name"] for p in split["parameters"] if p["in"] == "query"} == {"from", "to"}
+    segments = document["components"]["schemas"]["SegmentFiguresOut"]["properties"]
+    assert set(segments) == {s.value for s in Segment}
+    reason = document["components"]["schemas"]["ConsideredOut"]["properties"]["reason"]
+    declared = {v for option in reason["anyOf"] for v in option.get("enum", [])}
+    quoted = {
+        RefusalCode.VOUCHER_NOT_FOUND,
+        RefusalCode.NOT_CLAIMABLE,
+        RefusalCode.SEGMENT_NOT_MET,
+        RefusalCode.LIMIT_REACHED,
+        RefusalCode.SOLD_OUT,
+        RefusalCode.BUDGET_SPENT,
+    }
+    assert {r.value for r in LimitReason} | {c.value for c in quoted} <= declared

@@ -73,6 +73,18 @@ def labels(message: RecordedMessage) -> list[str]:
     return [b.text for row in message.buttons for b in row]
 
 
+async def everyone_no_limits(
+    someone: Person, m: RecordedMessage, *, live: bool = False
+) -> RecordedMessage:
+    """/newvoucher's targeting steps answered with their defaults (R-seg, R-budget, R-code,
+    R-redeem): everyone, no budget, no code (a Regular voucher), no limit on uses."""
+    m = await someone.press(m, "All buyers")
+    m = await someone.press(m, "No budget")
+    if not live:
+        m = await someone.press(m, "No code")
+    return await someone.press(m, "No limit")
+
+
 @dataclass
 class BotRig:
     services: Services

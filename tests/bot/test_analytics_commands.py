@@ -19,9 +19,9 @@ from core.clock import FrozenClock
 from core.rules.roles import Actor
 from core.services import Services
 from core.services.export import HEADER
-from tests.analytics.conftest import Shop, shop  # noqa: F401  (the fixture)
+from tests.analytics.conftest import Shop, line, shop  # noqa: F401  (the fixture)
 from tests.bot.conftest import TIMEOUT, BotRig, Person, labels
-from tests.conftest import percent_draft
+from tests.conftest import draft, percent_draft
 
 HOST_ID = 2002  # Hana, the marketing host of the `shop` fixture
 TEAM = -100_777
@@ -93,6 +93,43 @@ async def test_stats_summary_with_chart_period_and_sort(
     assert "All time" in (all_time.content.plain_text or "")
     await photo_after(rig, sally, all_time.message_id)
     assert "Use <code>/stats</code>" in (await sally.say("/stats whenever")).content.text  # type: ignore[operator]
+
+
+async def test_r_a7_stats_split_by_segment(
+    rig: BotRig,
+    sally: Person,
+    services: Services,
+    shop: Shop,  # noqa: F811
+    clock: FrozenClock,
+) -> None:
+    """R-a7 by segment (R-seg): a line per segment that had claims or orders, with claims,
+    orders and revenue; in the reader's language with its plural forms."""
+    m = await sally.say("/stats")
+    assert "By buyer segment" not in (m.content.plain_text or "")  # every voucher is for all
+    await photo_after(rig, sally, m.message_id)
+    now = services.clock.now()
+    welcome = await services.vouchers.create(
+        shop.seller, draft(name="Welcome", segment="new_customers", starts_at=now)
+    )
+    assert welcome.id is not None
+    claim = await services.claims.claim(shop.seller.shop_id, welcome.id, "newbie")
+    await services.checkout.place_order(
+        Actor.platform(shop.seller.shop_id), "o-new", "newbie", line(3000), claim.id
+    )
+    clock.set(now + timedelta(minutes=1))  # /stats counts up to now, excluding it
+    m = await sally.say("/stats")
+    text = m.content.plain_text or ""
+    assert "By buyer segment" in text, text
+    section = text[text.index("By buyer segment") :]
+    assert "All buyers: 5 claims · 3 orders · revenue $88.00" in section
+    assert "New customers: 1 claim · 1 order · revenue $25.00" in section
+    assert "Repeat customers" not in section  # nothing happened there
+    await photo_after(rig, sally, m.message_id)
+    indonesian = Person(rig.standin, rig.standin.user(1001, "Sally", "sally", language_code="id"))
+    m = await indonesian.say("/stats")
+    text = m.content.plain_text or ""
+    assert "Menurut segmen pembeli" in text, text
+    assert "Pembeli baru: 1 klaim · 1 pesanan · pendapatan US$25,00" in text, text
 
 
 async def test_stats_of_one_voucher_and_a_session(

@@ -101,7 +101,9 @@ async def test_issue25_a_photo_gets_the_question_again_with_what_it_takes(
     sent = await rig.standin.send_photo(sally.user, b"\x89PNG not really")
     again = await rig.standin.next_reply(sally.chat, TIMEOUT, since=sent.seq)
     assert "I can only read text here" in again.content.plain_text
-    assert "Step 3 of 9" in again.content.plain_text and "How much off?" in again.content.plain_text
+    assert (
+        "Step 3 of 13" in again.content.plain_text and "How much off?" in again.content.plain_text
+    )
 
 
 async def test_issue25_a_sticker_on_a_buttons_step_asks_for_a_tap(

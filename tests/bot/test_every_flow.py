@@ -78,10 +78,10 @@ async def test_r_b6_newvoucher_back_and_cancel(
     rig: BotRig, services: Services, seller: Actor, language: str
 ) -> None:
     walk = Walk(person(rig, 1001, "Sally", language), language)
-    m = walk.at(await walk.someone.say("/newvoucher"), 1, 9, back=False)
+    m = walk.at(await walk.someone.say("/newvoucher"), 1, 13, back=False)
     m = await walk.someone.press(m, words(language, "Regular"))
-    m = walk.at(m, 2, 9, back=True)
-    m = walk.at(await walk.back(m), 1, 9, back=False)
+    m = walk.at(m, 2, 13, back=True)
+    m = walk.at(await walk.back(m), 1, 13, back=False)
     await walk.cancel(m, "Cancelled: the voucher was not created.")
     assert await services.vouchers.list(seller) == []
 
@@ -154,10 +154,10 @@ async def test_r_b6_a_new_flow_replaces_the_one_going_on(
     old flow's buttons are stale."""
     walk = Walk(person(rig, 1001, "Sally", language), language)
     handle = await walk.someone.say("/handle")
-    m = walk.at(await walk.someone.say("/newvoucher"), 1, 9, back=False)
+    m = walk.at(await walk.someone.say("/newvoucher"), 1, 13, back=False)
     m = await walk.someone.press(m, words(language, "Regular"))
     m = await walk.someone.press(m, words(language, "Amount off"))
-    m = walk.at(await walk.someone.say("5"), 4, 9, back=True)  # the amount, not a handle
+    m = walk.at(await walk.someone.say("5"), 4, 13, back=True)  # the amount, not a handle
     account = (await services.accounts.membership(1001)).account  # type: ignore[union-attr]
     assert account.platform_handle in (None, "acme_official")
     answer = await walk.someone.press_data(handle, handle.buttons[-1][-1].callback_data or "")
@@ -179,3 +179,15 @@ async def test_r_b6_an_answer_reaches_the_flow_that_replaced_an_earlier_register
     after = await stan.someone.say("Stan's Store")  # the setup conversation has let go
     assert words(language, "🌐 Language") in after.content.plain_text
     await stan.cancel(m, "Cancelled: nothing changed.")
+
+
+async def test_r_b6_addbudget_back_and_cancel(
+    rig: BotRig, services: Services, seller: Actor, language: str
+) -> None:
+    v = await services.vouchers.create(seller, draft(name="Capped", budget=10_000))
+    walk = Walk(person(rig, 1001, "Sally", language), language)
+    m = walk.at(await walk.someone.say("/addbudget"), 1, 2, back=False)
+    m = walk.at(await walk.someone.press(m, "#"), 2, 2, back=True)
+    m = walk.at(await walk.back(m), 1, 2, back=False)
+    await walk.cancel(m, "Cancelled: the budget did not change.")
+    assert (await services.vouchers.get(seller, v.id)).budget == 10_000

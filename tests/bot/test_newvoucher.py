@@ -7,7 +7,7 @@ from sqlalchemy import select
 from core.rules.roles import Actor
 from core.services import Services
 from storage.models import Notification, Voucher
-from tests.bot.conftest import BotRig, Person, labels
+from tests.bot.conftest import BotRig, Person, everyone_no_limits, labels
 
 
 async def vouchers_in_db(services: Services) -> list[Voucher]:
@@ -55,6 +55,7 @@ async def test_r_b1_regular_amount_voucher_with_bad_input_at_every_step(
     m = await sally.say("2026-05-01 10:00 to 2026-04-08 10:00")
     assert "must end after it starts" in m.content.plain_text
     m = await sally.say("2026-06-02 10:00 to 2026-06-09 10:00")
+    m = await everyone_no_limits(sally, m)
     assert "Name the voucher" in m.content.plain_text
     m = await sally.say("Five off")
     text = m.content.plain_text
@@ -110,6 +111,7 @@ async def test_r_v8_live_percent_voucher_low_max_discount_continue_notifies_team
     m = await sally.press(m, "50")
     m = await sally.press(m, "1")
     m = await sally.press(m, "Now, 24 hours")
+    m = await everyone_no_limits(sally, m, live=True)
     m = await sally.press(m, "Use “")
     text = m.content.plain_text
     assert "Maximum Discount Per Order is Low" in text
@@ -137,6 +139,7 @@ async def test_edit_from_summary_then_cancel_saves_nothing(
     m = await sally.press(m, "100")
     m = await sally.press(m, "1")
     m = await sally.press(m, "Now, 7 days")
+    m = await everyone_no_limits(sally, m)
     m = await sally.press(m, "Use “")
     assert "Check your voucher" in m.content.plain_text
     m = await sally.press(m, "✏️ Edit")
@@ -171,6 +174,7 @@ async def test_r_b2_flow_survives_a_restart(
     m = await sally.press(m, "10")
     m = await sally.press(m, "1")
     m = await sally.press(m, "Now, 24 hours")
+    m = await everyone_no_limits(sally, m)
     m = await sally.press(m, "Use “")
     done = await sally.press(m, "✅ Submit")
     assert "Voucher created" in done.content.plain_text

@@ -33,11 +33,12 @@ WORDS = {
         "quantity": "Total kuota voucher?",
         "per customer": "Jumlah klaim per pembeli?",
         "now 7 days": "Mulai sekarang, 7 hari",
+        "targeting": ("Semua pembeli", "Tanpa anggaran", "Tanpa kode", "Tanpa batas"),
         "name": "Beri nama voucher",
         "check": "Periksa voucher Anda",
         "submit": "✅ Kirim",
         "created": "✅ Voucher berhasil dibuat.",
-        "step": "Langkah 1 dari 9",
+        "step": "Langkah 1 dari 13",
         "go live": "🔴 Mulai LIVE sekarang",
         "watch 1": "Tonton 1 mnt",
         "issued": "dibagikan di sesi LIVE",
@@ -56,11 +57,12 @@ WORDS = {
         "quantity": "จำนวนโค้ดทั้งหมด?",
         "per customer": "จำนวนครั้งที่ผู้ซื้อแต่ละคนเก็บได้?",
         "now 7 days": "เริ่มเลย 7 วัน",
+        "targeting": ("ผู้ซื้อทุกคน", "ไม่มีงบประมาณ", "ไม่มีโค้ด", "ไม่จำกัด"),
         "name": "ตั้งชื่อโค้ดส่วนลด",
         "check": "ตรวจสอบโค้ดส่วนลดของคุณ",
         "submit": "✅ ยืนยัน",
         "created": "✅ สร้างโค้ดส่วนลดแล้ว",
-        "step": "ขั้นตอนที่ 1 จาก 9",
+        "step": "ขั้นตอนที่ 1 จาก 13",
         "go live": "🔴 เริ่มไลฟ์เลย",
         "watch 1": "ดู 1 นาที",
         "issued": "ในไลฟ์ #",
@@ -124,6 +126,8 @@ async def test_r_l10n1_newvoucher_to_submit_issue_and_team_notices(
     assert w["per customer"] in m.content.plain_text
     m = await sally.press(m, "1")
     m = await sally.press(m, w["now 7 days"])
+    for answer in w["targeting"]:  # everyone, no budget, no code, no limit (R-seg…R-redeem)
+        m = await sally.press(m, answer)
     assert w["name"] in m.content.plain_text
     m = await sally.say("Promo 12.12")
     assert w["check"] in m.content.plain_text

@@ -121,3 +121,130 @@ def test_metrics_live_in_a_neutral_module() -> None:
     for path in Path(bot.telegram.__file__).parent.glob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "bot.http" not in text, path.name
+
+
+# --- the composition root owns every long-lived resource ---------------------------------------
+
+
+class _Journal:
+    def __init__(self) -> None:
+        self.built: list[str] = []
+        self.closed: list[str] = []
+
+
+def _recorded(journal: _Journal, name: str, make: Any) -> Any:
+    """`make` whose results say when they are built and closed."""
+
+    def build(*args: Any, **kwargs: Any) -> Any:
+        made = make(*args, **kwargs)
+        journal.built.append(name)
+        close = made.close
+
+        async def recorded_close() -> None:
+            journal.closed.append(name)
+            await close()
+
+        setattr(made, "close", recorded_close)  # noqa: B010 (a method replaced)
+        return made
+
+    return build
+
+
+async def test_the_composition_root_builds_each_resource_once_and_closes_them_in_reverse(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sqlite_template: Path
+) -> None:
+    import asyncio
+    import shutil
+
+    from sqlalchemy import event
+
+    import bot.runtime as runtime_module
+    import storage.resources as resources_module
+    from bot.config import Settings
+    from bot.runtime import ROLE_API_ONLY, Runtime
+    from storage.changes import _HOOKS
+
+    journal = _Journal()
+    for name, attribute in (
+        ("publisher", "Publisher"),
+        ("changes", "build_change_feed"),
+        ("claim_store", "build_claim_store"),
+        ("entry_writer", "EntryWriter"),
+        ("entry_reader", "EntryContextReader"),
+    ):
+        real = getattr(resources_module, attribute)
+        monkeypatch.setattr(resources_module, attribute, _recorded(journal, name, real))
+
+    class Beacon:
+        async def close(self) -> None:
+            journal.closed.append("beacon")
+
+    def build_beacon(mirrors: list[str]) -> Beacon:
+        journal.built.append("beacon")
+        return Beacon()
+
+    monkeypatch.setattr(runtime_module, "build_beacon", build_beacon)
+    databases: list[Any] = []
+    from bot.startup import open_database as real_open
+
+    async def open_database(url: str) -> Any:
+        db = await real_open(url)
+        databases.append(db)
+        journal.built.append("database")
+        dispose = db.dispose
+
+        async def recorded_dispose() -> None:
+            journal.closed.append("database")
+            await dispose()
+
+        setattr(db, "dispose", recorded_dispose)  # noqa: B010 (a method replaced)
+        return db
+
+    monkeypatch.setattr(runtime_module, "open_database", open_database)
+    path = tmp_path / "voucherbot.db"
+    shutil.copy(sqlite_template, path)
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite+aiosqlite:///{path}",
+        http_port=0,
+        scheduler_enabled=False,
+        metrics_enabled=False,
+    )
+    runtime = Runtime(settings)
+    stop = asyncio.Event()
+    running = asyncio.create_task(runtime.run(stop))
+    await runtime.wait_for_role(ROLE_API_ONLY, 10)
+    services = runtime.services
+    assert services is not None
+    resources = services.resources
+    # No service built its own: they use the root's.
+    assert services.claims.store is resources.claim_store
+    assert services.draws.writer is resources.entry_writer
+    assert services.draws.reader is resources.entry_reader
+    assert services.changes is resources.changes
+    # Use the writers, so they hold connections to close.
+    seller = await services.shops.create("Acme", owner_telegram_user_id=1001, owner_name="S")
+    assert seller[0].id is not None
+    stop.set()
+    await asyncio.wait_for(running, 30)
+
+    order = ["database", *resources_module.FIELDS_IN_ORDER, "beacon"]
+    assert journal.built == order  # each once, in this order
+    assert journal.closed == order[::-1]  # the last built closed first
+    db = databases[0]
+    assert db._closers == []  # nothing closes behind the root's back (db.on_dispose)
+    for name, hook in _HOOKS:  # the publisher hooked this database only, and let go
+        assert not event.contains(db.session_class, name, hook)
+    assert resources.entry_writer._sqlite is not None
+    assert resources.entry_writer._sqlite._conn is None
+    assert resources.entry_reader._conn is None
+
+
+def test_the_storage_resources_are_built_in_the_documented_order() -> None:
+    from dataclasses import fields
+
+    from storage.resources import FIELDS_IN_ORDER, Resources
+
+    assert tuple(f.name for f in fields(Resources)) == FIELDS_IN_ORDER
+    doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert "storage/resources.py" in doc

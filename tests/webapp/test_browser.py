@@ -203,6 +203,60 @@ async def test_r_app3_voucher_created_in_the_page_is_in_the_bots_vouchers(
     assert "Page deal" in (listed.content.plain_text or "")
 
 
+async def test_r_app3_targeted_voucher_made_in_the_page_is_in_the_bots_voucher(
+    chromium: Any, rig: BotRig, sally: Person, services: Services, seller: Actor
+) -> None:
+    """R-seg, R-budget, R-code, R-redeem through the page: a segment chosen from its meanings,
+    a budget typed as money, a generated code, uses allowed; the budget raised from the
+    details; the bot's /voucher shows the same voucher."""
+    server = await serve(services, token=rig.standin.token)
+    try:
+        page = await open_app(
+            chromium, server, signed(services, SELLER_ID, token=rig.standin.token)
+        )
+        await page.get_by_role("button", name="New voucher").click()
+        await view(page, "new")
+        await page.get_by_label("The discount (USD)", exact=True).fill("5")
+        await page.get_by_label("Minimum spend").fill("20")
+        await page.get_by_label("Ends").fill("2026-06-08T12:00")
+        await page.get_by_label("Name").fill("Regulars deal")
+        segment = page.get_by_label("Who can claim it")
+        await segment.select_option("repeat_customers")
+        meaning = "Buyers who ordered from your shop in the last 30 days."
+        assert meaning in await segment.inner_text()
+        assert await page.inner_text("#f-segment-hint") == meaning  # the chosen one, in full
+        await page.get_by_label("Budget (USD)").fill("40")
+        await page.get_by_label("Uses allowed").fill("25")
+        # A LIVE voucher has no promo code: the field goes away, and comes back for Regular.
+        await page.get_by_label("LIVE", exact=True).check()
+        assert not await page.get_by_label("Promo code", exact=True).is_visible()
+        await page.get_by_label("Regular", exact=True).check()
+        await page.get_by_label("Make up a code for me").check()
+        await page.get_by_role("button", name="Check your voucher").click()
+        await page.wait_for_selector("text=Estimated spend")
+        card = await page.inner_text(".card")
+        code = card.split("Promo code: ", 1)[1].split()[0]
+        assert len(code) == 8 and "Only for: repeat customers" in card
+        await page.get_by_role("button", name="✅ Submit").click()
+        await page.wait_for_selector("text=Voucher created")
+        await page.get_by_label("New budget (USD)").fill("80")
+        await page.get_by_role("button", name="💰 Raise budget").click()
+        await page.wait_for_selector("text=is now $80.00")
+    finally:
+        await server.close()
+    [v] = await services.vouchers.list(seller)
+    assert (v.segment, v.budget, v.code, v.redemption_limit) == (
+        "repeat_customers",
+        8_000,
+        code,
+        25,
+    )
+    shown = (await sally.say(f"/voucher {v.id}")).content.plain_text or ""
+    assert "Regulars deal" in shown and f"Promo code: {code}" in shown
+    assert "Only for: repeat customers" in shown and "Uses allowed: 25" in shown
+    assert "of $80.00 left" in shown
+
+
 async def test_r_app3_dark_theme(
     chromium: Any, server: TestServer, services: Services, seller: Actor
 ) -> None:
@@ -245,7 +299,8 @@ def unlabeled(snapshot: str) -> list[str]:
 async def test_r_app3_accessibility_no_unlabeled_controls(
     chromium: Any, server: TestServer, services: Services, seller: Actor
 ) -> None:
-    await services.vouchers.create(seller, draft(name="Spring deal"))
+    # With a budget, so the details offer Raise budget (R-budget) to be checked too.
+    spring = await services.vouchers.create(seller, draft(name="Spring deal", budget=5_000))
     await services.vouchers.create(seller, percent_draft(name="Flash", kind="live"))
     await services.live.start_session(seller)
     page = await open_app(chromium, server, signed(services, SELLER_ID))
@@ -253,17 +308,24 @@ async def test_r_app3_accessibility_no_unlabeled_controls(
     snapshots = {"vouchers": await page.locator("#app").aria_snapshot()}
     for name, go in (
         ("voucher", "Spring deal"),
+        ("voucher-stats", f"/app/v/stats/{spring.id}"),
         ("new", "New voucher"),
         ("live", "Live now"),
         ("stats", "📊 Stats"),
     ):
-        await page.get_by_role("button", name=go).first.click()
+        if go.startswith("/"):
+            await page.locator(f"[data-get='{go}']").click()
+        else:
+            await page.get_by_role("button", name=go).first.click()
         await view(page, name)
         snapshots[name] = await page.locator("#app").aria_snapshot()
     for name, snapshot in snapshots.items():
         assert unlabeled(snapshot) == [], (name, snapshot)
     assert "progressbar" in snapshots["vouchers"] and "img" in snapshots["stats"]
     assert 'combobox "Vouchers"' in snapshots["live"]
+    assert 'combobox "Who can claim it"' in snapshots["new"]
+    assert 'checkbox "Make up a code for me"' in snapshots["new"]
+    assert 'textbox "New budget (USD)"' in snapshots["voucher"]
 
 
 def test_r_app3_the_accessibility_check_can_fail() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from core.rules.roles import Actor
@@ -239,3 +240,187 @@ async def test_r_app2_stats_sorts_and_draws_the_trend(
     assert text.index("Second") < text.index("First")  # ties: the newest first
     status, text = await get(client, "/app/v/stats?period=bogus&sort=bogus", as_user(SELLER_ID))
     assert status == 200  # unknown choices fall back to the defaults
+
+
+# --- R-seg, R-budget, R-code, R-redeem in the page (the same core calls as the API) ----------
+
+
+Client = TestClient[web.Request, web.Application]
+
+
+def field_error(text: str, field: str) -> str:
+    """The refusal shown under one field of the form ('' when there is none)."""
+    marker = f'<p class="field-error" id="f-{field}-error">'
+    if marker not in text:
+        return ""
+    return text.split(marker, 1)[1].split("</p>", 1)[0].replace("&#x27;", "'")
+
+
+async def test_r_seg_r_budget_r_code_r_redeem_form_creates_with_all_four(
+    client: Client, services: Services, seller: Actor, as_user: Signer
+) -> None:
+    me = as_user(SELLER_ID)
+    _status, text = await get(client, "/app/v/new", me)
+    # Every segment is offered with what it means, with the shop's windows.
+    assert '<select id="f-segment" name="segment"' in text
+    assert "Repeat customers — Buyers who ordered from your shop in the last 30 days." in text
+    assert 'label for="f-budget">Budget (USD)' in text and 'for="f-code"' in text
+    assert 'for="f-uses"' in text and 'name="generate_code"' in text
+    form = new_form(segment="repeat_customers", budget="50", code="spring26", uses="40")
+    _status, text = await post(client, "/app/a/new", me, form)
+    assert "Only for: repeat customers" in text and "Promo code: <b>SPRING26</b>" in text
+    assert "Uses allowed: 40" in text and "Budget: $0.00 spent" in text
+    assert await services.vouchers.list(seller) == []  # the summary saves nothing
+    _status, text = await post(client, "/app/a/new", me, form | {"step": "create"})
+    assert "Voucher created" in text
+    [v] = await services.vouchers.list(seller)
+    assert (v.segment, v.budget, v.code, v.redemption_limit) == (
+        "repeat_customers",
+        5_000,
+        "SPRING26",
+        40,
+    )
+    # The list shows the targeting in short, as /vouchers' details do in full.
+    _status, text = await get(client, "/app/v/vouchers", me)
+    assert "Only for: repeat customers" in text and "budget $50.00 of $50.00 left" in text
+
+
+async def test_r_seg_r_budget_r_code_r_redeem_empty_means_none(
+    client: Client, services: Services, seller: Actor, as_user: Signer
+) -> None:
+    form = new_form(segment="", budget="", code="", uses="", step="create")
+    _status, text = await post(client, "/app/a/new", as_user(SELLER_ID), form)
+    assert "Voucher created" in text
+    [v] = await services.vouchers.list(seller)
+    assert (v.segment, v.budget, v.code, v.redemption_limit) == ("all", None, None, None)
+
+
+async def test_r_seg_r_budget_r_code_r_redeem_refusals_under_their_fields_en(
+    client: Client, services: Services, seller: Actor, as_user: Signer
+) -> None:
+    me = as_user(SELLER_ID)
+    # R-money-in / R-l10n4: in English `5,5` is refused with a suggestion, never read as 55.
+    _status, text = await post(client, "/app/a/new", me, new_form(budget="5,5"))
+    assert "Did you mean $5.50?" in field_error(text, "budget")
+    _status, text = await post(client, "/app/a/new", me, new_form(budget="1"))
+    assert "at least one discount: $5.00 or more" in field_error(text, "budget")
+    _status, text = await post(client, "/app/a/new", me, new_form(code="ab"))
+    assert "6–12 letters" in field_error(text, "code")
+    _status, text = await post(client, "/app/a/new", me, new_form(uses="lots"))
+    assert "Send a whole number from 1 to 1,000,000" in field_error(text, "uses")
+    _status, text = await post(client, "/app/a/new", me, new_form(uses="0"))
+    assert "The number of uses must be between 1 and 1,000,000." in field_error(text, "uses")
+    _status, text = await post(client, "/app/a/new", me, new_form(segment="everyone"))
+    assert "The buyers it is for isn't valid." in field_error(text, "segment")
+    # R-code: a LIVE voucher has no promo code (the field is not asked for one).
+    _status, text = await post(
+        client, "/app/a/new", me, new_form(kind="live", code="LIVE1234", step="create")
+    )
+    assert "Voucher created" in text
+    [live] = await services.vouchers.list(seller)
+    assert live.code is None
+    # Conflicts core finds among the shop's vouchers, under the field they are about.
+    await services.vouchers.create(seller, draft(name="First code", code="TAKEN123"))
+    await services.vouchers.create(seller, draft(name="Welcome", segment="new_customers"))
+    _status, text = await post(client, "/app/a/new", me, new_form(code="taken123", step="create"))
+    assert "Another voucher, First code, already uses this promo code" in field_error(text, "code")
+    assert 'name="code" value="taken123"' in text  # what was typed is kept
+    _status, text = await post(
+        client, "/app/a/new", me, new_form(segment="new_customers", step="create")
+    )
+    assert "Welcome already does" in field_error(text, "segment")
+    assert len(await services.vouchers.list(seller)) == 3  # nothing half-written
+
+
+async def test_r_code_generated_code_is_readable_and_kept(
+    client: Client, services: Services, seller: Actor, as_user: Signer
+) -> None:
+    me = as_user(SELLER_ID)
+    _status, text = await post(client, "/app/a/new", me, new_form(generate_code="1"))
+    code = text.split("Promo code: <b>", 1)[1].split("</b>", 1)[0]
+    assert len(code) == 8 and all(c in "ABCDEFGHJKLMNPQRSTUVWXYZ23456789" for c in code)
+    assert f'name="code" value="{code}"' in text  # carried to Submit
+    _status, text = await post(client, "/app/a/new", me, new_form(code=code, step="create"))
+    [v] = await services.vouchers.list(seller)
+    assert v.code == code
+
+
+async def test_r_budget_r_redeem_read_in_indonesian(
+    client: Client, services: Services, seller: Actor, as_user: Signer
+) -> None:
+    me = as_user(SELLER_ID, language="id")
+    _status, text = await get(client, "/app/v/new", me)
+    assert "Pembeli baru — " in text and "Anggaran (USD)" in text
+    # `5,5` in Indonesian is five and a half, never 55 (R-money-in, R-l10n4).
+    form = new_form(amount="5", min="20", budget="5,5", uses="1.000", step="create")
+    _status, text = await post(client, "/app/a/new", me, form)
+    assert "Voucher berhasil dibuat" in text
+    [v] = await services.vouchers.list(seller)
+    assert (v.budget, v.redemption_limit) == (550, 1_000)
+
+
+async def test_r_budget_r_code_refusals_in_indonesian(
+    client: Client, services: Services, seller: Actor, as_user: Signer
+) -> None:
+    me = as_user(SELLER_ID, language="id")
+    _status, text = await post(client, "/app/a/new", me, new_form(budget="1"))
+    assert "Anggaran harus cukup untuk minimal satu diskon" in field_error(text, "budget")
+    _status, text = await post(client, "/app/a/new", me, new_form(uses="banyak"))
+    assert "Kirim angka bulat" in field_error(text, "uses")
+    _status, text = await post(client, "/app/a/new", me, new_form(code="ab"))
+    assert "Kode promo" in field_error(text, "code")
+    assert await services.vouchers.list(seller) == []
+
+
+async def test_r_budget_raised_from_the_details_page(
+    client: Client, services: Services, seller: Actor, as_user: Signer
+) -> None:
+    await services.vouchers.create(seller, draft(budget=1_000))
+    await services.vouchers.create(seller, draft(name="No cap"))
+    me = as_user(SELLER_ID)
+    _status, text = await get(client, "/app/v/voucher/1", me)
+    assert "Budget: $0.00 spent, $0.00 reserved, <b>$10.00</b> of $10.00 left" in text
+    assert "/app/a/voucher/1/budget" in text and 'for="budget-budget"' in text
+    _status, text = await get(client, "/app/v/voucher/2", me)
+    assert "/budget" not in text  # no budget to raise (core refuses to add one, R-v10)
+    status, text = await post(client, "/app/a/voucher/1/budget", me, {"budget": "25"})
+    assert status == 200 and "is now $25.00, $25.00 left" in text
+    status, text = await post(client, "/app/a/voucher/1/budget", me, {"budget": "20"})
+    assert "The new budget must be at least $25.00." in text and 'aria-invalid="true"' in text
+    status, text = await post(client, "/app/a/voucher/1/budget", me, {"budget": "2,5"})
+    assert "Did you mean $2.50?" in text
+    assert (await services.vouchers.get(seller, 1)).budget == 2_500
+    idn = as_user(SELLER_ID, language="id")
+    status, text = await post(client, "/app/a/voucher/1/budget", idn, {"budget": "30,5"})
+    assert status == 200 and "US$30,50" in text and "Anggaran" in text
+    assert (await services.vouchers.get(seller, 1)).budget == 3_050
+    status, text = await post(client, "/app/a/voucher/1/budget", idn, {"budget": "3"})
+    assert "Anggaran baru" in text and 'aria-invalid="true"' in text
+    assert (await services.vouchers.get(seller, 1)).budget == 3_050
+
+
+async def test_r_budget_host_may_not_raise(
+    client: Client, services: Services, seller: Actor, host: Actor, as_user: Signer
+) -> None:
+    await services.vouchers.create(seller, draft(budget=1_000))
+    hana = as_user(HOST_ID, name="Hana")
+    _status, text = await get(client, "/app/v/voucher/1", hana)
+    assert "Budget:" in text and "/budget" not in text
+    status, text = await post(client, "/app/a/voucher/1/budget", hana, {"budget": "50"})
+    assert status == 403 and 'data-code="forbidden"' in text
+    assert (await services.vouchers.get(seller, 1)).budget == 1_000
+
+
+async def test_r_app2_stats_parity_period_span_hosts_and_a_vouchers_figures(
+    client: Client, services: Services, seller: Actor, as_user: Signer
+) -> None:
+    await services.vouchers.create(seller, draft(name="First"))
+    me = as_user(SELLER_ID)
+    _status, text = await get(client, "/app/v/stats?period=30", me)
+    assert "<b>Last 30 days</b>: " in text  # the span, as /stats states it
+    _status, text = await get(client, "/app/v/voucher/1", me)
+    assert 'data-get="/app/v/stats/1"' in text and 'data-get="/app/v/voucher/1"' in text
+    status, text = await get(client, "/app/v/stats/1", me)
+    assert status == 200 and "Claims: 0 · Usage: 0" in text and "Quota: 100 of 100 left" in text
+    status, text = await get(client, "/app/v/stats/99", me)
+    assert status == 404 and 'data-code="voucher_not_found"' in text

@@ -3,7 +3,8 @@
    - hands Telegram's signed initData to every call (header X-Telegram-Init-Data),
    - applies Telegram's theme (themeParams → --tg-theme-* CSS variables, light or dark),
    - loads fragments: [data-get] on tap, <form data-post> on submit, data-refresh on a timer,
-   - shows and hides form fields ([data-shown-when="field=value"]) and ticks countdowns. */
+   - shows and hides form fields ([data-shown-when="field=value"]), keeps a select's meaning
+     ([data-meaning-in]) under it, and ticks countdowns. */
 (function () {
   "use strict";
   var tg = window.Telegram && window.Telegram.WebApp;
@@ -37,6 +38,11 @@
   function toggles() {
     var form = app.querySelector("form.voucher-form");
     if (!form) return;
+    form.querySelectorAll("select[data-meaning-in]").forEach(function (select) {
+      var option = select.options[select.selectedIndex];
+      var hint = document.getElementById(select.getAttribute("data-meaning-in"));
+      if (option && hint) hint.textContent = option.getAttribute("data-meaning");
+    });
     form.querySelectorAll("[data-shown-when]").forEach(function (el) {
       var rule = el.getAttribute("data-shown-when").split("=");
       var chosen = form.querySelector('input[name="' + rule[0] + '"]:checked');
