@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.models import Claim, CodeGuess, FollowEvent, ShopOrder, Voucher
-from storage.repositories import _insert
+from storage.repositories._common import _insert
 from storage.sql import changed_rows, table_of
 
 # --- R-seg -----------------------------------------------------------------------------------

@@ -135,7 +135,9 @@ class AccountService(Service):
                     session.add(account)
                 await session.flush()
                 if not await repo.use_invite(session, row_id(invite), row_id(account), now):
-                    raise Conflict("This invite link was already used.", code="invite_used")
+                    raise Conflict(
+                        "This invite link was already used.", code=AccountCode.INVITE_USED
+                    )
                 await notify(
                     session,
                     shop,

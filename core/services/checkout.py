@@ -450,7 +450,7 @@ class CheckoutService(Service):
         async with self.db.read() as session:
             order = await repo.get_order(session, actor.shop_id, order_id)
             if order is None:
-                raise NotFound(f"order {order_id} not found", code="order_not_found")
+                raise NotFound(f"order {order_id} not found", code=OrderCode.ORDER_NOT_FOUND)
             lines = await repo.order_lines(session, row_id(order))
         return _order_view(order, lines)
 

@@ -207,7 +207,7 @@ class DropService(Service):
         async with self.db.read() as session:
             live = await repo.active_session_of_account(session, actor.account_id)
             if live is None:
-                raise NotFound("You have no active live session.", code="no_active_session")
+                raise NotFound("You have no active live session.", code=LiveCode.NO_ACTIVE_SESSION)
             rows = await repo.drops_of_session(session, [row_id(live)], pending_only=True)
         return [DropView.of(d) for d in rows]
 

@@ -556,7 +556,9 @@ class LiveService(Service):
             await self._voucher(session, actor.shop_id, voucher_id)
             d = await repo.active_distribution_of_voucher(session, voucher_id)
         if d is None:
-            raise NotFound("This voucher is not being distributed.", code="no_active_distribution")
+            raise NotFound(
+                "This voucher is not being distributed.", code=RefusalCode.NO_ACTIVE_DISTRIBUTION
+            )
         return await self.stop(actor, row_id(d))
 
     async def get_distribution(self, actor: Actor, distribution_id: int) -> DistributionView:

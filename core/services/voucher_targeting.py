@@ -78,6 +78,6 @@ async def raise_budget(
             hi=MAX_BUDGET,
         )
     if not await q.raise_budget(session, row_id(voucher), new_budget):
-        raise Conflict("budget can only increase (R-v10)", code="edit_not_allowed")
+        raise Conflict("budget can only increase (R-v10)", code=VoucherCode.EDIT_NOT_ALLOWED)
     voucher.budget = new_budget
     voucher.updated_at = now

@@ -199,7 +199,9 @@ class VoucherService(Service):
                 hi=MAX_QUANTITY,
             )
         if not await repo.raise_quantity(session, row_id(voucher), new_total, now):
-            raise Conflict("total_quantity can only increase (R-v10)", code="edit_not_allowed")
+            raise Conflict(
+                "total_quantity can only increase (R-v10)", code=VoucherCode.EDIT_NOT_ALLOWED
+            )
         voucher.total_quantity = new_total
         voucher.updated_at = now
         return ()
