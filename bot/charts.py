@@ -23,7 +23,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from bot.i18n import N_, _, babel_locale, clock
 from bot.i18n import money as format_money_here
-from core.services.analytics import Trend
+from core.analytics_views import Trend
 
 SIZE_INCHES = (8.0, 4.5)
 DPI = 100

@@ -220,7 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log_level, chat_in_terminal=chat_in_terminal)
     handler: Any = args.handler
     try:
-        return asyncio.run(handler(args, settings))
+        code: int = asyncio.run(handler(args, settings))
+        return code
     except StartupFailure as failure:
         print(f"voucherbot: {failure}", file=sys.stderr)
         return EXIT_FAILURE

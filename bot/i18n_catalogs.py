@@ -80,7 +80,7 @@ def catalog_problems(template: Catalog, catalog: Catalog, language: str) -> list
         forms = _forms(message)
         if isinstance(source.id, tuple) and len(forms) != catalog.num_plurals:
             out.append(f"{language}: {len(forms)} plural forms for {key!r}")
-        ids = source.id if isinstance(source.id, tuple) else (source.id,)
+        ids = (source.id,) if isinstance(source.id, str) else tuple(source.id)
         wanted = set().union(*(placeholders(i) for i in ids))
         for form in forms:
             if not form:
@@ -137,10 +137,10 @@ def pseudo() -> gettext.GNUTranslations:
     for source in template:
         if not source.id:
             continue
-        if isinstance(source.id, tuple):
-            catalog.add(source.id, [_wrap(source.id[0]), _wrap(source.id[1])])
-        else:
+        if isinstance(source.id, str):
             catalog.add(source.id, _wrap(source.id))
+        else:
+            catalog.add(source.id, [_wrap(source.id[0]), _wrap(source.id[1])])
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)

@@ -183,11 +183,11 @@ class SoleElection(Election):
         self._lost.set()
 
 
-def election_for(database_url: str | URL, **options: float) -> Election:
+def election_for(database_url: str | URL, **options: Any) -> Election:
     url = make_url(database_url)
     backend = url.get_backend_name()
     if backend == "postgresql":
-        return PostgresElection(url, **options)  # type: ignore[arg-type]
+        return PostgresElection(url, **options)
     if backend == "sqlite":
         database = url.database or ""
         if not database or database == ":memory:" or database.startswith("file::memory:"):

@@ -112,7 +112,8 @@ class Money:
 
     def of(self, major: int) -> int:
         """`major` dollar-like units in this currency's minor units."""
-        return major * MAGNITUDE.get(self.currency, 1) * 10 ** minor_digits(self.currency)
+        scale: int = 10 ** minor_digits(self.currency)  # an int: the exponent is never negative
+        return major * MAGNITUDE.get(self.currency, 1) * scale
 
     def show(self, minor: int) -> str:
         return format_money(minor, self.currency)
@@ -195,7 +196,7 @@ class SetupRefused(Exception):
 
 async def _pick_host(p: Platform, account_id: int | None) -> dict[str, Any]:
     """An account that is not live right now: simulate never takes over a live session."""
-    accounts = (await p.call("GET", "/v1/accounts"))["items"]
+    accounts: list[dict[str, Any]] = (await p.call("GET", "/v1/accounts"))["items"]
     active = await p.call("GET", "/v1/live/sessions?active=true")
     live = {s["account_id"] for s in active["items"]}
     if account_id is not None:

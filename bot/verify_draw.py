@@ -31,7 +31,7 @@ import re
 import sys
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 QUICKNET_CHAIN = "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971"
 QUICKNET_KEY = (
@@ -69,18 +69,24 @@ def beacon_signature_ok(round_number: int, signature_hex: str) -> bool | None:
         from py_ecc.bls.g2_primitives import subgroup_check
         from py_ecc.bls.hash_to_curve import hash_to_G1
         from py_ecc.bls.point_compression import decompress_G1, decompress_G2
-        from py_ecc.optimized_bls12_381 import FQ12, G2, final_exponentiate, neg, pairing
+        from py_ecc.bls.typing import G1Compressed, G2Compressed
+        from py_ecc.fields import optimized_bls12_381_FQ12 as FQ12
+        from py_ecc.optimized_bls12_381.optimized_curve import G2, neg
+        from py_ecc.optimized_bls12_381.optimized_pairing import final_exponentiate, pairing
     except ImportError:
         return None
     try:
         raw, key = bytes.fromhex(signature_hex), bytes.fromhex(QUICKNET_KEY)
         if len(raw) != 48:
             return False
-        sig = decompress_G1(int.from_bytes(raw, "big"))  # type: ignore[arg-type]
-        pub = decompress_G2((int.from_bytes(key[:48], "big"), int.from_bytes(key[48:], "big")))  # type: ignore[arg-type]
+        sig = decompress_G1(G1Compressed(int.from_bytes(raw, "big")))
+        pub = decompress_G2(
+            G2Compressed((int.from_bytes(key[:48], "big"), int.from_bytes(key[48:], "big")))
+        )
         if not subgroup_check(sig):
             return False
         msg = hashlib.sha256(round_number.to_bytes(8, "big")).digest()
+        # py_ecc annotates `hash_function` as a hash object; it calls it, as a constructor
         hashed = hash_to_G1(msg, QUICKNET_DST, hashlib.sha256)  # type: ignore[arg-type]
         product = pairing(G2, sig, final_exponentiate=False) * pairing(
             neg(pub), hashed, final_exponentiate=False
@@ -99,7 +105,7 @@ class Verdict:
     notes: list[str] = field(default_factory=list)
 
 
-def _hex64(value: object) -> bool:
+def _hex64(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and HEX64.fullmatch(value) is not None
 
 
@@ -161,7 +167,7 @@ def verify(draw: dict[str, Any], commitment_seen: str | None = None) -> Verdict:
     if not isinstance(entrants, list) or not all(isinstance(e, str) for e in entrants):
         problems.append("the document lacks `entrants` (ask without ?entrants=false)")
         return Verdict(False, problems=problems)
-    seed = bytes.fromhex(seed_hex)  # type: ignore[arg-type]
+    seed = bytes.fromhex(seed_hex)
     if hashlib.sha256(seed).hexdigest() != commitment:
         problems.append("sha256(seed) does not match the published commitment")
     if len(set(entrants)) != len(entrants):
@@ -235,11 +241,14 @@ def _load(args: argparse.Namespace) -> dict[str, Any]:
         if args.api_key:
             request.add_header("Authorization", f"Bearer {args.api_key}")
         with urllib.request.urlopen(request, timeout=30) as response:
-            return json.load(response)  # type: ignore[no-any-return]
+            document: dict[str, Any] = json.load(response)
+            return document
     if args.file in (None, "-"):
-        return json.load(sys.stdin)  # type: ignore[no-any-return]
+        document = json.load(sys.stdin)
+        return document
     with open(args.file, encoding="utf-8") as f:
-        return json.load(f)  # type: ignore[no-any-return]
+        document = json.load(f)
+        return document
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -3,6 +3,7 @@ replies and problems."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -77,7 +78,8 @@ class FieldError:
     field: str  # dotted path as in the API (`discount.percent`)
     message: str  # engineer-facing English for the API
     code: str = Problem.INVALID  # why, for adapters that word it themselves (the bot)
-    params: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # `dataclasses.field`: the name `field` is this class's own member
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass

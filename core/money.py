@@ -155,7 +155,8 @@ _ENGLISH = {
 def example_amount(currency: str) -> int:
     """A typical small amount in minor units (5 of the currency, 10,000 for IDR/VND-like ones)."""
     major = 10_000 if currency in {"IDR", "VND", "KRW"} else 500 if currency == "JPY" else 5
-    return major * 10 ** minor_digits(currency)
+    scale: int = 10 ** minor_digits(currency)  # an int: the exponent is never negative
+    return major * scale
 
 
 # Words people write beside an amount besides the symbols and the ISO code (R-l10n4).

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.ids import row_id
 from core.money import format_money
 from core.rules.live import Task, TaskType
 from storage import repositories as repo
@@ -95,7 +96,7 @@ def task_words(task: Task) -> Message:
 
 
 def voucher_label(v: Voucher) -> str:
-    return named_voucher(v.name, v.id)  # type: ignore[arg-type]
+    return named_voucher(v.name, row_id(v))
 
 
 def named_voucher(name: str, voucher_id: int) -> str:
@@ -271,7 +272,7 @@ async def notify_person(
     if chat_id > 0 and await team_chats.is_blocked(session, chat_id):
         return False
     row = notification_row(
-        shop.id,  # type: ignore[arg-type]
+        row_id(shop),
         chat_id,
         event_key=event_key,
         kind=kind,

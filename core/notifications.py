@@ -37,6 +37,7 @@ from core.draw_notices import (
 from core.draw_notices import (
     draw_result_text as draw_result_text,
 )
+from core.ids import row_id
 from core.notice_base import (
     ENGLISH as ENGLISH,
 )
@@ -391,14 +392,14 @@ async def announce_opened(session: AsyncSession, shop: Shop, v: Voucher, now: da
     the news that its claim period opened. The effect ledger makes it once, whoever is first."""
     if not v.starts_at <= now < v.ends_at:
         return False
-    key = effect_key(v.id, "opened")  # type: ignore[arg-type]
+    key = effect_key(row_id(v), "opened")
     if not await repo.record_effect(session, key, now):
         return False
     from core import events  # R-ev1 (events builds on the same rows)
 
     await events.emit(
         session,
-        shop.id,  # type: ignore[arg-type]
+        row_id(shop),
         events.EventType.VOUCHER_CLAIM_PERIOD_OPENED,
         events.voucher_data(v),
         now,

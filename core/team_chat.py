@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.ids import row_id
 from core.notice_kinds import NoticeKind, kept_summary, team_chat_paused_text
 from core.notifications import notify_person, pack
 from storage import outbox, team_chats
@@ -41,7 +42,7 @@ async def bot_out_of_chat(session: AsyncSession, chat_id: int, now: datetime) ->
     shop's seller once; returns how many shops were paused now."""
     shops = await team_chats.pause(session, chat_id, now)
     for shop in shops:
-        seller = await repo.seller_of_shop(session, shop.id)  # type: ignore[arg-type]
+        seller = await repo.seller_of_shop(session, row_id(shop))
         if seller is None or seller.telegram_user_id is None:
             continue
         await notify_person(
@@ -80,6 +81,6 @@ async def resume(session: AsyncSession, shop: Shop, old_chat_id: int | None, now
     if len(old) < 2:
         return 0
     counts = Counter(kind for _id, kind in old)
-    summary = pack(kept_summary(dict(counts)), shop.id, shop.language)  # type: ignore[arg-type]
+    summary = pack(kept_summary(dict(counts)), row_id(shop), shop.language)
     await team_chats.replace_by_summary(session, [row_id for row_id, _kind in old], summary, now)
     return len(old)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
+from core.ids import row_id
 from core.rules.checkout import Line
 from core.rules.live import Task, TaskType
 from core.rules.vouchers import (
@@ -41,7 +42,7 @@ class ShopView:
     @classmethod
     def of(cls, shop: Shop) -> ShopView:
         return cls(
-            shop.id,  # type: ignore[arg-type]
+            row_id(shop),
             shop.name,
             shop.currency,
             shop.timezone,
@@ -62,7 +63,7 @@ class AccountView:
     @classmethod
     def of(cls, a: Account) -> AccountView:
         return cls(
-            a.id,  # type: ignore[arg-type]
+            row_id(a),
             a.shop_id,
             a.role,
             a.platform_handle,
@@ -245,10 +246,10 @@ class VoucherView:
         )
 
 
-def _replace(view: VoucherView, **changes: object) -> VoucherView:
+def _replace(view: VoucherView, **changes: Any) -> VoucherView:
     from dataclasses import replace
 
-    return replace(view, **changes)  # type: ignore[arg-type]
+    return replace(view, **changes)
 
 
 class _ClaimLike(Protocol):
@@ -283,7 +284,7 @@ class ClaimView:
     @classmethod
     def of(cls, c: Claim, now: datetime) -> ClaimView:
         return cls(
-            c.id,  # type: ignore[arg-type]
+            row_id(c),
             c.voucher_id,
             c.buyer_id,
             c.session_id,
@@ -316,7 +317,7 @@ class DistributionView:
         cls, d: Distribution, warnings: tuple[Warning, ...] = (), draw: Draw | None = None
     ) -> DistributionView:
         return cls(
-            d.id,  # type: ignore[arg-type]
+            row_id(d),
             d.voucher_id,
             d.session_id,
             d.account_id,
@@ -357,12 +358,12 @@ class SessionView:
     ) -> SessionView:
         draws = draws or {}
         return cls(
-            s.id,  # type: ignore[arg-type]
+            row_id(s),
             s.shop_id,
             s.account_id,
             s.started_at,
             s.ended_at,
-            tuple(DistributionView.of(d, draw=draws.get(d.id)) for d in distributions),  # type: ignore[arg-type]
+            tuple(DistributionView.of(d, draw=draws.get(row_id(d))) for d in distributions),
             claims,
             tuple(DropView.of(d) for d in drops if d.status == "pending"),
         )
@@ -389,7 +390,7 @@ class DropView:
     @classmethod
     def of(cls, d: TimedDrop) -> DropView:
         return cls(
-            d.id,  # type: ignore[arg-type]
+            row_id(d),
             d.shop_id,
             d.session_id,
             d.voucher_id,

@@ -20,20 +20,21 @@ from sqlmodel import col
 
 from storage.analytics_models import ClaimBucket, OrderFact
 from storage.models import Claim, Product, ShopOrder, Voucher, VoucherProduct
+from storage.types import UTCDateTime
 
 BUCKET = timedelta(minutes=15)
 
 # What a figure can be grouped by: the API name, the ClaimBucket column, the Claim column.
 _CLAIM_DIMENSIONS = {
-    "voucher": (ClaimBucket.voucher_id, Claim.voucher_id),
-    "session": (ClaimBucket.session_key, Claim.session_id),
-    "account": (ClaimBucket.account_key, Claim.account_id),
+    "voucher": (col(ClaimBucket.voucher_id), col(Claim.voucher_id)),
+    "session": (col(ClaimBucket.session_key), col(Claim.session_id)),
+    "account": (col(ClaimBucket.account_key), col(Claim.account_id)),
 }
 _ORDER_DIMENSIONS = {
-    "voucher": OrderFact.voucher_id,
-    "session": OrderFact.session_id,
-    "account": OrderFact.account_id,
-    "kind": OrderFact.kind,
+    "voucher": col(OrderFact.voucher_id),
+    "session": col(OrderFact.session_id),
+    "account": col(OrderFact.account_id),
+    "kind": col(OrderFact.kind),
 }
 Key = tuple[Any, ...]
 
@@ -87,13 +88,14 @@ async def record_order(session: AsyncSession, order: ShopOrder) -> None:
         select(
             literal(order.id),
             literal(order.shop_id),
-            Claim.voucher_id,
-            Voucher.kind,
-            Claim.session_id,
-            Claim.account_id,
+            col(Claim.voucher_id),
+            col(Voucher.kind),
+            col(Claim.session_id),
+            col(Claim.account_id),
             literal(order.buyer_id),
-            literal(order.created_at, OrderFact.__table__.c.created_at.type),  # type: ignore[attr-defined]
-            literal(bucket_start(order.created_at), OrderFact.__table__.c.bucket.type),  # type: ignore[attr-defined]
+            # OrderFact's column type, so SQLite gets naive UTC like a plain insert would
+            literal(order.created_at, UTCDateTime()),
+            literal(bucket_start(order.created_at), UTCDateTime()),
             literal(order.total),
             literal(order.discount),
             false(),
@@ -172,14 +174,16 @@ async def _add_bucket_counts(
     only: _Only,
 ) -> None:
     dims = [_CLAIM_DIMENSIONS[d][0] for d in by]
-    stmt = select(*dims, func.sum(ClaimBucket.claims)).where(ClaimBucket.shop_id == shop_id)
+    stmt = select(*dims, func.sum(col(ClaimBucket.claims))).where(
+        col(ClaimBucket.shop_id) == shop_id
+    )
     if only.session_id is not None:
-        stmt = stmt.where(ClaimBucket.session_key == only.session_id)
+        stmt = stmt.where(col(ClaimBucket.session_key) == only.session_id)
     if only.voucher_id is not None:
-        stmt = stmt.where(ClaimBucket.voucher_id == only.voucher_id)
+        stmt = stmt.where(col(ClaimBucket.voucher_id) == only.voucher_id)
     for d in only.present:
         stmt = stmt.where(_CLAIM_DIMENSIONS[d][0] > 0)
-    stmt = _bounded(stmt, ClaimBucket.bucket, start, end)
+    stmt = _bounded(stmt, col(ClaimBucket.bucket), start, end)
     if dims:
         stmt = stmt.group_by(*dims)
     for row in (await session.execute(stmt)).all():
@@ -198,12 +202,12 @@ async def _add_raw_counts(
 ) -> None:
     dims = [_CLAIM_DIMENSIONS[d][1] for d in by]
     stmt = select(*dims, func.count()).where(
-        Claim.shop_id == shop_id, Claim.claimed_at >= start, Claim.claimed_at < end
+        col(Claim.shop_id) == shop_id, col(Claim.claimed_at) >= start, col(Claim.claimed_at) < end
     )
     if only.session_id is not None:
-        stmt = stmt.where(Claim.session_id == only.session_id)
+        stmt = stmt.where(col(Claim.session_id) == only.session_id)
     if only.voucher_id is not None:
-        stmt = stmt.where(Claim.voucher_id == only.voucher_id)
+        stmt = stmt.where(col(Claim.voucher_id) == only.voucher_id)
     for d in only.present:
         stmt = stmt.where(_CLAIM_DIMENSIONS[d][1].is_not(None))
     if dims:
@@ -223,28 +227,29 @@ async def claim_trend(
     session_id: int | None = None,
 ) -> list[tuple[datetime, int]]:
     """Claims per 15-minute bucket in [start, end); both bounds are bucket starts."""
-    stmt = select(ClaimBucket.bucket, func.sum(ClaimBucket.claims)).where(
-        ClaimBucket.shop_id == shop_id, ClaimBucket.bucket >= start, ClaimBucket.bucket < end
+    stmt = select(col(ClaimBucket.bucket), func.sum(col(ClaimBucket.claims))).where(
+        col(ClaimBucket.shop_id) == shop_id,
+        col(ClaimBucket.bucket) >= start,
+        col(ClaimBucket.bucket) < end,
     )
     if voucher_id is not None:
-        stmt = stmt.where(ClaimBucket.voucher_id == voucher_id)
+        stmt = stmt.where(col(ClaimBucket.voucher_id) == voucher_id)
     if session_id is not None:
-        stmt = stmt.where(ClaimBucket.session_key == session_id)
-    stmt = stmt.group_by(ClaimBucket.bucket)
+        stmt = stmt.where(col(ClaimBucket.session_key) == session_id)
+    stmt = stmt.group_by(col(ClaimBucket.bucket))
     rows = (await session.execute(stmt)).all()
     return [(_aware(b), int(n)) for b, n in rows]
 
 
 def _aware(value: Any) -> datetime:
     """GROUP BY results may skip the column type on some drivers; keep instants aware."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    at: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 async def recent_claims(session: AsyncSession, distribution_id: int, since: datetime) -> int:
     stmt = select(func.count()).where(
-        Claim.distribution_id == distribution_id, Claim.claimed_at >= since
+        col(Claim.distribution_id) == distribution_id, col(Claim.claimed_at) >= since
     )
     return int((await session.execute(stmt)).scalar_one())
 
@@ -255,9 +260,9 @@ async def recent_claims(session: AsyncSession, distribution_id: int, since: date
 def _order_totals_columns() -> list[Any]:
     return [
         func.count(),
-        func.coalesce(func.sum(OrderFact.total), 0),
-        func.coalesce(func.sum(OrderFact.discount), 0),
-        func.count(func.distinct(OrderFact.buyer_id)),
+        func.coalesce(func.sum(col(OrderFact.total)), 0),
+        func.coalesce(func.sum(col(OrderFact.discount)), 0),
+        func.count(func.distinct(col(OrderFact.buyer_id))),
     ]
 
 
@@ -276,11 +281,11 @@ async def order_totals(
     buyers."""
     dims = [_ORDER_DIMENSIONS[d] for d in by]
     stmt = select(*dims, *_order_totals_columns()).where(
-        OrderFact.shop_id == shop_id, col(OrderFact.cancelled) == false()
+        col(OrderFact.shop_id) == shop_id, col(OrderFact.cancelled) == false()
     )
-    stmt = _bounded(stmt, OrderFact.created_at, start, end)
+    stmt = _bounded(stmt, col(OrderFact.created_at), start, end)
     if session_id is not None:
-        stmt = stmt.where(OrderFact.session_id == session_id)
+        stmt = stmt.where(col(OrderFact.session_id) == session_id)
     if voucher_ids is not None:
         stmt = stmt.where(col(OrderFact.voucher_id).in_(list(voucher_ids)))
     for d in ("session", "account"):
@@ -308,25 +313,27 @@ async def order_trend(
 ) -> list[tuple[datetime, int, int]]:
     """(bucket, orders, revenue) of non-cancelled voucher orders per 15-minute bucket."""
     stmt = select(
-        OrderFact.bucket, func.count(), func.coalesce(func.sum(OrderFact.total), 0)
+        col(OrderFact.bucket), func.count(), func.coalesce(func.sum(col(OrderFact.total)), 0)
     ).where(
-        OrderFact.shop_id == shop_id,
+        col(OrderFact.shop_id) == shop_id,
         col(OrderFact.cancelled) == false(),
-        OrderFact.created_at >= start,
-        OrderFact.created_at < end,
+        col(OrderFact.created_at) >= start,
+        col(OrderFact.created_at) < end,
     )
     if voucher_id is not None:
-        stmt = stmt.where(OrderFact.voucher_id == voucher_id)
+        stmt = stmt.where(col(OrderFact.voucher_id) == voucher_id)
     if session_id is not None:
-        stmt = stmt.where(OrderFact.session_id == session_id)
-    rows = (await session.execute(stmt.group_by(OrderFact.bucket))).all()
+        stmt = stmt.where(col(OrderFact.session_id) == session_id)
+    rows = (await session.execute(stmt.group_by(col(OrderFact.bucket)))).all()
     return [(_aware(b), int(n), int(r)) for b, n, r in rows]
 
 
 async def order_count_since(session: AsyncSession, shop_id: int, since: datetime) -> int:
     """Non-cancelled orders (with or without voucher) since `since`: the AOV's sample size."""
     stmt = select(func.count()).where(
-        ShopOrder.shop_id == shop_id, ShopOrder.status == "placed", ShopOrder.created_at >= since
+        col(ShopOrder.shop_id) == shop_id,
+        col(ShopOrder.status) == "placed",
+        col(ShopOrder.created_at) >= since,
     )
     return int((await session.execute(stmt)).scalar_one())
 
@@ -335,7 +342,7 @@ async def order_count_since(session: AsyncSession, shop_id: int, since: datetime
 
 
 async def shop_vouchers(session: AsyncSession, shop_id: int) -> list[Voucher]:
-    stmt = select(Voucher).where(Voucher.shop_id == shop_id).order_by(col(Voucher.id))
+    stmt = select(Voucher).where(col(Voucher.shop_id) == shop_id).order_by(col(Voucher.id))
     return list((await session.execute(stmt)).scalars().all())
 
 
@@ -343,11 +350,11 @@ async def ongoing_regular_vouchers(
     session: AsyncSession, shop_id: int, now: datetime
 ) -> list[Voucher]:
     stmt = select(Voucher).where(
-        Voucher.shop_id == shop_id,
-        Voucher.kind == "regular",
+        col(Voucher.shop_id) == shop_id,
+        col(Voucher.kind) == "regular",
         col(Voucher.deactivated_at).is_(None),
-        Voucher.starts_at <= now,
-        Voucher.ends_at > now,
+        col(Voucher.starts_at) <= now,
+        col(Voucher.ends_at) > now,
     )
     return list((await session.execute(stmt.order_by(col(Voucher.id)))).scalars().all())
 
@@ -356,10 +363,12 @@ async def average_prices(session: AsyncSession, shop_id: int) -> tuple[int | Non
     """The average catalog price of the whole shop, and of each product-scoped voucher's
     products (rounded half up), for R-adv2's "above the average selling price" cause."""
     shop_avg = (
-        await session.execute(select(func.avg(Product.price)).where(Product.shop_id == shop_id))
+        await session.execute(
+            select(func.avg(col(Product.price))).where(col(Product.shop_id) == shop_id)
+        )
     ).scalar()
     stmt = (
-        select(VoucherProduct.voucher_id, func.avg(Product.price))
+        select(col(VoucherProduct.voucher_id), func.avg(col(Product.price)))
         .join(
             Product,
             and_(
@@ -368,8 +377,8 @@ async def average_prices(session: AsyncSession, shop_id: int) -> tuple[int | Non
             ),
         )
         .join(Voucher, col(Voucher.id) == col(VoucherProduct.voucher_id))
-        .where(Voucher.shop_id == shop_id)
-        .group_by(VoucherProduct.voucher_id)
+        .where(col(Voucher.shop_id) == shop_id)
+        .group_by(col(VoucherProduct.voucher_id))
     )
     per_voucher = {int(v): _round(a) for v, a in (await session.execute(stmt)).all()}
     return (_round(shop_avg) if shop_avg is not None else None), per_voucher
@@ -382,9 +391,9 @@ def _round(value: Any) -> int:
 async def usage_of_vouchers(session: AsyncSession, shop_id: int) -> dict[int, int]:
     """Non-cancelled orders per voucher of the shop, all time."""
     stmt = (
-        select(OrderFact.voucher_id, func.count())
-        .where(OrderFact.shop_id == shop_id, col(OrderFact.cancelled) == false())
-        .group_by(OrderFact.voucher_id)
+        select(col(OrderFact.voucher_id), func.count())
+        .where(col(OrderFact.shop_id) == shop_id, col(OrderFact.cancelled) == false())
+        .group_by(col(OrderFact.voucher_id))
     )
     return {int(v): int(n) for v, n in (await session.execute(stmt)).all()}
 

@@ -11,6 +11,7 @@ from sqlmodel import col
 
 from storage.api_models import RateWindow
 from storage.models import Claim, Product, Voucher, VoucherProduct
+from storage.sql import changed_rows, table_of
 
 
 async def claims_per_session(session: AsyncSession, session_ids: Iterable[int]) -> dict[int, int]:
@@ -56,14 +57,14 @@ async def delete_product(session: AsyncSession, shop_id: int, product_id: str) -
             col(Product.shop_id) == shop_id, col(Product.product_id) == product_id
         )
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return changed_rows(result) == 1
 
 
 async def lease_rate(session: AsyncSession, bucket: str, window: int, n: int) -> int:
     """R-api6: adds `n` to a window's count, atomically across processes; the new count."""
     from storage.repositories import _insert
 
-    table = RateWindow.__table__  # type: ignore[attr-defined]
+    table = table_of(RateWindow)
     stmt = _insert(session, table).values(bucket=bucket, window=window, used=n)
     stmt = stmt.on_conflict_do_update(
         index_elements=["bucket", "window"], set_={"used": table.c.used + n}

@@ -131,7 +131,8 @@ class Database:
         from sqlalchemy import text
 
         async with self.read() as session:
-            return (await session.execute(text("SELECT 1"))).scalar_one() == 1
+            one: int = (await session.execute(text("SELECT 1"))).scalar_one()
+            return one == 1
 
     def on_dispose(self, closer: Callable[[], Awaitable[None]]) -> None:
         """Registers what must close before the engines (e.g. a writer's own connection)."""

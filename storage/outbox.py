@@ -26,6 +26,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from storage.models import Notification, Shop
+from storage.sql import changed_rows
 
 ERROR_LIMIT = 500  # the width of notification.last_error
 
@@ -52,16 +53,16 @@ class LeaseLost(Exception):
 
 
 def _pending() -> ColumnElement[bool]:
-    return and_(Notification.sent_at.is_(None), Notification.failed_at.is_(None))  # type: ignore[union-attr]
+    return and_(col(Notification.sent_at).is_(None), col(Notification.failed_at).is_(None))
 
 
 def _is_head() -> ColumnElement[bool]:
     """No older pending message waits for the same chat."""
     return ~exists().where(
-        _earlier.chat_id == Notification.chat_id,  # type: ignore[arg-type]
-        _earlier.id < Notification.id,  # type: ignore[operator, arg-type]
-        _earlier.sent_at.is_(None),  # type: ignore[union-attr]
-        _earlier.failed_at.is_(None),  # type: ignore[union-attr]
+        col(_earlier.chat_id) == col(Notification.chat_id),
+        col(_earlier.id) < col(Notification.id),
+        col(_earlier.sent_at).is_(None),
+        col(_earlier.failed_at).is_(None),
     )
 
 
@@ -82,11 +83,11 @@ def _messages() -> Select[Any]:
         .outerjoin(
             Shop,
             and_(
-                Shop.id == Notification.shop_id,  # type: ignore[arg-type]
-                Shop.team_chat_id == Notification.chat_id,  # type: ignore[arg-type]
+                col(Shop.id) == col(Notification.shop_id),
+                col(Shop.team_chat_id) == col(Notification.chat_id),
             ),
         )
-        .where(_pending(), Shop.team_paused_at.is_(None))  # type: ignore[union-attr]
+        .where(_pending(), col(Shop.team_paused_at).is_(None))
     )
 
 
@@ -102,13 +103,13 @@ async def due_heads(
     stmt = (
         _messages()
         .where(col(Notification.next_attempt_at) <= now, _is_head())
-        .order_by(Notification.id)  # type: ignore[arg-type]
+        .order_by(col(Notification.id))
         .limit(limit)
     )
     if exclude_chats:
-        stmt = stmt.where(Notification.chat_id.not_in(list(exclude_chats)))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(Notification.chat_id).not_in(list(exclude_chats)))
     if exclude_ids:
-        stmt = stmt.where(Notification.id.not_in(list(exclude_ids)))  # type: ignore[union-attr]
+        stmt = stmt.where(col(Notification.id).not_in(list(exclude_ids)))
     rows = (await session.execute(stmt)).all()
     return [OutboxMessage(*row) for row in rows]
 
@@ -119,8 +120,8 @@ async def chat_queue(
     """The due pending messages of one chat, oldest first (at most `limit`)."""
     stmt = (
         _messages()
-        .where(Notification.chat_id == chat_id, col(Notification.next_attempt_at) <= now)  # type: ignore[arg-type]
-        .order_by(Notification.id)  # type: ignore[arg-type]
+        .where(col(Notification.chat_id) == chat_id, col(Notification.next_attempt_at) <= now)
+        .order_by(col(Notification.id))
         .limit(limit)
     )
     rows = (await session.execute(stmt)).all()
@@ -140,17 +141,17 @@ async def lease_many(
             _pending(),
             col(Notification.next_attempt_at) <= now,
         )
-        .values(next_attempt_at=until, attempts=Notification.attempts + 1)
+        .values(next_attempt_at=until, attempts=col(Notification.attempts) + 1)
     )
     result = await session.execute(stmt)
-    if result.rowcount != len(message_ids):  # type: ignore[attr-defined]
+    if changed_rows(result) != len(message_ids):
         raise LeaseLost
 
 
 def _ids(message_ids: int | Sequence[int]) -> ColumnElement[bool]:
     if isinstance(message_ids, int):
-        return Notification.id == message_ids  # type: ignore[return-value]
-    return Notification.id.in_(list(message_ids))  # type: ignore[union-attr]
+        return col(Notification.id) == message_ids
+    return col(Notification.id).in_(list(message_ids))
 
 
 async def lease(session: AsyncSession, message_id: int, now: datetime, until: datetime) -> bool:
@@ -162,21 +163,21 @@ async def lease(session: AsyncSession, message_id: int, now: datetime, until: da
     stmt = (
         update(Notification)
         .where(
-            Notification.id == message_id,  # type: ignore[arg-type]
+            col(Notification.id) == message_id,
             _pending(),
             col(Notification.next_attempt_at) <= now,
             _is_head(),
         )
-        .values(next_attempt_at=until, attempts=Notification.attempts + 1)
+        .values(next_attempt_at=until, attempts=col(Notification.attempts) + 1)
     )
     result = await session.execute(stmt)
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return changed_rows(result) == 1
 
 
 async def mark_sent(session: AsyncSession, message_id: int | Sequence[int], now: datetime) -> None:
     await session.execute(
         update(Notification)
-        .where(_ids(message_id), Notification.sent_at.is_(None))  # type: ignore[union-attr]
+        .where(_ids(message_id), col(Notification.sent_at).is_(None))
         .values(sent_at=now, last_error=None)
     )
 
@@ -207,10 +208,10 @@ async def move_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -
     """Point the pending messages of a chat at its new id (a group became a supergroup)."""
     result = await session.execute(
         update(Notification)
-        .where(Notification.chat_id == old_chat_id, _pending())  # type: ignore[arg-type]
+        .where(col(Notification.chat_id) == old_chat_id, _pending())
         .values(chat_id=new_chat_id)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return changed_rows(result)
 
 
 async def count_pending(session: AsyncSession) -> int:
@@ -222,7 +223,7 @@ async def fail_chat(session: AsyncSession, chat_id: int, now: datetime, error: s
     """Give up on every pending message of a chat (a person who blocked the bot)."""
     result = await session.execute(
         update(Notification)
-        .where(Notification.chat_id == chat_id, _pending())  # type: ignore[arg-type]
+        .where(col(Notification.chat_id) == chat_id, _pending())
         .values(failed_at=now, last_error=error[:ERROR_LIMIT])
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return changed_rows(result)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.models import OverlayToken
+from storage.sql import changed_rows
 
 
 async def active_token(session: AsyncSession, account_id: int) -> str | None:
@@ -35,7 +36,7 @@ async def revoke(session: AsyncSession, account_id: int, now: datetime) -> int:
         )
         .values(revoked_at=now)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return changed_rows(result)
 
 
 async def lookup(session: AsyncSession, token: str) -> tuple[int, int] | None:

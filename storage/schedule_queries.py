@@ -7,7 +7,7 @@ here and in `core.services.schedule` the same way (`voucher:<id>:<effect>`).
 
 from __future__ import annotations
 
-from sqlalchemy import String, and_, cast, exists, literal, not_
+from sqlalchemy import Exists, String, and_, cast, exists, literal, not_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -20,7 +20,7 @@ def effect_key(voucher_id: int, effect: str) -> str:
     return f"voucher:{voucher_id}:{effect}"
 
 
-def _applied(effect: str) -> object:
+def _applied(effect: str) -> Exists:
     """EXISTS (the ledger holds `voucher:<this voucher's id>:<effect>`): a primary-key lookup."""
     key = literal("voucher:") + cast(Voucher.id, String) + literal(f":{effect}")
     return exists().where(col(AppliedEffect.key) == key)
@@ -30,12 +30,12 @@ async def vouchers_owing_effects(session: AsyncSession) -> list[tuple[Voucher, f
     """Every voucher that is not deactivated and still owes an effect, with the effects it
     already had. A deactivated voucher owes nothing: deactivation stopped its distributions,
     voided its claims and told the team (R-v11)."""
-    flags = [_applied(e).label(e) for e in EFFECTS]  # type: ignore[attr-defined]
+    flags = [_applied(e).label(e) for e in EFFECTS]
     stmt = (
         select(Voucher, *flags)
         .where(
             col(Voucher.deactivated_at).is_(None),
-            not_(and_(*(_applied(e) for e in EFFECTS))),  # type: ignore[arg-type]
+            not_(and_(*(_applied(e) for e in EFFECTS))),
         )
         .order_by(col(Voucher.id))
     )

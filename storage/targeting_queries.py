@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from storage.models import Claim, CodeGuess, FollowEvent, ShopOrder, Voucher
 from storage.repositories._common import _insert
+from storage.sql import changed_rows, table_of
 
 # --- R-seg -----------------------------------------------------------------------------------
 
@@ -109,8 +110,8 @@ async def count_wrong_guess(
         stmt = _insert(session, CodeGuess).values(who=who, minute=minute, wrong=1)
         stmt = stmt.on_conflict_do_update(
             index_elements=["who", "minute"],
-            set_={"wrong": CodeGuess.__table__.c.wrong + 1},  # type: ignore[attr-defined]
-        ).returning(CodeGuess.__table__.c.wrong)  # type: ignore[attr-defined]
+            set_={"wrong": table_of(CodeGuess).c.wrong + 1},
+        ).returning(table_of(CodeGuess).c.wrong)
         counts[who] = int((await session.execute(stmt)).scalar_one())
     return counts
 
@@ -136,7 +137,7 @@ async def raise_budget(session: AsyncSession, voucher_id: int, new_budget: int) 
         )
         .values(budget=new_budget)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return changed_rows(result) == 1
 
 
 async def redeem_against_voucher(
@@ -145,7 +146,7 @@ async def redeem_against_voucher(
     """One redemption (R-redeem, R-budget): counts the order, spends the actual discount and
     gives back what the claim held, when the redemption limit and the budget allow it.
     Returns (spent after, budget, hold, reserved after), or None when refused."""
-    v = Voucher.__table__.c  # type: ignore[attr-defined]
+    v = table_of(Voucher).c
     result = await session.execute(
         update(Voucher)
         .where(
@@ -173,7 +174,7 @@ async def unredeem(
     """A cancelled order (R-o5): one redemption fewer, its discount unspent, and when its claim
     is usable again the claim holds what it can of the budget again (at least the discount
     just unspent, so spent + reserved never grows past the budget)."""
-    v = Voucher.__table__.c  # type: ignore[attr-defined]
+    v = table_of(Voucher).c
     row = (
         await session.execute(
             update(Voucher)
@@ -198,7 +199,7 @@ async def unredeem(
 
 async def give_back(session: AsyncSession, held: dict[int, int]) -> None:
     """Expired or void claims give their reservations back (R-budget)."""
-    v = Voucher.__table__.c  # type: ignore[attr-defined]
+    v = table_of(Voucher).c
     for voucher_id, amount in held.items():
         if amount:
             await session.execute(
@@ -211,7 +212,7 @@ async def give_back(session: AsyncSession, held: dict[int, int]) -> None:
 async def end_claims(session: AsyncSession, where: list[Any], status: str) -> int:
     """Moves `claimed` claims matching `where` to `status` (expired, void) and gives their
     reservations back, from exactly the rows it changed."""
-    c = Claim.__table__.c  # type: ignore[attr-defined]
+    c = table_of(Claim).c
     result = await session.execute(
         update(Claim)
         .where(c.status == "claimed", *where)

@@ -11,6 +11,7 @@ from sqlmodel import col
 
 from storage.models import BlockedChat, Notification, Shop
 from storage.outbox import move_chat
+from storage.sql import changed_rows
 
 
 async def move_chat_everywhere(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> int:
@@ -23,7 +24,7 @@ async def move_chat_everywhere(session: AsyncSession, old_chat_id: int, new_chat
         .values(team_chat_id=new_chat_id, team_thread_id=None)
     )
     await move_chat(session, old_chat_id, new_chat_id)
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return changed_rows(result)
 
 
 async def forget_topic(session: AsyncSession, chat_id: int) -> int:
@@ -31,7 +32,7 @@ async def forget_topic(session: AsyncSession, chat_id: int) -> int:
     result = await session.execute(
         update(Shop).where(col(Shop.team_chat_id) == chat_id).values(team_thread_id=None)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return changed_rows(result)
 
 
 async def pause(session: AsyncSession, chat_id: int, now: datetime) -> list[Shop]:

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from storage.sql import changed_rows, row_id, table_of
 
 ERROR_LIMIT = 300
 
@@ -106,7 +107,7 @@ async def fan_out(
         )
         .values(cursor_seq=rows[-1].seq)
     )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if changed_rows(moved) != 1:
         return 0  # another sender moved it first
     values = [
         {
@@ -121,7 +122,7 @@ async def fan_out(
         if wants(endpoint, row.type)
     ]
     if values:
-        await session.execute(WebhookDelivery.__table__.insert(), values)  # type: ignore[attr-defined]
+        await session.execute(table_of(WebhookDelivery).insert(), values)
     endpoint.cursor_seq = rows[-1].seq
     return len(rows)
 
@@ -190,7 +191,7 @@ async def lease(session: AsyncSession, delivery_id: int, now: datetime, until: d
         )
         .values(lease_until=until, attempts=col(WebhookDelivery.attempts) + 1)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return changed_rows(result) == 1
 
 
 async def finish(
@@ -226,11 +227,11 @@ async def redeliver(
         )
         .values(delivered_at=None, failed_at=None, next_attempt_at=now, attempts=0)
     )
-    if reopened.rowcount == 0:  # type: ignore[attr-defined]
+    if changed_rows(reopened) == 0:
         session.add(
             WebhookDelivery(
                 shop_id=endpoint.shop_id,
-                endpoint_id=endpoint.id,  # type: ignore[arg-type]
+                endpoint_id=row_id(endpoint),
                 event_id=event_id,
                 next_attempt_at=now,
                 created_at=now,
@@ -287,14 +288,14 @@ async def endpoints_by_ids(
     if not ids:
         return {}
     stmt = select(WebhookEndpoint).where(col(WebhookEndpoint.id).in_(list(ids)))
-    return {e.id: e for e in (await session.execute(stmt)).scalars()}  # type: ignore[misc]
+    return {row_id(e): e for e in (await session.execute(stmt)).scalars()}
 
 
 async def events_by_ids(session: AsyncSession, ids: Collection[int]) -> dict[int, Event]:
     if not ids:
         return {}
     stmt = select(Event).where(col(Event.id).in_(list(ids)))
-    return {e.id: e for e in (await session.execute(stmt)).scalars()}  # type: ignore[misc]
+    return {row_id(e): e for e in (await session.execute(stmt)).scalars()}
 
 
 async def record_attempts(session: AsyncSession, rows: list[dict[str, Any]]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from functools import wraps
-from typing import Any, Protocol, TypeAlias, TypeVar
+from typing import Any, Protocol, TypeAlias, TypeVar, cast
 
 from telegram import Update
 from telegram.ext import Application, ContextTypes, ConversationHandler
@@ -109,4 +109,4 @@ def guarded(fn: F) -> F:
             await notice(update, f"⚠️ {error_text(exc)}")
             return None
 
-    return handler  # type: ignore[return-value]
+    return cast(F, handler)  # `wraps` keeps fn's signature; mypy cannot see it

@@ -21,7 +21,7 @@ from bot.telegram.flow_runner import FlowRunner
 from bot.telegram.flow_table import END, Done, FlowTable, Outcome, Question, Step, StepContext
 from bot.telegram.keyboards import button, markup
 from bot.telegram.render import esc, local, role_label
-from bot.telegram.replies import ack, say, show, stale
+from bot.telegram.replies import ack, button_data, say, show, stale
 from core.errors import VoucherbotError
 from core.reading import read_count
 from core.rules.roles import LINKABLE_ROLES, Action, Role
@@ -164,7 +164,7 @@ class AccountHandlers:
 
     @member_only(Action.MANAGE_SHOP)
     async def unlink_button(self, update: Update, context: Ctx, member: Membership) -> None:
-        _prefix, raw_id, action = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
+        _prefix, raw_id, action = button_data(update).split(":")
         account_id = int(raw_id)
         if action == "u":
             a = await self.services.accounts.get(member.actor, account_id)
@@ -240,7 +240,9 @@ class AccountHandlers:
     async def _team(self, update: Update, context: Ctx, member: Membership) -> None:
         message = update.effective_message
         topic = message.message_thread_id if message and message.is_topic_message else None
-        chat_id = update.effective_chat.id  # type: ignore[union-attr]
+        chat = update.effective_chat
+        assert chat is not None, "a command or a button press comes from a chat"
+        chat_id = chat.id
         shop = await self.services.shops.set_team_chat(member.actor, chat_id, topic)
         await say(
             update,
@@ -311,7 +313,7 @@ class AccountHandlers:
 
     @member_only(Action.MANAGE_SHOP)
     async def apikey_button(self, update: Update, context: Ctx, member: Membership) -> None:
-        parts = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
+        parts = button_data(update).split(":")
         key_id = parts[1]
         if len(parts) == 2:
             await ack(update)

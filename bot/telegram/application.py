@@ -10,7 +10,7 @@ from aiohttp import web
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.config import Settings
 from bot.i18n import _, activate
@@ -63,7 +63,7 @@ FEATURES = (
 )
 
 
-class SpeakingApplication(Application):  # type: ignore[type-arg]
+class SpeakingApplication(App):
     """Handles each update in the language of the person (or team) it comes from (R-l10n1):
     the language is set before any handler runs, so every `_()` below answers in it, and the
     tasks handlers start inherit it."""
@@ -222,7 +222,9 @@ class TelegramSide:
                 allowed_updates=Update.ALL_TYPES,
             )
         else:
-            await self.application.updater.start_polling(  # type: ignore[union-attr]
+            updater = self.application.updater
+            assert updater is not None, "the builder makes an updater; polling needs it"
+            await updater.start_polling(
                 poll_interval=0,
                 allowed_updates=Update.ALL_TYPES,
                 error_callback=self._polling_failed,

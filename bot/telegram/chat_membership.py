@@ -20,10 +20,10 @@ import logging
 
 from telegram import ChatMember, Update
 from telegram.constants import ChatType
-from telegram.ext import Application, ChatMemberHandler, MessageHandler, filters
+from telegram.ext import ChatMemberHandler, MessageHandler, filters
 
 from bot.i18n import _
-from bot.telegram.access import Ctx
+from bot.telegram.access import App, Ctx
 from bot.telegram.commands import CommandInfo
 from bot.telegram.features import Wiring
 from bot.telegram.replies import say
@@ -90,7 +90,7 @@ class ChatMembershipHandlers:
             )
 
 
-def register(application: Application, wiring: Wiring) -> ChatMembershipHandlers:  # type: ignore[type-arg]
+def register(application: App, wiring: Wiring) -> ChatMembershipHandlers:
     h = ChatMembershipHandlers(wiring.services)
     application.add_handler(
         MessageHandler(filters.StatusUpdate.MIGRATE, h.migrated), group=HANDLER_GROUP

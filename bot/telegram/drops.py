@@ -17,7 +17,7 @@ from bot.telegram.flow_runner import FlowRunner
 from bot.telegram.issue_flow import DROP
 from bot.telegram.keyboards import button, markup
 from bot.telegram.live_words import drop_line
-from bot.telegram.replies import ack, say, show
+from bot.telegram.replies import ack, button_data, say, show
 from core.rules.roles import Action
 from core.services import Services
 from core.services.accounts import Membership
@@ -88,7 +88,7 @@ class DropHandlers:
 
     @member_only(Action.RUN_LIVE)
     async def cancel_button(self, update: Update, context: Ctx, member: Membership) -> None:
-        drop_id = int((update.callback_query.data or "").split(":")[2])  # type: ignore[union-attr]
+        drop_id = int(button_data(update).split(":")[2])
         await ack(update)
         d = await self.services.drops.cancel(member.actor, drop_id)
         await show(

@@ -29,6 +29,7 @@ from bot.telegram.live_words import (
 from bot.telegram.read_back import read_back, reading_refusal
 from bot.telegram.render import esc, task_words
 from core.errors import ValidationFailed
+from core.ids import row_id
 from core.reading import read_count, read_when
 from core.rules.live import MAX_WATCH_MINUTES, Task, TaskType
 from core.rules.roles import Action
@@ -76,7 +77,7 @@ def voucher_question(step: StepContext[Draft]) -> Question:
     vouchers, running = step.data
     rows = []
     for voucher in vouchers:
-        distribution = running.get(voucher.id)  # type: ignore[arg-type]
+        distribution = running.get(row_id(voucher))
         state = (
             " · " + _("▶ handed out: {task}").format(task=task_words(distribution.task))
             if distribution

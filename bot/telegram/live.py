@@ -20,7 +20,7 @@ from bot.telegram.issue_flow import ISSUE
 from bot.telegram.keyboards import button, markup
 from bot.telegram.live_words import issued_text
 from bot.telegram.render import esc, task, task_words
-from bot.telegram.replies import ack, say, show
+from bot.telegram.replies import ack, button_data, say, show
 from core.reading import read_count, read_task
 from core.rules.roles import Action
 from core.services import Services
@@ -155,7 +155,7 @@ class LiveHandlers:
 
     @member_only(Action.RUN_LIVE)
     async def stop_button(self, update: Update, context: Ctx, member: Membership) -> None:
-        voucher_id = int((update.callback_query.data or "").split(":")[1])  # type: ignore[union-attr]
+        voucher_id = int(button_data(update).split(":")[1])
         await ack(update)
         await self._stop(update, member, voucher_id)
 

@@ -131,11 +131,11 @@ def render(
                     rate=format_decimal(d.claims_per_minute, "0.0", locale=babel_locale())
                 )
                 if d.sellout_at is not None:
-                    left = d.sellout_at - now
+                    time_left = d.sellout_at - now
                     pace += " · " + (
                         _("sells out in under a minute")
-                        if left < timedelta(minutes=1)
-                        else _("sells out in about {duration}").format(duration=_minutes(left))
+                        if time_left < timedelta(minutes=1)
+                        else _("sells out in about {duration}").format(duration=_minutes(time_left))
                     )
                 lines.append(pace)
         for d in view.distributions[:MAX_ROWS]:
@@ -172,11 +172,11 @@ def render(
                 f"<b>{esc(dr.voucher_name)}</b> (#{dr.voucher_id}) · {esc(task_words(dr.task))}"
             )
         if len(view.drops) > 10:
-            more = len(view.drops) - 10
+            more_drops = len(view.drops) - 10
             lines.append(
                 ngettext(
-                    "… and {n} more drop: /drops", "… and {n} more drops: /drops", more
-                ).format(n=number(more))
+                    "… and {n} more drop: /drops", "… and {n} more drops: /drops", more_drops
+                ).format(n=number(more_drops))
             )
     if view.draws:
         lines += ["", _("🎲 <b>Lucky draws</b>")]

@@ -124,7 +124,7 @@ class RetryPolicy:
 
     def delay(self, attempts: int, rand: Callable[[], float] = random.random) -> float:
         """The wait after the `attempts`-th attempt failed (attempts ≥ 1)."""
-        nominal = self.base * 2 ** max(0, attempts - 1)
+        nominal: float = self.base * 2 ** max(0, attempts - 1)
         return min(self.cap, nominal * (1.0 + self.jitter * rand()))
 
 

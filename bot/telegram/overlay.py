@@ -5,15 +5,16 @@ live panel's "🎥 Overlay" button answers the same."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
 from bot.config import Settings
 from bot.i18n import N_, _
-from bot.telegram.access import Ctx, guarded, membership
+from bot.telegram.access import App, Ctx, guarded, membership
 from bot.telegram.callbacks import Button
 from bot.telegram.commands import Audience, CommandInfo
 from bot.telegram.features import Wiring, command
 from bot.telegram.replies import ack, say
+from core.rules.roles import Actor
 from core.services import Services
 
 COMMANDS = [
@@ -59,7 +60,7 @@ class OverlayHandlers:
         if member is not None:
             await self._link(update, member.actor)
 
-    async def _link(self, update: Update, actor: object) -> None:
+    async def _link(self, update: Update, actor: Actor) -> None:
         base = self.settings.public_base_url
         if not base:  # R-run1: one line saying what is missing
             await say(
@@ -70,7 +71,7 @@ class OverlayHandlers:
                 ),
             )
             return
-        token = await self.services.streams.overlay_token(actor)  # type: ignore[arg-type]
+        token = await self.services.streams.overlay_token(actor)
         url = overlay_url(base, token)
         await say(
             update,
@@ -83,7 +84,7 @@ class OverlayHandlers:
         )
 
 
-def register(application: Application, wiring: Wiring) -> None:  # type: ignore[type-arg]
+def register(application: App, wiring: Wiring) -> None:
     h = OverlayHandlers(wiring.services, wiring.settings)
     application.add_handler(command("overlay", h.overlay))
     application.add_handler(CallbackQueryHandler(h.button, pattern=rf"^{BUTTON_DATA}$"))

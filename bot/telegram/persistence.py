@@ -66,7 +66,8 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         return {int(ref): data for ref, data in (await self._load("chat")).items()}
 
     async def get_bot_data(self) -> dict[str, Any]:
-        return (await self._load("bot")).get("bot", {})
+        data: dict[str, Any] = (await self._load("bot")).get("bot", {})
+        return data
 
     async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
         await self._save("user", str(user_id), data)

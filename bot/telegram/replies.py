@@ -43,6 +43,12 @@ async def show(
     return edited if isinstance(edited, Message) else None
 
 
+def button_data(update: Update) -> str:
+    """The data of the pressed button ("" for an update that is no button press)."""
+    query = update.callback_query
+    return (query.data or "") if query is not None else ""
+
+
 async def ack(update: Update, text: str | None = None) -> None:
     """Answers a button press (Telegram shows a spinner until it is answered)."""
     if update.callback_query is not None:

@@ -403,7 +403,7 @@ def money_refusal(refusal: MoneyInputError) -> str:
 
 # --- segments and promo codes (R-seg, R-code), for /newvoucher's steps -----------------------
 
-_SEGMENT_LABELS = {
+_SEGMENT_LABELS: dict[str, str] = {
     Segment.ALL: N_("all buyers"),
     Segment.NEW_CUSTOMERS: N_("new customers"),
     Segment.REPEAT_CUSTOMERS: N_("repeat customers"),
@@ -414,7 +414,7 @@ _SEGMENT_LABELS = {
 
 def segment_label(segment: str) -> str:
     """A segment's short name, as it reads after "only for" (R-seg)."""
-    return _(_SEGMENT_LABELS.get(segment, N_("all buyers")))  # type: ignore[call-overload]
+    return _(_SEGMENT_LABELS.get(segment, N_("all buyers")))
 
 
 def segment_meaning(segment: str, windows: SegmentWindows | None = None) -> str:

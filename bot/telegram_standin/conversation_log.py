@@ -127,7 +127,7 @@ class ConversationLog:
             self._changed.notify_all()
 
     async def wait_for(
-        self, predicate: Callable[[], T], seconds: float, describe: str | None = None
+        self, predicate: Callable[[], T | None], seconds: float, describe: str | None = None
     ) -> T:
         """Wait until ``predicate()`` is truthy and return its value; TimeoutError otherwise."""
         async with self._changed:

@@ -221,10 +221,10 @@ class Directory:
                 if chat.username and chat.username.lower() == wanted and not chat.is_private:
                     return chat
             raise bad_request("chat not found")
-        chat = self.chats.get(chat_id)
-        if chat is None:
+        found = self.chats.get(chat_id)
+        if found is None:
             raise bad_request("chat not found")
-        return chat
+        return found
 
     def writable_chat(self, chat_id: int | str) -> TgChat:
         """A chat the bot may post to, with Telegram's 403 answers when it may not."""

@@ -236,7 +236,7 @@ class TelegramStandIn(SimulatedUsers):
 
     async def wait_for(
         self,
-        predicate: Callable[[], T],
+        predicate: Callable[[], T | None],
         timeout: float = 5.0,  # noqa: ASYNC109
         *,
         describe: str | None = None,

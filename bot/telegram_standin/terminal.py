@@ -23,6 +23,7 @@ import re
 import sys
 import tempfile
 import threading
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
@@ -159,7 +160,7 @@ class TerminalChat:
             await self.standin.wait_for(lambda: replied_since(since), timeout=self.reply_timeout)
             while True:
                 mark = self.standin.mark()
-                await self.standin.wait_for(lambda m=mark: replied_since(m), timeout=QUIET_PERIOD)
+                await self.standin.wait_for(partial(replied_since, mark), timeout=QUIET_PERIOD)
         self.print_new_events()
 
     # -- input -------------------------------------------------------------------------------

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, NotFound, PermissionDenied, invalid
-from core.ids import normalize_handle
+from core.ids import normalize_handle, row_id
 from core.notifications import linked_text, notify, unlinked_text
 from core.refusal_codes import AccountCode
 from core.rules.roles import LINKABLE_ROLES, ROLE_LIMITS, Action, Actor, Role
@@ -68,6 +69,7 @@ class AccountService(Service):
         require(actor, Action.MANAGE_SHOP)
         if role not in LINKABLE_ROLES:
             raise invalid("role", "must be 'official' or 'marketing'")
+        assert actor.account_id is not None, "MANAGE_SHOP is the seller's, always an account"
         now = self.clock.now()
         async with self.db.write() as session:
             await self._check_room(session, actor.shop_id, Role(role))
@@ -75,14 +77,14 @@ class AccountService(Service):
                 shop_id=actor.shop_id,
                 role=role,
                 token=secrets.token_urlsafe(16),
-                created_by_account_id=actor.account_id,  # type: ignore[arg-type]
+                created_by_account_id=actor.account_id,
                 created_at=now,
                 expires_at=now + INVITE_TTL,
             )
             session.add(invite)
         return InviteView(invite.token, role, invite.expires_at)
 
-    async def _check_room(self, session, shop_id: int, role: Role) -> None:  # type: ignore[no-untyped-def]
+    async def _check_room(self, session: AsyncSession, shop_id: int, role: Role) -> None:
         if await repo.count_active_role(session, shop_id, role) >= ROLE_LIMITS[role]:
             limit = ROLE_LIMITS[role]
             raise Conflict(
@@ -122,9 +124,9 @@ class AccountService(Service):
                     account.telegram_user_id = telegram_user_id
                     account.display_name = display_name
                 else:
-                    await self._check_room(session, shop.id, Role(invite.role))  # type: ignore[arg-type]
+                    await self._check_room(session, row_id(shop), Role(invite.role))
                     account = Account(
-                        shop_id=shop.id,  # type: ignore[arg-type]
+                        shop_id=row_id(shop),
                         role=invite.role,
                         telegram_user_id=telegram_user_id,
                         display_name=display_name,
@@ -132,7 +134,7 @@ class AccountService(Service):
                     )
                     session.add(account)
                 await session.flush()
-                if not await repo.use_invite(session, invite.id, account.id, now):  # type: ignore[arg-type]
+                if not await repo.use_invite(session, row_id(invite), row_id(account), now):
                     raise Conflict(
                         "This invite link was already used.", code=AccountCode.INVITE_USED
                     )
@@ -189,7 +191,9 @@ class AccountService(Service):
         if target != actor.account_id:
             require(actor, Action.PROVISION_HOSTS)
         async with self.db.write() as session:
-            account = await repo.get_account(session, actor.shop_id, target)  # type: ignore[arg-type]
+            account = (
+                None if target is None else await repo.get_account(session, actor.shop_id, target)
+            )
             if account is None or account.unlinked_at is not None:
                 raise NotFound(f"account {target} not found", code=AccountCode.ACCOUNT_NOT_FOUND)
             await _check_handle_free(session, actor.shop_id, handle, account.id)
@@ -225,7 +229,7 @@ class AccountService(Service):
                 shop_id=actor.shop_id,
                 role=role,
                 token=secrets.token_urlsafe(16),
-                created_by_account_id=actor.account_id or seller.id,  # type: ignore[arg-type]
+                created_by_account_id=actor.account_id or row_id(seller),
                 created_at=now,
                 expires_at=now + INVITE_TTL,
                 account_id=account.id,
@@ -233,7 +237,7 @@ class AccountService(Service):
             session.add(invite)
         return AccountView.of(account), InviteView(invite.token, role, invite.expires_at)
 
-    async def _provisioned(self, session, shop_id: int, account_id: int) -> Account:  # type: ignore[no-untyped-def]
+    async def _provisioned(self, session: AsyncSession, shop_id: int, account_id: int) -> Account:
         account = await repo.get_account(session, shop_id, account_id)
         if account is None or account.unlinked_at is not None:
             raise NotFound("This invite link is not valid.", code=AccountCode.INVITE_NOT_FOUND)
@@ -242,7 +246,9 @@ class AccountService(Service):
         return account
 
 
-async def _check_handle_free(session, shop_id: int, handle: str, account_id: int | None) -> None:  # type: ignore[no-untyped-def]
+async def _check_handle_free(
+    session: AsyncSession, shop_id: int, handle: str, account_id: int | None
+) -> None:
     """R-api2: one active account per handle, so a follow names one host."""
     holder = await repo.account_by_handle(session, shop_id, handle)
     if holder is not None and holder.id != account_id:

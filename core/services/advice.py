@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.ids import row_id
 from core.rules.advice import (
     MIN_ORDERS_FOR_TIERS,
     Advice,
@@ -67,8 +68,8 @@ def _terms(v: Voucher, product_ids: list[str]) -> Terms:
 
 async def _regular_terms(session: AsyncSession, shop_id: int, now: datetime) -> list[Terms]:
     regulars = await q.ongoing_regular_vouchers(session, shop_id, now)
-    products = await repo.product_ids_of_vouchers(session, [v.id for v in regulars])  # type: ignore[misc]
-    return [_terms(v, products[v.id]) for v in regulars]  # type: ignore[index]
+    products = await repo.product_ids_of_vouchers(session, [row_id(v) for v in regulars])
+    return [_terms(v, products[row_id(v)]) for v in regulars]
 
 
 async def creation_warnings(
@@ -110,7 +111,7 @@ class AdviceService(Service):
             shop.currency,
             aov,
             orders,
-            spend_tiers(aov) if enough else (),  # type: ignore[arg-type]
+            spend_tiers(aov) if enough and aov is not None else (),
             None if enough else _history_note(orders),
         )
 
@@ -129,28 +130,30 @@ class AdviceService(Service):
         self, session: AsyncSession, shop_id: int, aov: int | None, now: datetime
     ) -> tuple[Advice, ...]:
         vouchers = await q.shop_vouchers(session, shop_id)
-        by_id = {v.id: v for v in vouchers}
-        products = await repo.product_ids_of_vouchers(session, list(by_id))  # type: ignore[arg-type]
+        by_id = {row_id(v): v for v in vouchers}
+        products = await repo.product_ids_of_vouchers(session, list(by_id))
         usage = await q.usage_of_vouchers(session, shop_id)
         shop_price, voucher_price = await q.average_prices(session, shop_id)
         regulars = await _regular_terms(session, shop_id, now)
         out: list[Advice] = []
         for d in await repo.active_distributions(session):
             v = by_id.get(d.voucher_id)
-            w = follow_multi_claim_warning(d.task_type, v.per_customer_limit) if v else None
+            if v is None:
+                continue
+            w = follow_multi_claim_warning(d.task_type, v.per_customer_limit)
             if w is not None:
-                out.append(_named(w, d.voucher_id, v.name))  # type: ignore[union-attr]
+                out.append(_named(w, d.voucher_id, v.name))
         for v in vouchers:
             status = status_of(v.starts_at, v.ends_at, v.deactivated_at, now)
-            terms = _terms(v, products[v.id])  # type: ignore[index]
+            terms = _terms(v, products[row_id(v)])
             if v.kind == "live" and status in (Status.UPCOMING, Status.ONGOING):
                 w = live_less_attractive_warning(terms, regulars, aov)
                 if w is not None:
-                    out.append(_named(w, v.id, v.name))  # type: ignore[arg-type]
+                    out.append(_named(w, row_id(v), v.name))
             if status in (Status.UPCOMING, Status.ONGOING):
                 out += await _targeting_advice(session, shop_id, v, aov, now)
-            price = voucher_price.get(v.id) if v.scope == "products" else shop_price  # type: ignore[arg-type]
-            low = low_redemption_advice(terms, v.claimed, usage.get(v.id, 0), aov, price)  # type: ignore[arg-type]
+            price = voucher_price.get(row_id(v)) if v.scope == "products" else shop_price
+            low = low_redemption_advice(terms, v.claimed, usage.get(row_id(v), 0), aov, price)
             if low is not None:
                 out.append(replace(low, message=f"{v.name}: {low.message}", voucher_name=v.name))
         return tuple(out)
@@ -168,7 +171,7 @@ async def _targeting_advice(
         new_customers_min_spend_warning(v.segment, v.min_spend, aov),
         segment_quiet_warning(v.segment, last, now),
     )
-    return [_named(w, v.id, v.name) for w in found if w is not None]  # type: ignore[arg-type]
+    return [_named(w, row_id(v), v.name) for w in found if w is not None]
 
 
 def _named(w: Warning, voucher_id: int, name: str) -> Advice:

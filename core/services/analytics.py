@@ -42,6 +42,7 @@ from core.analytics_views import (
     TrendPoint,
 )
 from core.errors import NotFound, invalid
+from core.ids import row_id
 from core.refusal_codes import LiveCode
 from core.rules.roles import Action, Actor
 from core.rules.vouchers import status_of
@@ -171,7 +172,7 @@ class AnalyticsService(Service):
         now = self.clock.now()
         return [
             PromotionRow(
-                v.id,  # type: ignore[arg-type]
+                row_id(v),
                 v.name,
                 v.kind,
                 status_of(v.starts_at, v.ends_at, v.deactivated_at, now).value,
@@ -194,7 +195,7 @@ class AnalyticsService(Service):
             lives = [await repo.get_session(session, actor.shop_id, i) for i in sorted(ids)]
         return [
             SessionStats(
-                s.id,  # type: ignore[arg-type]
+                row_id(s),
                 s.account_id,
                 s.started_at,
                 s.ended_at,
@@ -222,7 +223,7 @@ class AnalyticsService(Service):
                         accounts[former.id] = former
         return [
             AccountStats(
-                a.id,  # type: ignore[arg-type]
+                row_id(a),
                 a.role,
                 _account_label(a),
                 Figures.of(claims.get((a.id,), 0), orders.get((a.id,))),
@@ -269,9 +270,12 @@ class AnalyticsService(Service):
             claims, orders = [], []
             if len(edges) > 1:
                 span = (edges[0], edges[-1])
-                ids = {"voucher_id": voucher_id, "session_id": session_id}
-                claims = await q.claim_trend(session, actor.shop_id, *span, **ids)
-                orders = await q.order_trend(session, actor.shop_id, *span, **ids)
+                claims = await q.claim_trend(
+                    session, actor.shop_id, *span, voucher_id=voucher_id, session_id=session_id
+                )
+                orders = await q.order_trend(
+                    session, actor.shop_id, *span, voucher_id=voucher_id, session_id=session_id
+                )
         points = _fold(edges, claims, orders, tz)
         first = edges[0].astimezone(tz)
         return Trend(

@@ -51,7 +51,8 @@ class ApiKeyService(Service):
     def on_revoke(self) -> list[Callable[[str], None]]:
         """Called with the key id of every revocation, so in-process caches (the HTTP API's
         authentication cache) forget the key at once."""
-        return self.__dict__.setdefault("_on_revoke", [])
+        hooks: list[Callable[[str], None]] = self.__dict__.setdefault("_on_revoke", [])
+        return hooks
 
     async def create(self, actor: Actor) -> NewApiKey:
         require(actor, Action.MANAGE_SHOP)

@@ -7,13 +7,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, FieldError, NotFound, ValidationFailed
-from core.ids import check_platform_id, is_platform_id
+from core.ids import check_platform_id, is_platform_id, row_id
 from core.refusal_codes import OrderCode
 from core.rules.checkout import (
     AOV_WINDOW,
@@ -76,7 +76,8 @@ def parse_lines(raw: Sequence[object]) -> list[Line]:
                 FieldError(f"lines.{i}.quantity", f"must be a whole number 1–{MAX_LINE_QUANTITY:,}")
             )
         if not errors:
-            lines.append(Line(pid, unit, qty))  # type: ignore[arg-type]
+            # the checks above passed: a platform id and two whole numbers
+            lines.append(Line(cast(str, pid), cast(int, unit), cast(int, qty)))
     if errors:
         raise ValidationFailed(errors)
     if subtotal(lines) > MAX_SUBTOTAL:
@@ -88,8 +89,8 @@ def parse_lines(raw: Sequence[object]) -> list[Line]:
 
 def _offer(claim: Claim, voucher: Voucher, product_ids: list[str], now: datetime) -> Offer:
     return Offer(
-        claim_id=claim.id,  # type: ignore[arg-type]
-        voucher_id=voucher.id,  # type: ignore[arg-type]
+        claim_id=row_id(claim),
+        voucher_id=row_id(voucher),
         status=effective_claim_status(claim, now),
         redeem_until=claim.redeem_until,
         discount_type=voucher.discount_type,
@@ -136,7 +137,7 @@ class CheckoutService(Service):
         vouchers = await repo.vouchers_by_ids(session, [c.voucher_id for c in claims])
         scoped = await repo.product_ids_of_vouchers(
             session,
-            [v.id for v in vouchers.values() if v.scope == "products"],  # type: ignore[misc]
+            [row_id(v) for v in vouchers.values() if v.scope == "products"],
         )
         return [
             _offer(c, vouchers[c.voucher_id], scoped.get(c.voucher_id, []), now) for c in claims
@@ -243,7 +244,7 @@ class CheckoutService(Service):
             order = await repo.get_order(session, shop_id, order_id)
             if order is None:
                 return None
-            lines = await repo.order_lines(session, order.id)  # type: ignore[arg-type]
+            lines = await repo.order_lines(session, row_id(order))
         if order.body_hash != body_hash:
             raise Conflict(
                 f"Order {order_id} was already recorded with a different body.",
@@ -280,7 +281,7 @@ class CheckoutService(Service):
                 await session.flush()
                 session.add_all(
                     OrderLine(
-                        order_ref=order.id,  # type: ignore[arg-type]
+                        order_ref=row_id(order),
                         line_no=i,
                         product_id=line.product_id,
                         unit_price=line.unit_price,
@@ -326,16 +327,16 @@ class CheckoutService(Service):
             await session.flush()
             session.add_all(
                 OrderLine(
-                    order_ref=order.id,
+                    order_ref=row_id(order),
                     line_no=i,
-                    product_id=line.product_id,  # type: ignore[arg-type]
+                    product_id=line.product_id,
                     unit_price=line.unit_price,
                     quantity=line.quantity,
                 )
                 for i, line in enumerate(lines)
             )
             if chosen is not None:
-                if not await repo.redeem_claim(session, chosen.offer.claim_id, order.id):  # type: ignore[arg-type]
+                if not await repo.redeem_claim(session, chosen.offer.claim_id, row_id(order)):
                     raise _ClaimTaken
                 await redeem_with_limits(session, shop_id, chosen, now)
                 await analytics_store.record_order(session, order)
@@ -418,11 +419,11 @@ class CheckoutService(Service):
                 raise NotFound(f"order {order_id} not found", code=OrderCode.ORDER_NOT_FOUND)
             if order.status != "cancelled":
                 order.status, order.cancelled_at = "cancelled", now
-                await analytics_store.cancel_order(session, order.id)  # type: ignore[arg-type]
+                await analytics_store.cancel_order(session, row_id(order))
                 if order.claim_id is not None:
                     await self._release(session, actor.shop_id, order.claim_id, now, order.discount)
                 await session.flush()
-            lines = await repo.order_lines(session, order.id)  # type: ignore[arg-type]
+            lines = await repo.order_lines(session, row_id(order))
         return _order_view(order, lines)
 
     async def _release(
@@ -450,7 +451,7 @@ class CheckoutService(Service):
             order = await repo.get_order(session, actor.shop_id, order_id)
             if order is None:
                 raise NotFound(f"order {order_id} not found", code=OrderCode.ORDER_NOT_FOUND)
-            lines = await repo.order_lines(session, order.id)  # type: ignore[arg-type]
+            lines = await repo.order_lines(session, row_id(order))
         return _order_view(order, lines)
 
     async def average_order_value(self, actor: Actor) -> int | None:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from core.errors import ClaimRefused, FieldError, ValidationFailed
+from core.ids import row_id
 from core.rules.checkout import Line, Offer, Priced, price
 from core.rules.claim_outcomes import RefusalCode
 from storage import repositories as repo
@@ -59,7 +60,7 @@ def code_offer(voucher: Voucher, product_ids: list[str], now: datetime) -> Offer
 
     return Offer(
         claim_id=0,
-        voucher_id=voucher.id,  # type: ignore[arg-type]
+        voucher_id=row_id(voucher),
         status="claimed",
         redeem_until=claim_redeem_until(
             now, voucher.ends_at, voucher.redeem_until, voucher.valid_days

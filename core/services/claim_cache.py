@@ -144,9 +144,11 @@ class ClaimCache:
     def note_taken(self, voucher_id: int, claimed: int, total: int) -> None:
         """What a write saw of the quota: claims only grow, so keep the largest."""
         entry = self._targets.get(voucher_id)
-        if entry is None or entry[1] is None:
+        if entry is None:
             return
         stamp, target = entry
+        if target is None:
+            return
         if target.total_quantity != total:
             self.forget(voucher_id)
             return

@@ -16,8 +16,10 @@ issue, at the moment of firing; a refusal becomes the drop's `reason` (the refus
 
 from __future__ import annotations
 
+import builtins  # the service has a `list` method, which hides the type in its body
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +34,7 @@ from core.errors import (
     VoucherbotError,
     invalid,
 )
+from core.ids import row_id
 from core.notifications import (
     drop_scheduled_text,
     drop_settled_text,
@@ -125,8 +128,9 @@ class DropService(Service):
                 task_type=task.type.value,
                 task_minutes=task.minutes,
                 mode=mode or MODE_FIRST_COME,
-                winners=winners,  # type: ignore[arg-type]
-                entry_minutes=entry_minutes,  # type: ignore[arg-type]
+                # validate_draw above: each is None or a whole number
+                winners=cast("int | None", winners),
+                entry_minutes=cast("int | None", entry_minutes),
                 at=due,
                 status="pending",
                 created_at=now,
@@ -159,9 +163,9 @@ class DropService(Service):
             raise invalid("at", "give either 'at' or 'in_seconds' (one of them)")
         if in_seconds is not None:
             lo, hi = int(MIN_AHEAD.total_seconds()), int(MAX_AHEAD.total_seconds())
-            if not is_whole(in_seconds) or not lo <= in_seconds <= hi:  # type: ignore[operator]
+            if not is_whole(in_seconds) or not lo <= in_seconds <= hi:
                 raise invalid("in_seconds", f"must be a whole number of seconds from {lo} to {hi}")
-            return now + timedelta(seconds=in_seconds)  # type: ignore[arg-type]
+            return now + timedelta(seconds=in_seconds)
         assert at is not None
         if at.tzinfo is None:
             raise invalid("at", "must have a time zone offset")
@@ -195,7 +199,7 @@ class DropService(Service):
             rows = await repo.drops_of_session(session, [session_id])
         return [DropView.of(d) for d in rows]
 
-    async def pending_of_own_session(self, actor: Actor) -> list[DropView]:
+    async def pending_of_own_session(self, actor: Actor) -> builtins.list[DropView]:
         """`/drops`: the pending drops of the caller's active session."""
         require(actor, Action.READ)
         if actor.account_id is None:
@@ -204,7 +208,7 @@ class DropService(Service):
             live = await repo.active_session_of_account(session, actor.account_id)
             if live is None:
                 raise NotFound("You have no active live session.", code=LiveCode.NO_ACTIVE_SESSION)
-            rows = await repo.drops_of_session(session, [live.id], pending_only=True)  # type: ignore[list-item]
+            rows = await repo.drops_of_session(session, [row_id(live)], pending_only=True)
         return [DropView.of(d) for d in rows]
 
     async def get(self, actor: Actor, drop_id: int) -> DropView:
@@ -253,10 +257,10 @@ class DropService(Service):
 
     # --- firing (the leader's scheduler) ---------------------------------------------------
 
-    async def owed(self) -> list[OwedDrop]:
+    async def owed(self) -> builtins.list[OwedDrop]:
         async with self.db.read() as session:
             rows = await repo.pending_drops(session)
-        return [OwedDrop(d.id, d.at) for d in rows]  # type: ignore[arg-type]
+        return [OwedDrop(row_id(d), d.at) for d in rows]
 
     async def fire(self, drop_id: int) -> bool:
         """Issues a due drop exactly as an immediate distribution would, once; True when this
@@ -286,11 +290,11 @@ class DropService(Service):
                 async with session.begin_nested():
                     # A draw drop opens its draw now: the quota check of `winners` is made at
                     # this moment, like every other check (R-drop1, R-draw1).
-                    draw_rule = (
-                        DrawRequest(drop.winners, drop.entry_minutes)  # type: ignore[arg-type]
-                        if drop.mode == MODE_DRAW
-                        else None
-                    )
+                    draw_rule = None
+                    if drop.mode == MODE_DRAW:
+                        # a draw drop is stored with both figures (checked when scheduled)
+                        assert drop.winners is not None and drop.entry_minutes is not None
+                        draw_rule = DrawRequest(drop.winners, drop.entry_minutes)
                     d, _, _ = await self.live.distribute_in(
                         session, actor, drop.session_id, drop.voucher_id, task, now, draw_rule
                     )
@@ -321,7 +325,7 @@ class DropService(Service):
         (R-n1 style, through the outbox in this transaction)."""
         voucher = (await repo.vouchers_by_ids(session, [drop.voucher_id])).get(drop.voucher_id)
         voucher_html = (
-            named_voucher(voucher.name, voucher.id)  # type: ignore[arg-type]
+            named_voucher(voucher.name, row_id(voucher))
             if voucher is not None
             else f"voucher #{drop.voucher_id}"
         )

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.ids import row_id
 from core.notifications import Message, label, notify, notify_person, sellout_text
 from core.rules.roles import Action, Actor, Role
 from core.services.base import Service, require
@@ -87,13 +88,13 @@ class ForecastService(Service):
     ) -> SelloutForecast:
         """R-adv3 for one distribution, in the caller's read (the live panel's, too)."""
         since = max(now - RATE_WINDOW, d.started_at)
-        recent = await q.recent_claims(session, d.id, since)  # type: ignore[arg-type]
+        recent = await q.recent_claims(session, row_id(d), since)
         elapsed = now - since
         remaining = max(0, v.total_quantity - v.claimed)
         rate = recent * 60 / elapsed.total_seconds() if elapsed >= MIN_ELAPSED else None
         return SelloutForecast(
-            d.id,  # type: ignore[arg-type]
-            v.id,  # type: ignore[arg-type]
+            row_id(d),
+            row_id(v),
             d.session_id,
             d.account_id,
             remaining,
@@ -137,7 +138,7 @@ class ForecastService(Service):
             if voucher is None:
                 return None
             shop = await self._shop(session, voucher.shop_id)
-            host = await repo.get_account(session, shop.id, f.account_id)  # type: ignore[arg-type]
+            host = await repo.get_account(session, row_id(shop), f.account_id)
             text = _sellout_text(voucher, f, host, now)
             add_quantity = [[(label("Add quantity"), f"v:{voucher.id}:addq")]]
             team = await notify(
@@ -160,7 +161,7 @@ class ForecastService(Service):
         shop: Shop,
         host: Account | None,
         f: SelloutForecast,
-        text: str,
+        text: Message,
         now: datetime,
         add_quantity: list[list[tuple[str, str]]],
     ) -> int | None:

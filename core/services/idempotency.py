@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from core.services.base import Service
 from storage.api_models import IdempotencyRecord
@@ -74,9 +75,9 @@ class IdempotencyService(Service):
             await session.execute(
                 update(IdempotencyRecord)
                 .where(
-                    IdempotencyRecord.shop_id == shop_id,  # type: ignore[arg-type]
-                    IdempotencyRecord.key == key,  # type: ignore[arg-type]
-                    IdempotencyRecord.fingerprint == fingerprint,  # type: ignore[arg-type]
+                    col(IdempotencyRecord.shop_id) == shop_id,
+                    col(IdempotencyRecord.key) == key,
+                    col(IdempotencyRecord.fingerprint) == fingerprint,
                 )
                 .values(status=status, response=body)
             )
@@ -85,9 +86,9 @@ class IdempotencyService(Service):
         async with self.db.write() as session:
             await session.execute(
                 delete(IdempotencyRecord).where(
-                    IdempotencyRecord.shop_id == shop_id,  # type: ignore[arg-type]
-                    IdempotencyRecord.key == key,  # type: ignore[arg-type]
-                    IdempotencyRecord.fingerprint == fingerprint,  # type: ignore[arg-type]
-                    IdempotencyRecord.status == PENDING_STATUS,  # type: ignore[arg-type]
+                    col(IdempotencyRecord.shop_id) == shop_id,
+                    col(IdempotencyRecord.key) == key,
+                    col(IdempotencyRecord.fingerprint) == fingerprint,
+                    col(IdempotencyRecord.status) == PENDING_STATUS,
                 )
             )

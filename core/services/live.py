@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import events
 from core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, invalid
-from core.ids import check_platform_id, normalize_handle
+from core.ids import check_platform_id, normalize_handle, row_id
 from core.notifications import (
     announce_opened,
     distribution_started_text,
@@ -75,12 +75,12 @@ async def stop_distribution_row(
     by: Account | None,
 ) -> bool:
     """Stops one distribution and tells the team; False when it was already stopped."""
-    if not await repo.stop_distribution(session, d.id, now, reason):  # type: ignore[arg-type]
+    if not await repo.stop_distribution(session, row_id(d), now, reason):
         return False
     await events.emit(  # R-ev1
         session,
-        shop.id,
-        events.EventType.DISTRIBUTION_STOPPED,  # type: ignore[arg-type]
+        row_id(shop),
+        events.EventType.DISTRIBUTION_STOPPED,
         events.stopped_data(d, reason),
         now,
         live_session_id=d.session_id,
@@ -88,14 +88,15 @@ async def stop_distribution_row(
     # R-draw2: a draw stopped before its close is cancelled; its own message says it all.
     if await cancel_draw(session, shop, d, now, reason, by):
         return True
-    voucher = await repo.get_voucher(session, shop.id, d.voucher_id)  # type: ignore[arg-type]
+    voucher = await repo.get_voucher(session, row_id(shop), d.voucher_id)
+    assert voucher is not None, "a distribution's voucher is never deleted"
     task = Task(TaskType(d.task_type), d.task_minutes)
     await notify(
         session,
         shop,
         event_key=f"distribution:{d.id}:stopped",
         kind="distribution_stopped",
-        text=distribution_stopped_text(voucher, task, reason, by),  # type: ignore[arg-type]
+        text=distribution_stopped_text(voucher, task, reason, by),
         now=now,
     )
     return True
@@ -112,18 +113,18 @@ async def stop_account_activity(
 async def _stop_account_activity(
     session: AsyncSession, shop: Shop, account: Account, now: datetime, *, reason: str
 ) -> None:
-    live = await repo.active_session_of_account(session, account.id)  # type: ignore[arg-type]
+    live = await repo.active_session_of_account(session, row_id(account))
     if live is not None:  # R-drop1: first, so a drop firing meanwhile is stopped below
-        cancelled = await repo.cancel_pending_drops(session, live.id, now, "session_ended")  # type: ignore[arg-type]
-        await events.emit_drops_cancelled(session, shop.id, cancelled, now)  # type: ignore[arg-type]
+        cancelled = await repo.cancel_pending_drops(session, row_id(live), now, "session_ended")
+        await events.emit_drops_cancelled(session, row_id(shop), cancelled, now)
     for d in await repo.active_distributions(session, account_id=account.id):
         await stop_distribution_row(session, shop, d, now, reason, account)
-    if live is not None and await repo.end_session(session, live.id, now):  # type: ignore[arg-type]
+    if live is not None and await repo.end_session(session, row_id(live), now):
         live.ended_at = now
         await events.emit(  # R-ev1
             session,
-            shop.id,
-            events.EventType.LIVE_SESSION_ENDED,  # type: ignore[arg-type]
+            row_id(shop),
+            events.EventType.LIVE_SESSION_ENDED,
             events.session_data(live),
             now,
             live_session_id=live.id,
@@ -253,9 +254,9 @@ class LiveService(Service):
             live = await repo.active_session_of_account(session, target)
             if live is None or live.shop_id != actor.shop_id:
                 return None
-            dists = await repo.active_distributions(session, session_ids=[live.id])  # type: ignore[list-item]
-            drops = await repo.drops_of_session(session, [live.id], pending_only=True)  # type: ignore[list-item]
-            draws = await dq.draws_of(session, [d.id for d in dists])  # type: ignore[misc]
+            dists = await repo.active_distributions(session, session_ids=[row_id(live)])
+            drops = await repo.drops_of_session(session, [row_id(live)], pending_only=True)
+            draws = await dq.draws_of(session, [row_id(d) for d in dists])
         return SessionView.of(live, dists, drops=drops, draws=draws)
 
     async def get_session(self, actor: Actor, session_id: int) -> SessionView:
@@ -268,7 +269,7 @@ class LiveService(Service):
                 )
             dists = await repo.active_distributions(session, session_ids=[session_id])
             drops = await repo.drops_of_session(session, [session_id], pending_only=True)
-            draws = await dq.draws_of(session, [d.id for d in dists])  # type: ignore[misc]
+            draws = await dq.draws_of(session, [row_id(d) for d in dists])
             claims = await repo.claims_in_session(session, session_id)
         return SessionView.of(live, dists, claims=claims, drops=drops, draws=draws)
 
@@ -285,10 +286,12 @@ class LiveService(Service):
             rows = await repo.list_sessions(
                 session, actor.shop_id, active=active, limit=limit, after_id=after_id
             )
-            dists = await repo.active_distributions(session, session_ids=[s.id for s in rows])  # type: ignore[misc]
-            drops = await repo.drops_of_session(session, [s.id for s in rows], pending_only=True)  # type: ignore[misc]
-            draws = await dq.draws_of(session, [d.id for d in dists])  # type: ignore[misc]
-            claims = await api_queries.claims_per_session(session, [s.id for s in rows])  # type: ignore[misc]
+            dists = await repo.active_distributions(session, session_ids=[row_id(s) for s in rows])
+            drops = await repo.drops_of_session(
+                session, [row_id(s) for s in rows], pending_only=True
+            )
+            draws = await dq.draws_of(session, [row_id(d) for d in dists])
+            claims = await api_queries.claims_per_session(session, [row_id(s) for s in rows])
         by_session: dict[int, list[Distribution]] = {}
         for d in dists:
             by_session.setdefault(d.session_id, []).append(d)
@@ -298,9 +301,9 @@ class LiveService(Service):
         return [
             SessionView.of(
                 s,
-                by_session.get(s.id, []),  # type: ignore[arg-type]
-                claims=claims.get(s.id, 0),  # type: ignore[arg-type]
-                drops=drops_by.get(s.id, []),  # type: ignore[arg-type]
+                by_session.get(row_id(s), []),
+                claims=claims.get(row_id(s), 0),
+                drops=drops_by.get(row_id(s), []),
                 draws=draws,
             )
             for s in rows
@@ -388,7 +391,11 @@ class LiveService(Service):
         if errors:
             raise ValidationFailed(errors)
         task = Task(TaskType(task_type), minutes if task_type == TaskType.WATCH else None)
-        draw_rule = DrawRequest(winners, entry_minutes) if mode == MODE_DRAW else None  # type: ignore[arg-type]
+        draw_rule = None
+        if mode == MODE_DRAW:
+            # validate_draw above refused a draw without both figures
+            assert winners is not None and entry_minutes is not None
+            draw_rule = DrawRequest(winners, entry_minutes)
         now = self.clock.now()
         try:
             async with self.db.write() as session:
@@ -552,7 +559,7 @@ class LiveService(Service):
             raise NotFound(
                 "This voucher is not being distributed.", code=RefusalCode.NO_ACTIVE_DISTRIBUTION
             )
-        return await self.stop(actor, d.id)  # type: ignore[arg-type]
+        return await self.stop(actor, row_id(d))
 
     async def get_distribution(self, actor: Actor, distribution_id: int) -> DistributionView:
         """R-api4: a distribution, stopped ones too."""

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.errors import Conflict, NotFound
 from core.events import budget_left
+from core.ids import row_id
 from core.notifications import ask_more_text, label, notify_person
 from core.refusal_codes import AccountCode
 from core.rules.live import Task, TaskType
@@ -141,7 +142,7 @@ class LivePanelService(Service):
             rows = await repo.panels_to_tend(session)
         return [
             PanelDue(
-                live.id,  # type: ignore[arg-type]
+                row_id(live),
                 live.ended_at is None,
                 PanelRecord.of(panel) if panel is not None else None,
             )
@@ -167,7 +168,7 @@ class LivePanelService(Service):
             shop = await self._shop(session, live.shop_id)
             host = await repo.get_account(session, live.shop_id, live.account_id)
             dists = await repo.active_distributions(session, session_ids=[session_id])
-            claims = await repo.claims_by_distribution(session, [d.id for d in dists])  # type: ignore[misc]
+            claims = await repo.claims_by_distribution(session, [row_id(d) for d in dists])
             drops = await repo.drops_of_session(session, [session_id], pending_only=True)
             vouchers = await repo.vouchers_by_ids(
                 session, [d.voucher_id for d in dists] + [d.voucher_id for d in drops]
@@ -180,11 +181,11 @@ class LivePanelService(Service):
                 f = await self.forecasts.forecast_in(session, d, v, now)
                 rows.append(
                     PanelDistribution(
-                        d.id,  # type: ignore[arg-type]
-                        v.id,  # type: ignore[arg-type]
+                        row_id(d),
+                        row_id(v),
                         v.name,
                         Task(TaskType(d.task_type), d.task_minutes),
-                        claims.get(d.id, 0),  # type: ignore[arg-type]
+                        claims.get(row_id(d), 0),
                         f.remaining,
                         v.total_quantity,
                         f.claims_per_minute,
@@ -195,7 +196,7 @@ class LivePanelService(Service):
                 )
             pending = tuple(
                 PanelDrop(
-                    dr.id,  # type: ignore[arg-type]
+                    row_id(dr),
                     dr.voucher_id,
                     vouchers[dr.voucher_id].name if dr.voucher_id in vouchers else "",
                     Task(TaskType(dr.task_type), dr.task_minutes),

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from core.clock import Clock
 from core.errors import NotFound, VoucherbotError
+from core.ids import row_id
 from core.rules.claim_outcomes import RefusalCode
 from core.rules.targeting import WRONG_CODES_PER_BUYER, WRONG_CODES_PER_KEY, normal_code
 from storage import targeting_queries as q
@@ -60,7 +61,7 @@ async def voucher_of_code(
         async with db.read() as session:
             voucher = await q.voucher_with_code(session, shop_id, code, now)
         if voucher is not None and voucher.kind == "regular":
-            return voucher.id  # type: ignore[return-value]
+            return row_id(voucher)
     async with db.write() as session:
         counted = await q.count_wrong_guess(session, whos, minute)
         await q.forget_guesses_before(session, whos, minute - timedelta(minutes=5))

@@ -18,6 +18,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import events
+from core.ids import row_id
 from core.notifications import closed_text, notify, opened_text
 from core.services.base import Service
 from core.services.live import stop_distribution_row
@@ -72,7 +73,7 @@ def events_of(v: Voucher, applied: frozenset[str] = frozenset()) -> list[Schedul
         Effect.EXPIRED: last_redeem_until(v) + EXPIRY_DELAY,
     }
     return sorted(
-        ScheduledEvent(at, v.id, effect, v.shop_id)  # type: ignore[arg-type]
+        ScheduledEvent(at, row_id(v), effect, v.shop_id)
         for effect, at in due_at.items()
         if effect.value not in applied
     )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any, cast
 from zoneinfo import available_timezones
 
 from sqlalchemy.exc import IntegrityError
 
 from core import team_chat
 from core.errors import Conflict, FieldError, ValidationFailed
+from core.ids import row_id
 from core.money import is_currency
 from core.refusal_codes import AccountCode, ShopCode
 from core.rules.roles import Action, Actor, Role
@@ -86,7 +88,7 @@ class ShopService(Service):
                 session.add(shop)
                 await session.flush()
                 seller = Account(
-                    shop_id=shop.id,  # type: ignore[arg-type]
+                    shop_id=row_id(shop),
                     role=Role.SELLER,
                     telegram_user_id=owner_telegram_user_id,
                     display_name=owner_name,
@@ -115,7 +117,7 @@ class ShopService(Service):
         async with self.db.write() as session:
             shop = await self._shop(session, actor.shop_id)
             if currency is not None and currency != shop.currency:
-                held = await repo.first_priced_record_kind(session, shop.id)  # type: ignore[arg-type]
+                held = await repo.first_priced_record_kind(session, row_id(shop))
                 if held is not None:
                     # R-money-change: stored amounts are never re-read in another currency.
                     raise Conflict(
@@ -165,7 +167,9 @@ class ShopService(Service):
             raise ValidationFailed([FieldError(unknown[0], "is not a segment window")])
         async with self.db.write() as session:
             shop = await self._shop(session, actor.shop_id, lock=True)
-            windows = replace(_windows(shop), **changes)  # type: ignore[arg-type]
+            # raw values on purpose: window_errors below names each one that is not a whole
+            # number in range
+            windows = replace(_windows(shop), **cast("dict[str, Any]", changes))
             errors = window_errors(windows)
             if errors:
                 raise ValidationFailed(errors)

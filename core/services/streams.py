@@ -11,6 +11,7 @@ from typing import Any
 
 from core.errors import NotFound
 from core.events import budget_left, instant
+from core.ids import row_id
 from core.refusal_codes import AccountCode, LiveCode
 from core.rules.roles import Action, Actor, Role
 from core.services.base import Service, require
@@ -71,9 +72,9 @@ class StreamService(Service):
                 )
             dists = await repo.active_distributions(session, session_ids=[session_id])
             drops = await repo.drops_of_session(session, [session_id], pending_only=True)
-            ids = [d.id for d in dists]
-            draws = await dq.draws_of(session, ids)  # type: ignore[arg-type]
-            entries = await dq.entry_counts(session, ids)  # type: ignore[arg-type]
+            ids = [row_id(d) for d in dists]
+            draws = await dq.draws_of(session, ids)
+            entries = await dq.entry_counts(session, ids)
             vouchers = await repo.vouchers_by_ids(
                 session, {d.voucher_id for d in dists} | {d.voucher_id for d in drops}
             )
@@ -81,7 +82,7 @@ class StreamService(Service):
         cards = []
         for d in dists:
             v = vouchers.get(d.voucher_id)
-            draw = draws.get(d.id)  # type: ignore[arg-type]
+            draw = draws.get(row_id(d))
             cards.append(
                 {
                     "distribution_id": d.id,
@@ -89,7 +90,7 @@ class StreamService(Service):
                     "task": {"type": d.task_type, "minutes": d.task_minutes},
                     "mode": "draw" if draw is not None else "first_come",
                     "draw": {
-                        "entries": entries.get(d.id, 0),  # type: ignore[arg-type]
+                        "entries": entries.get(row_id(d), 0),
                         "commitment": draw.commitment,
                         "closes_at": instant(draw.closes_at),
                         "winners": draw.winners,
@@ -127,7 +128,7 @@ class StreamService(Service):
                 vouchers[d.voucher_id].claimed,
                 vouchers[d.voucher_id].total_quantity,
                 budget_left(vouchers[d.voucher_id]),
-            )  # type: ignore[arg-type]
+            )
             for d in dists
             if d.voucher_id in vouchers
         ]

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Conflict, invalid
+from core.ids import row_id
 from core.refusal_codes import VoucherCode
 from core.rules.targeting import MAX_BUDGET, Segment, normal_code
 from core.rules.vouchers import VoucherDraft
@@ -76,7 +77,7 @@ async def raise_budget(
             lo=current,
             hi=MAX_BUDGET,
         )
-    if not await q.raise_budget(session, voucher.id, new_budget):  # type: ignore[arg-type]
+    if not await q.raise_budget(session, row_id(voucher), new_budget):
         raise Conflict("budget can only increase (R-v10)", code=VoucherCode.EDIT_NOT_ALLOWED)
-    voucher.budget = new_budget  # type: ignore[assignment]
+    voucher.budget = new_budget
     voucher.updated_at = now

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import events
 from core.errors import Conflict, ValidationFailed, invalid
+from core.ids import row_id
 from core.notifications import deactivated_text, low_discount_text, notify
 from core.refusal_codes import VoucherCode
 from core.rules.checkout import AOV_WINDOW
@@ -118,7 +119,7 @@ class VoucherService(Service):
             )
             session.add(voucher)
             await session.flush()
-            await repo.replace_voucher_products(session, voucher.id, draft.product_ids)  # type: ignore[arg-type]
+            await repo.replace_voucher_products(session, row_id(voucher), draft.product_ids)
             await events.emit(  # R-ev1
                 session,
                 actor.shop_id,
@@ -197,7 +198,7 @@ class VoucherService(Service):
                 lo=voucher.total_quantity,
                 hi=MAX_QUANTITY,
             )
-        if not await repo.raise_quantity(session, voucher.id, new_total, now):  # type: ignore[arg-type]
+        if not await repo.raise_quantity(session, row_id(voucher), new_total, now):
             raise Conflict(
                 "total_quantity can only increase (R-v10)", code=VoucherCode.EDIT_NOT_ALLOWED
             )
@@ -266,7 +267,7 @@ class VoucherService(Service):
         async with events.deferred(session):  # R-ev1: the event counter is locked last
             for d in await repo.active_distributions(session, voucher_id=voucher.id):
                 await stop_distribution_row(session, shop, d, now, "deactivated", by)
-        voided = await repo.void_claims_of_voucher(session, voucher.id)  # type: ignore[arg-type]
+        voided = await repo.void_claims_of_voucher(session, row_id(voucher))
         await session.refresh(voucher)  # the reservations they gave back (R-budget)
         await events.emit(  # R-ev1
             session,
@@ -317,11 +318,8 @@ class VoucherService(Service):
                 limit=limit,
                 after_id=after_id,
             )
-            products = await repo.product_ids_of_vouchers(session, [v.id for v in rows])  # type: ignore[misc]
-        return [
-            VoucherView.of(v, products[v.id], now, _stored_warnings(v))  # type: ignore[index]
-            for v in rows
-        ]
+            products = await repo.product_ids_of_vouchers(session, [row_id(v) for v in rows])
+        return [VoucherView.of(v, products[row_id(v)], now, _stored_warnings(v)) for v in rows]
 
 
 def _stored_warnings(voucher: Voucher) -> tuple[Warning, ...]:

@@ -18,6 +18,7 @@ from typing import Any
 
 from core.errors import NotFound, PermissionDenied, invalid
 from core.events import EVENT_TYPES
+from core.ids import row_id
 from core.notice_kinds import NoticeKind
 from core.notifications import notify, notify_person, webhook_disabled_text
 from core.refusal_codes import GeneralCode, IntegrationCode
@@ -79,7 +80,7 @@ class EndpointView:
     @classmethod
     def of(cls, e: WebhookEndpoint, secret: str | None = None) -> EndpointView:
         return cls(
-            id=e.id,  # type: ignore[arg-type]
+            id=row_id(e),
             url=e.url,
             description=e.description,
             types=json.loads(e.types) if e.types else None,
@@ -263,7 +264,7 @@ class WebhookService(Service):
             await self._endpoint(session, actor, endpoint_id)
             rows = await store.attempts(session, endpoint_id, limit=limit, before_id=before_id)
         return [
-            (a.id, AttemptView(pid, t, a.at, a.status, a.latency_ms, a.error))  # type: ignore[misc]
+            (row_id(a), AttemptView(pid, t, a.at, a.status, a.latency_ms, a.error))
             for a, pid, t in rows
         ]
 
@@ -418,12 +419,12 @@ class WebhookService(Service):
         await notify(
             session, shop, event_key=key, kind=NoticeKind.WEBHOOK_DISABLED, text=text, now=now
         )
-        seller = await repo.seller_of_shop(session, shop.id)  # type: ignore[arg-type]
+        seller = await repo.seller_of_shop(session, row_id(shop))
         if seller is not None and seller.telegram_user_id not in (None, shop.team_chat_id):
             await notify_person(
                 session,
                 shop,
-                seller.telegram_user_id,  # type: ignore[arg-type]
+                seller.telegram_user_id,
                 event_key=key + ":seller",
                 kind=NoticeKind.WEBHOOK_DISABLED,
                 text=text,

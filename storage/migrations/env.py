@@ -36,4 +36,6 @@ connection = context.config.attributes.get("connection")
 if connection is not None:
     _run(connection)
 else:
-    asyncio.run(_run_async(context.config.get_main_option("sqlalchemy.url")))
+    url = context.config.get_main_option("sqlalchemy.url")
+    assert url is not None, "storage.migrate sets sqlalchemy.url"
+    asyncio.run(_run_async(url))

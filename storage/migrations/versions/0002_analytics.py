@@ -7,7 +7,7 @@ Create Date: 2026-11-24 06:15:24.334749
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 import sqlmodel
@@ -143,7 +143,7 @@ def _pg_bucket(column: str) -> str:
     )
 
 
-def _statements(bucket) -> list[str]:  # type: ignore[no-untyped-def]
+def _statements(bucket: Callable[[str], str]) -> list[str]:
     return [
         "INSERT INTO claimbucket (voucher_id, session_key, account_key, bucket, shop_id, claims) "
         f"SELECT voucher_id, COALESCE(session_id, 0), COALESCE(account_id, 0), "
