@@ -49,10 +49,10 @@ from bot.telegram.render import (
 )
 from bot.telegram.replies import ack, notice, say, show, stale
 from bot.telegram.wording import status_word
+from core.analytics_views import Trend
 from core.rules.roles import Action
 from core.services import Services
 from core.services.accounts import Membership
-from core.services.analytics import Trend
 from core.views import ShopView, VoucherView
 
 COMMANDS = [
