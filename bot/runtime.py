@@ -429,8 +429,10 @@ async def _first_of(work: Awaitable[object], stop: asyncio.Event) -> bool:
         await asyncio.gather(task, stopper, return_exceptions=True)
     if task.done() and not task.cancelled() and task.exception() is None:
         return True
-    if task.done() and not task.cancelled() and task.exception() is not None:
-        raise task.exception()  # type: ignore[misc]
+    if task.done() and not task.cancelled():
+        error = task.exception()
+        if error is not None:
+            raise error
     return False
 
 

@@ -8,6 +8,8 @@ import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from aiohttp.typedefs import Handler as _Next
+from aiohttp.typedefs import Middleware
 from aiohttp.web_urldispatcher import AbstractResource
 
 from bot import webapp
@@ -58,8 +60,6 @@ API_TITLE = "Voucherbot API"
 API_VERSION = "1.1.0"
 
 WebhookHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-_Next = Callable[[web.Request], Awaitable[web.StreamResponse]]
-Middleware = Callable[[web.Request, _Next], Awaitable[web.StreamResponse]]
 
 
 # Every route module, in the order its routes are registered and listed in /openapi.json.

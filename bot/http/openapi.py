@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -97,12 +97,12 @@ COMMON_CODES: dict[int, tuple[str, ...]] = {
 }
 # R-c2: what a route declared `idempotent` may add.
 IDEMPOTENT_CODES = {409: ("idempotency_key_reused", "idempotency_key_in_use")}
-_VOUCHER_404 = {404: ("voucher_not_found",)}
+_VOUCHER_404: dict[int, tuple[str, ...]] = {404: ("voucher_not_found",)}
 # R-seg, R-code: what creating or editing a voucher with a segment or a code may meet.
 _TARGETING_409 = ("code_taken", "new_customers_voucher_exists")
 # R-c1 for a claim by promo code (R-code), in R-c1's order.
 _CODE_CLAIM_409 = ("not_claimable", "segment_not_met", "limit_reached", "sold_out", "budget_spent")
-_SESSION_404 = {404: ("session_not_found",)}
+_SESSION_404: dict[int, tuple[str, ...]] = {404: ("session_not_found",)}
 # The refusals of each operation beyond COMMON_CODES, by status, by operation id.
 PROBLEM_CODES: dict[str, dict[int, tuple[str, ...]]] = {
     "healthz": {503: ("database_unavailable",)},
@@ -266,7 +266,7 @@ def _replays(r: Route) -> bool:
 
 
 def _operation(
-    r: Route, refs: dict[tuple[type[BaseModel], Mode], Any], examples: dict[str, Any]
+    r: Route, refs: Mapping[tuple[type[Any], Mode], Any], examples: dict[str, Any]
 ) -> dict[str, Any]:
     problem = _content(PROBLEM_TYPE, refs[(Problem, "serialization")])
     success = refs.get((r.response, "serialization")) if r.response else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-_ENDPOINT_404 = {404: ("endpoint_not_found",)}
+_ENDPOINT_404: dict[int, tuple[str, ...]] = {404: ("endpoint_not_found",)}
 
 EXAMPLES: dict[str, dict[str, Any]] = {
     "create_endpoint": {

@@ -11,8 +11,8 @@ from pydantic import Field
 from bot.http.inputs import Id, Instant, PageQuery, Params
 from bot.http.outputs import Out
 from bot.http.routing import Call, Route, decode_cursor, encode_cursor
+from core.analytics_views import Figures, PromotionRow, Trend
 from core.rules.targeting import Segment
-from core.services.analytics import Figures, PromotionRow, Trend
 
 PERIOD_NOTE = (
     "RFC 3339 with an offset (URL-encode `+` as `%2B`); the period is [from, to), open-ended "

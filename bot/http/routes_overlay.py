@@ -26,10 +26,11 @@ CSP = (
 @cache
 def _files() -> tuple[str, str, str]:
     folder = resources.files("bot.http") / "overlay"
-    return tuple(  # type: ignore[return-value]
+    html, css, js = (
         (folder / name).read_text(encoding="utf-8")
         for name in ("overlay.html", "overlay.css", "overlay.js")
     )
+    return html, css, js
 
 
 def page_text() -> dict[str, Any]:

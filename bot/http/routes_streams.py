@@ -129,8 +129,8 @@ async def _follow(
 async def stream_session(request: web.Request) -> web.StreamResponse:
     actor = await authenticate(request, request.app[API_KEYS])
     path = parse_params(SessionPath, request.match_info)
-    await request.app[SERVICES].live.get_session(actor, path.session_id)  # type: ignore[attr-defined]
-    return await _stream(request, actor, path.session_id)  # type: ignore[attr-defined]
+    await request.app[SERVICES].live.get_session(actor, path.session_id)
+    return await _stream(request, actor, path.session_id)
 
 
 async def stream_public(request: web.Request) -> web.StreamResponse:

@@ -42,6 +42,7 @@ EXTRA_HEADERS = web.RequestKey("extra_headers", dict)
 B = TypeVar("B")
 Q = TypeVar("Q")
 P = TypeVar("P")
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass
@@ -116,7 +117,10 @@ class Route:
 
     @property
     def operation_id(self) -> str:
-        return self.handler.__name__ if self.handler else self.raw.__name__  # type: ignore[union-attr]
+        if self.handler is not None:
+            return self.handler.__name__
+        assert self.raw is not None, f"{self.method} {self.path} has no handler"
+        return self.raw.__name__
 
 
 # --- parsing -------------------------------------------------------------------------------
@@ -167,7 +171,7 @@ def _lower_first(text: str) -> str:
     return text.replace("Input should", "should", 1) if text.startswith("Input should") else text
 
 
-def parse_params(model: type[BaseModel], values: Mapping[str, str]) -> BaseModel:
+def parse_params(model: type[M], values: Mapping[str, str]) -> M:
     try:
         return model.model_validate(dict(values))
     except ValidationError as exc:
@@ -297,9 +301,11 @@ def aiohttp_handler(route: Route) -> RawHandler:
         if route.query is not None:
             paging.scoped(paging.scope_of(route_key, request.match_info, request.query))
         body = await parse_body(route.body, request) if route.body else None
-        call = Call(request, services, actor, body, query, path)  # type: ignore[arg-type]
+        # Only raw routes are public (`auth=False`): a parsed handler always has its caller.
+        assert actor is not None, f"{route_key} is public but has a parsed handler"
+        call = Call(request, services, actor, body, query, path)
         key = header_value(request, IDEMPOTENCY_KEY) if route.idempotent else None
-        if key is None or actor is None:
+        if key is None:
             return _render(await handler(call), route.status)
 
         async def answer() -> web.Response:

@@ -49,10 +49,10 @@ from bot.telegram.render import (
 )
 from bot.telegram.replies import ack, notice, say, show, stale
 from bot.telegram.wording import status_word
+from core.analytics_views import Trend
 from core.rules.roles import Action
 from core.services import Services
 from core.services.accounts import Membership
-from core.services.analytics import Trend
 from core.views import ShopView, VoucherView
 
 COMMANDS = [
@@ -88,7 +88,8 @@ class AnalyticsHandlers:
 
     @member_only(Action.READ)
     async def stats_button(self, update: Update, context: Ctx, member: Membership) -> None:
-        parts = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
+        assert update.callback_query is not None, "registered for buttons only"
+        parts = (update.callback_query.data or "").split(":")
         key, sort = parts[1], parts[2]
         if key not in PERIODS or sort not in SORTS:
             await stale(update)
@@ -128,7 +129,8 @@ class AnalyticsHandlers:
 
     @member_only(Action.READ)
     async def voucher_button(self, update: Update, context: Ctx, member: Membership) -> None:
-        voucher_id = int((update.callback_query.data or "").split(":")[1])  # type: ignore[union-attr]
+        assert update.callback_query is not None, "registered for buttons only"
+        voucher_id = int((update.callback_query.data or "").split(":")[1])
         await ack(update)
         await self._voucher(update, member, voucher_id)
 
@@ -234,7 +236,8 @@ class AnalyticsHandlers:
     @member_only(Action.MANAGE_VOUCHERS)
     async def add_offer(self, update: Update, context: Ctx, member: Membership) -> None:
         """Offers one-tap amounts in a new message: the forecast notice stays readable."""
-        voucher_id = int((update.callback_query.data or "").split(":")[1])  # type: ignore[union-attr]
+        assert update.callback_query is not None, "registered for buttons only"
+        voucher_id = int((update.callback_query.data or "").split(":")[1])
         v = await self.services.vouchers.get(member.actor, voucher_id)
         if v.status not in OPEN:
             await stale(
@@ -260,7 +263,8 @@ class AnalyticsHandlers:
 
     @member_only(Action.MANAGE_VOUCHERS)
     async def add_amount(self, update: Update, context: Ctx, member: Membership) -> None:
-        _v, raw_id, _addq, raw_n = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
+        assert update.callback_query is not None, "registered for buttons only"
+        _v, raw_id, _addq, raw_n = (update.callback_query.data or "").split(":")
         voucher_id, amount = int(raw_id), int(raw_n)
         before = await self.services.vouchers.get(member.actor, voucher_id)
         if before.status not in OPEN:

@@ -26,11 +26,11 @@ from bot.telegram.render import (
     warning_text,
 )
 from bot.telegram.voucher_draft import tier_text
+from core.analytics_views import AccountStats, Figures, PromotionRow, Summary, Trend
 from core.reading import read_count
 from core.rules.advice import LOW_REDEMPTION, MIN_ORDERS_FOR_TIERS, Advice, Cause
 from core.rules.targeting import Segment
 from core.services.advice import ShopAdvice
-from core.services.analytics import AccountStats, Figures, PromotionRow, Summary, Trend
 from core.services.forecast import SelloutForecast
 from core.views import ShopView, VoucherView
 

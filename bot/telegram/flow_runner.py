@@ -112,7 +112,8 @@ class FlowRunner:
         member = await self._member(update, context)
         if member is False:
             return flows.END
-        parts = (update.callback_query.data or "").split(":")[2:]  # type: ignore[union-attr]
+        assert update.callback_query is not None, "registered for buttons only"
+        parts = (update.callback_query.data or "").split(":")[2:]
         if parts[:1] == [CANCEL]:
             return await self.cancel(update, context)
         step = flow["step"]
@@ -159,7 +160,8 @@ class FlowRunner:
         step = flow["step"]
         parser = self.table.steps[step].on_text
         if parser is not None and typed:
-            text = (update.effective_message.text or "").strip()  # type: ignore[union-attr]
+            assert update.effective_message is not None, "a typed answer comes in a message"
+            text = (update.effective_message.text or "").strip()
             return await self._answer(update, context, member, flow, step, parser, text)
         if typed:
             problem = _("Please use the buttons below.")

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from core.views import ShopView
 
 D = TypeVar("D")  # the flow's draft: a dataclass, or a plain dict
+# The default `draft_of`: a table without one keeps its draft as the plain dict.
+_AS_DICT: Callable[[dict[str, Any]], Any] = dict
 BACK = "bk"
 CANCEL = "cx"
 END = "END"  # a step's answer that ends the flow (in `leads`)
@@ -151,7 +153,7 @@ class FlowTable(Generic[D]):
     expired: str  # N_(): said when the flow timed out
     cancelled: str | Callable[[D], str]  # N_(): said when the flow is cancelled (by draft)
     access: Action | None = None
-    draft_of: Callable[[dict[str, Any]], D] = dict  # type: ignore[assignment]
+    draft_of: Callable[[dict[str, Any]], D] = _AS_DICT
     check: Callable[[str, dict[str, Any], StepContext[D]], Awaitable[str | None]] | None = None
     back: Callable[[str, D, bool], tuple[str, dict[str, Any]] | None] = _no_back
     refusal_ends: bool = False

@@ -132,7 +132,7 @@ def summary_question(step: StepContext[Draft]) -> Question:
 
 # Refusals that read other vouchers, by the step that answers them (R-code, R-seg): the code
 # was taken, or the period edited to overlap another new-customer voucher, since it was asked.
-CONFLICT_STEP = {
+CONFLICT_STEP: dict[str, str] = {
     VoucherCode.CODE_TAKEN: "code",
     VoucherCode.NEW_CUSTOMERS_VOUCHER_EXISTS: "segment",
 }

@@ -130,7 +130,8 @@ class VoucherHandlers:
 
     @member_only(Action.READ)
     async def list_button(self, update: Update, context: Ctx, member: Membership) -> None:
-        _prefix, status, page = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
+        assert update.callback_query is not None, "registered for buttons only"
+        _prefix, status, page = (update.callback_query.data or "").split(":")
         await ack(update)
         await self._list_page(update, member, None if status == "all" else status, int(page))
 
@@ -204,7 +205,8 @@ class VoucherHandlers:
 
     @member_only(Action.READ)
     async def details_button(self, update: Update, context: Ctx, member: Membership) -> None:
-        voucher_id = int((update.callback_query.data or "").split(":")[1])  # type: ignore[union-attr]
+        assert update.callback_query is not None, "registered for buttons only"
+        voucher_id = int((update.callback_query.data or "").split(":")[1])
         await ack(update)
         await self._details(update, member, voucher_id)
 
@@ -216,7 +218,8 @@ class VoucherHandlers:
 
     @member_only(Action.READ)
     async def pick_button(self, update: Update, context: Ctx, member: Membership) -> None:
-        _prefix, action, page = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
+        assert update.callback_query is not None, "registered for buttons only"
+        _prefix, action, page = (update.callback_query.data or "").split(":")
         await ack(update)
         statuses = ("upcoming", "ongoing") if action in ("dx", "add") else None
         await self._pick(update, member, int(page), _("Which voucher?"), statuses, action)
@@ -290,7 +293,8 @@ class VoucherHandlers:
 
     @member_only(Action.MANAGE_VOUCHERS)
     async def deactivate_button(self, update: Update, context: Ctx, member: Membership) -> None:
-        _prefix, raw_id, action = (update.callback_query.data or "").split(":")  # type: ignore[union-attr]
+        assert update.callback_query is not None, "registered for buttons only"
+        _prefix, raw_id, action = (update.callback_query.data or "").split(":")
         voucher_id = int(raw_id)
         if action == "dx":
             await ack(update)

@@ -14,6 +14,7 @@ from core.clock import FrozenClock
 from core.rules.roles import Actor, Role
 from core.rules.vouchers import VoucherDraft
 from core.services import Services
+from core.views import VoucherView
 
 SELLER_ID, HOST_ID = 1001, 2002
 
@@ -27,18 +28,22 @@ class DemoShop:
 
 
 def _voucher(name: str, kind: str, starts: datetime, **values: object) -> VoucherDraft:
-    base: dict[str, object] = {
-        "name": name,
-        "kind": kind,
-        "discount_type": "amount",
-        "amount": 1_000,
-        "min_spend": 5_000,
-        "total_quantity": 200,
-        "starts_at": starts,
-        "ends_at": starts + timedelta(days=14),
-    }
-    base.update(values)
-    return VoucherDraft(**base)  # type: ignore[arg-type]
+    base = VoucherDraft(
+        name=name,
+        kind=kind,
+        discount_type="amount",
+        amount=1_000,
+        min_spend=5_000,
+        total_quantity=200,
+        starts_at=starts,
+        ends_at=starts + timedelta(days=14),
+    )
+    return base.with_changes(values)
+
+
+def _saved(voucher: VoucherView) -> int:
+    assert voucher.id is not None, "a created voucher has its id (only a preview has none)"
+    return voucher.id
 
 
 async def seed(services: Services, clock: FrozenClock, now: datetime) -> DemoShop:
@@ -93,7 +98,7 @@ async def seed(services: Services, clock: FrozenClock, now: datetime) -> DemoSho
         for n in range(3 + 2 * day % 5):
             buyer += 1
             clock.set(start + timedelta(days=day, hours=1, minutes=7 * n))
-            claim = await services.claims.claim(shop.id, regular.id, f"b{buyer}")  # type: ignore[arg-type]
+            claim = await services.claims.claim(shop.id, _saved(regular), f"b{buyer}")
             if n % 2 == 0:
                 line = [{"product_id": "p1", "unit_price": 6_000 + 500 * n, "quantity": 1}]
                 await services.checkout.place_order(
@@ -101,16 +106,16 @@ async def seed(services: Services, clock: FrozenClock, now: datetime) -> DemoSho
                 )
     clock.set(now - timedelta(minutes=25))
     session = await services.live.start_session(host)
-    await services.live.issue(host, session.id, flash.id, "none")  # type: ignore[arg-type]
+    await services.live.issue(host, session.id, _saved(flash), "none")
     for n in range(18):
         buyer += 1
         clock.set(now - timedelta(minutes=20) + timedelta(seconds=60 * n))
         await services.claims.claim(
             shop.id,
-            flash.id,  # type: ignore[arg-type]
+            _saved(flash),
             f"b{buyer}",
             session_id=session.id,
         )
     clock.set(now)
-    ids = (regular.id, flash.id, later.id, regulars.id)
-    return DemoShop(seller, host, session.id, ids)  # type: ignore[arg-type]
+    ids = tuple(_saved(v) for v in (regular, flash, later, regulars))
+    return DemoShop(seller, host, session.id, ids)

@@ -5,7 +5,10 @@ the browser tests (tests/webapp/test_browser.py) and the screenshot command."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from playwright.async_api import ViewportSize
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -16,7 +19,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-VIEWPORT = {"width": 360, "height": 740}  # one-handed on a small phone (R-app2)
+VIEWPORT: ViewportSize = {"width": 360, "height": 740}  # one-handed on a small phone (R-app2)
 
 # Telegram's own light and dark palettes (themeParams as the apps send them).
 THEMES: dict[str, dict[str, str]] = {

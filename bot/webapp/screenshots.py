@@ -11,6 +11,7 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from aiohttp.test_utils import TestServer
 
@@ -28,7 +29,7 @@ TOKEN = "123456:screenshots-only"
 NOW = datetime(2026, 6, 8, 13, 30, tzinfo=UTC)
 OUT = Path("docs/dashboard")
 # (file name, view path, language, scheme); a path that is not a tab is opened from the list
-SHOTS = (
+SHOTS: tuple[tuple[str, str, str, Literal["light", "dark"]], ...] = (
     ("vouchers-en-light.png", "/app/v/vouchers", "en", "light"),
     ("vouchers-en-dark.png", "/app/v/vouchers", "en", "dark"),
     ("vouchers-id-light.png", "/app/v/vouchers", "id", "light"),
@@ -63,8 +64,8 @@ async def take(out: Path) -> list[Path]:
                     user = {"id": SELLER_ID, "first_name": "Sally", "language_code": language}
                     init_data = sign(user, TOKEN, clock.now())
                     context = await browser.new_context(
-                        viewport=VIEWPORT,  # type: ignore[arg-type]
-                        color_scheme=scheme,  # type: ignore[arg-type]
+                        viewport=VIEWPORT,
+                        color_scheme=scheme,
                         device_scale_factor=1,
                     )
                     page = await context.new_page()

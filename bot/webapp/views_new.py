@@ -33,7 +33,7 @@ from core.services.vouchers import LOW_DISCOUNT_UNACKNOWLEDGED
 from core.views import VoucherView
 
 # Core's conflicts that are about one field of the form: shown under it (R-code, R-seg).
-CONFLICT_FIELDS = {
+CONFLICT_FIELDS: dict[str, str] = {
     VoucherCode.CODE_TAKEN: "code",
     VoucherCode.NEW_CUSTOMERS_VOUCHER_EXISTS: "segment",
 }
