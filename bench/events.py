@@ -3,6 +3,7 @@
     python -m bench.events                  # SQLite, full size (1,000 subscribers, 10,000 events)
     python -m bench.events --database-url postgresql+asyncpg://…
     python -m bench.events --smoke          # CI size, well under a minute
+    python -m bench.events --part streams   # one half only (or --part webhooks)
 
 1. Streams: the API runs as its own process (`python -m bot.http.serve_api`); this process
    opens N subscribers to one live session's stream, reads the server's memory before and after
