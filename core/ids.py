@@ -6,6 +6,9 @@ import re
 
 from core.errors import invalid
 
+# the services' one way to a stored row's id (typed int, not `int | None`)
+from storage.sql import row_id as row_id
+
 _PLATFORM_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
@@ -14,9 +17,9 @@ def is_platform_id(value: object) -> bool:
 
 
 def check_platform_id(value: object, field_name: str) -> str:
-    if not is_platform_id(value):
+    if not isinstance(value, str) or not is_platform_id(value):
         raise invalid(field_name, "must be 1–64 characters of A-Z a-z 0-9 _ . : -", "id_format")
-    return value  # type: ignore[return-value]
+    return value
 
 
 def normalize_handle(value: object, field_name: str) -> str:
