@@ -368,9 +368,9 @@ class EntryContext:
 def _instant(value: Any) -> datetime | None:
     if value is None:
         return None
-    if isinstance(value, str):  # SQLite: naive UTC text
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    # SQLite: naive UTC text; PostgreSQL: the driver's aware datetime
+    at: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def _instant_of(value: Any) -> datetime:

@@ -28,6 +28,7 @@ from storage.draw_entries import (
     _storable,
 )
 from storage.models import Claim, Distribution, Draw, DrawEntry
+from storage.sql import changed_rows
 
 __all__ = [
     "CANCELLED",
@@ -159,7 +160,7 @@ async def finish_draw(
             skipped=skipped,
         )
     )
-    return (await session.execute(stmt)).rowcount == 1  # type: ignore[attr-defined]
+    return changed_rows(await session.execute(stmt)) == 1
 
 
 async def link_claims(

@@ -23,6 +23,7 @@ from sqlmodel import col
 
 from storage.changes import announce
 from storage.models import Event, EventCounter, TimedDrop, WebhookAttempt, WebhookDelivery
+from storage.sql import row_id
 
 # A change notice for other processes' streams (R-ev3): the topic published on PostgreSQL.
 EVENT_TOPIC = "event"
@@ -127,7 +128,7 @@ async def append(
 
 def stored(row: Event) -> StoredEvent:
     return StoredEvent(
-        row.id,  # type: ignore[arg-type]
+        row_id(row),
         row.public_id,
         row.shop_id,
         row.seq,

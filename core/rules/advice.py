@@ -98,7 +98,8 @@ def _round_sig(value: float, *, up: bool) -> int:
     """To two significant digits: 3645 → 3700 (up) or 3600 (down)."""
     if value < 100:
         return max(1, math.ceil(value) if up else math.floor(value))
-    step = 10 ** (len(str(int(value))) - 2)
+    # a whole power of ten: value >= 100 has at least three digits
+    step: int = 10 ** (len(str(int(value))) - 2)
     return (math.ceil(value / step) if up else math.floor(value / step)) * step
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 CHAIN_HASH = "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971"
 PUBLIC_KEY = (
@@ -86,20 +87,24 @@ def verify_signature(
     from py_ecc.bls.g2_primitives import subgroup_check
     from py_ecc.bls.hash_to_curve import hash_to_G1
     from py_ecc.bls.point_compression import decompress_G1, decompress_G2
-    from py_ecc.optimized_bls12_381 import FQ12, G2, final_exponentiate, neg, pairing
+    from py_ecc.bls.typing import G1Compressed, G2Compressed
+    from py_ecc.fields import optimized_bls12_381_FQ12 as FQ12
+    from py_ecc.optimized_bls12_381.optimized_curve import G2, neg
+    from py_ecc.optimized_bls12_381.optimized_pairing import final_exponentiate, pairing
 
     try:
         raw = bytes.fromhex(signature_hex)
         key = bytes.fromhex(public_key_hex)
         if len(raw) != 48 or len(key) != 96 or round_number < 1:
             return False
-        signature = decompress_G1(int.from_bytes(raw, "big"))  # type: ignore[arg-type]
+        signature = decompress_G1(G1Compressed(int.from_bytes(raw, "big")))
         public = decompress_G2(
-            (int.from_bytes(key[:48], "big"), int.from_bytes(key[48:], "big"))  # type: ignore[arg-type]
+            G2Compressed((int.from_bytes(key[:48], "big"), int.from_bytes(key[48:], "big")))
         )
         if not subgroup_check(signature):
             return False
-        hashed = hash_to_G1(message(round_number), DST, hashlib.sha256)  # type: ignore[arg-type]
+        # py_ecc annotates `hash_function` as a hash object; it calls it, as a constructor
+        hashed = hash_to_G1(message(round_number), DST, cast(Any, hashlib.sha256))
         product = pairing(G2, signature, final_exponentiate=False) * pairing(
             neg(public), hashed, final_exponentiate=False
         )

@@ -101,7 +101,7 @@ def validate_draw(
         errors.append(
             FieldError("winners", f"must be a whole number {MIN_WINNERS}–{MAX_WINNERS:,}")
         )
-    elif remaining is not None and winners > remaining:  # type: ignore[operator]
+    elif remaining is not None and winners > remaining:
         errors.append(FieldError("winners", f"must be at most the remaining quota ({remaining:,})"))
     if entry_minutes is None:
         errors.append(FieldError("entry_minutes", "is required for a draw"))

@@ -125,7 +125,7 @@ def budget_errors(budget: object, largest_discount: int) -> list[FieldError]:
     """R-budget: money, at least the voucher's largest single discount."""
     if budget is None:
         return []
-    if not is_whole(budget) or not 1 <= budget <= MAX_BUDGET:  # type: ignore[operator]
+    if not is_whole(budget) or not 1 <= budget <= MAX_BUDGET:
         return [
             FieldError(
                 "budget",
@@ -134,7 +134,7 @@ def budget_errors(budget: object, largest_discount: int) -> list[FieldError]:
                 {"lo": max(largest_discount, 1), "hi": MAX_BUDGET},
             )
         ]
-    if budget < largest_discount:  # type: ignore[operator]
+    if budget < largest_discount:
         return [
             FieldError(
                 "budget",
@@ -150,7 +150,7 @@ BUDGET_BELOW_DISCOUNT = "budget_below_discount"
 
 
 def redemption_limit_errors(limit: object) -> list[FieldError]:
-    if limit is None or (is_whole(limit) and 1 <= limit <= MAX_REDEMPTION_LIMIT):  # type: ignore[operator]
+    if limit is None or (is_whole(limit) and 1 <= limit <= MAX_REDEMPTION_LIMIT):
         return []
     return [
         FieldError(

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any, cast
 
 from core.errors import FieldError
 from core.errors import Problem as P
@@ -91,14 +92,15 @@ class VoucherDraft:
     redemption_limit: int | None = None  # R-redeem
 
     def with_changes(self, changes: Mapping[str, object]) -> VoucherDraft:
-        return replace(self, **changes)  # type: ignore[arg-type]
+        # the changes are the draft's own field names and values, checked by the callers
+        return replace(self, **cast(dict[str, Any], changes))
 
 
 def _int_in(errors: list[FieldError], name: str, value: object, lo: int, hi: int) -> bool:
     if not is_whole(value):
         errors.append(FieldError(name, "must be a whole number", P.NOT_WHOLE))
         return False
-    if not lo <= value <= hi:  # type: ignore[operator]
+    if not lo <= value <= hi:
         errors.append(
             FieldError(
                 name, f"must be between {lo:,} and {hi:,}", P.OUT_OF_RANGE, {"lo": lo, "hi": hi}
@@ -370,6 +372,6 @@ def edit_refusal(status: Status, changes: Mapping[str, object], total_quantity: 
                 f"refused: {', '.join(other)}"
             )
         new_qty = changes.get("total_quantity")
-        if new_qty is not None and is_whole(new_qty) and new_qty < total_quantity:  # type: ignore[operator]
+        if new_qty is not None and is_whole(new_qty) and new_qty < total_quantity:
             return "an ongoing voucher's total_quantity can only increase (R-v10)"
     return None

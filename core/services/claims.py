@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import events
 from core.errors import ClaimRefused, Conflict, NotFound, invalid
-from core.ids import check_platform_id
+from core.ids import check_platform_id, row_id
 from core.notifications import notification_row, quota_text
 from core.refusal_codes import GeneralCode, LiveCode, OrderCode
 from core.rules.claim_outcomes import RefusalCode, TakeOutcome
@@ -300,7 +300,7 @@ class ClaimService(Service):
                     f"This LIVE voucher is not being distributed{where}.",
                     code=RefusalCode.NO_ACTIVE_DISTRIBUTION,
                 )
-            if await draw_queries.is_draw(session, active.id):  # type: ignore[arg-type]
+            if await draw_queries.is_draw(session, row_id(active)):
                 raise ClaimRefused(  # R-draw1: a draw gives its claims at the close
                     "This LIVE voucher is given away in a lucky draw: enter the draw instead.",
                     code=LiveCode.DRAW_ONLY,
@@ -325,7 +325,8 @@ class ClaimService(Service):
                 )
         elif d.task_type == TaskType.FOLLOW:
             live = await repo.get_session(session, shop_id, d.session_id)
-            host = await repo.get_account(session, shop_id, live.account_id)  # type: ignore[union-attr]
+            assert live is not None, "a distribution belongs to a live session of its shop"
+            host = await repo.get_account(session, shop_id, live.account_id)
             handle = host.platform_handle if host else None
             qualifies = False
             if handle:
@@ -397,8 +398,9 @@ class ClaimService(Service):
             self.cache.note_taken(vid, result.claimed or 0, result.total_quantity or 0)
             if (result.buyer_claims or 0) >= target.per_customer_limit:
                 self.cache.mark_at_limit(vid, r.buyer_id)
+            assert result.claim_id is not None, "a taken claim carries its id"
             view = ClaimView(
-                id=result.claim_id,  # type: ignore[arg-type]
+                id=result.claim_id,
                 voucher_id=vid,
                 buyer_id=r.buyer_id,
                 session_id=r.session_id,
@@ -427,7 +429,9 @@ class ClaimService(Service):
                     "The claim could not be recorded; try again.", code=GeneralCode.CONFLICT
                 )
             return first
-        status = status_of(result.starts_at, result.ends_at, result.deactivated_at, r.now)  # type: ignore[arg-type]
+        # a refused take carries the voucher as it is now, whose dates are never NULL
+        assert result.starts_at is not None and result.ends_at is not None
+        status = status_of(result.starts_at, result.ends_at, result.deactivated_at, r.now)
         if status != Status.ONGOING or result.deactivated_at is not None:
             self.cache.forget(vid)
             raise _not_claimable(status)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import ClaimRefused
+from core.ids import row_id
 from core.notifications import DrawOutcome, Message, draw_result_text
 from core.rules import drand
 from core.rules import draws as rules
@@ -38,23 +39,24 @@ def idempotency_key(distribution_id: int, buyer_id: str) -> str:
 
 async def panel_draws(session: AsyncSession, live: LiveSession, now: datetime) -> list[PanelDraw]:
     """The running draws of a live session, for the host's live panel (R-live5, R-draw1)."""
-    rows = await repo.active_distributions(session, session_ids=[live.id])  # type: ignore[list-item]
-    draws = await dq.draws_of(session, [d.id for d in rows])  # type: ignore[misc]
-    running = [d for d in rows if d.id in draws and draws[d.id].status == rules.OPEN]  # type: ignore[index]
+    rows = await repo.active_distributions(session, session_ids=[row_id(live)])
+    by_id = {row_id(d): d for d in rows}
+    draws = await dq.draws_of(session, by_id)
+    running = {i: d for i, d in by_id.items() if i in draws and draws[i].status == rules.OPEN}
     if not running:
         return []
-    entries = await dq.entry_counts(session, [d.id for d in running])  # type: ignore[misc]
-    vouchers = await repo.vouchers_by_ids(session, [d.voucher_id for d in running])
+    entries = await dq.entry_counts(session, running)
+    vouchers = await repo.vouchers_by_ids(session, [d.voucher_id for d in running.values()])
     return [
         PanelDraw(
-            d.id,  # type: ignore[arg-type]
+            i,
             vouchers[d.voucher_id].name if d.voucher_id in vouchers else "",
-            entries.get(d.id, 0),  # type: ignore[arg-type]
-            draws[d.id].closes_at,  # type: ignore[index]
-            rules.fingerprint(draws[d.id].commitment),  # type: ignore[index]
-            draws[d.id].beacon_retry_at is not None,  # type: ignore[index]
+            entries.get(i, 0),
+            draws[i].closes_at,
+            rules.fingerprint(draws[i].commitment),
+            draws[i].beacon_retry_at is not None,
         )
-        for d in running
+        for i, d in running.items()
     ]
 
 

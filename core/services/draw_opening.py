@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import events
+from core.ids import row_id
 from core.notifications import (
     draw_cancelled_text,
     draw_opened_text,
@@ -45,9 +46,9 @@ async def open_draw(
     seed = rules.new_seed()
     closes_at = now + timedelta(minutes=entry_minutes)
     draw = Draw(
-        distribution_id=d.id,  # type: ignore[arg-type]
-        shop_id=shop.id,  # type: ignore[arg-type]
-        voucher_id=voucher.id,  # type: ignore[arg-type]
+        distribution_id=row_id(d),
+        shop_id=row_id(shop),
+        voucher_id=row_id(voucher),
         session_id=d.session_id,
         winners=winners,
         entry_minutes=entry_minutes,
@@ -65,10 +66,10 @@ async def open_draw(
     await session.flush()
     await events.emit(  # R-ev1
         session,
-        shop.id,
+        row_id(shop),
         events.EventType.DRAW_OPENED,
         events.draw_data(draw),
-        now,  # type: ignore[arg-type]
+        now,
         live_session_id=d.session_id,
     )
     task = Task(TaskType(d.task_type), d.task_minutes)
@@ -104,15 +105,16 @@ async def cancel_draw(
 ) -> bool:
     """R-draw2: a draw stopped before its close is cancelled and nobody wins. True when this
     call cancelled one (the caller then says nothing more about the stop)."""
-    draw = await dq.cancel_open_draw(session, d.id, now, reason)  # type: ignore[arg-type]
+    draw = await dq.cancel_open_draw(session, row_id(d), now, reason)
     if draw is None:
         return False
-    voucher = await repo.get_voucher(session, shop.id, d.voucher_id)  # type: ignore[arg-type]
-    entries = await dq.count_entries(session, d.id)  # type: ignore[arg-type]
+    voucher = await repo.get_voucher(session, row_id(shop), d.voucher_id)
+    assert voucher is not None, "vouchers are never deleted"
+    entries = await dq.count_entries(session, row_id(d))
     await events.emit(  # R-ev1: the seed is public once the draw is over
         session,
-        shop.id,
-        events.EventType.DRAW_CANCELLED,  # type: ignore[arg-type]
+        row_id(shop),
+        events.EventType.DRAW_CANCELLED,
         events.draw_data(draw, seed=draw.seed, reason=reason, entries=entries),
         now,
         live_session_id=d.session_id,
@@ -123,7 +125,7 @@ async def cancel_draw(
         event_key=f"draw:{d.id}:cancelled",
         kind="draw_cancelled",
         text=draw_cancelled_text(
-            voucher,  # type: ignore[arg-type]
+            voucher,
             reason,
             by,
             entries,

@@ -36,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import events
 from core.errors import ClaimRefused, Conflict, NotFound
-from core.ids import check_platform_id
+from core.ids import check_platform_id, row_id
 from core.notifications import (
     draw_beacon_wait_text,
     notify,
@@ -100,7 +100,7 @@ DRAW_LEASE = timedelta(seconds=60)
 
 @dataclass
 class DrawService(Service):
-    claims: ClaimService = field(default=None)  # type: ignore[assignment]
+    claims: ClaimService
     beacon: BeaconFetcher | None = None  # R-draw4: the drand mirrors; None: DRAND_URLS=off
     verify_base: str | None = None  # PUBLIC_BASE_URL, for the links to /verify
     # The entries' writer and reader: built and closed by whoever built the services
@@ -130,10 +130,11 @@ class DrawService(Service):
             raise result.error
         if result.outcome == dq.EntryOutcome.CLOSED:
             raise closed(result.status or rules.CANCELLED)
+        assert result.entered_at is not None, "an entry, new or repeated, carries its time"
         return EntryView(
             distribution_id,
             buyer_id,
-            result.entered_at,  # type: ignore[arg-type]
+            result.entered_at,
             result.outcome == dq.EntryOutcome.ENTERED,
         )
 
@@ -175,7 +176,8 @@ class DrawService(Service):
                     "This distribution is not a lucky draw.", code=DrawCode.DRAW_NOT_FOUND
                 )
             d = await repo.get_distribution(session, actor.shop_id, distribution_id)
-            return await self._view(session, draw, d, with_entrants=with_entrants)  # type: ignore[arg-type]
+            assert d is not None, "a draw's distribution is never deleted"
+            return await self._view(session, draw, d, with_entrants=with_entrants)
 
     async def open_draws(self, actor: Actor, session_id: int | None = None) -> list[DrawView]:
         """The running draws of the shop (or of one session): the live panel's draw lines."""
@@ -186,11 +188,12 @@ class DrawService(Service):
                 shop_id=actor.shop_id,
                 session_ids=[session_id] if session_id is not None else None,
             )
-            draws = await dq.draws_of(session, [d.id for d in rows])  # type: ignore[misc]
+            by_id = {row_id(d): d for d in rows}
+            draws = await dq.draws_of(session, by_id)
             return [
-                await self._view(session, draws[d.id], d, with_entrants=False)  # type: ignore[index]
-                for d in rows
-                if d.id in draws and draws[d.id].status in (rules.OPEN, rules.DRAWING)  # type: ignore[index]
+                await self._view(session, draws[i], d, with_entrants=False)
+                for i, d in by_id.items()
+                if i in draws and draws[i].status in (rules.OPEN, rules.DRAWING)
             ]
 
     async def _view(
@@ -320,11 +323,12 @@ class DrawService(Service):
             if draw is None:
                 return False
             d = await session.get(Distribution, distribution_id)
+        assert d is not None, "a draw's distribution is never deleted"
         async with self.db.read() as session:
             entrants = await dq.entrants(session, distribution_id)
         randomness = draw.beacon_randomness if draw.beacon_status == BEACON_VERIFIED else None
         order = rules.draw_order(drand.draw_key(bytes.fromhex(draw.seed), randomness), entrants)
-        claims, skipped = await self._award_in_order(draw, d, order, resumed)  # type: ignore[arg-type]
+        claims, skipped = await self._award_in_order(draw, d, order, resumed)
         done = self.clock.now()
         async with self.db.write() as session:
             finished = await dq.finish_draw(
@@ -344,8 +348,9 @@ class DrawService(Service):
             await repo.stop_distribution(session, distribution_id, done, "drawn")
             shop = await self._shop(session, draw.shop_id)
             voucher = await repo.get_voucher(session, draw.shop_id, draw.voucher_id)
+            assert voucher is not None, "vouchers are never deleted"
             text = result_text(
-                voucher,  # type: ignore[arg-type]
+                voucher,
                 draw,
                 len(order),
                 len(claims),
@@ -376,7 +381,7 @@ class DrawService(Service):
                 now=done,
             )
             # The host who ran it hears the result in their own chat too (R-draw3).
-            host = await repo.get_account(session, draw.shop_id, d.account_id)  # type: ignore[union-attr]
+            host = await repo.get_account(session, draw.shop_id, d.account_id)
             if host is not None and host.telegram_user_id is not None and host.unlinked_at is None:
                 await notify_person(
                     session,
@@ -426,12 +431,13 @@ class DrawService(Service):
             if draw.beacon_retry_at is None:  # the first miss: the team hears it once
                 shop = await self._shop(session, draw.shop_id)
                 voucher = await repo.get_voucher(session, draw.shop_id, draw.voucher_id)
+                assert voucher is not None, "vouchers are never deleted"
                 await notify(
                     session,
                     shop,
                     event_key=f"draw:{distribution_id}:beacon_wait",
                     kind="draw_beacon_wait",
-                    text=draw_beacon_wait_text(voucher, draw.session_id),  # type: ignore[arg-type]
+                    text=draw_beacon_wait_text(voucher, draw.session_id),
                     now=now,
                 )
         return False

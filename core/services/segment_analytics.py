@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from core.analytics_views import Figures
+from core.ids import row_id
 from core.rules.roles import Action, Actor
 from core.rules.targeting import Segment
 from core.services.analytics import check_period
@@ -27,7 +28,7 @@ class SegmentAnalytics(Service):
             claims = await q.claim_counts(session, actor.shop_id, start, end, ["voucher"])
             ids: dict[str, list[int]] = defaultdict(list)
             for v in vouchers:
-                ids[v.segment].append(v.id)  # type: ignore[arg-type]
+                ids[v.segment].append(row_id(v))
             out: dict[Segment, Figures] = {}
             for segment in Segment:
                 members = ids.get(segment, [])

@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from storage.analytics_queries import bucket_start
 from storage.claim_store.batcher import GroupCommit
@@ -39,6 +39,10 @@ def _log_checkpoint_failure(done: asyncio.Future[None]) -> None:
 # --- SQLite: group commit on a dedicated connection ----------------------------------------
 
 
+@overload
+def _ts(value: datetime) -> str: ...
+@overload
+def _ts(value: None) -> None: ...
 def _ts(value: datetime | None) -> str | None:
     """The text SQLAlchemy stores for a `UTCDateTime` on SQLite, so comparisons line up."""
     if value is None:
@@ -306,7 +310,7 @@ class SqliteClaimStore(ClaimStore):
                 r.voucher_id,
                 r.session_id or 0,
                 r.account_id or 0,
-                self._bucket_of(r.now, now),  # type: ignore[arg-type]
+                self._bucket_of(r.now, now),
                 r.shop_id,
             ),
         )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 # Ids are 32-bit integer columns: a larger number names no row (and PostgreSQL would refuse
@@ -20,8 +20,9 @@ def _storable_id(value: int) -> bool:
 
 def _insert(session: AsyncSession, table: Any) -> Any:
     """The dialect's INSERT (for ON CONFLICT), on a session or a bare connection."""
-    bind = getattr(session, "bind", None) or session
-    dialect = bind.dialect.name  # type: ignore[union-attr]
+    # a session's engine, or the bare connection passed in its place: either carries the dialect
+    bind = cast("AsyncEngine | AsyncConnection", getattr(session, "bind", None) or session)
+    dialect = bind.dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 

@@ -16,6 +16,7 @@ from storage.models import (
     UserLanguage,
 )
 from storage.repositories._common import _all, _first, _insert, _storable_id
+from storage.sql import changed_rows
 
 # --- shops and accounts -------------------------------------------------------------------
 
@@ -87,7 +88,7 @@ async def use_invite(session: AsyncSession, invite_id: int, account_id: int, now
         .where(col(Invite.id) == invite_id, col(Invite.used_at).is_(None))
         .values(used_at=now, used_by_account_id=account_id)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return changed_rows(result) == 1
 
 
 # --- API keys -----------------------------------------------------------------------------

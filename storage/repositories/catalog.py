@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, delete, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +20,7 @@ from storage.models import (
     VoucherProduct,
 )
 from storage.repositories._common import _all, _first, _insert, _storable_id
+from storage.sql import changed_rows
 
 # --- products -----------------------------------------------------------------------------
 
@@ -132,8 +133,12 @@ async def claim_target(session: AsyncSession, voucher_id: int) -> dict[str, Any]
     if row is None:
         return None
     v, team_chat_id, shop = row
-    windows = (shop.repeat_days, shop.lapsed_active_days, shop.lapsed_quiet_days)
-    windows += (shop.follower_days,)
+    windows = (
+        shop.repeat_days,
+        shop.lapsed_active_days,
+        shop.lapsed_quiet_days,
+        shop.follower_days,
+    )
     return {
         "voucher_id": v.id,
         "shop_id": v.shop_id,
@@ -186,16 +191,20 @@ async def replace_voucher_products(
     session.add_all(VoucherProduct(voucher_id=voucher_id, product_id=p) for p in product_ids)
 
 
-def _status_filter(stmt: Select[Any], status: str, now: datetime) -> Select[Any]:
+# the statement's own type back (a `select(Voucher)` stays a select of vouchers)
+_S = TypeVar("_S", bound=Select[Any])
+
+
+def _status_filter(stmt: _S, status: str, now: datetime) -> _S:
     active = col(Voucher.deactivated_at).is_(None)
     if status == "deactivated":
         return stmt.where(col(Voucher.deactivated_at).is_not(None))
     if status == "upcoming":
-        return stmt.where(active, Voucher.starts_at > now)
+        return stmt.where(active, col(Voucher.starts_at) > now)
     if status == "ongoing":
-        return stmt.where(active, Voucher.starts_at <= now, Voucher.ends_at > now)
+        return stmt.where(active, col(Voucher.starts_at) <= now, col(Voucher.ends_at) > now)
     if status == "ended":
-        return stmt.where(active, Voucher.ends_at <= now)
+        return stmt.where(active, col(Voucher.ends_at) <= now)
     raise ValueError(status)
 
 
@@ -228,7 +237,7 @@ async def raise_quantity(
         .where(col(Voucher.id) == voucher_id, col(Voucher.total_quantity) <= new_total)
         .values(total_quantity=new_total, updated_at=now)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return changed_rows(result) == 1
 
 
 async def buyers_at_limit(session: AsyncSession, voucher_id: int, limit: int) -> set[str]:

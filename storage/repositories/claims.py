@@ -19,6 +19,7 @@ from storage.models import (
     Voucher,
 )
 from storage.repositories._common import _all, _first, _insert, _storable_id
+from storage.sql import changed_rows
 
 # --- claims and orders --------------------------------------------------------------------
 
@@ -68,7 +69,7 @@ async def redeem_claim(session: AsyncSession, claim_id: int, order_ref: int) -> 
         .where(col(Claim.id) == claim_id, col(Claim.status) == "claimed")
         .values(status="redeemed", order_ref=order_ref)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return changed_rows(result) == 1
 
 
 async def release_claim(session: AsyncSession, claim_id: int, status: str) -> None:
@@ -121,7 +122,7 @@ async def add_notification(session: AsyncSession, values: dict[str, Any]) -> boo
     stmt = _insert(session, Notification).values(**values)
     stmt = stmt.on_conflict_do_nothing(index_elements=["event_key"])
     result = await session.execute(stmt)
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return changed_rows(result) == 1
 
 
 async def record_effect(session: AsyncSession, key: str, now: datetime) -> bool:
@@ -129,4 +130,4 @@ async def record_effect(session: AsyncSession, key: str, now: datetime) -> bool:
     stmt = _insert(session, AppliedEffect).values(key=key, applied_at=now)
     stmt = stmt.on_conflict_do_nothing(index_elements=["key"])
     result = await session.execute(stmt)
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return changed_rows(result) == 1

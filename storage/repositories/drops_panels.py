@@ -18,6 +18,7 @@ from storage.models import (
     TimedDrop,
 )
 from storage.repositories._common import _all, _first, _insert, _storable_id
+from storage.sql import changed_rows
 
 # --- timed drops and live panels (R-drop1, R-live5) ---------------------------------------
 
@@ -75,7 +76,7 @@ async def settle_drop(
         .where(col(TimedDrop.id) == drop_id, col(TimedDrop.status) == "pending")
         .values(status=status, settled_at=now, reason=reason, distribution_id=distribution_id)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return changed_rows(result) == 1
 
 
 async def cancel_pending_drops(
@@ -89,7 +90,8 @@ async def cancel_pending_drops(
         .values(status="cancelled", settled_at=now, reason=reason)
         .returning(col(TimedDrop.id))
     )
-    return [int(i) for i in result.scalars()]
+    # a returned primary key is never NULL (the column is `int | None` only for unsaved rows)
+    return [i for i in result.scalars() if i is not None]
 
 
 async def get_panel(session: AsyncSession, session_id: int) -> LivePanel | None:
@@ -101,7 +103,7 @@ async def add_panel(session: AsyncSession, values: dict[str, Any]) -> bool:
     stmt = _insert(session, LivePanel).values(**values)
     stmt = stmt.on_conflict_do_nothing(index_elements=["session_id"])
     result = await session.execute(stmt)
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return changed_rows(result) == 1
 
 
 async def update_panel(session: AsyncSession, session_id: int, **values: Any) -> None:

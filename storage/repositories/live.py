@@ -17,6 +17,7 @@ from storage.models import (
     WatchRecord,
 )
 from storage.repositories._common import _all, _first, _insert, _storable_id
+from storage.sql import changed_rows, table_of
 
 # --- live sessions, watch time, follows, distributions ------------------------------------
 
@@ -63,14 +64,14 @@ async def end_session(session: AsyncSession, session_id: int, now: datetime) -> 
         .where(col(LiveSession.id) == session_id, col(LiveSession.ended_at).is_(None))
         .values(ended_at=now)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return changed_rows(result) == 1
 
 
 async def record_watch(
     session: AsyncSession, session_id: int, buyer_id: str, seconds: int, now: datetime
 ) -> int:
     """Keeps the maximum reported cumulative watch time; returns it."""
-    table = WatchRecord.__table__  # type: ignore[attr-defined]
+    table = table_of(WatchRecord)
     stmt = _insert(session, WatchRecord).values(
         session_id=session_id, buyer_id=buyer_id, watched_seconds=seconds, updated_at=now
     )
@@ -176,7 +177,7 @@ async def stop_distribution(
         .where(col(Distribution.id) == distribution_id, col(Distribution.stopped_at).is_(None))
         .values(stopped_at=now, stop_reason=reason)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return changed_rows(result) == 1
 
 
 async def claims_in_session(session: AsyncSession, session_id: int) -> int:
