@@ -7,6 +7,7 @@ typed numbers through core/reading.py and echo them as read (R-l10n4)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from telegram import Update
@@ -51,18 +52,17 @@ async def load_open_vouchers(step: StepContext[dict[str, Any]]) -> list[VoucherV
     return open_ones
 
 
+def _voucher_rows(
+    vouchers: list[VoucherView], figure: Callable[[VoucherView], str]
+) -> list[list[tuple[str, str]]]:
+    """One button a voucher: `#12 Name · <its figure>` (the pickers of both flows)."""
+    return [[(f"#{v.id} {fit(v.name, 30)} · {figure(v)}", str(v.id))] for v in vouchers]
+
+
 def pick_question(step: StepContext[dict[str, Any]]) -> Question:
-    vouchers: list[VoucherView] = step.data
-    rows = [
-        [
-            (
-                f"#{v.id} {fit(v.name, 30)} · "
-                + _("{total} total").format(total=number(v.total_quantity)),
-                str(v.id),
-            )
-        ]
-        for v in vouchers
-    ]
+    rows = _voucher_rows(
+        step.data, lambda v: _("{total} total").format(total=number(v.total_quantity))
+    )
     return Question(_("Add quantity to which voucher?"), rows)
 
 
@@ -148,20 +148,13 @@ async def load_budget_vouchers(step: StepContext[dict[str, Any]]) -> list[Vouche
 
 
 def budget_pick_question(step: StepContext[dict[str, Any]]) -> Question:
-    vouchers: list[VoucherView] = step.data
-    rows = [
-        [
-            (
-                f"#{v.id} {fit(v.name, 30)} · "
-                + _("{left} of {budget} left").format(
-                    left=money(v.budget_left or 0, step.currency),
-                    budget=money(v.budget or 0, step.currency),
-                ),
-                str(v.id),
-            )
-        ]
-        for v in vouchers
-    ]
+    rows = _voucher_rows(
+        step.data,
+        lambda v: _("{left} of {budget} left").format(
+            left=money(v.budget_left or 0, step.currency),
+            budget=money(v.budget or 0, step.currency),
+        ),
+    )
     return Question(_("Raise the budget of which voucher?"), rows)
 
 
