@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -86,17 +87,24 @@ class Receipts:
     times: list[float] = field(default_factory=list)  # receive instants of the current round
 
 
-async def _subscriber(http: aiohttp.ClientSession, url: str, key: str, r: Receipts) -> None:
+async def _stream_events(http: aiohttp.ClientSession, url: str, key: str) -> AsyncIterator[str]:
+    """The type of each server-sent event of one stream, as its data line arrives."""
     async with http.get(url, headers={"Authorization": f"Bearer {key}"}) as response:
         event = None
         async for raw in response.content:
             line = raw.decode().rstrip("\r\n")
             if line.startswith("event:"):
                 event = line[6:].strip()
-            elif line.startswith("data:") and event == "snapshot":
-                r.ready += 1
-            elif line.startswith("data:") and event == "distribution.started":
-                r.times.append(time.perf_counter())
+            elif line.startswith("data:") and event:
+                yield event
+
+
+async def _subscriber(http: aiohttp.ClientSession, url: str, key: str, r: Receipts) -> None:
+    async for event in _stream_events(http, url, key):
+        if event == "snapshot":
+            r.ready += 1
+        elif event == "distribution.started":
+            r.times.append(time.perf_counter())
 
 
 async def streams(
@@ -232,18 +240,13 @@ class StreamTally:
 
 
 async def _count_stream(http: aiohttp.ClientSession, url: str, key: str, t: StreamTally) -> None:
-    async with http.get(url, headers={"Authorization": f"Bearer {key}"}) as response:
-        event = None
-        async for raw in response.content:
-            line = raw.decode().rstrip("\r\n")
-            if line.startswith("event:"):
-                event = line[6:].strip()
-            elif line.startswith("data:") and event == "snapshot":
-                t.ready += 1
-            elif line.startswith("data:") and event == PROGRESS:
-                t.progress += 1
-            elif line.startswith("data:") and event:
-                t.events[event] = t.events.get(event, 0) + 1
+    async for event in _stream_events(http, url, key):
+        if event == "snapshot":
+            t.ready += 1
+        elif event == PROGRESS:
+            t.progress += 1
+        else:
+            t.events[event] = t.events.get(event, 0) + 1
 
 
 class EventLoad:
