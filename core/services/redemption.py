@@ -17,13 +17,14 @@ from sqlmodel import col
 
 from core import events
 from core.budget_notifications import budget_text
+from core.ids import row_id
 from core.notice_kinds import NoticeKind
 from core.notifications import notify
 from core.rules.checkout import Priced
 from core.rules.targeting import budget_crossings
 from storage import repositories as repo
 from storage import targeting_queries as q
-from storage.models import Claim
+from storage.models import Claim, Voucher
 
 
 class ClaimTaken(Exception):
@@ -50,16 +51,10 @@ async def redeem_with_limits(
     # still held); only when the claim held nothing can the sum rise here.
     before = spent - chosen.discount + reserved + held
     if events.budget_low_crossed(budget, before, spent + reserved):
-        low = events.EventType.VOUCHER_BUDGET_LOW
         voucher = await repo.get_voucher(session, shop_id, voucher_id)
         if voucher is not None:
-            await events.emit(
-                session,
-                shop_id,
-                low,
-                events.budget_data(voucher_id, voucher.name, budget, spent, reserved),
-                now,
-                once_key=events.once_key(shop_id, voucher_id, low, budget),
+            await _budget_event(
+                session, events.EventType.VOUCHER_BUDGET_LOW, voucher, budget, spent, reserved, now
             )
     for kind in budget_crossings(budget, hold, spent - chosen.discount, spent):
         shop = await repo.get_shop(session, shop_id)
@@ -75,12 +70,33 @@ async def redeem_with_limits(
             now=now,
         )
         if kind == NoticeKind.BUDGET_SPENT:
-            spent_event = events.EventType.VOUCHER_BUDGET_SPENT
-            await events.emit(
+            await _budget_event(
                 session,
-                shop_id,
-                spent_event,
-                events.budget_data(voucher_id, voucher.name, budget, spent, reserved),
+                events.EventType.VOUCHER_BUDGET_SPENT,
+                voucher,
+                budget,
+                spent,
+                reserved,
                 now,
-                once_key=events.once_key(shop_id, voucher_id, spent_event, budget),
             )
+
+
+async def _budget_event(
+    session: AsyncSession,
+    kind: events.EventType,
+    voucher: Voucher,
+    budget: int,
+    spent: int,
+    reserved: int,
+    now: datetime,
+) -> None:
+    """R-ev1: a budget event of a redemption, once per voucher, kind and budget."""
+    voucher_id = row_id(voucher)
+    await events.emit(
+        session,
+        voucher.shop_id,
+        kind,
+        events.budget_data(voucher_id, voucher.name, budget, spent, reserved),
+        now,
+        once_key=events.once_key(voucher.shop_id, voucher_id, kind, budget),
+    )
