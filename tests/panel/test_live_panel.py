@@ -171,7 +171,11 @@ async def test_r_live5_buttons_stop_ask_issue_and_end_refresh_at_once(
     assert "Live session #1 ended after less than a minute" in summary.content.plain_text
     assert "0 voucher claims" in summary.content.plain_text and summary.buttons == []
     assert await services.live.active_session(member.actor) is None
-    assert (await services.panel.panel_of(session.id)).closed  # type: ignore[union-attr]
+
+    async def closed() -> bool:  # the refresher records the edit after Telegram accepted it
+        return (await services.panel.panel_of(session.id)).closed  # type: ignore[union-attr]
+
+    await eventually(closed, "the ended panel to be recorded as closed", within=5)
 
 
 async def test_r_live5_same_message_edited_after_a_restart_and_deleted_panel_reposted(
