@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
@@ -50,6 +51,12 @@ class StoredEvent:
             "created_at": self.created_at.isoformat().replace("+00:00", "Z"),
             "data": self.data,
         }
+
+    @cached_property
+    def envelope_json(self) -> str:
+        """The envelope as a live stream sends it: encoded once, however many subscribers
+        receive the same event (R-ev3's fan-out)."""
+        return json.dumps(self.envelope(), ensure_ascii=False)
 
 
 def new_event_id() -> str:

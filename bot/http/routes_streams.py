@@ -93,9 +93,7 @@ async def _backlog(
     while True:
         events = await streams.events_after(shop_id, after, live_session_id=session_id)
         for e in events:
-            await resp.send(
-                json.dumps(e.envelope(), ensure_ascii=False), id=str(e.seq), event=e.type
-            )
+            await resp.send(e.envelope_json, id=str(e.seq), event=e.type)
             after = e.seq
         if len(events) < 500:
             return after
@@ -114,9 +112,7 @@ async def _follow(
             continue
         if item.seq <= sent:
             continue  # sent already (the snapshot's seq, or the resumed backlog)
-        await resp.send(
-            json.dumps(item.envelope(), ensure_ascii=False), id=str(item.seq), event=item.type
-        )
+        await resp.send(item.envelope_json, id=str(item.seq), event=item.type)
         sent = item.seq
         if sub.account_id is not None and item.type == EventType.LIVE_SESSION_STARTED:
             # An overlay follows its account's new session: a fresh snapshot of it.
