@@ -386,7 +386,9 @@ def _run(args: argparse.Namespace, database_url: str | None) -> int:
         port = _free_port()
         api = Server(["-m", "bot.http.serve_api", "--database-url", url, "--port", str(port)], port)
         try:
-            failures += with_events(args, url, api, seeded, seeded.live, size, ceiling)
+            from bench.events import rush_with_events  # it imports this module's helpers
+
+            failures += rush_with_events(args, url, api, seeded, seeded.live, size, ceiling)
         finally:
             api.stop()
     if Database(url).dialect == "postgresql" and not args.one_process:
@@ -414,73 +416,6 @@ def _rush_phase(
         "concurrency": size.rush_concurrency,
         "buyers": buyers,
     }
-
-
-def with_events(
-    args: argparse.Namespace,
-    url: str,
-    api: Server,
-    seeded: Seeded,
-    live: Live,
-    size: Size,
-    ceiling: dict[str, Any],
-) -> list[str]:
-    """R1 and the rush on LIVE vouchers of one session, plain, then with N webhook endpoints
-    and M subscribers of the session's stream attached (R-ev2, R-ev3: "one slow or dead
-    endpoint never delays … the claim path"; progress is stream-only for the same reason)."""
-    from bench.events import EventLoad
-
-    subscribers = args.subscribers or (20 if args.smoke else 200)
-    print(
-        f"\nwith events: LIVE vouchers of one session, plain, then with {args.endpoints} webhook "
-        f"endpoints and {subscribers} stream subscribers attached:"
-    )
-    phase = {"key": seeded.key, "concurrency": size.concurrency, "duration": size.duration}
-    phase["base_url"] = api.base_url
-    buyers = _rush_buyers(size)
-    plain = {
-        "R1": generate({**phase, "voucher_id": live.r1, "prefix": "r1-live"}, api),
-        "rush": generate(_rush_phase(api, seeded.key, live.rush, size, buyers), api),
-    }
-    load = EventLoad(url, live.seller, live.session_id, api, args.endpoints, subscribers)
-    load.start()
-    try:
-        attached = {
-            "R1": generate({**phase, "voucher_id": live.r1_events, "prefix": "r1-ev"}, api),
-            "rush": generate(_rush_phase(api, seeded.key, live.rush_events, size, buyers), api),
-        }
-    finally:
-        figures = load.stop()
-    failures = []
-    for name in ("R1", "rush"):
-        p, a = plain[name], attached[name]
-        print(_line(f"{name} live", p, ceiling, None))
-        print(_line(f"{name} +ev", a, ceiling, None))
-        print(
-            f"         with events attached: {a['rate'] / p['rate']:.2f}× the plain rate, "
-            f"p99 {a['p99_ms']:.1f} ms against {p['p99_ms']:.1f} ms"
-        )
-        errors = sum(v for k, v in a["statuses"].items() if k.startswith("5"))
-        if errors:
-            failures.append(f"{errors} server errors with events attached")
-    for voucher_id, r in ((live.rush, plain["rush"]), (live.rush_events, attached["rush"])):
-        claimed = asyncio.run(voucher_claimed(url, seeded.key, voucher_id))
-        if claimed != size.rush_quantity or r["claims"] != size.rush_quantity:
-            failures.append(f"live rush claimed {claimed} (answers {r['claims']})")
-    f = figures
-    print(
-        f"         webhooks: {f.get('delivered', 0):,}/{f.get('expected', 0):,} deliveries of "
-        f"{f.get('events', 0):,} events, most attempts of one event in flight at one "
-        f"endpoint {f.get('most_in_flight', 0)}; streams: {f.get('subscribers', 0)} "
-        f"subscribers received {f.get('stream_events', {})} and {f.get('progress', 0):,} "
-        "progress messages"
-    )
-    if not f or f["delivered"] != f["expected"]:
-        failures.append("webhook deliveries lost with the claims")
-    sold_out = f.get("stream_events", {}).get("voucher.sold_out", 0)
-    if sold_out < subscribers:  # each subscriber saw each live rush sell out
-        failures.append(f"{sold_out} sold_out receipts for {subscribers} subscribers")
-    return failures
 
 
 def two_processes(

@@ -303,6 +303,33 @@ def drops_cancelled_text(session_id: int, cancelled: int) -> Message:
     )
 
 
+async def tell_drops_cancelled(
+    session: AsyncSession,
+    shop: Shop,
+    session_id: int,
+    host: Account | None,
+    cancelled: int,
+    now: datetime,
+) -> None:
+    """R-drop1: the team and the session's host hear that its pending drops were cancelled."""
+    text = drops_cancelled_text(session_id, cancelled)
+    key = f"session:{session_id}:drops_cancelled"
+    await notify(session, shop, event_key=key, kind="drops_cancelled", text=text, now=now)
+    if host is None or host.telegram_user_id is None or host.unlinked_at is not None:
+        return
+    if host.telegram_user_id == shop.team_chat_id:
+        return
+    await notify_person(
+        session,
+        shop,
+        host.telegram_user_id,
+        event_key=f"{key}:host",
+        kind="drops_cancelled",
+        text=text,
+        now=now,
+    )
+
+
 def drop_reason(code: str | None) -> Message:
     """Why a drop failed, for a host (keys are the refusal codes of an immediate issue)."""
     if code == "session_ended":

@@ -15,10 +15,9 @@ from core.notifications import (
     announce_opened,
     distribution_started_text,
     distribution_stopped_text,
-    drops_cancelled_text,
     notify,
-    notify_person,
     session_ended_text,
+    tell_drops_cancelled,
 )
 from core.refusal_codes import AccountCode, GeneralCode, LiveCode
 from core.rules.claim_outcomes import RefusalCode
@@ -230,7 +229,7 @@ class LiveService(Service):
                         now=now,
                     )
                     if cancelled:
-                        await _tell_drops_cancelled(
+                        await tell_drops_cancelled(
                             session, shop, session_id, by, len(cancelled), now
                         )
             else:
@@ -579,30 +578,3 @@ class LiveService(Service):
         async with self.db.read() as session:
             rows = await repo.active_distributions(session, shop_id=actor.shop_id)
         return [DistributionView.of(d) for d in rows]
-
-
-async def _tell_drops_cancelled(
-    session: AsyncSession,
-    shop: Shop,
-    session_id: int,
-    host: Account | None,
-    cancelled: int,
-    now: datetime,
-) -> None:
-    """R-drop1: the team and the session's host hear that its pending drops were cancelled."""
-    text = drops_cancelled_text(session_id, cancelled)
-    key = f"session:{session_id}:drops_cancelled"
-    await notify(session, shop, event_key=key, kind="drops_cancelled", text=text, now=now)
-    if host is None or host.telegram_user_id is None or host.unlinked_at is not None:
-        return
-    if host.telegram_user_id == shop.team_chat_id:
-        return
-    await notify_person(
-        session,
-        shop,
-        host.telegram_user_id,
-        event_key=f"{key}:host",
-        kind="drops_cancelled",
-        text=text,
-        now=now,
-    )
