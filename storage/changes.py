@@ -35,7 +35,7 @@ from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from storage.db import SQLITE_BUSY_TIMEOUT_MS, Database
-from storage.models import ApiKey, Shop, Voucher
+from storage.models import ApiKey, FollowEvent, Shop, ShopOrder, Voucher
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,12 @@ RECONNECT_MAX = 5.0
 HEALTH_EVERY = 5.0  # seconds between the listener's liveness checks
 START_TIMEOUT = 10.0  # seconds start() waits for the listener
 SQLITE_CHECK_EVERY = 0.005  # seconds: SQLite's change check runs at most this often
+# Topics that name one thing a cache may forget alone. On SQLite they are written as notes
+# (`ChangeNote`) instead of moving the change counter, which makes everything forgotten.
+TARGETED = ("buyer:",)
+NOTES_KEPT = 10_000  # SQLite's latest notes kept; a process further behind forgets all
 _PENDING = "voucherbot_changes"
+_COMMITTING = "voucherbot_changes_committing"
 
 Subscriber = Callable[[str | None, str | None], None]
 
@@ -60,7 +65,14 @@ def _topic(obj: object) -> str | None:
         return f"api_key:{obj.key_id}"
     if isinstance(obj, Shop):
         return "shop:*"  # a shop's team chat is part of every claim target of the shop
+    if isinstance(obj, ShopOrder | FollowEvent):
+        return buyer_topic(obj.shop_id, obj.buyer_id)  # R-seg's history of that buyer
     return None
+
+
+def buyer_topic(shop_id: int, buyer_id: str) -> str:
+    """`buyer:<shop>:<buyer>`: the buyer's orders or follows in the shop changed (R-seg)."""
+    return f"buyer:{shop_id}:{buyer_id}"
 
 
 def _collect(session: Session, *_: Any) -> None:
@@ -77,6 +89,7 @@ def _publish(session: Session) -> None:
     topics = session.info.pop(_PENDING, None)
     if not topics:
         return
+    session.info[_COMMITTING] = topics  # heard in this process once committed
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         for topic in sorted(topics):
@@ -84,8 +97,26 @@ def _publish(session: Session) -> None:
                 text("SELECT pg_notify(:channel, :topic)"), {"channel": CHANNEL, "topic": topic}
             )
     elif conn.dialect.name == "sqlite":
-        counter = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
-        conn.exec_driver_sql(f"PRAGMA user_version = {(int(counter) + 1) % 2**31:d}")
+        notes = sorted(t for t in topics if t.startswith(TARGETED))
+        if len(notes) < len(topics):
+            counter = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
+            conn.exec_driver_sql(f"PRAGMA user_version = {(int(counter) + 1) % 2**31:d}")
+        for note in notes:
+            conn.exec_driver_sql("INSERT INTO changenote (topic) VALUES (?)", (note,))
+        if notes:
+            conn.exec_driver_sql(
+                "DELETE FROM changenote WHERE seq <= last_insert_rowid() - ?", (NOTES_KEPT,)
+            )
+
+
+def _committed(session: Session) -> None:
+    """This process hears its own changes at once, before the writer's caller goes on (the
+    feed would hear them only at its next check: R-scale1's read-your-writes)."""
+    topics = session.info.pop(_COMMITTING, None)
+    if topics:
+        for hear in _HEARERS.get(type(session), ()):
+            for topic in sorted(topics):
+                hear(topic)
 
 
 def announce(session: Session, topic: str) -> None:
@@ -98,13 +129,18 @@ def announce(session: Session, topic: str) -> None:
 
 def _discard(session: Session, *_: Any) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_COMMITTING, None)
 
 
 _HOOKS: tuple[tuple[str, Callable[..., None]], ...] = (
     ("after_flush", _collect),
     ("before_commit", _publish),
+    ("after_commit", _committed),
     ("after_rollback", _discard),
 )
+# Per hooked session class (one `Database`): the feeds of this process that hear its commits
+# (`Publisher.hear`; one in a process, more in tests that build two sets of services).
+_HEARERS: dict[type[Session], list[Callable[[str], None]]] = {}
 
 
 class Publisher:
@@ -114,13 +150,22 @@ class Publisher:
 
     def __init__(self, db: Database) -> None:
         self._target = db.session_class
+        self._heard: Callable[[str], None] | None = None
 
     def install(self) -> None:
         for name, hook in _HOOKS:
             if not event.contains(self._target, name, hook):
                 event.listen(self._target, name, hook)
 
+    def hear(self, feed: ChangeFeed) -> None:
+        """This process's own commits reach `feed`'s subscribers as they commit."""
+        self._heard = feed.deliver
+        _HEARERS.setdefault(self._target, []).append(feed.deliver)
+
     async def close(self) -> None:
+        hearers = _HEARERS.get(self._target, [])
+        if self._heard in hearers:
+            hearers.remove(self._heard)
         for name, hook in _HOOKS:
             if event.contains(self._target, name, hook):
                 event.remove(self._target, name, hook)
@@ -137,6 +182,14 @@ class ChangeFeed:
 
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
+
+    def deliver(self, payload: str) -> None:
+        """One announcement (`voucher:12`, `shop:*`, `buyer:3:b-1`) to the subscribers."""
+        topic, _, ident = payload.partition(":")
+        if not topic or ident == "*":
+            self._emit(topic or None, None)
+        else:
+            self._emit(topic, ident)
 
     def _emit(self, topic: str | None, ident: str | None) -> None:
         for subscriber in self._subscribers:
@@ -157,14 +210,6 @@ class ChangeFeed:
         return None
 
 
-def _dispatch(feed: ChangeFeed, payload: str) -> None:
-    topic, _, ident = payload.partition(":")
-    if not topic or ident == "*":
-        feed._emit(topic or None, None)
-    else:
-        feed._emit(topic, ident)
-
-
 class SqliteChangeFeed(ChangeFeed):
     def __init__(
         self,
@@ -181,6 +226,7 @@ class SqliteChangeFeed(ChangeFeed):
         self._conn: sqlite3.Connection | None = None
         self._data_version: int | None = None
         self._counter: int | None = None
+        self._seq: int | None = None  # the last change note heard
 
     def fresh(self) -> bool:
         now = self._monotonic()
@@ -202,7 +248,31 @@ class SqliteChangeFeed(ChangeFeed):
                 known, self._counter = self._counter, counter
                 if known is not None:
                     self._emit(None, None)
+            self._read_notes(self._conn)
         return True
+
+    def _read_notes(self, conn: sqlite3.Connection) -> None:
+        """The targeted notes since the last check, in commit order (seq). A gap means the
+        notes this process had not read yet were pruned: everything is forgotten instead."""
+        try:
+            if self._seq is None:
+                self._seq = conn.execute("SELECT coalesce(max(seq), 0) FROM changenote").fetchone()[
+                    0
+                ]
+                return
+            rows = conn.execute(
+                "SELECT seq, topic FROM changenote WHERE seq > ? ORDER BY seq", (self._seq,)
+            ).fetchall()
+        except sqlite3.OperationalError:  # a database not migrated yet: no notes to hear
+            return
+        if not rows:
+            return
+        if rows[0][0] != self._seq + 1:
+            self._emit(None, None)
+        else:
+            for _seq, topic in rows:
+                self.deliver(topic)
+        self._seq = rows[-1][0]
 
     async def start(self) -> None:
         self.fresh()
@@ -245,7 +315,7 @@ class PostgresChangeFeed(ChangeFeed):
         self._listening = False
 
     def _on_notify(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
-        _dispatch(self, payload)
+        self.deliver(payload)
 
     async def _listen(self) -> None:
         import asyncpg

@@ -562,3 +562,16 @@ class OverlayToken(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id", index=True)
     created_at: datetime = _instant()
     revoked_at: datetime | None = _instant(nullable=True)
+
+
+class ChangeNote(SQLModel, table=True):
+    """SQLite's record of targeted changes (R-scale1): a buyer's new order or follow, which
+    every process's R-seg memory forgets for that one buyer. The database-wide change counter
+    would make every process forget every cache at each order. PostgreSQL announces the same
+    topics with NOTIFY and leaves this table empty. Only the latest notes are kept: a process
+    that missed pruned ones forgets everything (`storage.changes.SqliteChangeFeed`)."""
+
+    __table_args__ = {"sqlite_autoincrement": True}  # seqs never reused, so a gap means pruned
+
+    seq: int | None = Field(default=None, primary_key=True)
+    topic: str = Field(max_length=200)

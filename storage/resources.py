@@ -43,9 +43,11 @@ class Resources:
         feed starts listening with `start()`."""
         publisher = Publisher(db)
         publisher.install()
+        changes = build_change_feed(db)
+        publisher.hear(changes)  # this process hears its own commits at once
         return cls(
             publisher=publisher,
-            changes=build_change_feed(db),
+            changes=changes,
             claim_store=build_claim_store(db),
             entry_writer=EntryWriter(db),
             entry_reader=EntryContextReader(db),

@@ -9,38 +9,15 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, delete, func, or_, update
+from sqlalchemy import delete, func, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.models import Claim, CodeGuess, FollowEvent, ShopOrder, Voucher
+from storage.models import Claim, CodeGuess, Voucher
 from storage.repositories._common import _insert
 from storage.sql import changed_rows, table_of
 
 # --- R-seg -----------------------------------------------------------------------------------
-
-
-async def buyer_orders(
-    session: AsyncSession, shop_id: int, buyer_id: str
-) -> tuple[datetime | None, datetime | None]:
-    """(the latest order, the latest non-cancelled order) of a buyer in a shop: one read of
-    the index `ix_order_shop_buyer_created`."""
-    stmt = select(
-        func.max(ShopOrder.created_at),
-        func.max(case((col(ShopOrder.status) != "cancelled", ShopOrder.created_at))),
-    ).where(ShopOrder.shop_id == shop_id, ShopOrder.buyer_id == buyer_id)
-    row = (await session.execute(stmt)).one()
-    return row[0], row[1]
-
-
-async def latest_new_follow(session: AsyncSession, shop_id: int, buyer_id: str) -> datetime | None:
-    """The latest counted new follow (R-live2) of any of the shop's hosts by a buyer."""
-    stmt = select(func.max(FollowEvent.at)).where(
-        FollowEvent.shop_id == shop_id,
-        FollowEvent.buyer_id == buyer_id,
-        col(FollowEvent.counted).is_(True),
-    )
-    return (await session.execute(stmt)).scalar()
 
 
 async def other_new_customers_voucher(

@@ -10,6 +10,7 @@ from core.services.advice import AdviceService
 from core.services.analytics import AnalyticsService
 from core.services.api_keys import ApiKeyService
 from core.services.beacon import BeaconFetcher
+from core.services.buyer_histories import BuyerHistories
 from core.services.checkout import CheckoutService
 from core.services.claim_cache import ClaimCache
 from core.services.claims import ClaimService
@@ -88,7 +89,11 @@ class Services:
         live.beacon = beacon
         live.verify_base = public_base_url
         forecast = ForecastService(db, clock)
-        claims = ClaimService(db, clock, claim_cache, store=resources.claim_store)
+        histories = BuyerHistories(fresh=changes.fresh)  # R-seg's memory of buyers
+        changes.subscribe(histories.on_change)
+        claims = ClaimService(
+            db, clock, claim_cache, store=resources.claim_store, histories=histories
+        )
         panel = LivePanelService(db, clock, forecast)
         panel.draw_source = panel_draws  # R-live5: running draws on the host's panel
         return cls(

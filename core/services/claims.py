@@ -27,10 +27,11 @@ from core.rules.roles import Action, Actor
 from core.rules.targeting import BuyerHistory, Segment, SegmentWindows, segment_met
 from core.rules.vouchers import Kind, Status, claim_redeem_until, status_of
 from core.services.base import Service, require
+from core.services.buyer_histories import BuyerHistories
 from core.services.claim_cache import ClaimCache, ClaimTarget
 from core.services.promo_codes import voucher_of_code
 from core.views import ClaimView, effective_claim_status
-from storage import draw_queries, targeting_queries
+from storage import draw_queries
 from storage import repositories as repo
 from storage.claim_store import (
     ClaimStore,
@@ -67,10 +68,14 @@ class ClaimService(Service):
     cache: ClaimCache = field(default_factory=ClaimCache)
     # Built and closed by whoever built the services (`storage.resources.Resources`).
     store: ClaimStore = field(kw_only=True)
+    # R-seg's memory of buyers; the change feed it listens to is subscribed by the builder.
+    histories: BuyerHistories = field(kw_only=True, default_factory=BuyerHistories)
 
     def __post_init__(self) -> None:
         self.cache.load_target = self._load_target
         self.cache.load_sold_out_buyers = self._load_sold_out
+        self.histories.load_shop = self._load_shop_histories
+        self.histories.load_buyer = self._load_buyer_history
 
     async def claim(
         self,
@@ -343,30 +348,35 @@ class ClaimService(Service):
                 )
 
     async def _check_segment(self, target: ClaimTarget, buyer_id: str, now: datetime) -> None:
-        """R-seg, after the task and before the limit. Judged here, before the claim store
-        takes its locks, from one indexed read: a claim changes neither the buyer's orders
-        nor their follows, so nothing the store does can change the answer, and an order or
-        a follow arriving meanwhile only moves the moment the segment was judged at."""
-        follows = target.segment == Segment.NEW_FOLLOWERS
-        read = await self.store.buyer_history(target.shop_id, buyer_id, follows)
-        if read is None:
-            async with self.db.read() as session:
-                latest, kept = await targeting_queries.buyer_orders(
-                    session, target.shop_id, buyer_id
-                )
-                follow = None
-                if follows:
-                    follow = await targeting_queries.latest_new_follow(
-                        session, target.shop_id, buyer_id
-                    )
-            read = (latest, kept, follow)
-        history = BuyerHistory(*read)
+        """R-seg, after the task and before the limit, from memory (`BuyerHistories` says
+        why that is safe). Judged before the claim store takes its locks: a claim changes
+        neither the buyer's orders nor their follows, so nothing the store does can change
+        the answer, and an order or a follow arriving meanwhile only moves the moment the
+        segment was judged at."""
+        history = await self.histories.of(target.shop_id, buyer_id)
         if not segment_met(target.segment, history, now, SegmentWindows(*target.windows)):
             raise ClaimRefused(
                 f"This voucher is only for {target.segment.replace('_', ' ')}.",
                 code=RefusalCode.SEGMENT_NOT_MET,
                 segment=target.segment,
             )
+
+    # The histories' loaders (they own when they run).
+    async def _load_shop_histories(
+        self, shop_id: int, limit: int
+    ) -> dict[str, BuyerHistory] | None:
+        rows = await self.store.shop_histories(shop_id, limit)
+        if rows is None:
+            return None
+        # One datetime object when the latest order is also the latest kept one (the usual
+        # case): a kept buyer then costs about 250 bytes instead of 300.
+        return {
+            b: BuyerHistory(latest, latest if kept == latest else kept, follow)
+            for b, (latest, kept, follow) in rows.items()
+        }
+
+    async def _load_buyer_history(self, shop_id: int, buyer_id: str) -> BuyerHistory:
+        return BuyerHistory(*await self.store.buyer_history(shop_id, buyer_id))
 
     async def _refuse_from_memory(self, target: ClaimTarget, buyer_id: str) -> None:
         """limit_reached, then sold_out, without a write (R-c1 names the limit first)."""

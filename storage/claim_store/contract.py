@@ -69,7 +69,7 @@ class TakeResult:
 
 
 # R-seg's reading of one buyer: (latest order, latest non-cancelled order, latest counted new
-# follow — None unless asked for).
+# follow).
 History = tuple[datetime | None, datetime | None, datetime | None]
 
 
@@ -79,10 +79,14 @@ class ClaimStore(abc.ABC):
     @abc.abstractmethod
     async def take(self, request: TakeRequest) -> TakeResult: ...
 
-    async def buyer_history(self, shop_id: int, buyer_id: str, follows: bool) -> History | None:
-        """R-seg's read on the store's own connections (no ORM session: a segment voucher's
-        claims cost one indexed read more, not a session); None: read it the ORM way."""
-        return None
+    @abc.abstractmethod
+    async def buyer_history(self, shop_id: int, buyer_id: str) -> History:
+        """R-seg's read of one buyer on the store's own connections (no ORM session)."""
+
+    @abc.abstractmethod
+    async def shop_histories(self, shop_id: int, limit: int) -> dict[str, History] | None:
+        """R-seg's read of every buyer of a shop with an order or a counted follow (what
+        `core.services.buyer_histories` keeps); None when there are more than `limit`."""
 
     async def close(self) -> None:
         return None

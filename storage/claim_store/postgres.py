@@ -47,7 +47,7 @@ import asyncpg
 from storage.analytics_queries import bucket_start
 from storage.changes import CHANNEL
 from storage.claim_store.batcher import GroupCommit
-from storage.claim_store.contract import ClaimStore, TakeRequest, TakeResult
+from storage.claim_store.contract import ClaimStore, History, TakeRequest, TakeResult
 from storage.claim_store.durability import CommitPace, WalBarrier
 from storage.claim_store.event_rows import due_events
 from storage.claim_store.outcomes import TakeOutcome
@@ -276,9 +276,21 @@ _ANNOUNCE = "SELECT pg_notify($1, $2)"
 _HISTORY = """
 SELECT max(created_at) AS latest,
        max(created_at) FILTER (WHERE status <> 'cancelled') AS kept,
-       CASE WHEN $3 THEN (SELECT max(at) FROM followevent
-                          WHERE shop_id = $1 AND buyer_id = $2 AND counted) END AS followed
+       (SELECT max(at) FROM followevent
+        WHERE shop_id = $1 AND buyer_id = $2 AND counted) AS followed
 FROM shoporder WHERE shop_id = $1 AND buyer_id = $2
+"""
+# Every buyer of a shop with an order or a counted follow, from the two covering indexes.
+_SHOP_HISTORIES = """
+SELECT buyer_id, max(latest) AS latest, max(kept) AS kept, max(followed) AS followed FROM (
+  SELECT buyer_id, max(created_at) AS latest,
+         max(created_at) FILTER (WHERE status <> 'cancelled') AS kept,
+         NULL::timestamptz AS followed
+  FROM shoporder WHERE shop_id = $1 GROUP BY buyer_id
+  UNION ALL
+  SELECT buyer_id, NULL, NULL, max(at) FROM followevent
+  WHERE shop_id = $1 AND counted GROUP BY buyer_id
+) AS histories GROUP BY buyer_id LIMIT $2
 """
 
 
@@ -326,14 +338,20 @@ class PostgresClaimStore(ClaimStore):
         async with pool.acquire() as conn:
             await conn.execute(self._barrier_sql)
 
-    async def buyer_history(
-        self, shop_id: int, buyer_id: str, follows: bool
-    ) -> tuple[Any, Any, Any]:
+    async def buyer_history(self, shop_id: int, buyer_id: str) -> History:
         """R-seg's read in one round trip on the store's pool (outside any claim's lock)."""
         pool = self._pool or await self._open()
         async with pool.acquire() as conn:
-            row = await conn.fetchrow(_HISTORY, shop_id, buyer_id, follows)
+            row = await conn.fetchrow(_HISTORY, shop_id, buyer_id)
         return row["latest"], row["kept"], row["followed"]
+
+    async def shop_histories(self, shop_id: int, limit: int) -> dict[str, History] | None:
+        pool = self._pool or await self._open()
+        async with pool.acquire() as conn:
+            rows = await conn.fetch(_SHOP_HISTORIES, shop_id, limit + 1)
+        if len(rows) > limit:
+            return None
+        return {r["buyer_id"]: (r["latest"], r["kept"], r["followed"]) for r in rows}
 
     async def close(self) -> None:
         await self._batches.drain()

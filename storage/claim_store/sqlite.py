@@ -19,7 +19,7 @@ from typing import Any, overload
 
 from storage.analytics_queries import bucket_start
 from storage.claim_store.batcher import GroupCommit
-from storage.claim_store.contract import ClaimStore, TakeRequest, TakeResult
+from storage.claim_store.contract import ClaimStore, History, TakeRequest, TakeResult
 from storage.claim_store.event_rows import due_events
 from storage.claim_store.outcomes import TakeOutcome
 from storage.db import SQLITE_BUSY_TIMEOUT_MS, Database
@@ -118,6 +118,17 @@ _HISTORY = (
     "FROM shoporder WHERE shop_id = ? AND buyer_id = ?"
 )
 _FOLLOWED = "SELECT max(at) FROM followevent WHERE shop_id = ? AND buyer_id = ? AND counted = 1"
+# Every buyer of a shop with an order or a counted follow, from the two covering indexes.
+_SHOP_HISTORIES = """
+SELECT buyer_id, max(latest), max(kept), max(followed) FROM (
+  SELECT buyer_id, max(created_at) AS latest,
+         max(CASE WHEN status != 'cancelled' THEN created_at END) AS kept, NULL AS followed
+  FROM shoporder WHERE shop_id = ? GROUP BY buyer_id
+  UNION ALL
+  SELECT buyer_id, NULL, NULL, max(at) FROM followevent
+  WHERE shop_id = ? AND counted = 1 GROUP BY buyer_id
+) GROUP BY buyer_id LIMIT ?
+"""
 
 
 class SqliteClaimStore(ClaimStore):
@@ -134,19 +145,29 @@ class SqliteClaimStore(ClaimStore):
         self._bucket: tuple[str, str] = ("", "")  # (minute, its bucket) last written
         self._reader: sqlite3.Connection | None = None  # R-seg's reads, on the loop's thread
 
-    async def buyer_history(
-        self, shop_id: int, buyer_id: str, follows: bool
-    ) -> tuple[datetime | None, datetime | None, datetime | None]:
+    async def buyer_history(self, shop_id: int, buyer_id: str) -> History:
         """Two index-only reads on a connection of their own, on the event loop's thread
         (WAL readers never wait for the writer; each read costs microseconds)."""
         if self._reader is None:
             self._reader = self._open()
             self._reader.execute("PRAGMA query_only=ON")
         latest, kept = self._reader.execute(_HISTORY, (shop_id, buyer_id)).fetchone()
-        followed = None
-        if follows:
-            followed = self._reader.execute(_FOLLOWED, (shop_id, buyer_id)).fetchone()[0]
+        followed = self._reader.execute(_FOLLOWED, (shop_id, buyer_id)).fetchone()[0]
         return _parse_ts(latest), _parse_ts(kept), _parse_ts(followed)
+
+    async def shop_histories(self, shop_id: int, limit: int) -> dict[str, History] | None:
+        """On a thread, with a connection of its own: a large shop takes a while to read."""
+        return await asyncio.to_thread(self._read_shop_histories, shop_id, limit)
+
+    def _read_shop_histories(self, shop_id: int, limit: int) -> dict[str, History] | None:
+        conn = self._open()
+        try:
+            rows = conn.execute(_SHOP_HISTORIES, (shop_id, shop_id, limit + 1)).fetchall()
+        finally:
+            conn.close()
+        if len(rows) > limit:
+            return None
+        return {b: (_parse_ts(o), _parse_ts(k), _parse_ts(f)) for b, o, k, f in rows}
 
     async def take(self, request: TakeRequest) -> TakeResult:
         return await self._batches.submit(0, request)
