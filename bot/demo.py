@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import Settings
-from bot.i18n import LANGUAGES, N_, _, activate, money
+from bot.i18n import LANGUAGES, N_, _, activate, capital, money
 from bot.telegram.application import TelegramSide
 from bot.telegram.live_panel import PanelRefresher
 from bot.telegram.outbox_sender import OutboxSender, TelegramLimits
@@ -186,7 +186,7 @@ class Tour:
     async def targeting(self, m: RecordedMessage, *, live: bool) -> RecordedMessage:
         """/newvoucher's R-seg, R-budget, R-code and R-redeem steps, left at their defaults."""
         everyone = _("all buyers")
-        m = await self.sally.press(m, everyone[:1].upper() + everyone[1:])
+        m = await self.sally.press(m, capital(everyone))
         m = await self.sally.press(m, _("No budget"))
         if not live:
             m = await self.sally.press(m, _("No code"))

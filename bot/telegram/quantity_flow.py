@@ -7,7 +7,8 @@ typed numbers through core/reading.py and echo them as read (R-l10n4)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
@@ -194,7 +195,7 @@ async def budget_tapped(step: StepContext[dict[str, Any]], arg: str) -> Outcome:
 async def budget_typed(step: StepContext[dict[str, Any]], text: str) -> Outcome:
     """R-money-in: in the shop's currency and the person's writing, never reinterpreted."""
     try:
-        amount = read_amount(text, step.currency, current_language(), allow_zero=False)
+        amount = _budget_of([text], step.currency)
     except MoneyInputError as refusal:
         return Outcome(problem=money_refusal(refusal))
     return await _add_budget(step, amount, read_back(amount, currency=step.currency))
@@ -254,95 +255,104 @@ def _args(update: Update, context: Ctx) -> list[str]:
     return context.args or []
 
 
-class QuantityFlow:
-    def __init__(self, services: Services) -> None:
+def _quantity_of(words: list[str], currency: str) -> int:
+    return read_count(words[0], current_language())
+
+
+def _budget_of(words: list[str], currency: str) -> int:
+    """R-money-in: in the shop's currency and the person's writing, never reinterpreted."""
+    return read_amount(" ".join(words), currency, current_language(), allow_zero=False)
+
+
+async def _quantity_now(services: Services, member: Membership, voucher_id: int, n: int) -> str:
+    voucher = await services.vouchers.add_quantity(member.actor, voucher_id, n)
+    return f"{read_back(n)}\n{added_text(voucher, n)}"
+
+
+async def _budget_now(services: Services, member: Membership, voucher_id: int, n: int) -> str:
+    voucher = await services.vouchers.add_budget(member.actor, voucher_id, n)
+    currency = member.shop.currency
+    return f"{read_back(n, currency=currency)}\n{budget_added_text(voucher, n, currency)}"
+
+
+@dataclass(frozen=True)
+class Raise:
+    """What /addqty and /addbudget differ in: their table, command and button, how the typed
+    amount is read, and the raise made at once when the command names voucher and amount."""
+
+    table: FlowTable[dict[str, Any]]
+    command: str
+    button: str  # the voucher detail button's action: `v:<id>:<button>`
+    usage: str  # N_(): the command's shape, said when its arguments cannot be read
+    amount_of: Callable[[list[str], str], int]
+    now: Callable[[Services, Membership, int, int], Awaitable[str]]
+
+
+QUANTITY = Raise(
+    table=TABLE,
+    command="addqty",
+    button="add",
+    usage=N_(
+        "Use <code>/addqty &lt;id&gt; &lt;n&gt;</code>, like "
+        "<code>/addqty 12 50</code>, or /addqty to pick."
+    ),
+    amount_of=_quantity_of,
+    now=_quantity_now,
+)
+BUDGET = Raise(
+    table=BUDGET_TABLE,
+    command="addbudget",
+    button="budget",
+    usage=N_(
+        "Use <code>/addbudget &lt;id&gt; &lt;amount&gt;</code>, like "
+        "<code>/addbudget 12 50</code>, or /addbudget to pick."
+    ),
+    amount_of=_budget_of,
+    now=_budget_now,
+)
+
+
+class RaiseFlow:
+    """The entry of /addqty and /addbudget: `/cmd`, `/cmd <id>`, `/cmd <id> <amount>`, or the
+    voucher's button (`v:<id>:add`, `v:<id>:budget`): raised at once, or the table's flow
+    from picking the voucher or from the amount."""
+
+    def __init__(self, services: Services, spec: Raise) -> None:
         self.services = services
-        self.runner = FlowRunner(TABLE, services)
+        self.spec = spec
+        self.runner = FlowRunner(spec.table, services)
 
     @member_only(Action.MANAGE_VOUCHERS, ends_flow=True)
     async def start(self, update: Update, context: Ctx, member: Membership) -> object:
-        """`/addqty`, `/addqty <id>`, `/addqty <id> <n>`, or "➕ Add quantity" (`v:<id>:add`)."""
         args = _args(update, context)
         await ack(update)
         try:
             voucher_id = _ids(args)
-            amount = read_count(args[1], current_language()) if len(args) > 1 else None
-        except ValueError:
-            await say(
-                update,
-                _(
-                    "Use <code>/addqty &lt;id&gt; &lt;n&gt;</code>, like "
-                    "<code>/addqty 12 50</code>, or /addqty to pick."
-                ),
-            )
-            return flows.END
-        if voucher_id is not None and amount is not None:
-            voucher = await self.services.vouchers.add_quantity(member.actor, voucher_id, amount)
-            await show(update, f"{read_back(amount)}\n{added_text(voucher, amount)}")
-            return flows.END
-        if voucher_id is None:
-            return await self.runner.begin(update, context, member, "pick", {"picked": True})
-        return await self.runner.begin(update, context, member, "amount", {"voucher": voucher_id})
-
-
-class BudgetFlow:
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        self.runner = FlowRunner(BUDGET_TABLE, services)
-
-    @member_only(Action.MANAGE_VOUCHERS, ends_flow=True)
-    async def start(self, update: Update, context: Ctx, member: Membership) -> object:
-        """`/addbudget`, `/addbudget <id>`, `/addbudget <id> <amount>`, or "💰 Raise the
-        budget" (`v:<id>:budget`)."""
-        args = _args(update, context)
-        await ack(update)
-        currency = member.shop.currency
-        try:
-            voucher_id = _ids(args)
-            amount = (
-                read_amount(" ".join(args[1:]), currency, current_language(), allow_zero=False)
-                if len(args) > 1
-                else None
-            )
+            amount = self.spec.amount_of(args[1:], member.shop.currency) if args[1:] else None
         except MoneyInputError as refusal:
             await say(update, money_refusal(refusal))
             return flows.END
         except ValueError:
-            await say(
-                update,
-                _(
-                    "Use <code>/addbudget &lt;id&gt; &lt;amount&gt;</code>, like "
-                    "<code>/addbudget 12 50</code>, or /addbudget to pick."
-                ),
-            )
+            await say(update, _(self.spec.usage))
             return flows.END
         if voucher_id is not None and amount is not None:
-            voucher = await self.services.vouchers.add_budget(member.actor, voucher_id, amount)
-            added = budget_added_text(voucher, amount, currency)
-            await show(update, f"{read_back(amount, currency=currency)}\n{added}")
+            await show(update, await self.spec.now(self.services, member, voucher_id, amount))
             return flows.END
         if voucher_id is None:
             return await self.runner.begin(update, context, member, "pick", {"picked": True})
         return await self.runner.begin(update, context, member, "amount", {"voucher": voucher_id})
 
 
-def register(application: App, services: Services) -> QuantityFlow:
-    flow = QuantityFlow(services)
-    flow.runner.install(
-        application,
-        "addqty",
-        [
-            command("addqty", flow.start),
-            CallbackQueryHandler(flow.start, pattern=rf"^{Button.VOUCHER}:\d+:add$"),
-        ],
-    )
-    budget = BudgetFlow(services)
-    budget.runner.install(
-        application,
-        "addbudget",
-        [
-            command("addbudget", budget.start),
-            CallbackQueryHandler(budget.start, pattern=rf"^{Button.VOUCHER}:\d+:budget$"),
-        ],
-    )
-    return flow
+def register(application: App, services: Services) -> RaiseFlow:
+    flows_made = [RaiseFlow(services, spec) for spec in (QUANTITY, BUDGET)]
+    for flow in flows_made:
+        spec = flow.spec
+        flow.runner.install(
+            application,
+            spec.command,
+            [
+                command(spec.command, flow.start),
+                CallbackQueryHandler(flow.start, pattern=rf"^{Button.VOUCHER}:\d+:{spec.button}$"),
+            ],
+        )
+    return flows_made[0]

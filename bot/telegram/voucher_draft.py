@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from html import escape
 from typing import Any
 
-from bot.i18n import _, money
+from bot.i18n import _, capital, money
 from bot.telegram.keyboards import fit
 from core.errors import FieldError
 from core.rules.advice import Tier
@@ -98,7 +98,7 @@ def auto_name(state: dict[str, Any], currency: str) -> str:
         off = _("{discount} over {minimum}").format(discount=off, minimum=money(minimum, currency))
     if state.get("kind") == "live":
         off = _("LIVE {discount}").format(discount=off)
-    return fit(off[:1].upper() + off[1:], 100)  # a name starts with a capital, in every language
+    return fit(capital(off), 100)  # a name starts with a capital, in every language
 
 
 def tier_text(t: Tier, currency: str) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from bot.i18n import _, number
+from bot.i18n import _, capital, number
 from bot.i18n import current as current_language
 from bot.i18n import money as fmt_money
 from bot.telegram.flow_table import Outcome, Question, StepContext
@@ -38,10 +38,6 @@ from core.rules.vouchers import unit_discount_cap
 
 NO = "none"  # the "No budget" / "No code" / "No limit" buttons' argument
 USE = "use:"  # "Use <generated code>": `use:<code>`
-
-
-def _capital(words: str) -> str:
-    return words[:1].upper() + words[1:]
 
 
 def now_line(value: str) -> str:
@@ -84,10 +80,10 @@ def segment_question(step: StepContext[Draft]) -> Question:
     windows: SegmentWindows | None = step.data
     lines = [_("Who can claim it? Tap one:")]
     lines += [
-        f"• <b>{esc(_capital(segment_label(s)))}</b>: {esc(segment_meaning(s, windows))}"
+        f"• <b>{esc(capital(segment_label(s)))}</b>: {esc(segment_meaning(s, windows))}"
         for s in Segment
     ]
-    buttons = [(_capital(segment_label(s)), s.value) for s in Segment]
+    buttons = [(capital(segment_label(s)), s.value) for s in Segment]
     return Question("\n".join(lines), [buttons[:1], buttons[1:3], buttons[3:]])
 
 

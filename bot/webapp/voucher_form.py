@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.i18n import N_, _
+from bot.i18n import N_, _, capital
 from bot.telegram.voucher_draft import auto_name
 from bot.telegram.wording import (
     field_problem,
@@ -336,7 +336,7 @@ def segment_option(segment: str, windows: SegmentWindows | None) -> str:
     """A segment as a choice: its name and what it means in one line (R-seg)."""
     label = segment_label(segment)
     return _("{segment} — {meaning}").format(
-        segment=label[:1].upper() + label[1:], meaning=segment_meaning(segment, windows)
+        segment=capital(label), meaning=segment_meaning(segment, windows)
     )
 
 

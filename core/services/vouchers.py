@@ -140,16 +140,29 @@ class VoucherService(Service):
                 )
         return VoucherView.of(voucher, list(draft.product_ids), now, warnings)
 
-    async def edit(self, actor: Actor, voucher_id: int, changes: Mapping[str, Any]) -> VoucherView:
+    async def edit(
+        self,
+        actor: Actor,
+        voucher_id: int,
+        changes: Mapping[str, Any],
+        *,
+        deltas: Mapping[str, int] | None = None,
+    ) -> VoucherView:
         """R-v10: upcoming → any field (validated as at creation); ongoing → only a larger
-        total_quantity; ended and deactivated → nothing."""
+        total_quantity or budget; ended and deactivated → nothing.
+
+        `deltas` are added to the values read under the row lock, in the transaction that
+        checks the rules, so two raises at once (two hosts, the bot and the API) both land
+        instead of both reading the same old value and one overwriting the other."""
         require(actor, Action.MANAGE_VOUCHERS)
-        unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
+        unknown = sorted((set(changes) | set(deltas or {})) - set(EDITABLE_FIELDS))
         if unknown:
             raise invalid(unknown[0], "cannot be changed")
         now = self.clock.now()
         async with self.db.write() as session:
             voucher = await self._voucher(session, actor.shop_id, voucher_id, lock=True)
+            if deltas:
+                changes = {**changes, **_raised(voucher, deltas)}
             status = status_of(voucher.starts_at, voucher.ends_at, voucher.deactivated_at, now)
             refusal = edit_refusal(status, changes, voucher.total_quantity)
             if refusal:
@@ -216,24 +229,14 @@ class VoucherService(Service):
                 lo=1,
                 hi=MAX_QUANTITY,
             )
-        require(actor, Action.MANAGE_VOUCHERS)
-        async with self.db.read() as session:
-            voucher = await self._voucher(session, actor.shop_id, voucher_id)
-        return await self.edit(actor, voucher_id, {"total_quantity": voucher.total_quantity + n})
+        return await self.edit(actor, voucher_id, {}, deltas={"total_quantity": n})
 
     async def add_budget(self, actor: Actor, voucher_id: int, amount: int) -> VoucherView:
         """`/addbudget`: budget += amount (R-budget: raised like total_quantity, R-v10), on an
         upcoming or ongoing voucher that has a budget."""
         if not is_whole(amount) or amount < 1:
             raise invalid("budget", "must be a whole number of at least 1", "out_of_range", lo=1)
-        require(actor, Action.MANAGE_VOUCHERS)
-        async with self.db.read() as session:
-            voucher = await self._voucher(session, actor.shop_id, voucher_id)
-        if voucher.budget is None:
-            raise Conflict(
-                "This voucher has no budget to raise (R-budget).", code=VoucherCode.NO_BUDGET
-            )
-        return await self.edit(actor, voucher_id, {"budget": voucher.budget + amount})
+        return await self.edit(actor, voucher_id, {}, deltas={"budget": amount})
 
     async def deactivate(self, actor: Actor, voucher_id: int) -> VoucherView:
         """R-v11: ends the promotion (no claims, distributions stop, unused claims void);
@@ -320,6 +323,20 @@ class VoucherService(Service):
             )
             products = await repo.product_ids_of_vouchers(session, [row_id(v) for v in rows])
         return [VoucherView.of(v, products[row_id(v)], now, _stored_warnings(v)) for v in rows]
+
+
+def _raised(voucher: Voucher, deltas: Mapping[str, int]) -> dict[str, Any]:
+    """The new values of raised fields, from the locked row (R-v10); a budget is only raised
+    where there is one (R-budget)."""
+    raised: dict[str, Any] = {}
+    for field, delta in deltas.items():
+        current = getattr(voucher, field)
+        if current is None:
+            raise Conflict(
+                "This voucher has no budget to raise (R-budget).", code=VoucherCode.NO_BUDGET
+            )
+        raised[field] = current + delta
+    return raised
 
 
 def _stored_warnings(voucher: Voucher) -> tuple[Warning, ...]:
