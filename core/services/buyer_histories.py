@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from core.rules.targeting import BuyerHistory
 from core.singleflight import SingleFlight
@@ -35,21 +36,25 @@ TOTAL_MAX = 500_000
 
 NEVER = BuyerHistory(None, None, None)
 
-ShopLoader = Callable[[int, int], Awaitable[dict[str, BuyerHistory] | None]]
-BuyerLoader = Callable[[int, str], Awaitable[BuyerHistory]]
+# A buyer's history as kept: a plain tuple of instants, which (unlike an object) Python's
+# garbage collector stops tracking, so a shop of past buyers in memory does not lengthen
+# every full collection on the claim path.
+Instants = tuple[datetime | None, datetime | None, datetime | None]
+ShopLoader = Callable[[int, int], Awaitable[dict[str, Instants] | None]]
+BuyerLoader = Callable[[int, str], Awaitable[Instants]]
 
 
 @dataclass
 class _ShopMap:
-    known: dict[str, BuyerHistory]  # every buyer with a history, except the stale ones
+    known: dict[str, Instants]  # every buyer with a history, except the stale ones
     stale: set[str] = field(default_factory=set)  # announced since: read again, alone
 
 
-async def _no_shop(_shop_id: int, _limit: int) -> dict[str, BuyerHistory] | None:
+async def _no_shop(_shop_id: int, _limit: int) -> dict[str, Instants] | None:
     raise RuntimeError("BuyerHistories has no shop loader")
 
 
-async def _no_buyer(_shop_id: int, _buyer_id: str) -> BuyerHistory:
+async def _no_buyer(_shop_id: int, _buyer_id: str) -> Instants:
     raise RuntimeError("BuyerHistories has no buyer loader")
 
 
@@ -78,16 +83,17 @@ class BuyerHistories:
     async def of(self, shop_id: int, buyer_id: str) -> BuyerHistory:
         """The buyer's history in the shop, as every process would read it now."""
         if not self.fresh():
-            return await self.load_buyer(shop_id, buyer_id)
+            return BuyerHistory(*await self.load_buyer(shop_id, buyer_id))
         if shop_id in self._shops:
             shop = self._shops[shop_id]
         else:
             shop = await self._shop_loads.run(shop_id, lambda: self._load_shop(shop_id))
         if shop is None:  # too many buyers to keep
-            return await self.load_buyer(shop_id, buyer_id)
+            return BuyerHistory(*await self.load_buyer(shop_id, buyer_id))
         if buyer_id in shop.stale:
             return await self._reread(shop_id, shop, buyer_id)
-        return shop.known.get(buyer_id, NEVER)
+        instants = shop.known.get(buyer_id)
+        return NEVER if instants is None else BuyerHistory(*instants)
 
     async def _load_shop(self, shop_id: int) -> _ShopMap | None:
         epoch = self._epoch
@@ -109,13 +115,13 @@ class BuyerHistories:
 
     async def _reread(self, shop_id: int, shop: _ShopMap, buyer_id: str) -> BuyerHistory:
         announced, epoch = self._announced, self._epoch
-        history = await self.load_buyer(shop_id, buyer_id)
+        instants = await self.load_buyer(shop_id, buyer_id)
         # Kept only when no announcement came while reading (it may be of this buyer).
         if announced == self._announced and epoch == self._epoch:
             shop.stale.discard(buyer_id)
-            if history != NEVER:
-                shop.known[buyer_id] = history
-        return history
+            if instants != (None, None, None):
+                shop.known[buyer_id] = instants
+        return BuyerHistory(*instants)
 
     # --- hearing ---------------------------------------------------------------------------
 

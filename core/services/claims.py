@@ -24,10 +24,10 @@ from core.refusal_codes import GeneralCode, LiveCode, OrderCode
 from core.rules.claim_outcomes import RefusalCode, TakeOutcome
 from core.rules.live import TaskType, follow_qualifies, missing_watch_seconds
 from core.rules.roles import Action, Actor
-from core.rules.targeting import BuyerHistory, Segment, SegmentWindows, segment_met
+from core.rules.targeting import Segment, SegmentWindows, segment_met
 from core.rules.vouchers import Kind, Status, claim_redeem_until, status_of
 from core.services.base import Service, require
-from core.services.buyer_histories import BuyerHistories
+from core.services.buyer_histories import BuyerHistories, Instants
 from core.services.claim_cache import ClaimCache, ClaimTarget
 from core.services.promo_codes import voucher_of_code
 from core.views import ClaimView, effective_claim_status
@@ -362,21 +362,19 @@ class ClaimService(Service):
             )
 
     # The histories' loaders (they own when they run).
-    async def _load_shop_histories(
-        self, shop_id: int, limit: int
-    ) -> dict[str, BuyerHistory] | None:
+    async def _load_shop_histories(self, shop_id: int, limit: int) -> dict[str, Instants] | None:
         rows = await self.store.shop_histories(shop_id, limit)
         if rows is None:
             return None
         # One datetime object when the latest order is also the latest kept one (the usual
         # case): a kept buyer then costs about 250 bytes instead of 300.
         return {
-            b: BuyerHistory(latest, latest if kept == latest else kept, follow)
+            b: (latest, latest if kept == latest else kept, follow)
             for b, (latest, kept, follow) in rows.items()
         }
 
-    async def _load_buyer_history(self, shop_id: int, buyer_id: str) -> BuyerHistory:
-        return BuyerHistory(*await self.store.buyer_history(shop_id, buyer_id))
+    async def _load_buyer_history(self, shop_id: int, buyer_id: str) -> Instants:
+        return await self.store.buyer_history(shop_id, buyer_id)
 
     async def _refuse_from_memory(self, target: ClaimTarget, buyer_id: str) -> None:
         """limit_reached, then sold_out, without a write (R-c1 names the limit first)."""

@@ -8,6 +8,7 @@ import asyncio
 import sqlite3
 import time
 from collections.abc import AsyncIterator
+from dataclasses import astuple
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,7 @@ import pytest
 from core.errors import ClaimRefused
 from core.rules.targeting import BuyerHistory
 from core.services import Services
-from core.services.buyer_histories import NEVER, BuyerHistories
+from core.services.buyer_histories import NEVER, BuyerHistories, Instants
 from storage.db import Database
 from storage.resources import Resources
 from tests.conftest import NOW, draft
@@ -139,13 +140,13 @@ H = BuyerHistory(NOW - timedelta(days=3), NOW - timedelta(days=3), None)
 
 
 def _histories(shop: dict[str, BuyerHistory], reads: list[str], **kw) -> BuyerHistories:  # type: ignore[no-untyped-def]
-    async def load_shop(_shop_id: int, limit: int) -> dict[str, BuyerHistory] | None:
+    async def load_shop(_shop_id: int, limit: int) -> dict[str, Instants] | None:
         reads.append("shop")
-        return dict(shop) if len(shop) <= limit else None
+        return {b: astuple(h) for b, h in shop.items()} if len(shop) <= limit else None  # type: ignore[misc]
 
-    async def load_buyer(_shop_id: int, buyer_id: str) -> BuyerHistory:
+    async def load_buyer(_shop_id: int, buyer_id: str) -> Instants:
         reads.append(buyer_id)
-        return shop.get(buyer_id, NEVER)
+        return astuple(shop.get(buyer_id, NEVER))  # type: ignore[return-value]
 
     return BuyerHistories(load_shop=load_shop, load_buyer=load_buyer, **kw)
 
@@ -166,7 +167,7 @@ async def test_r_seg_a_buyer_announced_while_the_shop_loads_stays_stale():
     histories = _histories(shop, reads)
     load = histories.load_shop
 
-    async def load_then_order(shop_id: int, limit: int) -> dict[str, BuyerHistory] | None:
+    async def load_then_order(shop_id: int, limit: int) -> dict[str, Instants] | None:
         rows = await load(shop_id, limit)
         shop["b"] = H  # the order commits after the read...
         histories.on_change("buyer", f"{shop_id}:b")  # ...and is heard before the load ends
@@ -187,7 +188,7 @@ async def test_r_seg_a_reread_that_straddles_an_announcement_is_not_kept():
     histories.on_change("buyer", "1:b")
     load = histories.load_buyer
 
-    async def read_then_order(shop_id: int, buyer_id: str) -> BuyerHistory:
+    async def read_then_order(shop_id: int, buyer_id: str) -> Instants:
         history = await load(shop_id, buyer_id)
         shop["b"] = H
         histories.on_change("buyer", f"{shop_id}:b")
@@ -204,7 +205,7 @@ async def test_r_seg_a_load_that_straddles_a_forget_everything_is_not_kept():
     histories = _histories({}, reads)
     load = histories.load_shop
 
-    async def load_then_forget(shop_id: int, limit: int) -> dict[str, BuyerHistory] | None:
+    async def load_then_forget(shop_id: int, limit: int) -> dict[str, Instants] | None:
         rows = await load(shop_id, limit)
         histories.on_change(None, None)
         return rows
@@ -239,3 +240,14 @@ async def test_r_seg_shops_past_the_process_total_are_read_buyer_by_buyer():
     assert await histories.of(2, "a") == H  # 2 more would be 4: not kept
     assert await histories.of(2, "b") == H
     assert reads == ["shop", "shop", "a", "b"]
+
+
+async def test_r_seg_the_kept_histories_are_not_tracked_by_the_garbage_collector():
+    """A shop of past buyers in memory must not lengthen every full collection."""
+    import gc
+
+    histories = _histories({f"b{n}": H for n in range(100)}, [])
+    await histories.of(1, "b1")
+    gc.collect()
+    known = histories._shops[1]
+    assert known is not None and not gc.is_tracked(known.known)
