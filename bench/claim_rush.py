@@ -182,7 +182,7 @@ async def seed(url: str, size: Size, *, live: bool = False) -> Seeded:
         await services.claims.claim(shop.id, r3.id, "greedy")  # type: ignore[arg-type]
         rush = await services.vouchers.create(actor, _voucher("Rush", size.rush_quantity))
         rush2 = await services.vouchers.create(actor, _voucher("Rush 2", size.rush_quantity))
-        await _seed_order_history(db, shop.id, size.order_history)  # type: ignore[arg-type]
+        await _seed_order_history(db, shop.id, size.order_history)
         segment = await services.vouchers.create(
             actor, _voucher("R1 new customers", 1_000_000, segment="new_customers")
         )
