@@ -3,13 +3,14 @@ hands each new event to the subscribers of that shop, and every second it sends 
 progress of the distributions they watch.
 
 Hearing, from every process: on PostgreSQL the write that appends an event announces
-`event:<shop>` with the change feed's NOTIFY (storage/changes.py); on SQLite, and as a safety
-net on PostgreSQL, the hub looks at the log's highest row id every `poll_every` (one indexed
-read). A commit of this process that appended events wakes the hub at once
-(`storage.events.LocalCommits`). Either way it then reads the shop's events after the last
-`seq` it handed out, in `seq` order, so a subscriber sees the log exactly: each subscriber
-remembers the last `seq` it was sent (its snapshot's, or what Last-Event-ID resumed), so there
-is no gap and no repeat.
+`event:<shop>` with the change feed's NOTIFY (storage/changes.py); on SQLite the hub looks at
+the log's highest row id every `look_every` (10 ms) on a connection of its own, without a
+thread hop (`storage.events.LogTop`, ~10 µs a look); and as a safety net on PostgreSQL (or when
+SQLite is busy) it reads that id every `poll_every` (one indexed read). A commit of this
+process that appended events wakes the hub at once (`storage.events.LocalCommits`). Either
+way it then reads the shop's events after the last `seq` it handed out, in `seq` order, so a
+subscriber sees the log exactly: each subscriber remembers the last `seq` it was sent (its
+snapshot's, or what Last-Event-ID resumed), so there is no gap and no repeat.
 
 Handing out: each event's message is encoded once, as the bytes the response writes, and the
 same bytes go to every subscriber. A stream that has sent its snapshot (and any resumed
@@ -36,12 +37,13 @@ from typing import Any
 
 from core.events import PROGRESS, EventType
 from core.services import Services
-from storage.events import EVENT_TOPIC, LocalCommits, StoredEvent
+from storage.events import EVENT_TOPIC, LocalCommits, LogTop, StoredEvent
 
 log = logging.getLogger(__name__)
 
 QUEUE_LIMIT = 1000  # a subscriber this far behind is dropped (it resumes with Last-Event-ID)
 PROGRESS_EVERY = 1.0  # seconds: at most one progress message per distribution per second
+LOOK_EVERY = 0.01  # seconds between SQLite's cheap looks at the log's top row (LogTop)
 SINK_LIMIT = 256 * 1024  # unsent bytes at which a live subscriber is dropped
 
 # Writes one message's bytes to a live subscriber's connection now; False when it cannot take
@@ -112,10 +114,13 @@ class EventHub:
         services: Services,
         *,
         poll_every: float = 0.05,
+        look_every: float | None = LOOK_EVERY,
         progress_every: float = PROGRESS_EVERY,
     ) -> None:
         self.services = services
         self.poll_every = poll_every
+        self.look_every = look_every  # None: no cheap looks (the regular read only)
+        self._top: LogTop | None = None
         self.progress_every = progress_every
         self._subs: dict[int, set[Subscriber]] = defaultdict(set)
         self._cursor: dict[int, int] = {}  # shop -> last seq handed out
@@ -138,6 +143,7 @@ class EventHub:
         if sub.shop_id not in self._cursor:
             self._cursor[sub.shop_id] = await self.services.streams.last_seq(sub.shop_id)
         self._subs[sub.shop_id].add(sub)
+        self._wake.set()  # a pass now, at the pace for subscribers (it waited idle before)
 
     def unsubscribe(self, sub: Subscriber) -> None:
         subs = self._subs.get(sub.shop_id)
@@ -160,6 +166,8 @@ class EventHub:
                 self._local = LocalCommits(self.services.db, self._on_local_commit)
                 self._local.install()
                 self._listening = True
+            if self.look_every is not None:
+                self._top = LogTop.of(self.services.db)
             self._task = asyncio.get_running_loop().create_task(self._run(), name="event-hub")
 
     def _on_change(self, topic: str | None, ident: str | None) -> None:
@@ -179,6 +187,9 @@ class EventHub:
         if self._local is not None:
             self._local.close()
             self._local, self._listening = None, False
+        if self._top is not None:
+            self._top.close()
+            self._top = None
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
@@ -188,14 +199,15 @@ class EventHub:
     async def _run(self) -> None:
         progress_at = time.monotonic()
         while True:
+            every = self.poll_every
+            if self._top is not None and self.look_every is not None and self._subs:
+                every = self.look_every
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_every)
+                await asyncio.wait_for(self._wake.wait(), every)
             self._wake.clear()
             try:
                 if self._subs:
-                    if time.monotonic() - self._polled_at >= self.poll_every:
-                        # (a wake names its shop: the look at the log is for other writers)
-                        await self._poll()
+                    await self._poll()
                     await self._dispatch()
                     if time.monotonic() - progress_at >= self.progress_every:
                         progress_at = time.monotonic()
@@ -204,9 +216,15 @@ class EventHub:
                 log.exception("the live-stream hub's pass failed; trying again")
 
     async def _poll(self) -> None:
-        """The cheap check for writes of other processes (and this one): the log's top id."""
-        self._polled_at = time.monotonic()
-        top = await self.services.streams.max_event_pk()
+        """The check for writes of other processes: the log's top id, cheaply on SQLite at
+        every pass, else (and when SQLite is busy) read at most every `poll_every` (a wake
+        from this process names its shop already)."""
+        top = self._top.read() if self._top is not None else None
+        if top is None:
+            if time.monotonic() - self._polled_at < self.poll_every:
+                return
+            self._polled_at = time.monotonic()
+            top = await self.services.streams.max_event_pk()
         if top != self._max_pk:
             self._max_pk = top
             self._dirty.update(self._subs)

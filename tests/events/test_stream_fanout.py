@@ -16,7 +16,8 @@ from bot.http.routes_streams import _sink
 from core.events import EventType, emit
 from core.rules.roles import Actor
 from core.services import Services
-from storage.events import LocalCommits
+from storage.db import Database
+from storage.events import LocalCommits, LogTop
 from tests.draws.helpers import live_voucher
 
 
@@ -52,10 +53,11 @@ async def test_r_ev3_local_commits_name_the_shops_a_committed_transaction_wrote_
 async def _hub_without_other_hearing(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> EventHub:
-    """A hub that looks at the log once an hour and hears no NOTIFY: only this process's
-    commit can wake it, so a test that receives an event proves the wake."""
+    """A hub that reads the log's top once an hour, takes no cheap looks and hears no NOTIFY:
+    only this process's commit can wake it, so a test that receives an event proves the
+    wake."""
     monkeypatch.setattr(EventHub, "_on_change", lambda self, topic, ident: None)
-    return EventHub(services, poll_every=3600, progress_every=3600)
+    return EventHub(services, poll_every=3600, look_every=None, progress_every=3600)
 
 
 async def test_r_ev3_a_commit_in_this_process_reaches_the_stream_without_a_poll_tick(
@@ -149,3 +151,32 @@ def test_r_ev3_a_connection_sink_frames_a_chunk_and_refuses_a_client_too_far_beh
     assert (
         _sink(cast(web.Request, _Request(ok, (1, 0)))) is None
     )  # HTTP/1.0: no chunks, the hub queues
+
+
+async def test_r_ev3_on_sqlite_another_processs_event_is_seen_by_a_cheap_look(
+    services: Services, seller: Actor, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    top = LogTop.of(services.db)
+    if not services.db.is_sqlite:
+        assert top is None  # PostgreSQL: NOTIFY tells every process
+        return
+    assert top is not None
+    s = await services.live.start_session(seller)
+    v = await live_voucher(services, seller)
+    monkeypatch.setattr(EventHub, "_on_change", lambda self, topic, ident: None)
+    # The regular read of the log once an hour: only the cheap look can see the event.
+    hub = EventHub(services, poll_every=3600, progress_every=3600)
+    sub = Subscriber(seller.shop_id, s.id)
+    await hub.subscribe(sub)
+    other_db = Database(db_url)  # another process's engine and services over the same file
+    other = Services.build(other_db, services.clock)
+    try:
+        before = top.read()
+        d = await other.live.issue(seller, s.id, v.id, "none")
+        assert (top.read() or 0) > (before or 0)  # at once, on this thread
+        kind, e, _ = await asyncio.wait_for(sub.queue.get(), 5)
+        assert kind == "event" and e.data["distribution_id"] == d.id
+    finally:
+        top.close()
+        await hub.close()
+        await other_db.dispose()
