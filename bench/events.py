@@ -8,8 +8,11 @@
 1. Streams: the API runs as its own process (`python -m bot.http.serve_api`); this process
    opens N subscribers to one live session's stream, reads the server's memory before and after
    (VmRSS / N: memory per idle subscriber), then issues distributions through its own services
-   (so the event crosses processes: NOTIFY on PostgreSQL, the log poll on SQLite) and measures
-   from each commit to each subscriber receiving it (p50/p99/max; goal p99 ≤ 250 ms).
+   (so the event crosses processes: NOTIFY on PostgreSQL, the look at the log on SQLite) and
+   measures from the instant the issue's transaction committed (its `after_commit`) to each
+   subscriber's connection receiving the event's bytes (p50/p99/max; goal p99 ≤ 250 ms). The
+   subscribers are read by protocols, not a task each, so that this process's own reading
+   does not dominate the figure on a 2-core machine.
 2. Webhooks: 20 local receivers (3 answer 500 to every first attempt, 1 never answers, the
    others 200), E events, the leader's sender in this process: every event must reach every
    answering endpoint (no loss), never two attempts of one event to one endpoint in flight

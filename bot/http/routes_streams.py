@@ -90,21 +90,31 @@ async def _stream(
         hub.unsubscribe(sub)
 
 
-def _sink(request: web.Request) -> Sink | None:
-    """What the hub writes a live stream's messages with: straight to the connection,
-    framed as a chunk of the response's body (HTTP/1.1 chunked encoding, as aiohttp frames
-    a streamed response). None (the hub queues instead) for an HTTP/1.0 client."""
-    transport = request.transport
-    if transport is None or request.version < HttpVersion11:
-        return None
+class ConnectionSink:
+    """What the hub writes a live stream's messages with: straight to the connection, each
+    framed as a chunk of the response's body (HTTP/1.1 chunked encoding, as aiohttp frames a
+    streamed response)."""
 
-    def write(message: bytes) -> bool:
-        if transport.is_closing() or transport.get_write_buffer_size() > SINK_LIMIT:
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
+
+    def write(self, message: bytes) -> bool:
+        t = self.transport
+        if t.is_closing() or t.get_write_buffer_size() > SINK_LIMIT:
             return False  # gone, or stopped reading: dropped, never buffered without bound
-        transport.write(b"%x\r\n%b\r\n" % (len(message), message))
+        t.write(b"%x\r\n%b\r\n" % (len(message), message))
         return True
 
-    return write
+    def alive(self) -> bool:
+        return not self.transport.is_closing()
+
+
+def _sink(request: web.Request) -> ConnectionSink | None:
+    """None (the hub queues instead) for an HTTP/1.0 client: no chunks."""
+    transport = request.transport
+    if not isinstance(transport, asyncio.Transport) or request.version < HttpVersion11:
+        return None
+    return ConnectionSink(transport)
 
 
 def _abort_if_behind(request: web.Request) -> None:
@@ -142,10 +152,15 @@ async def _follow(
         while resp.is_connected() and not sub.overflowed:
             if sink is not None and sub.sink is None and sub.queue.empty():
                 sub.sink = sink
-            try:
-                kind, item, message = await asyncio.wait_for(sub.queue.get(), CHECK_EVERY)
-            except TimeoutError:
-                continue
+            if sub.sink is not None:
+                # Live: no timeout of its own (a raised timeout every few seconds per stream
+                # was garbage to collect); the hub's sweep drops it when its client leaves.
+                kind, item, message = await sub.queue.get()
+            else:
+                try:
+                    kind, item, message = await asyncio.wait_for(sub.queue.get(), CHECK_EVERY)
+                except TimeoutError:
+                    continue
             if kind == "drop":
                 break
             if kind == "progress":

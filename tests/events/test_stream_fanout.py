@@ -11,6 +11,7 @@ from typing import Any, cast
 import pytest
 from aiohttp import web
 
+from bot import event_hub
 from bot.event_hub import SINK_LIMIT, EventHub, Subscriber, sse_message
 from bot.http.routes_streams import _sink
 from core.events import EventType, emit
@@ -86,12 +87,17 @@ class _Sink:
     got: list[bytes] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def __call__(self, message: bytes) -> bool:
+    open: bool = True
+
+    def write(self, message: bytes) -> bool:
         if not self.accepts:
             return False
         self.got.append(message)
         self.arrived.set()
         return True
+
+    def alive(self) -> bool:
+        return self.open
 
 
 async def test_r_ev3_live_subscribers_get_the_same_bytes_and_a_stuck_one_is_dropped(
@@ -119,8 +125,28 @@ async def test_r_ev3_live_subscribers_get_the_same_bytes_and_a_stuck_one_is_drop
         await hub.close()
 
 
-class _Transport:
+async def test_r_ev3_a_live_subscriber_whose_client_left_is_dropped_by_the_sweep(
+    services: Services, seller: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(event_hub, "SWEEP_EVERY", 0.0)  # a sweep at every pass
+    s = await services.live.start_session(seller)
+    hub = EventHub(services)
+    left, staying = Subscriber(seller.shop_id, s.id), Subscriber(seller.shop_id, s.id)
+    for sub, sink in ((left, _Sink(open=False)), (staying, _Sink())):
+        await hub.subscribe(sub)
+        sub.sink = sink
+    try:
+        # The live stream waits on its queue with no timeout: the sweep wakes it to end.
+        assert (await asyncio.wait_for(left.queue.get(), 5))[0] == "drop"
+        assert left.overflowed and left.sink is None
+        assert staying.sink is not None and staying.queue.empty()
+    finally:
+        await hub.close()
+
+
+class _Transport(asyncio.Transport):
     def __init__(self, unsent: int = 0, closing: bool = False) -> None:
+        super().__init__()
         self.unsent, self.closing = unsent, closing
         self.written: list[bytes] = []
 
@@ -130,8 +156,8 @@ class _Transport:
     def get_write_buffer_size(self) -> int:
         return self.unsent
 
-    def write(self, data: bytes) -> None:
-        self.written.append(data)
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.written.append(bytes(data))
 
 
 @dataclass
@@ -142,12 +168,13 @@ class _Request:
 
 def test_r_ev3_a_connection_sink_frames_a_chunk_and_refuses_a_client_too_far_behind() -> None:
     ok = _Transport()
-    write = _sink(cast(web.Request, _Request(ok)))
-    assert write is not None and write(b"hello")
+    sink = _sink(cast(web.Request, _Request(ok)))
+    assert sink is not None and sink.write(b"hello") and sink.alive()
     assert ok.written == [b"5\r\nhello\r\n"]  # one chunk of the response's chunked body
     for stuck in (_Transport(unsent=SINK_LIMIT + 1), _Transport(closing=True)):
-        write = _sink(cast(web.Request, _Request(stuck)))
-        assert write is not None and not write(b"hello") and stuck.written == []
+        sink = _sink(cast(web.Request, _Request(stuck)))
+        assert sink is not None and not sink.write(b"hello") and stuck.written == []
+    assert not sink.alive()  # the closing one
     assert (
         _sink(cast(web.Request, _Request(ok, (1, 0)))) is None
     )  # HTTP/1.0: no chunks, the hub queues
