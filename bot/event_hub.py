@@ -140,7 +140,7 @@ class EventHub:
         self._sent_progress: dict[int, int] = {}  # distribution -> claimed last sent
         self._listening = False
         self._local: LocalCommits | None = None
-        self._polled_at = 0.0
+        self._polled_at = float("-inf")
 
     # --- subscribing -----------------------------------------------------------------------
 

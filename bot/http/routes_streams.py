@@ -29,7 +29,7 @@ from core.services.streams import Snapshot, StreamService
 
 EVENT_HUB = web.AppKey("event_hub", EventHub)
 HEARTBEAT = 15.0  # seconds between comments on a quiet stream
-CHECK_EVERY = 5.0  # seconds: a stream whose client left is closed at the latest after this
+CHECK_EVERY = 5.0  # seconds: a queued (not live) stream whose client left ends after this at most
 HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
