@@ -12,17 +12,20 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, event, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from storage.changes import announce
+from storage.db import Database
 from storage.models import Event, EventCounter, TimedDrop, WebhookAttempt, WebhookDelivery
 from storage.sql import row_id
 
@@ -130,6 +133,7 @@ async def append(
     )
     pk = int((await session.execute(stmt)).scalar_one() or 0)
     announce(session.sync_session, f"{EVENT_TOPIC}:{shop_id}")
+    session.sync_session.info.setdefault(_WRITTEN, set()).add(shop_id)
     return StoredEvent(pk, public_id, shop_id, seq, type_, live_session_id, now, data)
 
 
@@ -210,3 +214,71 @@ async def drops_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[TimedD
         return []
     stmt = select(TimedDrop).where(col(TimedDrop.id).in_(list(ids))).order_by(col(TimedDrop.id))
     return list((await session.execute(stmt)).scalars())
+
+
+# --- this process's commits (R-ev3: the streams of the writing process hear at once) ------
+
+_WRITTEN = "voucherbot_events_written"  # session.info: the shops this transaction wrote to
+
+
+class LocalCommits:
+    """Calls `heard(shop_id)` right after a transaction of this `Database` (this process,
+    its own session class) that appended events through `append` commits, so the process's
+    live streams need not wait for their next look at the log. Nothing is called for a
+    rollback. Other processes' writes, and the claim stores' own event rows, are still heard
+    the usual way (NOTIFY, the log poll)."""
+
+    def __init__(self, db: Database, heard: Callable[[int], None]) -> None:
+        self._target = db.session_class
+        self._heard = heard
+
+    def _after_commit(self, session: Session) -> None:
+        for shop_id in session.info.get(_WRITTEN, ()):
+            self._heard(shop_id)
+
+    @staticmethod
+    def _discard(session: Session, *_: Any) -> None:
+        session.info.pop(_WRITTEN, None)
+
+    def install(self) -> None:
+        event.listen(self._target, "after_commit", self._after_commit)
+        if not event.contains(self._target, "after_rollback", LocalCommits._discard):
+            event.listen(self._target, "after_rollback", LocalCommits._discard)
+
+    def close(self) -> None:
+        if event.contains(self._target, "after_commit", self._after_commit):
+            event.remove(self._target, "after_commit", self._after_commit)
+
+
+class LogTop:
+    """The log's highest row id on SQLite, read on a connection of this object's own, on the
+    caller's thread: one lookup at the end of the table's primary key, some 10 µs with no
+    thread hop, cheap enough for a process's live streams to look every few milliseconds for
+    the events of other processes (SQLite has no NOTIFY). `read()` is None when SQLite is busy
+    (the caller's regular read of the log answers instead)."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._conn: sqlite3.Connection | None = None
+        self._sql = f"SELECT max(id) FROM {Event.__tablename__}"
+
+    @classmethod
+    def of(cls, db: Database) -> LogTop | None:
+        """One for a SQLite file; None on PostgreSQL (NOTIFY tells) or in memory."""
+        path = db.url.database if db.is_sqlite else None
+        return cls(path) if path and path != ":memory:" else None
+
+    def read(self) -> int | None:
+        try:
+            if self._conn is None:
+                self._conn = sqlite3.connect(
+                    self._path, timeout=0, isolation_level=None, check_same_thread=False
+                )
+            return int(self._conn.execute(self._sql).fetchone()[0] or 0)
+        except sqlite3.Error:
+            return None  # never waits on the event loop's thread
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

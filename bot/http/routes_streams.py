@@ -15,10 +15,10 @@ import asyncio
 import json
 from typing import Any
 
-from aiohttp import web
-from aiohttp_sse import sse_response
+from aiohttp import HttpVersion11, web
+from aiohttp_sse import EventSourceResponse, sse_response
 
-from bot.event_hub import EventHub, Subscriber
+from bot.event_hub import SINK_LIMIT, EventHub, Sink, Subscriber, sse_message
 from bot.http.auth import authenticate
 from bot.http.inputs import Params, SessionPath
 from bot.http.outputs import session_out
@@ -29,7 +29,7 @@ from core.services.streams import Snapshot, StreamService
 
 EVENT_HUB = web.AppKey("event_hub", EventHub)
 HEARTBEAT = 15.0  # seconds between comments on a quiet stream
-CHECK_EVERY = 5.0  # seconds: a stream whose client left is closed at the latest after this
+CHECK_EVERY = 5.0  # seconds: a queued (not live) stream whose client left ends after this at most
 HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
@@ -81,10 +81,48 @@ async def _stream(
             if resume is not None and session_id is not None and resume < snap.seq:
                 sent = await _backlog(resp, services.streams, actor.shop_id, session_id, resume)
                 sent = max(sent, snap.seq)
-            await _follow(resp, sub, services.streams, actor, sent)
+            sub.sent = sent
+            await _follow(resp, sub, services.streams, actor, _sink(request))
+            if sub.overflowed:
+                _abort_if_behind(request)
         return resp
     finally:
         hub.unsubscribe(sub)
+
+
+class ConnectionSink:
+    """What the hub writes a live stream's messages with: straight to the connection, each
+    framed as a chunk of the response's body (HTTP/1.1 chunked encoding, as aiohttp frames a
+    streamed response)."""
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
+
+    def write(self, message: bytes) -> bool:
+        t = self.transport
+        if t.is_closing() or t.get_write_buffer_size() > SINK_LIMIT:
+            return False  # gone, or stopped reading: dropped, never buffered without bound
+        t.write(b"%x\r\n%b\r\n" % (len(message), message))
+        return True
+
+    def alive(self) -> bool:
+        return not self.transport.is_closing()
+
+
+def _sink(request: web.Request) -> ConnectionSink | None:
+    """None (the hub queues instead) for an HTTP/1.0 client: no chunks."""
+    transport = request.transport
+    if not isinstance(transport, asyncio.Transport) or request.version < HttpVersion11:
+        return None
+    return ConnectionSink(transport)
+
+
+def _abort_if_behind(request: web.Request) -> None:
+    """A dropped client that stopped reading is cut off now, not left holding its unsent
+    bytes until the kernel gives up on it (it resumes with Last-Event-ID)."""
+    transport = request.transport
+    if transport is not None and transport.get_write_buffer_size() > SINK_LIMIT:
+        transport.abort()
 
 
 async def _backlog(
@@ -93,33 +131,53 @@ async def _backlog(
     while True:
         events = await streams.events_after(shop_id, after, live_session_id=session_id)
         for e in events:
-            await resp.send(e.envelope_json, id=str(e.seq), event=e.type)
+            await resp.write(sse_message(e.envelope_json, id=str(e.seq), event=e.type))
             after = e.seq
         if len(events) < 500:
             return after
 
 
 async def _follow(
-    resp: Any, sub: Subscriber, streams: StreamService, actor: Actor, sent: int
+    resp: EventSourceResponse,
+    sub: Subscriber,
+    streams: StreamService,
+    actor: Actor,
+    sink: Sink | None,
 ) -> None:
-    while resp.is_connected() and not sub.overflowed:
-        try:
-            kind, item = await asyncio.wait_for(sub.queue.get(), CHECK_EVERY)
-        except TimeoutError:
-            continue
-        if kind == "progress":
-            await resp.send(json.dumps(item), event="distribution.progress")
-            continue
-        if item.seq <= sent:
-            continue  # sent already (the snapshot's seq, or the resumed backlog)
-        await resp.send(item.envelope_json, id=str(item.seq), event=item.type)
-        sent = item.seq
-        if sub.account_id is not None and item.type == EventType.LIVE_SESSION_STARTED:
-            # An overlay follows its account's new session: a fresh snapshot of it.
-            sub.session_id = item.live_session_id
-            await resp.send(
-                snapshot_json(await streams.snapshot(actor, sub.session_id)), event="snapshot"
-            )
+    """Sends what the hub queued; once nothing is queued, the stream is live and the hub
+    writes to the connection itself (no await between the check and the switch, so nothing
+    is missed or reordered). The hub queues again, and wakes this task, to drop the stream or
+    to have an overlay's fresh snapshot sent."""
+    try:
+        while resp.is_connected() and not sub.overflowed:
+            if sink is not None and sub.sink is None and sub.queue.empty():
+                sub.sink = sink
+            if sub.sink is not None:
+                # Live: no timeout of its own (a raised timeout every few seconds per stream
+                # was garbage to collect); the hub's sweep drops it when its client leaves.
+                kind, item, message = await sub.queue.get()
+            else:
+                try:
+                    kind, item, message = await asyncio.wait_for(sub.queue.get(), CHECK_EVERY)
+                except TimeoutError:
+                    continue
+            if kind == "drop":
+                break
+            if kind == "progress":
+                await resp.write(message)
+                continue
+            if item.seq <= sub.sent:
+                continue  # sent already (the snapshot's seq, or the resumed backlog)
+            await resp.write(message)
+            sub.sent = item.seq
+            if sub.account_id is not None and item.type == EventType.LIVE_SESSION_STARTED:
+                # An overlay follows its account's new session: a fresh snapshot of it.
+                sub.session_id = item.live_session_id
+                await resp.send(
+                    snapshot_json(await streams.snapshot(actor, sub.session_id)), event="snapshot"
+                )
+    finally:
+        sub.sink = None
 
 
 async def stream_session(request: web.Request) -> web.StreamResponse:
