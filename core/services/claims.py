@@ -4,10 +4,9 @@ R-c1's checks run in order before anything is written: the voucher (from `ClaimC
 coherent with every process's changes, R-scale1), its status, the live distribution (from
 `LiveClaimCache`, as coherent) and task, then the per-customer limit and the quota. A rush's
 refusals — over the limit, sold out — are answered from memory (`ClaimCache` says why that is
-safe). What
-passes goes to the claim store (`storage.claim_store`), which takes the buyer's counter and
-one unit of quota under their row locks, inserts the claim and writes the quota notice core
-prepared, in one transaction; its answer is the final word, whatever the cache said.
+safe). What passes goes to the claim store (`storage.claim_store`), which takes the buyer's
+counter and one unit of quota under their row locks, inserts the claim and writes the quota
+notice core prepared, in one transaction; its answer is the final word, whatever the cache said.
 """
 
 from __future__ import annotations

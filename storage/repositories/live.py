@@ -89,13 +89,6 @@ async def record_watch(
     return int((await session.execute(stmt)).scalar_one())
 
 
-async def watched_seconds(session: AsyncSession, session_id: int, buyer_id: str) -> int:
-    stmt = select(WatchRecord.watched_seconds).where(
-        WatchRecord.session_id == session_id, WatchRecord.buyer_id == buyer_id
-    )
-    return int((await session.execute(stmt)).scalar() or 0)
-
-
 async def last_counted_follow(
     session: AsyncSession, shop_id: int, host: str, buyer_id: str, *, before: datetime | None = None
 ) -> datetime | None:
