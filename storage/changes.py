@@ -35,7 +35,7 @@ from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from storage.db import SQLITE_BUSY_TIMEOUT_MS, Database
-from storage.models import ApiKey, FollowEvent, Shop, ShopOrder, Voucher
+from storage.models import ApiKey, Distribution, FollowEvent, Shop, ShopOrder, Voucher
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,8 @@ Subscriber = Callable[[str | None, str | None], None]
 def _topic(obj: object) -> str | None:
     if isinstance(obj, Voucher) and obj.id is not None:
         return f"voucher:{obj.id}"
+    if isinstance(obj, Distribution):
+        return f"voucher:{obj.voucher_id}"  # a LIVE claim's distribution (R-live3, R-scale1)
     if isinstance(obj, ApiKey):
         return f"api_key:{obj.key_id}"
     if isinstance(obj, Shop):

@@ -20,6 +20,7 @@ from core.services.events import EventService
 from core.services.forecast import ForecastService
 from core.services.languages import LanguageService
 from core.services.live import LiveService
+from core.services.live_claim_cache import LiveClaimCache
 from core.services.live_panel import LivePanelService
 from core.services.products import ProductService
 from core.services.schedule import ScheduleService
@@ -85,6 +86,8 @@ class Services:
         changes = resources.changes
         claim_cache = ClaimCache(fresh=changes.fresh)
         changes.subscribe(claim_cache.on_change)
+        live_cache = LiveClaimCache(fresh=changes.fresh)  # R-live3, R-scale1
+        changes.subscribe(live_cache.on_change)
         live = LiveService(db, clock)
         live.beacon = beacon
         live.verify_base = public_base_url
@@ -92,7 +95,12 @@ class Services:
         histories = BuyerHistories(fresh=changes.fresh)  # R-seg's memory of buyers
         changes.subscribe(histories.on_change)
         claims = ClaimService(
-            db, clock, claim_cache, store=resources.claim_store, histories=histories
+            db,
+            clock,
+            claim_cache,
+            store=resources.claim_store,
+            histories=histories,
+            live_cache=live_cache,
         )
         panel = LivePanelService(db, clock, forecast)
         panel.draw_source = panel_draws  # R-live5: running draws on the host's panel

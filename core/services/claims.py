@@ -1,12 +1,12 @@
 """Claiming vouchers (R-c1…R-c3, R-v5, R-v12, R-scale1).
 
 R-c1's checks run in order before anything is written: the voucher (from `ClaimCache`, kept
-coherent with every process's changes, R-scale1), its status, the live distribution and task
-(read from the database), then the per-customer limit and the quota. A rush's refusals — over
-the limit, sold out — are answered from memory (`ClaimCache` says why that is safe). What
-passes goes to the claim store (`storage.claim_store`), which takes the buyer's counter and
-one unit of quota under their row locks, inserts the claim and writes the quota notice core
-prepared, in one transaction; its answer is the final word, whatever the cache said.
+coherent with every process's changes, R-scale1), its status, the live distribution (from
+`LiveClaimCache`, as coherent) and task, then the per-customer limit and the quota. A rush's
+refusals — over the limit, sold out — are answered from memory (`ClaimCache` says why that is
+safe). What passes goes to the claim store (`storage.claim_store`), which takes the buyer's
+counter and one unit of quota under their row locks, inserts the claim and writes the quota
+notice core prepared, in one transaction; its answer is the final word, whatever the cache said.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from core.rules.vouchers import Kind, Status, claim_redeem_until, status_of
 from core.services.base import Service, require
 from core.services.buyer_histories import BuyerHistories, Instants
 from core.services.claim_cache import ClaimCache, ClaimTarget
+from core.services.live_claim_cache import LiveClaimCache, LiveTarget
 from core.services.promo_codes import voucher_of_code
 from core.views import ClaimView, effective_claim_status
 from storage import draw_queries
@@ -70,12 +71,15 @@ class ClaimService(Service):
     store: ClaimStore = field(kw_only=True)
     # R-seg's memory of buyers; the change feed it listens to is subscribed by the builder.
     histories: BuyerHistories = field(kw_only=True, default_factory=BuyerHistories)
+    # R-live3: the vouchers' active distributions (wired to the change feed by `Services`).
+    live_cache: LiveClaimCache = field(kw_only=True)
 
     def __post_init__(self) -> None:
         self.cache.load_target = self._load_target
         self.cache.load_sold_out_buyers = self._load_sold_out
         self.histories.load_shop = self._load_shop_histories
         self.histories.load_buyer = self._load_buyer_history
+        self.live_cache.load = self._load_live
 
     async def claim(
         self,
@@ -241,7 +245,7 @@ class ClaimService(Service):
         self, session: AsyncSession, shop_id: int, d: Distribution, buyer_id: str
     ) -> None:
         """R-c1's task check (`task_not_met`), for draw entries (R-draw1)."""
-        await self._check_task(session, shop_id, d, buyer_id)
+        await self._check_task(shop_id, _live_target(d, is_draw=True), buyer_id)
 
     # --- R-c2 ------------------------------------------------------------------------------
 
@@ -294,31 +298,42 @@ class ClaimService(Service):
             row = await repo.claim_target(session, voucher_id)
         return ClaimTarget(**row) if row else None
 
+    async def _load_live(self, voucher_id: int) -> LiveTarget | None:
+        """The live cache's loader: the voucher's active distribution (R-live3)."""
+        async with self.db.read() as session:
+            active = await repo.active_distribution_of_voucher(session, voucher_id)
+            if active is None:
+                return None
+            draw = await draw_queries.is_draw(session, row_id(active))
+        return _live_target(active, is_draw=draw)
+
     async def _live_check(
         self, target: ClaimTarget, buyer_id: str, session_id: int | None
-    ) -> Distribution:
-        async with self.db.read() as session:
-            active = await repo.active_distribution_of_voucher(session, target.voucher_id)
-            if active is None or (session_id is not None and active.session_id != session_id):
-                where = f" in live session #{session_id}" if session_id is not None else ""
-                raise ClaimRefused(
-                    f"This LIVE voucher is not being distributed{where}.",
-                    code=RefusalCode.NO_ACTIVE_DISTRIBUTION,
-                )
-            if await draw_queries.is_draw(session, row_id(active)):
-                raise ClaimRefused(  # R-draw1: a draw gives its claims at the close
-                    "This LIVE voucher is given away in a lucky draw: enter the draw instead.",
-                    code=LiveCode.DRAW_ONLY,
-                    distribution_id=active.id,
-                )
-            await self._check_task(session, target.shop_id, active, buyer_id)
+    ) -> LiveTarget:
+        """R-c1's distribution and task checks: the distribution from memory (`LiveClaimCache`
+        says why that is safe), the viewer's task progress read fresh."""
+        active = await self.live_cache.active(target.voucher_id)
+        if active is None or (session_id is not None and active.session_id != session_id):
+            where = f" in live session #{session_id}" if session_id is not None else ""
+            raise ClaimRefused(
+                f"This LIVE voucher is not being distributed{where}.",
+                code=RefusalCode.NO_ACTIVE_DISTRIBUTION,
+            )
+        if active.is_draw:
+            raise ClaimRefused(  # R-draw1: a draw gives its claims at the close
+                "This LIVE voucher is given away in a lucky draw: enter the draw instead.",
+                code=LiveCode.DRAW_ONLY,
+                distribution_id=active.id,
+            )
+        await self._check_task(target.shop_id, active, buyer_id)
         return active
 
-    async def _check_task(
-        self, session: AsyncSession, shop_id: int, d: Distribution, buyer_id: str
-    ) -> None:
+    async def _check_task(self, shop_id: int, d: LiveTarget, buyer_id: str) -> None:
+        """R-live2, from one read on the claim store's connections (no ORM session)."""
         if d.task_type == TaskType.WATCH:
-            watched = await repo.watched_seconds(session, d.session_id, buyer_id)
+            if self.live_cache.watch_met(d.id, buyer_id):
+                return  # watch time only grows: met once, met while the distribution lasts
+            watched = await self.store.watched_seconds(d.session_id, buyer_id)
             missing = missing_watch_seconds(d.task_minutes or 0, watched)
             if missing:
                 raise ClaimRefused(
@@ -328,18 +343,10 @@ class ClaimService(Service):
                     missing_seconds=missing,
                     watched_seconds=watched,
                 )
+            self.live_cache.mark_watch_met(d.id, buyer_id)
         elif d.task_type == TaskType.FOLLOW:
-            live = await repo.get_session(session, shop_id, d.session_id)
-            assert live is not None, "a distribution belongs to a live session of its shop"
-            host = await repo.get_account(session, shop_id, live.account_id)
-            handle = host.platform_handle if host else None
-            qualifies = False
-            if handle:
-                latest = await repo.latest_follow_event(session, shop_id, handle, buyer_id)
-                last_counted = await repo.last_counted_follow(session, shop_id, handle, buyer_id)
-                following = latest is not None and latest.action == "follow"
-                qualifies = follow_qualifies(following, last_counted, self.clock.now())
-            if not qualifies:
+            following, last_counted = await self.store.follow_state(shop_id, d.session_id, buyer_id)
+            if not follow_qualifies(following, last_counted, self.clock.now()):
                 raise ClaimRefused(
                     "A new follow of the host (within the last 30 days) is needed to claim.",
                     code=RefusalCode.TASK_NOT_MET,
@@ -532,6 +539,18 @@ def _quota_notices(target: ClaimTarget, total: int, now: datetime) -> tuple[Prep
         )
         notices.append(PreparedNotice(claimed, total, row))
     return tuple(notices)
+
+
+def _live_target(d: Distribution, *, is_draw: bool) -> LiveTarget:
+    return LiveTarget(
+        id=row_id(d),
+        voucher_id=d.voucher_id,
+        session_id=d.session_id,
+        account_id=d.account_id,
+        task_type=d.task_type,
+        task_minutes=d.task_minutes,
+        is_draw=is_draw,
+    )
 
 
 def _limit_reached(limit: int) -> ClaimRefused:

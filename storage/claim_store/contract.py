@@ -16,6 +16,7 @@ from typing import Any
 
 from storage.claim_store.event_rows import PreparedEvent
 from storage.claim_store.outcomes import TakeOutcome
+from storage.claim_store.task_reads import FollowState
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,13 @@ class ClaimStore(abc.ABC):
     async def shop_histories(self, shop_id: int, limit: int) -> dict[str, History] | None:
         """R-seg's read of every buyer of a shop with an order or a counted follow (what
         `core.services.buyer_histories` keeps); None when there are more than `limit`."""
+
+    # R-live2's per-viewer task reads (`task_reads.py`), on the store's own connections.
+    @abc.abstractmethod
+    async def watched_seconds(self, session_id: int, buyer_id: str) -> int: ...
+
+    @abc.abstractmethod
+    async def follow_state(self, shop_id: int, session_id: int, buyer_id: str) -> FollowState: ...
 
     async def close(self) -> None:
         return None

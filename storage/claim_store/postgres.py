@@ -51,6 +51,7 @@ from storage.claim_store.contract import ClaimStore, History, TakeRequest, TakeR
 from storage.claim_store.durability import CommitPace, WalBarrier
 from storage.claim_store.event_rows import due_events
 from storage.claim_store.outcomes import TakeOutcome
+from storage.claim_store.task_reads import FollowState, postgres_follow, postgres_watched
 from storage.db import Database
 from storage.events import data_text, new_event_id
 
@@ -352,6 +353,14 @@ class PostgresClaimStore(ClaimStore):
         if len(rows) > limit:
             return None
         return {r["buyer_id"]: (r["latest"], r["kept"], r["followed"]) for r in rows}
+
+    async def watched_seconds(self, session_id: int, buyer_id: str) -> int:
+        return await postgres_watched(self._pool or await self._open(), session_id, buyer_id)
+
+    async def follow_state(self, shop_id: int, session_id: int, buyer_id: str) -> FollowState:
+        return await postgres_follow(
+            self._pool or await self._open(), shop_id, session_id, buyer_id
+        )
 
     async def close(self) -> None:
         await self._batches.drain()

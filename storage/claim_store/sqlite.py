@@ -22,6 +22,12 @@ from storage.claim_store.batcher import GroupCommit
 from storage.claim_store.contract import ClaimStore, History, TakeRequest, TakeResult
 from storage.claim_store.event_rows import due_events
 from storage.claim_store.outcomes import TakeOutcome
+from storage.claim_store.task_reads import (
+    SQLITE_FOLLOW,
+    SQLITE_WATCHED,
+    FollowState,
+    follow_state,
+)
 from storage.db import SQLITE_BUSY_TIMEOUT_MS, Database
 from storage.events import data_text, new_event_id
 
@@ -171,6 +177,23 @@ class SqliteClaimStore(ClaimStore):
 
     async def take(self, request: TakeRequest) -> TakeResult:
         return await self._batches.submit(0, request)
+
+    async def watched_seconds(self, session_id: int, buyer_id: str) -> int:
+        row = self._task_reader().execute(SQLITE_WATCHED, (session_id, buyer_id)).fetchone()
+        return int(row[0]) if row else 0
+
+    async def follow_state(self, shop_id: int, session_id: int, buyer_id: str) -> FollowState:
+        params = {"shop": shop_id, "session": session_id, "buyer": buyer_id}
+        row = self._task_reader().execute(SQLITE_FOLLOW, params).fetchone()
+        return follow_state(None if row is None else (row[0], _parse_ts(row[1])))
+
+    def _task_reader(self) -> sqlite3.Connection:
+        """R-live2's reads share the reader connection (index reads of microseconds, on the
+        event loop's thread like `buyer_history`'s)."""
+        if self._reader is None:
+            self._reader = self._open()
+            self._reader.execute("PRAGMA query_only=ON")
+        return self._reader
 
     async def _write_batch(self, _key: int, requests: list[TakeRequest]) -> list[TakeResult]:
         # Queue behind this process's other writers instead of busy-waiting.

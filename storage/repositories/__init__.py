@@ -94,7 +94,6 @@ from storage.repositories.live import (
     list_sessions,
     record_watch,
     stop_distribution,
-    watched_seconds,
 )
 
 __all__ = [
@@ -174,5 +173,4 @@ __all__ = [
     "void_claims_of_voucher",
     "voucher_product_ids",
     "vouchers_by_ids",
-    "watched_seconds",
 ]

@@ -9,6 +9,7 @@ from sqlalchemy import func, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from storage.distribution_changes import announce_distribution
 from storage.models import (
     Claim,
     Distribution,
@@ -86,13 +87,6 @@ async def record_watch(
         },
     ).returning(table.c.watched_seconds)
     return int((await session.execute(stmt)).scalar_one())
-
-
-async def watched_seconds(session: AsyncSession, session_id: int, buyer_id: str) -> int:
-    stmt = select(WatchRecord.watched_seconds).where(
-        WatchRecord.session_id == session_id, WatchRecord.buyer_id == buyer_id
-    )
-    return int((await session.execute(stmt)).scalar() or 0)
 
 
 async def last_counted_follow(
@@ -176,8 +170,14 @@ async def stop_distribution(
         update(Distribution)
         .where(col(Distribution.id) == distribution_id, col(Distribution.stopped_at).is_(None))
         .values(stopped_at=now, stop_reason=reason)
+        .returning(col(Distribution.voucher_id))
     )
-    return changed_rows(result) == 1
+    voucher_id = result.scalar()
+    if voucher_id is None:
+        return False
+    # Below the ORM, so announced by hand: every process's LIVE claims stop (R-live4, R-scale1).
+    announce_distribution(session.sync_session, voucher_id)
+    return True
 
 
 async def claims_in_session(session: AsyncSession, session_id: int) -> int:
