@@ -121,6 +121,12 @@ def _committed(session: Session) -> None:
                 hear(topic)
 
 
+def announce_change(session: Session, topic: str) -> None:
+    """Announces a topic with this write on both databases, as an ORM write of a tracked row
+    would (for a change made by a statement below the ORM)."""
+    session.info.setdefault(_PENDING, set()).add(topic)
+
+
 def announce(session: Session, topic: str) -> None:
     """Announces a topic with this write on PostgreSQL (e.g. `event:3`, a shop's new event
     for the streams of every process, R-ev3). SQLite's readers poll instead, so nothing is

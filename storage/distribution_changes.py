@@ -21,4 +21,4 @@ from storage import changes
 
 def announce_distribution(session: Session, voucher_id: int) -> None:
     """For a write below the ORM: `voucher:<id>`, announced with this transaction's commit."""
-    session.info.setdefault(changes._PENDING, set()).add(f"voucher:{voucher_id}")
+    changes.announce_change(session, f"voucher:{voucher_id}")

@@ -51,6 +51,7 @@ from storage.claim_store.contract import ClaimStore, History, TakeRequest, TakeR
 from storage.claim_store.durability import CommitPace, WalBarrier
 from storage.claim_store.event_rows import due_events
 from storage.claim_store.outcomes import TakeOutcome
+from storage.claim_store.segment_reads import postgres_history, postgres_shop_histories
 from storage.claim_store.task_reads import FollowState, postgres_follow, postgres_watched
 from storage.db import Database
 from storage.events import data_text, new_event_id
@@ -274,26 +275,6 @@ _LOG_EVENT = (
 )
 _ANNOUNCE = "SELECT pg_notify($1, $2)"
 
-_HISTORY = """
-SELECT max(created_at) AS latest,
-       max(created_at) FILTER (WHERE status <> 'cancelled') AS kept,
-       (SELECT max(at) FROM followevent
-        WHERE shop_id = $1 AND buyer_id = $2 AND counted) AS followed
-FROM shoporder WHERE shop_id = $1 AND buyer_id = $2
-"""
-# Every buyer of a shop with an order or a counted follow, from the two covering indexes.
-_SHOP_HISTORIES = """
-SELECT buyer_id, max(latest) AS latest, max(kept) AS kept, max(followed) AS followed FROM (
-  SELECT buyer_id, max(created_at) AS latest,
-         max(created_at) FILTER (WHERE status <> 'cancelled') AS kept,
-         NULL::timestamptz AS followed
-  FROM shoporder WHERE shop_id = $1 GROUP BY buyer_id
-  UNION ALL
-  SELECT buyer_id, NULL, NULL, max(at) FROM followevent
-  WHERE shop_id = $1 AND counted GROUP BY buyer_id
-) AS histories GROUP BY buyer_id LIMIT $2
-"""
-
 
 async def _keep_session(_conn: asyncpg.Connection) -> None:
     """The pool's reset between batches: none. The default (`RESET ALL`, `UNLISTEN *`, …) is
@@ -341,18 +322,10 @@ class PostgresClaimStore(ClaimStore):
 
     async def buyer_history(self, shop_id: int, buyer_id: str) -> History:
         """R-seg's read in one round trip on the store's pool (outside any claim's lock)."""
-        pool = self._pool or await self._open()
-        async with pool.acquire() as conn:
-            row = await conn.fetchrow(_HISTORY, shop_id, buyer_id)
-        return row["latest"], row["kept"], row["followed"]
+        return await postgres_history(self._pool or await self._open(), shop_id, buyer_id)
 
     async def shop_histories(self, shop_id: int, limit: int) -> dict[str, History] | None:
-        pool = self._pool or await self._open()
-        async with pool.acquire() as conn:
-            rows = await conn.fetch(_SHOP_HISTORIES, shop_id, limit + 1)
-        if len(rows) > limit:
-            return None
-        return {r["buyer_id"]: (r["latest"], r["kept"], r["followed"]) for r in rows}
+        return await postgres_shop_histories(self._pool or await self._open(), shop_id, limit)
 
     async def watched_seconds(self, session_id: int, buyer_id: str) -> int:
         return await postgres_watched(self._pool or await self._open(), session_id, buyer_id)

@@ -22,6 +22,11 @@ from storage.claim_store.batcher import GroupCommit
 from storage.claim_store.contract import ClaimStore, History, TakeRequest, TakeResult
 from storage.claim_store.event_rows import due_events
 from storage.claim_store.outcomes import TakeOutcome
+from storage.claim_store.segment_reads import (
+    SQLITE_FOLLOWED,
+    SQLITE_HISTORY,
+    SQLITE_SHOP_HISTORIES,
+)
 from storage.claim_store.task_reads import (
     SQLITE_FOLLOW,
     SQLITE_WATCHED,
@@ -119,23 +124,6 @@ _LOG_EVENT = (
     "data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
-_HISTORY = (
-    "SELECT max(created_at), max(CASE WHEN status != 'cancelled' THEN created_at END) "
-    "FROM shoporder WHERE shop_id = ? AND buyer_id = ?"
-)
-_FOLLOWED = "SELECT max(at) FROM followevent WHERE shop_id = ? AND buyer_id = ? AND counted = 1"
-# Every buyer of a shop with an order or a counted follow, from the two covering indexes.
-_SHOP_HISTORIES = """
-SELECT buyer_id, max(latest), max(kept), max(followed) FROM (
-  SELECT buyer_id, max(created_at) AS latest,
-         max(CASE WHEN status != 'cancelled' THEN created_at END) AS kept, NULL AS followed
-  FROM shoporder WHERE shop_id = ? GROUP BY buyer_id
-  UNION ALL
-  SELECT buyer_id, NULL, NULL, max(at) FROM followevent
-  WHERE shop_id = ? AND counted = 1 GROUP BY buyer_id
-) GROUP BY buyer_id LIMIT ?
-"""
-
 
 class SqliteClaimStore(ClaimStore):
     def __init__(self, db: Database) -> None:
@@ -157,8 +145,8 @@ class SqliteClaimStore(ClaimStore):
         if self._reader is None:
             self._reader = self._open()
             self._reader.execute("PRAGMA query_only=ON")
-        latest, kept = self._reader.execute(_HISTORY, (shop_id, buyer_id)).fetchone()
-        followed = self._reader.execute(_FOLLOWED, (shop_id, buyer_id)).fetchone()[0]
+        latest, kept = self._reader.execute(SQLITE_HISTORY, (shop_id, buyer_id)).fetchone()
+        followed = self._reader.execute(SQLITE_FOLLOWED, (shop_id, buyer_id)).fetchone()[0]
         return _parse_ts(latest), _parse_ts(kept), _parse_ts(followed)
 
     async def shop_histories(self, shop_id: int, limit: int) -> dict[str, History] | None:
@@ -168,7 +156,7 @@ class SqliteClaimStore(ClaimStore):
     def _read_shop_histories(self, shop_id: int, limit: int) -> dict[str, History] | None:
         conn = self._open()
         try:
-            rows = conn.execute(_SHOP_HISTORIES, (shop_id, shop_id, limit + 1)).fetchall()
+            rows = conn.execute(SQLITE_SHOP_HISTORIES, (shop_id, shop_id, limit + 1)).fetchall()
         finally:
             conn.close()
         if len(rows) > limit:
