@@ -68,6 +68,14 @@ def read_count(text: str, language: str) -> int:
     return _whole(number(body, language), body, language)
 
 
+def without_plus(text: str) -> str:
+    """An amount to add, as the raise buttons write it (`+50`, `+Rp50.000`): one leading `+`
+    is the person saying "more", not a sign to refuse; a second one, or a `-`, stays and is
+    refused by the reader as before."""
+    body = normalize(text)
+    return body[1:].lstrip() if body.startswith("+") else text
+
+
 def read_percent(text: str, language: str) -> int:
     """A whole percentage (`20`, `20%`, `20 %`, `20 persen`); `12,5` is refused, never 125."""
     body = normalize(text)

@@ -28,7 +28,7 @@ from bot.telegram.render import esc
 from bot.telegram.replies import ack, say, show
 from bot.telegram.wording import money_refusal
 from core.money import MoneyInputError
-from core.reading import read_amount, read_count
+from core.reading import read_amount, read_count, without_plus
 from core.rules.roles import Action
 from core.rules.vouchers import unit_discount_cap
 from core.services import Services
@@ -94,7 +94,7 @@ def amount_question(step: StepContext[dict[str, Any]]) -> Question:
 async def amount_answered(step: StepContext[dict[str, Any]], text: str) -> Outcome:
     hint = _("Send a whole number of at least 1, like 50.")
     try:
-        amount = read_count(text, current_language())
+        amount = read_count(without_plus(text), current_language())
     except ValueError as exc:
         refusal = reading_refusal(exc, text)
         return Outcome(problem=f"{refusal}\n{hint}" if refusal else hint)
@@ -256,12 +256,13 @@ def _args(update: Update, context: Ctx) -> list[str]:
 
 
 def _quantity_of(words: list[str], currency: str) -> int:
-    return read_count(words[0], current_language())
+    return read_count(without_plus(words[0]), current_language())
 
 
 def _budget_of(words: list[str], currency: str) -> int:
     """R-money-in: in the shop's currency and the person's writing, never reinterpreted."""
-    return read_amount(" ".join(words), currency, current_language(), allow_zero=False)
+    text = without_plus(" ".join(words))
+    return read_amount(text, currency, current_language(), allow_zero=False)
 
 
 async def _quantity_now(services: Services, member: Membership, voucher_id: int, n: int) -> str:

@@ -89,6 +89,27 @@ async def test_r_l10n4_quantity_with_the_languages_grouping_and_no_decimal_comma
     assert (await services.vouchers.get(seller, v.id)).total_quantity == 1100  # type: ignore[arg-type]
 
 
+async def test_r_l10n4_a_raise_typed_as_its_buttons_write_it(
+    rig: BotRig, services: Services, seller: Actor, language: str
+) -> None:
+    """The buttons say `+50`; a seller who types `+20` means 20 more. `-20` and `++20` are
+    refused and change nothing."""
+    v = await services.vouchers.create(seller, draft(total_quantity=100, budget=100_000))
+    sally = speaker(rig, 1001, "Sally", language)
+    await sally.say(f"/addqty {v.id}")
+    for refused in ("-20", "++20"):
+        m = await sally.say(refused)
+        assert "✏️" not in m.content.plain_text
+    assert (await services.vouchers.get(seller, v.id)).total_quantity == 100  # type: ignore[arg-type]
+    m = await sally.say("+20")
+    assert m.content.plain_text.startswith("✏️"), m.content.plain_text
+    assert (await services.vouchers.get(seller, v.id)).total_quantity == 120  # type: ignore[arg-type]
+    m = await sally.say(f"/addqty {v.id} +{TYPED[language]['thousand']}")
+    assert (await services.vouchers.get(seller, v.id)).total_quantity == 1120  # type: ignore[arg-type]
+    m = await sally.say(f"/addbudget {v.id} +500")
+    assert (await services.vouchers.get(seller, v.id)).budget == 150_000  # type: ignore[arg-type]
+
+
 async def test_r_l10n5_setup_typed_in_the_sellers_language(
     rig: BotRig, services: Services, language: str
 ) -> None:
