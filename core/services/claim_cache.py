@@ -25,13 +25,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Generic, TypeVar
 
+from core.services.voucher_memo import DEFAULT_TTL, VoucherMemo
 from core.singleflight import SingleFlight
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
-# A safety net only: coherence comes from the change feed, not from expiry.
-DEFAULT_TTL = 60.0
 
 
 @dataclass(frozen=True)
@@ -104,46 +103,37 @@ class ClaimCache:
         load_sold_out_buyers: BuyersLoader = _no_buyers,
         fresh: Callable[[], bool] = lambda: True,
     ) -> None:
-        self.ttl = ttl
-        self._monotonic = monotonic
         self.load_target = load_target
         self.load_sold_out_buyers = load_sold_out_buyers
         self.fresh = fresh  # the change feed's check, made before each answer
-        self._epoch = 0  # moves with every forget: loads that straddle one are not kept
-        self._targets: dict[int, tuple[float, ClaimTarget | None]] = {}
+        self._targets: VoucherMemo[ClaimTarget] = VoucherMemo(
+            lambda voucher_id: self.load_target(voucher_id),
+            fresh=lambda: self.fresh(),
+            ttl=ttl,
+            monotonic=monotonic,
+            keep=self.put_target,
+        )
         self._at_limit: _Lru[tuple[int, str], bool] = _Lru(size)
         self._sold_out_buyers: dict[int, tuple[int, frozenset[str]]] = {}
         self._replays: _Lru[tuple[int, str], object] = _Lru(size)
-        self._target_loads: SingleFlight[int, ClaimTarget | None] = SingleFlight()
         self._buyer_loads: SingleFlight[int, frozenset[str]] = SingleFlight()
 
     # --- vouchers --------------------------------------------------------------------------
 
     async def target(self, voucher_id: int) -> ClaimTarget | None:
         """The voucher as every process would read it now (R-scale1)."""
-        if self.fresh():
-            entry = self._targets.get(voucher_id)
-            if entry is not None and self._monotonic() - entry[0] <= self.ttl:
-                return entry[1]
-        return await self._target_loads.run(voucher_id, lambda: self._load_target(voucher_id))
-
-    async def _load_target(self, voucher_id: int) -> ClaimTarget | None:
-        epoch = self._epoch
-        target = await self.load_target(voucher_id)
-        if epoch == self._epoch and self.fresh():
-            self.put_target(voucher_id, target)
-        return target
+        return await self._targets.get(voucher_id)
 
     def put_target(self, voucher_id: int, target: ClaimTarget | None) -> None:
-        known = self._targets.get(voucher_id)
+        known = self._targets.entry(voucher_id)
         old = known[1] if known else None
         if old is None or target is None or old.total_quantity != target.total_quantity:
             self._sold_out_buyers.pop(voucher_id, None)
-        self._targets[voucher_id] = (self._monotonic(), target)
+        self._targets.put(voucher_id, target)
 
     def note_taken(self, voucher_id: int, claimed: int, total: int) -> None:
         """What a write saw of the quota: claims only grow, so keep the largest."""
-        entry = self._targets.get(voucher_id)
+        entry = self._targets.entry(voucher_id)
         if entry is None:
             return
         stamp, target = entry
@@ -153,18 +143,16 @@ class ClaimCache:
             self.forget(voucher_id)
             return
         if claimed > target.claimed:
-            self._targets[voucher_id] = (stamp, replace(target, claimed=claimed))
+            self._targets.put(voucher_id, replace(target, claimed=claimed), stamp)
 
     def forget(self, voucher_id: int) -> None:
         """After an edit, a raise or a deactivation, here or in another process."""
-        self._epoch += 1
-        self._targets.pop(voucher_id, None)
+        self._targets.forget(voucher_id)
         self._sold_out_buyers.pop(voucher_id, None)
 
     def forget_all(self) -> None:
         """When the change feed cannot say what changed (a reconnection, SQLite's counter)."""
-        self._epoch += 1
-        self._targets.clear()
+        self._targets.forget_all()
         self._sold_out_buyers.clear()
 
     def on_change(self, topic: str | None, ident: str | None) -> None:
@@ -191,9 +179,9 @@ class ClaimCache:
         return await self._buyer_loads.run(vid, lambda: self._load_buyers(target))
 
     async def _load_buyers(self, target: ClaimTarget) -> frozenset[str]:
-        epoch = self._epoch
+        epoch = self._targets.epoch  # a forget of the voucher moves it
         buyers = await self.load_sold_out_buyers(target)
-        if epoch == self._epoch:
+        if epoch == self._targets.epoch:
             self._sold_out_buyers[target.voucher_id] = (target.total_quantity, buyers)
         return buyers
 

@@ -11,7 +11,7 @@ Why remembering is safe:
   ORM through `storage.distribution_changes`), heard by this process at its commit and by
   every other through the change feed. While the feed cannot vouch for the
   cache (`fresh()` is False), every answer is read from the database. A load that raced with a
-  change is not kept (the epoch moved while it read), as in `ClaimCache`.
+  change is not kept (`VoucherMemo`, as in `ClaimCache`).
 - a viewer's watch time in a session only grows (the platform reports a cumulative maximum,
   `repositories.live.record_watch`), so one who met a distribution's WATCH task once meets it
   for as long as that distribution is active; the follow task is read at every claim (an
@@ -26,8 +26,8 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from core.services.claim_cache import DEFAULT_TTL, _Lru
-from core.singleflight import SingleFlight
+from core.services.claim_cache import _Lru
+from core.services.voucher_memo import DEFAULT_TTL, VoucherMemo
 
 
 @dataclass(frozen=True)
@@ -60,40 +60,28 @@ class LiveClaimCache:
         load: LiveLoader = _no_loader,
         fresh: Callable[[], bool] = lambda: True,
     ) -> None:
-        self.ttl = ttl
-        self._monotonic = monotonic
         self.load = load
         self.fresh = fresh  # the change feed's check, made before each answer
-        self._epoch = 0  # moves with every forget: loads that straddle one are not kept
-        self._active: dict[int, tuple[float, LiveTarget | None]] = {}
-        self._loads: SingleFlight[int, LiveTarget | None] = SingleFlight()
+        self._active: VoucherMemo[LiveTarget] = VoucherMemo(
+            lambda voucher_id: self.load(voucher_id),
+            fresh=lambda: self.fresh(),
+            ttl=ttl,
+            monotonic=monotonic,
+        )
         # (distribution, buyer) pairs that met the WATCH task: met stays met.
         self._watched: _Lru[tuple[int, str], bool] = _Lru(size)
 
     async def active(self, voucher_id: int) -> LiveTarget | None:
         """The voucher's active distribution as every process would read it now."""
-        if self.fresh():
-            entry = self._active.get(voucher_id)
-            if entry is not None and self._monotonic() - entry[0] <= self.ttl:
-                return entry[1]
-        return await self._loads.run(voucher_id, lambda: self._load(voucher_id))
-
-    async def _load(self, voucher_id: int) -> LiveTarget | None:
-        epoch = self._epoch
-        target = await self.load(voucher_id)
-        if epoch == self._epoch and self.fresh():
-            self._active[voucher_id] = (self._monotonic(), target)
-        return target
+        return await self._active.get(voucher_id)
 
     def forget(self, voucher_id: int) -> None:
         """A distribution of the voucher changed, here or in another process."""
-        self._epoch += 1
-        self._active.pop(voucher_id, None)
+        self._active.forget(voucher_id)
 
     def forget_all(self) -> None:
         """When the change feed cannot say what changed (a reconnection, SQLite's counter)."""
-        self._epoch += 1
-        self._active.clear()
+        self._active.forget_all()
 
     def on_change(self, topic: str | None, ident: str | None) -> None:
         """The change feed's subscriber."""
