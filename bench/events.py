@@ -60,8 +60,9 @@ from core.rules.roles import Actor
 from core.rules.vouchers import VoucherDraft
 from core.services import Services
 from storage import events as event_store
+from storage.changes import ChangeFeed
 from storage.db import Database
-from storage.events import LocalCommits
+from storage.events import EVENT_TOPIC
 from storage.migrate import upgrade
 
 P99_GOAL_MS = 250.0
@@ -188,8 +189,11 @@ async def streams(
     # The instant each transaction of this process that wrote events committed (the issue's
     # own commit, not its return a few milliseconds later).
     commits: list[float] = []
-    watch = LocalCommits(services.db, lambda _shop: commits.append(time.perf_counter()))
-    watch.install()
+    watch = ChangeFeed()  # hears this process's own commits only, as they commit
+    watch.subscribe(
+        lambda topic, _ident: commits.append(time.perf_counter()) if topic == EVENT_TOPIC else None
+    )
+    services.resources.publisher.hear(watch)
     readers = await _open_readers(server, path, key, size.subscribers, r)
     try:
         deadline = time.monotonic() + 120
@@ -209,7 +213,7 @@ async def streams(
             await services.live.stop(seller, d.id)
             await asyncio.sleep(0.3)
     finally:
-        watch.close()
+        services.resources.publisher.unhear(watch)
         await asyncio.gather(*(reader.close() for reader in readers))
     latencies.sort()
 

@@ -7,7 +7,8 @@ Hearing, from every process: on PostgreSQL the write that appends an event annou
 the log's highest row id every `look_every` (10 ms) on a connection of its own, without a
 thread hop (`storage.events.LogTop`, ~10 µs a look); and as a safety net on PostgreSQL (or when
 SQLite is busy) it reads that id every `poll_every` (one indexed read). A commit of this
-process that appended events wakes the hub at once (`storage.events.LocalCommits`). Either
+process that appended events wakes the hub at once: the change feed hears this process's own
+announcements as they commit (`storage.changes.Publisher.hear`), on both databases. Either
 way it then reads the shop's events after the last `seq` it handed out, in `seq` order, so a
 subscriber sees the log exactly: each subscriber remembers the last `seq` it was sent (its
 snapshot's, or what Last-Event-ID resumed), so there is no gap and no repeat.
@@ -36,7 +37,7 @@ from typing import Any, Protocol
 
 from core.events import PROGRESS, EventType
 from core.services import Services
-from storage.events import EVENT_TOPIC, LocalCommits, LogTop, StoredEvent
+from storage.events import EVENT_TOPIC, LogTop, StoredEvent
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +140,6 @@ class EventHub:
         self._claims: dict[int, deque[tuple[float, int]]] = {}  # distribution -> samples
         self._sent_progress: dict[int, int] = {}  # distribution -> claimed last sent
         self._listening = False
-        self._local: LocalCommits | None = None
         self._polled_at = float("-inf")
 
     # --- subscribing -----------------------------------------------------------------------
@@ -171,8 +171,6 @@ class EventHub:
         if self._task is None:
             if not self._listening:
                 self.services.changes.subscribe(self._on_change)
-                self._local = LocalCommits(self.services.db, self._on_local_commit)
-                self._local.install()
                 self._listening = True
             if self.look_every is not None:
                 self._top = LogTop.of(self.services.db)
@@ -186,15 +184,7 @@ class EventHub:
             self._dirty.update(self._subs)
             self._wake.set()
 
-    def _on_local_commit(self, shop_id: int) -> None:
-        if shop_id in self._subs:
-            self._dirty.add(shop_id)
-            self._wake.set()
-
     async def close(self) -> None:
-        if self._local is not None:
-            self._local.close()
-            self._local, self._listening = None, False
         if self._top is not None:
             self._top.close()
             self._top = None

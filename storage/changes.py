@@ -1,11 +1,14 @@
 """What one process tells the others about changes that in-memory caches depend on (R-scale1).
 
-Publishing is automatic: every write session that changes a `Voucher`, an `ApiKey` or a `Shop`
-row through the ORM announces it inside the same transaction, so the announcement commits (or
-rolls back) with the change:
+Publishing is automatic: every write session that changes a `Voucher`, an `ApiKey`, a `Shop`, a
+`ShopOrder` or a `FollowEvent` row through the ORM (or calls `announce`) announces it inside the
+same transaction, so the announcement commits (or rolls back) with the change:
 - PostgreSQL: `pg_notify('voucherbot_changes', 'voucher:12')` — delivered to every listener at
   commit;
-- SQLite: the change counter in the database header (`PRAGMA user_version`) goes up by one.
+- SQLite: the change counter in the database header (`PRAGMA user_version`) goes up by one; a
+  buyer's topic is a row of `changenote` instead (it forgets one buyer, not everything), and an
+  event topic is written nowhere (other processes look at the event log itself).
+The writing process hears every one of its announcements as it commits (`Publisher.hear`).
 
 Hearing is a `ChangeFeed` per process, which calls its subscribers with (topic, id), or
 (None, None) for "forget everything":
@@ -49,6 +52,9 @@ SQLITE_CHECK_EVERY = 0.005  # seconds: SQLite's change check runs at most this o
 # (`ChangeNote`) instead of moving the change counter, which makes everything forgotten.
 TARGETED = ("buyer:",)
 NOTES_KEPT = 10_000  # SQLite's latest notes kept; a process further behind forgets all
+# Topics SQLite's other processes find by reading the table itself (the event log's top row,
+# `storage.events.LogTop`): written nowhere, only heard by this process at its commit.
+POLLED_ON_SQLITE = ("event:",)
 _PENDING = "voucherbot_changes"
 _COMMITTING = "voucherbot_changes_committing"
 
@@ -100,7 +106,8 @@ def _publish(session: Session) -> None:
             )
     elif conn.dialect.name == "sqlite":
         notes = sorted(t for t in topics if t.startswith(TARGETED))
-        if len(notes) < len(topics):
+        polled = [t for t in topics if t.startswith(POLLED_ON_SQLITE)]
+        if len(notes) + len(polled) < len(topics):
             counter = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
             conn.exec_driver_sql(f"PRAGMA user_version = {(int(counter) + 1) % 2**31:d}")
         for note in notes:
@@ -121,18 +128,11 @@ def _committed(session: Session) -> None:
                 hear(topic)
 
 
-def announce_change(session: Session, topic: str) -> None:
-    """Announces a topic with this write on both databases, as an ORM write of a tracked row
-    would (for a change made by a statement below the ORM)."""
-    session.info.setdefault(_PENDING, set()).add(topic)
-
-
 def announce(session: Session, topic: str) -> None:
-    """Announces a topic with this write on PostgreSQL (e.g. `event:3`, a shop's new event
-    for the streams of every process, R-ev3). SQLite's readers poll instead, so nothing is
-    announced there (a counter change would drop every cache)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.info.setdefault(_PENDING, set()).add(topic)
+    """Announces a topic with this write, as an ORM write of a tracked row would: for a change
+    made by a statement below the ORM (a distribution's stop), or one no cache row stands for
+    (`event:3`, a shop's new event for the live streams, R-ev3)."""
+    session.info.setdefault(_PENDING, set()).add(topic)
 
 
 def _discard(session: Session, *_: Any) -> None:
@@ -158,7 +158,7 @@ class Publisher:
 
     def __init__(self, db: Database) -> None:
         self._target = db.session_class
-        self._heard: Callable[[str], None] | None = None
+        self._feeds: list[ChangeFeed] = []
 
     def install(self) -> None:
         for name, hook in _HOOKS:
@@ -167,13 +167,17 @@ class Publisher:
 
     def hear(self, feed: ChangeFeed) -> None:
         """This process's own commits reach `feed`'s subscribers as they commit."""
-        self._heard = feed.deliver
+        self._feeds.append(feed)
         _HEARERS.setdefault(self._target, []).append(feed.deliver)
 
+    def unhear(self, feed: ChangeFeed) -> None:
+        if feed in self._feeds:
+            self._feeds.remove(feed)
+            _HEARERS.get(self._target, []).remove(feed.deliver)
+
     async def close(self) -> None:
-        hearers = _HEARERS.get(self._target, [])
-        if self._heard in hearers:
-            hearers.remove(self._heard)
+        for feed in list(self._feeds):
+            self.unhear(feed)
         for name, hook in _HOOKS:
             if event.contains(self._target, name, hook):
                 event.remove(self._target, name, hook)

@@ -13,15 +13,14 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import delete, event, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from storage.changes import announce
@@ -133,7 +132,6 @@ async def append(
     )
     pk = int((await session.execute(stmt)).scalar_one() or 0)
     announce(session.sync_session, f"{EVENT_TOPIC}:{shop_id}")
-    session.sync_session.info.setdefault(_WRITTEN, set()).add(shop_id)
     return StoredEvent(pk, public_id, shop_id, seq, type_, live_session_id, now, data)
 
 
@@ -217,38 +215,6 @@ async def drops_by_ids(session: AsyncSession, ids: Sequence[int]) -> list[TimedD
 
 
 # --- this process's commits (R-ev3: the streams of the writing process hear at once) ------
-
-_WRITTEN = "voucherbot_events_written"  # session.info: the shops this transaction wrote to
-
-
-class LocalCommits:
-    """Calls `heard(shop_id)` right after a transaction of this `Database` (this process,
-    its own session class) that appended events through `append` commits, so the process's
-    live streams need not wait for their next look at the log. Nothing is called for a
-    rollback. Other processes' writes, and the claim stores' own event rows, are still heard
-    the usual way (NOTIFY, the log poll)."""
-
-    def __init__(self, db: Database, heard: Callable[[int], None]) -> None:
-        self._target = db.session_class
-        self._heard = heard
-
-    def _after_commit(self, session: Session) -> None:
-        for shop_id in session.info.get(_WRITTEN, ()):
-            self._heard(shop_id)
-
-    @staticmethod
-    def _discard(session: Session, *_: Any) -> None:
-        session.info.pop(_WRITTEN, None)
-
-    def install(self) -> None:
-        event.listen(self._target, "after_commit", self._after_commit)
-        if not event.contains(self._target, "after_rollback", LocalCommits._discard):
-            event.listen(self._target, "after_rollback", LocalCommits._discard)
-
-    def close(self) -> None:
-        if event.contains(self._target, "after_commit", self._after_commit):
-            event.remove(self._target, "after_commit", self._after_commit)
-
 
 class LogTop:
     """The log's highest row id on SQLite, read on a connection of this object's own, on the

@@ -17,24 +17,29 @@ from bot.http.routes_streams import _sink
 from core.events import EventType, emit
 from core.rules.roles import Actor
 from core.services import Services
+from storage.changes import ChangeFeed, PostgresChangeFeed, SqliteChangeFeed
 from storage.db import Database
-from storage.events import LocalCommits, LogTop
+from storage.events import LogTop
 from tests.draws.helpers import live_voucher
 
 
-async def test_r_ev3_local_commits_name_the_shops_a_committed_transaction_wrote_to(
+async def test_r_ev3_this_process_hears_the_shops_a_committed_transaction_wrote_to(
     services: Services, seller: Actor
 ) -> None:
-    heard: list[int] = []
-    watch = LocalCommits(services.db, heard.append)
-    watch.install()
+    """The writing process hears `event:<shop>` at its commit, on both databases (the hub's
+    wake): not before the commit, not after a rollback, not for a read."""
+    heard: list[str] = []
+    watch = ChangeFeed()
+    watch.subscribe(lambda topic, ident: heard.append(f"{topic}:{ident}"))
+    publisher = services.resources.publisher
+    publisher.hear(watch)
     try:
         async with services.db.write() as session:
             await emit(
                 session, seller.shop_id, EventType.DROP_FIRED, {"drop_id": 1}, services.clock.now()
             )
             assert heard == []  # not before the commit
-        assert heard == [seller.shop_id]
+        assert heard == [f"event:{seller.shop_id}"]
         with pytest.raises(RuntimeError):
             async with services.db.write() as session:
                 await emit(
@@ -46,18 +51,19 @@ async def test_r_ev3_local_commits_name_the_shops_a_committed_transaction_wrote_
                 )
                 raise RuntimeError("rolled back")
         await services.shops.get(seller.shop_id)  # a read: nothing written
-        assert heard == [seller.shop_id]  # neither the rollback nor the read
+        assert heard == [f"event:{seller.shop_id}"]  # neither the rollback nor the read
     finally:
-        watch.close()
+        publisher.unhear(watch)
 
 
 async def _hub_without_other_hearing(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> EventHub:
-    """A hub that reads the log's top once an hour, takes no cheap looks and hears no NOTIFY:
-    only this process's commit can wake it, so a test that receives an event proves the
-    wake."""
-    monkeypatch.setattr(EventHub, "_on_change", lambda self, topic, ident: None)
+    """A hub that reads the log's top once an hour, takes no cheap looks, hears no NOTIFY and
+    no change counter: only this process's commit can wake it, so a test that receives an
+    event proves the wake."""
+    monkeypatch.setattr(PostgresChangeFeed, "_on_notify", lambda *args: None)
+    monkeypatch.setattr(SqliteChangeFeed, "fresh", lambda self: True)
     return EventHub(services, poll_every=3600, look_every=None, progress_every=3600)
 
 
