@@ -6,7 +6,7 @@ R-v12, R-c2, R-n1)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -17,32 +17,13 @@ from storage.analytics_models import ClaimBucket
 from storage.claim_store import PreparedNotice, TakeRequest
 from storage.models import Claim, Notification, VoucherBuyer
 from tests.conftest import NOW, draft
+from tests.support.take_requests import take_request
 
 
 def request(
-    voucher_id: int,
-    shop_id: int,
-    buyer: str,
-    *,
-    limit: int = 1,
-    key: str | None = None,
-    distribution_id: int | None = None,
-    session_id: int | None = None,
-    notices: tuple[PreparedNotice, ...] = (),
+    voucher_id: int, shop_id: int, buyer: str, *, key: str | None = None, **fields: Any
 ) -> TakeRequest:
-    return TakeRequest(
-        shop_id=shop_id,
-        voucher_id=voucher_id,
-        buyer_id=buyer,
-        per_customer_limit=limit,
-        now=NOW,
-        redeem_until=NOW + timedelta(days=7),
-        session_id=session_id,
-        distribution_id=distribution_id,
-        account_id=None,
-        idempotency_key=key,
-        notices=notices,
-    )
+    return take_request(shop_id, voucher_id, buyer, idempotency_key=key, **fields)
 
 
 async def counters(services: Services, voucher_id: int) -> dict[str, int]:

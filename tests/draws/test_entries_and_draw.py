@@ -13,6 +13,7 @@ from core.services import Services
 from tests.conftest import NOW
 from tests.core.helpers import outbox, with_team
 from tests.draws.helpers import live_voucher, open_draw
+from tests.support.take_requests import take_request
 
 
 async def test_r_draw1_issue_validates_mode_winners_and_entry_minutes(services: Services, seller):
@@ -143,22 +144,7 @@ async def test_r_draw2_limit_and_quota_skip_to_next_in_draw_order(
     order = rules.draw_order(seed, entrants)
     # Between entry and draw the first drawn buyer reaches the limit (nothing in the product
     # lets a claim through a running draw, so the test writes it through the claim store).
-    from storage.claim_store import TakeRequest
-
-    await services.claims.store.take(
-        TakeRequest(
-            shop_id=seller.shop_id,
-            voucher_id=v.id,
-            buyer_id=order[0],
-            per_customer_limit=1,
-            now=NOW,
-            redeem_until=NOW + timedelta(days=7),
-            session_id=None,
-            distribution_id=None,
-            account_id=None,
-            idempotency_key=None,
-        )
-    )
+    await services.claims.store.take(take_request(seller.shop_id, v.id, order[0]))
     services.claims.cache.forget(v.id)
     clock.advance(timedelta(minutes=1))
     assert await services.draws.close(d.id)

@@ -6,7 +6,6 @@ rolled back leaves neither the claims nor their events nor a used `seq`."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +16,8 @@ from core.rules.roles import Actor
 from core.services import Services
 from storage import events as store
 from storage.claim_store import TakeRequest, TakeResult
-from tests.conftest import NOW, draft
+from tests.conftest import draft
+from tests.support.take_requests import take_request
 
 
 async def _log(services: Services, shop_id: int) -> list[store.StoredEvent]:
@@ -37,19 +37,8 @@ def _id(voucher_id: int | None) -> int:
 
 def _request(shop_id: int, voucher_id: int, name: str, total: int, buyer: str) -> TakeRequest:
     """What the claim service asks the store, with the events core prepares for it."""
-    return TakeRequest(
-        shop_id=shop_id,
-        voucher_id=voucher_id,
-        buyer_id=buyer,
-        per_customer_limit=1,
-        now=NOW,
-        redeem_until=NOW + timedelta(days=7),
-        session_id=None,
-        distribution_id=None,
-        account_id=None,
-        idempotency_key=None,
-        events=claim_events(shop_id, voucher_id, name, total),
-    )
+    events = claim_events(shop_id, voucher_id, name, total)
+    return take_request(shop_id, voucher_id, buyer, events=events)
 
 
 async def test_r_ev1_a_rush_that_sells_out_writes_quota_low_and_sold_out_once_without_gaps(

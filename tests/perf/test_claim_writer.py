@@ -20,6 +20,7 @@ from storage.claim_store import sqlite as claim_store
 from storage.claim_store.sqlite import SqliteClaimStore
 from storage.db import Database
 from tests.conftest import NOW, draft
+from tests.support.take_requests import take_request
 
 TABLES = {
     "voucher": "SELECT id, claimed, total_quantity FROM voucher ORDER BY id",
@@ -30,23 +31,7 @@ TABLES = {
 }
 
 
-def _request(
-    shop_id: int, voucher_id: int, buyer: str, *, limit: int = 1, **overrides: Any
-) -> TakeRequest:
-    values: dict[str, Any] = {
-        "shop_id": shop_id,
-        "voucher_id": voucher_id,
-        "buyer_id": buyer,
-        "per_customer_limit": limit,
-        "now": NOW,
-        "redeem_until": NOW + timedelta(days=7),
-        "session_id": None,
-        "distribution_id": None,
-        "account_id": None,
-        "idempotency_key": None,
-    }
-    values.update(overrides)
-    return TakeRequest(**values)
+_request = take_request
 
 
 def _notice(shop_id: int, total: int) -> tuple[PreparedNotice, ...]:
