@@ -255,6 +255,17 @@ async def notify(
     )
 
 
+def private_chat(account: Account | None, shop: Shop) -> int | None:
+    """Where a personal notice to this account goes: its Telegram user's private chat, or None
+    when it has none (no Telegram user, unlinked) or when that chat is the team chat, which
+    the shop's notice reaches already."""
+    if account is None or account.telegram_user_id is None or account.unlinked_at is not None:
+        return None
+    if account.telegram_user_id == shop.team_chat_id:
+        return None
+    return account.telegram_user_id
+
+
 async def notify_person(
     session: AsyncSession,
     shop: Shop,

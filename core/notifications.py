@@ -93,6 +93,9 @@ from core.notice_base import (
     pack as pack,
 )
 from core.notice_base import (
+    private_chat as private_chat,
+)
+from core.notice_base import (
     role_words as role_words,
 )
 from core.notice_base import (
@@ -315,14 +318,13 @@ async def tell_drops_cancelled(
     text = drops_cancelled_text(session_id, cancelled)
     key = f"session:{session_id}:drops_cancelled"
     await notify(session, shop, event_key=key, kind="drops_cancelled", text=text, now=now)
-    if host is None or host.telegram_user_id is None or host.unlinked_at is not None:
-        return
-    if host.telegram_user_id == shop.team_chat_id:
+    chat = private_chat(host, shop)
+    if chat is None:
         return
     await notify_person(
         session,
         shop,
-        host.telegram_user_id,
+        chat,
         event_key=f"{key}:host",
         kind="drops_cancelled",
         text=text,

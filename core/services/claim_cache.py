@@ -32,7 +32,6 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
-
 @dataclass(frozen=True)
 class ClaimTarget:
     """The voucher fields a claim decision reads, with its shop's team chat."""

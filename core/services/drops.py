@@ -42,6 +42,7 @@ from core.notifications import (
     named_voucher,
     notify,
     notify_person,
+    private_chat,
 )
 from core.refusal_codes import GeneralCode, LiveCode
 from core.rules.draws import MODE_DRAW, MODE_FIRST_COME, validate_draw
@@ -353,14 +354,13 @@ class DropService(Service):
         if owner is None:
             live = await repo.get_session(session, drop.shop_id, drop.session_id)
             owner = await repo.get_account(session, drop.shop_id, live.account_id) if live else None
-        if owner is None or owner.telegram_user_id is None or owner.unlinked_at is not None:
-            return
-        if owner.telegram_user_id == shop.team_chat_id:
+        chat = private_chat(owner, shop)
+        if chat is None:
             return
         await notify_person(
             session,
             shop,
-            owner.telegram_user_id,
+            chat,
             event_key=f"drop:{drop.id}:failed:owner",
             kind="drop_failed",
             text=text,

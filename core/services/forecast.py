@@ -21,7 +21,14 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.ids import row_id
-from core.notifications import Message, label, notify, notify_person, sellout_text
+from core.notifications import (
+    Message,
+    label,
+    notify,
+    notify_person,
+    private_chat,
+    sellout_text,
+)
 from core.rules.roles import Action, Actor, Role
 from core.services.base import Service, require
 from storage import analytics_queries as q
@@ -167,18 +174,17 @@ class ForecastService(Service):
     ) -> int | None:
         """The host's private chat (its Telegram user id); only the seller may add quantity,
         so only a seller host gets the button."""
-        if host is None or host.telegram_user_id is None or host.unlinked_at is not None:
-            return None
-        if host.telegram_user_id == shop.team_chat_id:
+        chat = private_chat(host, shop)
+        if chat is None:
             return None
         queued = await notify_person(
             session,
             shop,
-            host.telegram_user_id,
+            chat,
             event_key=f"distribution:{f.distribution_id}:{SELLOUT_KIND}:host",
             kind=SELLOUT_KIND,
             text=text,
             now=now,
-            buttons=add_quantity if host.role == Role.SELLER else None,
+            buttons=add_quantity if host is not None and host.role == Role.SELLER else None,
         )
-        return host.telegram_user_id if queued else None
+        return chat if queued else None
